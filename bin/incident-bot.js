@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// Runs the built CLI; `npm install` builds it (postinstall), `npm run build` rebuilds it.
+import { existsSync } from 'node:fs';
+const entry = new URL('../dist/src/cli.js', import.meta.url);
+if (!existsSync(entry)) {
+  console.error('incident-bot is not built yet: run `npm run build` in the project folder.');
+  process.exit(1);
+}
+await import(entry.href);

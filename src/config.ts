@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { parseDuration } from './time/duration.js';
+
+/** Settings whose values are never printed, not even in an error about them. */
+export const SECRET_SETTINGS = [
+  'DATABASE_URL',
+  'WEBHOOK_TOKEN',
+  'API_TOKEN',
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'DISCORD_BOT_TOKEN',
+] as const;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const url = (what: string) =>
+  optionalText.refine((value) => value === undefined || URL.canParse(value), `must be a URL (${what})`);
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration such as 30s, 15m or 1h (got "${value}")` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? fallback : ['true', '1', 'yes'].includes(value)));
+
+const timeZone = z
+  .string()
+  .trim()
+  .default('UTC')
+  .refine((zone) => isValidTimeZone(zone), 'must be an IANA time zone such as Europe/Berlin');
+
+function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const settingsSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: optionalText.refine(
+    (value) => value === undefined || /^postgres(ql)?:\/\//.test(value),
+    'must start with postgresql:// (leave it unset for embedded storage in DATA_DIR)',
+  ),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  PLAYBOOKS_DIR: z.string().trim().min(1).default('./playbooks'),
+  ONCALL_FILE: z.string().trim().min(1).default('./oncall.yaml'),
+  PUBLIC_URL: url('the address Slack, Discord and people use to reach the bot'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  WEBHOOK_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  API_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xoxb-'), 'must be a bot token (xoxb-...)'),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xapp-'), 'must be an app-level token (xapp-...)'),
+  SLACK_API_URL: url('Slack Web API base, e.g. https://slack.com/api/'),
+  DISCORD_BOT_TOKEN: optionalText,
+  DISCORD_APPLICATION_ID: optionalText.refine((v) => v === undefined || /^\d+$/.test(v), 'must be a numeric id'),
+  DISCORD_GUILD_ID: optionalText.refine((v) => v === undefined || /^\d+$/.test(v), 'must be a numeric id'),
+  DISCORD_API_URL: url('Discord REST base, e.g. https://discord.com/api'),
+  INCIDENTS_CHANNEL: optionalText,
+  REPORT_CHANNEL: optionalText,
+  REPORT_CRON: z
+    .string()
+    .trim()
+    .default('0 9 * * 1')
+    .refine((v) => v.split(/\s+/).length === 5, 'must be a five-field cron expression such as "0 9 * * 1"'),
+  REPORT_TIMEZONE: timeZone,
+  REOPEN_WINDOW: duration('30m'),
+  REDACT_PII: flag(false),
+  STORE_RAW_ALERTS: flag(true),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export interface Config extends Settings {
+  /** Which storage DATABASE_URL selects. */
+  storage: 'embedded' | 'postgres';
+  slackEnabled: boolean;
+  discordEnabled: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads every setting at once and reports every problem at once, naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = settingsSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '?');
+      // zod messages for enums/types may quote the received value; a secret's never is.
+      const message = SECRET_SETTINGS.includes(name as (typeof SECRET_SETTINGS)[number])
+        ? issue.message.replace(/received .*/i, 'invalid value')
+        : issue.message;
+      problems.push(`${name}: ${message}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const settings = parsed.data;
+  const requireTogether = (present: keyof Settings, needed: (keyof Settings)[], why: string) => {
+    if (settings[present] === undefined) return;
+    for (const name of needed) {
+      if (settings[name] === undefined) problems.push(`${name}: required when ${present} is set (${why})`);
+    }
+  };
+  if (settings.SLACK_BOT_TOKEN && !settings.SLACK_APP_TOKEN) {
+    requireTogether('SLACK_BOT_TOKEN', ['SLACK_SIGNING_SECRET'], 'Slack requests are verified with it');
+  }
+  if (settings.SLACK_APP_TOKEN && !settings.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN is set (Socket Mode still calls the Web API)');
+  if (settings.SLACK_SIGNING_SECRET && !settings.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET is set');
+  requireTogether('DISCORD_BOT_TOKEN', ['DISCORD_APPLICATION_ID', 'DISCORD_GUILD_ID'], 'slash commands are registered for that guild');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    ...settings,
+    storage: settings.DATABASE_URL ? 'postgres' : 'embedded',
+    slackEnabled: settings.SLACK_BOT_TOKEN !== undefined,
+    discordEnabled: settings.DISCORD_BOT_TOKEN !== undefined,
+  };
+}

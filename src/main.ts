@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import { migrate } from './db/migrator.js';
+import { openStorage } from './db/open-storage.js';
+import { healthRoutes } from './http/health-routes.js';
+import { Metrics } from './http/metrics.js';
+import { buildHttpServer } from './http/server.js';
+import { createLogger, type Logger } from './logging.js';
+import { StartupError } from './startup-error.js';
+
+export interface RunningBot {
+  readonly url: string;
+  readonly port: number;
+  readonly database: Database;
+  readonly http: FastifyInstance;
+  readonly log: Logger;
+  /** Stops accepting requests, lets in-flight ones finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** How long to wait for an unreachable PostgreSQL (30 s by default). */
+  connectTimeoutMs?: number;
+  host?: string;
+}
+
+/** The composition root: config -> database -> HTTP -> adapters -> engine. */
+export async function startBot(config: Config, options: StartOptions = {}): Promise<RunningBot> {
+  const log = options.log ?? createLogger(config.LOG_LEVEL);
+  const database = await openStorage(
+    { databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, connectTimeoutMs: options.connectTimeoutMs },
+    log,
+  );
+  const resources: { close(): Promise<void> }[] = [database];
+  try {
+    const { applied } = await migrate(database).catch((error: Error) => {
+      throw new StartupError('migration_failed', error.message);
+    });
+    if (applied.length > 0) log.info({ applied }, 'database migrations applied');
+
+    const metrics = new Metrics({ processMetrics: true });
+    const http = await buildHttpServer({ log, metrics, routes: [healthRoutes(database, metrics)] });
+    resources.unshift({ close: () => http.close() });
+    await listen(http, config.PORT, options.host ?? '0.0.0.0');
+    const address = http.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    if (!config.slackEnabled && !config.discordEnabled) {
+      log.info('no chat platform is configured: alerts are ingested and recorded, nobody is paged in chat');
+    }
+    log.info({ port, storage: config.storage }, 'incident bot ready');
+    return {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      database,
+      http,
+      log,
+      close: () => closeAll(resources),
+    };
+  } catch (error) {
+    await closeAll(resources).catch(() => {});
+    throw error;
+  }
+}
+
+async function listen(http: FastifyInstance, port: number, host: string): Promise<void> {
+  try {
+    await http.listen({ port, host });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new StartupError('port_in_use', `Port ${port} is already in use (PORT). Stop the other process or set PORT to a free port.`);
+    }
+    if (code === 'EACCES') {
+      throw new StartupError('port_in_use', `Not allowed to listen on port ${port} (PORT). Use a port above 1024.`);
+    }
+    throw error;
+  }
+}
+
+async function closeAll(resources: { close(): Promise<void> }[]): Promise<void> {
+  for (const resource of resources) await resource.close();
+}

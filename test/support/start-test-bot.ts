@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logging.js';
+import { startBot, type RunningBot } from '../../src/main.js';
+import { createPostgresDatabase, type DatabaseKind } from './test-database.js';
+
+export interface TestBot extends RunningBot {
+  dataDir: string;
+  /** Closes the bot and deletes its storage. */
+  destroy(): Promise<void>;
+}
+
+/** The real bot on a random port, on embedded storage in a temp folder or a fresh PostgreSQL database. */
+export async function startTestBot(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestBot> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'incident-bot-test-'));
+  const postgres = kind === 'postgres' ? await createPostgresDatabase() : undefined;
+  const config = loadConfig({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    ...(postgres ? { DATABASE_URL: postgres.url } : {}),
+    ...env,
+  });
+  const bot = await startBot(config, { log: createLogger(config.LOG_LEVEL), host: '127.0.0.1' });
+  return Object.assign(Object.create(null), bot, {
+    dataDir,
+    close: bot.close,
+    async destroy() {
+      await bot.close();
+      await postgres?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  }) as TestBot;
+}
