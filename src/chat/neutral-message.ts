@@ -1,0 +1,46 @@
+/**
+ * A chat message as the core writes it, before any platform shapes it. Text is a small,
+ * portable Markdown: **bold**, _italic_, `code`, ```blocks```, [label](https://link), and
+ * "- " bullets. Each adapter renders it (Slack mrkdwn/Block Kit, Discord embeds/components)
+ * and enforces its platform's limits, truncating rather than letting the platform refuse.
+ */
+export type MessageColor = 'red' | 'orange' | 'yellow' | 'green' | 'blue' | 'grey';
+
+export interface MessageField {
+  label: string;
+  value: string;
+}
+
+export interface MessageSection {
+  text?: string;
+  fields?: MessageField[];
+}
+
+export interface MessageButton {
+  /** Action id the adapter sends back on a click, e.g. "incident.ack". */
+  action: string;
+  label: string;
+  /** Opaque value carried back with the click, e.g. the incident number. */
+  value: string;
+  style?: 'primary' | 'danger';
+}
+
+export interface NeutralMessage {
+  /** Plain one-line text: notifications, screen readers, and platforms that show no cards. */
+  summary: string;
+  title?: string;
+  /** Link for the title (e.g. the alert's source). */
+  titleUrl?: string;
+  color?: MessageColor;
+  sections: MessageSection[];
+  buttons?: MessageButton[];
+  /** Small print under the message (times, ids). */
+  footer?: string;
+  /** Where the full text lives when a section had to be truncated. */
+  fullTextUrl?: string;
+}
+
+/** People the core mentions are named by their platform id, resolved by the core beforehand. */
+export function mention(userId: string): string {
+  return `<@${userId}>`;
+}

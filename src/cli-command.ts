@@ -1,0 +1,19 @@
+/**
+ * One `incident-bot` subcommand. Each feature folder exports its own and src/cli.ts lists them,
+ * so adding a command never means editing another feature's code.
+ */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface CliCommand {
+  /** The words that select it, e.g. ['playbooks', 'lint'] or ['simulate']. */
+  name: string[];
+  /** One usage line, e.g. "playbooks lint [dir]". */
+  usage: string;
+  summary: string;
+  /** Returns the exit code: 0 ok, 1 failure the user must fix, 2 bad usage. */
+  run(args: string[], io: CliIo): Promise<number>;
+}
