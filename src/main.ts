@@ -3,7 +3,16 @@ import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { migrate } from './db/migrator.js';
 import { openStorage } from './db/open-storage.js';
+import { webhookRoutes } from './alerts/webhook-routes.js';
+import { JobWorker } from './engine/job-worker.js';
+import type { JobHandler } from './engine/job.js';
 import { healthRoutes } from './http/health-routes.js';
+import { firstRunBanner, resolveWebhookToken } from './http/webhook-token.js';
+import { AlertIntake } from './incidents/alert-intake.js';
+import { incidentApiRoutes } from './incidents/incident-api-routes.js';
+import { INCIDENT_SYNC_JOB, noEffects } from './incidents/incident-effects.js';
+import { IncidentService } from './incidents/incident-service.js';
+import { emptyOncallConfig, type OncallConfig } from './oncall/oncall-config.js';
 import { Metrics } from './http/metrics.js';
 import { buildHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logging.js';
@@ -15,6 +24,10 @@ export interface RunningBot {
   readonly database: Database;
   readonly http: FastifyInstance;
   readonly log: Logger;
+  readonly incidents: IncidentService;
+  readonly intake: AlertIntake;
+  readonly worker: JobWorker;
+  readonly webhookToken: string;
   /** Stops accepting requests, lets in-flight ones finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -24,6 +37,8 @@ export interface StartOptions {
   /** How long to wait for an unreachable PostgreSQL (30 s by default). */
   connectTimeoutMs?: number;
   host?: string;
+  /** Job worker polling interval (tests use short ones). */
+  jobPollMs?: number;
 }
 
 /** The composition root: config -> database -> HTTP -> adapters -> engine. */
@@ -41,21 +56,60 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     if (applied.length > 0) log.info({ applied }, 'database migrations applied');
 
     const metrics = new Metrics({ processMetrics: true });
-    const http = await buildHttpServer({ log, metrics, routes: [healthRoutes(database, metrics)] });
+    const oncall: OncallConfig = emptyOncallConfig();
+    const effects = noEffects;
+    const handlers = new Map<string, JobHandler>([
+      // Chat adapters bring incidents up to date here; with no chat platform there is nothing to do.
+      [INCIDENT_SYNC_JOB, async () => {}],
+    ]);
+    const worker = new JobWorker(database, handlers, log, { pollMs: options.jobPollMs });
+    const onCommitted = () => worker.wake();
+    const intake = new AlertIntake({
+      database,
+      oncall: () => oncall,
+      effects,
+      reopenWindowMs: config.REOPEN_WINDOW,
+      storeRawAlerts: config.STORE_RAW_ALERTS,
+      onCommitted,
+    });
+    const incidents = new IncidentService(database, effects, { onCommitted });
+    const webhook = resolveWebhookToken(config.WEBHOOK_TOKEN, config.DATA_DIR);
+    if (config.storage === 'postgres' && !config.WEBHOOK_TOKEN) {
+      log.warn('WEBHOOK_TOKEN is not set: this replica generated its own in DATA_DIR. Set WEBHOOK_TOKEN when running several replicas.');
+    }
+
+    const http = await buildHttpServer({
+      log,
+      metrics,
+      routes: [
+        healthRoutes(database, metrics),
+        webhookRoutes({ intake, webhookToken: webhook.token, oncall: () => oncall, metrics, log }),
+        incidentApiRoutes(database.prisma, config.API_TOKEN),
+      ],
+    });
+    resources.unshift({ close: () => worker.stop() });
+    resources.unshift({ close: () => intake.drain() });
     resources.unshift({ close: () => http.close() });
     await listen(http, config.PORT, options.host ?? '0.0.0.0');
+    worker.start();
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     if (!config.slackEnabled && !config.discordEnabled) {
       log.info('no chat platform is configured: alerts are ingested and recorded, nobody is paged in chat');
     }
+    if (!config.API_TOKEN) log.info('API_TOKEN is not set: the read API under /api is off');
     log.info({ port, storage: config.storage }, 'incident bot ready');
+    if (webhook.generated && config.LOG_LEVEL !== 'silent') process.stdout.write(firstRunBanner(webhook.token, port, config.PUBLIC_URL) + '\n');
     return {
       url: `http://127.0.0.1:${port}`,
       port,
       database,
       http,
       log,
+      incidents,
+      intake,
+      worker,
+      webhookToken: webhook.token,
       close: () => closeAll(resources),
     };
   } catch (error) {

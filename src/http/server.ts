@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
-import { AppError, isAppError } from '../errors.js';
+import { AppError, formatPath, isAppError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { Metrics } from './metrics.js';
 
@@ -56,7 +56,7 @@ function toAppError(error: FastifyError | Error): AppError {
   if (isAppError(error)) return error;
   if (error instanceof ZodError) {
     return new AppError('validation_failed', 'The request does not have the expected shape', {
-      problems: error.issues.map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message })),
+      problems: error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
     });
   }
   const code = (error as FastifyError).code;

@@ -1,0 +1,40 @@
+/** Where an alert came from; each has a normalizer in this folder. */
+export const ALERT_SOURCES = ['alertmanager', 'grafana', 'pagerduty', 'generic'] as const;
+export type AlertSource = (typeof ALERT_SOURCES)[number];
+
+/** One alert in the shape every source is turned into before the core sees it. */
+export interface NormalizedAlert {
+  source: AlertSource;
+  /** Stable identity within the source: dedup key. */
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  title: string;
+  description?: string;
+  /** The source's own severity word ("critical", "warning", "P1"), mapped to SEV by routing. */
+  sourceSeverity?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Named links: generator, dashboard, panel, silence, runbook, ... */
+  links: Record<string, string>;
+  startsAt: Date;
+  endsAt?: Date;
+  /** The source's own grouping (Alertmanager group key), when it groups. */
+  sourceGroupKey?: string;
+  /**
+   * PagerDuty's acknowledge and resolve events name an alert by its dedup key and carry no
+   * content: they change the alert's (or incident's) state and nothing else.
+   */
+  eventOnly?: 'acknowledge' | 'resolve';
+  /** PagerDuty routing key, which oncall.yaml maps to a route. */
+  routingKey?: string;
+}
+
+/** What one webhook request carries once normalized. */
+export interface AlertBatch {
+  source: AlertSource;
+  alerts: NormalizedAlert[];
+  /** The request body as received, stored with each alert for forensics. */
+  raw: unknown;
+  /** Alerts the sender left out (Alertmanager's truncatedAlerts). */
+  truncated: number;
+}

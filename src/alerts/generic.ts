@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { instant, links, parseEnd, stringMap } from './alert-fields.js';
+import type { AlertBatch, NormalizedAlert } from './alert.js';
+
+const genericAlertSchema = z
+  .object({
+    title: z.string().trim().min(1).max(500),
+    status: z.enum(['firing', 'resolved']).default('firing'),
+    severity: z.union([z.string().trim().min(1), z.number().int().min(1).max(4)]).optional(),
+    service: z.string().trim().min(1).optional(),
+    team: z.string().trim().min(1).optional(),
+    description: z.string().max(20_000).optional(),
+    fingerprint: z.string().trim().min(1).max(255).optional(),
+    group: z.string().trim().min(1).max(255).optional(),
+    labels: stringMap,
+    annotations: stringMap,
+    links: z.union([z.record(z.string(), z.string()), z.array(z.object({ href: z.string(), text: z.string().optional() }))]).optional(),
+    starts_at: instant.optional(),
+    ends_at: instant.optional(),
+  })
+  .strict();
+
+export const genericSchema = z.union([
+  genericAlertSchema,
+  z.object({ alerts: z.array(genericAlertSchema).min(1).max(1_000) }).strict(),
+]);
+
+/** The bot's own JSON format, documented in the README. */
+export function normalizeGeneric(body: unknown, now: Date): AlertBatch {
+  const parsed = genericSchema.parse(body);
+  const items = 'alerts' in parsed ? parsed.alerts : [parsed];
+  const alerts = items.map((item): NormalizedAlert => {
+    const labels = { ...item.labels };
+    if (item.service) labels.service = item.service;
+    if (item.team) labels.team = item.team;
+    const severity = typeof item.severity === 'number' ? `sev${item.severity}` : item.severity;
+    const linkMap = Array.isArray(item.links)
+      ? Object.fromEntries(item.links.map((link, index) => [link.text || `link ${index + 1}`, link.href]))
+      : (item.links ?? {});
+    return {
+      source: 'generic',
+      fingerprint: item.fingerprint ?? fingerprintOf(labels, item.title),
+      status: item.status,
+      title: item.title,
+      description: item.description,
+      sourceSeverity: severity,
+      labels,
+      annotations: item.annotations,
+      links: links(linkMap),
+      startsAt: item.starts_at ? new Date(item.starts_at) : now,
+      endsAt: item.ends_at ? parseEnd(item.ends_at) : item.status === 'resolved' ? now : undefined,
+      sourceGroupKey: item.group,
+    };
+  });
+  return { source: 'generic', alerts, raw: body, truncated: 0 };
+}
+
+/** Without a fingerprint, the same labels mean the same alert (the title when there are none). */
+export function fingerprintOf(labels: Record<string, string>, title: string): string {
+  const keys = Object.keys(labels).sort();
+  const identity = keys.length ? keys.map((k) => `${k}=${labels[k]}`).join('\n') : `title=${title}`;
+  return createHash('sha256').update(identity).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,92 @@
+import { Prisma } from '../db/generated/client.js';
+import type { DbTransaction } from '../db/database.js';
+import type { ClaimedJob, JobSpec } from './job.js';
+
+/**
+ * Writes jobs in the caller's transaction, so a job exists if and only if the change that
+ * asked for it was committed. Due times are computed by the database clock.
+ */
+export async function enqueueJobs(tx: DbTransaction, specs: JobSpec[]): Promise<void> {
+  if (specs.length === 0) return;
+  const rows = specs.map(
+    (spec) => Prisma.sql`(${spec.kind}, ${spec.subject ?? null}, ${spec.coalesceKey ?? null}, ${JSON.stringify(spec.payload ?? {})}::jsonb,
+      now() + ${spec.delayMs ?? 0}::int * interval '1 millisecond', ${spec.fence ?? null}::int, ${spec.maxAttempts ?? 12}::int)`,
+  );
+  await tx.$executeRaw`
+    INSERT INTO jobs (kind, subject, coalesce_key, payload, due_at, fence, max_attempts)
+    VALUES ${Prisma.join(rows)}
+    ON CONFLICT (coalesce_key) DO UPDATE SET due_at = LEAST(jobs.due_at, EXCLUDED.due_at)`;
+}
+
+/** Cancels pending jobs about a subject (e.g. reminders of a resolved incident). */
+export async function cancelJobs(tx: DbTransaction, subject: string, kinds: string[]): Promise<number> {
+  return tx.$executeRaw`DELETE FROM jobs WHERE subject = ${subject} AND kind = ANY(${kinds}::text[]) AND locked_by IS NULL`;
+}
+
+interface JobRow {
+  id: bigint;
+  kind: string;
+  subject: string | null;
+  payload: Record<string, unknown>;
+  due_at: Date;
+  attempts: number;
+  max_attempts: number;
+  fence: number | null;
+}
+
+/**
+ * Claims due jobs for one worker. SKIP LOCKED lets replicas claim side by side without waiting
+ * on each other; the lease lets another replica take over if this one dies. Claiming clears
+ * the coalesce key, so a change made while the job runs queues a fresh one.
+ */
+export async function claimDueJobs(db: DbTransaction, workerId: string, limit: number, leaseMs: number): Promise<ClaimedJob[]> {
+  const rows = await db.$queryRaw<JobRow[]>`
+    UPDATE jobs SET locked_until = now() + ${leaseMs}::int * interval '1 millisecond', locked_by = ${workerId},
+      attempts = attempts + 1, coalesce_key = NULL
+    WHERE id IN (
+      SELECT id FROM jobs
+      WHERE status = 'pending' AND due_at <= now() AND (locked_until IS NULL OR locked_until < now())
+      ORDER BY due_at LIMIT ${limit}::int
+      FOR UPDATE SKIP LOCKED)
+    RETURNING id, kind, subject, payload, due_at, attempts, max_attempts, fence`;
+  return rows.map((row) => ({
+    id: BigInt(row.id),
+    kind: row.kind,
+    subject: row.subject,
+    payload: row.payload ?? {},
+    dueAt: new Date(row.due_at),
+    attempts: Number(row.attempts),
+    maxAttempts: Number(row.max_attempts),
+    fence: row.fence === null ? null : Number(row.fence),
+  }));
+}
+
+export async function completeJob(db: DbTransaction, job: ClaimedJob, workerId: string): Promise<void> {
+  await db.$executeRaw`DELETE FROM jobs WHERE id = ${job.id} AND locked_by = ${workerId}`;
+}
+
+/** Puts a failed job back for later, or marks it dead when it has used up its attempts. */
+export async function failJob(
+  db: DbTransaction,
+  job: ClaimedJob,
+  workerId: string,
+  error: string,
+  retryInMs: number,
+  consumesAttempt: boolean,
+): Promise<'retry' | 'dead'> {
+  const attempts = consumesAttempt ? job.attempts : job.attempts - 1;
+  const dead = attempts >= job.maxAttempts;
+  await db.$executeRaw`
+    UPDATE jobs SET locked_until = NULL, locked_by = NULL, last_error = ${error.slice(0, 2000)}, attempts = ${attempts}::int,
+      status = ${dead ? 'dead' : 'pending'}, due_at = now() + ${retryInMs}::int * interval '1 millisecond'
+    WHERE id = ${job.id} AND locked_by = ${workerId}`;
+  return dead ? 'dead' : 'retry';
+}
+
+export async function jobBacklog(db: DbTransaction): Promise<{ kind: string; due: number; dead: number }[]> {
+  const rows = await db.$queryRaw<{ kind: string; due: bigint | number; dead: bigint | number }[]>`
+    SELECT kind, count(*) FILTER (WHERE status = 'pending' AND due_at <= now()) AS due,
+           count(*) FILTER (WHERE status = 'dead') AS dead
+    FROM jobs GROUP BY kind`;
+  return rows.map((row) => ({ kind: row.kind, due: Number(row.due), dead: Number(row.dead) }));
+}

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../logging.js';
+import { backoffMs } from './backoff.js';
+import { RetryLaterError, type ClaimedJob, type JobHandler } from './job.js';
+import { claimDueJobs, completeJob, failJob } from './job-store.js';
+
+export interface JobWorkerOptions {
+  /** How often to look for due jobs when nothing wakes the worker sooner. */
+  pollMs?: number;
+  /** Jobs claimed (and run side by side) per round. */
+  batchSize?: number;
+  /** How long a claimed job is ours; a crashed replica's jobs are taken over after this. */
+  leaseMs?: number;
+  workerId?: string;
+}
+
+/**
+ * Runs due jobs through their handlers. Several workers (in one process or many) share the
+ * table safely; each job runs on one of them at a time.
+ */
+export class JobWorker {
+  readonly workerId: string;
+  private readonly pollMs: number;
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly database: Database,
+    private readonly handlers: ReadonlyMap<string, JobHandler>,
+    private readonly log: Logger,
+    options: JobWorkerOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 250;
+    this.batchSize = options.batchSize ?? 32;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Look for work now (after this process committed a job), instead of at the next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Stops claiming; waits for the jobs already running to finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let claimed = 0;
+      try {
+        claimed = await this.runOnce();
+        failures = 0;
+      } catch (error) {
+        failures++;
+        // The database being away is logged once per streak, not once per poll.
+        if (failures === 1) this.log.warn({ err: error }, 'job worker cannot reach the database; retrying');
+      }
+      if (claimed < this.batchSize) await this.sleep(failures ? Math.min(5_000, this.pollMs * 2 ** failures) : this.pollMs);
+    }
+  }
+
+  /** Claims one batch and runs it; returns how many jobs it claimed. */
+  async runOnce(): Promise<number> {
+    const jobs = await claimDueJobs(this.database.prisma, this.workerId, this.batchSize, this.leaseMs);
+    await Promise.all(jobs.map((job) => this.execute(job)));
+    return jobs.length;
+  }
+
+  private async execute(job: ClaimedJob): Promise<void> {
+    const handler = this.handlers.get(job.kind);
+    try {
+      if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
+      await handler(job);
+      await completeJob(this.database.prisma, job, this.workerId);
+    } catch (error) {
+      const retryLater = error instanceof RetryLaterError ? error : undefined;
+      const delay = retryLater ? retryLater.retryAfterMs : backoffMs(job.attempts);
+      const message = (error as Error).message ?? String(error);
+      try {
+        const outcome = await failJob(this.database.prisma, job, this.workerId, message, delay, retryLater?.consumesAttempt ?? true);
+        const fields = { jobId: String(job.id), kind: job.kind, subject: job.subject, attempt: job.attempts, error: message };
+        if (outcome === 'dead') this.log.error(fields, 'job gave up after its last attempt');
+        else this.log.warn({ ...fields, retryInMs: delay }, 'job failed; will retry');
+      } catch (storeError) {
+        // The lease runs out and the job is claimed again: nothing is lost.
+        this.log.warn({ err: storeError, jobId: String(job.id) }, 'could not record a job failure');
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.timer = setTimeout(done, ms);
+      this.wakeUp = done;
+      const self = this;
+      function done() {
+        clearTimeout(self.timer);
+        self.wakeUp = undefined;
+        resolve();
+      }
+    });
+  }
+}

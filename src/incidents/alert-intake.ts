@@ -1,0 +1,90 @@
+import type { Database } from '../db/database.js';
+import { isDatabaseUnavailable, isRetryableConflict } from '../db/database-errors.js';
+import { GroupCommitter } from '../db/group-commit.js';
+import { AppError } from '../errors.js';
+import type { AlertBatch } from '../alerts/alert.js';
+import { routeAlert } from '../alerts/routing.js';
+import type { OncallConfig } from '../oncall/oncall-config.js';
+import { contentHashOf, ingestAlerts, type IngestItem, type IngestResult, type OpeningDetails } from './alert-ingestion.js';
+import type { IncidentEffects } from './incident-effects.js';
+
+export interface AlertIntakeOptions {
+  database: Database;
+  oncall: () => OncallConfig;
+  effects: IncidentEffects;
+  reopenWindowMs: number;
+  storeRawAlerts: boolean;
+  /** The playbook an incident opened by this alert runs (route's, else best match, else default). */
+  choosePlaybook?: (item: IngestItem) => string | null;
+  /** Called after each commit that wrote jobs, so the local worker picks them up at once. */
+  onCommitted?: () => void;
+  clock?: () => Date;
+}
+
+const CONFLICT_RETRIES = 3;
+
+/**
+ * The way into the core for every webhook: routes each alert, then commits it together with
+ * whatever other requests are in flight (group commit). A resolved promise means committed.
+ */
+export class AlertIntake {
+  private readonly committer: GroupCommitter<IngestItem, IngestResult>;
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: AlertIntakeOptions) {
+    this.clock = options.clock ?? (() => new Date());
+    this.committer = new GroupCommitter((items) => this.commit(items), {
+      maxBatchItems: 500,
+      isolateOnError: (error) => !isDatabaseUnavailable(error),
+    });
+  }
+
+  async receive(batch: AlertBatch): Promise<IngestResult[]> {
+    const oncall = this.options.oncall();
+    const raw = this.options.storeRawAlerts ? batch.raw : null;
+    const items = batch.alerts.map((alert): IngestItem => ({ alert, decision: routeAlert(alert, oncall), contentHash: contentHashOf(alert), raw }));
+    try {
+      return await this.committer.submit(items);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        throw new AppError('unavailable', 'The database is unavailable; nothing was stored. Retry shortly.', { retryAfterSeconds: 5 });
+      }
+      throw error;
+    }
+  }
+
+  drain(): Promise<void> {
+    return this.committer.drain();
+  }
+
+  private async commit(items: IngestItem[]): Promise<IngestResult[]> {
+    const oncall = this.options.oncall();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const results = await this.options.database.prisma.$transaction(
+          (tx) =>
+            ingestAlerts(tx, items, {
+              now: this.clock(),
+              reopenWindowMs: this.options.reopenWindowMs,
+              effects: this.options.effects,
+              openingDetails: (item) => this.openingDetails(item, oncall),
+            }),
+          { maxWait: 10_000, timeout: 30_000 },
+        );
+        if (results.some((result) => result.outcome !== 'unchanged' && result.outcome !== 'ignored')) this.options.onCommitted?.();
+        return results;
+      } catch (error) {
+        if (attempt >= CONFLICT_RETRIES || !isRetryableConflict(error)) throw error;
+      }
+    }
+  }
+
+  private openingDetails(item: IngestItem, oncall: OncallConfig): OpeningDetails {
+    const policyKey = item.decision.escalationPolicy;
+    return {
+      // A copy, not a reference: editing oncall.yaml later changes nothing already running.
+      escalationPolicy: policyKey && oncall.escalationPolicies[policyKey] ? structuredClone(oncall.escalationPolicies[policyKey]) : null,
+      playbookId: this.options.choosePlaybook?.(item) ?? item.decision.playbook ?? null,
+    };
+  }
+}

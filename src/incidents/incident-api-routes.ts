@@ -1,0 +1,50 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { PrismaClient } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { presentedToken, tokensEqual } from '../http/bearer-auth.js';
+import type { RouteModule } from '../http/server.js';
+import { getIncident, getTimeline, listIncidents } from './incident-queries.js';
+
+const listQuery = z.object({
+  status: z.enum(['open', 'triggered', 'acknowledged', 'mitigated', 'resolved', 'all']).default('open'),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+const numberParam = z.object({ number: z.string().regex(/^(INC-)?\d+$/i, 'must be an incident number such as 12 or INC-12') });
+const timelineQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200), after: z.string().regex(/^\d+$/).optional() });
+
+export function parseIncidentNumber(params: unknown): number {
+  return Number(numberParam.parse(params).number.replace(/^INC-/i, ''));
+}
+
+/** The token check every /api route shares. Without API_TOKEN the read API stays off. */
+export function apiAuth(apiToken: string | undefined) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!apiToken) throw new AppError('forbidden', 'The read API is off: set API_TOKEN to enable it');
+    if (!tokensEqual(presentedToken(request), apiToken)) return reply.status(401).send({ error: 'unauthorized', message: 'unauthorized' });
+  };
+}
+
+export function incidentApiRoutes(prisma: PrismaClient, apiToken: string | undefined): RouteModule {
+  const onRequest = apiAuth(apiToken);
+  return (app) => {
+    app.get('/api/incidents', { onRequest }, async (request) => {
+      const { status, limit } = listQuery.parse(request.query);
+      return { incidents: await listIncidents(prisma, status, limit) };
+    });
+    app.get('/api/incidents/:number', { onRequest }, async (request) => {
+      const number = parseIncidentNumber(request.params);
+      const incident = await getIncident(prisma, number);
+      if (!incident) throw new AppError('not_found', `There is no incident INC-${number}`);
+      return incident;
+    });
+    app.get('/api/incidents/:number/timeline', { onRequest }, async (request) => {
+      const number = parseIncidentNumber(request.params);
+      const { limit, after } = timelineQuery.parse(request.query);
+      if (!(await prisma.incident.findUnique({ where: { id: number }, select: { id: true } }))) {
+        throw new AppError('not_found', `There is no incident INC-${number}`);
+      }
+      return { incident: `INC-${number}`, events: await getTimeline(prisma, number, { limit, afterId: after ? BigInt(after) : undefined }) };
+    });
+  };
+}

@@ -1,0 +1,38 @@
+import type { DbTransaction } from '../db/database.js';
+import { enqueueJobs } from '../engine/job-store.js';
+import type { JobSpec } from '../engine/job.js';
+
+/** Job kinds the incident core writes; their handlers live with the features that act on them. */
+export const INCIDENT_SYNC_JOB = 'incident.sync';
+
+export interface IncidentRef {
+  id: number;
+  escalationVersion: number;
+}
+
+/**
+ * What must follow an incident change, written in the same transaction as the change. Features
+ * (chat, escalation, playbooks) add their own effects with `extend`; ingestion and commands
+ * call these hooks and never know who listens.
+ */
+export interface IncidentEffects {
+  opened(tx: DbTransaction, incident: IncidentRef): Promise<JobSpec[]>;
+  /** Acknowledged, resolved or re-opened: escalation state changed (the version was bumped). */
+  escalationChanged(tx: DbTransaction, incident: IncidentRef, status: string): Promise<JobSpec[]>;
+}
+
+/** One coalesced job per incident: however many alerts change it, chat is brought up to date once. */
+export function syncJob(incidentId: number): JobSpec {
+  return { kind: INCIDENT_SYNC_JOB, subject: `incident:${incidentId}`, coalesceKey: `${INCIDENT_SYNC_JOB}:${incidentId}` };
+}
+
+export const noEffects: IncidentEffects = {
+  opened: async () => [],
+  escalationChanged: async () => [],
+};
+
+/** Writes the sync job for every changed incident plus whatever the effects add. */
+export async function writeFollowUps(tx: DbTransaction, changedIncidentIds: Iterable<number>, extra: JobSpec[] = []): Promise<void> {
+  const jobs = [...new Set(changedIncidentIds)].map(syncJob);
+  await enqueueJobs(tx, [...jobs, ...extra]);
+}

@@ -1,0 +1,167 @@
+import type { Database, DbTransaction } from '../db/database.js';
+import type { IncidentStatus } from '../db/generated/enums.js';
+import { AppError } from '../errors.js';
+import type { JobSpec } from '../engine/job.js';
+import type { Actor } from './actor.js';
+import { writeFollowUps, type IncidentEffects } from './incident-effects.js';
+import { incidentLabel, severityLabel } from './incident-rules.js';
+import { IncidentTransitions, requireIncident, type LockedIncident } from './incident-transitions.js';
+import { appendTimeline } from './timeline.js';
+
+export const INCIDENT_ROLES = ['commander', 'comms', 'scribe'] as const;
+export type IncidentRole = (typeof INCIDENT_ROLES)[number];
+
+export const NOTE_TAGS = ['rootcause', 'impact', 'action'] as const;
+export type NoteTag = (typeof NOTE_TAGS)[number];
+
+/** Notes starting "rootcause:", "impact:" or "action:" feed the postmortem's sections. */
+export function noteTag(text: string): NoteTag | undefined {
+  const match = /^\s*(rootcause|root cause|impact|action)\s*:/i.exec(text);
+  if (!match) return undefined;
+  const word = match[1]!.toLowerCase().replace(' ', '');
+  return word as NoteTag;
+}
+
+export interface DeclareInput {
+  title: string;
+  severity?: number;
+  private?: boolean;
+  team?: string;
+  service?: string;
+  playbookId?: string | null;
+}
+
+
+/**
+ * The operations chat commands, buttons and the API call, as plain functions over the
+ * database with the actor passed in. Each one is a single transaction that also writes the
+ * timeline entry and the follow-up jobs.
+ */
+export class IncidentService {
+  private readonly transitions: IncidentTransitions;
+
+  constructor(
+    private readonly database: Database,
+    private readonly effects: IncidentEffects,
+    private readonly options: { onCommitted?: () => void; clock?: () => Date } = {},
+  ) {
+    this.transitions = new IncidentTransitions(effects);
+  }
+
+  private now(): Date {
+    return this.options.clock?.() ?? new Date();
+  }
+
+  private async change<T>(id: number, work: (tx: DbTransaction, incident: LockedIncident, at: Date) => Promise<{ jobs: JobSpec[]; value: T }>): Promise<T> {
+    const result = await this.database.prisma.$transaction(async (tx) => {
+      const incident = await requireIncident(tx, id);
+      const { jobs, value } = await work(tx, incident, this.now());
+      await writeFollowUps(tx, [id], jobs);
+      return value;
+    });
+    this.options.onCommitted?.();
+    return result;
+  }
+
+  async declare(input: DeclareInput, actor: Actor): Promise<{ id: number }> {
+    const title = input.title.trim();
+    if (!title) throw new AppError('bad_request', 'An incident needs a title');
+    if (title.length > 500) throw new AppError('bad_request', 'The title is longer than 500 characters');
+    const severity = input.severity ?? 3;
+    if (!Number.isInteger(severity) || severity < 1 || severity > 4) throw new AppError('bad_request', `Severity must be 1 to 4 (got ${severity})`);
+    const at = this.now();
+    const id = await this.database.prisma.$transaction(async (tx) => {
+      const team = input.team ? await tx.team.findUnique({ where: { key: input.team } }) : null;
+      if (input.team && !team) throw new AppError('not_found', `There is no team "${input.team}"`);
+      const incident = await tx.incident.create({
+        data: {
+          title,
+          severity,
+          private: input.private ?? false,
+          teamId: team?.id ?? null,
+          service: input.service ?? null,
+          source: 'manual',
+          playbookId: input.playbookId ?? null,
+          openedAt: at,
+        },
+      });
+      const label = incidentLabel(incident.id);
+      await appendTimeline(tx, [
+        {
+          incidentId: incident.id,
+          at,
+          kind: 'incident.declared',
+          actor,
+          text: `${label} declared: ${title} (${severityLabel(severity)}${input.private ? ', private' : ''})`,
+        },
+      ]);
+      const jobs = await this.effects.opened(tx, { id: incident.id, escalationVersion: incident.escalationVersion });
+      await writeFollowUps(tx, [incident.id], jobs);
+      return incident.id;
+    });
+    this.options.onCommitted?.();
+    return { id };
+  }
+
+  acknowledge(id: number, actor: Actor): Promise<void> {
+    return this.change(id, async (tx, incident, at) => ({ jobs: await this.transitions.acknowledge(tx, incident, actor, at), value: undefined }));
+  }
+
+  mitigate(id: number, actor: Actor): Promise<void> {
+    return this.change(id, async (tx, incident, at) => ({ jobs: await this.transitions.mitigate(tx, incident, actor, at), value: undefined }));
+  }
+
+  resolve(id: number, actor: Actor, summary?: string): Promise<void> {
+    return this.change(id, async (tx, incident, at) => ({
+      jobs: await this.transitions.resolve(tx, incident, actor, at, summary?.trim() || undefined),
+      value: undefined,
+    }));
+  }
+
+  reopen(id: number, actor: Actor, reason = 'by hand'): Promise<void> {
+    return this.change(id, async (tx, incident, at) => ({ jobs: await this.transitions.reopen(tx, incident, actor, at, reason), value: undefined }));
+  }
+
+  setSeverity(id: number, severity: number, actor: Actor): Promise<void> {
+    if (!Number.isInteger(severity) || severity < 1 || severity > 4) {
+      return Promise.reject(new AppError('bad_request', `Severity must be 1 to 4 (got ${severity})`));
+    }
+    return this.change(id, async (tx, incident, at) => {
+      await this.transitions.setSeverity(tx, incident, severity, actor, at);
+      return { jobs: [], value: undefined };
+    });
+  }
+
+  assignRole(id: number, role: IncidentRole, person: { id: number; name: string }, actor: Actor): Promise<void> {
+    return this.change(id, async (tx, incident, at) => {
+      await tx.incidentRole.upsert({
+        where: { incidentId_role: { incidentId: incident.id, role } },
+        create: { incidentId: incident.id, role, personId: person.id, assignedAt: at },
+        update: { personId: person.id, assignedAt: at },
+      });
+      await appendTimeline(tx, [
+        { incidentId: incident.id, at, kind: 'role.assigned', actor, text: `${person.name} is ${role}`, data: { role, personId: person.id } },
+      ]);
+      return { jobs: [], value: undefined };
+    });
+  }
+
+  addNote(id: number, text: string, actor: Actor): Promise<{ tag?: NoteTag }> {
+    const note = text.trim();
+    if (!note) return Promise.reject(new AppError('bad_request', 'A note needs some text'));
+    const tag = noteTag(note);
+    return this.change(id, async (tx, incident, at) => {
+      await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'note', actor, text: note, tag }]);
+      return { jobs: [], value: { tag } };
+    });
+  }
+
+  postStatusUpdate(id: number, text: string, actor: Actor): Promise<void> {
+    const update = text.trim();
+    if (!update) return Promise.reject(new AppError('bad_request', 'A status update needs some text'));
+    return this.change(id, async (tx, incident, at) => {
+      await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.update', actor, text: update }]);
+      return { jobs: [], value: undefined };
+    });
+  }
+}

@@ -1,0 +1,157 @@
+import type { DbTransaction } from '../db/database.js';
+import type { IncidentStatus } from '../db/generated/enums.js';
+import { AppError } from '../errors.js';
+import type { JobSpec } from '../engine/job.js';
+import type { Actor } from './actor.js';
+import type { IncidentEffects } from './incident-effects.js';
+import { incidentLabel, severityLabel } from './incident-rules.js';
+import { appendTimeline } from './timeline.js';
+
+/** The incident columns the transitions need, read under a row lock. */
+export interface LockedIncident {
+  id: number;
+  title: string;
+  status: IncidentStatus;
+  severity: number;
+  groupKey: string | null;
+  openGroupKey: string | null;
+  acknowledgedAt: Date | null;
+  mitigatedAt: Date | null;
+  resolvedAt: Date | null;
+  escalationVersion: number;
+}
+
+interface IncidentRow {
+  id: number;
+  title: string;
+  status: IncidentStatus;
+  severity: number;
+  group_key: string | null;
+  open_group_key: string | null;
+  acknowledged_at: Date | null;
+  mitigated_at: Date | null;
+  resolved_at: Date | null;
+  escalation_version: number;
+}
+
+/** Locks the incident row for the rest of the transaction: concurrent changes take turns. */
+export async function lockIncident(tx: DbTransaction, id: number): Promise<LockedIncident | undefined> {
+  const [row] = await tx.$queryRaw<IncidentRow[]>`
+    SELECT id, title, status, severity, group_key, open_group_key, acknowledged_at, mitigated_at, resolved_at, escalation_version
+    FROM incidents WHERE id = ${id} FOR UPDATE`;
+  return row ? fromRow(row) : undefined;
+}
+
+export async function lockOpenIncidentOfGroup(tx: DbTransaction, groupKey: string): Promise<LockedIncident | undefined> {
+  const [row] = await tx.$queryRaw<IncidentRow[]>`
+    SELECT id, title, status, severity, group_key, open_group_key, acknowledged_at, mitigated_at, resolved_at, escalation_version
+    FROM incidents WHERE open_group_key = ${groupKey} FOR UPDATE`;
+  return row ? fromRow(row) : undefined;
+}
+
+export async function requireIncident(tx: DbTransaction, id: number): Promise<LockedIncident> {
+  const incident = await lockIncident(tx, id);
+  if (!incident) throw new AppError('not_found', `There is no incident ${incidentLabel(id)}`);
+  return incident;
+}
+
+function fromRow(row: IncidentRow): LockedIncident {
+  return {
+    id: Number(row.id),
+    title: row.title,
+    status: row.status,
+    severity: Number(row.severity),
+    groupKey: row.group_key,
+    openGroupKey: row.open_group_key,
+    acknowledgedAt: row.acknowledged_at ? new Date(row.acknowledged_at) : null,
+    mitigatedAt: row.mitigated_at ? new Date(row.mitigated_at) : null,
+    resolvedAt: row.resolved_at ? new Date(row.resolved_at) : null,
+    escalationVersion: Number(row.escalation_version),
+  };
+}
+
+/**
+ * The state changes every path shares (commands, buttons, PagerDuty events, alert clears).
+ * Each locks nothing itself: callers pass a locked incident and write the returned jobs.
+ */
+export class IncidentTransitions {
+  constructor(private readonly effects: IncidentEffects) {}
+
+  async acknowledge(tx: DbTransaction, incident: LockedIncident, actor: Actor, at: Date): Promise<JobSpec[]> {
+    if (incident.status === 'resolved') {
+      throw new AppError('conflict', `${incidentLabel(incident.id)} is resolved; re-open it first`);
+    }
+    if (incident.status !== 'triggered') {
+      throw new AppError('conflict', `${incidentLabel(incident.id)} is already ${incident.status}`);
+    }
+    const version = incident.escalationVersion + 1;
+    await tx.incident.update({
+      where: { id: incident.id },
+      data: { status: 'acknowledged', acknowledgedAt: incident.acknowledgedAt ?? at, escalationVersion: version },
+    });
+    await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.acknowledged', actor, text: 'Acknowledged' }]);
+    Object.assign(incident, { status: 'acknowledged', acknowledgedAt: incident.acknowledgedAt ?? at, escalationVersion: version });
+    return this.effects.escalationChanged(tx, incident, 'acknowledged');
+  }
+
+  async mitigate(tx: DbTransaction, incident: LockedIncident, actor: Actor, at: Date): Promise<JobSpec[]> {
+    if (incident.status === 'resolved') throw new AppError('conflict', `${incidentLabel(incident.id)} is resolved; re-open it first`);
+    if (incident.status === 'mitigated') throw new AppError('conflict', `${incidentLabel(incident.id)} is already mitigated`);
+    const wasTriggered = incident.status === 'triggered';
+    const version = wasTriggered ? incident.escalationVersion + 1 : incident.escalationVersion;
+    // Mitigating is also taking the incident on: it counts as the acknowledgement if none came first.
+    const acknowledgedAt = incident.acknowledgedAt ?? at;
+    await tx.incident.update({
+      where: { id: incident.id },
+      data: { status: 'mitigated', mitigatedAt: at, acknowledgedAt, escalationVersion: version },
+    });
+    await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.mitigated', actor, text: 'Mitigated: impact has stopped' }]);
+    Object.assign(incident, { status: 'mitigated', mitigatedAt: at, acknowledgedAt, escalationVersion: version });
+    return wasTriggered ? this.effects.escalationChanged(tx, incident, 'mitigated') : [];
+  }
+
+  async resolve(tx: DbTransaction, incident: LockedIncident, actor: Actor, at: Date, summary?: string): Promise<JobSpec[]> {
+    if (incident.status === 'resolved') throw new AppError('conflict', `${incidentLabel(incident.id)} is already resolved`);
+    const version = incident.escalationVersion + 1;
+    await tx.incident.update({
+      where: { id: incident.id },
+      data: { status: 'resolved', resolvedAt: at, openGroupKey: null, escalationVersion: version, ...(summary ? { summary } : {}) },
+    });
+    const text = summary ? `Resolved: ${summary}` : 'Resolved';
+    await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.resolved', actor, text }]);
+    Object.assign(incident, { status: 'resolved', resolvedAt: at, openGroupKey: null, escalationVersion: version });
+    return this.effects.escalationChanged(tx, incident, 'resolved');
+  }
+
+  /**
+   * Re-opens a resolved incident. Refused when another open incident already holds its alert
+   * group (the caller attaches to that one instead).
+   */
+  async reopen(tx: DbTransaction, incident: LockedIncident, actor: Actor, at: Date, reason: string): Promise<JobSpec[]> {
+    if (incident.status !== 'resolved') throw new AppError('conflict', `${incidentLabel(incident.id)} is not resolved`);
+    if (incident.groupKey) {
+      const holder = await lockOpenIncidentOfGroup(tx, incident.groupKey);
+      if (holder) {
+        throw new AppError('conflict', `${incidentLabel(holder.id)} is already open for the same alerts; use that one`);
+      }
+    }
+    const version = incident.escalationVersion + 1;
+    await tx.incident.update({
+      where: { id: incident.id },
+      data: { status: 'triggered', resolvedAt: null, openGroupKey: incident.groupKey, escalationVersion: version, reopenCount: { increment: 1 } },
+    });
+    await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.reopened', actor, text: `Re-opened: ${reason}` }]);
+    Object.assign(incident, { status: 'triggered', resolvedAt: null, openGroupKey: incident.groupKey, escalationVersion: version });
+    return this.effects.escalationChanged(tx, incident, 'reopened');
+  }
+
+  async setSeverity(tx: DbTransaction, incident: LockedIncident, severity: number, actor: Actor, at: Date, why?: string): Promise<void> {
+    if (severity === incident.severity) {
+      throw new AppError('conflict', `${incidentLabel(incident.id)} is already ${severityLabel(severity)}`);
+    }
+    await tx.incident.update({ where: { id: incident.id }, data: { severity } });
+    const text = `Severity ${severityLabel(incident.severity)} → ${severityLabel(severity)}${why ? ` (${why})` : ''}`;
+    await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'severity.changed', actor, text, data: { from: incident.severity, to: severity } }]);
+    incident.severity = severity;
+  }
+}
