@@ -1,0 +1,58 @@
+import type { Severity } from '../../oncall/oncall-config.js';
+
+/** A person named in a command, by the platform's own user id. */
+export interface UserRef {
+  platformId: string;
+  /** The name Slack sends along in `<@U123|name>`, when it does. */
+  name?: string;
+}
+
+export type IncidentRoleName = 'commander' | 'comms' | 'scribe';
+export type NoteTag = 'rootcause' | 'impact' | 'action';
+export type PageTarget = { type: 'team'; team: string } | { type: 'user'; user: UserRef };
+
+/**
+ * What the responder wants to move the playbook: `show` (bare `step`) and `next` (the card's
+ * "Next step" button) only display; the others change the current step.
+ */
+export type StepAction = 'show' | 'next' | 'done' | 'skip' | 'back' | 'choose';
+
+/**
+ * Commands that act on one incident. `incidentNumber` is set when the input itself names the
+ * incident (a button click carries it); a typed command takes it from the channel instead.
+ */
+interface IncidentScoped {
+  incidentNumber?: number;
+}
+
+export type ParsedCommand =
+  | { kind: 'incident.declare'; severity?: Severity; private: boolean; title: string }
+  | ({ kind: 'incident.ack'; /** Set when the click came from a page (a DM), to close that page too. */ pageId?: string } & IncidentScoped)
+  | ({ kind: 'incident.mitigate' } & IncidentScoped)
+  | ({ kind: 'incident.resolve'; summary?: string } & IncidentScoped)
+  | ({ kind: 'incident.sev'; severity: Severity } & IncidentScoped)
+  | ({ kind: 'incident.status'; update: string } & IncidentScoped)
+  | ({ kind: 'incident.role'; role: IncidentRoleName; user: UserRef } & IncidentScoped)
+  | ({ kind: 'incident.note'; text: string; tag?: NoteTag } & IncidentScoped)
+  | ({ kind: 'incident.timeline'; page: number } & IncidentScoped)
+  | ({
+      kind: 'incident.step';
+      action: StepAction;
+      /** The step the clicked card showed; lets the handler refuse a click on a stale card. */
+      stepId?: string;
+      choiceId?: string;
+    } & IncidentScoped)
+  | ({ kind: 'incident.postmortem' } & IncidentScoped)
+  | { kind: 'incident.list' }
+  | { kind: 'incident.report'; weeks?: number; team?: string }
+  | { kind: 'incident.help' }
+  | { kind: 'oncall.who'; team?: string }
+  | { kind: 'oncall.schedule'; team: string; days?: number }
+  /** `from`/`to` as typed; the handler resolves them with resolveWhen in the asker's zone. */
+  | { kind: 'oncall.override'; team: string; user: UserRef; from: string; to: string }
+  | { kind: 'oncall.page'; target: PageTarget; message: string }
+  | { kind: 'oncall.preview'; team: string; at?: string };
+
+export type CommandKind = ParsedCommand['kind'];
+export type CommandOf<K extends CommandKind> = Extract<ParsedCommand, { kind: K }>;
+export type ChatCommandName = 'incident' | 'oncall';
