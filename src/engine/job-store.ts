@@ -8,7 +8,7 @@ import type { ClaimedJob, JobSpec } from './job.js';
  */
 export async function enqueueJobs(tx: DbTransaction, specs: JobSpec[]): Promise<void> {
   if (specs.length === 0) return;
-  const rows = specs.map(
+  const rows = coalesce(specs).map(
     (spec) => Prisma.sql`(${spec.kind}, ${spec.subject ?? null}, ${spec.coalesceKey ?? null}, ${JSON.stringify(spec.payload ?? {})}::jsonb,
       now() + ${spec.delayMs ?? 0}::int * interval '1 millisecond', ${spec.fence ?? null}::int, ${spec.maxAttempts ?? 12}::int)`,
   );
@@ -16,6 +16,21 @@ export async function enqueueJobs(tx: DbTransaction, specs: JobSpec[]): Promise<
     INSERT INTO jobs (kind, subject, coalesce_key, payload, due_at, fence, max_attempts)
     VALUES ${Prisma.join(rows)}
     ON CONFLICT (coalesce_key) DO UPDATE SET due_at = LEAST(jobs.due_at, EXCLUDED.due_at)`;
+}
+
+/** One spec per coalesce key (the earliest), since one INSERT may not touch a row twice. */
+function coalesce(specs: JobSpec[]): JobSpec[] {
+  const byKey = new Map<string, JobSpec>();
+  const out: JobSpec[] = [];
+  for (const spec of specs) {
+    if (!spec.coalesceKey) {
+      out.push(spec);
+      continue;
+    }
+    const kept = byKey.get(spec.coalesceKey);
+    if (!kept || (spec.delayMs ?? 0) < (kept.delayMs ?? 0)) byKey.set(spec.coalesceKey, spec);
+  }
+  return [...out, ...byKey.values()];
 }
 
 /** Cancels pending jobs about a subject (e.g. reminders of a resolved incident). */

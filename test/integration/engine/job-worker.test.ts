@@ -1,0 +1,109 @@
+import { beforeEach, expect, it } from 'vitest';
+import { enqueueJobs, claimDueJobs } from '../../../src/engine/job-store.js';
+import { JobWorker } from '../../../src/engine/job-worker.js';
+import { RetryLaterError, type ClaimedJob, type JobHandler } from '../../../src/engine/job.js';
+import { createLogger } from '../../../src/logging.js';
+import { describeEachDatabase } from '../../support/test-database.js';
+
+const log = createLogger('silent');
+
+describeEachDatabase('job engine', (db) => {
+  const prisma = () => db().database.prisma;
+  beforeEach(async () => {
+    await prisma().$executeRawUnsafe('TRUNCATE jobs RESTART IDENTITY');
+  });
+
+  const worker = (handlers: Record<string, JobHandler>, id: string, leaseMs = 30_000) =>
+    new JobWorker(db().database, new Map(Object.entries(handlers)), log, { workerId: id, leaseMs, pollMs: 20 });
+
+  it('runs each due job once across competing workers, and deletes it when done', async () => {
+    await prisma().$transaction((tx) => enqueueJobs(tx, Array.from({ length: 60 }, (_, i) => ({ kind: 'count', payload: { i } }))));
+    const seen: number[] = [];
+    const handler: JobHandler = async (job) => {
+      seen.push(job.payload.i as number);
+    };
+    const workers = [worker({ count: handler }, 'a'), worker({ count: handler }, 'b'), worker({ count: handler }, 'c')];
+    await Promise.all(workers.map(async (w) => { while ((await w.runOnce()) > 0); }));
+    expect(seen.sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(await prisma().job.count()).toBe(0);
+  });
+
+  it('does not run a job before it is due by the database clock', async () => {
+    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'later', delayMs: 60_000 }]));
+    expect(await claimDueJobs(prisma(), 'w', 10, 30_000)).toEqual([]);
+  });
+
+  it('coalesces pending jobs with one key, keeping the earliest due time', async () => {
+    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'sync', coalesceKey: 'k', delayMs: 60_000 }]));
+    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'sync', coalesceKey: 'k' }, { kind: 'sync', coalesceKey: 'k' }]));
+    const jobs = await prisma().job.findMany();
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.dueAt.getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
+  });
+
+  it('queues a fresh job when a change arrives while the coalesced one runs', async () => {
+    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'sync', coalesceKey: 'k' }]));
+    const [claimed] = await claimDueJobs(prisma(), 'w', 10, 30_000);
+    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'sync', coalesceKey: 'k' }]));
+    expect(claimed).toBeDefined();
+    expect(await prisma().job.count()).toBe(2);
+  });
+
+  it('retries a failing job with back-off and keeps it as dead after its last attempt', async () => {
+    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'flaky', maxAttempts: 2 }]));
+    const w = worker({ flaky: async () => { throw new Error('chat API said 500'); } }, 'w');
+    await w.runOnce();
+    let job = await prisma().job.findFirstOrThrow();
+    expect(job).toMatchObject({ status: 'pending', attempts: 1, lastError: 'chat API said 500', lockedBy: null });
+    expect(job.dueAt.getTime()).toBeGreaterThan(Date.now());
+    await prisma().job.update({ where: { id: job.id }, data: { dueAt: new Date(Date.now() - 1000) } });
+    await w.runOnce();
+    job = await prisma().job.findFirstOrThrow();
+    expect(job).toMatchObject({ status: 'dead', attempts: 2 });
+    await prisma().job.update({ where: { id: job.id }, data: { dueAt: new Date(Date.now() - 1000) } });
+    expect(await w.runOnce()).toBe(0);
+  });
+
+  it('waits as long as a rate limit says, without using up an attempt', async () => {
+    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'limited' }]));
+    const w = worker({ limited: async () => { throw new RetryLaterError('429', 7_000); } }, 'w');
+    const before = Date.now();
+    await w.runOnce();
+    const job = await prisma().job.findFirstOrThrow();
+    expect(job.attempts).toBe(0);
+    expect(job.dueAt.getTime() - before).toBeGreaterThanOrEqual(6_000);
+  });
+
+  it('lets another worker take over the job of one that died holding it', async () => {
+    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'page' }]));
+    const [held] = await claimDueJobs(prisma(), 'crashed', 10, 300);
+    expect(held).toBeDefined();
+    const ran: ClaimedJob[] = [];
+    const survivor = worker({ page: async (job) => void ran.push(job) }, 'survivor');
+    expect(await survivor.runOnce()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await survivor.runOnce()).toBe(1);
+    expect(ran[0]!.attempts).toBe(2);
+    expect(await prisma().job.count()).toBe(0);
+  });
+
+  it('marks a job of an unknown kind dead instead of looping on it', async () => {
+    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'mystery', maxAttempts: 1 }]));
+    await worker({}, 'w').runOnce();
+    expect(await prisma().job.findFirstOrThrow()).toMatchObject({ status: 'dead', lastError: 'no handler for job kind "mystery"' });
+  });
+
+  it('the running loop picks up a job within a poll interval of it becoming due', async () => {
+    let ranAt = 0;
+    const w = worker({ tick: async () => void (ranAt = Date.now()) }, 'loop');
+    w.start();
+    try {
+      const enqueuedAt = Date.now();
+      await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'tick', delayMs: 300 }]));
+      while (!ranAt && Date.now() - enqueuedAt < 5_000) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(ranAt - enqueuedAt).toBeGreaterThanOrEqual(250);
+    } finally {
+      await w.stop();
+    }
+  });
+});

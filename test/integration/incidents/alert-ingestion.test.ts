@@ -1,0 +1,188 @@
+import { beforeEach, expect, it } from 'vitest';
+import { normalizeAlertmanager } from '../../../src/alerts/alertmanager.js';
+import type { AlertBatch, NormalizedAlert } from '../../../src/alerts/alert.js';
+import { normalizeGeneric } from '../../../src/alerts/generic.js';
+import { normalizePagerDuty } from '../../../src/alerts/pagerduty.js';
+import { AlertIntake } from '../../../src/incidents/alert-intake.js';
+import { noEffects } from '../../../src/incidents/incident-effects.js';
+import { IncidentService } from '../../../src/incidents/incident-service.js';
+import { emptyOncallConfig } from '../../../src/oncall/oncall-config.js';
+import { sharedFixture } from '../../support/fixtures.js';
+import { describeEachDatabase } from '../../support/test-database.js';
+
+const MINUTE = 60_000;
+
+describeEachDatabase('alert ingestion', (db) => {
+  let now: Date;
+  let intake: AlertIntake;
+  const prisma = () => db().database.prisma;
+
+  beforeEach(async () => {
+    const p = prisma();
+    await p.$executeRawUnsafe('TRUNCATE incidents, alerts, incident_alerts, timeline_events, jobs RESTART IDENTITY CASCADE');
+    now = new Date('2026-11-24T10:00:00Z');
+    intake = new AlertIntake({
+      database: db().database,
+      oncall: () => emptyOncallConfig(),
+      effects: noEffects,
+      reopenWindowMs: 30 * MINUTE,
+      storeRawAlerts: true,
+      clock: () => now,
+    });
+  });
+
+  const generic = (body: unknown) => normalizeGeneric(body, now);
+  const counts = async () => ({
+    incidents: await prisma().incident.count(),
+    alerts: await prisma().alert.count(),
+    timeline: await prisma().timelineEvent.count(),
+    jobs: await prisma().job.count(),
+  });
+
+  it('opens an incident for a new alert, with its timeline and one follow-up job', async () => {
+    const [result] = await intake.receive(generic({ title: 'Disk full on db-1', severity: 'critical', labels: { host: 'db-1' } }));
+    expect(result).toMatchObject({ outcome: 'created', incidentId: 1 });
+    const incident = await prisma().incident.findUniqueOrThrow({ where: { id: 1 }, include: { timeline: true } });
+    expect(incident).toMatchObject({ title: 'Disk full on db-1', severity: 1, status: 'triggered', source: 'generic', routeId: 'default' });
+    expect(incident.openedAt).toEqual(now);
+    expect(incident.timeline.map((e) => e.kind)).toEqual(['incident.opened', 'alert.firing']);
+    expect(await prisma().job.findMany({ select: { kind: true, subject: true } })).toEqual([{ kind: 'incident.sync', subject: 'incident:1' }]);
+    const alert = await prisma().alert.findFirstOrThrow();
+    expect(alert.raw).toEqual({ title: 'Disk full on db-1', severity: 'critical', labels: { host: 'db-1' } });
+  });
+
+  it('dedups: an identical retry changes nothing, a changed repeat updates the one alert', async () => {
+    const body = { title: 'Disk full on db-1', labels: { host: 'db-1' }, starts_at: '2026-11-24T09:59:00Z' };
+    await intake.receive(generic(body));
+    const before = await counts();
+    const [retry] = await intake.receive(generic(body));
+    expect(retry!.outcome).toBe('unchanged');
+    expect(await counts()).toEqual(before);
+
+    const [changed] = await intake.receive(generic({ ...body, description: 'now 99%' }));
+    expect(changed!.outcome).toBe('updated');
+    expect(await prisma().alert.count()).toBe(1);
+    expect((await prisma().alert.findFirstOrThrow()).description).toBe('now 99%');
+  });
+
+  it('attaches the alerts of one Alertmanager group to one incident', async () => {
+    const results = await intake.receive(normalizeAlertmanager(sharedFixture('alertmanager/firing.json')));
+    expect(results.map((r) => r.incidentId)).toEqual([1, 1]);
+    expect(await counts()).toMatchObject({ incidents: 1, alerts: 2, jobs: 1 });
+  });
+
+  it('resolves an incident by itself when all its alerts clear before anyone acknowledged', async () => {
+    await intake.receive(normalizeAlertmanager(sharedFixture('alertmanager/firing.json')));
+    const firing = sharedFixture('alertmanager/firing.json') as { alerts: { status: string; endsAt: string }[]; status: string };
+    firing.alerts[0]!.status = 'resolved';
+    firing.alerts[0]!.endsAt = '2026-11-24T00:50:00Z';
+    await intake.receive(normalizeAlertmanager(firing));
+    expect((await prisma().incident.findUniqueOrThrow({ where: { id: 1 } })).status).toBe('triggered');
+
+    await intake.receive(normalizeAlertmanager(sharedFixture('alertmanager/resolved.json')));
+    const incident = await prisma().incident.findUniqueOrThrow({ where: { id: 1 }, include: { timeline: { orderBy: { id: 'asc' } } } });
+    expect(incident.status).toBe('resolved');
+    expect(incident.openGroupKey).toBeNull();
+    expect(incident.acknowledgedAt).toBeNull();
+    const last = incident.timeline.at(-1)!;
+    expect(last).toMatchObject({ kind: 'status.resolved', actorType: 'source', actorName: 'alertmanager' });
+    expect(last.text).toContain('all alerts resolved before anyone acknowledged');
+  });
+
+  it('leaves an acknowledged incident to the humans when its alerts clear', async () => {
+    await intake.receive(generic({ title: 'Latency high', labels: { svc: 'api' } }));
+    await incidentService().acknowledge(1, { kind: 'person', personId: await personId('Alice'), name: 'Alice' });
+    await intake.receive(generic({ title: 'Latency high', labels: { svc: 'api' }, status: 'resolved' }));
+    const incident = await prisma().incident.findUniqueOrThrow({ where: { id: 1 }, include: { timeline: { orderBy: { id: 'asc' } } } });
+    expect(incident.status).toBe('acknowledged');
+    expect(incident.timeline.at(-1)).toMatchObject({ kind: 'alerts.cleared' });
+  });
+
+  it('re-opens an incident when its alert fires again within the window, and opens a new one after it', async () => {
+    const body = { title: 'Queue backlog', labels: { queue: 'emails' } };
+    await intake.receive(generic(body));
+    now = new Date(now.getTime() + 5 * MINUTE);
+    await intake.receive(generic({ ...body, status: 'resolved' }));
+    expect((await prisma().incident.findUniqueOrThrow({ where: { id: 1 } })).status).toBe('resolved');
+
+    now = new Date(now.getTime() + 10 * MINUTE);
+    const [refire] = await intake.receive(generic(body));
+    expect(refire).toMatchObject({ outcome: 'reopened', incidentId: 1 });
+    const reopened = await prisma().incident.findUniqueOrThrow({ where: { id: 1 } });
+    expect(reopened).toMatchObject({ status: 'triggered', reopenCount: 1, resolvedAt: null });
+
+    now = new Date(now.getTime() + 5 * MINUTE);
+    await intake.receive(generic({ ...body, status: 'resolved' }));
+    now = new Date(now.getTime() + 2 * 60 * MINUTE);
+    const [late] = await intake.receive(generic(body));
+    expect(late).toMatchObject({ outcome: 'refired', incidentId: 2 });
+    const alert = await prisma().alert.findFirstOrThrow();
+    expect(alert).toMatchObject({ incidentId: 2, fireCount: 3 });
+    // The first incident keeps the alert in its history.
+    expect(await prisma().incidentAlert.count({ where: { incidentId: 1 } })).toBe(1);
+    expect(await prisma().incidentAlert.count({ where: { incidentId: 2 } })).toBe(1);
+  });
+
+  it('raises the incident`s severity when a more severe alert joins it', async () => {
+    await intake.receive(generic({ title: 'Errors up', severity: 'warning', group: 'checkout', labels: { a: '1' } }));
+    await intake.receive(generic({ title: 'Errors way up', severity: 'critical', group: 'checkout', labels: { a: '2' } }));
+    const incident = await prisma().incident.findUniqueOrThrow({ where: { id: 1 }, include: { timeline: true } });
+    expect(incident.severity).toBe(1);
+    expect(incident.timeline.find((e) => e.kind === 'severity.changed')?.text).toBe('Severity SEV3 → SEV1 (raised by alert "Errors way up")');
+  });
+
+  it('acknowledges from a PagerDuty acknowledge event and clears on resolve', async () => {
+    await intake.receive(normalizePagerDuty(sharedFixture('pagerduty/trigger.json'), now));
+    const [ack] = await intake.receive(normalizePagerDuty(sharedFixture('pagerduty/acknowledge.json'), now));
+    expect(ack!.outcome).toBe('acknowledged');
+    expect(await prisma().incident.findUniqueOrThrow({ where: { id: 1 } })).toMatchObject({ status: 'acknowledged', acknowledgedAt: now });
+    const [resolved] = await intake.receive(normalizePagerDuty(sharedFixture('pagerduty/resolve.json'), now));
+    expect(resolved!.outcome).toBe('resolved');
+    expect((await prisma().alert.findFirstOrThrow()).title).toBe('Disk 95% full on db-3');
+    const [unknown] = await intake.receive(normalizePagerDuty({ routing_key: 'k', event_action: 'resolve', dedup_key: 'never-seen' }, now));
+    expect(unknown!.outcome).toBe('ignored');
+  });
+
+  it('survives a storm: 10,000 alerts for 100 fingerprints end as 100 alerts and one job per incident', async () => {
+    const batches: AlertBatch[] = [];
+    for (let request = 0; request < 1_000; request++) {
+      const alerts: NormalizedAlert[] = [];
+      for (let i = 0; i < 10; i++) {
+        const fp = (request * 10 + i) % 100;
+        alerts.push(generic({ title: `Node ${fp} unreachable`, group: `rack-${fp % 10}`, fingerprint: `node-${fp}`, starts_at: '2026-11-24T09:00:00Z' }).alerts[0]!);
+      }
+      batches.push({ source: 'generic', alerts, raw: null, truncated: 0 });
+    }
+    for (let i = 0; i < batches.length; i += 50) await Promise.all(batches.slice(i, i + 50).map((batch) => intake.receive(batch)));
+    const result = await counts();
+    expect(result.alerts).toBe(100);
+    expect(result.incidents).toBe(10);
+    expect(result.jobs).toBe(10);
+    expect(await prisma().timelineEvent.count({ where: { kind: 'alert.firing' } })).toBe(100);
+  });
+
+  it('opens one incident when many requests carry the same new alert at once', async () => {
+    const body = { title: 'Payment provider timeout', labels: { provider: 'acme' } };
+    const results = await Promise.all(Array.from({ length: 40 }, () => intake.receive(generic(body))));
+    expect(new Set(results.map((r) => r[0]!.incidentId))).toEqual(new Set([1]));
+    expect(results.filter((r) => r[0]!.outcome === 'created')).toHaveLength(1);
+    expect(await counts()).toMatchObject({ incidents: 1, alerts: 1 });
+  });
+
+  it('stores hostile text verbatim', async () => {
+    const evil = `Robert'); DROP TABLE incidents;-- \u0000x`.replace('\u0000', '');
+    await intake.receive(generic({ title: evil, labels: { "k'--": "v'; DELETE FROM alerts;" } }));
+    const alert = await prisma().alert.findFirstOrThrow();
+    expect(alert.title).toBe(evil);
+    expect(alert.labels).toEqual({ "k'--": "v'; DELETE FROM alerts;" });
+    expect(await prisma().incident.count()).toBe(1);
+  });
+
+  async function personId(name: string): Promise<number> {
+    return (await prisma().person.create({ data: { name } })).id;
+  }
+
+  function incidentService() {
+    return new IncidentService(db().database, noEffects, { clock: () => now });
+  }
+});
