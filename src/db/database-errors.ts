@@ -14,6 +14,7 @@ const UNAVAILABLE_MESSAGES = [
   /the database system is (?:starting up|shutting down)/i,
   /pglite is closed/i,
   /database ".*" does not exist/i,
+  /not currently accepting connections/i,
 ];
 // Unique violations only arise from two replicas racing on one key; the retry sees the winner's row.
 const RETRYABLE_CODES = new Set(['40001', '40P01', 'P2034', '23505', 'P2002']);

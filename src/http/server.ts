@@ -19,8 +19,10 @@ export async function buildHttpServer(deps: { log: Logger; metrics: Metrics; rou
     forceCloseConnections: 'idle',
   });
 
-  // JSON stays parsed by Fastify; every other body is kept as the raw text, which Slack's
-  // signature check needs and which lets webhooks accept JSON sent without a content type.
+  // Bodies reach routes as raw text: Slack's signature check needs the exact bytes, webhooks
+  // accept JSON sent with any content type (curl -d), and each route answers bad JSON in its
+  // sender's own dialect (PagerDuty's differs from ours).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.addHook('onResponse', async (request, reply) => {
