@@ -1,0 +1,115 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBot, type TestBot } from '../support/start-test-bot.js';
+
+const BINARY = 'prometheus-alertmanager';
+const installed = spawnSync('sh', ['-c', `command -v ${BINARY}`]).status === 0;
+if (!installed && process.env.CI === 'true') throw new Error(`${BINARY} is not installed; .ci/run installs it from Debian`);
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe.skipIf(!installed)('a real Prometheus Alertmanager pointed at the bot', () => {
+  let bot: TestBot;
+  let alertmanager: ChildProcess;
+  let amUrl: string;
+  let dir: string;
+  let amLog = '';
+
+  beforeAll(async () => {
+    bot = await startTestBot('pglite', { API_TOKEN: 'api-token-0123456789abcdef' });
+    dir = mkdtempSync(join(tmpdir(), 'alertmanager-'));
+    const port = await freePort();
+    amUrl = `http://127.0.0.1:${port}`;
+    writeFileSync(
+      join(dir, 'alertmanager.yml'),
+      [
+        'route:',
+        '  receiver: bot',
+        "  group_by: ['alertname', 'service']",
+        '  group_wait: 1s',
+        '  group_interval: 1s',
+        '  repeat_interval: 1h',
+        'receivers:',
+        '  - name: bot',
+        '    webhook_configs:',
+        `      - url: ${bot.url}/webhooks/alertmanager`,
+        '        send_resolved: true',
+        '        http_config:',
+        '          authorization:',
+        '            type: Bearer',
+        `            credentials: ${bot.webhookToken}`,
+      ].join('\n'),
+    );
+    alertmanager = spawn(
+      BINARY,
+      [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', `--web.external-url=${amUrl}`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    alertmanager.stderr!.on('data', (chunk) => (amLog += chunk));
+    await waitFor('Alertmanager to be ready', async () => ((await fetch(`${amUrl}/-/ready`)).ok ? true : undefined));
+  });
+
+  afterAll(async () => {
+    alertmanager?.kill('SIGTERM');
+    await bot?.destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const postToAlertmanager = async (alerts: unknown[]) => {
+    const response = await fetch(`${amUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
+    expect(response.status, amLog).toBe(200);
+  };
+  const incidents = async () =>
+    (await (await fetch(`${bot.url}/api/incidents?status=all`, { headers: { authorization: 'Bearer api-token-0123456789abcdef' } })).json()).incidents as {
+      number: number;
+      status: string;
+      alertCount: number;
+      severity: string;
+    }[];
+
+  it('groups what Alertmanager groups into one incident, and resolves it when Alertmanager says so', async () => {
+    const startsAt = new Date(Date.now() - 60_000).toISOString();
+    const alert = (instance: string, endsAt?: string) => ({
+      labels: { alertname: 'HighErrorRate', service: 'checkout', severity: 'critical', instance },
+      annotations: { summary: 'checkout 5xx above 5%' },
+      generatorURL: 'http://prometheus:9090/graph',
+      startsAt,
+      ...(endsAt ? { endsAt } : {}),
+    });
+    await postToAlertmanager([alert('checkout-1:8080'), alert('checkout-2:8080')]);
+    const [opened] = await waitFor('the incident', async () => {
+      const list = await incidents();
+      return list.length === 1 && list[0]!.alertCount === 2 ? list : undefined;
+    });
+    expect(opened).toMatchObject({ status: 'triggered', severity: 'SEV1' });
+
+    const endsAt = new Date().toISOString();
+    await postToAlertmanager([alert('checkout-1:8080', endsAt), alert('checkout-2:8080', endsAt)]);
+    const [resolved] = await waitFor('the incident to resolve', async () => {
+      const list = await incidents();
+      return list[0]?.status === 'resolved' ? list : undefined;
+    });
+    expect(resolved!.number).toBe(opened!.number);
+    expect(await incidents()).toHaveLength(1);
+  });
+});
