@@ -59,7 +59,7 @@ describe('command docs from the spec table', () => {
     const definitions = discordCommandDefinitions();
     expect(definitions.map((command) => command.name)).toEqual(['incident', 'oncall']);
     for (const command of definitions) {
-      expect(command.description.length).toBeLessThanOrEqual(100);
+      expect((command as { description: string }).description.length).toBeLessThanOrEqual(100);
       const subcommands = (command as { options: Array<{ name: string; description: string; options?: Array<Record<string, unknown>> }> }).options;
       expect(subcommands.length).toBeLessThanOrEqual(25);
       for (const sub of subcommands) {

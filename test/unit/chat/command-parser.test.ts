@@ -144,3 +144,21 @@ describe('parseCommandText', () => {
     }
   });
 });
+
+describe('parseCommandText on arbitrary input', () => {
+  it('returns a command or a usage error with a usage line, never throws', async () => {
+    const fc = (await import('fast-check')).default;
+    const word = fc.oneof(
+      fc.constantFrom('declare', 'ack', 'sev', 'sev9', 'role', 'note', 'step', 'report', 'schedule', 'override', 'page', 'preview', '--private', '<@U1>', '"', 'tomorrow', '09:00', 'now', '+2h'),
+      fc.string({ maxLength: 12 }),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom('incident' as const, 'oncall' as const), fc.array(word, { maxLength: 8 }), (command, words) => {
+        const result = parseCommandText(command, words.join(' '));
+        if (result.kind === 'usage_error') expect(result.usage).toMatch(new RegExp(`^/${command}`));
+        else expect(result.kind.startsWith(`${command}.`)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
