@@ -1,27 +1,23 @@
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { simulateCommand } from './alerts/simulate-command.js';
+import type { CliCommand, CliIo } from './cli-command.js';
+import { ConfigError, loadConfig } from './config.js';
 import { migrate } from './db/migrator.js';
 import { openStorage } from './db/open-storage.js';
 import { createLogger } from './logging.js';
 import { startBot } from './main.js';
+import { emptyOncallConfig } from './oncall/oncall-config.js';
 import { StartupError } from './startup-error.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
-const USAGE = `Usage: incident-bot <command>
-
-Commands:
-  start      run the bot (HTTP server, chat adapters, job engine)
-  migrate    apply pending database migrations and exit
-  help       show this text
-
-Settings come from environment variables; see .env.example.`;
-
-type Command = (args: string[]) => Promise<number>;
-
-const commands: Record<string, Command> = {
-  start: async () => {
-    const config = readConfig();
-    const bot = await startBot(config);
+const startCommand: CliCommand = {
+  name: ['start'],
+  usage: 'start',
+  summary: 'run the bot (HTTP server, chat adapters, job engine)',
+  async run(_args, io) {
+    const bot = await startBot(loadConfig(io.env));
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -44,13 +40,18 @@ const commands: Record<string, Command> = {
     process.on('SIGINT', () => stop('SIGINT'));
     return new Promise<number>(() => {});
   },
-  migrate: async () => {
-    const config = readConfig();
-    const log = createLogger(config.LOG_LEVEL);
-    const database = await openStorage({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }, log);
+};
+
+const migrateCommand: CliCommand = {
+  name: ['migrate'],
+  usage: 'migrate',
+  summary: 'apply pending database migrations and exit',
+  async run(_args, io) {
+    const config = loadConfig(io.env);
+    const database = await openStorage({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }, createLogger(config.LOG_LEVEL));
     try {
       const { applied, alreadyApplied } = await migrate(database);
-      console.log(
+      io.out(
         applied.length
           ? `Applied ${applied.length} migration(s): ${applied.join(', ')}`
           : `Database is up to date (${alreadyApplied.length} migration(s) applied).`,
@@ -60,35 +61,72 @@ const commands: Record<string, Command> = {
       await database.close();
     }
   },
-  help: async () => {
-    console.log(USAGE);
-    return 0;
-  },
 };
 
-function readConfig(): Config {
-  return loadConfig(process.env);
+const simulate = simulateCommand({
+  loadOncall: async () => emptyOncallConfig(),
+  async openLookup(io) {
+    const config = loadConfig(io.env);
+    if (!config.DATABASE_URL && !existsSync(join(resolve(config.DATA_DIR), 'pglite'))) {
+      throw new Error(`no database in ${config.DATA_DIR} yet`);
+    }
+    const database = await openStorage({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, connectTimeoutMs: 3_000 }, createLogger('silent'));
+    return {
+      openIncidentOfGroup: async (groupKey) =>
+        (await database.prisma.incident.findUnique({ where: { openGroupKey: groupKey }, select: { id: true, title: true } })) ?? undefined,
+      close: () => database.close(),
+    };
+  },
+});
+
+const commands: CliCommand[] = [startCommand, migrateCommand, simulate];
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.usage.length));
+  return [
+    'Usage: incident-bot <command>',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    `  ${'help'.padEnd(width)}  show this text`,
+    '',
+    'Settings come from environment variables; see .env.example.',
+  ].join('\n');
 }
 
-export async function runCli(argv: string[]): Promise<number> {
-  const [name = 'help', ...rest] = argv;
-  const command = commands[name === '--help' || name === '-h' ? 'help' : name];
-  if (!command) {
-    console.error(`Unknown command "${name}".\n\n${USAGE}`);
+/** The command whose name words match the start of argv, the longest first. */
+function findCommand(argv: string[]): { command: CliCommand; args: string[] } | undefined {
+  const candidates = commands
+    .filter((command) => command.name.every((word, index) => argv[index] === word))
+    .sort((a, b) => b.name.length - a.name.length);
+  const command = candidates[0];
+  return command ? { command, args: argv.slice(command.name.length) } : undefined;
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 0 || ['help', '--help', '-h'].includes(argv[0]!)) {
+    io.out(usage());
+    return 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    io.err(`Unknown command "${argv.join(' ')}".\n\n${usage()}`);
     return 2;
   }
   try {
-    return await command(rest);
+    return await found.command.run(found.args, io);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof StartupError) {
-      console.error(error.message);
+      io.err(error.message);
       return 1;
     }
     throw error;
   }
 }
 
-runCli(process.argv.slice(2)).then(
+const io: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line), env: process.env };
+runCli(process.argv.slice(2), io).then(
+  // `start` never resolves: the bot runs until a signal stops it.
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(error);

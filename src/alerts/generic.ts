@@ -21,15 +21,17 @@ const genericAlertSchema = z
   })
   .strict();
 
-export const genericSchema = z.union([
-  genericAlertSchema,
-  z.object({ alerts: z.array(genericAlertSchema).min(1).max(1_000) }).strict(),
-]);
+const genericListSchema = z.object({ alerts: z.array(genericAlertSchema).min(1).max(1_000) }).strict();
+
+/** One alert, or {"alerts": [...]}; chosen by shape so that errors name the real field. */
+export function parseGeneric(body: unknown) {
+  const isList = body !== null && typeof body === 'object' && 'alerts' in body;
+  return isList ? genericListSchema.parse(body).alerts : [genericAlertSchema.parse(body)];
+}
 
 /** The bot's own JSON format, documented in the README. */
 export function normalizeGeneric(body: unknown, now: Date): AlertBatch {
-  const parsed = genericSchema.parse(body);
-  const items = 'alerts' in parsed ? parsed.alerts : [parsed];
+  const items = parseGeneric(body);
   const alerts = items.map((item): NormalizedAlert => {
     const labels = { ...item.labels };
     if (item.service) labels.service = item.service;

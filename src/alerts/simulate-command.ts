@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ZodError } from 'zod';
+import type { CliCommand, CliIo } from '../cli-command.js';
+import { formatPath } from '../errors.js';
+import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
+import type { OncallConfig } from '../oncall/oncall-config.js';
+import { ALERT_SOURCES, type AlertSource, type NormalizedAlert } from './alert.js';
+import { detectSource } from './detect-source.js';
+import { normalizeFrom } from './normalize-any.js';
+import { routeAlert, type RouteDecision } from './routing.js';
+
+/** What the running bot already holds for an alert: the open incident it would join. */
+export interface OpenIncidentLookup {
+  openIncidentOfGroup(groupKey: string): Promise<{ id: number; title: string } | undefined>;
+  close(): Promise<void>;
+}
+
+export interface SimulateDeps {
+  loadOncall(io: CliIo): Promise<OncallConfig>;
+  choosePlaybook?(alert: NormalizedAlert, decision: RouteDecision, io: CliIo): Promise<{ id: string; why: string } | undefined>;
+  /** Opens the database read-only; throws with a reason when it cannot (the bot holds embedded storage). */
+  openLookup?(io: CliIo): Promise<OpenIncidentLookup>;
+}
+
+export function simulateCommand(deps: SimulateDeps): CliCommand {
+  return {
+    name: ['simulate'],
+    usage: 'simulate <alert.json> [--source alertmanager|grafana|pagerduty|generic] [--json]',
+    summary: 'show how an alert would be normalized and routed, writing nothing',
+    async run(args, io) {
+      const { values, positionals } = parseArgs({ args, options: { source: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+      const file = positionals[0];
+      if (!file) {
+        io.err(`Usage: incident-bot ${this.usage}`);
+        return 2;
+      }
+      if (values.source && !ALERT_SOURCES.includes(values.source as AlertSource)) {
+        io.err(`--source must be one of ${ALERT_SOURCES.join(', ')} (got "${values.source}")`);
+        return 2;
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (error) {
+        io.err(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(error as Error).message})`}`);
+        return 1;
+      }
+      const source = (values.source as AlertSource | undefined) ?? detectSource(body);
+      let alerts: NormalizedAlert[];
+      try {
+        alerts = normalizeFrom(source, body, new Date()).alerts;
+      } catch (error) {
+        if (!(error instanceof ZodError)) throw error;
+        io.err(`${file} is not a valid ${source} payload:`);
+        for (const issue of error.issues) io.err(`  ${formatPath(issue.path)}: ${issue.message}`);
+        return 1;
+      }
+      const oncall = await deps.loadOncall(io);
+      let lookup: OpenIncidentLookup | undefined;
+      let lookupProblem: string | undefined;
+      if (deps.openLookup) {
+        try {
+          lookup = await deps.openLookup(io);
+        } catch (error) {
+          lookupProblem = (error as Error).message;
+        }
+      }
+      try {
+        const report = [];
+        for (const alert of alerts) {
+          const decision = routeAlert(alert, oncall);
+          const playbook = deps.choosePlaybook ? await deps.choosePlaybook(alert, decision, io) : undefined;
+          const open = lookup ? await lookup.openIncidentOfGroup(decision.groupKey) : undefined;
+          report.push({ alert, decision, playbook, open });
+        }
+        if (values.json) {
+          io.out(JSON.stringify({ source, alerts: report, openIncidentCheck: lookupProblem ?? 'ok' }, null, 2));
+          return 0;
+        }
+        io.out(`Source: ${source}${values.source ? '' : ' (detected)'}; ${alerts.length} alert(s)`);
+        for (const { alert, decision, playbook, open } of report) {
+          io.out('');
+          io.out(`Alert "${alert.title || alert.fingerprint}" [${alert.status}] fingerprint ${alert.fingerprint}`);
+          io.out(`  labels:      ${Object.entries(alert.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)'}`);
+          io.out(`  route:       ${decision.routeId}${decision.private ? ' (private)' : ''}`);
+          io.out(`  team:        ${decision.team ?? '(none)'}`);
+          io.out(`  service:     ${decision.service ?? '(none)'}`);
+          io.out(`  severity:    ${severityLabel(decision.severity)} (${decision.severityReason})`);
+          io.out(`  escalation:  ${decision.escalationPolicy ?? '(none: nobody is paged)'}`);
+          io.out(`  playbook:    ${playbook ? `${playbook.id} (${playbook.why})` : (decision.playbook ?? 'default')}`);
+          io.out(`  group:       ${decision.groupKey}`);
+          const joins = open ? `joins open ${incidentLabel(open.id)} "${open.title}"` : lookup ? 'opens a new incident' : `unknown (${lookupProblem ?? 'no database'})`;
+          io.out(`  incident:    ${alert.status === 'resolved' ? 'resolves the alert' : joins}`);
+        }
+        return 0;
+      } finally {
+        await lookup?.close();
+      }
+    },
+  };
+}
