@@ -4,6 +4,7 @@ import type { Database } from './db/database.js';
 import { migrate } from './db/migrator.js';
 import { openStorage } from './db/open-storage.js';
 import { webhookRoutes } from './alerts/webhook-routes.js';
+import { jobBacklog } from './engine/job-store.js';
 import { JobWorker } from './engine/job-worker.js';
 import type { JobHandler } from './engine/job.js';
 import { healthRoutes } from './http/health-routes.js';
@@ -63,6 +64,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       [INCIDENT_SYNC_JOB, async () => {}],
     ]);
     const worker = new JobWorker(database, handlers, log, { pollMs: options.jobPollMs });
+    metrics.watchJobBacklog(() => jobBacklog(database.sql));
     const onCommitted = () => worker.wake();
     const intake = new AlertIntake({
       database,

@@ -3,6 +3,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
 import { PrismaClient } from './generated/client.js';
+import type { Sql, SqlFragment } from './sql.js';
 import type { SqlSession } from './sql-session.js';
 
 export { PrismaClient };
@@ -15,6 +16,10 @@ export interface Database {
   readonly prisma: PrismaClient;
   /** A connection of its own (PostgreSQL) or the single embedded one (PGlite). */
   openSession(): Promise<SqlSession>;
+  /** Single statements outside a transaction. */
+  readonly sql: Sql;
+  /** Runs `work` in one transaction on a native connection: committed if it resolves, rolled back if it throws. */
+  transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -24,11 +29,36 @@ export interface PostgresOptions {
 }
 
 export function openPostgres({ connectionString, poolSize = 10 }: PostgresOptions): Database {
-  const adapter = new PrismaPg({ connectionString, max: poolSize, connectionTimeoutMillis: 5_000 });
-  const prisma = new PrismaClient({ adapter });
+  // One pool for Prisma and for the native transactions of the hot paths.
+  const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 5_000 });
+  pool.on('error', () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const run = async <Row>(client: pg.Pool | pg.PoolClient, fragment: SqlFragment): Promise<Row[]> => {
+    const { text, params } = fragment.toQuery();
+    return (await client.query(text, params)).rows as Row[];
+  };
   return {
     kind: 'postgres',
     prisma,
+    sql: { query: (fragment) => run(pool, fragment) },
+    async transaction(work) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await work({ query: (fragment) => run(client, fragment) });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        // A connection that could not even roll back is discarded, not reused.
+        client.release(broken);
+      }
+    },
     async openSession() {
       const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5_000 });
       await client.connect();
@@ -48,6 +78,7 @@ export function openPostgres({ connectionString, poolSize = 10 }: PostgresOption
     },
     async close() {
       await prisma.$disconnect();
+      await pool.end();
     },
   };
 }
@@ -56,9 +87,16 @@ export function openPostgres({ connectionString, poolSize = 10 }: PostgresOption
 export async function openPGlite(dataDir?: string): Promise<Database> {
   const pglite = await PGlite.create(dataDir ? { dataDir } : {});
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  type Queryable = Pick<PGlite, 'query'>;
+  const run = async <Row>(client: Queryable, fragment: SqlFragment): Promise<Row[]> => {
+    const { text, params } = fragment.toQuery();
+    return (await client.query<Row>(text, params)).rows;
+  };
   return {
     kind: 'pglite',
     prisma,
+    sql: { query: (fragment) => run(pglite, fragment) },
+    transaction: (work) => pglite.transaction((tx) => work({ query: (fragment) => run(tx, fragment) })),
     async openSession() {
       return {
         async query<Row>(sql: string, params: unknown[] = []) {

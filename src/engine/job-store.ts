@@ -1,21 +1,20 @@
-import { Prisma } from '../db/generated/client.js';
-import type { DbTransaction } from '../db/database.js';
+import { join, json, sql, type Sql } from '../db/sql.js';
 import type { ClaimedJob, JobSpec } from './job.js';
 
 /**
  * Writes jobs in the caller's transaction, so a job exists if and only if the change that
  * asked for it was committed. Due times are computed by the database clock.
  */
-export async function enqueueJobs(tx: DbTransaction, specs: JobSpec[]): Promise<void> {
+export async function enqueueJobs(tx: Sql, specs: JobSpec[]): Promise<void> {
   if (specs.length === 0) return;
   const rows = coalesce(specs).map(
-    (spec) => Prisma.sql`(${spec.kind}, ${spec.subject ?? null}, ${spec.coalesceKey ?? null}, ${JSON.stringify(spec.payload ?? {})}::jsonb,
+    (spec) => sql`(${spec.kind}, ${spec.subject ?? null}, ${spec.coalesceKey ?? null}, ${json(spec.payload ?? {})}::jsonb,
       now() + ${spec.delayMs ?? 0}::int * interval '1 millisecond', ${spec.fence ?? null}::int, ${spec.maxAttempts ?? 12}::int)`,
   );
-  await tx.$executeRaw`
+  await tx.query(sql`
     INSERT INTO jobs (kind, subject, coalesce_key, payload, due_at, fence, max_attempts)
-    VALUES ${Prisma.join(rows)}
-    ON CONFLICT (coalesce_key) DO UPDATE SET due_at = LEAST(jobs.due_at, EXCLUDED.due_at)`;
+    VALUES ${join(rows)}
+    ON CONFLICT (coalesce_key) DO UPDATE SET due_at = LEAST(jobs.due_at, EXCLUDED.due_at)`);
 }
 
 /** One spec per coalesce key (the earliest), since one INSERT may not touch a row twice. */
@@ -34,8 +33,10 @@ function coalesce(specs: JobSpec[]): JobSpec[] {
 }
 
 /** Cancels pending jobs about a subject (e.g. reminders of a resolved incident). */
-export async function cancelJobs(tx: DbTransaction, subject: string, kinds: string[]): Promise<number> {
-  return tx.$executeRaw`DELETE FROM jobs WHERE subject = ${subject} AND kind = ANY(${kinds}::text[]) AND locked_by IS NULL`;
+export async function cancelJobs(tx: Sql, subject: string, kinds: string[]): Promise<number> {
+  const deleted = await tx.query(sql`
+    DELETE FROM jobs WHERE subject = ${subject} AND kind = ANY(${kinds}::text[]) AND locked_by IS NULL RETURNING id`);
+  return deleted.length;
 }
 
 interface JobRow {
@@ -54,8 +55,8 @@ interface JobRow {
  * on each other; the lease lets another replica take over if this one dies. Claiming clears
  * the coalesce key, so a change made while the job runs queues a fresh one.
  */
-export async function claimDueJobs(db: DbTransaction, workerId: string, limit: number, leaseMs: number): Promise<ClaimedJob[]> {
-  const rows = await db.$queryRaw<JobRow[]>`
+export async function claimDueJobs(db: Sql, workerId: string, limit: number, leaseMs: number): Promise<ClaimedJob[]> {
+  const rows = await db.query<JobRow>(sql`
     UPDATE jobs SET locked_until = now() + ${leaseMs}::int * interval '1 millisecond', locked_by = ${workerId},
       attempts = attempts + 1, coalesce_key = NULL
     WHERE id IN (
@@ -63,7 +64,7 @@ export async function claimDueJobs(db: DbTransaction, workerId: string, limit: n
       WHERE status = 'pending' AND due_at <= now() AND (locked_until IS NULL OR locked_until < now())
       ORDER BY due_at LIMIT ${limit}::int
       FOR UPDATE SKIP LOCKED)
-    RETURNING id, kind, subject, payload, due_at, attempts, max_attempts, fence`;
+    RETURNING id, kind, subject, payload, due_at, attempts, max_attempts, fence`);
   return rows.map((row) => ({
     id: BigInt(row.id),
     kind: row.kind,
@@ -76,13 +77,13 @@ export async function claimDueJobs(db: DbTransaction, workerId: string, limit: n
   }));
 }
 
-export async function completeJob(db: DbTransaction, job: ClaimedJob, workerId: string): Promise<void> {
-  await db.$executeRaw`DELETE FROM jobs WHERE id = ${job.id} AND locked_by = ${workerId}`;
+export async function completeJob(db: Sql, job: ClaimedJob, workerId: string): Promise<void> {
+  await db.query(sql`DELETE FROM jobs WHERE id = ${String(job.id)}::bigint AND locked_by = ${workerId}`);
 }
 
 /** Puts a failed job back for later, or marks it dead when it has used up its attempts. */
 export async function failJob(
-  db: DbTransaction,
+  db: Sql,
   job: ClaimedJob,
   workerId: string,
   error: string,
@@ -91,17 +92,17 @@ export async function failJob(
 ): Promise<'retry' | 'dead'> {
   const attempts = consumesAttempt ? job.attempts : job.attempts - 1;
   const dead = attempts >= job.maxAttempts;
-  await db.$executeRaw`
+  await db.query(sql`
     UPDATE jobs SET locked_until = NULL, locked_by = NULL, last_error = ${error.slice(0, 2000)}, attempts = ${attempts}::int,
       status = ${dead ? 'dead' : 'pending'}, due_at = now() + ${retryInMs}::int * interval '1 millisecond'
-    WHERE id = ${job.id} AND locked_by = ${workerId}`;
+    WHERE id = ${String(job.id)}::bigint AND locked_by = ${workerId}`);
   return dead ? 'dead' : 'retry';
 }
 
-export async function jobBacklog(db: DbTransaction): Promise<{ kind: string; due: number; dead: number }[]> {
-  const rows = await db.$queryRaw<{ kind: string; due: bigint | number; dead: bigint | number }[]>`
-    SELECT kind, count(*) FILTER (WHERE status = 'pending' AND due_at <= now()) AS due,
-           count(*) FILTER (WHERE status = 'dead') AS dead
-    FROM jobs GROUP BY kind`;
+export async function jobBacklog(db: Sql): Promise<{ kind: string; due: number; dead: number }[]> {
+  const rows = await db.query<{ kind: string; due: number; dead: number }>(sql`
+    SELECT kind, (count(*) FILTER (WHERE status = 'pending' AND due_at <= now()))::int AS due,
+           (count(*) FILTER (WHERE status = 'dead'))::int AS dead
+    FROM jobs GROUP BY kind`);
   return rows.map((row) => ({ kind: row.kind, due: Number(row.due), dead: Number(row.dead) }));
 }

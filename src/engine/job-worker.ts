@@ -78,7 +78,7 @@ export class JobWorker {
 
   /** Claims one batch and runs it; returns how many jobs it claimed. */
   async runOnce(): Promise<number> {
-    const jobs = await claimDueJobs(this.database.prisma, this.workerId, this.batchSize, this.leaseMs);
+    const jobs = await claimDueJobs(this.database.sql, this.workerId, this.batchSize, this.leaseMs);
     await Promise.all(jobs.map((job) => this.execute(job)));
     return jobs.length;
   }
@@ -88,13 +88,13 @@ export class JobWorker {
     try {
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
       await handler(job);
-      await completeJob(this.database.prisma, job, this.workerId);
+      await completeJob(this.database.sql, job, this.workerId);
     } catch (error) {
       const retryLater = error instanceof RetryLaterError ? error : undefined;
       const delay = retryLater ? retryLater.retryAfterMs : backoffMs(job.attempts);
       const message = (error as Error).message ?? String(error);
       try {
-        const outcome = await failJob(this.database.prisma, job, this.workerId, message, delay, retryLater?.consumesAttempt ?? true);
+        const outcome = await failJob(this.database.sql, job, this.workerId, message, delay, retryLater?.consumesAttempt ?? true);
         const fields = { jobId: String(job.id), kind: job.kind, subject: job.subject, attempt: job.attempts, error: message };
         if (outcome === 'dead') this.log.error(fields, 'job gave up after its last attempt');
         else this.log.warn({ ...fields, retryInMs: delay }, 'job failed; will retry');

@@ -28,12 +28,22 @@ export class Metrics {
     labelNames: ['source'] as const,
     registers: [this.registry],
   });
-  readonly jobBacklog = new Gauge({
+  private readBacklog: () => Promise<{ kind: string; due: number }[]> = async () => [];
+  readonly jobBacklog: Gauge<'kind'> = new Gauge({
     name: 'incident_bot_job_backlog',
     help: 'Jobs due and not yet done, by kind.',
     labelNames: ['kind'] as const,
     registers: [this.registry],
+    // Read from the database at scrape time: the jobs table is the truth, shared by replicas.
+    collect: async () => {
+      this.jobBacklog.reset();
+      for (const { kind, due } of await this.readBacklog().catch(() => [])) this.jobBacklog.set({ kind }, due);
+    },
   });
+
+  watchJobBacklog(read: () => Promise<{ kind: string; due: number }[]>): void {
+    this.readBacklog = read;
+  }
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'incident_bot_' });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Prisma } from '../db/generated/client.js';
-import type { DbTransaction } from '../db/database.js';
+import type { Database } from '../db/database.js';
+import { empty, join, json, sql, type Sql, type SqlFragment } from '../db/sql.js';
 import type { JobSpec } from '../engine/job.js';
 import type { NormalizedAlert } from '../alerts/alert.js';
 import type { RouteDecision } from '../alerts/routing.js';
@@ -80,13 +80,13 @@ interface AlertRow {
 const keyOf = (source: string, fingerprint: string) => `${source}\u0000${fingerprint}`;
 
 /**
- * Applies a batch of alerts (from one or many requests) in the caller's transaction, in order.
- * Repeats that change nothing cost one shared read and no write: that is what keeps an alert
- * storm cheap. Everything else (alert rows, incidents, timeline, follow-up jobs) is written here,
- * so it all commits or none of it does.
+ * Applies a batch of alerts (from one or many requests), in order. Repeats that change nothing
+ * cost one shared read and no transaction at all: that is what keeps an alert storm cheap.
+ * Everything else (alert rows, incidents, timeline, follow-up jobs) is written in one
+ * transaction, so it all commits or none of it does.
  */
-export async function ingestAlerts(tx: DbTransaction, items: IngestItem[], ctx: IngestContext): Promise<IngestResult[]> {
-  const states = await readAlertStates(tx, items, false);
+export async function ingestAlerts(database: Database, items: IngestItem[], ctx: IngestContext): Promise<IngestResult[]> {
+  const states = await readAlertStates(database.sql, items, false);
   const results: IngestResult[] = new Array(items.length);
   const pending: number[] = [];
   for (const [index, item] of items.entries()) {
@@ -97,14 +97,15 @@ export async function ingestAlerts(tx: DbTransaction, items: IngestItem[], ctx: 
   }
   if (pending.length === 0) return results;
 
-  // Something will be written: lock the rows involved and decide again from what is committed now.
-  const locked = await readAlertStates(tx, pending.map((i) => items[i]!), true);
-  const batch = new BatchWriter(tx, ctx);
-  for (const index of pending) {
-    results[index] = await batch.apply(items[index]!, locked);
-  }
-  await batch.finish();
-  return results;
+  return database.transaction(async (tx) => {
+    // Something will be written: lock the rows involved and decide again from what is committed now.
+    const locked = await readAlertStates(tx, pending.map((i) => items[i]!), true);
+    const batch = new BatchWriter(tx, ctx);
+    const written = [...results];
+    for (const index of pending) written[index] = await batch.apply(items[index]!, locked);
+    await batch.finish();
+    return written;
+  });
 }
 
 function classifyWithoutWriting(item: IngestItem, state: AlertState | undefined): IngestResult | undefined {
@@ -120,18 +121,18 @@ function classifyWithoutWriting(item: IngestItem, state: AlertState | undefined)
   return undefined;
 }
 
-async function readAlertStates(tx: DbTransaction, items: IngestItem[], lock: boolean): Promise<Map<string, AlertState>> {
+async function readAlertStates(tx: Sql, items: IngestItem[], lock: boolean): Promise<Map<string, AlertState>> {
   const keys = new Map<string, [string, string]>();
   for (const { alert } of items) keys.set(keyOf(alert.source, alert.fingerprint), [alert.source, alert.fingerprint]);
-  const tuples = Prisma.join([...keys.values()].map(([source, fingerprint]) => Prisma.sql`(${source}, ${fingerprint})`));
+  const tuples = join([...keys.values()].map(([source, fingerprint]) => sql`(${source}, ${fingerprint})`));
   // Rows are locked in id order so that two replicas locking overlapping sets cannot deadlock.
   const rows = lock
-    ? await tx.$queryRaw<AlertRow[]>`
+    ? await tx.query<AlertRow>(sql`
         SELECT id, source, fingerprint, status, content_hash, incident_id FROM alerts
-        WHERE (source, fingerprint) IN (${tuples}) ORDER BY id FOR UPDATE`
-    : await tx.$queryRaw<AlertRow[]>`
+        WHERE (source, fingerprint) IN (${tuples}) ORDER BY id FOR UPDATE`)
+    : await tx.query<AlertRow>(sql`
         SELECT id, source, fingerprint, status, content_hash, incident_id FROM alerts
-        WHERE (source, fingerprint) IN (${tuples})`;
+        WHERE (source, fingerprint) IN (${tuples})`);
   const states = new Map<string, AlertState>();
   for (const row of rows) {
     states.set(keyOf(row.source, row.fingerprint), {
@@ -154,7 +155,7 @@ class BatchWriter {
   private readonly transitions: IncidentTransitions;
 
   constructor(
-    private readonly tx: DbTransaction,
+    private readonly tx: Sql,
     private readonly ctx: IngestContext,
   ) {
     this.transitions = new IncidentTransitions(ctx.effects);
@@ -225,15 +226,15 @@ class BatchWriter {
 
     const { alert, decision } = item;
     const details = this.ctx.openingDetails(item);
-    const [created] = await this.tx.$queryRaw<{ id: number }[]>`
+    const [created] = await this.tx.query<{ id: number }>(sql`
       INSERT INTO incidents (title, severity, team_id, service, private, source, route_id, open_group_key, group_key,
                              escalation_policy, playbook_id, opened_at, updated_at)
       VALUES (${alert.title.slice(0, 500)}, ${decision.severity}::int, (SELECT id FROM teams WHERE key = ${decision.team ?? null}),
               ${decision.service ?? null}, ${decision.private}, ${alert.source}, ${decision.routeId}, ${groupKey}, ${groupKey},
-              ${details.escalationPolicy === null ? null : JSON.stringify(details.escalationPolicy)}::jsonb, ${details.playbookId},
+              ${json(details.escalationPolicy)}::jsonb, ${details.playbookId},
               ${alert.startsAt}::timestamptz, now())
       ON CONFLICT (open_group_key) DO NOTHING
-      RETURNING id`;
+      RETURNING id`);
     if (!created) {
       // Opened by another replica between our read and our insert.
       const winner = await lockOpenIncidentOfGroup(this.tx, groupKey);
@@ -262,8 +263,8 @@ class BatchWriter {
   }
 
   private async attach(incident: LockedIncident, alertId: number, item: IngestItem): Promise<void> {
-    await this.tx.$executeRaw`
-      INSERT INTO incident_alerts (incident_id, alert_id) VALUES (${incident.id}::int, ${alertId}::int) ON CONFLICT DO NOTHING`;
+    await this.tx.query(sql`
+      INSERT INTO incident_alerts (incident_id, alert_id) VALUES (${incident.id}::int, ${alertId}::int) ON CONFLICT DO NOTHING`);
     this.changed.add(incident.id);
     this.timeline.push({
       incidentId: incident.id,
@@ -280,28 +281,28 @@ class BatchWriter {
 
   private async insertAlert(item: IngestItem, incidentId: number | null): Promise<number | undefined> {
     const { alert } = item;
-    const [row] = await this.tx.$queryRaw<{ id: number }[]>`
+    const [row] = await this.tx.query<{ id: number }>(sql`
       INSERT INTO alerts (source, fingerprint, status, title, description, source_severity, labels, annotations, links,
                           starts_at, ends_at, last_received_at, content_hash, incident_id, raw)
       VALUES (${alert.source}, ${alert.fingerprint}, ${alert.status}::"AlertStatus", ${alert.title}, ${alert.description ?? null},
-              ${alert.sourceSeverity ?? null}, ${JSON.stringify(alert.labels)}::jsonb, ${JSON.stringify(alert.annotations)}::jsonb,
-              ${JSON.stringify(alert.links)}::jsonb, ${alert.startsAt}::timestamptz, ${alert.endsAt ?? null}::timestamptz, now(),
-              ${item.contentHash}, ${incidentId}::int, ${item.raw === null ? null : JSON.stringify(item.raw)}::jsonb)
+              ${alert.sourceSeverity ?? null}, ${json(alert.labels)}::jsonb, ${json(alert.annotations)}::jsonb,
+              ${json(alert.links)}::jsonb, ${alert.startsAt}::timestamptz, ${alert.endsAt ?? null}::timestamptz, now(),
+              ${item.contentHash}, ${incidentId}::int, ${json(item.raw)}::jsonb)
       ON CONFLICT (source, fingerprint) DO NOTHING
-      RETURNING id`;
+      RETURNING id`);
     return row ? Number(row.id) : undefined;
   }
 
-  private async updateAlertContent(item: IngestItem, alertId: number, extra: Prisma.Sql = Prisma.empty): Promise<void> {
+  private async updateAlertContent(item: IngestItem, alertId: number, extra: SqlFragment = empty): Promise<void> {
     const { alert } = item;
-    await this.tx.$executeRaw`
+    await this.tx.query(sql`
       UPDATE alerts SET status = ${alert.status}::"AlertStatus", title = ${alert.title}, description = ${alert.description ?? null},
-        source_severity = ${alert.sourceSeverity ?? null}, labels = ${JSON.stringify(alert.labels)}::jsonb,
-        annotations = ${JSON.stringify(alert.annotations)}::jsonb, links = ${JSON.stringify(alert.links)}::jsonb,
+        source_severity = ${alert.sourceSeverity ?? null}, labels = ${json(alert.labels)}::jsonb,
+        annotations = ${json(alert.annotations)}::jsonb, links = ${json(alert.links)}::jsonb,
         starts_at = ${alert.startsAt}::timestamptz, ends_at = ${alert.endsAt ?? null}::timestamptz, content_hash = ${item.contentHash},
         received_count = received_count + 1, last_received_at = now(),
-        raw = COALESCE(${item.raw === null ? null : JSON.stringify(item.raw)}::jsonb, raw) ${extra}
-      WHERE id = ${alertId}::int`;
+        raw = COALESCE(${json(item.raw)}::jsonb, raw) ${extra}
+      WHERE id = ${alertId}::int`);
   }
 
   private async acknowledgeFromSource(item: IngestItem, state: AlertState): Promise<IngestResult> {
@@ -323,8 +324,8 @@ class BatchWriter {
   ): Promise<IngestResult> {
     const endsAt = item.alert.endsAt ?? this.ctx.now;
     if (withContent) await this.updateAlertContent(item, state.id);
-    else await this.tx.$executeRaw`
-      UPDATE alerts SET status = 'resolved', ends_at = ${endsAt}::timestamptz, last_received_at = now() WHERE id = ${state.id}::int`;
+    else await this.tx.query(sql`
+      UPDATE alerts SET status = 'resolved', ends_at = ${endsAt}::timestamptz, last_received_at = now() WHERE id = ${state.id}::int`);
     states.set(key, { ...state, status: 'resolved', contentHash: withContent ? item.contentHash : state.contentHash });
     if (state.incidentId === null) return { outcome: 'resolved', alertId: state.id };
 
@@ -340,8 +341,8 @@ class BatchWriter {
       text: `Alert resolved: ${item.alert.title || (await this.alertTitle(state.id))}`,
       data: { alertId: state.id, fingerprint: item.alert.fingerprint },
     });
-    const [{ firing }] = (await this.tx.$queryRaw<{ firing: number }[]>`
-      SELECT count(*)::int AS firing FROM alerts WHERE incident_id = ${incident.id}::int AND status = 'firing'`) as [{ firing: number }];
+    const [{ firing }] = (await this.tx.query<{ firing: number }>(sql`
+      SELECT count(*)::int AS firing FROM alerts WHERE incident_id = ${incident.id}::int AND status = 'firing'`)) as [{ firing: number }];
     if (Number(firing) === 0) {
       const decision = onAllAlertsCleared(incident);
       if (decision === 'auto-resolve') {
@@ -382,14 +383,14 @@ class BatchWriter {
     } else {
       incident = await this.openIncidentFor(item);
     }
-    await this.updateAlertContent(item, state.id, Prisma.sql`, fire_count = fire_count + 1, incident_id = ${incident.id}::int`);
+    await this.updateAlertContent(item, state.id, sql`, fire_count = fire_count + 1, incident_id = ${incident.id}::int`);
     states.set(key, { id: state.id, status: 'firing', contentHash: item.contentHash, incidentId: incident.id });
     await this.attach(incident, state.id, item);
     return { outcome, alertId: state.id, incidentId: incident.id };
   }
 
   private async alertTitle(alertId: number): Promise<string> {
-    const [row] = await this.tx.$queryRaw<{ title: string }[]>`SELECT title FROM alerts WHERE id = ${alertId}::int`;
+    const [row] = await this.tx.query<{ title: string }>(sql`SELECT title FROM alerts WHERE id = ${alertId}::int`);
     return row?.title ?? `alert ${alertId}`;
   }
 

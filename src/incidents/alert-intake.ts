@@ -35,6 +35,8 @@ export class AlertIntake {
     this.clock = options.clock ?? (() => new Date());
     this.committer = new GroupCommitter((items) => this.commit(items), {
       maxBatchItems: 500,
+      // PostgreSQL overlaps one batch's round trips with another's; PGlite runs one at a time anyway.
+      concurrency: options.database.kind === 'postgres' ? 2 : 1,
       isolateOnError: (error) => !isDatabaseUnavailable(error),
     });
   }
@@ -61,16 +63,12 @@ export class AlertIntake {
     const oncall = this.options.oncall();
     for (let attempt = 1; ; attempt++) {
       try {
-        const results = await this.options.database.prisma.$transaction(
-          (tx) =>
-            ingestAlerts(tx, items, {
-              now: this.clock(),
-              reopenWindowMs: this.options.reopenWindowMs,
-              effects: this.options.effects,
-              openingDetails: (item) => this.openingDetails(item, oncall),
-            }),
-          { maxWait: 10_000, timeout: 30_000 },
-        );
+        const results = await ingestAlerts(this.options.database, items, {
+          now: this.clock(),
+          reopenWindowMs: this.options.reopenWindowMs,
+          effects: this.options.effects,
+          openingDetails: (item) => this.openingDetails(item, oncall),
+        });
         if (results.some((result) => result.outcome !== 'unchanged' && result.outcome !== 'ignored')) this.options.onCommitted?.();
         return results;
       } catch (error) {

@@ -1,4 +1,4 @@
-import type { DbTransaction } from '../db/database.js';
+import type { Sql } from '../db/sql.js';
 import { enqueueJobs } from '../engine/job-store.js';
 import type { JobSpec } from '../engine/job.js';
 
@@ -16,9 +16,9 @@ export interface IncidentRef {
  * call these hooks and never know who listens.
  */
 export interface IncidentEffects {
-  opened(tx: DbTransaction, incident: IncidentRef): Promise<JobSpec[]>;
+  opened(tx: Sql, incident: IncidentRef): Promise<JobSpec[]>;
   /** Acknowledged, resolved or re-opened: escalation state changed (the version was bumped). */
-  escalationChanged(tx: DbTransaction, incident: IncidentRef, status: string): Promise<JobSpec[]>;
+  escalationChanged(tx: Sql, incident: IncidentRef, status: string): Promise<JobSpec[]>;
 }
 
 /** One coalesced job per incident: however many alerts change it, chat is brought up to date once. */
@@ -32,7 +32,7 @@ export const noEffects: IncidentEffects = {
 };
 
 /** Writes the sync job for every changed incident plus whatever the effects add. */
-export async function writeFollowUps(tx: DbTransaction, changedIncidentIds: Iterable<number>, extra: JobSpec[] = []): Promise<void> {
+export async function writeFollowUps(tx: Sql, changedIncidentIds: Iterable<number>, extra: JobSpec[] = []): Promise<void> {
   const jobs = [...new Set(changedIncidentIds)].map(syncJob);
   await enqueueJobs(tx, [...jobs, ...extra]);
 }

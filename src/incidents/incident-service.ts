@@ -1,4 +1,5 @@
-import type { Database, DbTransaction } from '../db/database.js';
+import type { Database } from '../db/database.js';
+import { sql, type Sql } from '../db/sql.js';
 import type { IncidentStatus } from '../db/generated/enums.js';
 import { AppError } from '../errors.js';
 import type { JobSpec } from '../engine/job.js';
@@ -52,8 +53,8 @@ export class IncidentService {
     return this.options.clock?.() ?? new Date();
   }
 
-  private async change<T>(id: number, work: (tx: DbTransaction, incident: LockedIncident, at: Date) => Promise<{ jobs: JobSpec[]; value: T }>): Promise<T> {
-    const result = await this.database.prisma.$transaction(async (tx) => {
+  private async change<T>(id: number, work: (tx: Sql, incident: LockedIncident, at: Date) => Promise<{ jobs: JobSpec[]; value: T }>): Promise<T> {
+    const result = await this.database.transaction(async (tx) => {
       const incident = await requireIncident(tx, id);
       const { jobs, value } = await work(tx, incident, this.now());
       await writeFollowUps(tx, [id], jobs);
@@ -70,34 +71,27 @@ export class IncidentService {
     const severity = input.severity ?? 3;
     if (!Number.isInteger(severity) || severity < 1 || severity > 4) throw new AppError('bad_request', `Severity must be 1 to 4 (got ${severity})`);
     const at = this.now();
-    const id = await this.database.prisma.$transaction(async (tx) => {
-      const team = input.team ? await tx.team.findUnique({ where: { key: input.team } }) : null;
+    const id = await this.database.transaction(async (tx) => {
+      const [team] = input.team ? await tx.query<{ id: number }>(sql`SELECT id FROM teams WHERE key = ${input.team}`) : [];
       if (input.team && !team) throw new AppError('not_found', `There is no team "${input.team}"`);
-      const incident = await tx.incident.create({
-        data: {
-          title,
-          severity,
-          private: input.private ?? false,
-          teamId: team?.id ?? null,
-          service: input.service ?? null,
-          source: 'manual',
-          playbookId: input.playbookId ?? null,
-          openedAt: at,
-        },
-      });
-      const label = incidentLabel(incident.id);
+      const [incident] = await tx.query<{ id: number; escalation_version: number }>(sql`
+        INSERT INTO incidents (title, severity, private, team_id, service, source, playbook_id, opened_at, updated_at)
+        VALUES (${title}, ${severity}::int, ${input.private ?? false}, ${team?.id ?? null}::int, ${input.service ?? null}, 'manual',
+                ${input.playbookId ?? null}, ${at}::timestamptz, now())
+        RETURNING id, escalation_version`);
+      const incidentId = Number(incident!.id);
       await appendTimeline(tx, [
         {
-          incidentId: incident.id,
+          incidentId,
           at,
           kind: 'incident.declared',
           actor,
-          text: `${label} declared: ${title} (${severityLabel(severity)}${input.private ? ', private' : ''})`,
+          text: `${incidentLabel(incidentId)} declared: ${title} (${severityLabel(severity)}${input.private ? ', private' : ''})`,
         },
       ]);
-      const jobs = await this.effects.opened(tx, { id: incident.id, escalationVersion: incident.escalationVersion });
-      await writeFollowUps(tx, [incident.id], jobs);
-      return incident.id;
+      const jobs = await this.effects.opened(tx, { id: incidentId, escalationVersion: Number(incident!.escalation_version) });
+      await writeFollowUps(tx, [incidentId], jobs);
+      return incidentId;
     });
     this.options.onCommitted?.();
     return { id };
@@ -134,11 +128,9 @@ export class IncidentService {
 
   assignRole(id: number, role: IncidentRole, person: { id: number; name: string }, actor: Actor): Promise<void> {
     return this.change(id, async (tx, incident, at) => {
-      await tx.incidentRole.upsert({
-        where: { incidentId_role: { incidentId: incident.id, role } },
-        create: { incidentId: incident.id, role, personId: person.id, assignedAt: at },
-        update: { personId: person.id, assignedAt: at },
-      });
+      await tx.query(sql`
+        INSERT INTO incident_roles (incident_id, role, person_id, assigned_at) VALUES (${incident.id}::int, ${role}, ${person.id}::int, ${at}::timestamptz)
+        ON CONFLICT (incident_id, role) DO UPDATE SET person_id = EXCLUDED.person_id, assigned_at = EXCLUDED.assigned_at`);
       await appendTimeline(tx, [
         { incidentId: incident.id, at, kind: 'role.assigned', actor, text: `${person.name} is ${role}`, data: { role, personId: person.id } },
       ]);

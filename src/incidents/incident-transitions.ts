@@ -1,4 +1,4 @@
-import type { DbTransaction } from '../db/database.js';
+import { sql, type Sql } from '../db/sql.js';
 import type { IncidentStatus } from '../db/generated/enums.js';
 import { AppError } from '../errors.js';
 import type { JobSpec } from '../engine/job.js';
@@ -35,21 +35,21 @@ interface IncidentRow {
 }
 
 /** Locks the incident row for the rest of the transaction: concurrent changes take turns. */
-export async function lockIncident(tx: DbTransaction, id: number): Promise<LockedIncident | undefined> {
-  const [row] = await tx.$queryRaw<IncidentRow[]>`
+export async function lockIncident(tx: Sql, id: number): Promise<LockedIncident | undefined> {
+  const [row] = await tx.query<IncidentRow>(sql`
     SELECT id, title, status, severity, group_key, open_group_key, acknowledged_at, mitigated_at, resolved_at, escalation_version
-    FROM incidents WHERE id = ${id} FOR UPDATE`;
+    FROM incidents WHERE id = ${id}::int FOR UPDATE`);
   return row ? fromRow(row) : undefined;
 }
 
-export async function lockOpenIncidentOfGroup(tx: DbTransaction, groupKey: string): Promise<LockedIncident | undefined> {
-  const [row] = await tx.$queryRaw<IncidentRow[]>`
+export async function lockOpenIncidentOfGroup(tx: Sql, groupKey: string): Promise<LockedIncident | undefined> {
+  const [row] = await tx.query<IncidentRow>(sql`
     SELECT id, title, status, severity, group_key, open_group_key, acknowledged_at, mitigated_at, resolved_at, escalation_version
-    FROM incidents WHERE open_group_key = ${groupKey} FOR UPDATE`;
+    FROM incidents WHERE open_group_key = ${groupKey} FOR UPDATE`);
   return row ? fromRow(row) : undefined;
 }
 
-export async function requireIncident(tx: DbTransaction, id: number): Promise<LockedIncident> {
+export async function requireIncident(tx: Sql, id: number): Promise<LockedIncident> {
   const incident = await lockIncident(tx, id);
   if (!incident) throw new AppError('not_found', `There is no incident ${incidentLabel(id)}`);
   return incident;
@@ -77,7 +77,7 @@ function fromRow(row: IncidentRow): LockedIncident {
 export class IncidentTransitions {
   constructor(private readonly effects: IncidentEffects) {}
 
-  async acknowledge(tx: DbTransaction, incident: LockedIncident, actor: Actor, at: Date): Promise<JobSpec[]> {
+  async acknowledge(tx: Sql, incident: LockedIncident, actor: Actor, at: Date): Promise<JobSpec[]> {
     if (incident.status === 'resolved') {
       throw new AppError('conflict', `${incidentLabel(incident.id)} is resolved; re-open it first`);
     }
@@ -85,38 +85,38 @@ export class IncidentTransitions {
       throw new AppError('conflict', `${incidentLabel(incident.id)} is already ${incident.status}`);
     }
     const version = incident.escalationVersion + 1;
-    await tx.incident.update({
-      where: { id: incident.id },
-      data: { status: 'acknowledged', acknowledgedAt: incident.acknowledgedAt ?? at, escalationVersion: version },
-    });
+    await tx.query(sql`
+      UPDATE incidents SET status = 'acknowledged', acknowledged_at = ${incident.acknowledgedAt ?? at}::timestamptz,
+        escalation_version = ${version}::int, updated_at = now()
+      WHERE id = ${incident.id}::int`);
     await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.acknowledged', actor, text: 'Acknowledged' }]);
     Object.assign(incident, { status: 'acknowledged', acknowledgedAt: incident.acknowledgedAt ?? at, escalationVersion: version });
     return this.effects.escalationChanged(tx, incident, 'acknowledged');
   }
 
-  async mitigate(tx: DbTransaction, incident: LockedIncident, actor: Actor, at: Date): Promise<JobSpec[]> {
+  async mitigate(tx: Sql, incident: LockedIncident, actor: Actor, at: Date): Promise<JobSpec[]> {
     if (incident.status === 'resolved') throw new AppError('conflict', `${incidentLabel(incident.id)} is resolved; re-open it first`);
     if (incident.status === 'mitigated') throw new AppError('conflict', `${incidentLabel(incident.id)} is already mitigated`);
     const wasTriggered = incident.status === 'triggered';
     const version = wasTriggered ? incident.escalationVersion + 1 : incident.escalationVersion;
     // Mitigating is also taking the incident on: it counts as the acknowledgement if none came first.
     const acknowledgedAt = incident.acknowledgedAt ?? at;
-    await tx.incident.update({
-      where: { id: incident.id },
-      data: { status: 'mitigated', mitigatedAt: at, acknowledgedAt, escalationVersion: version },
-    });
+    await tx.query(sql`
+      UPDATE incidents SET status = 'mitigated', mitigated_at = ${at}::timestamptz, acknowledged_at = ${acknowledgedAt}::timestamptz,
+        escalation_version = ${version}::int, updated_at = now()
+      WHERE id = ${incident.id}::int`);
     await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.mitigated', actor, text: 'Mitigated: impact has stopped' }]);
     Object.assign(incident, { status: 'mitigated', mitigatedAt: at, acknowledgedAt, escalationVersion: version });
     return wasTriggered ? this.effects.escalationChanged(tx, incident, 'mitigated') : [];
   }
 
-  async resolve(tx: DbTransaction, incident: LockedIncident, actor: Actor, at: Date, summary?: string): Promise<JobSpec[]> {
+  async resolve(tx: Sql, incident: LockedIncident, actor: Actor, at: Date, summary?: string): Promise<JobSpec[]> {
     if (incident.status === 'resolved') throw new AppError('conflict', `${incidentLabel(incident.id)} is already resolved`);
     const version = incident.escalationVersion + 1;
-    await tx.incident.update({
-      where: { id: incident.id },
-      data: { status: 'resolved', resolvedAt: at, openGroupKey: null, escalationVersion: version, ...(summary ? { summary } : {}) },
-    });
+    await tx.query(sql`
+      UPDATE incidents SET status = 'resolved', resolved_at = ${at}::timestamptz, open_group_key = NULL,
+        escalation_version = ${version}::int, summary = COALESCE(${summary ?? null}, summary), updated_at = now()
+      WHERE id = ${incident.id}::int`);
     const text = summary ? `Resolved: ${summary}` : 'Resolved';
     await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.resolved', actor, text }]);
     Object.assign(incident, { status: 'resolved', resolvedAt: at, openGroupKey: null, escalationVersion: version });
@@ -127,7 +127,7 @@ export class IncidentTransitions {
    * Re-opens a resolved incident. Refused when another open incident already holds its alert
    * group (the caller attaches to that one instead).
    */
-  async reopen(tx: DbTransaction, incident: LockedIncident, actor: Actor, at: Date, reason: string): Promise<JobSpec[]> {
+  async reopen(tx: Sql, incident: LockedIncident, actor: Actor, at: Date, reason: string): Promise<JobSpec[]> {
     if (incident.status !== 'resolved') throw new AppError('conflict', `${incidentLabel(incident.id)} is not resolved`);
     if (incident.groupKey) {
       const holder = await lockOpenIncidentOfGroup(tx, incident.groupKey);
@@ -136,20 +136,20 @@ export class IncidentTransitions {
       }
     }
     const version = incident.escalationVersion + 1;
-    await tx.incident.update({
-      where: { id: incident.id },
-      data: { status: 'triggered', resolvedAt: null, openGroupKey: incident.groupKey, escalationVersion: version, reopenCount: { increment: 1 } },
-    });
+    await tx.query(sql`
+      UPDATE incidents SET status = 'triggered', resolved_at = NULL, open_group_key = ${incident.groupKey},
+        escalation_version = ${version}::int, reopen_count = reopen_count + 1, updated_at = now()
+      WHERE id = ${incident.id}::int`);
     await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.reopened', actor, text: `Re-opened: ${reason}` }]);
     Object.assign(incident, { status: 'triggered', resolvedAt: null, openGroupKey: incident.groupKey, escalationVersion: version });
     return this.effects.escalationChanged(tx, incident, 'reopened');
   }
 
-  async setSeverity(tx: DbTransaction, incident: LockedIncident, severity: number, actor: Actor, at: Date, why?: string): Promise<void> {
+  async setSeverity(tx: Sql, incident: LockedIncident, severity: number, actor: Actor, at: Date, why?: string): Promise<void> {
     if (severity === incident.severity) {
       throw new AppError('conflict', `${incidentLabel(incident.id)} is already ${severityLabel(severity)}`);
     }
-    await tx.incident.update({ where: { id: incident.id }, data: { severity } });
+    await tx.query(sql`UPDATE incidents SET severity = ${severity}::int, updated_at = now() WHERE id = ${incident.id}::int`);
     const text = `Severity ${severityLabel(incident.severity)} → ${severityLabel(severity)}${why ? ` (${why})` : ''}`;
     await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'severity.changed', actor, text, data: { from: incident.severity, to: severity } }]);
     incident.severity = severity;

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logging.js';
 import { startBot } from '../../src/main.js';
 import { StartupError } from '../../src/startup-error.js';
 import { collect, spawnCli } from '../support/run-cli.js';
+import { readJson } from '../support/read-json.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 import { databaseKinds } from '../support/test-database.js';
 
@@ -24,13 +25,13 @@ for (const kind of databaseKinds()) {
     it('answers /healthz', async () => {
       const response = await fetch(`${bot.url}/healthz`);
       expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ status: 'ok' });
+      expect(await readJson(response)).toEqual({ status: 'ok' });
     });
 
     it('is ready once the database answers and every migration is applied', async () => {
       const response = await fetch(`${bot.url}/readyz`);
       expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
+      expect(await readJson(response)).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
     });
 
     it('exports request counts and latencies by route in Prometheus text format', async () => {
@@ -47,7 +48,7 @@ for (const kind of databaseKinds()) {
     it('answers unknown routes with a JSON 404', async () => {
       const response = await fetch(`${bot.url}/nope?x=1`);
       expect(response.status).toBe(404);
-      expect(await response.json()).toEqual({ error: 'not_found', message: 'No route for GET /nope' });
+      expect(await readJson(response)).toEqual({ error: 'not_found', message: 'No route for GET /nope' });
     });
   });
 }

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJson } from '../support/read-json.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
 const BINARY = 'prometheus-alertmanager';
@@ -80,7 +81,7 @@ describe.skipIf(!installed)('a real Prometheus Alertmanager pointed at the bot',
     expect(response.status, amLog).toBe(200);
   };
   const incidents = async () =>
-    (await (await fetch(`${bot.url}/api/incidents?status=all`, { headers: { authorization: 'Bearer api-token-0123456789abcdef' } })).json()).incidents as {
+    (await readJson(await fetch(`${bot.url}/api/incidents?status=all`, { headers: { authorization: 'Bearer api-token-0123456789abcdef' } }))).incidents as {
       number: number;
       status: string;
       alertCount: number;

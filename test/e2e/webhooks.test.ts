@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedFixture } from '../support/fixtures.js';
+import { readJson } from '../support/read-json.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 import { databaseKinds } from '../support/test-database.js';
 
@@ -27,10 +28,10 @@ for (const kind of databaseKinds()) {
     it('accepts an Alertmanager notification and answers only after it is stored', async () => {
       const response = await post('/webhooks/alertmanager', sharedFixture('alertmanager/firing.json'));
       expect(response.status).toBe(200);
-      const body = await response.json();
+      const body = await readJson(response);
       expect(body).toMatchObject({ status: 'ok', received: 2, alerts: [{ fingerprint: 'beb69e792e2dfd2e', outcome: 'created' }, { outcome: 'created' }] });
       const incident = body.alerts[0].incident;
-      const detail = await (await api(`/api/incidents/${incident}`)).json();
+      const detail = await readJson(api(`/api/incidents/${incident}`));
       expect(detail).toMatchObject({ id: incident, severity: 'SEV1', status: 'triggered', service: 'checkout', alertCount: 2 });
       expect(detail.alerts[0]).toMatchObject({ source: 'alertmanager', fingerprint: 'beb69e792e2dfd2e', status: 'firing' });
     });
@@ -43,29 +44,29 @@ for (const kind of databaseKinds()) {
         body: JSON.stringify({ title: 'Test alert', severity: 'critical', service: 'checkout' }),
       });
       expect(curlStyle.status).toBe(200);
-      expect((await curlStyle.json()).alerts[0].outcome).toBe('created');
+      expect((await readJson(curlStyle)).alerts[0].outcome).toBe('created');
     });
 
     it('answers PagerDuty events as PagerDuty does', async () => {
       const trigger = await post('/v2/enqueue', sharedFixture('pagerduty/trigger.json'));
       expect(trigger.status).toBe(202);
-      expect(await trigger.json()).toEqual({ status: 'success', message: 'Event processed', dedup_key: 'db-3/disk' });
+      expect(await readJson(trigger)).toEqual({ status: 'success', message: 'Event processed', dedup_key: 'db-3/disk' });
       const ack = await post('/webhooks/pagerduty', sharedFixture('pagerduty/acknowledge.json'));
       expect(ack.status).toBe(202);
-      const list = await (await api('/api/incidents?status=acknowledged')).json();
+      const list = await readJson(api('/api/incidents?status=acknowledged'));
       expect(list.incidents.map((i: { title: string }) => i.title)).toContain('Disk 95% full on db-3');
 
       const noKey = structuredClone(sharedFixture('pagerduty/trigger.json')) as Record<string, unknown>;
       delete noKey.dedup_key;
-      const generated = await (await post('/v2/enqueue', noKey)).json();
+      const generated = await readJson(post('/v2/enqueue', noKey));
       expect(generated.dedup_key).toMatch(/^[0-9a-f]{32}$/);
 
       const bad = await post('/v2/enqueue', { routing_key: 'x', event_action: 'trigger', payload: { summary: 'x', source: 'y', severity: 'loud' } });
       expect(bad.status).toBe(422);
-      expect(await bad.json()).toMatchObject({ status: 'invalid event', errors: [expect.stringContaining('payload.severity')] });
+      expect(await readJson(bad)).toMatchObject({ status: 'invalid event', errors: [expect.stringContaining('payload.severity')] });
       const garbage = await post('/v2/enqueue', '{not json');
       expect(garbage.status).toBe(400);
-      expect(await garbage.json()).toEqual({ status: 'Unrecognized object', message: 'Event object format is unrecognized', errors: ['JSON parse error'] });
+      expect(await readJson(garbage)).toEqual({ status: 'Unrecognized object', message: 'Event object format is unrecognized', errors: ['JSON parse error'] });
     });
 
     it('accepts the webhook token as a PagerDuty routing key, without a header', async () => {
@@ -80,7 +81,7 @@ for (const kind of databaseKinds()) {
       for (const headers of [{ authorization: '' }, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: 'Basic ' + Buffer.from('x:nope').toString('base64') }]) {
         const response = await post('/webhooks/alertmanager', sharedFixture('alertmanager/firing.json'), headers);
         expect(response.status).toBe(401);
-        expect(await response.json()).toEqual({ error: 'unauthorized', message: 'unauthorized' });
+        expect(await readJson(response)).toEqual({ error: 'unauthorized', message: 'unauthorized' });
       }
       const basic = await post('/webhooks/generic', { title: 'basic auth works' }, { authorization: 'Basic ' + Buffer.from(`alertmanager:${bot.webhookToken}`).toString('base64') });
       expect(basic.status).toBe(200);
@@ -89,19 +90,19 @@ for (const kind of databaseKinds()) {
     it('answers bad input with 400, 422 and 413, never 500', async () => {
       const invalid = await post('/webhooks/alertmanager', '{"alerts": [');
       expect(invalid.status).toBe(400);
-      expect((await invalid.json()).error).toBe('invalid_json');
+      expect((await readJson(invalid)).error).toBe('invalid_json');
 
       const wrong = structuredClone(sharedFixture('alertmanager/firing.json')) as { alerts: Record<string, unknown>[] };
       wrong.alerts[1]!.status = 'burning';
       delete wrong.alerts[0]!.fingerprint;
       const shape = await post('/webhooks/alertmanager', wrong);
       expect(shape.status).toBe(422);
-      const problems = (await shape.json()).problems.map((p: { path: string }) => p.path);
+      const problems = (await readJson(shape)).problems.map((p: { path: string }) => p.path);
       expect(problems).toEqual(expect.arrayContaining(['alerts[0].fingerprint', 'alerts[1].status']));
 
       const huge = await post('/webhooks/generic', { title: 'x', description: 'y'.repeat(1024 * 1024) });
       expect(huge.status).toBe(413);
-      expect((await huge.json()).error).toBe('payload_too_large');
+      expect((await readJson(huge)).error).toBe('payload_too_large');
 
       for (const body of ['null', '[]', '42', '"text"', '{}']) {
         const response = await post('/webhooks/generic', body);
@@ -112,12 +113,12 @@ for (const kind of databaseKinds()) {
     it('serves the read API only with the API token', async () => {
       expect((await api('/api/incidents', 'wrong-token-wrong-token')).status).toBe(401);
       expect((await fetch(`${bot.url}/api/incidents`)).status).toBe(401);
-      const list = await (await api('/api/incidents?status=all&limit=2')).json();
+      const list = await readJson(api('/api/incidents?status=all&limit=2'));
       expect(list.incidents).toHaveLength(2);
       expect(list.incidents[0].number).toBeGreaterThan(list.incidents[1].number);
       expect((await api('/api/incidents/9999')).status).toBe(404);
       expect((await api('/api/incidents?status=sleeping')).status).toBe(422);
-      const timeline = await (await api('/api/incidents/INC-1/timeline')).json();
+      const timeline = await readJson(api('/api/incidents/INC-1/timeline'));
       expect(timeline.events[0]).toMatchObject({ kind: 'incident.opened', actor: { type: 'source', name: 'alertmanager' } });
     });
   });
@@ -129,7 +130,7 @@ describe('read API switched off', () => {
     try {
       const response = await fetch(`${bot.url}/api/incidents`, { headers: { authorization: 'Bearer anything-at-all-here' } });
       expect(response.status).toBe(403);
-      expect((await response.json()).message).toBe('The read API is off: set API_TOKEN to enable it');
+      expect((await readJson(response)).message).toBe('The read API is off: set API_TOKEN to enable it');
     } finally {
       await bot.destroy();
     }
@@ -156,7 +157,7 @@ describe.skipIf(!databaseKinds().includes('postgres'))('database outage [postgre
       const during = await post('during the outage');
       expect(during.status).toBe(503);
       expect(during.headers.get('retry-after')).toBe('5');
-      expect((await during.json()).error).toBe('unavailable');
+      expect((await readJson(during)).error).toBe('unavailable');
       expect((await fetch(`${bot.url}/readyz`)).status).toBe(503);
 
       await admin.query(`ALTER DATABASE "${target}" ALLOW_CONNECTIONS true`);

@@ -17,7 +17,7 @@ describeEachDatabase('job engine', (db) => {
     new JobWorker(db().database, new Map(Object.entries(handlers)), log, { workerId: id, leaseMs, pollMs: 20 });
 
   it('runs each due job once across competing workers, and deletes it when done', async () => {
-    await prisma().$transaction((tx) => enqueueJobs(tx, Array.from({ length: 60 }, (_, i) => ({ kind: 'count', payload: { i } }))));
+    await db().database.transaction((tx) => enqueueJobs(tx, Array.from({ length: 60 }, (_, i) => ({ kind: 'count', payload: { i } }))));
     const seen: number[] = [];
     const handler: JobHandler = async (job) => {
       seen.push(job.payload.i as number);
@@ -29,28 +29,28 @@ describeEachDatabase('job engine', (db) => {
   });
 
   it('does not run a job before it is due by the database clock', async () => {
-    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'later', delayMs: 60_000 }]));
-    expect(await claimDueJobs(prisma(), 'w', 10, 30_000)).toEqual([]);
+    await db().database.transaction((tx) => enqueueJobs(tx, [{ kind: 'later', delayMs: 60_000 }]));
+    expect(await claimDueJobs(db().database.sql, 'w', 10, 30_000)).toEqual([]);
   });
 
   it('coalesces pending jobs with one key, keeping the earliest due time', async () => {
-    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'sync', coalesceKey: 'k', delayMs: 60_000 }]));
-    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'sync', coalesceKey: 'k' }, { kind: 'sync', coalesceKey: 'k' }]));
+    await db().database.transaction((tx) => enqueueJobs(tx, [{ kind: 'sync', coalesceKey: 'k', delayMs: 60_000 }]));
+    await db().database.transaction((tx) => enqueueJobs(tx, [{ kind: 'sync', coalesceKey: 'k' }, { kind: 'sync', coalesceKey: 'k' }]));
     const jobs = await prisma().job.findMany();
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.dueAt.getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
   });
 
   it('queues a fresh job when a change arrives while the coalesced one runs', async () => {
-    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'sync', coalesceKey: 'k' }]));
-    const [claimed] = await claimDueJobs(prisma(), 'w', 10, 30_000);
-    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'sync', coalesceKey: 'k' }]));
+    await db().database.transaction((tx) => enqueueJobs(tx, [{ kind: 'sync', coalesceKey: 'k' }]));
+    const [claimed] = await claimDueJobs(db().database.sql, 'w', 10, 30_000);
+    await db().database.transaction((tx) => enqueueJobs(tx, [{ kind: 'sync', coalesceKey: 'k' }]));
     expect(claimed).toBeDefined();
     expect(await prisma().job.count()).toBe(2);
   });
 
   it('retries a failing job with back-off and keeps it as dead after its last attempt', async () => {
-    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'flaky', maxAttempts: 2 }]));
+    await db().database.transaction((tx) => enqueueJobs(tx, [{ kind: 'flaky', maxAttempts: 2 }]));
     const w = worker({ flaky: async () => { throw new Error('chat API said 500'); } }, 'w');
     await w.runOnce();
     let job = await prisma().job.findFirstOrThrow();
@@ -65,7 +65,7 @@ describeEachDatabase('job engine', (db) => {
   });
 
   it('waits as long as a rate limit says, without using up an attempt', async () => {
-    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'limited' }]));
+    await db().database.transaction((tx) => enqueueJobs(tx, [{ kind: 'limited' }]));
     const w = worker({ limited: async () => { throw new RetryLaterError('429', 7_000); } }, 'w');
     const before = Date.now();
     await w.runOnce();
@@ -75,8 +75,8 @@ describeEachDatabase('job engine', (db) => {
   });
 
   it('lets another worker take over the job of one that died holding it', async () => {
-    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'page' }]));
-    const [held] = await claimDueJobs(prisma(), 'crashed', 10, 300);
+    await db().database.transaction((tx) => enqueueJobs(tx, [{ kind: 'page' }]));
+    const [held] = await claimDueJobs(db().database.sql, 'crashed', 10, 300);
     expect(held).toBeDefined();
     const ran: ClaimedJob[] = [];
     const survivor = worker({ page: async (job) => void ran.push(job) }, 'survivor');
@@ -88,7 +88,7 @@ describeEachDatabase('job engine', (db) => {
   });
 
   it('marks a job of an unknown kind dead instead of looping on it', async () => {
-    await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'mystery', maxAttempts: 1 }]));
+    await db().database.transaction((tx) => enqueueJobs(tx, [{ kind: 'mystery', maxAttempts: 1 }]));
     await worker({}, 'w').runOnce();
     expect(await prisma().job.findFirstOrThrow()).toMatchObject({ status: 'dead', lastError: 'no handler for job kind "mystery"' });
   });
@@ -99,7 +99,7 @@ describeEachDatabase('job engine', (db) => {
     w.start();
     try {
       const enqueuedAt = Date.now();
-      await prisma().$transaction((tx) => enqueueJobs(tx, [{ kind: 'tick', delayMs: 300 }]));
+      await db().database.transaction((tx) => enqueueJobs(tx, [{ kind: 'tick', delayMs: 300 }]));
       while (!ranAt && Date.now() - enqueuedAt < 5_000) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(ranAt - enqueuedAt).toBeGreaterThanOrEqual(250);
     } finally {

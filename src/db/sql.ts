@@ -1,0 +1,62 @@
+/**
+ * Parameterized SQL built with a tagged template: every interpolated value becomes a $n
+ * parameter, fragments nest, and nothing is ever spliced into the text. The hot paths
+ * (ingestion, the job engine, incident transitions) use it on a native connection, where
+ * Prisma would add about half a millisecond per statement.
+ */
+export class SqlFragment {
+  constructor(
+    readonly strings: readonly string[],
+    readonly values: readonly unknown[],
+  ) {}
+
+  /** The text with $1..$n placeholders and the parameters in order. */
+  toQuery(): { text: string; params: unknown[] } {
+    const params: unknown[] = [];
+    const text = this.render(params);
+    return { text, params };
+  }
+
+  private render(params: unknown[]): string {
+    let text = this.strings[0]!;
+    for (let i = 0; i < this.values.length; i++) {
+      const value = this.values[i];
+      if (value instanceof SqlFragment) {
+        text += value.render(params);
+      } else {
+        params.push(value);
+        text += `$${params.length}`;
+      }
+      text += this.strings[i + 1]!;
+    }
+    return text;
+  }
+}
+
+export function sql(strings: TemplateStringsArray, ...values: unknown[]): SqlFragment {
+  return new SqlFragment(strings, values);
+}
+
+export function join(fragments: SqlFragment[], separator = ', '): SqlFragment {
+  if (fragments.length === 0) return new SqlFragment([''], []);
+  const strings = [''];
+  const values: unknown[] = [];
+  fragments.forEach((fragment, index) => {
+    if (index > 0) strings[strings.length - 1] += separator;
+    values.push(fragment);
+    strings.push('');
+  });
+  return new SqlFragment(strings, values);
+}
+
+export const empty = new SqlFragment([''], []);
+
+/** JSON for a jsonb parameter (pg would send an array as a PostgreSQL array, not JSON). */
+export function json(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+/** A connection inside a transaction (or outside one, for single statements). */
+export interface Sql {
+  query<Row = Record<string, unknown>>(fragment: SqlFragment): Promise<Row[]>;
+}
