@@ -11,7 +11,14 @@ import { healthRoutes } from './http/health-routes.js';
 import { firstRunBanner, resolveWebhookToken } from './http/webhook-token.js';
 import { AlertIntake } from './incidents/alert-intake.js';
 import { incidentApiRoutes } from './incidents/incident-api-routes.js';
-import { INCIDENT_SYNC_JOB, noEffects } from './incidents/incident-effects.js';
+import { chatJobHandlers, COMMANDER_REMINDER_DELAY_MS, COMMANDER_REMINDER_JOB } from './chat/chat-jobs.js';
+import type { ChatPort } from './chat/chat-port.js';
+import { incidentCommandHandlers } from './chat/incident-command-handlers.js';
+import { IncidentSync } from './chat/incident-sync.js';
+import { PeopleDirectory } from './chat/people-directory.js';
+import { firstDelivery } from './chat/processed-requests.js';
+import { SlackApp } from './chat/slack/slack-app.js';
+import type { IncidentEffects } from './incidents/incident-effects.js';
 import { IncidentService } from './incidents/incident-service.js';
 import { emptyOncallConfig, type OncallConfig } from './oncall/oncall-config.js';
 import { Metrics } from './http/metrics.js';
@@ -58,11 +65,15 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
 
     const metrics = new Metrics({ processMetrics: true });
     const oncall: OncallConfig = emptyOncallConfig();
-    const effects = noEffects;
-    const handlers = new Map<string, JobHandler>([
-      // Chat adapters bring incidents up to date here; with no chat platform there is nothing to do.
-      [INCIDENT_SYNC_JOB, async () => {}],
-    ]);
+    const effects: IncidentEffects = {
+      opened: async (_tx, incident) => [
+        { kind: COMMANDER_REMINDER_JOB, subject: `incident:${incident.id}`, delayMs: COMMANDER_REMINDER_DELAY_MS, coalesceKey: `${COMMANDER_REMINDER_JOB}:${incident.id}` },
+      ],
+      escalationChanged: async () => [],
+    };
+    const ports: ChatPort[] = [];
+    const people = new PeopleDirectory(database.prisma, {});
+    const handlers = new Map<string, JobHandler>();
     const worker = new JobWorker(database, handlers, log, { pollMs: options.jobPollMs });
     metrics.watchJobBacklog(() => jobBacklog(database.sql));
     const onCommitted = () => worker.wake();
@@ -75,6 +86,35 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       onCommitted,
     });
     const incidents = new IncidentService(database, effects, { onCommitted });
+    const commandHandlers = incidentCommandHandlers({
+      prisma: database.prisma,
+      incidents,
+      people,
+      tellPrivately: async (platform, userId, message) => {
+        const port = ports.find((p) => p.platform === platform);
+        await port?.sendDirectMessage(userId, message).catch((error: Error) => log.warn({ err: error, platform }, 'could not send a direct message'));
+      },
+    });
+    const chatRoutes = [];
+    let slack: SlackApp | undefined;
+    if (config.slackEnabled) {
+      slack = new SlackApp({
+        botToken: config.SLACK_BOT_TOKEN!,
+        signingSecret: config.SLACK_SIGNING_SECRET,
+        appToken: config.SLACK_APP_TOKEN,
+        apiUrl: config.SLACK_API_URL,
+        prisma: database.prisma,
+        log,
+        handlers: commandHandlers,
+        people,
+        firstDelivery: (key) => firstDelivery(database.sql, key),
+      });
+      ports.push(slack.port);
+      people.register(slack.port);
+      chatRoutes.push(...slack.routes());
+    }
+    const sync = new IncidentSync({ prisma: database.prisma, ports, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL });
+    for (const [kind, handler] of chatJobHandlers({ sync, ports, prisma: database.prisma, log })) handlers.set(kind, handler);
     const webhook = resolveWebhookToken(config.WEBHOOK_TOKEN, config.DATA_DIR);
     if (config.storage === 'postgres' && !config.WEBHOOK_TOKEN) {
       log.warn('WEBHOOK_TOKEN is not set: this replica generated its own in DATA_DIR. Set WEBHOOK_TOKEN when running several replicas.');
@@ -87,12 +127,17 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         healthRoutes(database, metrics),
         webhookRoutes({ intake, webhookToken: webhook.token, oncall: () => oncall, metrics, log }),
         incidentApiRoutes(database.prisma, config.API_TOKEN),
+        ...chatRoutes,
       ],
     });
     resources.unshift({ close: () => worker.stop() });
     resources.unshift({ close: () => intake.drain() });
     resources.unshift({ close: () => http.close() });
     await listen(http, config.PORT, options.host ?? '0.0.0.0');
+    if (slack) {
+      await slack.start();
+      resources.unshift({ close: () => slack.stop() });
+    }
     worker.start();
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -89,9 +89,10 @@ export async function failJob(
   error: string,
   retryInMs: number,
   consumesAttempt: boolean,
+  giveUp = false,
 ): Promise<'retry' | 'dead'> {
   const attempts = consumesAttempt ? job.attempts : job.attempts - 1;
-  const dead = attempts >= job.maxAttempts;
+  const dead = giveUp || attempts >= job.maxAttempts;
   await db.query(sql`
     UPDATE jobs SET locked_until = NULL, locked_by = NULL, last_error = ${error.slice(0, 2000)}, attempts = ${attempts}::int,
       status = ${dead ? 'dead' : 'pending'}, due_at = now() + ${retryInMs}::int * interval '1 millisecond'

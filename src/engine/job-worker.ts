@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logging.js';
 import { backoffMs } from './backoff.js';
-import { RetryLaterError, type ClaimedJob, type JobHandler } from './job.js';
+import { GiveUpError, RetryLaterError, type ClaimedJob, type JobHandler } from './job.js';
 import { claimDueJobs, completeJob, failJob } from './job-store.js';
 
 export interface JobWorkerOptions {
@@ -94,7 +94,8 @@ export class JobWorker {
       const delay = retryLater ? retryLater.retryAfterMs : backoffMs(job.attempts);
       const message = (error as Error).message ?? String(error);
       try {
-        const outcome = await failJob(this.database.sql, job, this.workerId, message, delay, retryLater?.consumesAttempt ?? true);
+        const giveUp = error instanceof GiveUpError;
+        const outcome = await failJob(this.database.sql, job, this.workerId, message, delay, retryLater?.consumesAttempt ?? true, giveUp);
         const fields = { jobId: String(job.id), kind: job.kind, subject: job.subject, attempt: job.attempts, error: message };
         if (outcome === 'dead') this.log.error(fields, 'job gave up after its last attempt');
         else this.log.warn({ ...fields, retryInMs: delay }, 'job failed; will retry');

@@ -39,3 +39,11 @@ export class RetryLaterError extends Error {
     this.name = 'RetryLaterError';
   }
 }
+
+/** Thrown by a handler when trying again cannot help (the platform refused the request): the job is kept as dead at once. */
+export class GiveUpError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'GiveUpError';
+  }
+}

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "chat_channels" ADD COLUMN     "topic" TEXT;
+

@@ -1,0 +1,85 @@
+import { DateTime } from 'luxon';
+import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
+import { formatDuration } from '../time/duration.js';
+import type { ChatPlatformName } from './chat-port.js';
+import { incidentButtonValue, stepButtonValue } from './commands/button-actions.js';
+import type { IncidentFacts, PersonRef } from './incident-facts.js';
+import { mention, type MessageButton, type MessageColor, type MessageField, type NeutralMessage } from './neutral-message.js';
+
+const STATUS_COLOR: Record<IncidentFacts['status'], MessageColor> = { triggered: 'red', acknowledged: 'orange', mitigated: 'yellow', resolved: 'green' };
+
+function time(date: Date | null): string {
+  return date ? DateTime.fromJSDate(date).toUTC().toFormat("yyyy-MM-dd HH:mm 'UTC'") : '—';
+}
+
+export function personLabel(person: PersonRef, platform: ChatPlatformName): string {
+  const id = platform === 'slack' ? person.slackId : person.discordId;
+  return id ? mention(id) : person.name;
+}
+
+/** The incident card: what is wrong, how bad, who has it, and the buttons to act. */
+export function incidentCard(facts: IncidentFacts, platform: ChatPlatformName, options: { publicUrl?: string } = {}): NeutralMessage {
+  const label = incidentLabel(facts.id);
+  const fields: MessageField[] = [
+    { label: 'Severity', value: severityLabel(facts.severity) },
+    { label: 'Status', value: facts.status },
+    { label: 'Team', value: facts.team ?? '—' },
+    { label: 'Service', value: facts.service ?? '—' },
+  ];
+  const commander = facts.roles.find((role) => role.role === 'commander');
+  fields.push({ label: 'Commander', value: commander ? personLabel(commander.person, platform) : '_none yet: `/incident role commander @you`_' });
+  for (const role of facts.roles.filter((r) => r.role !== 'commander')) fields.push({ label: role.role, value: personLabel(role.person, platform) });
+  const links = facts.firstAlert ? Object.entries(facts.firstAlert.links).map(([name, url]) => `[${name}](${url})`) : [];
+  fields.push({ label: 'Source', value: [facts.source, ...links].join(' · ') });
+  fields.push({ label: 'Opened', value: time(facts.openedAt) });
+  if (facts.acknowledgedAt) fields.push({ label: 'Acknowledged', value: `${time(facts.acknowledgedAt)} (after ${formatDuration(facts.acknowledgedAt.getTime() - facts.openedAt.getTime())})` });
+  if (facts.mitigatedAt) fields.push({ label: 'Mitigated', value: time(facts.mitigatedAt) });
+  if (facts.resolvedAt) fields.push({ label: 'Resolved', value: `${time(facts.resolvedAt)} (after ${formatDuration(facts.resolvedAt.getTime() - facts.openedAt.getTime())})` });
+  if (facts.alertCount > 0) fields.push({ label: 'Alerts', value: `${facts.firingCount} firing of ${facts.alertCount}` });
+  if (facts.playbook) fields.push({ label: 'Playbook', value: `${facts.playbook.name}${facts.playbook.currentStepTitle ? ` — now: ${facts.playbook.currentStepTitle}` : ` (${facts.playbook.status})`}` });
+
+  const sections = [] as NeutralMessage['sections'];
+  const description = facts.firstAlert?.description?.trim();
+  if (description) sections.push({ text: description });
+  sections.push({ fields });
+  if (facts.summary) sections.push({ text: `**Resolution:** ${facts.summary}` });
+
+  const buttons: MessageButton[] = [];
+  const value = incidentButtonValue(facts.id);
+  if (facts.status === 'triggered') buttons.push({ action: 'incident.ack', label: 'Acknowledge', value, style: 'primary' });
+  if (facts.status !== 'resolved') buttons.push({ action: 'incident.resolve', label: 'Resolve', value, style: 'danger' });
+  if (facts.playbook && facts.playbook.status === 'running') buttons.push({ action: 'step.next', label: 'Next step', value: stepButtonValue(facts.id) });
+
+  return {
+    summary: `${label} ${severityLabel(facts.severity)} ${facts.status}: ${facts.title}`,
+    title: `${label}: ${facts.title}`,
+    color: facts.status === 'resolved' ? 'green' : facts.severity <= 2 && facts.status === 'triggered' ? 'red' : STATUS_COLOR[facts.status],
+    sections,
+    buttons,
+    footer: `${label} · ${facts.private ? 'private · ' : ''}updated ${time(new Date())}`,
+    fullTextUrl: options.publicUrl ? `${options.publicUrl.replace(/\/$/, '')}/api/incidents/${facts.id}` : undefined,
+  };
+}
+
+/** What the announcement channel learns: everything for a public incident, only that it exists for a private one. */
+export function incidentAnnouncement(facts: IncidentFacts, channelId: string | undefined, platform: ChatPlatformName): NeutralMessage {
+  const label = incidentLabel(facts.id);
+  if (facts.private) {
+    return {
+      summary: `${label}: a private ${severityLabel(facts.severity)} incident is ${facts.status}`,
+      color: 'grey',
+      sections: [{ text: `A **private** ${severityLabel(facts.severity)} incident (${label}) is ${facts.status}. Its details are shared with the people working on it.` }],
+    };
+  }
+  const where = channelId ? (platform === 'slack' ? `<#${channelId}>` : `<#${channelId}>`) : 'its channel';
+  return {
+    summary: `${label} ${severityLabel(facts.severity)} ${facts.status}: ${facts.title}`,
+    title: `${label}: ${facts.title}`,
+    color: STATUS_COLOR[facts.status],
+    sections: [{ text: `${severityLabel(facts.severity)} · ${facts.status}${facts.team ? ` · ${facts.team}` : ''} — join ${where}` }],
+  };
+}
+
+export function channelTopic(facts: IncidentFacts): string {
+  return `${severityLabel(facts.severity)} · ${facts.status} · ${facts.title}`.slice(0, 250);
+}

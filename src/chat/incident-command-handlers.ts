@@ -1,0 +1,163 @@
+import { DateTime } from 'luxon';
+import type { PrismaClient } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { getTimeline, listIncidents } from '../incidents/incident-queries.js';
+import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
+import type { IncidentService } from '../incidents/incident-service.js';
+import type { ChatPlatformName } from './chat-port.js';
+import type { CommandContext, CommandHandlers, CommandReply, IncidentCommandContext } from './commands/command-dispatch.js';
+import { helpMessage } from './commands/command-usage.js';
+import type { CommandOf } from './commands/parsed-command.js';
+import { mention, type NeutralMessage } from './neutral-message.js';
+import type { PeopleDirectory } from './people-directory.js';
+
+const TIMELINE_PAGE = 15;
+
+/** What a role asks of the person who takes it, told to them privately when assigned. */
+export const ROLE_BRIEFS: Record<string, string> = {
+  commander:
+    'You are the **incident commander**: you coordinate, you do not fix. Keep a list of who does what, decide on severity and escalation, ' +
+    'ask for status every 15-30 minutes, and call the incident mitigated and resolved. Hand over explicitly if you step away.',
+  comms:
+    'You are **communications lead**: post regular status updates (`/incident status ...`) for stakeholders and customers, ' +
+    'so responders are not interrupted. Agree the wording of anything public with the commander.',
+  scribe:
+    'You are the **scribe**: record decisions, findings and actions as they happen (`/incident note ...`; start notes with ' +
+    '`rootcause:`, `impact:` or `action:` for the postmortem).',
+};
+
+function reply(visibility: CommandReply['visibility'], text: string, extra: Partial<NeutralMessage> = {}): CommandReply {
+  return { visibility, message: { summary: text.replace(/[*_`]/g, ''), sections: [{ text }], ...extra } };
+}
+
+function notYet(feature: string): never {
+  throw new AppError('unavailable', `${feature} is not configured yet in this version of the bot.`);
+}
+
+export interface IncidentCommandDeps {
+  prisma: PrismaClient;
+  incidents: IncidentService;
+  people: PeopleDirectory;
+  /** Tells a person something privately (a DM), best effort. */
+  tellPrivately?(platform: ChatPlatformName, userId: string, message: NeutralMessage): Promise<void>;
+}
+
+/**
+ * The commands of both platforms, implemented once over the core. Each resolves the asker to a
+ * person first, so the timeline names people; state changes are answered in the channel,
+ * everything else privately.
+ */
+export function incidentCommandHandlers(deps: IncidentCommandDeps): CommandHandlers {
+  const actorOf = (ctx: CommandContext) => deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);
+  const who = (ctx: CommandContext) => mention(ctx.actor.platformId);
+
+  const change = async (ctx: IncidentCommandContext, text: string, work: (actor: Awaited<ReturnType<typeof actorOf>>['actor']) => Promise<void>) => {
+    const { actor } = await actorOf(ctx);
+    await work(actor);
+    return reply('in_channel', text);
+  };
+
+  return {
+    async 'incident.declare'(command: CommandOf<'incident.declare'>, ctx) {
+      const { actor } = await actorOf(ctx);
+      const { id } = await deps.incidents.declare({ title: command.title, severity: command.severity, private: command.private }, actor);
+      const privacy = command.private ? ' (private: a private channel with only the people invited)' : '';
+      return reply(
+        'in_channel',
+        `${who(ctx)} declared **${incidentLabel(id)}** ${severityLabel(command.severity ?? 3)}: ${command.title}${privacy}. Its channel is being opened.`,
+      );
+    },
+    async 'incident.ack'(_command, ctx) {
+      return change(ctx, `${who(ctx)} acknowledged ${incidentLabel(ctx.incidentNumber)}. Escalation stops here.`, (actor) =>
+        deps.incidents.acknowledge(ctx.incidentNumber, actor),
+      );
+    },
+    async 'incident.mitigate'(_command, ctx) {
+      return change(ctx, `${who(ctx)} marked ${incidentLabel(ctx.incidentNumber)} mitigated: the impact has stopped.`, (actor) =>
+        deps.incidents.mitigate(ctx.incidentNumber, actor),
+      );
+    },
+    async 'incident.resolve'(command, ctx) {
+      const summary = command.summary ? `: ${command.summary}` : '';
+      return change(ctx, `${who(ctx)} resolved ${incidentLabel(ctx.incidentNumber)}${summary}`, (actor) =>
+        deps.incidents.resolve(ctx.incidentNumber, actor, command.summary),
+      );
+    },
+    async 'incident.sev'(command, ctx) {
+      return change(ctx, `${who(ctx)} set ${incidentLabel(ctx.incidentNumber)} to ${severityLabel(command.severity)}.`, (actor) =>
+        deps.incidents.setSeverity(ctx.incidentNumber, command.severity, actor),
+      );
+    },
+    async 'incident.status'(command, ctx) {
+      return change(ctx, `**Status update** on ${incidentLabel(ctx.incidentNumber)} from ${who(ctx)}: ${command.update}`, (actor) =>
+        deps.incidents.postStatusUpdate(ctx.incidentNumber, command.update, actor),
+      );
+    },
+    async 'incident.note'(command, ctx) {
+      const { actor } = await actorOf(ctx);
+      const { tag } = await deps.incidents.addNote(ctx.incidentNumber, command.text, actor);
+      return reply('ephemeral', `Noted on the timeline of ${incidentLabel(ctx.incidentNumber)}${tag ? ` (tagged ${tag} for the postmortem)` : ''}.`);
+    },
+    async 'incident.role'(command, ctx) {
+      const { actor } = await actorOf(ctx);
+      const person = await deps.people.personFor(ctx.platform, command.user.platformId, command.user.name);
+      await deps.incidents.assignRole(ctx.incidentNumber, command.role, { id: person.id, name: person.name }, actor);
+      await deps.tellPrivately?.(ctx.platform, command.user.platformId, {
+        summary: `You are ${command.role} of ${incidentLabel(ctx.incidentNumber)}`,
+        title: `You are ${command.role} of ${incidentLabel(ctx.incidentNumber)}`,
+        color: 'blue',
+        sections: [{ text: ROLE_BRIEFS[command.role] ?? '' }],
+      });
+      return reply('in_channel', `${who(ctx)} made ${mention(command.user.platformId)} **${command.role}** of ${incidentLabel(ctx.incidentNumber)}.`);
+    },
+    async 'incident.timeline'(command, ctx) {
+      const events = await getTimeline(deps.prisma, ctx.incidentNumber, { limit: 10_000 });
+      const pages = Math.max(1, Math.ceil(events.length / TIMELINE_PAGE));
+      const page = Math.min(Math.max(1, command.page), pages);
+      // Newest last, and the last page first: what a responder joining late wants to read.
+      const end = events.length - (page - 1) * TIMELINE_PAGE;
+      const slice = events.slice(Math.max(0, end - TIMELINE_PAGE), end);
+      const lines = slice.map((event) => {
+        const at = DateTime.fromISO(event.at, { zone: ctx.timeZone }).toFormat('MMM d HH:mm');
+        return `\`${at}\` **${event.actor.name}** ${event.text}`;
+      });
+      return reply('ephemeral', lines.join('\n') || 'Nothing on the timeline yet.', {
+        title: `Timeline of ${incidentLabel(ctx.incidentNumber)} (page ${page} of ${pages}, times in ${ctx.timeZone})`,
+        footer: page < pages ? `Older entries: /incident timeline ${page + 1}` : undefined,
+      });
+    },
+    async 'incident.list'() {
+      const open = await listIncidents(deps.prisma, 'open', 20);
+      if (open.length === 0) return reply('ephemeral', 'No open incidents. 🎉');
+      const lines = open.map((incident) => `**${incident.id}** ${incident.severity} · ${incident.status} · ${incident.private ? '_(private)_' : incident.title}`);
+      return reply('ephemeral', lines.join('\n'), { title: `${open.length} open incident(s)` });
+    },
+    async 'incident.help'() {
+      return { visibility: 'ephemeral', message: helpMessage() };
+    },
+    async 'incident.step'() {
+      return notYet('Playbook steps');
+    },
+    async 'incident.postmortem'() {
+      return notYet('The postmortem');
+    },
+    async 'incident.report'() {
+      return notYet('The weekly report');
+    },
+    async 'oncall.who'() {
+      return notYet('On-call schedules');
+    },
+    async 'oncall.schedule'() {
+      return notYet('On-call schedules');
+    },
+    async 'oncall.override'() {
+      return notYet('On-call overrides');
+    },
+    async 'oncall.page'() {
+      return notYet('Paging');
+    },
+    async 'oncall.preview'() {
+      return notYet('Escalation preview');
+    },
+  };
+}

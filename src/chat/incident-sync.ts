@@ -1,0 +1,107 @@
+import type { PrismaClient } from '../db/database.js';
+import type { Logger } from '../logging.js';
+import { ChatApiError, type ChatPort } from './chat-port.js';
+import { incidentChannelName } from './channel-name.js';
+import { channelTopic, incidentAnnouncement, incidentCard } from './incident-card.js';
+import { loadIncidentFacts, type IncidentFacts } from './incident-facts.js';
+import type { NeutralMessage } from './neutral-message.js';
+
+export interface IncidentSyncOptions {
+  prisma: PrismaClient;
+  ports: ChatPort[];
+  log: Logger;
+  incidentsChannel?: string;
+  publicUrl?: string;
+}
+
+/**
+ * Brings every chat platform up to date with an incident: its channel, topic, members, card and
+ * announcement. It compares with what was last sent rather than replaying events, so running it
+ * twice, or after a crash halfway, converges on one channel and one card.
+ */
+export class IncidentSync {
+  constructor(private readonly options: IncidentSyncOptions) {}
+
+  async sync(incidentId: number): Promise<void> {
+    const facts = await loadIncidentFacts(this.options.prisma, incidentId);
+    if (!facts) return;
+    // One platform failing (and retrying later) must not hold up the other.
+    const failures: unknown[] = [];
+    for (const port of this.options.ports) {
+      try {
+        await this.syncPort(port, facts);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
+  }
+
+  private async syncPort(port: ChatPort, facts: IncidentFacts): Promise<void> {
+    const channel = await this.ensureChannel(port, facts);
+    const topic = channelTopic(facts);
+    if (port.capabilities.channelTopics && channel.topic !== topic) {
+      await port.setTopic(channel.channelId, topic);
+      await this.options.prisma.chatChannel.update({ where: { id: channel.id }, data: { topic } });
+    }
+    const members = [...facts.roles.map((role) => role.person), ...facts.paged]
+      .map((person) => (port.platform === 'slack' ? person.slackId : person.discordId))
+      .filter((id): id is string => Boolean(id));
+    if (members.length > 0) await port.invite(channel.channelId, [...new Set(members)]);
+    await this.upsertMessage(port, `incident:${facts.id}:card`, channel.channelId, incidentCard(facts, port.platform, { publicUrl: this.options.publicUrl }));
+    if (this.options.incidentsChannel) {
+      const announcements = await port.resolveChannel(this.options.incidentsChannel);
+      if (announcements) {
+        await this.upsertMessage(port, `incident:${facts.id}:announcement`, announcements, incidentAnnouncement(facts, channel.channelId, port.platform));
+      } else {
+        this.options.log.warn({ platform: port.platform, channel: this.options.incidentsChannel }, 'INCIDENTS_CHANNEL not found; no announcement posted');
+      }
+    }
+  }
+
+  private async ensureChannel(port: ChatPort, facts: IncidentFacts) {
+    const { prisma } = this.options;
+    const existing = await prisma.chatChannel.findUnique({ where: { incidentId_platform: { incidentId: facts.id, platform: port.platform } } });
+    if (existing) return existing;
+    const name = incidentChannelName(facts.id, facts.title);
+    // A crash between creating the channel and storing it leaves the channel behind: adopt it
+    // rather than make a second one.
+    const adopted = facts.private ? undefined : await port.resolveChannel(name);
+    const created = adopted
+      ? { channelId: adopted, name }
+      : await port.createChannel({
+          name,
+          private: facts.private && port.capabilities.privateChannels,
+          purpose: `Incident ${facts.id}: ${facts.title}`.slice(0, 250),
+        });
+    await prisma.chatChannel.upsert({
+      where: { incidentId_platform: { incidentId: facts.id, platform: port.platform } },
+      create: { incidentId: facts.id, platform: port.platform, channelId: created.channelId, name: created.name, private: facts.private },
+      update: {},
+    });
+    return prisma.chatChannel.findUniqueOrThrow({ where: { incidentId_platform: { incidentId: facts.id, platform: port.platform } } });
+  }
+
+  /** Posts once under a key, then edits that message in place. */
+  private async upsertMessage(port: ChatPort, key: string, channelId: string, message: NeutralMessage): Promise<void> {
+    const { prisma } = this.options;
+    const where = { platform_idempotencyKey: { platform: port.platform, idempotencyKey: key } };
+    const stored = await prisma.chatMessage.findUnique({ where });
+    if (stored && stored.channelId === channelId) {
+      try {
+        await port.updateMessage(channelId, stored.messageId, message);
+        await prisma.chatMessage.update({ where, data: { updatedAt: new Date() } });
+        return;
+      } catch (error) {
+        // Deleted by someone: post it again below.
+        if (!(error instanceof ChatApiError) || !['message_not_found', '10008'].includes(error.platformCode)) throw error;
+      }
+    }
+    const posted = await port.postMessage(channelId, message);
+    await prisma.chatMessage.upsert({
+      where,
+      create: { platform: port.platform, idempotencyKey: key, channelId, messageId: posted.messageId },
+      update: { channelId, messageId: posted.messageId },
+    });
+  }
+}
