@@ -11,14 +11,18 @@ import { healthRoutes } from './http/health-routes.js';
 import { firstRunBanner, resolveWebhookToken } from './http/webhook-token.js';
 import { AlertIntake } from './incidents/alert-intake.js';
 import { incidentApiRoutes } from './incidents/incident-api-routes.js';
-import { chatJobHandlers, COMMANDER_REMINDER_DELAY_MS, COMMANDER_REMINDER_JOB } from './chat/chat-jobs.js';
+import { chatJobHandlers, commanderReminderEffects } from './chat/chat-jobs.js';
 import type { ChatPort } from './chat/chat-port.js';
 import { incidentCommandHandlers } from './chat/incident-command-handlers.js';
 import { IncidentSync } from './chat/incident-sync.js';
 import { PeopleDirectory } from './chat/people-directory.js';
 import { firstDelivery } from './chat/processed-requests.js';
 import { SlackApp } from './chat/slack/slack-app.js';
-import type { IncidentEffects } from './incidents/incident-effects.js';
+import { combineEffects } from './incidents/incident-effects.js';
+import { ESCALATION_STEP_JOB, escalationEffects, escalationStepHandler, PAGE_DELIVERY_JOB } from './engine/escalation-jobs.js';
+import { pageDeliveryHandler } from './engine/page-delivery.js';
+import { syncDirectory } from './oncall/directory-sync.js';
+import { levelTargetResolver } from './oncall/level-target-resolver.js';
 import { IncidentService } from './incidents/incident-service.js';
 import { emptyOncallConfig, type OncallConfig } from './oncall/oncall-config.js';
 import { Metrics } from './http/metrics.js';
@@ -65,12 +69,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
 
     const metrics = new Metrics({ processMetrics: true });
     const oncall: OncallConfig = emptyOncallConfig();
-    const effects: IncidentEffects = {
-      opened: async (_tx, incident) => [
-        { kind: COMMANDER_REMINDER_JOB, subject: `incident:${incident.id}`, delayMs: COMMANDER_REMINDER_DELAY_MS, coalesceKey: `${COMMANDER_REMINDER_JOB}:${incident.id}` },
-      ],
-      escalationChanged: async () => [],
-    };
+    const effects = combineEffects(escalationEffects, commanderReminderEffects);
     const ports: ChatPort[] = [];
     const people = new PeopleDirectory(database.prisma, {});
     const handlers = new Map<string, JobHandler>();
@@ -115,6 +114,9 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     }
     const sync = new IncidentSync({ prisma: database.prisma, ports, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL });
     for (const [kind, handler] of chatJobHandlers({ sync, ports, prisma: database.prisma, log })) handlers.set(kind, handler);
+    handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => oncall), onCommitted }));
+    handlers.set(PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, ports, log }));
+    await syncDirectory(database.prisma, oncall);
     const webhook = resolveWebhookToken(config.WEBHOOK_TOKEN, config.DATA_DIR);
     if (config.storage === 'postgres' && !config.WEBHOOK_TOKEN) {
       log.warn('WEBHOOK_TOKEN is not set: this replica generated its own in DATA_DIR. Set WEBHOOK_TOKEN when running several replicas.');

@@ -1,5 +1,6 @@
 import { GiveUpError, RetryLaterError, type ClaimedJob, type JobHandler } from '../engine/job.js';
 import type { PrismaClient } from '../db/database.js';
+import type { IncidentEffects } from '../incidents/incident-effects.js';
 import { incidentLabel } from '../incidents/incident-rules.js';
 import type { Logger } from '../logging.js';
 import { ChatApiError, type ChatPort } from './chat-port.js';
@@ -7,6 +8,14 @@ import type { IncidentSync } from './incident-sync.js';
 
 export const COMMANDER_REMINDER_JOB = 'incident.commander-reminder';
 export const COMMANDER_REMINDER_DELAY_MS = 10 * 60_000;
+
+/** Chat's part in a new incident: remind the channel if nobody takes command within 10 minutes. */
+export const commanderReminderEffects: IncidentEffects = {
+  opened: async (_tx, incident) => [
+    { kind: COMMANDER_REMINDER_JOB, subject: `incident:${incident.id}`, delayMs: COMMANDER_REMINDER_DELAY_MS, coalesceKey: `${COMMANDER_REMINDER_JOB}:${incident.id}` },
+  ],
+  escalationChanged: async () => [],
+};
 
 export function incidentIdOf(job: ClaimedJob): number {
   const match = /^incident:(\d+)$/.exec(job.subject ?? '');

@@ -67,9 +67,10 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): CommandHandl
         `${who(ctx)} declared **${incidentLabel(id)}** ${severityLabel(command.severity ?? 3)}: ${command.title}${privacy}. Its channel is being opened.`,
       );
     },
-    async 'incident.ack'(_command, ctx) {
+    async 'incident.ack'(command, ctx) {
+      const pageId = command.pageId !== undefined && /^\d+$/.test(command.pageId) ? Number(command.pageId) : undefined;
       return change(ctx, `${who(ctx)} acknowledged ${incidentLabel(ctx.incidentNumber)}. Escalation stops here.`, (actor) =>
-        deps.incidents.acknowledge(ctx.incidentNumber, actor),
+        deps.incidents.acknowledge(ctx.incidentNumber, actor, pageId),
       );
     },
     async 'incident.mitigate'(_command, ctx) {

@@ -36,3 +36,20 @@ export async function writeFollowUps(tx: Sql, changedIncidentIds: Iterable<numbe
   const jobs = [...new Set(changedIncidentIds)].map(syncJob);
   await enqueueJobs(tx, [...jobs, ...extra]);
 }
+
+/** Several features' effects as one: each hook's jobs are concatenated. */
+export function combineEffects(...parts: IncidentEffects[]): IncidentEffects {
+  return {
+    opened: async (tx, incident) => {
+      const jobs: JobSpec[] = [];
+      for (const part of parts) jobs.push(...(await part.opened(tx, incident)));
+      return jobs;
+    },
+    // In order, not in parallel: the hooks share one transaction's connection.
+    escalationChanged: async (tx, incident, status) => {
+      const jobs: JobSpec[] = [];
+      for (const part of parts) jobs.push(...(await part.escalationChanged(tx, incident, status)));
+      return jobs;
+    },
+  };
+}

@@ -97,8 +97,16 @@ export class IncidentService {
     return { id };
   }
 
-  acknowledge(id: number, actor: Actor): Promise<void> {
-    return this.change(id, async (tx, incident, at) => ({ jobs: await this.transitions.acknowledge(tx, incident, actor, at), value: undefined }));
+  /** Acknowledges; from a page's button, the page is closed in the same transaction. */
+  acknowledge(id: number, actor: Actor, pageId?: number): Promise<void> {
+    return this.change(id, async (tx, incident, at) => {
+      const jobs = await this.transitions.acknowledge(tx, incident, actor, at);
+      if (pageId !== undefined) {
+        await tx.query(sql`
+          UPDATE pages SET status = 'acknowledged', acknowledged_at = ${at}::timestamptz WHERE id = ${pageId}::int AND incident_id = ${id}::int`);
+      }
+      return { jobs, value: undefined };
+    });
   }
 
   mitigate(id: number, actor: Actor): Promise<void> {

@@ -1,0 +1,120 @@
+import type { Database } from '../db/database.js';
+import { sql } from '../db/sql.js';
+import type { Actor } from '../incidents/actor.js';
+import { BOT } from '../incidents/actor.js';
+import type { IncidentEffects, IncidentRef } from '../incidents/incident-effects.js';
+import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
+import { appendTimeline } from '../incidents/timeline.js';
+import type { EscalationLevel, EscalationPolicyConfig } from '../oncall/oncall-config.js';
+import { cancelJobs, enqueueJobs } from './job-store.js';
+import type { ClaimedJob, JobHandler, JobSpec } from './job.js';
+
+export const ESCALATION_STEP_JOB = 'escalation.step';
+export const PAGE_DELIVERY_JOB = 'page.deliver';
+
+/** Who a level's targets are at an instant, as person handles from oncall.yaml. */
+export type TargetResolver = (level: EscalationLevel, at: Date) => Promise<string[]>;
+
+export interface EscalationStepPayload {
+  level: number;
+  round: number;
+}
+
+/** The first step of a policy, fenced by the incident's current escalation version. */
+export function firstEscalationStep(incident: IncidentRef): JobSpec {
+  return {
+    kind: ESCALATION_STEP_JOB,
+    subject: `incident:${incident.id}`,
+    payload: { level: 0, round: 0 } satisfies EscalationStepPayload,
+    fence: incident.escalationVersion,
+  };
+}
+
+/**
+ * Escalation's part in every incident change: a new incident starts at its policy's first level
+ * (a step for an incident without a policy does nothing); ack and resolve cancel what is pending
+ * (the fence would make it a no-op anyway); a re-open starts again from the first level.
+ */
+export const escalationEffects: IncidentEffects = {
+  opened: async (_tx, incident) => [firstEscalationStep(incident)],
+  escalationChanged: async (tx, incident, status) => {
+    await cancelJobs(tx, `incident:${incident.id}`, [ESCALATION_STEP_JOB]);
+    return status === 'reopened' ? [firstEscalationStep(incident)] : [];
+  },
+};
+
+/** What the next step is after `current`, or undefined when the policy has run out. */
+export function nextStep(policy: EscalationPolicyConfig, current: EscalationStepPayload): { step: EscalationStepPayload; delayMs: number } | undefined {
+  const delayMs = policy.levels[current.level]?.delayMs ?? 0;
+  if (current.level + 1 < policy.levels.length) return { step: { level: current.level + 1, round: current.round }, delayMs };
+  if (current.round < policy.repeat) return { step: { level: 0, round: current.round + 1 }, delayMs };
+  return undefined;
+}
+
+interface FencedIncident {
+  id: number;
+  title: string;
+  severity: number;
+  status: string;
+  escalation_version: number;
+  escalation_policy: EscalationPolicyConfig | null;
+}
+
+/**
+ * Runs one escalation step. The incident row is locked and the job's fence compared with the
+ * incident's escalation version: an ack, resolve or re-open since the job was written bumped the
+ * version, and the step does nothing. Pages, their delivery jobs, the timeline and the next step
+ * are written in the same transaction, so a crash repeats a step whole or not at all.
+ */
+export function escalationStepHandler(deps: { database: Database; resolveTargets: TargetResolver; clock?: () => Date; onCommitted?: () => void }): JobHandler {
+  return async (job: ClaimedJob) => {
+    const incidentId = Number(/^incident:(\d+)$/.exec(job.subject ?? '')?.[1]);
+    const step = job.payload as unknown as EscalationStepPayload;
+    await deps.database.transaction(async (tx) => {
+      const [incident] = await tx.query<FencedIncident>(sql`
+        SELECT id, title, severity, status, escalation_version, escalation_policy FROM incidents WHERE id = ${incidentId}::int FOR UPDATE`);
+      if (!incident || Number(incident.escalation_version) !== job.fence || incident.status !== 'triggered' || !incident.escalation_policy) return;
+      const policy = incident.escalation_policy;
+      const level = policy.levels[step.level];
+      if (!level) return;
+      const now = deps.clock?.() ?? new Date();
+      const handles = await deps.resolveTargets(level, now);
+      const people = handles.length
+        ? await tx.query<{ id: number; name: string; handle: string }>(sql`SELECT id, name, handle FROM people WHERE handle = ANY(${handles}::text[])`)
+        : [];
+      const label = `${incidentLabel(incident.id)} ${severityLabel(Number(incident.severity))}`;
+      const jobs: JobSpec[] = [];
+      const actor: Actor = BOT;
+      const levelText = `level ${step.level + 1}${step.round > 0 ? `, repeat ${step.round}` : ''}`;
+      if (people.length === 0) {
+        await appendTimeline(tx, [
+          { incidentId, at: now, kind: 'page.nobody', actor, text: `Escalation ${levelText}: nobody is on call for ${describeTargets(level)}` },
+        ]);
+      }
+      for (const person of people) {
+        const [page] = await tx.query<{ id: number }>(sql`
+          INSERT INTO pages (incident_id, person_id, level, escalation_version, message, status)
+          VALUES (${incidentId}::int, ${person.id}::int, ${step.level + 1}::int, ${job.fence}::int, ${`${label}: ${incident.title}`}, 'pending')
+          RETURNING id`);
+        jobs.push({ kind: PAGE_DELIVERY_JOB, subject: `incident:${incidentId}`, payload: { pageId: Number(page!.id) } });
+        await appendTimeline(tx, [
+          { incidentId, at: now, kind: 'page.created', actor, text: `Paging ${person.name} (${levelText})`, data: { pageId: Number(page!.id), personId: person.id, level: step.level + 1 } },
+        ]);
+      }
+      const next = nextStep(policy, step);
+      if (next) {
+        jobs.push({ kind: ESCALATION_STEP_JOB, subject: `incident:${incidentId}`, payload: { ...next.step }, fence: job.fence ?? 0, delayMs: next.delayMs });
+      } else {
+        await appendTimeline(tx, [
+          { incidentId, at: now, kind: 'escalation.exhausted', actor, text: `Escalation policy ${policy.name} ran out with nobody acknowledging.` },
+        ]);
+      }
+      await enqueueJobs(tx, jobs);
+    });
+    deps.onCommitted?.();
+  };
+}
+
+function describeTargets(level: EscalationLevel): string {
+  return level.targets.map((target) => `${target.kind} ${target.key}`).join(', ');
+}

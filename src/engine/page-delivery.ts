@@ -1,0 +1,70 @@
+import type { ChatPort } from '../chat/chat-port.js';
+import { ChatApiError } from '../chat/chat-port.js';
+import { pageButtonValue } from '../chat/commands/button-actions.js';
+import { mention } from '../chat/neutral-message.js';
+import type { Database } from '../db/database.js';
+import { sql } from '../db/sql.js';
+import { BOT } from '../incidents/actor.js';
+import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
+import { appendTimeline } from '../incidents/timeline.js';
+import type { Logger } from '../logging.js';
+import { GiveUpError, type ClaimedJob, type JobHandler } from './job.js';
+
+/**
+ * Delivers one page: a direct message with an Acknowledge button on the first platform where
+ * the person has an identity, and a mention in the incident channel. The page row and the
+ * timeline say whether it was delivered; a page for an incident already taken on is dropped.
+ */
+export function pageDeliveryHandler(deps: { database: Database; ports: ChatPort[]; log: Logger }): JobHandler {
+  const { prisma } = deps.database;
+  const record = async (pageId: number, incidentId: number, status: 'sent' | 'failed' | 'cancelled', text: string, extra: { platform?: 'slack' | 'discord'; error?: string } = {}) => {
+    await deps.database.transaction(async (tx) => {
+      await tx.query(sql`
+        UPDATE pages SET status = ${status}, sent_at = CASE WHEN ${status} = 'sent' THEN now() ELSE sent_at END,
+          platform = ${extra.platform ?? null}::"ChatPlatform", error = ${extra.error ?? null}
+        WHERE id = ${pageId}::int`);
+      await appendTimeline(tx, [{ incidentId, at: new Date(), kind: `page.${status}`, actor: BOT, text, data: { pageId, ...extra } }]);
+    });
+  };
+
+  return async (job: ClaimedJob) => {
+    const pageId = Number(job.payload.pageId);
+    const page = await prisma.page.findUnique({ where: { id: pageId }, include: { person: true, incident: { include: { channels: true } } } });
+    if (!page || page.status !== 'pending' || !page.incident) return;
+    const incident = page.incident;
+    if (incident.status !== 'triggered') {
+      await record(pageId, incident.id, 'cancelled', `Page to ${page.person.name} not sent: ${incidentLabel(incident.id)} is already ${incident.status}`);
+      return;
+    }
+    const port = deps.ports.find((p) => (p.platform === 'slack' ? page.person.slackId : page.person.discordId));
+    if (!port) {
+      const why = deps.ports.length === 0 ? 'no chat platform is configured' : `${page.person.name} has no chat identity on ${deps.ports.map((p) => p.platform).join(' or ')}`;
+      await record(pageId, incident.id, 'failed', `Could not page ${page.person.name}: ${why}`, { error: why });
+      return;
+    }
+    const userId = (port.platform === 'slack' ? page.person.slackId : page.person.discordId)!;
+    const label = incidentLabel(incident.id);
+    try {
+      await port.sendDirectMessage(userId, {
+        summary: `You are paged: ${label} ${severityLabel(incident.severity)} ${incident.title}`,
+        title: `🚨 ${label} ${severityLabel(incident.severity)}: ${incident.title}`,
+        color: 'red',
+        sections: [{ text: `You are on call (escalation level ${page.level ?? '—'}). Acknowledge to stop the escalation.` }],
+        buttons: [{ action: 'page.ack', label: 'Acknowledge', value: pageButtonValue(incident.id, String(pageId)), style: 'primary' }],
+      });
+    } catch (error) {
+      if (error instanceof ChatApiError && !error.retryable && error.options.retryAfterMs === undefined) {
+        await record(pageId, incident.id, 'failed', `Could not page ${page.person.name} on ${port.platform}: ${error.platformCode}`, { platform: port.platform, error: error.platformCode });
+        throw new GiveUpError(error.message, { cause: error });
+      }
+      throw error;
+    }
+    await record(pageId, incident.id, 'sent', `Paged ${page.person.name} on ${port.platform} (level ${page.level ?? '—'})`, { platform: port.platform });
+    const channel = incident.channels.find((c) => c.platform === port.platform);
+    if (channel) {
+      await port
+        .postMessage(channel.channelId, { summary: `Paging ${page.person.name}`, sections: [{ text: `Paging ${mention(userId)} (escalation level ${page.level ?? '—'}).` }] })
+        .catch((error: Error) => deps.log.warn({ err: error, pageId }, 'could not mention the paged person in the incident channel'));
+    }
+  };
+}

@@ -1,0 +1,120 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { normalizeGeneric } from '../../../src/alerts/generic.js';
+import { escalationEffects, escalationStepHandler, ESCALATION_STEP_JOB, PAGE_DELIVERY_JOB } from '../../../src/engine/escalation-jobs.js';
+import { JobWorker } from '../../../src/engine/job-worker.js';
+import { pageDeliveryHandler } from '../../../src/engine/page-delivery.js';
+import { AlertIntake } from '../../../src/incidents/alert-intake.js';
+import { IncidentService } from '../../../src/incidents/incident-service.js';
+import { createLogger } from '../../../src/logging.js';
+import { syncDirectory } from '../../../src/oncall/directory-sync.js';
+import { levelTargetResolver } from '../../../src/oncall/level-target-resolver.js';
+import { emptyOncallConfig, type OncallConfig } from '../../../src/oncall/oncall-config.js';
+import { describeEachDatabase } from '../../support/test-database.js';
+
+const log = createLogger('silent');
+
+function oncall(repeat = 0): OncallConfig {
+  const config = emptyOncallConfig();
+  for (const key of ['alice', 'bob', 'carol']) config.people[key] = { key, name: key[0]!.toUpperCase() + key.slice(1), timeZone: 'UTC', roles: [] };
+  config.teams.db = { key: 'db', name: 'Databases', members: ['bob', 'carol'], services: ['postgres'], schedules: [], escalationPolicy: 'db' };
+  config.escalationPolicies.db = {
+    key: 'db',
+    name: 'Databases',
+    repeat,
+    levels: [
+      { targets: [{ kind: 'person', key: 'alice' }], delayMs: 400 },
+      { targets: [{ kind: 'team', key: 'db' }], delayMs: 400 },
+    ],
+  };
+  return config;
+}
+
+describeEachDatabase('escalation', (db) => {
+  let worker: JobWorker;
+  let intake: AlertIntake;
+  let incidents: IncidentService;
+  let config: OncallConfig;
+  const prisma = () => db().database.prisma;
+
+  async function setUp(repeat: number) {
+    await prisma().$executeRawUnsafe('TRUNCATE incidents, alerts, incident_alerts, timeline_events, jobs, pages, people, teams RESTART IDENTITY CASCADE');
+    config = oncall(repeat);
+    await syncDirectory(prisma(), config);
+    const database = db().database;
+    const handlers = new Map([
+      [ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => config) })],
+      [PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, ports: [], log })],
+      ['incident.sync', async () => {}],
+    ]);
+    worker = new JobWorker(database, handlers, log, { pollMs: 25 });
+    const onCommitted = () => worker.wake();
+    intake = new AlertIntake({ database, oncall: () => config, effects: escalationEffects, reopenWindowMs: 60_000, storeRawAlerts: false, onCommitted });
+    incidents = new IncidentService(database, escalationEffects, { onCommitted });
+    worker.start();
+  }
+
+  beforeEach(() => setUp(0));
+  afterEach(async () => {
+    await worker.stop();
+  });
+
+  const pagesOf = async () =>
+    (await prisma().page.findMany({ orderBy: { id: 'asc' }, include: { person: true } })).map((p) => `${p.level}:${p.person.name}`);
+  const waitFor = async (what: () => Promise<boolean>, ms = 5_000) => {
+    const deadline = Date.now() + ms;
+    while (!(await what())) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  const fire = () => intake.receive(normalizeGeneric({ title: 'Replication lag 90s', service: 'postgres', severity: 'critical' }, new Date()));
+
+  it('pages each level in turn after its delay, and records that nobody acknowledged', async () => {
+    await fire();
+    await waitFor(async () => (await pagesOf()).length >= 1);
+    expect(await pagesOf()).toEqual(['1:Alice']);
+    await waitFor(async () => (await pagesOf()).length >= 3);
+    expect(await pagesOf()).toEqual(['1:Alice', '2:Bob', '2:Carol']);
+    await waitFor(async () => (await prisma().timelineEvent.count({ where: { kind: 'escalation.exhausted' } })) === 1);
+    // No chat platform here: each page is recorded as failed, with the reason, on the timeline.
+    await waitFor(async () => (await prisma().page.count({ where: { status: 'failed' } })) === 3);
+    expect((await prisma().timelineEvent.findFirstOrThrow({ where: { kind: 'page.failed' } })).text).toBe('Could not page Alice: no chat platform is configured');
+  });
+
+  it('stops escalating once someone acknowledges: pending steps are fenced', async () => {
+    await fire();
+    await waitFor(async () => (await pagesOf()).length >= 1);
+    await incidents.acknowledge(1, { kind: 'bot' });
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    expect(await pagesOf()).toEqual(['1:Alice']);
+    expect(await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB } })).toBe(0);
+  });
+
+  it('a step written before an ack does nothing when it runs after it', async () => {
+    await worker.stop();
+    await fire();
+    // The first step is pending; the ack bumps the version before any worker runs it.
+    await incidents.acknowledge(1, { kind: 'bot' });
+    await prisma().$executeRawUnsafe(`INSERT INTO jobs (kind, subject, payload, due_at, fence) VALUES ('${ESCALATION_STEP_JOB}', 'incident:1', '{"level":0,"round":0}', now(), 0)`);
+    worker.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await pagesOf()).toEqual([]);
+  });
+
+  it('repeats the policy as many times as it says', async () => {
+    await worker.stop();
+    await setUp(1);
+    await fire();
+    await waitFor(async () => (await pagesOf()).length >= 6, 8_000);
+    expect(await pagesOf()).toEqual(['1:Alice', '2:Bob', '2:Carol', '1:Alice', '2:Bob', '2:Carol']);
+  });
+
+  it('starts again from the first level when a resolved incident re-opens', async () => {
+    await fire();
+    await waitFor(async () => (await pagesOf()).length >= 1);
+    await incidents.resolve(1, { kind: 'bot' });
+    await incidents.reopen(1, { kind: 'bot' }, 'still broken');
+    await waitFor(async () => (await pagesOf()).length >= 2);
+    expect((await pagesOf()).slice(0, 2)).toEqual(['1:Alice', '1:Alice']);
+  });
+});
