@@ -155,7 +155,7 @@ describe.skipIf(!databaseKinds().includes('postgres'))('migrations under concurr
     const pg = await import('pg');
     const client = new pg.default.Client({ connectionString: target.url });
     await client.connect();
-    const { rows } = await client.query('SELECT migration_name, count(*)::int AS n FROM "_prisma_migrations" GROUP BY 1');
+    const { rows } = await client.query('SELECT migration_name, count(*)::int AS n FROM "_prisma_migrations" GROUP BY 1 ORDER BY 1');
     await client.end();
     expect(rows).toEqual(readMigrations().map((m) => ({ migration_name: m.name, n: 1 })));
   });
