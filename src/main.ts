@@ -17,6 +17,8 @@ import { incidentCommandHandlers } from './chat/incident-command-handlers.js';
 import { IncidentSync } from './chat/incident-sync.js';
 import { PeopleDirectory } from './chat/people-directory.js';
 import { firstDelivery } from './chat/processed-requests.js';
+import { DiscordApp } from './chat/discord/discord-app.js';
+import { AdvisoryLeaderLock } from './chat/discord/leader-lock.js';
 import { SlackApp } from './chat/slack/slack-app.js';
 import { combineEffects } from './incidents/incident-effects.js';
 import { ESCALATION_STEP_JOB, escalationEffects, escalationStepHandler, PAGE_DELIVERY_JOB } from './engine/escalation-jobs.js';
@@ -112,6 +114,22 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       people.register(slack.port);
       chatRoutes.push(...slack.routes());
     }
+    let discord: DiscordApp | undefined;
+    if (config.discordEnabled) {
+      discord = new DiscordApp({
+        token: config.DISCORD_BOT_TOKEN!,
+        applicationId: config.DISCORD_APPLICATION_ID!,
+        guildId: config.DISCORD_GUILD_ID!,
+        apiUrl: config.DISCORD_API_URL,
+        prisma: database.prisma,
+        log,
+        handlers: commandHandlers,
+        people,
+        leader: new AdvisoryLeaderLock(database, log),
+      });
+      ports.push(discord.port);
+      people.register(discord.port);
+    }
     const sync = new IncidentSync({ prisma: database.prisma, ports, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL });
     for (const [kind, handler] of chatJobHandlers({ sync, ports, prisma: database.prisma, log })) handlers.set(kind, handler);
     handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => oncall), onCommitted }));
@@ -139,6 +157,10 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     if (slack) {
       await slack.start();
       resources.unshift({ close: () => slack.stop() });
+    }
+    if (discord) {
+      await discord.start();
+      resources.unshift({ close: () => discord.stop() });
     }
     worker.start();
     const address = http.server.address();

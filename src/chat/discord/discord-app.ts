@@ -1,0 +1,134 @@
+import { Client, Events, GatewayIntentBits, MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
+import type { PrismaClient } from '../../db/database.js';
+import type { Logger } from '../../logging.js';
+import { decodeCustomId, parseButtonAction } from '../commands/button-actions.js';
+import { dispatchCommand, type CommandHandlers, type CommandReply } from '../commands/command-dispatch.js';
+import { discordCommandDefinitions } from '../commands/discord-command-definitions.js';
+import type { CommandParseResult } from '../commands/parse-command-text.js';
+import { parseStructuredCommand } from '../commands/parse-structured-command.js';
+import type { ChatCommandName } from '../commands/parsed-command.js';
+import type { PeopleDirectory } from '../people-directory.js';
+import { DiscordChatPort } from './discord-chat-port.js';
+import { renderDiscordMessage } from './embed.js';
+import type { LeaderLock } from './leader-lock.js';
+
+export interface DiscordAppOptions {
+  token: string;
+  applicationId: string;
+  guildId: string;
+  apiUrl?: string;
+  prisma: PrismaClient;
+  log: Logger;
+  handlers: CommandHandlers;
+  people: PeopleDirectory;
+  /** Only the holder connects to the gateway; every replica still posts through REST. */
+  leader: LeaderLock;
+}
+
+/** Subcommands whose answer only the asker needs; the rest change state and are answered in the channel. */
+const PRIVATE_ANSWERS = new Set(['help', 'list', 'timeline', 'note', 'step', 'report', 'who', 'schedule', 'preview', 'postmortem']);
+
+/**
+ * Discord for the bot: slash commands and buttons arrive over the gateway (discord.js, which
+ * reconnects and resumes by itself), are answered within Discord's 3 seconds with a deferred
+ * reply, and run through the same dispatch as Slack.
+ */
+export class DiscordApp {
+  readonly port: DiscordChatPort;
+  private client: Client | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: DiscordAppOptions) {
+    this.port = DiscordChatPort.create({ token: options.token, guildId: options.guildId, applicationId: options.applicationId, apiUrl: options.apiUrl });
+  }
+
+  async start(): Promise<void> {
+    await this.port.registerCommands(discordCommandDefinitions());
+    this.options.leader.onAcquired(() => this.connect());
+    this.options.leader.onLost(() => this.disconnect());
+    await this.options.leader.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.options.leader.stop();
+    await this.disconnect();
+  }
+
+  /** Resolves once the gateway session is ready (for tests and start-up logs). */
+  get ready(): boolean {
+    return this.client?.isReady() ?? false;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped || this.client) return;
+    const client = new Client({ intents: [GatewayIntentBits.Guilds], ...(this.options.apiUrl ? { rest: { api: this.options.apiUrl } } : {}) });
+    client.on(Events.InteractionCreate, (interaction) => {
+      this.onInteraction(interaction).catch((error: unknown) => this.options.log.error({ err: error }, 'Discord interaction failed'));
+    });
+    client.on(Events.ShardDisconnect, () => this.options.log.warn('Discord gateway disconnected; discord.js reconnects'));
+    client.on(Events.ShardResume, () => this.options.log.info('Discord gateway resumed'));
+    client.on(Events.Error, (error) => this.options.log.warn({ err: error }, 'Discord client error'));
+    this.client = client;
+    await client.login(this.options.token);
+    this.options.log.info('Discord gateway connected (this replica holds it)');
+  }
+
+  private async disconnect(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.destroy();
+  }
+
+  private async onInteraction(interaction: Interaction): Promise<void> {
+    if (interaction.isChatInputCommand()) await this.onCommand(interaction);
+    else if (interaction.isButton()) await this.onButton(interaction);
+  }
+
+  private async onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
+    const subcommand = interaction.options.getSubcommand(false) ?? 'who';
+    const privately = PRIVATE_ANSWERS.has(subcommand);
+    await interaction.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {});
+    const options: Record<string, string | number | boolean | undefined> = {};
+    for (const option of interaction.options.data[0]?.options ?? []) options[option.name] = option.value as string | number | boolean | undefined;
+    const parsed = parseStructuredCommand(interaction.commandName as ChatCommandName, { subcommand, options });
+    await this.answer(interaction, await this.run(parsed, interaction), privately);
+  }
+
+  private async onButton(interaction: ButtonInteraction): Promise<void> {
+    await interaction.deferReply();
+    const parsed = parseButtonAction(decodeCustomId(interaction.customId));
+    await this.answer(interaction, await this.run(parsed, interaction), false);
+  }
+
+  /** The deferred reply becomes the answer; an answer meant for the asker alone replaces a public deferral. */
+  private async answer(interaction: ChatInputCommandInteraction | ButtonInteraction, reply: CommandReply, deferredPrivately: boolean): Promise<void> {
+    const rendered = renderDiscordMessage(reply.message);
+    if (reply.visibility === 'ephemeral' && !deferredPrivately) {
+      await interaction.deleteReply();
+      await interaction.followUp({ ...rendered, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    await interaction.editReply(rendered);
+  }
+
+  private async run(parsed: CommandParseResult, interaction: ChatInputCommandInteraction | ButtonInteraction): Promise<CommandReply> {
+    const userId = interaction.user.id;
+    const [channel, person] = await Promise.all([
+      this.options.prisma.chatChannel.findUnique({ where: { platform_channelId: { platform: 'discord', channelId: interaction.channelId } } }),
+      this.options.people.personFor('discord', userId, interaction.user.globalName ?? interaction.user.username).catch(() => undefined),
+    ]);
+    return dispatchCommand(
+      parsed,
+      {
+        platform: 'discord',
+        actor: { platformId: userId, name: interaction.user.globalName ?? interaction.user.username },
+        channelId: interaction.channelId,
+        incidentNumber: channel?.incidentId,
+        timeZone: person?.timeZone ?? 'UTC',
+      },
+      this.options.handlers,
+      { onUnexpectedError: (error, command) => this.options.log.error({ err: error, command: command.kind }, 'Discord command failed') },
+    );
+  }
+}
