@@ -9,13 +9,16 @@ export async function enqueueJobs(tx: Sql, specs: JobSpec[]): Promise<void> {
   if (specs.length === 0) return;
   const rows = coalesce(specs).map(
     (spec) => sql`(${spec.kind}, ${spec.subject ?? null}, ${spec.coalesceKey ?? null}, ${json(spec.payload ?? {})}::jsonb,
-      now() + ${spec.delayMs ?? 0}::int * interval '1 millisecond', ${spec.fence ?? null}::int, ${spec.maxAttempts ?? 12}::int)`,
+      COALESCE(${spec.dueAt ?? null}::timestamptz, now() + ${spec.delayMs ?? 0}::int * interval '1 millisecond'),
+      ${spec.fence ?? null}::int, ${spec.maxAttempts ?? 12}::int)`,
   );
   await tx.query(sql`
     INSERT INTO jobs (kind, subject, coalesce_key, payload, due_at, fence, max_attempts)
     VALUES ${join(rows)}
     ON CONFLICT (coalesce_key) DO UPDATE SET due_at = LEAST(jobs.due_at, EXCLUDED.due_at)`);
 }
+
+const due = (spec: JobSpec) => spec.dueAt?.getTime() ?? Date.now() + (spec.delayMs ?? 0);
 
 /** One spec per coalesce key (the earliest), since one INSERT may not touch a row twice. */
 function coalesce(specs: JobSpec[]): JobSpec[] {
@@ -27,7 +30,7 @@ function coalesce(specs: JobSpec[]): JobSpec[] {
       continue;
     }
     const kept = byKey.get(spec.coalesceKey);
-    if (!kept || (spec.delayMs ?? 0) < (kept.delayMs ?? 0)) byKey.set(spec.coalesceKey, spec);
+    if (!kept || due(spec) < due(kept)) byKey.set(spec.coalesceKey, spec);
   }
   return [...out, ...byKey.values()];
 }

@@ -8,6 +8,8 @@ export interface JobSpec {
   payload?: Record<string, unknown>;
   /** Run this long after the transaction's time (database clock); default at once. */
   delayMs?: number;
+  /** Run at this instant instead (calendar schedules such as the weekly report). */
+  dueAt?: Date;
   /** Fencing token, e.g. the incident's escalation version when the job was written. */
   fence?: number;
   maxAttempts?: number;
