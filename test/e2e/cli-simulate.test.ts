@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/project-root.js';
 import { runCli } from '../support/run-cli.js';
 
-const fixtures = join(projectRoot(), '..', 'shared', 'fixtures');
+const fixtures = join(projectRoot(), 'test', 'fixtures', 'samples');
 
 describe('incident-bot simulate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'simulate-'));

@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/project-root.js';
 
-/** The team's captured payload samples live beside the repository, in shared/fixtures. */
+/** Real payload samples of the tools we integrate with (see test/fixtures/samples/SOURCES.md). */
 export function sharedFixture(path: string): unknown {
-  return JSON.parse(readFileSync(join(projectRoot(), '..', 'shared', 'fixtures', path), 'utf8'));
+  return JSON.parse(readFileSync(samplePath(path), 'utf8'));
+}
+
+export function samplePath(path: string): string {
+  return join(projectRoot(), 'test', 'fixtures', 'samples', path);
 }
