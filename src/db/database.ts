@@ -31,8 +31,10 @@ export interface PostgresOptions {
 export function openPostgres({ connectionString, poolSize = 10 }: PostgresOptions): Database {
   // One pool for Prisma and for the native transactions of the hot paths.
   const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 5_000 });
+  // A server restart or a terminated backend is an error on the connection, reported to the
+  // query that used it; left unheard it would be an uncaught exception that ends the process.
   pool.on('error', () => {});
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { onPoolError: () => {}, onConnectionError: () => {} }) });
   const run = async <Row>(client: pg.Pool | pg.PoolClient, fragment: SqlFragment): Promise<Row[]> => {
     const { text, params } = fragment.toQuery();
     return (await client.query(text, params)).rows as Row[];
@@ -44,6 +46,10 @@ export function openPostgres({ connectionString, poolSize = 10 }: PostgresOption
     async transaction(work) {
       const client = await pool.connect();
       let broken = false;
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work({ query: (fragment) => run(client, fragment) });
@@ -55,6 +61,7 @@ export function openPostgres({ connectionString, poolSize = 10 }: PostgresOption
         });
         throw error;
       } finally {
+        client.off('error', onError);
         // A connection that could not even roll back is discarded, not reused.
         client.release(broken);
       }
