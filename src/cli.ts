@@ -82,13 +82,11 @@ const simulate = simulateCommand({
 const commands: CliCommand[] = [startCommand, migrateCommand, simulate];
 
 function usage(): string {
-  const width = Math.max(...commands.map((c) => c.usage.length));
   return [
     'Usage: incident-bot <command>',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
-    `  ${'help'.padEnd(width)}  show this text`,
+    ...[...commands, { usage: 'help', summary: 'show this text' }].flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
     '',
     'Settings come from environment variables; see .env.example.',
   ].join('\n');
