@@ -7,7 +7,8 @@ import { migrate } from './db/migrator.js';
 import { openStorage } from './db/open-storage.js';
 import { createLogger } from './logging.js';
 import { startBot } from './main.js';
-import { emptyOncallConfig } from './oncall/oncall-config.js';
+import { oncallCheckCommand } from './oncall/oncall-check-command.js';
+import { loadOncallFile, OncallFileError } from './oncall/oncall-file.js';
 import { StartupError } from './startup-error.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -36,6 +37,7 @@ const startCommand: CliCommand = {
         },
       );
     };
+    process.on('SIGHUP', () => void bot.reload());
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     return new Promise<number>(() => {});
@@ -64,7 +66,14 @@ const migrateCommand: CliCommand = {
 };
 
 const simulate = simulateCommand({
-  loadOncall: async () => emptyOncallConfig(),
+  loadOncall: async (io) => {
+    try {
+      return loadOncallFile(io.env.ONCALL_FILE ?? './oncall.yaml').config;
+    } catch (error) {
+      if (error instanceof OncallFileError) throw new StartupError('config_invalid', error.message);
+      throw error;
+    }
+  },
   async openLookup(io) {
     const config = loadConfig(io.env);
     if (!config.DATABASE_URL && !existsSync(join(resolve(config.DATA_DIR), 'pglite'))) {
@@ -79,7 +88,7 @@ const simulate = simulateCommand({
   },
 });
 
-const commands: CliCommand[] = [startCommand, migrateCommand, simulate];
+const commands: CliCommand[] = [startCommand, migrateCommand, simulate, oncallCheckCommand];
 
 function usage(): string {
   return [

@@ -26,7 +26,9 @@ import { pageDeliveryHandler } from './engine/page-delivery.js';
 import { syncDirectory } from './oncall/directory-sync.js';
 import { levelTargetResolver } from './oncall/level-target-resolver.js';
 import { IncidentService } from './incidents/incident-service.js';
-import { emptyOncallConfig, type OncallConfig } from './oncall/oncall-config.js';
+import type { OncallConfig } from './oncall/oncall-config.js';
+import { OncallFileError } from './oncall/oncall-file.js';
+import { OncallStore } from './oncall/oncall-store.js';
 import { Metrics } from './http/metrics.js';
 import { buildHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logging.js';
@@ -42,6 +44,8 @@ export interface RunningBot {
   readonly intake: AlertIntake;
   readonly worker: JobWorker;
   readonly webhookToken: string;
+  /** Re-reads oncall.yaml (SIGHUP); keeps the last good version if the file is broken. */
+  reload(): Promise<void>;
   /** Stops accepting requests, lets in-flight ones finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -70,7 +74,15 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     if (applied.length > 0) log.info({ applied }, 'database migrations applied');
 
     const metrics = new Metrics({ processMetrics: true });
-    const oncall: OncallConfig = emptyOncallConfig();
+    let oncallStore: OncallStore;
+    try {
+      oncallStore = OncallStore.open(config.ONCALL_FILE, log);
+    } catch (error) {
+      if (error instanceof OncallFileError) throw new StartupError('config_invalid', `${error.message}\n(ONCALL_FILE=${config.ONCALL_FILE})`);
+      throw error;
+    }
+    resources.unshift({ close: async () => oncallStore.close() });
+    const oncall = (): OncallConfig => oncallStore.config;
     const effects = combineEffects(escalationEffects, commanderReminderEffects);
     const ports: ChatPort[] = [];
     const people = new PeopleDirectory(database.prisma, {});
@@ -80,7 +92,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const onCommitted = () => worker.wake();
     const intake = new AlertIntake({
       database,
-      oncall: () => oncall,
+      oncall,
       effects,
       reopenWindowMs: config.REOPEN_WINDOW,
       storeRawAlerts: config.STORE_RAW_ALERTS,
@@ -132,9 +144,11 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     }
     const sync = new IncidentSync({ prisma: database.prisma, ports, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL });
     for (const [kind, handler] of chatJobHandlers({ sync, ports, prisma: database.prisma, log })) handlers.set(kind, handler);
-    handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => oncall), onCommitted }));
+    handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall), onCommitted }));
     handlers.set(PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, ports, log }));
-    await syncDirectory(database.prisma, oncall);
+    await syncDirectory(database.prisma, oncall());
+    oncallStore.onChange((next) => syncDirectory(database.prisma, next));
+    oncallStore.watch();
     const webhook = resolveWebhookToken(config.WEBHOOK_TOKEN, config.DATA_DIR);
     if (config.storage === 'postgres' && !config.WEBHOOK_TOKEN) {
       log.warn('WEBHOOK_TOKEN is not set: this replica generated its own in DATA_DIR. Set WEBHOOK_TOKEN when running several replicas.');
@@ -145,7 +159,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       metrics,
       routes: [
         healthRoutes(database, metrics),
-        webhookRoutes({ intake, webhookToken: webhook.token, oncall: () => oncall, metrics, log }),
+        webhookRoutes({ intake, webhookToken: webhook.token, oncall, metrics, log }),
         incidentApiRoutes(database.prisma, config.API_TOKEN),
         ...chatRoutes,
       ],
@@ -181,6 +195,9 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       intake,
       worker,
       webhookToken: webhook.token,
+      reload: async () => {
+        await oncallStore.reload('SIGHUP');
+      },
       close: () => closeAll(resources),
     };
   } catch (error) {

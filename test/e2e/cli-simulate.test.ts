@@ -10,14 +10,18 @@ const fixtures = join(projectRoot(), 'test', 'fixtures', 'samples');
 describe('incident-bot simulate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'simulate-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { DATA_DIR: join(dir, 'data') };
+  const env = { DATA_DIR: join(dir, 'data'), ONCALL_FILE: join(dir, 'none.yaml') };
 
-  it('shows routing, severity and grouping of a real Alertmanager payload, writing nothing', async () => {
-    const result = await runCli(['simulate', join(fixtures, 'alertmanager/firing.json')], env);
+  it('shows routing, severity and grouping of a real Alertmanager payload by the shipped oncall.yaml, writing nothing', async () => {
+    const result = await runCli(['simulate', join(fixtures, 'alertmanager/firing.json')], { ...env, ONCALL_FILE: join(projectRoot(), 'oncall.yaml') });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Source: alertmanager (detected); 2 alert(s)');
     expect(result.stdout).toContain('severity:    SEV1 (mapped from "critical")');
-    expect(result.stdout).toContain('route:       default');
+    expect(result.stdout).toContain('route:       api');
+    expect(result.stdout).toContain('team:        payments');
+    expect(result.stdout).toContain('escalation:  payments');
+    expect(result.stdout).toContain('playbook:    api-errors');
+    expect(result.stdout).toContain('group:       route:api:alertname=HighErrorRate,service=checkout');
     expect(result.stdout).toContain(`incident:    unknown (no database in ${join(dir, 'data')} yet)`);
   });
 
@@ -26,6 +30,17 @@ describe('incident-bot simulate', () => {
     const report = JSON.parse(result.stdout);
     expect(report.source).toBe('pagerduty');
     expect(report.alerts[0].decision).toMatchObject({ routeId: 'default', severity: 1 });
+  });
+
+  it('checks oncall.yaml: the shipped one passes, a broken one names each problem with its line', async () => {
+    const good = await runCli(['oncall', 'check', join(projectRoot(), 'oncall.yaml')], env);
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stdout).toContain('is valid: 5 people, 3 teams, 2 schedules, 3 escalation policies, 4 routes.');
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, 'teams:\n  db:\n    name: DB\n    members: [ghost]\n');
+    const bad = await runCli(['oncall', 'check', file], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe(`${file}:4:15 teams.db.members[0]: no person "ghost" under people`);
   });
 
   it('names the bad field of a payload, and bad usage', async () => {

@@ -20,6 +20,8 @@ export async function startTestBot(kind: DatabaseKind, env: Record<string, strin
     PORT: '0',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
+    // No routes, people or policies unless the test brings its own oncall.yaml.
+    ONCALL_FILE: join(dataDir, 'oncall.yaml'),
     ...(postgres ? { DATABASE_URL: postgres.url } : {}),
     ...env,
   });

@@ -1,0 +1,295 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { formatPath } from '../errors.js';
+import { parseDuration } from '../time/duration.js';
+import {
+  BUILTIN_SEVERITY_MAP,
+  emptyOncallConfig,
+  type EscalationTarget,
+  type OncallConfig,
+  type RouteConfig,
+  type Severity,
+} from './oncall-config.js';
+
+/** One problem in oncall.yaml, located the way editors and CI annotate: file:line:col path: message. */
+export interface OncallFileProblem {
+  file: string;
+  line: number;
+  column: number;
+  path: string;
+  message: string;
+}
+
+export class OncallFileError extends Error {
+  readonly code = 'oncall_invalid';
+  constructor(readonly problems: OncallFileProblem[]) {
+    super(`${problems.length} problem(s) in oncall.yaml:\n${problems.map(formatProblem).join('\n')}`);
+  }
+}
+
+export function formatProblem(problem: OncallFileProblem): string {
+  return `${problem.file}:${problem.line}:${problem.column} ${problem.path}: ${problem.message}`;
+}
+
+const key = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, 'keys are letters, digits, dots, dashes and underscores');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time such as 09:00');
+const zone = z.string().refine((value) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Europe/Berlin');
+const duration = z.string().refine((value) => parseDuration(value) !== undefined, 'must be a duration such as 5m or 1h30m');
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+const weekday = z.enum([...WEEKDAYS, 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+const severity = z.union([z.number().int().min(1).max(4), z.string().regex(/^sev[1-4]$/i, 'must be 1-4 or sev1..sev4')]);
+
+const personSchema = z
+  .object({
+    name: z.string().min(1),
+    email: z.email().optional(),
+    slack: z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user id such as U012ABCDEF').optional(),
+    discord: z.string().regex(/^\d{5,}$/, 'must be a Discord user id (digits)').optional(),
+    timezone: zone.default('UTC'),
+    roles: z.array(z.enum(['manager', 'admin'])).default([]),
+  })
+  .strict();
+
+const teamSchema = z
+  .object({
+    name: z.string().min(1),
+    members: z.array(key).default([]),
+    services: z.array(z.string().min(1)).default([]),
+    channel: z.string().optional(),
+    escalation_policy: key.optional(),
+    schedules: z.array(key).default([]),
+  })
+  .strict();
+
+const restrictionSchema = z.object({ days: z.array(weekday).min(1), from: hhmm, to: hhmm }).strict();
+
+const layerSchema = z
+  .object({
+    name: z.string().optional(),
+    participants: z.array(key).default([]),
+    rotation: z.union([z.enum(['daily', 'weekly']), z.object({ every: duration }).strict()]),
+    handoff: hhmm.default('09:00'),
+    handoff_day: weekday.optional(),
+    start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2026-01-05'),
+    restrictions: z.array(restrictionSchema).default([]),
+  })
+  .strict();
+
+const scheduleSchema = z.object({ name: z.string().optional(), timezone: zone.default('UTC'), layers: z.array(layerSchema).min(1) }).strict();
+
+const targetSchema = z.union([
+  z.object({ schedule: key }).strict(),
+  z.object({ person: key }).strict(),
+  z.object({ team: key }).strict(),
+]);
+
+const policySchema = z
+  .object({
+    name: z.string().optional(),
+    repeat: z.number().int().min(0).max(10).default(0),
+    levels: z.array(z.object({ targets: z.array(targetSchema).min(1), delay: duration.default('5m') }).strict()).min(1),
+  })
+  .strict();
+
+const matchSchema = z
+  .object({
+    labels: z.record(z.string(), z.string()).default({}),
+    label_regex: z.record(z.string(), z.string()).default({}),
+    sources: z.array(z.enum(['alertmanager', 'grafana', 'pagerduty', 'generic'])).optional(),
+  })
+  .strict();
+
+const routeFields = {
+  match: matchSchema.default({ labels: {}, label_regex: {} }),
+  team: key.optional(),
+  service: z.string().optional(),
+  severity: severity.optional(),
+  escalation_policy: key.optional(),
+  playbook: z.string().optional(),
+  private: z.boolean().default(false),
+  group_by: z.array(z.string()).optional(),
+};
+
+const fileSchema = z
+  .object({
+    people: z.record(key, personSchema).default({}),
+    teams: z.record(key, teamSchema).default({}),
+    schedules: z.record(key, scheduleSchema).default({}),
+    escalation_policies: z.record(key, policySchema).default({}),
+    routes: z.array(z.object({ id: key, ...routeFields }).strict()).default([]),
+    default_route: z.object(routeFields).strict().optional(),
+    severity_map: z.record(z.string(), severity).default({}),
+    pagerduty_routing_keys: z.record(z.string(), key).default({}),
+  })
+  .strict();
+
+type OncallFile = z.infer<typeof fileSchema>;
+
+/** Reads and checks oncall.yaml. A missing file is the empty configuration; a broken one throws OncallFileError. */
+export function loadOncallFile(path: string): { config: OncallConfig; missing: boolean } {
+  if (!existsSync(path)) return { config: emptyOncallConfig(), missing: true };
+  return { config: parseOncallYaml(readFileSync(path, 'utf8'), path), missing: false };
+}
+
+export function parseOncallYaml(text: string, file = 'oncall.yaml'): OncallConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const problems: OncallFileProblem[] = doc.errors.map((error) => {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    return { file, line, column: col, path: '(yaml)', message: error.message.split('\n')[0]! };
+  });
+  if (problems.length) throw new OncallFileError(problems);
+  const at = locator(doc, lineCounter, file);
+  const parsed = fileSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) {
+    throw new OncallFileError(
+      parsed.error.issues.map((issue) =>
+        // Point at the unknown key itself, not at the map that holds it.
+        issue.code === 'unrecognized_keys' ? at([...issue.path, issue.keys[0]!], issue.message) : at(issue.path, issue.message),
+      ),
+    );
+  }
+  const crossProblems = crossReferences(parsed.data).map(([path, message]) => at(path, message));
+  if (crossProblems.length) throw new OncallFileError(crossProblems);
+  return toConfig(parsed.data);
+}
+
+/** Finds the line and column of the deepest node of `path` that exists in the document. */
+function locator(doc: Document, lineCounter: LineCounter, file: string) {
+  return (path: readonly PropertyKey[], message: string): OncallFileProblem => {
+    const keys = path.map((part) => (typeof part === 'number' ? part : String(part)));
+    for (let depth = keys.length; depth >= 0; depth--) {
+      const node = doc.getIn(keys.slice(0, depth), true);
+      if (isNode(node) && node.range) {
+        const { line, col } = lineCounter.linePos(node.range[0]);
+        return { file, line, column: col, path: formatPath(path), message };
+      }
+    }
+    return { file, line: 1, column: 1, path: formatPath(path), message };
+  };
+}
+
+function crossReferences(file: OncallFile): [(string | number)[], string][] {
+  const problems: [(string | number)[], string][] = [];
+  const person = (name: string) => name in file.people;
+  for (const [teamKey, team] of Object.entries(file.teams)) {
+    team.members.forEach((member, i) => person(member) || problems.push([['teams', teamKey, 'members', i], `no person "${member}" under people`]));
+    team.schedules.forEach((s, i) => s in file.schedules || problems.push([['teams', teamKey, 'schedules', i], `no schedule "${s}" under schedules`]));
+    if (team.escalation_policy && !(team.escalation_policy in file.escalation_policies)) {
+      problems.push([['teams', teamKey, 'escalation_policy'], `no escalation policy "${team.escalation_policy}"`]);
+    }
+  }
+  for (const [scheduleKey, schedule] of Object.entries(file.schedules)) {
+    schedule.layers.forEach((layer, l) => {
+      layer.participants.forEach((p, i) => person(p) || problems.push([['schedules', scheduleKey, 'layers', l, 'participants', i], `no person "${p}" under people`]));
+      if (layer.rotation === 'weekly' && !layer.handoff_day) problems.push([['schedules', scheduleKey, 'layers', l], 'a weekly rotation needs handoff_day']);
+      if (Number.isNaN(Date.parse(layer.start))) problems.push([['schedules', scheduleKey, 'layers', l, 'start'], `not a real date: ${layer.start}`]);
+    });
+  }
+  for (const [policyKey, policy] of Object.entries(file.escalation_policies)) {
+    policy.levels.forEach((level, l) =>
+      level.targets.forEach((target, t) => {
+        const where = ['escalation_policies', policyKey, 'levels', l, 'targets', t];
+        if ('schedule' in target && !(target.schedule in file.schedules)) problems.push([where, `no schedule "${target.schedule}"`]);
+        if ('person' in target && !person(target.person)) problems.push([where, `no person "${target.person}"`]);
+        if ('team' in target && !(target.team in file.teams)) problems.push([where, `no team "${target.team}"`]);
+      }),
+    );
+  }
+  const routes = [...file.routes.map((route, i) => [['routes', i], route] as const), ...(file.default_route ? [[['default_route'], file.default_route] as const] : [])];
+  const ids = new Set<string>();
+  for (const [where, route] of routes) {
+    if ('id' in route) {
+      if (ids.has(route.id as string)) problems.push([[...where, 'id'], `duplicate route id "${route.id}"`]);
+      ids.add(route.id as string);
+    }
+    if (route.team && !(route.team in file.teams)) problems.push([[...where, 'team'], `no team "${route.team}"`]);
+    if (route.escalation_policy && !(route.escalation_policy in file.escalation_policies)) {
+      problems.push([[...where, 'escalation_policy'], `no escalation policy "${route.escalation_policy}"`]);
+    }
+    for (const [label, pattern] of Object.entries(route.match.label_regex)) {
+      try {
+        new RegExp(pattern);
+      } catch (error) {
+        problems.push([[...where, 'match', 'label_regex', label], `bad regular expression: ${(error as Error).message}`]);
+      }
+    }
+  }
+  for (const [routingKey, routeId] of Object.entries(file.pagerduty_routing_keys)) {
+    if (!ids.has(routeId) && routeId !== 'default') problems.push([['pagerduty_routing_keys', routingKey], `no route "${routeId}"`]);
+  }
+  return problems;
+}
+
+const toSeverity = (value: number | string): Severity => (typeof value === 'number' ? value : Number(value.slice(3))) as Severity;
+const weekdayNumber = (day: string) => WEEKDAYS.findIndex((d) => d.startsWith(day.slice(0, 3).toLowerCase())) + 1;
+
+function toRoute(id: string, route: Omit<OncallFile['routes'][number], 'id'>): RouteConfig {
+  return {
+    id,
+    match: {
+      labels: route.match.labels,
+      labelRegex: Object.fromEntries(Object.entries(route.match.label_regex).map(([label, pattern]) => [label, new RegExp(pattern)])),
+      sources: route.match.sources,
+    },
+    team: route.team,
+    service: route.service,
+    severity: route.severity === undefined ? undefined : toSeverity(route.severity),
+    escalationPolicy: route.escalation_policy,
+    playbook: route.playbook,
+    private: route.private,
+    groupBy: route.group_by,
+  };
+}
+
+function toConfig(file: OncallFile): OncallConfig {
+  const config = emptyOncallConfig();
+  for (const [k, p] of Object.entries(file.people)) {
+    config.people[k] = { key: k, name: p.name, email: p.email, slackId: p.slack, discordId: p.discord, timeZone: p.timezone, roles: p.roles };
+  }
+  for (const [k, t] of Object.entries(file.teams)) {
+    config.teams[k] = { key: k, name: t.name, members: t.members, services: t.services, channel: t.channel, escalationPolicy: t.escalation_policy, schedules: t.schedules };
+  }
+  for (const [k, s] of Object.entries(file.schedules)) {
+    config.schedules[k] = {
+      key: k,
+      name: s.name ?? k,
+      timeZone: s.timezone,
+      layers: s.layers.map((layer, i) => ({
+        name: layer.name ?? `layer ${i + 1}`,
+        participants: layer.participants,
+        rotation: typeof layer.rotation === 'string' ? { kind: layer.rotation } : { kind: 'every', ms: parseDuration(layer.rotation.every)! },
+        handoffTime: layer.handoff,
+        handoffWeekday: layer.handoff_day ? weekdayNumber(layer.handoff_day) : undefined,
+        start: layer.start,
+        restrictions: layer.restrictions.map((r) => ({ weekdays: r.days.map(weekdayNumber), from: r.from, to: r.to })),
+      })),
+    };
+  }
+  for (const [k, p] of Object.entries(file.escalation_policies)) {
+    config.escalationPolicies[k] = {
+      key: k,
+      name: p.name ?? k,
+      repeat: p.repeat,
+      levels: p.levels.map((level) => ({
+        delayMs: parseDuration(level.delay)!,
+        targets: level.targets.map(
+          (t): EscalationTarget => ('schedule' in t ? { kind: 'schedule', key: t.schedule } : 'person' in t ? { kind: 'person', key: t.person } : { kind: 'team', key: t.team }),
+        ),
+      })),
+    };
+  }
+  config.routes = file.routes.map((route) => toRoute(route.id, route));
+  if (file.default_route) config.defaultRoute = toRoute('default', file.default_route);
+  config.severityMap = { ...BUILTIN_SEVERITY_MAP, ...Object.fromEntries(Object.entries(file.severity_map).map(([word, sev]) => [word.toLowerCase(), toSeverity(sev)])) };
+  config.routingKeys = file.pagerduty_routing_keys;
+  return config;
+}

@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { routeAlert } from '../../../src/alerts/routing.js';
+import { loadOncallFile, OncallFileError, parseOncallYaml } from '../../../src/oncall/oncall-file.js';
+import { projectRoot } from '../../../src/project-root.js';
+
+function problems(yaml: string): string[] {
+  try {
+    parseOncallYaml(yaml, 'oncall.yaml');
+  } catch (error) {
+    if (error instanceof OncallFileError) return error.problems.map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`);
+    throw error;
+  }
+  throw new Error('expected problems');
+}
+
+describe('oncall.yaml', () => {
+  it('ships an example that loads and routes as its comments say', () => {
+    const { config, missing } = loadOncallFile(join(projectRoot(), 'oncall.yaml'));
+    expect(missing).toBe(false);
+    expect(Object.keys(config.people)).toHaveLength(5);
+    const base = { source: 'alertmanager' as const, fingerprint: 'f', status: 'firing' as const, title: 't', annotations: {}, links: {}, startsAt: new Date() };
+    expect(routeAlert({ ...base, labels: { category: 'security' } }, config)).toMatchObject({ routeId: 'security', private: true, severity: 1, team: 'security', escalationPolicy: 'security' });
+    expect(routeAlert({ ...base, labels: { alertname: 'PostgresReplicationLag', cluster: 'main' } }, config)).toMatchObject({ routeId: 'databases', playbook: 'database', team: 'platform' });
+    expect(routeAlert({ ...base, labels: { service: 'checkout' }, sourceSeverity: 'disaster' }, config)).toMatchObject({ routeId: 'api', team: 'payments', severity: 1 });
+    expect(routeAlert({ ...base, labels: {} }, config)).toMatchObject({ routeId: 'default', team: 'platform', escalationPolicy: 'platform' });
+    expect(config.escalationPolicies.payments!.levels[1]).toEqual({ delayMs: 600_000, targets: [{ kind: 'team', key: 'payments' }] });
+    expect(config.schedules['payments-weekly']!.layers[0]).toMatchObject({ rotation: { kind: 'weekly' }, handoffTime: '09:00', handoffWeekday: 1 });
+  });
+
+  it('is the empty configuration when the file is missing', () => {
+    const { config, missing } = loadOncallFile('/nonexistent/oncall.yaml');
+    expect(missing).toBe(true);
+    expect(config.routes).toEqual([]);
+  });
+
+  it('points at the line and column of each problem', () => {
+    const yaml = [
+      'people:', //                                   1
+      '  alice:', //                                  2
+      '    name: Alice', //                           3
+      '    timezone: Mars/Olympus', //                4
+      '    pager: 555', //                            5
+      'teams:', //                                    6
+      '  db:', //                                     7
+      '    name: Databases', //                       8
+      '    members: [alice, zoe]', //                 9
+      'escalation_policies:', //                      10
+      '  db:', //                                     11
+      '    levels:', //                               12
+      '      - targets: [{ schedule: nightly }]', //  13
+      '        delay: soon', //                       14
+    ].join('\n');
+    expect(problems(yaml)).toEqual([
+      '4:15 people.alice.timezone: must be an IANA time zone such as Europe/Berlin',
+      expect.stringMatching(/^5:12 people\.alice\.pager: Unrecognized key: "pager"/),
+      '14:16 escalation_policies.db.levels[0].delay: must be a duration such as 5m or 1h30m',
+    ]);
+  });
+
+  it('checks references between sections once the shapes are right', () => {
+    const yaml = [
+      'people:',
+      '  alice: { name: Alice }',
+      'teams:',
+      '  db: { name: Databases, members: [alice, zoe], escalation_policy: nope }',
+      'routes:',
+      '  - id: r1',
+      '    match: { label_regex: { alertname: "Postgres(" } }',
+      '    team: ghosts',
+      '  - id: r1',
+      'pagerduty_routing_keys:',
+      '  KEY1: missing-route',
+    ].join('\n');
+    const found = problems(yaml);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        '4:43 teams.db.members[1]: no person "zoe" under people',
+        '4:68 teams.db.escalation_policy: no escalation policy "nope"',
+        '8:11 routes[0].team: no team "ghosts"',
+        expect.stringMatching(/^7:40 routes\[0\]\.match\.label_regex\.alertname: bad regular expression/),
+        '9:9 routes[1].id: duplicate route id "r1"',
+        '11:9 pagerduty_routing_keys.KEY1: no route "missing-route"',
+      ]),
+    );
+  });
+
+  it('reports YAML syntax errors and duplicate keys with their position', () => {
+    expect(problems('people:\n  alice: { name: Alice\n')[0]).toMatch(/^\d+:\d+ \(yaml\): /);
+    expect(problems('people:\n  alice: { name: A }\n  alice: { name: B }\n')[0]).toMatch(/^3:3 \(yaml\): Map keys must be unique/);
+  });
+});
