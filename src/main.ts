@@ -24,7 +24,7 @@ import { combineEffects } from './incidents/incident-effects.js';
 import { ESCALATION_STEP_JOB, escalationEffects, escalationStepHandler, PAGE_DELIVERY_JOB } from './engine/escalation-jobs.js';
 import { pageDeliveryHandler } from './engine/page-delivery.js';
 import { syncDirectory } from './oncall/directory-sync.js';
-import { levelTargetResolver } from './oncall/level-target-resolver.js';
+import { levelTargetResolver, overridesFromDatabase } from './oncall/level-target-resolver.js';
 import { IncidentService } from './incidents/incident-service.js';
 import type { OncallConfig } from './oncall/oncall-config.js';
 import { OncallFileError } from './oncall/oncall-file.js';
@@ -144,7 +144,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     }
     const sync = new IncidentSync({ prisma: database.prisma, ports, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL });
     for (const [kind, handler] of chatJobHandlers({ sync, ports, prisma: database.prisma, log })) handlers.set(kind, handler);
-    handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall), onCommitted }));
+    handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), onCommitted }));
     handlers.set(PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, ports, log }));
     await syncDirectory(database.prisma, oncall());
     oncallStore.onChange((next) => syncDirectory(database.prisma, next));

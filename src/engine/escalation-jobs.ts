@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import { sql } from '../db/sql.js';
+import { sql, type Sql } from '../db/sql.js';
 import type { Actor } from '../incidents/actor.js';
 import { BOT } from '../incidents/actor.js';
 import type { IncidentEffects, IncidentRef } from '../incidents/incident-effects.js';
@@ -12,8 +12,11 @@ import type { ClaimedJob, JobHandler, JobSpec } from './job.js';
 export const ESCALATION_STEP_JOB = 'escalation.step';
 export const PAGE_DELIVERY_JOB = 'page.deliver';
 
-/** Who a level's targets are at an instant, as person handles from oncall.yaml. */
-export type TargetResolver = (level: EscalationLevel, at: Date) => Promise<string[]>;
+/**
+ * Who a level's targets are at an instant, as person handles from oncall.yaml. It reads through
+ * the step's own transaction: on embedded storage that is the only connection there is.
+ */
+export type TargetResolver = (level: EscalationLevel, at: Date, tx: Sql) => Promise<string[]>;
 
 export interface EscalationStepPayload {
   level: number;
@@ -78,7 +81,7 @@ export function escalationStepHandler(deps: { database: Database; resolveTargets
       const level = policy.levels[step.level];
       if (!level) return;
       const now = deps.clock?.() ?? new Date();
-      const handles = await deps.resolveTargets(level, now);
+      const handles = await deps.resolveTargets(level, now, tx);
       const people = handles.length
         ? await tx.query<{ id: number; name: string; handle: string }>(sql`SELECT id, name, handle FROM people WHERE handle = ANY(${handles}::text[])`)
         : [];

@@ -1,19 +1,50 @@
+import { sql, type Sql } from '../db/sql.js';
 import type { TargetResolver } from '../engine/escalation-jobs.js';
 import type { OncallConfig } from './oncall-config.js';
+import { whoIsOnCall, type ScheduleOverride } from './on-call-at.js';
+
+type OverrideLoader = (at: Date, tx: Sql) => Promise<ScheduleOverride[]>;
+
+/** Overrides that cover an instant, as the rotation math takes them. */
+export const overridesFromDatabase: OverrideLoader = async (at, tx) => {
+  const rows = await tx.query<{ schedule_key: string; handle: string; starts_at: Date; ends_at: Date; created_at: Date }>(sql`
+    SELECT o.schedule_key, p.handle, o.starts_at, o.ends_at, o.created_at
+    FROM oncall_overrides o JOIN people p ON p.id = o.person_id
+    WHERE o.starts_at <= ${at}::timestamptz AND o.ends_at > ${at}::timestamptz AND p.handle IS NOT NULL`);
+  return rows.map((row) => ({
+    scheduleKey: row.schedule_key,
+    personKey: row.handle,
+    startsAt: new Date(row.starts_at),
+    endsAt: new Date(row.ends_at),
+    createdAt: new Date(row.created_at),
+  }));
+};
 
 /**
- * Person handles an escalation level pages at an instant: a person target is that person, a
- * team target its members.
- * TODO(issue 6): schedule targets resolve to whoever is on call at that instant once the rotation
- * math lands; until then a schedule target pages nobody and the timeline says so.
+ * Person handles an escalation level pages at the instant it fires: a person target is that
+ * person; a schedule target whoever is on call then (overrides included); a team target the
+ * on-call people of the team's schedules, or all its members when it has none on call.
  */
-export function levelTargetResolver(oncall: () => OncallConfig): TargetResolver {
-  return async (level) => {
+export function levelTargetResolver(oncall: () => OncallConfig, loadOverrides: OverrideLoader = async () => []): TargetResolver {
+  return async (level, at, tx) => {
     const config = oncall();
+    const overrides = await loadOverrides(at, tx);
+    const onCall = (scheduleKey: string) => {
+      const schedule = config.schedules[scheduleKey];
+      return schedule ? whoIsOnCall(schedule, overrides, at)?.personKey : undefined;
+    };
     const handles = new Set<string>();
     for (const target of level.targets) {
       if (target.kind === 'person') handles.add(target.key);
-      if (target.kind === 'team') for (const member of config.teams[target.key]?.members ?? []) handles.add(member);
+      if (target.kind === 'schedule') {
+        const person = onCall(target.key);
+        if (person) handles.add(person);
+      }
+      if (target.kind === 'team') {
+        const team = config.teams[target.key];
+        const people = (team?.schedules ?? []).map(onCall).filter((p): p is string => Boolean(p));
+        for (const person of people.length ? people : (team?.members ?? [])) handles.add(person);
+      }
     }
     return [...handles];
   };

@@ -7,7 +7,7 @@ import { AlertIntake } from '../../../src/incidents/alert-intake.js';
 import { IncidentService } from '../../../src/incidents/incident-service.js';
 import { createLogger } from '../../../src/logging.js';
 import { syncDirectory } from '../../../src/oncall/directory-sync.js';
-import { levelTargetResolver } from '../../../src/oncall/level-target-resolver.js';
+import { levelTargetResolver, overridesFromDatabase } from '../../../src/oncall/level-target-resolver.js';
 import { emptyOncallConfig, type OncallConfig } from '../../../src/oncall/oncall-config.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
@@ -42,7 +42,7 @@ describeEachDatabase('escalation', (db) => {
     await syncDirectory(prisma(), config);
     const database = db().database;
     const handlers = new Map([
-      [ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => config) })],
+      [ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => config, overridesFromDatabase) })],
       [PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, ports: [], log })],
       ['incident.sync', async () => {}],
     ]);
@@ -107,6 +107,23 @@ describeEachDatabase('escalation', (db) => {
     await fire();
     await waitFor(async () => (await pagesOf()).length >= 6, 8_000);
     expect(await pagesOf()).toEqual(['1:Alice', '2:Bob', '2:Carol', '1:Alice', '2:Bob', '2:Carol']);
+  });
+
+  it('pages whoever a schedule has on call when the level fires, overrides included', async () => {
+    config.schedules.primary = {
+      key: 'primary',
+      name: 'Primary',
+      timeZone: 'UTC',
+      layers: [{ name: 'daily', participants: ['bob'], rotation: { kind: 'daily' }, handoffTime: '00:00', start: '2026-01-01', restrictions: [] }],
+    };
+    config.escalationPolicies.db!.levels = [{ targets: [{ kind: 'schedule', key: 'primary' }], delayMs: 60_000 }];
+    const carol = await prisma().person.findFirstOrThrow({ where: { handle: 'carol' } });
+    await prisma().oncallOverride.create({
+      data: { scheduleKey: 'primary', personId: carol.id, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3_600_000) },
+    });
+    await fire();
+    await waitFor(async () => (await pagesOf()).length >= 1);
+    expect(await pagesOf()).toEqual(['1:Carol']);
   });
 
   it('starts again from the first level when a resolved incident re-opens', async () => {
