@@ -1,0 +1,215 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeSlack, type FakeSlack, type SlackRequestSender } from '../support/fake-slack/index.js';
+import { sharedFixture } from '../support/fixtures.js';
+import { readJson } from '../support/read-json.js';
+import { startTestBot, type TestBot } from '../support/start-test-bot.js';
+import { databaseKinds } from '../support/test-database.js';
+
+const TOKEN = 'xoxb-test-bot-token';
+const SECRET = 'test-signing-secret';
+const API_TOKEN = 'api-token-0123456789abcdef';
+
+async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value as T;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function cardText(fake: FakeSlack, channel: string): string {
+  const [card] = fake.state.messages(channel);
+  return JSON.stringify(card?.blocks ?? []);
+}
+
+for (const kind of databaseKinds()) {
+  describe(`Slack, end to end [${kind}]`, () => {
+    let fake: FakeSlack;
+    let bot: TestBot;
+    let slack: SlackRequestSender;
+
+    beforeAll(async () => {
+      fake = await startFakeSlack({ token: TOKEN, signingSecret: SECRET, channels: [{ name: 'incidents' }] });
+      bot = await startTestBot(kind, {
+        SLACK_BOT_TOKEN: TOKEN,
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_API_URL: fake.apiUrl,
+        INCIDENTS_CHANNEL: '#incidents',
+        API_TOKEN,
+      });
+      slack = fake.requestsTo(`${bot.url}/slack/events`);
+    });
+    afterAll(async () => {
+      await bot?.destroy();
+      await fake?.close();
+    });
+
+    const alert = (body: unknown) =>
+      fetch(`${bot.url}/webhooks/alertmanager`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const incident = async (number: number) =>
+      readJson(fetch(`${bot.url}/api/incidents/${number}`, { headers: { authorization: `Bearer ${API_TOKEN}` } }));
+    const timeline = async (number: number) =>
+      (await readJson(fetch(`${bot.url}/api/incidents/${number}/timeline`, { headers: { authorization: `Bearer ${API_TOKEN}` } }))).events as {
+        kind: string;
+        actor: { name: string };
+      }[];
+
+    it('an Alertmanager alert opens a channel with topic, a card with buttons, and an announcement', async () => {
+      expect((await alert(sharedFixture('alertmanager/firing.json'))).status).toBe(200);
+      const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-')));
+      expect(channel.name).toBe('inc-1-checkout-5xx-above-5');
+      expect(channel.is_private).toBe(false);
+      await eventually('the card', () => fake.state.messages(channel.id).length > 0);
+      const card = cardText(fake, channel.id);
+      expect(card).toContain('INC-1: checkout 5xx above 5%');
+      expect(card).toContain('"action_id":"incident.ack"');
+      expect(card).toContain('"action_id":"incident.resolve"');
+      expect(card).toContain('SEV1');
+      await eventually('the topic', () => fake.state.channel(channel.id)!.topic.value.startsWith('SEV1 · triggered'));
+      const announcement = await eventually('the announcement', () => fake.state.messages('incidents')[0]);
+      expect(JSON.stringify(announcement.blocks)).toContain(`<#${channel.id}>`);
+    });
+
+    it('`/incident ack` by a person acknowledges, names them on the timeline, and updates the card in place', async () => {
+      const channel = fake.state.channels.find((c) => c.name.startsWith('inc-1-'))!;
+      const delivery = await slack.slashCommand({ command: '/incident', text: 'ack', channel_id: channel.id, user_id: 'U0ALICE001', user_name: 'alice' });
+      expect(delivery.status).toBe(200);
+      const reply = await eventually('the reply', () => fake.state.responses.find((r) => r.url === delivery.response_url));
+      expect(reply.response_type).toBe('in_channel');
+      expect(JSON.stringify(reply.body)).toContain('acknowledged INC-1');
+      expect((await incident(1)).status).toBe('acknowledged');
+      const ack = (await timeline(1)).find((e) => e.kind === 'status.acknowledged')!;
+      expect(ack.actor.name).toBe('Alice Archer');
+      await eventually('the card edit', () => cardText(fake, channel.id).includes('acknowledged') && !cardText(fake, channel.id).includes('"action_id":"incident.ack"'));
+      expect(fake.state.messages(channel.id)[0]!.edits.length).toBeGreaterThan(0);
+      expect(fake.state.channels.filter((c) => c.name.startsWith('inc-1-'))).toHaveLength(1);
+    });
+
+    it('a click on Acknowledge does the same, and a second click is refused, not applied twice', async () => {
+      const body = structuredClone(sharedFixture('alertmanager/firing.json')) as { alerts: { fingerprint: string; labels: Record<string, string> }[]; groupKey: string };
+      body.groupKey = '{}:{alertname="DiskFull"}';
+      body.alerts = body.alerts.slice(0, 1).map((a) => ({ ...a, fingerprint: 'disk-1', labels: { ...a.labels, alertname: 'DiskFull', service: 'db' } }));
+      await alert(body);
+      const channel = await eventually('channel 2', () => fake.state.channels.find((c) => c.name.startsWith('inc-2-')));
+      const card = await eventually('card 2', () => fake.state.messages(channel.id)[0]);
+      const click = () => slack.blockAction({ action_id: 'incident.ack', value: '2', channel_id: channel.id, user_id: 'U0BOB00001', user_name: 'bob', message: { ts: card.ts } });
+      const first = await click();
+      expect(first.status).toBe(200);
+      await eventually('acknowledged', async () => (await incident(2)).status === 'acknowledged');
+      const second = await click();
+      const refusal = await eventually('the refusal', () => fake.state.responses.find((r) => r.url === second.response_url));
+      expect(refusal.response_type).toBe('ephemeral');
+      expect(JSON.stringify(refusal.body)).toContain('INC-2 is already acknowledged');
+      expect((await timeline(2)).filter((e) => e.kind === 'status.acknowledged')).toHaveLength(1);
+    });
+
+    it('`/incident resolve <summary>` resolves; commands outside an incident channel say where to run them', async () => {
+      const channel = fake.state.channels.find((c) => c.name.startsWith('inc-1-'))!;
+      await slack.slashCommand({ command: '/incident', text: 'resolve rolled back deploy 4812', channel_id: channel.id });
+      await eventually('resolved', async () => (await incident(1)).status === 'resolved');
+      expect((await incident(1)).summary).toBe('rolled back deploy 4812');
+      await eventually('the card says resolved', () => cardText(fake, channel.id).includes('Rolled back deploy 4812') || cardText(fake, channel.id).includes('rolled back deploy 4812'));
+
+      const elsewhere = await slack.slashCommand({ command: '/incident', text: 'ack', channel_id: 'C0GENERAL1' });
+      const reply = await eventually('the hint', () => fake.state.responses.find((r) => r.url === elsewhere.response_url));
+      expect(reply.response_type).toBe('ephemeral');
+      expect(JSON.stringify(reply.body)).toContain('Run this in an incident channel');
+      const unknown = await slack.slashCommand({ command: '/incident', text: 'acknowledge', channel_id: channel.id });
+      const usage = await eventually('the usage line', () => fake.state.responses.find((r) => r.url === unknown.response_url));
+      expect(JSON.stringify(usage.body)).toContain('Did you mean \\"ack\\"?');
+    });
+
+    it('refuses a bad or stale signature', async () => {
+      expect((await slack.slashCommand({ command: '/incident', text: 'help' }, { badSignature: true })).status).toBe(401);
+      expect((await slack.slashCommand({ command: '/incident', text: 'help' }, { ageSeconds: 6 * 60 })).status).toBe(401);
+      expect((await slack.slashCommand({ command: '/incident', text: 'help' })).status).toBe(200);
+    });
+
+    it('Slack answering 429 and then 500 still ends with one channel, after waiting as told', async () => {
+      fake.failNext('conversations.create', { status: 429, retryAfter: 1 });
+      fake.failNext('conversations.create', { status: 500 });
+      const body = structuredClone(sharedFixture('alertmanager/firing.json')) as { alerts: { fingerprint: string; labels: Record<string, string> }[]; groupKey: string };
+      body.groupKey = '{}:{alertname="QueueBacklog"}';
+      body.alerts = body.alerts.slice(0, 1).map((a) => ({ ...a, fingerprint: 'queue-1', labels: { ...a.labels, alertname: 'QueueBacklog', service: 'queue' } }));
+      const before = Date.now();
+      await alert(body);
+      await eventually('channel 3', () => fake.state.channels.find((c) => c.name.startsWith('inc-3-')), 20_000);
+      expect(Date.now() - before).toBeGreaterThanOrEqual(1_000);
+      expect(fake.state.channels.filter((c) => c.name.startsWith('inc-3-'))).toHaveLength(1);
+      expect(fake.callsTo('conversations.create').filter((c) => String(c.args.name).startsWith('inc-3-')).length).toBe(3);
+    });
+  });
+}
+
+describe('Slack, a restart between creating the channel and recording it', () => {
+  it('adopts the channel it made instead of making a second one', async () => {
+    const fake = await startFakeSlack({ token: TOKEN, signingSecret: SECRET });
+    // The channel exists in Slack already, as if the bot died right after conversations.create.
+    const created = await fetch(`${fake.apiUrl}conversations.create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'inc-1-checkout-5xx-above-5' }),
+    });
+    expect((await readJson(created)).ok).toBe(true);
+    const bot = await startTestBot('pglite', { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl });
+    try {
+      await fetch(`${bot.url}/webhooks/alertmanager`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(sharedFixture('alertmanager/firing.json')),
+      });
+      const channel = fake.state.channel('inc-1-checkout-5xx-above-5')!;
+      await eventually('the card in the adopted channel', () => fake.state.messages(channel.id).length > 0);
+      expect(fake.state.channels.filter((c) => c.name.startsWith('inc-1-'))).toHaveLength(1);
+    } finally {
+      await bot.destroy();
+      await fake.close();
+    }
+  });
+
+  it('a bot stopped before its channel job ran creates exactly one channel after restart', async () => {
+    const fake = await startFakeSlack({ token: TOKEN, signingSecret: SECRET });
+    const env = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl };
+    // Slack is down while the alert arrives; the bot stops with the job still pending (any
+    // failures it did not use up meet the restarted bot, which retries through them).
+    fake.failNext('*', { status: 503, times: 3 });
+    const first = await startTestBot('pglite', env);
+    const { dataDir } = first;
+    try {
+      await fetch(`${first.url}/webhooks/alertmanager`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${first.webhookToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(sharedFixture('alertmanager/firing.json')),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await first.close();
+    } catch (error) {
+      await first.destroy();
+      throw error;
+    }
+    const { startBot } = await import('../../src/main.js');
+    const { loadConfig } = await import('../../src/config.js');
+    const { createLogger } = await import('../../src/logging.js');
+    const second = await startBot(
+      loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ONCALL_FILE: `${dataDir}/none.yaml`, ...env }),
+      { log: createLogger('silent'), host: '127.0.0.1' },
+    );
+    try {
+      // The failed attempt's back-off may still run; the job then creates the channel once.
+      await second.database.prisma.job.updateMany({ data: { dueAt: new Date(Date.now() - 1000) } });
+      second.worker.wake();
+      await eventually('the channel after restart', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-')), 15_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(fake.state.channels.filter((c) => c.name.startsWith('inc-1-'))).toHaveLength(1);
+    } finally {
+      await second.close();
+      await fake.close();
+    }
+  });
+});
