@@ -125,6 +125,44 @@ for (const kind of databaseKinds()) {
       expect(JSON.stringify(usage.body)).toContain('Did you mean \\"ack\\"?');
     });
 
+    it('`/incident declare --private` opens a private channel; the announcement says only that one exists', async () => {
+      const declared = await slack.slashCommand({ command: '/incident', text: 'declare sev2 --private Leaked AWS key in billing repo', channel_id: 'C0GENERAL1', user_id: 'U0CAROL001' });
+      const reply = await eventually('the reply', () => fake.state.responses.find((r) => r.url === declared.response_url));
+      expect(JSON.stringify(reply.body)).toContain('declared');
+      const channel = await eventually('the private channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-') && c.name.includes('leaked-aws-key')));
+      expect(channel.is_private).toBe(true);
+      const number = Number(/^inc-(\d+)-/.exec(channel.name)![1]);
+      const announcement = await eventually('the announcement', () =>
+        fake.state.messages('incidents').find((m) => JSON.stringify(m.blocks).includes(`INC-${number}`)),
+      );
+      expect(JSON.stringify(announcement.blocks)).not.toContain('AWS');
+      expect(JSON.stringify(announcement.blocks)).toContain('private');
+    });
+
+    it('assigning a role tells the person privately what it asks, and invites them', async () => {
+      const channel = fake.state.channels.find((c) => c.name.startsWith('inc-2-'))!;
+      await slack.slashCommand({ command: '/incident', text: 'role commander <@U0CAROL001|carol>', channel_id: channel.id, user_id: 'U0BOB00001' });
+      const dm = await eventually('the DM', () => fake.state.channels.find((c) => c.is_im && c.members.includes('U0CAROL001') && fake.state.messages(c.id).length > 0));
+      expect(JSON.stringify(fake.state.messages(dm.id)[0]!.blocks)).toContain('incident commander');
+      await eventually('carol invited', () => fake.state.channel(channel.id)!.members.includes('U0CAROL001'));
+      await eventually('the card names the commander', () => cardText(fake, channel.id).includes('<@U0CAROL001>'));
+    });
+
+    it('reminds the channel when nobody has taken command after 10 minutes', async () => {
+      const channel = fake.state.channels.find((c) => c.name.startsWith('inc-1-'))!;
+      const before = fake.state.messages(channel.id).length;
+      // Incident 1 is resolved: its reminder must stay silent. Incident 3 has no commander.
+      await bot.database.prisma.job.updateMany({ where: { kind: 'incident.commander-reminder' }, data: { dueAt: new Date(Date.now() - 1000) } });
+      bot.worker.wake();
+      const three = fake.state.channels.find((c) => c.name.startsWith('inc-3-'));
+      if (three) {
+        await eventually('the reminder', () => fake.state.messages(three.id).find((m) => JSON.stringify(m.blocks).includes('no incident commander')));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(fake.state.messages(channel.id).filter((m) => JSON.stringify(m.blocks).includes('no incident commander'))).toHaveLength(0);
+      expect(fake.state.messages(channel.id).length).toBe(before);
+    });
+
     it('refuses a bad or stale signature', async () => {
       expect((await slack.slashCommand({ command: '/incident', text: 'help' }, { badSignature: true })).status).toBe(401);
       expect((await slack.slashCommand({ command: '/incident', text: 'help' }, { ageSeconds: 6 * 60 })).status).toBe(401);
@@ -138,11 +176,11 @@ for (const kind of databaseKinds()) {
       body.groupKey = '{}:{alertname="QueueBacklog"}';
       body.alerts = body.alerts.slice(0, 1).map((a) => ({ ...a, fingerprint: 'queue-1', labels: { ...a.labels, alertname: 'QueueBacklog', service: 'queue' } }));
       const before = Date.now();
-      await alert(body);
-      await eventually('channel 3', () => fake.state.channels.find((c) => c.name.startsWith('inc-3-')), 20_000);
+      const prefix = `inc-${Number((await readJson(alert(body))).alerts[0].incident.slice(4))}-`;
+      await eventually('the channel', () => fake.state.channels.find((c) => c.name.startsWith(prefix)), 20_000);
       expect(Date.now() - before).toBeGreaterThanOrEqual(1_000);
-      expect(fake.state.channels.filter((c) => c.name.startsWith('inc-3-'))).toHaveLength(1);
-      expect(fake.callsTo('conversations.create').filter((c) => String(c.args.name).startsWith('inc-3-')).length).toBe(3);
+      expect(fake.state.channels.filter((c) => c.name.startsWith(prefix))).toHaveLength(1);
+      expect(fake.callsTo('conversations.create').filter((c) => String(c.args.name).startsWith(prefix)).length).toBe(3);
     });
   });
 }
