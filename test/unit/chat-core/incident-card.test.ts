@@ -75,3 +75,14 @@ describe('incident card', () => {
     expect(channelTopic(facts({ status: 'acknowledged' }))).toBe('SEV1 · acknowledged · Checkout 5xx above 5% in eu-west-1');
   });
 });
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { usageTable } from '../../../src/chat/commands/command-usage.js';
+import { projectRoot } from '../../../src/project-root.js';
+
+describe('README', () => {
+  it('shows the command table generated from the parser`s own spec, so docs cannot drift', () => {
+    expect(readFileSync(join(projectRoot(), 'README.md'), 'utf8')).toContain(usageTable());
+  });
+});
