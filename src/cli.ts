@@ -8,6 +8,7 @@ import { openStorage } from './db/open-storage.js';
 import { createLogger } from './logging.js';
 import { startBot } from './main.js';
 import { oncallCheckCommand } from './oncall/oncall-check-command.js';
+import { oncallCliCommands } from './oncall/oncall-cli-commands.js';
 import { loadOncallFile, OncallFileError } from './oncall/oncall-file.js';
 import { StartupError } from './startup-error.js';
 
@@ -65,15 +66,17 @@ const migrateCommand: CliCommand = {
   },
 };
 
+async function loadOncall(io: CliIo) {
+  try {
+    return loadOncallFile(io.env.ONCALL_FILE ?? './oncall.yaml').config;
+  } catch (error) {
+    if (error instanceof OncallFileError) throw new StartupError('config_invalid', error.message);
+    throw error;
+  }
+}
+
 const simulate = simulateCommand({
-  loadOncall: async (io) => {
-    try {
-      return loadOncallFile(io.env.ONCALL_FILE ?? './oncall.yaml').config;
-    } catch (error) {
-      if (error instanceof OncallFileError) throw new StartupError('config_invalid', error.message);
-      throw error;
-    }
-  },
+  loadOncall,
   async openLookup(io) {
     const config = loadConfig(io.env);
     if (!config.DATABASE_URL && !existsSync(join(resolve(config.DATA_DIR), 'pglite'))) {
@@ -88,7 +91,7 @@ const simulate = simulateCommand({
   },
 });
 
-const commands: CliCommand[] = [startCommand, migrateCommand, simulate, oncallCheckCommand];
+const commands: CliCommand[] = [startCommand, migrateCommand, simulate, oncallCheckCommand, ...oncallCliCommands(loadOncall)];
 
 function usage(): string {
   return [

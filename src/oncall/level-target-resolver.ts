@@ -1,7 +1,8 @@
 import { sql, type Sql } from '../db/sql.js';
 import type { TargetResolver } from '../engine/escalation-jobs.js';
 import type { OncallConfig } from './oncall-config.js';
-import { whoIsOnCall, type ScheduleOverride } from './on-call-at.js';
+import type { ScheduleOverride } from './on-call-at.js';
+import { targetsAt } from './oncall-queries.js';
 
 type OverrideLoader = (at: Date, tx: Sql) => Promise<ScheduleOverride[]>;
 
@@ -26,26 +27,5 @@ export const overridesFromDatabase: OverrideLoader = async (at, tx) => {
  * on-call people of the team's schedules, or all its members when it has none on call.
  */
 export function levelTargetResolver(oncall: () => OncallConfig, loadOverrides: OverrideLoader = async () => []): TargetResolver {
-  return async (level, at, tx) => {
-    const config = oncall();
-    const overrides = await loadOverrides(at, tx);
-    const onCall = (scheduleKey: string) => {
-      const schedule = config.schedules[scheduleKey];
-      return schedule ? whoIsOnCall(schedule, overrides, at)?.personKey : undefined;
-    };
-    const handles = new Set<string>();
-    for (const target of level.targets) {
-      if (target.kind === 'person') handles.add(target.key);
-      if (target.kind === 'schedule') {
-        const person = onCall(target.key);
-        if (person) handles.add(person);
-      }
-      if (target.kind === 'team') {
-        const team = config.teams[target.key];
-        const people = (team?.schedules ?? []).map(onCall).filter((p): p is string => Boolean(p));
-        for (const person of people.length ? people : (team?.members ?? [])) handles.add(person);
-      }
-    }
-    return [...handles];
-  };
+  return async (level, at, tx) => targetsAt(oncall(), level, await loadOverrides(at, tx), at);
 }

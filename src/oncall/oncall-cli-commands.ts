@@ -1,0 +1,134 @@
+import { DateTime } from 'luxon';
+import { parseArgs } from 'node:util';
+import type { CliCommand, CliIo } from '../cli-command.js';
+import { isAppError } from '../errors.js';
+import type { OncallConfig } from './oncall-config.js';
+import { shiftsBetween } from './on-call-at.js';
+import { findGaps, onCallNow, policyFor, previewEscalation, schedulesFor } from './oncall-queries.js';
+
+type LoadOncall = (io: CliIo) => Promise<OncallConfig>;
+
+function instant(text: string | undefined, flag: string): Date {
+  if (text === undefined) return new Date();
+  const date = DateTime.fromISO(text, { setZone: true });
+  if (!date.isValid) throw new Error(`${flag} must be an ISO instant such as 2026-11-29T03:00:00+01:00 (got "${text}")`);
+  return date.toJSDate();
+}
+
+function both(date: Date, zone: string): string {
+  const local = DateTime.fromJSDate(date, { zone });
+  return `${local.toFormat("ccc yyyy-MM-dd HH:mm")} ${local.toFormat('ZZZZ')} (${DateTime.fromJSDate(date, { zone: 'UTC' }).toFormat("HH:mm 'UTC'")})`;
+}
+
+/** Runs a command body, turning the bot's own errors (unknown team, bad time) into a message and exit 1. */
+function guarded(run: (args: string[], io: CliIo) => Promise<number>): (args: string[], io: CliIo) => Promise<number> {
+  return async (args, io) => {
+    try {
+      return await run(args, io);
+    } catch (error) {
+      if (isAppError(error) || (error instanceof Error && /must be/.test(error.message))) {
+        io.err(error.message);
+        return 1;
+      }
+      throw error;
+    }
+  };
+}
+
+/**
+ * `incident-bot oncall who|shifts|gaps|preview`: answers from oncall.yaml, for scripts (--json)
+ * and people. Overrides stored in the database are not included here; the bot and chat use them.
+ */
+export function oncallCliCommands(loadOncall: LoadOncall): CliCommand[] {
+  return [
+    {
+      name: ['oncall', 'who'],
+      usage: 'oncall who [team] [--at <ISO instant>] [--json]',
+      summary: 'who is on call now (or at --at), and until when',
+      run: guarded(async (args, io) => {
+        const { values, positionals } = parseArgs({ args, options: { at: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+        const config = await loadOncall(io);
+        const at = instant(values.at, '--at');
+        const names = positionals[0] ? [positionals[0]] : Object.keys(config.teams);
+        const rows = names.flatMap((name) => schedulesFor(config, name).map((schedule) => ({ team: name, zone: schedule.timeZone, ...onCallNow(schedule, [], at) })));
+        if (values.json) {
+          io.out(JSON.stringify({ at: at.toISOString(), onCall: rows.map(({ zone, ...row }) => ({ ...row, until: row.until?.toISOString() ?? null })) }, null, 2));
+          return 0;
+        }
+        for (const row of rows) {
+          const person = row.personKey ? (config.people[row.personKey]?.name ?? row.personKey) : 'NOBODY (gap)';
+          const until = row.until ? `until ${both(row.until, row.zone)}, then ${row.next ? (config.people[row.next]?.name ?? row.next) : 'nobody'}` : '';
+          io.out(`${row.team} / ${row.schedule}: ${person} ${until}`.trimEnd());
+        }
+        if (rows.length === 0) io.out('No schedules in oncall.yaml.');
+        return 0;
+      }),
+    },
+    {
+      name: ['oncall', 'shifts'],
+      usage: 'oncall shifts <schedule> --from <ISO> --to <ISO> [--json]',
+      summary: 'the shifts of a schedule between two instants',
+      run: guarded(async (args, io) => {
+        const { values, positionals } = parseArgs({ args, options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+        const config = await loadOncall(io);
+        const schedule = positionals[0] ? config.schedules[positionals[0]] : undefined;
+        if (!schedule || !values.from || !values.to) {
+          io.err(`Usage: incident-bot oncall shifts <schedule> --from <ISO> --to <ISO> [--json]${positionals[0] && !schedule ? `\nNo schedule "${positionals[0]}"` : ''}`);
+          return 2;
+        }
+        const shifts = shiftsBetween(schedule, [], instant(values.from, '--from'), instant(values.to, '--to'), 15 * 60_000);
+        if (values.json) {
+          io.out(JSON.stringify(shifts.map((s) => ({ person: s.personKey ?? null, via: s.via ?? null, start: s.start.toISOString(), end: s.end.toISOString() })), null, 2));
+          return 0;
+        }
+        for (const s of shifts) io.out(`${both(s.start, schedule.timeZone)} → ${both(s.end, schedule.timeZone)}  ${s.personKey ? (config.people[s.personKey]?.name ?? s.personKey) : 'NOBODY'}${s.via ? ` [${s.via}]` : ''}`);
+        return 0;
+      }),
+    },
+    {
+      name: ['oncall', 'gaps'],
+      usage: 'oncall gaps [--days 14] [--json]',
+      summary: 'stretches in the coming days when a schedule has nobody on call',
+      run: guarded(async (args, io) => {
+        const { values } = parseArgs({ args, options: { days: { type: 'string', default: '14' }, json: { type: 'boolean' } } });
+        const config = await loadOncall(io);
+        const from = new Date();
+        const to = new Date(from.getTime() + Number(values.days) * 86_400_000);
+        const gaps = Object.values(config.schedules).flatMap((schedule) => findGaps(schedule, [], from, to).map((gap) => ({ ...gap, zone: schedule.timeZone })));
+        if (values.json) {
+          io.out(JSON.stringify(gaps.map(({ zone, ...g }) => ({ ...g, start: g.start.toISOString(), end: g.end.toISOString() })), null, 2));
+          return gaps.length ? 1 : 0;
+        }
+        for (const gap of gaps) io.out(`${gap.schedule}: nobody from ${both(gap.start, gap.zone)} to ${both(gap.end, gap.zone)}`);
+        io.out(gaps.length ? `${gaps.length} gap(s) in the next ${values.days} days.` : `No gaps in the next ${values.days} days.`);
+        return gaps.length ? 1 : 0;
+      }),
+    },
+    {
+      name: ['oncall', 'preview'],
+      usage: 'oncall preview <team|service> [--at <ISO instant>] [--json]',
+      summary: 'who would be paged at each escalation level, and when, for an incident opened then',
+      run: guarded(async (args, io) => {
+        const { values, positionals } = parseArgs({ args, options: { at: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+        if (!positionals[0]) {
+          io.err('Usage: incident-bot oncall preview <team|service> [--at <ISO instant>] [--json]');
+          return 2;
+        }
+        const config = await loadOncall(io);
+        const at = instant(values.at, '--at');
+        const policy = policyFor(config, positionals[0]);
+        const steps = previewEscalation(config, policy, [], at);
+        if (values.json) {
+          io.out(JSON.stringify({ policy, openedAt: at.toISOString(), steps: steps.map((s) => ({ ...s, at: s.at.toISOString() })) }, null, 2));
+          return 0;
+        }
+        io.out(`Escalation policy ${policy} for an incident opened ${both(at, 'UTC')}:`);
+        for (const step of steps) {
+          const names = step.people.map((p) => config.people[p]?.name ?? p).join(', ') || 'NOBODY';
+          io.out(`  ${both(step.at, 'UTC')}  level ${step.level}${step.round ? ` (repeat ${step.round})` : ''}: ${names}`);
+        }
+        return 0;
+      }),
+    },
+  ];
+}

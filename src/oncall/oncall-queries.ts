@@ -1,0 +1,94 @@
+import { AppError } from '../errors.js';
+import type { EscalationLevel, OncallConfig, ScheduleConfig } from './oncall-config.js';
+import { shiftsBetween, whoIsOnCall, type ScheduleOverride } from './on-call-at.js';
+
+const QUARTER_HOUR = 15 * 60_000;
+const DAY = 86_400_000;
+
+/** The schedules a team, service or schedule name refers to. */
+export function schedulesFor(config: OncallConfig, name: string): ScheduleConfig[] {
+  if (config.schedules[name]) return [config.schedules[name]];
+  const team = config.teams[name] ?? Object.values(config.teams).find((t) => t.services.includes(name));
+  if (!team) throw new AppError('not_found', `No team, service or schedule called "${name}" in oncall.yaml`);
+  return team.schedules.map((key) => config.schedules[key]!).filter(Boolean);
+}
+
+export interface OnCallNow {
+  schedule: string;
+  personKey: string | undefined;
+  via: string | undefined;
+  /** When this person's stretch ends (the next handoff), within the next two weeks. */
+  until: Date | undefined;
+  next: string | undefined;
+}
+
+export function onCallNow(schedule: ScheduleConfig, overrides: readonly ScheduleOverride[], at: Date): OnCallNow {
+  const shifts = shiftsBetween(schedule, overrides, at, new Date(at.getTime() + 14 * DAY), QUARTER_HOUR);
+  const [current, next] = shifts;
+  return {
+    schedule: schedule.key,
+    personKey: current?.personKey,
+    via: current?.via,
+    until: next ? current!.end : undefined,
+    next: next?.personKey,
+  };
+}
+
+/** Stretches with nobody on call, between two instants. */
+export function findGaps(schedule: ScheduleConfig, overrides: readonly ScheduleOverride[], from: Date, to: Date) {
+  return shiftsBetween(schedule, overrides, from, to, QUARTER_HOUR)
+    .filter((shift) => shift.personKey === undefined)
+    .map((shift) => ({ schedule: schedule.key, start: shift.start, end: shift.end }));
+}
+
+export interface PreviewStep {
+  at: Date;
+  round: number;
+  level: number;
+  people: string[];
+}
+
+/** Who would be paged, and when, for an incident opened at `at` that nobody acknowledges. */
+export function previewEscalation(config: OncallConfig, policyKey: string, overrides: readonly ScheduleOverride[], at: Date): PreviewStep[] {
+  const policy = config.escalationPolicies[policyKey];
+  if (!policy) throw new AppError('not_found', `No escalation policy "${policyKey}" in oncall.yaml`);
+  const steps: PreviewStep[] = [];
+  let t = at.getTime();
+  for (let round = 0; round <= policy.repeat; round++) {
+    policy.levels.forEach((level, index) => {
+      steps.push({ at: new Date(t), round, level: index + 1, people: targetsAt(config, level, overrides, new Date(t)) });
+      t += level.delayMs;
+    });
+  }
+  return steps;
+}
+
+/** The pure twin of the escalation engine's target resolution (which reads overrides from the database). */
+export function targetsAt(config: OncallConfig, level: EscalationLevel, overrides: readonly ScheduleOverride[], at: Date): string[] {
+  const people = new Set<string>();
+  const onCall = (key: string) => {
+    const schedule = config.schedules[key];
+    return schedule ? whoIsOnCall(schedule, overrides, at)?.personKey : undefined;
+  };
+  for (const target of level.targets) {
+    if (target.kind === 'person') people.add(target.key);
+    if (target.kind === 'schedule') {
+      const person = onCall(target.key);
+      if (person) people.add(person);
+    }
+    if (target.kind === 'team') {
+      const team = config.teams[target.key];
+      const current = (team?.schedules ?? []).map(onCall).filter((p): p is string => Boolean(p));
+      for (const person of current.length ? current : (team?.members ?? [])) people.add(person);
+    }
+  }
+  return [...people];
+}
+
+/** The escalation policy a team or service uses. */
+export function policyFor(config: OncallConfig, name: string): string {
+  const team = config.teams[name] ?? Object.values(config.teams).find((t) => t.services.includes(name));
+  const policy = config.escalationPolicies[name] ? name : team?.escalationPolicy;
+  if (!policy) throw new AppError('not_found', `"${name}" has no escalation policy in oncall.yaml`);
+  return policy;
+}

@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/project-root.js';
+import { runCli } from '../support/run-cli.js';
+
+const env = { ONCALL_FILE: join(projectRoot(), 'oncall.yaml') };
+
+describe('incident-bot oncall (shipped oncall.yaml)', () => {
+  it('who: the person on call at an instant, until when, and who is next', async () => {
+    const result = await runCli(['oncall', 'who', '--at', '2026-11-29T02:00:00Z', '--json'], env);
+    expect(result.code, result.stderr).toBe(0);
+    const { onCall } = JSON.parse(result.stdout);
+    // 03:00 Sunday in Berlin: outside Europe's 07:00-19:00 window, so America's weekly layer (week 46: Chen).
+    expect(onCall).toContainEqual({ team: 'platform', schedule: 'platform-follow-the-sun', personKey: 'chen', via: 'america', until: '2026-11-29T06:00:00.000Z', next: 'alice' });
+    expect(onCall).toContainEqual({ team: 'payments', schedule: 'payments-weekly', personKey: 'chen', via: 'weekly', until: '2026-11-30T08:00:00.000Z', next: 'emma' });
+  });
+
+  it('preview: who gets paged at each level for an incident at 03:00 on Sunday', async () => {
+    const result = await runCli(['oncall', 'preview', 'checkout', '--at', '2026-11-29T02:00:00Z', '--json'], env);
+    const preview = JSON.parse(result.stdout);
+    expect(preview.policy).toBe('payments');
+    expect(preview.steps.slice(0, 3)).toEqual([
+      { at: '2026-11-29T02:00:00.000Z', round: 0, level: 1, people: ['chen'] },
+      { at: '2026-11-29T02:05:00.000Z', round: 0, level: 2, people: ['chen'] },
+      { at: '2026-11-29T02:15:00.000Z', round: 0, level: 3, people: ['emma'] },
+    ]);
+    expect(preview.steps).toHaveLength(9);
+  });
+
+  it('shifts and gaps, and clear errors for unknown names', async () => {
+    const shifts = JSON.parse((await runCli(['oncall', 'shifts', 'payments-weekly', '--from', '2026-11-23T00:00:00Z', '--to', '2026-12-08T00:00:00Z', '--json'], env)).stdout);
+    expect(shifts.map((s: { person: string }) => s.person)).toEqual(['bruno', 'chen', 'emma', 'bruno']);
+    expect(shifts[1].start).toBe('2026-11-23T08:00:00.000Z');
+    expect((await runCli(['oncall', 'gaps', '--days', '3'], env)).stdout).toContain('No gaps in the next 3 days.');
+    const unknown = await runCli(['oncall', 'who', 'marketing'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No team, service or schedule called "marketing"');
+  });
+});
