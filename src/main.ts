@@ -13,7 +13,9 @@ import { AlertIntake } from './incidents/alert-intake.js';
 import { incidentApiRoutes } from './incidents/incident-api-routes.js';
 import { chatJobHandlers, commanderReminderEffects } from './chat/chat-jobs.js';
 import type { ChatPort } from './chat/chat-port.js';
+import type { CommandHandlers } from './chat/commands/command-dispatch.js';
 import { incidentCommandHandlers } from './chat/incident-command-handlers.js';
+import { oncallCommandHandlers } from './chat/oncall-command-handlers.js';
 import { IncidentSync } from './chat/incident-sync.js';
 import { PeopleDirectory } from './chat/people-directory.js';
 import { firstDelivery } from './chat/processed-requests.js';
@@ -99,7 +101,9 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       onCommitted,
     });
     const incidents = new IncidentService(database, effects, { onCommitted });
-    const commandHandlers = incidentCommandHandlers({
+    const commandHandlers: CommandHandlers = {
+      ...oncallCommandHandlers({ database, oncall, people, onCommitted }),
+      ...incidentCommandHandlers({
       prisma: database.prisma,
       incidents,
       people,
@@ -107,7 +111,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         const port = ports.find((p) => p.platform === platform);
         await port?.sendDirectMessage(userId, message).catch((error: Error) => log.warn({ err: error, platform }, 'could not send a direct message'));
       },
-    });
+      }),
+    };
     const chatRoutes = [];
     let slack: SlackApp | undefined;
     if (config.slackEnabled) {

@@ -47,7 +47,9 @@ export interface IncidentCommandDeps {
  * person first, so the timeline names people; state changes are answered in the channel,
  * everything else privately.
  */
-export function incidentCommandHandlers(deps: IncidentCommandDeps): CommandHandlers {
+export type IncidentHandlers = Omit<CommandHandlers, `oncall.${string}`>;
+
+export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHandlers {
   const actorOf = (ctx: CommandContext) => deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);
   const who = (ctx: CommandContext) => mention(ctx.actor.platformId);
 
@@ -144,21 +146,6 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): CommandHandl
     },
     async 'incident.report'() {
       return notYet('The weekly report');
-    },
-    async 'oncall.who'() {
-      return notYet('On-call schedules');
-    },
-    async 'oncall.schedule'() {
-      return notYet('On-call schedules');
-    },
-    async 'oncall.override'() {
-      return notYet('On-call overrides');
-    },
-    async 'oncall.page'() {
-      return notYet('Paging');
-    },
-    async 'oncall.preview'() {
-      return notYet('Escalation preview');
     },
   };
 }

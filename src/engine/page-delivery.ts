@@ -27,10 +27,31 @@ export function pageDeliveryHandler(deps: { database: Database; ports: ChatPort[
     });
   };
 
+  /** `/oncall page`: a message to a person, with no incident (and so no timeline) behind it. */
+  const deliverManualPage = async (page: { id: number; message: string; person: { name: string; slackId: string | null; discordId: string | null } }) => {
+    const port = deps.ports.find((p) => (p.platform === 'slack' ? page.person.slackId : page.person.discordId));
+    const status = async (value: string, platform: string | null, error: string | null) =>
+      deps.database.sql.query(sql`
+        UPDATE pages SET status = ${value}, platform = ${platform}::"ChatPlatform", error = ${error}, sent_at = CASE WHEN ${value} = 'sent' THEN now() ELSE NULL END
+        WHERE id = ${page.id}::int`);
+    if (!port) {
+      await status('failed', null, `${page.person.name} has no chat identity`);
+      return;
+    }
+    await port.sendDirectMessage((port.platform === 'slack' ? page.person.slackId : page.person.discordId)!, {
+      summary: `You are paged: ${page.message}`,
+      title: '📟 You are paged',
+      color: 'red',
+      sections: [{ text: page.message }],
+    });
+    await status('sent', port.platform, null);
+  };
+
   return async (job: ClaimedJob) => {
     const pageId = Number(job.payload.pageId);
     const page = await prisma.page.findUnique({ where: { id: pageId }, include: { person: true, incident: { include: { channels: true } } } });
-    if (!page || page.status !== 'pending' || !page.incident) return;
+    if (!page || page.status !== 'pending') return;
+    if (!page.incident) return deliverManualPage(page);
     const incident = page.incident;
     if (incident.status !== 'triggered') {
       await record(pageId, incident.id, 'cancelled', `Page to ${page.person.name} not sent: ${incidentLabel(incident.id)} is already ${incident.status}`);

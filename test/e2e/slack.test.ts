@@ -251,3 +251,83 @@ describe('Slack, a restart between creating the channel and recording it', () =>
     }
   });
 });
+
+describe('/oncall over Slack', () => {
+  let fake: FakeSlack;
+  let bot: TestBot;
+  let slack: SlackRequestSender;
+  let dir: string;
+
+  beforeAll(async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    dir = mkdtempSync(join(tmpdir(), 'oncall-slack-'));
+    writeFileSync(
+      join(dir, 'oncall.yaml'),
+      [
+        'people:',
+        '  alice: { name: Alice Archer, slack: U0ALICE001, email: alice@example.com, timezone: Europe/Berlin }',
+        '  bob: { name: Bob Baker, slack: U0BOB00001 }',
+        'teams:',
+        '  db: { name: Databases, members: [alice, bob], schedules: [db-primary], escalation_policy: db }',
+        'schedules:',
+        '  db-primary:',
+        '    timezone: UTC',
+        '    layers:',
+        '      - { participants: [alice], rotation: daily, handoff: "00:00", start: 2026-01-01 }',
+        'escalation_policies:',
+        '  db:',
+        '    levels:',
+        '      - { targets: [{ schedule: db-primary }], delay: 5m }',
+        '      - { targets: [{ team: db }], delay: 10m }',
+      ].join('\n'),
+    );
+    fake = await startFakeSlack({ token: TOKEN, signingSecret: SECRET });
+    bot = await startTestBot('pglite', { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, ONCALL_FILE: join(dir, 'oncall.yaml') });
+    slack = fake.requestsTo(`${bot.url}/slack/events`);
+  });
+  afterAll(async () => {
+    await bot?.destroy();
+    await fake?.close();
+    const { rmSync } = await import('node:fs');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const ask = async (text: string, user = 'U0ALICE001') => {
+    const sent = await slack.slashCommand({ command: '/oncall', text, user_id: user });
+    return eventually(`the answer to /oncall ${text}`, () => fake.state.responses.find((r) => r.url === sent.response_url));
+  };
+
+  it('says who is on call, privately, in the asker`s time zone', async () => {
+    const reply = await ask('');
+    expect(reply.response_type).toBe('ephemeral');
+    expect(JSON.stringify(reply.body)).toContain('Alice Archer');
+    expect(JSON.stringify(reply.body)).toContain('Europe/Berlin');
+  });
+
+  it('stores an override, which then decides who is on call, and records it in the audit trail', async () => {
+    const reply = await ask('override db <@U0BOB00001|bob> now +2h');
+    expect(reply.response_type).toBe('in_channel');
+    expect(JSON.stringify(reply.body)).toContain('is on call for *db-primary*');
+    expect(JSON.stringify((await ask('db')).body)).toContain('Bob Baker');
+    const audit = await bot.database.prisma.auditEntry.findFirstOrThrow({ where: { action: 'oncall.override' } });
+    expect(audit).toMatchObject({ actorName: 'Alice Archer', platform: 'slack', result: 'ok' });
+    const refused = await ask('override db <@U0BOB00001|bob> +2h now');
+    expect(JSON.stringify(refused.body)).toContain('The override must end after it starts');
+  });
+
+  it('previews who would be paged at each level', async () => {
+    const reply = await ask('preview db');
+    const text = JSON.stringify(reply.body);
+    expect(text).toContain('level 1: Bob Baker');
+    expect(text).toContain('level 2: Bob Baker');
+  });
+
+  it('pages a person by direct message', async () => {
+    await ask('page <@U0BOB00001|bob> replica db-3 is 20 minutes behind');
+    const dm = await eventually('the page DM', () => fake.state.channels.find((c) => c.is_im && c.members.includes('U0BOB00001') && fake.state.messages(c.id).length > 0));
+    expect(JSON.stringify(fake.state.messages(dm.id)[0]!.blocks)).toContain('replica db-3 is 20 minutes behind');
+    await eventually('the page marked sent', async () => (await bot.database.prisma.page.findFirst({ where: { incidentId: null } }))?.status === 'sent');
+  });
+});

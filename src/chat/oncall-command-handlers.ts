@@ -1,0 +1,148 @@
+import { DateTime } from 'luxon';
+import type { Database } from '../db/database.js';
+import { sql } from '../db/sql.js';
+import { PAGE_DELIVERY_JOB } from '../engine/escalation-jobs.js';
+import { enqueueJobs } from '../engine/job-store.js';
+import { AppError } from '../errors.js';
+import type { OncallConfig } from '../oncall/oncall-config.js';
+import { overridesFromDatabase } from '../oncall/level-target-resolver.js';
+import { shiftsBetween } from '../oncall/on-call-at.js';
+import { onCallNow, policyFor, previewEscalation, schedulesFor } from '../oncall/oncall-queries.js';
+import type { CommandContext, CommandHandlers, CommandReply } from './commands/command-dispatch.js';
+import type { CommandOf } from './commands/parsed-command.js';
+import { resolveWhen } from './commands/resolve-when.js';
+import { mention } from './neutral-message.js';
+import type { PeopleDirectory } from './people-directory.js';
+
+type OncallHandlers = Pick<CommandHandlers, 'oncall.who' | 'oncall.schedule' | 'oncall.override' | 'oncall.page' | 'oncall.preview'>;
+
+export interface OncallCommandDeps {
+  database: Database;
+  oncall: () => OncallConfig;
+  people: PeopleDirectory;
+  onCommitted?: () => void;
+}
+
+const privately = (title: string, lines: string[]): CommandReply => ({
+  visibility: 'ephemeral',
+  message: { summary: title, title, sections: [{ text: lines.join('\n') || '—' }] },
+});
+
+/** `/oncall ...`: answered from oncall.yaml and the overrides in the database, times in the asker's zone. */
+export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
+  const overridesAt = (at: Date) => deps.database.transaction((tx) => overridesFromDatabase(at, tx));
+  const nameOf = (key: string | undefined) => (key ? (deps.oncall().people[key]?.name ?? key) : 'nobody (a gap)');
+  const when = (date: Date, ctx: CommandContext) => DateTime.fromJSDate(date, { zone: ctx.timeZone }).toFormat('ccc d MMM HH:mm');
+
+  return {
+    async 'oncall.who'(command, ctx) {
+      const config = deps.oncall();
+      const names = command.team ? [command.team] : Object.keys(config.teams);
+      const now = new Date();
+      const overrides = await overridesAt(now);
+      const lines = names.flatMap((name) =>
+        schedulesFor(config, name).map((schedule) => {
+          const current = onCallNow(schedule, overrides, now);
+          const until = current.until ? ` until ${when(current.until, ctx)}, then ${nameOf(current.next)}` : '';
+          return `**${name}** (${schedule.name}): ${nameOf(current.personKey)}${until}`;
+        }),
+      );
+      return privately(`On call now (times in ${ctx.timeZone})`, lines.length ? lines : ['No schedules are configured in oncall.yaml.']);
+    },
+
+    async 'oncall.schedule'(command, ctx) {
+      const config = deps.oncall();
+      const days = Math.min(Math.max(command.days ?? 7, 1), 31);
+      const from = new Date();
+      const to = new Date(from.getTime() + days * 86_400_000);
+      const overrides = (await deps.database.prisma.oncallOverride.findMany({ where: { endsAt: { gt: from }, startsAt: { lt: to } }, include: { person: true } }))
+        .filter((o) => o.person.handle)
+        .map((o) => ({ scheduleKey: o.scheduleKey, personKey: o.person.handle!, startsAt: o.startsAt, endsAt: o.endsAt, createdAt: o.createdAt }));
+      const lines = schedulesFor(config, command.team).flatMap((schedule) => [
+        `**${schedule.name}**`,
+        ...shiftsBetween(schedule, overrides, from, to, 15 * 60_000).map((s) => `${when(s.start, ctx)} → ${when(s.end, ctx)}  ${nameOf(s.personKey)}${s.via === 'override' ? ' (override)' : ''}`),
+      ]);
+      return privately(`${command.team}: the next ${days} day(s) (times in ${ctx.timeZone})`, lines);
+    },
+
+    async 'oncall.override'(command: CommandOf<'oncall.override'>, ctx) {
+      const config = deps.oncall();
+      const [schedule] = schedulesFor(config, command.team);
+      if (!schedule) throw new AppError('not_found', `"${command.team}" has no schedule to override`);
+      const now = new Date();
+      const from = resolveWhen(command.from, ctx.timeZone, now);
+      const to = resolveWhen(command.to, ctx.timeZone, now);
+      if (!from.ok) throw new AppError('bad_request', `From: ${from.message}`);
+      if (!to.ok) throw new AppError('bad_request', `To: ${to.message}`);
+      if (to.at <= from.at) throw new AppError('bad_request', 'The override must end after it starts');
+      const covering = await deps.people.personFor(ctx.platform, command.user.platformId, command.user.name);
+      if (!covering.handle) throw new AppError('bad_request', `${covering.name} is not in oncall.yaml; add them under people first`);
+      const { person: asker } = await deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);
+      await deps.database.prisma.$transaction([
+        deps.database.prisma.oncallOverride.create({ data: { scheduleKey: schedule.key, personId: covering.id, startsAt: from.at, endsAt: to.at, createdById: asker.id } }),
+        deps.database.prisma.auditEntry.create({
+          data: {
+            actorId: asker.id,
+            actorName: asker.name,
+            platform: ctx.platform,
+            action: 'oncall.override',
+            args: { schedule: schedule.key, person: covering.handle, from: from.at.toISOString(), to: to.at.toISOString() },
+            result: 'ok',
+          },
+        }),
+      ]);
+      return {
+        visibility: 'in_channel',
+        message: {
+          summary: `${covering.name} covers ${schedule.name}`,
+          sections: [{ text: `${mention(command.user.platformId)} is on call for **${schedule.name}** from ${when(from.at, ctx)} to ${when(to.at, ctx)} (${ctx.timeZone}), set by ${mention(ctx.actor.platformId)}.` }],
+        },
+      };
+    },
+
+    async 'oncall.preview'(command, ctx) {
+      const config = deps.oncall();
+      let at = new Date();
+      if (command.at) {
+        const resolved = resolveWhen(command.at, ctx.timeZone, at);
+        if (!resolved.ok) throw new AppError('bad_request', resolved.message);
+        at = resolved.at;
+      }
+      const policy = policyFor(config, command.team);
+      const steps = previewEscalation(config, policy, await overridesAt(at), at);
+      return privately(
+        `Who is paged for ${command.team} if an incident opens ${when(at, ctx)} (${ctx.timeZone})`,
+        steps.map((s) => `${when(s.at, ctx)} level ${s.level}${s.round ? ` (repeat ${s.round})` : ''}: ${s.people.map((p) => nameOf(p)).join(', ') || 'nobody'}`),
+      );
+    },
+
+    async 'oncall.page'(command, ctx) {
+      const config = deps.oncall();
+      const { person: asker } = await deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);
+      let people: { id: number; name: string }[];
+      if (command.target.type === 'user') {
+        people = [await deps.people.personFor(ctx.platform, command.target.user.platformId, command.target.user.name)];
+      } else {
+        const now = new Date();
+        const overrides = await overridesAt(now);
+        const handles = schedulesFor(config, command.target.team).map((s) => onCallNow(s, overrides, now).personKey).filter((h): h is string => Boolean(h));
+        const team = config.teams[command.target.team];
+        const targets = handles.length ? handles : (team?.members ?? []);
+        people = await deps.database.prisma.person.findMany({ where: { handle: { in: targets } }, select: { id: true, name: true } });
+        if (people.length === 0) throw new AppError('not_found', `Nobody to page for "${command.target.team}"`);
+      }
+      await deps.database.transaction(async (tx) => {
+        for (const person of people) {
+          const [page] = await tx.query<{ id: number }>(sql`
+            INSERT INTO pages (person_id, message, status) VALUES (${person.id}::int, ${`${asker.name}: ${command.message}`}, 'pending') RETURNING id`);
+          await enqueueJobs(tx, [{ kind: PAGE_DELIVERY_JOB, subject: `page:${Number(page!.id)}`, payload: { pageId: Number(page!.id) } }]);
+        }
+      });
+      deps.onCommitted?.();
+      return {
+        visibility: 'in_channel',
+        message: { summary: `Paging ${people.map((p) => p.name).join(', ')}`, sections: [{ text: `Paging ${people.map((p) => p.name).join(', ')}: ${command.message}` }] },
+      };
+    },
+  };
+}
