@@ -30,6 +30,7 @@ import { levelTargetResolver, overridesFromDatabase } from './oncall/level-targe
 import { IncidentService } from './incidents/incident-service.js';
 import type { OncallConfig } from './oncall/oncall-config.js';
 import { OncallFileError } from './oncall/oncall-file.js';
+import { findGaps } from './oncall/oncall-queries.js';
 import { OncallStore } from './oncall/oncall-store.js';
 import { Metrics } from './http/metrics.js';
 import { buildHttpServer } from './http/server.js';
@@ -152,7 +153,11 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), onCommitted }));
     handlers.set(PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, ports, log }));
     await syncDirectory(database.prisma, oncall());
-    oncallStore.onChange((next) => syncDirectory(database.prisma, next));
+    reportGaps(oncall(), log);
+    oncallStore.onChange(async (next) => {
+      await syncDirectory(database.prisma, next);
+      reportGaps(next, log);
+    });
     oncallStore.watch();
     const webhook = resolveWebhookToken(config.WEBHOOK_TOKEN, config.DATA_DIR);
     if (config.storage === 'postgres' && !config.WEBHOOK_TOKEN) {
@@ -208,6 +213,18 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
   } catch (error) {
     await closeAll(resources).catch(() => {});
     throw error;
+  }
+}
+
+/** Nobody on call is the failure this bot exists to prevent: say so loudly, at start and on each reload. */
+function reportGaps(config: OncallConfig, log: Logger): void {
+  const from = new Date();
+  const to = new Date(from.getTime() + 14 * 86_400_000);
+  for (const schedule of Object.values(config.schedules)) {
+    const gaps = findGaps(schedule, [], from, to);
+    if (gaps.length) {
+      log.warn({ schedule: schedule.key, gaps: gaps.slice(0, 5).map((g) => `${g.start.toISOString()} - ${g.end.toISOString()}`), count: gaps.length }, 'schedule has nobody on call in the next 14 days');
+    }
   }
 }
 
