@@ -52,7 +52,8 @@ export class SlackApp {
     const clientOptions = { slackApiUrl: options.apiUrl };
     const logger = boltLogger(options.log);
     if (options.appToken) {
-      this.app = new App({ token: options.botToken, appToken: options.appToken, socketMode: true, clientOptions, logger });
+      // The socket client opens its connection through its own Web API client, configured here.
+      this.app = new App({ token: options.botToken, appToken: options.appToken, socketMode: true, clientOptions, installerOptions: { clientOptions }, logger });
     } else {
       this.receiver = new FastifySlackReceiver({ signingSecret: options.signingSecret!, log: options.log, firstDelivery: options.firstDelivery });
       this.app = new App({ token: options.botToken, receiver: this.receiver, clientOptions, logger });
