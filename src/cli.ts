@@ -8,6 +8,9 @@ import { openStorage } from './db/open-storage.js';
 import { createLogger } from './logging.js';
 import { startBot } from './main.js';
 import { oncallCheckCommand } from './oncall/oncall-check-command.js';
+import { loadPlaybookDirectory } from './playbooks/playbook-library.js';
+import { choosePlaybook } from './playbooks/playbook-matcher.js';
+import { playbooksLintCommand } from './playbooks/playbooks-lint-command.js';
 import { oncallCliCommands } from './oncall/oncall-cli-commands.js';
 import { loadOncallFile, OncallFileError } from './oncall/oncall-file.js';
 import { StartupError } from './startup-error.js';
@@ -77,6 +80,11 @@ async function loadOncall(io: CliIo) {
 
 const simulate = simulateCommand({
   loadOncall,
+  async choosePlaybook(alert, decision, io) {
+    const { playbooks } = loadPlaybookDirectory(io.env.PLAYBOOKS_DIR ?? './playbooks');
+    const choice = choosePlaybook(playbooks, { title: alert.title, severity: decision.severity, service: decision.service, labels: alert.labels }, decision.playbook);
+    return choice ? { id: choice.playbook.definition.id, why: choice.why } : undefined;
+  },
   async openLookup(io) {
     const config = loadConfig(io.env);
     if (!config.DATABASE_URL && !existsSync(join(resolve(config.DATA_DIR), 'pglite'))) {
@@ -91,7 +99,7 @@ const simulate = simulateCommand({
   },
 });
 
-const commands: CliCommand[] = [startCommand, migrateCommand, simulate, oncallCheckCommand, ...oncallCliCommands(loadOncall)];
+const commands: CliCommand[] = [startCommand, migrateCommand, simulate, oncallCheckCommand, ...oncallCliCommands(loadOncall), playbooksLintCommand];
 
 function usage(): string {
   return [

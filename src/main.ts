@@ -32,6 +32,8 @@ import type { OncallConfig } from './oncall/oncall-config.js';
 import { OncallFileError } from './oncall/oncall-file.js';
 import { findGaps } from './oncall/oncall-queries.js';
 import { OncallStore } from './oncall/oncall-store.js';
+import { PlaybookLibrary } from './playbooks/playbook-library.js';
+import { choosePlaybook } from './playbooks/playbook-matcher.js';
 import { Metrics } from './http/metrics.js';
 import { buildHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logging.js';
@@ -93,6 +95,9 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const worker = new JobWorker(database, handlers, log, { pollMs: options.jobPollMs });
     metrics.watchJobBacklog(() => jobBacklog(database.sql));
     const onCommitted = () => worker.wake();
+    const playbooks = new PlaybookLibrary(config.PLAYBOOKS_DIR, log);
+    playbooks.watch();
+    resources.unshift({ close: async () => playbooks.close() });
     const intake = new AlertIntake({
       database,
       oncall,
@@ -100,6 +105,10 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       reopenWindowMs: config.REOPEN_WINDOW,
       storeRawAlerts: config.STORE_RAW_ALERTS,
       onCommitted,
+      choosePlaybook: ({ alert, decision }) => {
+        const choice = choosePlaybook(playbooks.all(), { title: alert.title, severity: decision.severity, service: decision.service, labels: alert.labels }, decision.playbook);
+        return choice ? { id: choice.playbook.definition.id, private: choice.playbook.definition.private } : undefined;
+      },
     });
     const incidents = new IncidentService(database, effects, { onCommitted });
     const commandHandlers: CommandHandlers = {
@@ -207,6 +216,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       webhookToken: webhook.token,
       reload: async () => {
         await oncallStore.reload('SIGHUP');
+        playbooks.reload('SIGHUP');
       },
       close: () => closeAll(resources),
     };

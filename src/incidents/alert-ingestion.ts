@@ -32,6 +32,8 @@ export interface IngestResult {
 export interface OpeningDetails {
   escalationPolicy: unknown | null;
   playbookId: string | null;
+  /** A playbook can make an incident private (security) even when its route does not. */
+  private?: boolean;
 }
 
 export interface IngestContext {
@@ -230,7 +232,7 @@ class BatchWriter {
       INSERT INTO incidents (title, severity, team_id, service, private, source, route_id, open_group_key, group_key,
                              escalation_policy, playbook_id, opened_at, updated_at)
       VALUES (${alert.title.slice(0, 500)}, ${decision.severity}::int, (SELECT id FROM teams WHERE key = ${decision.team ?? null}),
-              ${decision.service ?? null}, ${decision.private}, ${alert.source}, ${decision.routeId}, ${groupKey}, ${groupKey},
+              ${decision.service ?? null}, ${decision.private || details.private === true}, ${alert.source}, ${decision.routeId}, ${groupKey}, ${groupKey},
               ${json(details.escalationPolicy)}::jsonb, ${details.playbookId},
               ${alert.startsAt}::timestamptz, now())
       ON CONFLICT (open_group_key) DO NOTHING

@@ -15,7 +15,7 @@ export interface AlertIntakeOptions {
   reopenWindowMs: number;
   storeRawAlerts: boolean;
   /** The playbook an incident opened by this alert runs (route's, else best match, else default). */
-  choosePlaybook?: (item: IngestItem) => string | null;
+  choosePlaybook?: (item: IngestItem) => { id: string; private: boolean } | undefined;
   /** Called after each commit that wrote jobs, so the local worker picks them up at once. */
   onCommitted?: () => void;
   clock?: () => Date;
@@ -79,10 +79,12 @@ export class AlertIntake {
 
   private openingDetails(item: IngestItem, oncall: OncallConfig): OpeningDetails {
     const policyKey = item.decision.escalationPolicy;
+    const playbook = this.options.choosePlaybook?.(item);
     return {
       // A copy, not a reference: editing oncall.yaml later changes nothing already running.
       escalationPolicy: policyKey && oncall.escalationPolicies[policyKey] ? structuredClone(oncall.escalationPolicies[policyKey]) : null,
-      playbookId: this.options.choosePlaybook?.(item) ?? item.decision.playbook ?? null,
+      playbookId: playbook?.id ?? item.decision.playbook ?? null,
+      private: playbook?.private ?? false,
     };
   }
 }

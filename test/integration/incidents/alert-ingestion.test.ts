@@ -169,6 +169,23 @@ describeEachDatabase('alert ingestion', (db) => {
     expect(await counts()).toMatchObject({ incidents: 1, alerts: 1 });
   });
 
+  it('gives the incident the chosen playbook, and a private playbook makes it private', async () => {
+    const withPlaybook = new AlertIntake({
+      database: db().database,
+      oncall: () => emptyOncallConfig(),
+      effects: noEffects,
+      reopenWindowMs: 30 * MINUTE,
+      storeRawAlerts: true,
+      clock: () => now,
+      choosePlaybook: ({ alert }) => (alert.labels.category === 'security' ? { id: 'security-breach', private: true } : { id: 'default', private: false }),
+    });
+    await withPlaybook.receive(generic({ title: 'AWS key on GitHub', labels: { category: 'security' } }));
+    await withPlaybook.receive(generic({ title: 'Disk full', labels: { host: 'db-2' } }));
+    const [leak, disk] = await prisma().incident.findMany({ orderBy: { id: 'asc' } });
+    expect(leak).toMatchObject({ playbookId: 'security-breach', private: true });
+    expect(disk).toMatchObject({ playbookId: 'default', private: false });
+  });
+
   it('stores hostile text verbatim', async () => {
     const evil = `Robert'); DROP TABLE incidents;-- \u0000x`.replace('\u0000', '');
     await intake.receive(generic({ title: evil, labels: { "k'--": "v'; DELETE FROM alerts;" } }));
