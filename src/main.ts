@@ -34,6 +34,8 @@ import { findGaps } from './oncall/oncall-queries.js';
 import { OncallStore } from './oncall/oncall-store.js';
 import { PlaybookLibrary } from './playbooks/playbook-library.js';
 import { choosePlaybook } from './playbooks/playbook-matcher.js';
+import { loadRunView, stepCard } from './playbooks/playbook-messages.js';
+import { playbookEffects, PlaybookRunner, PLAYBOOK_REMINDER_JOB, PLAYBOOK_START_JOB } from './playbooks/playbook-runner.js';
 import { Metrics } from './http/metrics.js';
 import { buildHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logging.js';
@@ -88,7 +90,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     }
     resources.unshift({ close: async () => oncallStore.close() });
     const oncall = (): OncallConfig => oncallStore.config;
-    const effects = combineEffects(escalationEffects, commanderReminderEffects);
+    const effects = combineEffects(escalationEffects, commanderReminderEffects, playbookEffects);
     const ports: ChatPort[] = [];
     const people = new PeopleDirectory(database.prisma, {});
     const handlers = new Map<string, JobHandler>();
@@ -106,17 +108,24 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       storeRawAlerts: config.STORE_RAW_ALERTS,
       onCommitted,
       choosePlaybook: ({ alert, decision }) => {
+        // The run starts after the commit (playbook.start); this only records the choice.
         const choice = choosePlaybook(playbooks.all(), { title: alert.title, severity: decision.severity, service: decision.service, labels: alert.labels }, decision.playbook);
         return choice ? { id: choice.playbook.definition.id, private: choice.playbook.definition.private } : undefined;
       },
     });
     const incidents = new IncidentService(database, effects, { onCommitted });
+    const runner = new PlaybookRunner(database, playbooks, { onCommitted });
+    const stepCardOf = async (incidentId: number) => {
+      const view = await loadRunView(database.prisma, incidentId);
+      return view ? stepCard(view) : undefined;
+    };
     const commandHandlers: CommandHandlers = {
       ...oncallCommandHandlers({ database, oncall, people, onCommitted }),
       ...incidentCommandHandlers({
       prisma: database.prisma,
       incidents,
       people,
+      playbooks: { card: stepCardOf, act: (id, action, actor, expected) => runner.act(id, action, actor, expected) },
       tellPrivately: async (platform, userId, message) => {
         const port = ports.find((p) => p.platform === platform);
         await port?.sendDirectMessage(userId, message).catch((error: Error) => log.warn({ err: error, platform }, 'could not send a direct message'));
@@ -157,7 +166,9 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       ports.push(discord.port);
       people.register(discord.port);
     }
-    const sync = new IncidentSync({ prisma: database.prisma, ports, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL });
+    const sync = new IncidentSync({ prisma: database.prisma, ports, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL, stepCard: stepCardOf });
+    handlers.set(PLAYBOOK_START_JOB, runner.startHandler());
+    handlers.set(PLAYBOOK_REMINDER_JOB, runner.reminderHandler(ports));
     for (const [kind, handler] of chatJobHandlers({ sync, ports, prisma: database.prisma, log })) handlers.set(kind, handler);
     handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), onCommitted }));
     handlers.set(PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, ports, log }));

@@ -3,6 +3,7 @@ import type { PrismaClient } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { getTimeline, listIncidents } from '../incidents/incident-queries.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
+import type { Actor } from '../incidents/actor.js';
 import type { IncidentService } from '../incidents/incident-service.js';
 import type { ChatPlatformName } from './chat-port.js';
 import type { CommandContext, CommandHandlers, CommandReply, IncidentCommandContext } from './commands/command-dispatch.js';
@@ -38,6 +39,11 @@ export interface IncidentCommandDeps {
   prisma: PrismaClient;
   incidents: IncidentService;
   people: PeopleDirectory;
+  /** The playbook runner, when playbooks are loaded. */
+  playbooks?: {
+    card(incidentId: number): Promise<NeutralMessage | undefined>;
+    act(incidentId: number, action: { kind: 'done' | 'skip' | 'back' } | { kind: 'choose'; choiceId: string }, actor: Actor, expectedStepId?: string): Promise<{ text: string }>;
+  };
   /** Tells a person something privately (a DM), best effort. */
   tellPrivately?(platform: ChatPlatformName, userId: string, message: NeutralMessage): Promise<void>;
 }
@@ -138,8 +144,18 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
     async 'incident.help'() {
       return { visibility: 'ephemeral', message: helpMessage() };
     },
-    async 'incident.step'() {
-      return notYet('Playbook steps');
+    async 'incident.step'(command, ctx) {
+      if (!deps.playbooks) return notYet('Playbook steps');
+      if (command.action === 'show' || command.action === 'next') {
+        const card = await deps.playbooks.card(ctx.incidentNumber);
+        if (!card) throw new AppError('not_found', `${incidentLabel(ctx.incidentNumber)} has no playbook`);
+        return { visibility: 'ephemeral', message: card };
+      }
+      const { actor } = await actorOf(ctx);
+      const action =
+        command.action === 'choose' ? { kind: 'choose' as const, choiceId: command.choiceId! } : ({ kind: command.action } as { kind: 'done' | 'skip' | 'back' });
+      const { text } = await deps.playbooks.act(ctx.incidentNumber, action, actor, command.stepId);
+      return reply('in_channel', `${who(ctx)}: ${text}`);
     },
     async 'incident.postmortem'() {
       return notYet('The postmortem');

@@ -12,6 +12,8 @@ export interface IncidentSyncOptions {
   log: Logger;
   incidentsChannel?: string;
   publicUrl?: string;
+  /** The playbook's step card (or summary) for the incident channel, if it runs one. */
+  stepCard?: (incidentId: number) => Promise<NeutralMessage | undefined>;
 }
 
 /**
@@ -49,6 +51,8 @@ export class IncidentSync {
       .filter((id): id is string => Boolean(id));
     if (members.length > 0) await port.invite(channel.channelId, [...new Set(members)]);
     await this.upsertMessage(port, `incident:${facts.id}:card`, channel.channelId, incidentCard(facts, port.platform, { publicUrl: this.options.publicUrl }));
+    const step = await this.options.stepCard?.(facts.id);
+    if (step) await this.upsertMessage(port, `incident:${facts.id}:step`, channel.channelId, step);
     if (this.options.incidentsChannel) {
       const announcements = await port.resolveChannel(this.options.incidentsChannel);
       if (announcements) {

@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeSlack, type FakeSlack, type SlackRequestSender } from '../support/fake-slack/index.js';
+import { startTestBot, type TestBot } from '../support/start-test-bot.js';
+
+const TOKEN = 'xoxb-playbook-run';
+const SECRET = 'playbook-run-secret';
+
+const DRILL = (lookTitle: string) => `
+id: drill
+name: Drill
+match: { labels: { alertname: Drill } }
+steps:
+  - id: look
+    title: ${lookTitle}
+    instructions: Open the service dashboard.
+    commands: ["kubectl get pods -n drill"]
+    remind_after: 1h
+  - id: decide
+    title: Is it the database?
+    choices:
+      - { id: db, label: Database, next: db-fix }
+      - { id: app, label: Application, next: app-fix }
+  - id: db-fix
+    title: Fix the database
+    next: wrap
+  - id: app-fix
+    title: Roll back the app
+  - id: tell-customers
+    title: Tell customers
+    when: { labels: { env: production } }
+  - id: wrap
+    title: Wrap up
+`;
+
+async function eventually<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value as T;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('a playbook run through the chat port', () => {
+  let fake: FakeSlack;
+  let bot: TestBot;
+  let slack: SlackRequestSender;
+  let dir: string;
+  let channelId: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'playbook-run-'));
+    writeFileSync(join(dir, 'drill.yaml'), DRILL('Look at the dashboard'));
+    fake = await startFakeSlack({ token: TOKEN, signingSecret: SECRET });
+    bot = await startTestBot('pglite', { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, PLAYBOOKS_DIR: dir });
+    slack = fake.requestsTo(`${bot.url}/slack/events`);
+  });
+  afterAll(async () => {
+    await bot?.destroy();
+    await fake?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const stepCardText = () => JSON.stringify(fake.state.messages(channelId).find((m) => JSON.stringify(m.blocks).includes('📋'))?.blocks ?? []);
+  const timeline = async () => (await bot.database.prisma.timelineEvent.findMany({ where: { incidentId: 1 }, orderBy: { id: 'asc' } })).map((e) => `${e.kind}: ${e.text}`);
+  const click = (action: string, value: string) => slack.blockAction({ action_id: action, value, channel_id: channelId, user_id: 'U0ALICE001', user_name: 'alice' });
+  const command = async (text: string) => {
+    const sent = await slack.slashCommand({ command: '/incident', text, channel_id: channelId, user_id: 'U0BOB00001', user_name: 'bob' });
+    return eventually(`the answer to ${text}`, () => fake.state.responses.find((r) => r.url === sent.response_url));
+  };
+
+  it('starts the matching playbook when the incident opens and shows step 1 as a card', async () => {
+    await fetch(`${bot.url}/webhooks/generic`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Drill alert', labels: { alertname: 'Drill', env: 'staging' } }),
+    });
+    channelId = (await eventually('the channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-')))).id;
+    await eventually('the step card', () => stepCardText().includes('Step 1 of 6: Look at the dashboard'));
+    expect(stepCardText()).toContain('kubectl get pods -n drill');
+    expect(stepCardText()).toContain('"action_id":"step.done"');
+  });
+
+  it('keeps the running incident on the version it started with when the file is edited', async () => {
+    writeFileSync(join(dir, 'drill.yaml'), DRILL('Renamed in the file'));
+    await bot.reload();
+    const run = await bot.database.prisma.playbookRun.findUniqueOrThrow({ where: { incidentId: 1 } });
+    expect(JSON.stringify(run.definition)).toContain('Look at the dashboard');
+    expect((await command('step')).body).toMatchObject({ response_type: 'ephemeral' });
+    expect(stepCardText()).not.toContain('Renamed in the file');
+  });
+
+  it('reminds the channel when a step stays open past remind_after', async () => {
+    await bot.database.prisma.job.updateMany({ where: { kind: 'playbook.reminder' }, data: { dueAt: new Date(Date.now() - 1000) } });
+    bot.worker.wake();
+    await eventually('the reminder', () => fake.state.messages(channelId).find((m) => JSON.stringify(m.blocks).includes('is still open')));
+  });
+
+  it('moves on with Done, takes a decision branch, refuses a stale click, skips a `when` step, goes back, and completes', async () => {
+    await click('step.done', '1:look');
+    await eventually('the decision card', () => stepCardText().includes('Step 2 of 6: Is it the database?'));
+    expect(stepCardText()).toContain('"action_id":"step.choose"');
+
+    const stale = await click('step.done', '1:look');
+    const refusal = await eventually('the refusal', () => fake.state.responses.find((r) => r.url === stale.response_url));
+    expect(JSON.stringify(refusal.body)).toContain('That card is out of date');
+
+    await click('step.choose', '1:decide:app');
+    await eventually('the app branch', () => stepCardText().includes('Roll back the app'));
+    await command('step done');
+    // tell-customers applies to production only: skipped on the way to the last step.
+    await eventually('wrap up', () => stepCardText().includes('Step 6 of 6: Wrap up'));
+    expect(await timeline()).toContain('step.skipped: Skipped step "Tell customers" (only when env=production)');
+
+    await command('step back');
+    await eventually('back to the app step', () => stepCardText().includes('Roll back the app'));
+    await command('step done');
+    await eventually('wrap up again', () => stepCardText().includes('Wrap up'));
+    await command('step done');
+    await eventually('the summary', () => stepCardText().includes('Playbook \\"Drill\\" completed'));
+    expect(stepCardText()).toContain('Roll back the app by Bob');
+    expect(stepCardText()).toContain('Is it the database? → app by Alice');
+    const kinds = await timeline();
+    expect(kinds.filter((k) => k.startsWith('step.done'))).toHaveLength(5);
+    expect(kinds.at(-1)).toBe('playbook.completed: Playbook "Drill" completed');
+  });
+});
