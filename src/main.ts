@@ -32,6 +32,7 @@ import type { OncallConfig } from './oncall/oncall-config.js';
 import { OncallFileError } from './oncall/oncall-file.js';
 import { findGaps } from './oncall/oncall-queries.js';
 import { OncallStore } from './oncall/oncall-store.js';
+import { formatPlaybookProblem } from './playbooks/playbook-file.js';
 import { PlaybookLibrary } from './playbooks/playbook-library.js';
 import { choosePlaybook } from './playbooks/playbook-matcher.js';
 import { loadRunView, stepCard } from './playbooks/playbook-messages.js';
@@ -126,6 +127,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       incidents,
       people,
       playbooks: { card: stepCardOf, act: (id, action, actor, expected) => runner.act(id, action, actor, expected) },
+      brokenPlaybooks: () => playbooks.problems().map(formatPlaybookProblem),
       tellPrivately: async (platform, userId, message) => {
         const port = ports.find((p) => p.platform === platform);
         await port?.sendDirectMessage(userId, message).catch((error: Error) => log.warn({ err: error, platform }, 'could not send a direct message'));

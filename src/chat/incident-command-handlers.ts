@@ -44,6 +44,8 @@ export interface IncidentCommandDeps {
     card(incidentId: number): Promise<NeutralMessage | undefined>;
     act(incidentId: number, action: { kind: 'done' | 'skip' | 'back' } | { kind: 'choose'; choiceId: string }, actor: Actor, expectedStepId?: string): Promise<{ text: string }>;
   };
+  /** Problems of playbook files that were skipped, as "file:line:col path: message". */
+  brokenPlaybooks?: () => string[];
   /** Tells a person something privately (a DM), best effort. */
   tellPrivately?(platform: ChatPlatformName, userId: string, message: NeutralMessage): Promise<void>;
 }
@@ -142,7 +144,12 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
       return reply('ephemeral', lines.join('\n'), { title: `${open.length} open incident(s)` });
     },
     async 'incident.help'() {
-      return { visibility: 'ephemeral', message: helpMessage() };
+      const help = helpMessage();
+      const broken = deps.brokenPlaybooks?.() ?? [];
+      if (broken.length === 0) return { visibility: 'ephemeral', message: help };
+      // People find out here that a playbook they wrote is not in use, and why.
+      const lines = broken.slice(0, 10).map((problem) => `- \`${problem}\``);
+      return { visibility: 'ephemeral', message: { ...help, sections: [...help.sections, { text: `⚠️ **Playbooks skipped because of problems:**\n${lines.join('\n')}` }] } };
     },
     async 'incident.step'(command, ctx) {
       if (!deps.playbooks) return notYet('Playbook steps');

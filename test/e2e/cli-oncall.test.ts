@@ -37,3 +37,18 @@ describe('incident-bot oncall (shipped oncall.yaml)', () => {
     expect(unknown.stderr).toContain('No team, service or schedule called "marketing"');
   });
 });
+
+describe('incident-bot playbooks lint', () => {
+  it('passes the shipped playbooks and fails a broken folder with file:line:col', async () => {
+    const good = await runCli(['playbooks', 'lint', join(projectRoot(), 'playbooks')], env);
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stdout).toContain('6 playbook(s) valid');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'lint-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'id: bad\nname: Bad\nsteps:\n  - { id: a, title: A, remind_after: later }\n');
+    const bad = await runCli(['playbooks', 'lint', dir], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe(`${join(dir, 'bad.yaml')}:4:38 steps[0].remind_after: must be a duration such as 15m or 1h`);
+  });
+});

@@ -85,6 +85,16 @@ describe('a playbook run through the chat port', () => {
     expect(stepCardText()).toContain('"action_id":"step.done"');
   });
 
+  it('reports a broken playbook in /incident help and skips it, without taking the bot down', async () => {
+    writeFileSync(join(dir, 'broken.yaml'), 'id: broken\nname: Broken\nsteps:\n  - { id: a, title: A, next: nowhere }\n');
+    await bot.reload();
+    const sent = await slack.slashCommand({ command: '/incident', text: 'help', channel_id: 'C0GENERAL1' });
+    const help = await eventually('help', () => fake.state.responses.find((r) => r.url === sent.response_url));
+    expect(JSON.stringify(help.body)).toContain('broken.yaml:4:30 steps[0].next: no step');
+    rmSync(join(dir, 'broken.yaml'));
+    await bot.reload();
+  });
+
   it('keeps the running incident on the version it started with when the file is edited', async () => {
     writeFileSync(join(dir, 'drill.yaml'), DRILL('Renamed in the file'));
     await bot.reload();
