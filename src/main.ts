@@ -40,6 +40,7 @@ import { playbookEffects, PlaybookRunner, PLAYBOOK_REMINDER_JOB, PLAYBOOK_START_
 import { Metrics } from './http/metrics.js';
 import { buildHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logging.js';
+import { AppError } from './errors.js';
 import { StartupError } from './startup-error.js';
 
 export interface RunningBot {
@@ -128,6 +129,14 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       people,
       playbooks: { card: stepCardOf, act: (id, action, actor, expected) => runner.act(id, action, actor, expected) },
       brokenPlaybooks: () => playbooks.problems().map(formatPlaybookProblem),
+      uploadFile: async (platform, channelId, file) => {
+        const port = ports.find((p) => p.platform === platform);
+        if (!port) throw new AppError('unavailable', `No ${platform} connection to upload to`);
+        await port.uploadFile(channelId, file).catch((error: unknown) => {
+          log.error({ err: error, platform }, 'postmortem upload failed');
+          throw new AppError('unavailable', `${platform} did not take the file; the draft is at /api/incidents/<number>/postmortem.md`);
+        });
+      },
       tellPrivately: async (platform, userId, message) => {
         const port = ports.find((p) => p.platform === platform);
         await port?.sendDirectMessage(userId, message).catch((error: Error) => log.warn({ err: error, platform }, 'could not send a direct message'));

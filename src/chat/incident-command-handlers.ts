@@ -5,6 +5,7 @@ import { getTimeline, listIncidents } from '../incidents/incident-queries.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import type { Actor } from '../incidents/actor.js';
 import type { IncidentService } from '../incidents/incident-service.js';
+import { generatePostmortem } from '../reports/postmortem.js';
 import type { ChatPlatformName } from './chat-port.js';
 import type { CommandContext, CommandHandlers, CommandReply, IncidentCommandContext } from './commands/command-dispatch.js';
 import { helpMessage } from './commands/command-usage.js';
@@ -44,6 +45,8 @@ export interface IncidentCommandDeps {
     card(incidentId: number): Promise<NeutralMessage | undefined>;
     act(incidentId: number, action: { kind: 'done' | 'skip' | 'back' } | { kind: 'choose'; choiceId: string }, actor: Actor, expectedStepId?: string): Promise<{ text: string }>;
   };
+  /** Uploads a file to a channel on the asker's platform. */
+  uploadFile?(platform: ChatPlatformName, channelId: string, file: { filename: string; title: string; content: Buffer; comment?: string }): Promise<void>;
   /** Problems of playbook files that were skipped, as "file:line:col path: message". */
   brokenPlaybooks?: () => string[];
   /** Tells a person something privately (a DM), best effort. */
@@ -106,7 +109,7 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
     },
     async 'incident.note'(command, ctx) {
       const { actor } = await actorOf(ctx);
-      const { tag } = await deps.incidents.addNote(ctx.incidentNumber, command.text, actor);
+      const { tag } = await deps.incidents.addNote(ctx.incidentNumber, command.text, actor, command.tag);
       return reply('ephemeral', `Noted on the timeline of ${incidentLabel(ctx.incidentNumber)}${tag ? ` (tagged ${tag} for the postmortem)` : ''}.`);
     },
     async 'incident.role'(command, ctx) {
@@ -164,8 +167,16 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
       const { text } = await deps.playbooks.act(ctx.incidentNumber, action, actor, command.stepId);
       return reply('in_channel', `${who(ctx)}: ${text}`);
     },
-    async 'incident.postmortem'() {
-      return notYet('The postmortem');
+    async 'incident.postmortem'(_command, ctx) {
+      const markdown = await generatePostmortem(deps.prisma, ctx.incidentNumber, new Date());
+      if (!markdown) throw new AppError('not_found', `There is no incident ${incidentLabel(ctx.incidentNumber)}`);
+      await deps.uploadFile?.(ctx.platform, ctx.channelId, {
+        filename: `${incidentLabel(ctx.incidentNumber)}-postmortem.md`,
+        title: `Postmortem draft: ${incidentLabel(ctx.incidentNumber)}`,
+        content: Buffer.from(markdown, 'utf8'),
+        comment: `Postmortem draft for ${incidentLabel(ctx.incidentNumber)}, written from the timeline. Fill in the placeholders.`,
+      });
+      return reply('in_channel', `${who(ctx)} generated the postmortem draft of ${incidentLabel(ctx.incidentNumber)} (uploaded here as a file).`);
     },
     async 'incident.report'() {
       return notYet('The weekly report');

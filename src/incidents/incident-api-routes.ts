@@ -4,6 +4,7 @@ import type { PrismaClient } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { presentedToken, tokensEqual } from '../http/bearer-auth.js';
 import type { RouteModule } from '../http/server.js';
+import { generatePostmortem } from '../reports/postmortem.js';
 import { getIncident, getTimeline, listIncidents } from './incident-queries.js';
 
 const listQuery = z.object({
@@ -37,6 +38,12 @@ export function incidentApiRoutes(prisma: PrismaClient, apiToken: string | undef
       const incident = await getIncident(prisma, number);
       if (!incident) throw new AppError('not_found', `There is no incident INC-${number}`);
       return incident;
+    });
+    app.get('/api/incidents/:number/postmortem.md', { onRequest }, async (request, reply) => {
+      const number = parseIncidentNumber(request.params);
+      const markdown = await generatePostmortem(prisma, number, new Date());
+      if (markdown === undefined) throw new AppError('not_found', `There is no incident INC-${number}`);
+      return reply.type('text/markdown; charset=utf-8').send(markdown);
     });
     app.get('/api/incidents/:number/timeline', { onRequest }, async (request) => {
       const number = parseIncidentNumber(request.params);

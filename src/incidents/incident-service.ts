@@ -146,10 +146,11 @@ export class IncidentService {
     });
   }
 
-  addNote(id: number, text: string, actor: Actor): Promise<{ tag?: NoteTag }> {
+  /** A note; its postmortem tag is given (chat parses it off) or read from a "rootcause:" style prefix. */
+  addNote(id: number, text: string, actor: Actor, givenTag?: NoteTag): Promise<{ tag?: NoteTag }> {
     const note = text.trim();
     if (!note) return Promise.reject(new AppError('bad_request', 'A note needs some text'));
-    const tag = noteTag(note);
+    const tag = givenTag ?? noteTag(note);
     return this.change(id, async (tx, incident, at) => {
       await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'note', actor, text: note, tag }]);
       return { jobs: [], value: { tag } };

@@ -139,3 +139,57 @@ describe('a playbook run through the chat port', () => {
     expect(kinds.at(-1)).toBe('playbook.completed: Playbook "Drill" completed');
   });
 });
+
+describe('the postmortem of that scripted incident', () => {
+  it('is written from the timeline, uploaded to the channel as a file, and served by the API', async () => {
+    const { startFakeSlack: start } = await import('../support/fake-slack/index.js');
+    const fake = await start({ token: TOKEN, signingSecret: SECRET });
+    const bot = await startTestBot('pglite', { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, API_TOKEN: 'api-token-0123456789abcdef' });
+    try {
+      const slack = fake.requestsTo(`${bot.url}/slack/events`);
+      await fetch(`${bot.url}/webhooks/generic`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'Checkout 5xx above 5%', severity: 'critical', service: 'checkout', links: { dashboard: 'https://grafana.example/d/checkout' } }),
+      });
+      const channel = await eventually('the channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-')));
+      const say = async (text: string, user = 'U0ALICE001') => {
+        const sent = await slack.slashCommand({ command: '/incident', text, channel_id: channel.id, user_id: user });
+        return eventually(text, () => fake.state.responses.find((r) => r.url === sent.response_url));
+      };
+      await say('ack');
+      await say('role commander <@U0BOB00001|bob>');
+      await say('note impact: 4% of checkouts failed for 12 minutes');
+      await say('note rootcause: a config push disabled the payment retry');
+      await say('note action: validate payment config in CI');
+      await say('resolve reverted the config push', 'U0BOB00001');
+      const reply = await say('postmortem');
+      expect(JSON.stringify(reply.body)).toContain('generated the postmortem draft of INC-1');
+      const upload = await eventually('the upload', () => fake.state.uploads[0]);
+      expect(upload).toMatchObject({ filename: 'INC-1-postmortem.md', completed: true, channel: channel.id });
+      const markdown = upload.bytes!.toString('utf8');
+      for (const fact of [
+        '# Postmortem: INC-1 Checkout 5xx above 5%',
+        'reverted the config push',
+        '| Severity | SEV1 |',
+        'First alert: **Checkout 5xx above 5%** from generic',
+        '[dashboard](https://grafana.example/d/checkout)',
+        '- 4% of checkouts failed for 12 minutes (Alice Archer,',
+        '- a config push disabled the payment retry (Alice Archer,',
+        '- [ ] validate payment config in CI',
+        '- Bob Baker (commander)',
+        '| Alice Archer | Acknowledged |',
+      ]) {
+        expect(markdown).toContain(fact);
+      }
+      expect(markdown).toContain('## Contributing factors\n\n_To be written._');
+      const served = await fetch(`${bot.url}/api/incidents/1/postmortem.md`, { headers: { authorization: 'Bearer api-token-0123456789abcdef' } });
+      expect(served.headers.get('content-type')).toContain('text/markdown');
+      expect(await served.text()).toContain('a config push disabled the payment retry');
+      expect(await bot.database.prisma.postmortem.count()).toBe(1);
+    } finally {
+      await bot.destroy();
+      await fake.close();
+    }
+  });
+});

@@ -1,0 +1,143 @@
+import { DateTime } from 'luxon';
+import type { PrismaClient } from '../db/database.js';
+import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
+import { formatDuration } from '../time/duration.js';
+
+/** Everything the postmortem says, read from the database. */
+export interface PostmortemFacts {
+  id: number;
+  title: string;
+  severity: number;
+  status: string;
+  private: boolean;
+  team: string | null;
+  service: string | null;
+  summary: string | null;
+  openedAt: Date;
+  acknowledgedAt: Date | null;
+  mitigatedAt: Date | null;
+  resolvedAt: Date | null;
+  firstAlert: { source: string; title: string; startsAt: Date; links: Record<string, string> } | null;
+  alertCount: number;
+  timeline: { at: Date; actor: string; kind: string; text: string; tag: string | null }[];
+  roles: { role: string; name: string }[];
+  steps: { title: string; status: string; by: string | null; choice: string | null }[];
+  playbook: string | null;
+}
+
+export async function loadPostmortemFacts(prisma: PrismaClient, id: number): Promise<PostmortemFacts | undefined> {
+  const incident = await prisma.incident.findUnique({
+    where: { id },
+    include: {
+      team: true,
+      roles: { include: { person: true } },
+      alerts: { include: { alert: true }, orderBy: { attachedAt: 'asc' } },
+      timeline: { orderBy: [{ at: 'asc' }, { id: 'asc' }] },
+      playbookRun: { include: { steps: { include: { actor: true } } } },
+    },
+  });
+  if (!incident) return undefined;
+  const first = incident.alerts[0]?.alert;
+  const definition = incident.playbookRun?.definition as { steps?: { id: string; title: string }[] } | undefined;
+  return {
+    id: incident.id,
+    title: incident.title,
+    severity: incident.severity,
+    status: incident.status,
+    private: incident.private,
+    team: incident.team?.name ?? null,
+    service: incident.service,
+    summary: incident.summary,
+    openedAt: incident.openedAt,
+    acknowledgedAt: incident.acknowledgedAt,
+    mitigatedAt: incident.mitigatedAt,
+    resolvedAt: incident.resolvedAt,
+    firstAlert: first ? { source: first.source, title: first.title, startsAt: first.startsAt, links: first.links as Record<string, string> } : null,
+    alertCount: incident.alerts.length,
+    timeline: incident.timeline.map((e) => ({ at: e.at, actor: e.actorName, kind: e.kind, text: e.text, tag: e.tag })),
+    roles: incident.roles.map((r) => ({ role: r.role, name: r.person.name })),
+    steps: (definition?.steps ?? []).flatMap((step) => {
+      const state = incident.playbookRun?.steps.find((s) => s.stepId === step.id);
+      return state && state.status !== 'active' && state.status !== 'pending' ? [{ title: step.title, status: state.status, by: state.actor?.name ?? null, choice: state.choice }] : [];
+    }),
+    playbook: incident.playbookRun?.playbookName ?? null,
+  };
+}
+
+const utc = (date: Date | null) => (date ? DateTime.fromJSDate(date, { zone: 'UTC' }).toFormat("yyyy-MM-dd HH:mm 'UTC'") : '—');
+const after = (from: Date, to: Date | null) => (to ? formatDuration(to.getTime() - from.getTime()) : 'not yet');
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const PLACEHOLDER = '_To be written._';
+
+/** The RCA draft, from facts only: what happened when, who did what, and what the notes say. */
+export function renderPostmortem(facts: PostmortemFacts): string {
+  const notes = (tag: string) =>
+    facts.timeline.filter((e) => e.tag === tag).map((e) => `- ${e.text.replace(/^\s*(root\s*cause|rootcause|impact|action)\s*:\s*/i, '')} (${e.actor}, ${utc(e.at)})`);
+  const people = [...new Set(facts.timeline.filter((e) => e.actor !== 'incident-bot' && !['alertmanager', 'grafana', 'pagerduty', 'generic'].includes(e.actor)).map((e) => e.actor))];
+  const link = facts.firstAlert ? Object.entries(facts.firstAlert.links).map(([name, url]) => `[${name}](${url})`).join(', ') : '';
+  const lines = [
+    `# Postmortem: ${incidentLabel(facts.id)} ${facts.title}`,
+    '',
+    `_Draft generated from the incident timeline. Status: ${facts.status}${facts.private ? ' · private' : ''}._`,
+    '',
+    '## Summary',
+    '',
+    facts.summary ?? PLACEHOLDER,
+    '',
+    '| | |',
+    '| --- | --- |',
+    `| Severity | ${severityLabel(facts.severity)} |`,
+    `| Team | ${facts.team ?? '—'} |`,
+    `| Service | ${facts.service ?? '—'} |`,
+    `| Impact window | ${utc(facts.openedAt)} to ${facts.resolvedAt ? utc(facts.resolvedAt) : 'ongoing'} |`,
+    `| Time to acknowledge | ${after(facts.openedAt, facts.acknowledgedAt)} |`,
+    `| Time to mitigate | ${after(facts.openedAt, facts.mitigatedAt)} |`,
+    `| Time to resolve | ${after(facts.openedAt, facts.resolvedAt)} |`,
+    '',
+    '## Detection',
+    '',
+    facts.firstAlert
+      ? `First alert: **${facts.firstAlert.title}** from ${facts.firstAlert.source} at ${utc(facts.firstAlert.startsAt)}${link ? ` (${link})` : ''}; ${facts.alertCount} alert(s) in all.`
+      : 'Declared by hand; no alert fired.',
+    '',
+    '## Impact',
+    '',
+    ...(notes('impact').length ? notes('impact') : [PLACEHOLDER]),
+    '',
+    '## Root cause',
+    '',
+    ...(notes('rootcause').length ? notes('rootcause') : [PLACEHOLDER]),
+    '',
+    '## Contributing factors',
+    '',
+    PLACEHOLDER,
+    '',
+    '## Action items',
+    '',
+    ...(notes('action').length ? notes('action').map((line) => line.replace(/^- /, '- [ ] ')) : [PLACEHOLDER]),
+    '',
+    '## Timeline',
+    '',
+    '| time (UTC) | who | what |',
+    '| --- | --- | --- |',
+    ...facts.timeline.map((e) => `| ${utc(e.at)} | ${cell(e.actor)} | ${cell(e.text)} |`),
+    '',
+  ];
+  if (facts.playbook) {
+    lines.push(`## Playbook: ${facts.playbook}`, '');
+    lines.push(...(facts.steps.length ? facts.steps.map((s) => `- ${s.status === 'done' ? 'Done' : 'Skipped'}: ${s.title}${s.choice ? ` → ${s.choice}` : ''}${s.by ? ` (${s.by})` : ''}`) : ['No steps recorded.']), '');
+  }
+  lines.push('## Who took part', '');
+  lines.push(...(facts.roles.map((r) => `- ${r.name} (${r.role})`).concat(people.filter((p) => !facts.roles.some((r) => r.name === p)).map((p) => `- ${p}`))));
+  if (facts.roles.length === 0 && people.length === 0) lines.push('- Nobody recorded.');
+  return lines.join('\n') + '\n';
+}
+
+/** Writes (or rewrites) the draft and keeps it, so reports know which incidents have one. */
+export async function generatePostmortem(prisma: PrismaClient, id: number, now: Date): Promise<string | undefined> {
+  const facts = await loadPostmortemFacts(prisma, id);
+  if (!facts) return undefined;
+  const markdown = renderPostmortem(facts);
+  await prisma.postmortem.upsert({ where: { incidentId: id }, create: { incidentId: id, markdown, generatedAt: now }, update: { markdown, generatedAt: now } });
+  return markdown;
+}
