@@ -1,0 +1,167 @@
+import { DateTime } from 'luxon';
+import { sql, type Sql } from '../db/sql.js';
+
+/** mean, p50 and p90 of one measure, in seconds; null when no incident in the group has it. */
+export interface Stat {
+  n: number;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+}
+
+export interface WeekRow {
+  /** Monday 00:00 of the week in the report's zone, as yyyy-MM-dd. */
+  week: string;
+  group: 'all' | 'severity' | 'team';
+  key: string;
+  count: number;
+  mtta: Stat;
+  ttm: Stat;
+  mttr: Stat;
+}
+
+export interface WeeklyReport {
+  timeZone: string;
+  team: string | null;
+  weeks: string[];
+  rows: WeekRow[];
+  /** The week before the first, for the change shown against it. */
+  previous: WeekRow | undefined;
+  longest: { number: number; title: string; severity: number; seconds: number }[];
+  missingPostmortem: { number: number; title: string; resolvedAt: string }[];
+  noisiest: { source: string; fingerprint: string; title: string; firings: number }[];
+  oncallLoad: { person: string; pages: number; atNight: number }[];
+}
+
+export const DEFINITIONS = [
+  'Opened at: the first alert`s start time, or the declare time.',
+  'MTTA: acknowledged at minus opened at (unacknowledged incidents have none).',
+  'Time to mitigate: mitigated at minus opened at, where recorded.',
+  'MTTR: resolved at minus opened at (open incidents have none).',
+  'Weeks start Monday 00:00 in the report`s time zone; p50/p90 are continuous percentiles.',
+  'At night: a page between 22:00 and 07:00 in the paged person`s own time zone.',
+];
+
+interface StatRow {
+  week: Date | string;
+  severity: number | null;
+  team: string | null;
+  grouping: number;
+  count: number;
+  tta_mean: number | null;
+  tta_p50: number | null;
+  tta_p90: number | null;
+  tta_n: number;
+  ttm_mean: number | null;
+  ttm_p50: number | null;
+  ttm_p90: number | null;
+  ttm_n: number;
+  ttr_mean: number | null;
+  ttr_p50: number | null;
+  ttr_p90: number | null;
+  ttr_n: number;
+}
+
+const num = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+const stat = (n: unknown, mean: unknown, p50: unknown, p90: unknown): Stat => ({ n: Number(n ?? 0), mean: num(mean), p50: num(p50), p90: num(p90) });
+
+function weekKey(value: Date | string): string {
+  // date_trunc of a local timestamp comes back as a zone-less timestamp: read its fields as written.
+  const iso = value instanceof Date ? value.toISOString() : String(value).replace(' ', 'T');
+  return iso.slice(0, 10);
+}
+
+/**
+ * The last `weeks` full and current weeks, aggregated by the database: counts, MTTA, time to
+ * mitigate and MTTR (mean, p50, p90) for all incidents, by severity and by team.
+ */
+export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?: string; timeZone: string; now: Date }): Promise<WeeklyReport> {
+  const { timeZone, now } = options;
+  const weeks = Math.min(Math.max(Math.trunc(options.weeks), 1), 104);
+  const team = options.team ?? null;
+  const thisWeek = DateTime.fromJSDate(now, { zone: timeZone }).startOf('week');
+  const first = thisWeek.minus({ weeks });
+  const from = first.toJSDate();
+  const to = thisWeek.plus({ weeks: 1 }).toJSDate();
+  const statRows = await db.query<StatRow>(sql`
+    WITH series AS (
+      SELECT generate_series(date_trunc('week', ${from}::timestamptz AT TIME ZONE ${timeZone}),
+                             date_trunc('week', ${now}::timestamptz AT TIME ZONE ${timeZone}), interval '1 week') AS week
+    ),
+    picked AS (
+      SELECT date_trunc('week', i.opened_at AT TIME ZONE ${timeZone}) AS week, i.severity, t.key AS team,
+             EXTRACT(EPOCH FROM i.acknowledged_at - i.opened_at) AS tta,
+             EXTRACT(EPOCH FROM i.mitigated_at - i.opened_at) AS ttm,
+             EXTRACT(EPOCH FROM i.resolved_at - i.opened_at) AS ttr
+      FROM incidents i LEFT JOIN teams t ON t.id = i.team_id
+      WHERE i.opened_at >= ${from}::timestamptz AND i.opened_at < ${to}::timestamptz AND (${team}::text IS NULL OR t.key = ${team}::text)
+    )
+    SELECT s.week, p.severity, p.team, GROUPING(p.severity, p.team)::int AS grouping, count(p.week)::int AS count,
+           avg(p.tta)::float8 AS tta_mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.tta)::float8 AS tta_p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY p.tta)::float8 AS tta_p90, count(p.tta)::int AS tta_n,
+           avg(p.ttm)::float8 AS ttm_mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.ttm)::float8 AS ttm_p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY p.ttm)::float8 AS ttm_p90, count(p.ttm)::int AS ttm_n,
+           avg(p.ttr)::float8 AS ttr_mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.ttr)::float8 AS ttr_p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY p.ttr)::float8 AS ttr_p90, count(p.ttr)::int AS ttr_n
+    FROM series s LEFT JOIN picked p ON p.week = s.week
+    GROUP BY GROUPING SETS ((s.week), (s.week, p.severity), (s.week, p.team))
+    ORDER BY s.week, grouping, p.severity NULLS FIRST, p.team NULLS FIRST`);
+
+  const all: WeekRow[] = statRows
+    .map((row) => {
+      // GROUPING bits: severity grouped away = 2, team grouped away = 1.
+      const grouping = Number(row.grouping);
+      const group: WeekRow['group'] = grouping === 3 ? 'all' : grouping === 1 ? 'severity' : 'team';
+      return {
+        week: weekKey(row.week),
+        group,
+        key: group === 'all' ? 'all' : group === 'severity' ? `SEV${row.severity}` : (row.team ?? 'no team'),
+        count: Number(row.count),
+        mtta: stat(row.tta_n, row.tta_mean, row.tta_p50, row.tta_p90),
+        ttm: stat(row.ttm_n, row.ttm_mean, row.ttm_p50, row.ttm_p90),
+        mttr: stat(row.ttr_n, row.ttr_mean, row.ttr_p50, row.ttr_p90),
+      };
+    })
+    // A week with no incidents has one grouping row per set with a null key: keep only its "all" row.
+    .filter((row) => row.group === 'all' || (row.group === 'severity' ? row.key !== 'SEVnull' : row.count > 0));
+  const weekList = [...new Set(all.filter((r) => r.group === 'all').map((r) => r.week))];
+  const previousWeek = weekList[0];
+  const shown = weekList.slice(1);
+
+  const window = { from: first.plus({ weeks: 1 }).toJSDate(), to };
+  const [longest, missing, noisy, load] = await Promise.all([
+    db.query<{ id: number; title: string; severity: number; seconds: number }>(sql`
+      SELECT id, title, severity, EXTRACT(EPOCH FROM resolved_at - opened_at)::float8 AS seconds FROM incidents
+      WHERE resolved_at IS NOT NULL AND opened_at >= ${window.from}::timestamptz AND opened_at < ${window.to}::timestamptz
+        AND (${team}::text IS NULL OR team_id = (SELECT id FROM teams WHERE key = ${team}::text))
+      ORDER BY seconds DESC LIMIT 5`),
+    db.query<{ id: number; title: string; resolved_at: Date }>(sql`
+      SELECT i.id, i.title, i.resolved_at FROM incidents i LEFT JOIN postmortems p ON p.incident_id = i.id
+      WHERE i.status = 'resolved' AND p.incident_id IS NULL AND i.opened_at >= ${window.from}::timestamptz AND i.opened_at < ${window.to}::timestamptz
+        AND (${team}::text IS NULL OR i.team_id = (SELECT id FROM teams WHERE key = ${team}::text))
+      ORDER BY i.resolved_at DESC LIMIT 20`),
+    db.query<{ source: string; fingerprint: string; title: string; firings: number }>(sql`
+      SELECT a.source, a.fingerprint, max(a.title) AS title, count(*)::int AS firings
+      FROM timeline_events e JOIN alerts a ON a.id = (e.data->>'alertId')::int
+      WHERE e.kind = 'alert.firing' AND e.at >= ${window.from}::timestamptz AND e.at < ${window.to}::timestamptz
+      GROUP BY a.source, a.fingerprint ORDER BY firings DESC, a.fingerprint LIMIT 10`),
+    db.query<{ person: string; pages: number; at_night: number }>(sql`
+      SELECT pe.name AS person, count(*)::int AS pages,
+             count(*) FILTER (WHERE EXTRACT(HOUR FROM p.created_at AT TIME ZONE pe.time_zone) >= 22
+                                 OR EXTRACT(HOUR FROM p.created_at AT TIME ZONE pe.time_zone) < 7)::int AS at_night
+      FROM pages p JOIN people pe ON pe.id = p.person_id
+      WHERE p.created_at >= ${window.from}::timestamptz AND p.created_at < ${window.to}::timestamptz
+      GROUP BY pe.name ORDER BY pages DESC, pe.name LIMIT 20`),
+  ]);
+  return {
+    timeZone,
+    team,
+    weeks: shown,
+    rows: all.filter((r) => r.week !== previousWeek),
+    previous: all.find((r) => r.week === previousWeek && r.group === 'all'),
+    longest: longest.map((r) => ({ number: Number(r.id), title: r.title, severity: Number(r.severity), seconds: Number(r.seconds) })),
+    missingPostmortem: missing.map((r) => ({ number: Number(r.id), title: r.title, resolvedAt: new Date(r.resolved_at).toISOString() })),
+    noisiest: noisy.map((r) => ({ source: r.source, fingerprint: r.fingerprint, title: r.title, firings: Number(r.firings) })),
+    oncallLoad: load.map((r) => ({ person: r.person, pages: Number(r.pages), atNight: Number(r.at_night) })),
+  };
+}
