@@ -41,6 +41,10 @@ import { Metrics } from './http/metrics.js';
 import { buildHttpServer } from './http/server.js';
 import { createLogger, type Logger } from './logging.js';
 import { AppError } from './errors.js';
+import { reportRoutes } from './reports/report-routes.js';
+import { buildWeeklyReport } from './reports/weekly-report.js';
+import { renderReportMessage } from './reports/weekly-report-render.js';
+import { REPORT_DELIVERY_JOB, reportDeliveryHandler, scheduleWeeklyReport, WEEKLY_REPORT_JOB, weeklyReportHandler } from './engine/weekly-report-schedule.js';
 import { StartupError } from './startup-error.js';
 
 export interface RunningBot {
@@ -125,6 +129,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       ...oncallCommandHandlers({ database, oncall, people, onCommitted }),
       ...incidentCommandHandlers({
       prisma: database.prisma,
+      database,
+      reportTimeZone: config.REPORT_TIMEZONE,
       incidents,
       people,
       playbooks: { card: stepCardOf, act: (id, action, actor, expected) => runner.act(id, action, actor, expected) },
@@ -179,6 +185,20 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     }
     const sync = new IncidentSync({ prisma: database.prisma, ports, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL, stepCard: stepCardOf });
     handlers.set(PLAYBOOK_START_JOB, runner.startHandler());
+    handlers.set(WEEKLY_REPORT_JOB, weeklyReportHandler({ database, cron: config.REPORT_CRON, timeZone: config.REPORT_TIMEZONE }));
+    handlers.set(
+      REPORT_DELIVERY_JOB,
+      reportDeliveryHandler({
+        prisma: database.prisma,
+        ports,
+        channel: config.REPORT_CHANNEL,
+        log,
+        render: async (occurrence) => ({
+          message: renderReportMessage(await buildWeeklyReport(database.sql, { weeks: 4, timeZone: config.REPORT_TIMEZONE, now: occurrence })),
+        }),
+      }),
+    );
+    if (config.REPORT_CHANNEL) await scheduleWeeklyReport(database, config.REPORT_CRON, config.REPORT_TIMEZONE, new Date());
     handlers.set(PLAYBOOK_REMINDER_JOB, runner.reminderHandler(ports));
     for (const [kind, handler] of chatJobHandlers({ sync, ports, prisma: database.prisma, log })) handlers.set(kind, handler);
     handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), onCommitted }));
@@ -202,6 +222,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         healthRoutes(database, metrics),
         webhookRoutes({ intake, webhookToken: webhook.token, oncall, metrics, log }),
         incidentApiRoutes(database.prisma, config.API_TOKEN),
+        reportRoutes(database.sql, config.API_TOKEN, config.REPORT_TIMEZONE),
         ...chatRoutes,
       ],
     });

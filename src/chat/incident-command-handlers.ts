@@ -1,5 +1,7 @@
 import { DateTime } from 'luxon';
-import type { PrismaClient } from '../db/database.js';
+import type { Database, PrismaClient } from '../db/database.js';
+import { buildWeeklyReport } from '../reports/weekly-report.js';
+import { renderReportMessage } from '../reports/weekly-report-render.js';
 import { AppError } from '../errors.js';
 import { getTimeline, listIncidents } from '../incidents/incident-queries.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
@@ -38,6 +40,8 @@ function notYet(feature: string): never {
 
 export interface IncidentCommandDeps {
   prisma: PrismaClient;
+  database: Database;
+  reportTimeZone?: string;
   incidents: IncidentService;
   people: PeopleDirectory;
   /** The playbook runner, when playbooks are loaded. */
@@ -178,8 +182,9 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
       });
       return reply('in_channel', `${who(ctx)} generated the postmortem draft of ${incidentLabel(ctx.incidentNumber)} (uploaded here as a file).`);
     },
-    async 'incident.report'() {
-      return notYet('The weekly report');
+    async 'incident.report'(command, ctx) {
+      const report = await buildWeeklyReport(deps.database.sql, { weeks: command.weeks ?? 4, team: command.team, timeZone: deps.reportTimeZone ?? 'UTC', now: new Date() });
+      return { visibility: 'ephemeral', message: renderReportMessage(report) };
     },
   };
 }

@@ -99,7 +99,8 @@ export function escalationStepHandler(deps: { database: Database; resolveTargets
           INSERT INTO pages (incident_id, person_id, level, escalation_version, message, status)
           VALUES (${incidentId}::int, ${person.id}::int, ${step.level + 1}::int, ${job.fence}::int, ${`${label}: ${incident.title}`}, 'pending')
           RETURNING id`);
-        jobs.push({ kind: PAGE_DELIVERY_JOB, subject: `incident:${incidentId}`, payload: { pageId: Number(page!.id) } });
+        // Each page is its own subject: pages to several people go out side by side.
+        jobs.push({ kind: PAGE_DELIVERY_JOB, subject: `page:${Number(page!.id)}`, payload: { pageId: Number(page!.id) } });
         await appendTimeline(tx, [
           { incidentId, at: now, kind: 'page.created', actor, text: `Paging ${person.name} (${levelText})`, data: { pageId: Number(page!.id), personId: person.id, level: step.level + 1 } },
         ]);

@@ -53,20 +53,32 @@ interface JobRow {
   fence: number | null;
 }
 
+// Taken for the length of a claim: claims from all replicas take turns, so each sees the
+// others' leases when it decides what may run.
+const CLAIM_LOCK = 72707371;
+
 /**
- * Claims due jobs for one worker. SKIP LOCKED lets replicas claim side by side without waiting
- * on each other; the lease lets another replica take over if this one dies. Claiming clears
+ * Claims due jobs for one worker. SKIP LOCKED lets replicas claim side by side; the lease lets
+ * another replica take over if this one dies. Jobs of one kind about one subject never run at
+ * the same time (two syncs of one incident would both create its channel), so a subject with a
+ * job under lease is passed over and a batch takes one job per kind and subject. Claiming clears
  * the coalesce key, so a change made while the job runs queues a fresh one.
  */
 export async function claimDueJobs(db: Sql, workerId: string, limit: number, leaseMs: number): Promise<ClaimedJob[]> {
+  await db.query(sql`SELECT pg_advisory_xact_lock(${CLAIM_LOCK}::bigint)`);
   const rows = await db.query<JobRow>(sql`
+    WITH candidates AS (
+      SELECT j.id, j.kind, COALESCE(j.subject, j.id::text) AS subject, j.due_at FROM jobs j
+      WHERE j.status = 'pending' AND j.due_at <= now() AND (j.locked_until IS NULL OR j.locked_until < now())
+        AND NOT EXISTS (SELECT 1 FROM jobs busy WHERE busy.kind = j.kind AND busy.subject = j.subject AND busy.locked_until >= now())
+      ORDER BY j.due_at LIMIT ${limit * 4}::int
+      FOR UPDATE SKIP LOCKED
+    ), firsts AS (
+      SELECT DISTINCT ON (kind, subject) id, due_at FROM candidates ORDER BY kind, subject, due_at
+    )
     UPDATE jobs SET locked_until = now() + ${leaseMs}::int * interval '1 millisecond', locked_by = ${workerId},
       attempts = attempts + 1, coalesce_key = NULL
-    WHERE id IN (
-      SELECT id FROM jobs
-      WHERE status = 'pending' AND due_at <= now() AND (locked_until IS NULL OR locked_until < now())
-      ORDER BY due_at LIMIT ${limit}::int
-      FOR UPDATE SKIP LOCKED)
+    WHERE id IN (SELECT id FROM firsts ORDER BY due_at LIMIT ${limit}::int)
     RETURNING id, kind, subject, payload, due_at, attempts, max_attempts, fence`);
   return rows.map((row) => ({
     id: BigInt(row.id),

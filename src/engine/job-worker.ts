@@ -78,7 +78,7 @@ export class JobWorker {
 
   /** Claims one batch and runs it; returns how many jobs it claimed. */
   async runOnce(): Promise<number> {
-    const jobs = await claimDueJobs(this.database.sql, this.workerId, this.batchSize, this.leaseMs);
+    const jobs = await this.database.transaction((tx) => claimDueJobs(tx, this.workerId, this.batchSize, this.leaseMs));
     await Promise.all(jobs.map((job) => this.execute(job)));
     return jobs.length;
   }

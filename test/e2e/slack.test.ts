@@ -317,6 +317,14 @@ describe('/oncall over Slack', () => {
     expect(JSON.stringify(refused.body)).toContain('The override must end after it starts');
   });
 
+  it('answers /incident report with the weekly figures, privately', async () => {
+    const sent = await slack.slashCommand({ command: '/incident', text: 'report 2', user_id: 'U0ALICE001' });
+    const reply = await eventually('the report', () => fake.state.responses.find((r) => r.url === sent.response_url));
+    expect(reply.response_type).toBe('ephemeral');
+    expect(JSON.stringify(reply.body)).toContain('Incident report');
+    expect(JSON.stringify(reply.body)).toContain('2 week(s)');
+  });
+
   it('previews who would be paged at each level', async () => {
     const reply = await ask('preview db');
     const text = JSON.stringify(reply.body);

@@ -110,6 +110,17 @@ for (const kind of databaseKinds()) {
       }
     });
 
+    it('serves the weekly report as JSON and CSV', async () => {
+      const json = await readJson(api('/api/reports/weekly?weeks=2'));
+      expect(json.weeks).toHaveLength(2);
+      expect(json.rows.find((r: { group: string }) => r.group === 'all')).toHaveProperty('mttr');
+      const csv = await api('/api/reports/weekly?weeks=2&format=csv');
+      expect(csv.headers.get('content-type')).toContain('text/csv');
+      expect((await csv.text()).split('\n')[0]).toBe('week,group,key,incidents,mtta_mean_s,mtta_p50_s,mtta_p90_s,ttm_mean_s,ttm_p50_s,ttm_p90_s,mttr_mean_s,mttr_p50_s,mttr_p90_s');
+      expect((await api('/api/reports/weekly?format=pdf')).status).toBe(422);
+      expect((await api('/api/reports/weekly', 'wrong-token-wrong-token')).status).toBe(401);
+    });
+
     it('serves the read API only with the API token', async () => {
       expect((await api('/api/incidents', 'wrong-token-wrong-token')).status).toBe(401);
       expect((await fetch(`${bot.url}/api/incidents`)).status).toBe(401);

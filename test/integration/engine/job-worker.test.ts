@@ -3,6 +3,7 @@ import { enqueueJobs, claimDueJobs } from '../../../src/engine/job-store.js';
 import { JobWorker } from '../../../src/engine/job-worker.js';
 import { RetryLaterError, type ClaimedJob, type JobHandler } from '../../../src/engine/job.js';
 import { createLogger } from '../../../src/logging.js';
+import { sql } from '../../../src/db/sql.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
 const log = createLogger('silent');
@@ -26,6 +27,23 @@ describeEachDatabase('job engine', (db) => {
     await Promise.all(workers.map(async (w) => { while ((await w.runOnce()) > 0); }));
     expect(seen.sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, i) => i));
     expect(await prisma().job.count()).toBe(0);
+  });
+
+  it('never runs two jobs of one kind about one subject at once, while other subjects go ahead', async () => {
+    await db().database.transaction((tx) =>
+      enqueueJobs(tx, [
+        { kind: 'incident.sync', subject: 'incident:1' },
+        { kind: 'incident.sync', subject: 'incident:1' },
+        { kind: 'incident.sync', subject: 'incident:2' },
+        { kind: 'other', subject: 'incident:1' },
+      ]),
+    );
+    const first = await db().database.transaction((tx) => claimDueJobs(tx, 'a', 10, 30_000));
+    expect(first.map((j) => `${j.kind} ${j.subject}`).sort()).toEqual(['incident.sync incident:1', 'incident.sync incident:2', 'other incident:1']);
+    // The second sync of incident 1 waits while the first holds its lease, on any worker.
+    expect(await db().database.transaction((tx) => claimDueJobs(tx, 'b', 10, 30_000))).toEqual([]);
+    await db().database.sql.query(sql`DELETE FROM jobs WHERE id = ${String(first.find((j) => j.subject === 'incident:1' && j.kind === 'incident.sync')!.id)}::bigint`);
+    expect((await db().database.transaction((tx) => claimDueJobs(tx, 'b', 10, 30_000))).map((j) => j.subject)).toEqual(['incident:1']);
   });
 
   it('does not run a job before it is due by the database clock', async () => {

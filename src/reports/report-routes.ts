@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import type { Sql } from '../db/sql.js';
+import { apiAuth } from '../incidents/incident-api-routes.js';
+import type { RouteModule } from '../http/server.js';
+import { buildWeeklyReport } from './weekly-report.js';
+import { renderReportCsv } from './weekly-report-render.js';
+
+const query = z.object({
+  weeks: z.coerce.number().int().min(1).max(104).default(4),
+  team: z.string().min(1).optional(),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+
+/** GET /api/reports/weekly?weeks=N&team=X&format=json|csv, for managers' own spreadsheets. */
+export function reportRoutes(db: Sql, apiToken: string | undefined, timeZone: string): RouteModule {
+  return (app) => {
+    app.get('/api/reports/weekly', { onRequest: apiAuth(apiToken) }, async (request, reply) => {
+      const { weeks, team, format } = query.parse(request.query);
+      const report = await buildWeeklyReport(db, { weeks, team, timeZone, now: new Date() });
+      if (format === 'csv') {
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="incident-report-${weeks}w.csv"`).send(renderReportCsv(report));
+      }
+      return report;
+    });
+  };
+}
