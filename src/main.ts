@@ -44,6 +44,7 @@ import { AppError } from './errors.js';
 import { reportRoutes } from './reports/report-routes.js';
 import { buildWeeklyReport } from './reports/weekly-report.js';
 import { renderReportMessage } from './reports/weekly-report-render.js';
+import { reportChartPng } from './reports/report-chart.js';
 import { REPORT_DELIVERY_JOB, reportDeliveryHandler, scheduleWeeklyReport, WEEKLY_REPORT_JOB, weeklyReportHandler } from './engine/weekly-report-schedule.js';
 import { StartupError } from './startup-error.js';
 
@@ -193,9 +194,15 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         ports,
         channel: config.REPORT_CHANNEL,
         log,
-        render: async (occurrence) => ({
-          message: renderReportMessage(await buildWeeklyReport(database.sql, { weeks: 4, timeZone: config.REPORT_TIMEZONE, now: occurrence })),
-        }),
+        render: async (occurrence) => {
+          const report = await buildWeeklyReport(database.sql, { weeks: 12, timeZone: config.REPORT_TIMEZONE, now: occurrence });
+          const gaps = Object.values(oncall().schedules).flatMap((s) => findGaps(s, [], occurrence, new Date(occurrence.getTime() + 14 * 86_400_000)).map((g) => ({ ...g, name: s.name })));
+          const message = renderReportMessage(report);
+          if (gaps.length) {
+            message.sections.push({ text: `⚠️ **On-call gaps in the next 14 days:** ${gaps.slice(0, 5).map((g) => `${g.name} ${g.start.toISOString().slice(0, 16)}Z–${g.end.toISOString().slice(0, 16)}Z`).join(', ')}` });
+          }
+          return { message, chart: { filename: 'mtta-mttr.png', png: reportChartPng(report) } };
+        },
       }),
     );
     if (config.REPORT_CHANNEL) await scheduleWeeklyReport(database, config.REPORT_CRON, config.REPORT_TIMEZONE, new Date());

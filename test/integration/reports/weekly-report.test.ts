@@ -1,6 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { buildWeeklyReport } from '../../../src/reports/weekly-report.js';
 import { renderReportCsv, renderReportMarkdown } from '../../../src/reports/weekly-report-render.js';
+import { reportChartPng, reportChartSvg } from '../../../src/reports/report-chart.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
 const at = (iso: string, plusSeconds = 0) => new Date(new Date(iso).getTime() + plusSeconds * 1000);
@@ -63,6 +64,18 @@ describeEachDatabase('weekly report', (db) => {
     const report = await buildWeeklyReport(db().database.sql, options);
     expect(report.longest.map((i) => [i.number, i.seconds])).toEqual([[3, 1200], [2, 600], [4, 300], [5, 240]]);
     expect(report.missingPostmortem.map((i) => i.number).sort()).toEqual([2, 4, 5]);
+  });
+
+  it('draws MTTA and MTTR per week as a PNG chart', async () => {
+    const report = await buildWeeklyReport(db().database.sql, options);
+    const svg = reportChartSvg(report);
+    expect(svg).toContain('data-series="MTTA" data-week="2026-03-23" data-minutes="2.00"');
+    expect(svg).toContain('data-series="MTTR" data-week="2026-03-23" data-minutes="11.67"');
+    expect(svg).not.toContain('data-week="2026-04-06"');
+    const png = reportChartPng(report);
+    expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([800, 360]);
+    if (process.env.CHART_OUT) (await import('node:fs')).writeFileSync(process.env.CHART_OUT, png);
   });
 
   it('renders Markdown with the formulas under it, and CSV with one row per week and group', async () => {
