@@ -62,6 +62,7 @@ interface StatRow {
   ttr_n: number;
 }
 
+const order = (row: WeekRow) => (row.group === 'all' ? 0 : row.group === 'severity' ? 1 : 2);
 const num = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 const stat = (n: unknown, mean: unknown, p50: unknown, p90: unknown): Stat => ({ n: Number(n ?? 0), mean: num(mean), p50: num(p50), p90: num(p90) });
 
@@ -83,7 +84,11 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
   const first = thisWeek.minus({ weeks });
   const from = first.toJSDate();
   const to = thisWeek.plus({ weeks: 1 }).toJSDate();
-  const statRows = await db.query<StatRow>(sql`
+  // One query per grouping, run side by side: on PostgreSQL each gets a connection of its own.
+  const byGroup = (group: WeekRow['group']) => {
+    const keys = group === 'all' ? sql`` : group === 'severity' ? sql`, p.severity` : sql`, p.team`;
+    const grouping = group === 'all' ? 3 : group === 'severity' ? 1 : 2;
+    return db.query<StatRow>(sql`
     WITH series AS (
       SELECT generate_series(date_trunc('week', ${from}::timestamptz AT TIME ZONE ${timeZone}),
                              date_trunc('week', ${now}::timestamptz AT TIME ZONE ${timeZone}), interval '1 week') AS week
@@ -96,7 +101,8 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
       FROM incidents i LEFT JOIN teams t ON t.id = i.team_id
       WHERE i.opened_at >= ${from}::timestamptz AND i.opened_at < ${to}::timestamptz AND (${team}::text IS NULL OR t.key = ${team}::text)
     )
-    SELECT s.week, p.severity, p.team, GROUPING(p.severity, p.team)::int AS grouping, count(p.week)::int AS count,
+    SELECT s.week ${group === 'severity' ? sql`, p.severity, NULL::text AS team` : group === 'team' ? sql`, NULL::int AS severity, p.team` : sql`, NULL::int AS severity, NULL::text AS team`},
+           ${grouping}::int AS grouping, count(p.week)::int AS count,
            avg(p.tta)::float8 AS tta_mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.tta)::float8 AS tta_p50,
            percentile_cont(0.9) WITHIN GROUP (ORDER BY p.tta)::float8 AS tta_p90, count(p.tta)::int AS tta_n,
            avg(p.ttm)::float8 AS ttm_mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.ttm)::float8 AS ttm_p50,
@@ -104,12 +110,14 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
            avg(p.ttr)::float8 AS ttr_mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.ttr)::float8 AS ttr_p50,
            percentile_cont(0.9) WITHIN GROUP (ORDER BY p.ttr)::float8 AS ttr_p90, count(p.ttr)::int AS ttr_n
     FROM series s LEFT JOIN picked p ON p.week = s.week
-    GROUP BY GROUPING SETS ((s.week), (s.week, p.severity), (s.week, p.team))
-    ORDER BY s.week, grouping, p.severity NULLS FIRST, p.team NULLS FIRST`);
+    GROUP BY s.week ${keys}
+    ORDER BY s.week ${group === 'severity' ? sql`, p.severity NULLS FIRST` : group === 'team' ? sql`, p.team NULLS FIRST` : sql``}`);
+  };
+  const statRows = (await Promise.all([byGroup('all'), byGroup('severity'), byGroup('team')])).flat();
 
   const all: WeekRow[] = statRows
     .map((row) => {
-      // GROUPING bits: severity grouped away = 2, team grouped away = 1.
+      // Which grouping the row comes from: 3 all, 1 by severity, 2 by team.
       const grouping = Number(row.grouping);
       const group: WeekRow['group'] = grouping === 3 ? 'all' : grouping === 1 ? 'severity' : 'team';
       return {
@@ -122,8 +130,9 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
         mttr: stat(row.ttr_n, row.ttr_mean, row.ttr_p50, row.ttr_p90),
       };
     })
-    // A week with no incidents has one grouping row per set with a null key: keep only its "all" row.
-    .filter((row) => row.group === 'all' || (row.group === 'severity' ? row.key !== 'SEVnull' : row.count > 0));
+    // A week with no incidents has a row with a null key in each breakdown: keep only its "all" row.
+    .filter((row) => row.group === 'all' || row.count > 0)
+    .sort((a, b) => (a.week < b.week ? -1 : a.week > b.week ? 1 : order(a) - order(b)));
   const weekList = [...new Set(all.filter((r) => r.group === 'all').map((r) => r.week))];
   const previousWeek = weekList[0];
   const shown = weekList.slice(1);

@@ -1,0 +1,73 @@
+/**
+ * npm run bench:reports: the 12-week report over 100,000 incidents on PostgreSQL.
+ * Figures, not pass/fail; written to bench/results/reports.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { openPostgres } from '../src/db/database.js';
+import { migrate } from '../src/db/migrator.js';
+import { projectRoot } from '../src/project-root.js';
+import { buildWeeklyReport } from '../src/reports/weekly-report.js';
+
+const ADMIN_URL = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const INCIDENTS = 100_000;
+
+async function main(): Promise<void> {
+  const name = `bench_reports_${process.pid}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const database = openPostgres({ connectionString: url.toString() });
+  try {
+    await migrate(database);
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    const started = performance.now();
+    await client.query(`INSERT INTO teams (key, name) SELECT 'team' || g, 'Team ' || g FROM generate_series(1, 8) g`);
+    await client.query(`INSERT INTO people (name, time_zone, updated_at) SELECT 'Person ' || g, (ARRAY['UTC','Europe/Berlin','America/New_York'])[1 + g % 3], now() FROM generate_series(1, 40) g`);
+    // 100,000 incidents over the last 20 weeks: most acknowledged and resolved, some open.
+    await client.query(`
+      INSERT INTO incidents (title, severity, team_id, source, status, opened_at, acknowledged_at, mitigated_at, resolved_at, updated_at)
+      SELECT 'incident ' || g, 1 + g % 4, 1 + g % 8, 'generic',
+             (CASE WHEN g % 50 = 0 THEN 'triggered' ELSE 'resolved' END)::"IncidentStatus",
+             now() - (g % 140) * interval '1 day' - (g % 1440) * interval '1 minute',
+             CASE WHEN g % 10 = 0 THEN NULL ELSE now() - (g % 140) * interval '1 day' - (g % 1440) * interval '1 minute' + (30 + g % 900) * interval '1 second' END,
+             CASE WHEN g % 3 = 0 THEN now() - (g % 140) * interval '1 day' - (g % 1440) * interval '1 minute' + (300 + g % 1800) * interval '1 second' END,
+             CASE WHEN g % 50 = 0 THEN NULL ELSE now() - (g % 140) * interval '1 day' - (g % 1440) * interval '1 minute' + (600 + g % 7200) * interval '1 second' END,
+             now()
+      FROM generate_series(1, ${INCIDENTS}) g`);
+    await client.query(`INSERT INTO pages (incident_id, person_id, message, status, created_at) SELECT g, 1 + g % 40, 'page', 'sent', now() - (g % 140) * interval '1 day' FROM generate_series(1, 20000) g`);
+    await client.query('ANALYZE');
+    const seeded = performance.now() - started;
+    await client.end();
+    const runs: number[] = [];
+    for (let run = 0; run < 7; run++) {
+      const t = performance.now();
+      await buildWeeklyReport(database.sql, { weeks: 12, timeZone: 'Europe/Berlin', now: new Date() });
+      runs.push(performance.now() - t);
+    }
+    const sorted = [...runs].sort((a, b) => a - b);
+    const team = performance.now();
+    await buildWeeklyReport(database.sql, { weeks: 12, timeZone: 'Europe/Berlin', team: 'team3', now: new Date() });
+    const teamMs = performance.now() - team;
+    const result = { incidents: INCIDENTS, seedMs: Math.round(seeded), runsMs: runs.map(Math.round), medianMs: Math.round(sorted[3]!), teamFilteredMs: Math.round(teamMs) };
+    console.log(`12-week report over ${INCIDENTS} incidents on PostgreSQL: median ${result.medianMs} ms (runs ${result.runsMs.join(', ')} ms); one team: ${result.teamFilteredMs} ms`);
+    const out = join(projectRoot(), 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'reports.json'), JSON.stringify({ at: new Date().toISOString(), ...result }, null, 2));
+  } finally {
+    await database.close();
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
