@@ -37,6 +37,7 @@ for (const kind of databaseKinds()) {
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_API_URL: fake.apiUrl,
         INCIDENTS_CHANNEL: '#incidents',
+        REPORT_CHANNEL: '#incidents',
         API_TOKEN,
       });
       slack = fake.requestsTo(`${bot.url}/slack/events`);
@@ -161,6 +162,31 @@ for (const kind of databaseKinds()) {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(fake.state.messages(channel.id).filter((m) => JSON.stringify(m.blocks).includes('no incident commander'))).toHaveLength(0);
       expect(fake.state.messages(channel.id).length).toBe(before);
+    });
+
+    it('shows the timeline in the channel, newest last, in the reader`s time zone, with people by name', async () => {
+      const channel = fake.state.channels.find((c) => c.name.startsWith('inc-1-'))!;
+      const sent = await slack.slashCommand({ command: '/incident', text: 'timeline', channel_id: channel.id, user_id: 'U0BOB00001' });
+      const reply = await eventually('the timeline', () => fake.state.responses.find((r) => r.url === sent.response_url));
+      const text = JSON.stringify(reply.body);
+      expect(reply.response_type).toBe('ephemeral');
+      expect(text).toContain('Timeline of INC-1');
+      expect(text).toContain('America/New_York');
+      expect(text).toContain('Alice Archer');
+      expect(text.indexOf('opened by alertmanager')).toBeLessThan(text.indexOf('Acknowledged'));
+    });
+
+    it('posts the weekly report with its chart to REPORT_CHANNEL when it comes due, once', async () => {
+      const scheduled = await bot.database.prisma.job.findMany({ where: { kind: 'report.weekly' } });
+      expect(scheduled).toHaveLength(1);
+      await bot.database.prisma.job.updateMany({ where: { kind: 'report.weekly' }, data: { dueAt: new Date(Date.now() - 1000) } });
+      bot.worker.wake();
+      const report = await eventually('the report', () => fake.state.messages('incidents').find((m) => JSON.stringify(m.blocks ?? []).includes('Incident report')));
+      expect(JSON.stringify(report.blocks)).toContain('12 week(s)');
+      await eventually('the chart', () => fake.state.uploads.find((u) => u.filename === 'mtta-mttr.png' && u.completed));
+      // The next occurrence is scheduled; this one is not posted again.
+      await eventually('the next occurrence', async () => (await bot.database.prisma.job.findMany({ where: { kind: 'report.weekly', dueAt: { gt: new Date() } } })).length === 1);
+      expect(fake.state.messages('incidents').filter((m) => JSON.stringify(m.blocks ?? []).includes('Incident report'))).toHaveLength(1);
     });
 
     it('refuses a bad or stale signature', async () => {
