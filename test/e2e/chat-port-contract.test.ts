@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatApiError, type ChatPort } from '../../src/chat/chat-port.js';
+import { DiscordChatPort } from '../../src/chat/discord/discord-chat-port.js';
+import type { NeutralMessage } from '../../src/chat/neutral-message.js';
+import { SlackChatPort } from '../../src/chat/slack/slack-chat-port.js';
+import { startFakeDiscord, type FakeDiscord } from '../support/fake-discord/index.js';
+import { startFakeSlack, type FakeSlack } from '../support/fake-slack/index.js';
+
+/** What the contract needs from each platform's fake: its port, a user, and a view of what the platform now holds. */
+interface Harness {
+  port: ChatPort;
+  user: string;
+  messageText(channelId: string, messageId: string): string;
+  edits(channelId: string, messageId: string): number;
+  isPrivate(channelId: string): boolean;
+  uploaded(channelId: string, filename: string): Buffer | undefined;
+  failPostsWithRateLimit(seconds: number): void;
+  failPostsWithRefusal(): void;
+  close(): Promise<void>;
+}
+
+async function slackHarness(): Promise<Harness> {
+  const fake: FakeSlack = await startFakeSlack({ token: 'xoxb-contract' });
+  const find = (channelId: string, ts: string) => fake.state.messages(channelId).find((m) => m.ts === ts);
+  return {
+    port: SlackChatPort.create('xoxb-contract', fake.apiUrl),
+    user: 'U0BOB00001',
+    messageText: (channel, id) => JSON.stringify(find(channel, id)?.blocks ?? find(channel, id)?.text ?? ''),
+    edits: (channel, id) => find(channel, id)?.edits.length ?? 0,
+    isPrivate: (channel) => fake.state.channel(channel)!.is_private,
+    uploaded: (channel, filename) => fake.state.uploads.find((u) => u.channel === channel && u.filename === filename && u.completed)?.bytes,
+    failPostsWithRateLimit: (seconds) => fake.failNext('chat.postMessage', { status: 429, retryAfter: seconds }),
+    failPostsWithRefusal: () => fake.failNext('chat.postMessage', { ok: false, error: 'channel_not_found' }),
+    close: () => fake.close(),
+  };
+}
+
+async function discordHarness(): Promise<Harness> {
+  const fake: FakeDiscord = await startFakeDiscord({ token: 'discord-contract-token' });
+  const find = (channelId: string, id: string) => fake.state.messages(channelId).find((m) => m.id === id);
+  return {
+    port: DiscordChatPort.create({ token: 'discord-contract-token', guildId: fake.guildId, applicationId: fake.applicationId, apiUrl: fake.apiUrl }),
+    user: fake.users.bob,
+    messageText: (channel, id) => {
+      const message = find(channel, id);
+      return message ? JSON.stringify({ content: message.content, embeds: message.embeds, components: message.components }) : '';
+    },
+    edits: (channel, id) => find(channel, id)?.edits.length ?? 0,
+    isPrivate: (channel) => (fake.state.channel(channel)?.permission_overwrites ?? []).some((o) => o.id === fake.guildId && BigInt(o.deny ?? '0') !== 0n),
+    uploaded: (channel, filename) => fake.state.messages(channel).flatMap((m) => m.attachments).find((a) => a.filename === filename)?.bytes,
+    failPostsWithRateLimit: (seconds) => fake.failNext('POST /channels/:channel/messages', { status: 429, retryAfter: seconds }),
+    failPostsWithRefusal: () => fake.failNext('POST /channels/:channel/messages', { code: 50001 }),
+    close: () => fake.close(),
+  };
+}
+
+const card: NeutralMessage = {
+  summary: 'INC-7 SEV2 triggered: Checkout errors',
+  title: 'INC-7: Checkout errors',
+  color: 'red',
+  sections: [{ text: 'Error rate **5%** on [checkout](https://grafana.example/d/x)' }, { fields: [{ label: 'Severity', value: 'SEV2' }] }],
+  buttons: [
+    { action: 'incident.ack', label: 'Acknowledge', value: '7', style: 'primary' },
+    { action: 'incident.resolve', label: 'Resolve', value: '7', style: 'danger' },
+  ],
+};
+
+// One suite, every adapter: what the core relies on behaves the same on each platform.
+for (const [name, start] of [['slack', slackHarness], ['discord', discordHarness]] as const) {
+  describe(`chat port contract [${name}]`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await start();
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    it('creates public and private channels, finds a channel by name, and invites (twice is fine)', async () => {
+      const open = await h.port.createChannel({ name: 'inc-7-checkout-errors', private: false, topic: 'SEV2 · triggered' });
+      expect(open.name).toBe('inc-7-checkout-errors');
+      expect(await h.port.resolveChannel('#inc-7-checkout-errors')).toBe(open.channelId);
+      const secret = await h.port.createChannel({ name: 'inc-8-leaked-key', private: true });
+      expect(h.isPrivate(secret.channelId)).toBe(true);
+      expect(h.isPrivate(open.channelId)).toBe(false);
+      await h.port.invite(secret.channelId, [h.user]);
+      await h.port.invite(secret.channelId, [h.user]);
+      await h.port.setTopic(open.channelId, 'SEV2 · acknowledged');
+    });
+
+    it('posts a card with buttons and edits that same message in place', async () => {
+      const channel = (await h.port.resolveChannel('inc-7-checkout-errors'))!;
+      const posted = await h.port.postMessage(channel, card);
+      expect(h.messageText(channel, posted.messageId)).toContain('incident.ack');
+      await h.port.updateMessage(channel, posted.messageId, { ...card, title: 'INC-7: Checkout errors (acknowledged)', buttons: [card.buttons![1]!] });
+      expect(h.edits(channel, posted.messageId)).toBe(1);
+      expect(h.messageText(channel, posted.messageId)).toContain('(acknowledged)');
+      expect(h.messageText(channel, posted.messageId)).not.toContain('incident.ack');
+    });
+
+    it('sends direct messages, uploads files whose bytes arrive, and names users', async () => {
+      const dm = await h.port.sendDirectMessage(h.user, { summary: 'You are paged', sections: [{ text: 'INC-7' }] });
+      expect(dm.messageId).toBeTruthy();
+      const channel = (await h.port.resolveChannel('inc-7-checkout-errors'))!;
+      await h.port.uploadFile(channel, { filename: 'INC-7-postmortem.md', title: 'Postmortem', content: Buffer.from('# Postmortem\n') });
+      expect(h.uploaded(channel, 'INC-7-postmortem.md')?.toString()).toBe('# Postmortem\n');
+      expect((await h.port.getUser(h.user)).name).toBe('Bob Baker');
+    });
+
+    it('reports a rate limit as retryable with its wait, and a refusal as final', async () => {
+      const channel = (await h.port.resolveChannel('inc-7-checkout-errors'))!;
+      h.failPostsWithRateLimit(2);
+      const limited = await h.port.postMessage(channel, card).catch((error: unknown) => error);
+      expect(limited).toBeInstanceOf(ChatApiError);
+      expect((limited as ChatApiError).retryable).toBe(true);
+      expect((limited as ChatApiError).options.retryAfterMs).toBeGreaterThanOrEqual(2_000);
+      h.failPostsWithRefusal();
+      const refused = await h.port.postMessage(channel, card).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ChatApiError);
+      expect((refused as ChatApiError).retryable).toBe(false);
+      expect(['channel_not_found', '50001']).toContain((refused as ChatApiError).platformCode);
+    });
+  });
+}
