@@ -121,6 +121,15 @@ describe('Discord, end to end', () => {
     await eventually('resolved', async () => (await incident(number)).status === 'resolved');
   });
 
+  it('`/incident postmortem` attaches the draft to the incident channel', async () => {
+    const number = await alert('TlsHandshakeErrors');
+    const channel = await channelOf(number);
+    const sent = fake.sendInteraction({ kind: 'command', name: 'incident', subcommand: 'postmortem', userId: fake.users.bob, channelId: channel.id });
+    await fake.waitForAnswer(sent.id);
+    const attachment = await eventually('the attachment', () => fake.state.messages(channel.id).flatMap((m) => m.attachments).find((a) => a.filename === `INC-${number}-postmortem.md`));
+    expect(attachment.bytes.toString('utf8')).toContain(`# Postmortem: INC-${number} TlsHandshakeErrors on checkout`);
+  });
+
   it('answers a command outside an incident channel privately, with the usage line', async () => {
     const sent = fake.sendInteraction({ kind: 'command', name: 'incident', subcommand: 'ack', userId: fake.users.bob, channelId: fake.generalChannelId! });
     await fake.waitForAnswer(sent.id);
