@@ -6,7 +6,7 @@ import type { IncidentEffects, IncidentRef } from '../incidents/incident-effects
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import type { EscalationLevel, EscalationPolicyConfig } from '../oncall/oncall-config.js';
-import { cancelJobs, enqueueJobs } from './job-store.js';
+import { cancelJobs, completeJobWithin, enqueueJobs } from './job-store.js';
 import type { ClaimedJob, JobHandler, JobSpec } from './job.js';
 
 export const ESCALATION_STEP_JOB = 'escalation.step';
@@ -67,13 +67,15 @@ interface FencedIncident {
  * Runs one escalation step. The incident row is locked and the job's fence compared with the
  * incident's escalation version: an ack, resolve or re-open since the job was written bumped the
  * version, and the step does nothing. Pages, their delivery jobs, the timeline and the next step
- * are written in the same transaction, so a crash repeats a step whole or not at all.
+ * are written in the same transaction as the job's completion, so a step runs whole exactly once:
+ * a crash before the commit leaves the job to run again, a crash after it leaves nothing to repeat.
  */
 export function escalationStepHandler(deps: { database: Database; resolveTargets: TargetResolver; clock?: () => Date; onCommitted?: () => void }): JobHandler {
   return async (job: ClaimedJob) => {
     const incidentId = Number(/^incident:(\d+)$/.exec(job.subject ?? '')?.[1]);
     const step = job.payload as unknown as EscalationStepPayload;
     await deps.database.transaction(async (tx) => {
+      if (!(await completeJobWithin(tx, job))) return;
       const [incident] = await tx.query<FencedIncident>(sql`
         SELECT id, title, severity, status, escalation_version, escalation_policy FROM incidents WHERE id = ${incidentId}::int FOR UPDATE`);
       if (!incident || Number(incident.escalation_version) !== job.fence || incident.status !== 'triggered' || !incident.escalation_policy) return;

@@ -89,11 +89,22 @@ export async function claimDueJobs(db: Sql, workerId: string, limit: number, lea
     attempts: Number(row.attempts),
     maxAttempts: Number(row.max_attempts),
     fence: row.fence === null ? null : Number(row.fence),
+    lockedBy: workerId,
   }));
 }
 
 export async function completeJob(db: Sql, job: ClaimedJob, workerId: string): Promise<void> {
   await db.query(sql`DELETE FROM jobs WHERE id = ${String(job.id)}::bigint AND locked_by = ${workerId}`);
+}
+
+/**
+ * Completes a job inside the transaction that does its work, so the work and the job's end
+ * commit together: a crash in between can neither lose the work nor leave the job to run again.
+ * False when the lease is no longer ours (another worker took the job over): do nothing then.
+ */
+export async function completeJobWithin(tx: Sql, job: ClaimedJob): Promise<boolean> {
+  const deleted = await tx.query(sql`DELETE FROM jobs WHERE id = ${String(job.id)}::bigint AND locked_by = ${job.lockedBy} RETURNING id`);
+  return deleted.length === 1;
 }
 
 /** Puts a failed job back for later, or marks it dead when it has used up its attempts. */

@@ -25,6 +25,8 @@ export interface ClaimedJob {
   attempts: number;
   maxAttempts: number;
   fence: number | null;
+  /** The worker whose lease this is; a handler that completes the job in its own transaction passes it on. */
+  lockedBy: string;
 }
 
 export type JobHandler = (job: ClaimedJob) => Promise<void>;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { normalizeGeneric } from '../../../src/alerts/generic.js';
 import { escalationEffects, escalationStepHandler, ESCALATION_STEP_JOB, PAGE_DELIVERY_JOB } from '../../../src/engine/escalation-jobs.js';
+import { claimDueJobs } from '../../../src/engine/job-store.js';
 import { JobWorker } from '../../../src/engine/job-worker.js';
 import { pageDeliveryHandler } from '../../../src/engine/page-delivery.js';
 import { AlertIntake } from '../../../src/incidents/alert-intake.js';
@@ -99,6 +100,36 @@ describeEachDatabase('escalation', (db) => {
     worker.start();
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await pagesOf()).toEqual([]);
+  });
+
+  it('a worker that dies right after a step commits leaves nothing to repeat, and the next step is not held back by its lease', async () => {
+    await worker.stop();
+    await fire();
+    const database = db().database;
+    const step = escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => config, overridesFromDatabase) });
+    // Worker "dead" claims the first step with a long lease, runs it, and is killed before it can mark the job done.
+    const [first] = await database.transaction((tx) => claimDueJobs(tx, 'dead', 10, 60_000));
+    await step(first!);
+    expect(await pagesOf()).toEqual(['1:Alice']);
+    // The step's own transaction completed its job: no leased leftover to run again when the lease ends.
+    expect(await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB, lockedBy: 'dead' } })).toBe(0);
+    worker.start();
+    await waitFor(async () => (await pagesOf()).length >= 3);
+    expect(await pagesOf()).toEqual(['1:Alice', '2:Bob', '2:Carol']);
+  });
+
+  it('a step whose lease passed to another worker does nothing for the worker that lost it', async () => {
+    await worker.stop();
+    await fire();
+    const database = db().database;
+    const step = escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => config, overridesFromDatabase) });
+    const [stale] = await database.transaction((tx) => claimDueJobs(tx, 'slow', 10, 1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const [taken] = await database.transaction((tx) => claimDueJobs(tx, 'fast', 10, 60_000));
+    expect(taken!.id).toBe(stale!.id);
+    await step(taken!);
+    await step(stale!);
+    expect(await pagesOf()).toEqual(['1:Alice']);
   });
 
   it('repeats the policy as many times as it says', async () => {
