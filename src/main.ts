@@ -47,6 +47,9 @@ import { renderReportMessage } from './reports/weekly-report-render.js';
 import { reportChartPng } from './reports/report-chart.js';
 import { REPORT_DELIVERY_JOB, reportDeliveryHandler, scheduleWeeklyReport, WEEKLY_REPORT_JOB, weeklyReportHandler } from './engine/weekly-report-schedule.js';
 import { StartupError } from './startup-error.js';
+import { AuditLog } from './access/audit-log.js';
+import { permissionsOpen } from './access/permissions.js';
+import { CommandGateway } from './chat/commands/command-gateway.js';
 
 export interface RunningBot {
   readonly url: string;
@@ -150,6 +153,9 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       },
       }),
     };
+    const audit = new AuditLog(database.prisma, log);
+    const commands = new CommandGateway({ handlers: commandHandlers, prisma: database.prisma, people, oncall, audit, log });
+    if (permissionsOpen(oncall())) log.warn('oncall.yaml lists nobody: every chat user may run every command until people are added');
     const chatRoutes = [];
     let slack: SlackApp | undefined;
     if (config.slackEnabled) {
@@ -160,8 +166,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         apiUrl: config.SLACK_API_URL,
         prisma: database.prisma,
         log,
-        handlers: commandHandlers,
-        people,
+        commands,
         firstDelivery: (key) => firstDelivery(database.sql, key),
       });
       ports.push(slack.port);
@@ -177,8 +182,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         apiUrl: config.DISCORD_API_URL,
         prisma: database.prisma,
         log,
-        handlers: commandHandlers,
-        people,
+        commands,
         leader: new AdvisoryLeaderLock(database, log),
       });
       ports.push(discord.port);
@@ -216,7 +220,27 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       await syncDirectory(database.prisma, next);
       reportGaps(next, log);
     });
+    oncallStore.onReload((outcome) =>
+      audit.record({
+        actorName: 'incident-bot',
+        platform: 'system',
+        action: 'config.reload',
+        args: { file: outcome.file, reason: outcome.reason },
+        result: outcome.ok ? 'ok' : 'invalid',
+        detail: outcome.ok ? undefined : `kept the last good version: ${outcome.problems.slice(0, 5).join('; ')}`,
+      }),
+    );
     oncallStore.watch();
+    playbooks.onReload((outcome) =>
+      void audit.record({
+        actorName: 'incident-bot',
+        platform: 'system',
+        action: 'playbooks.reload',
+        args: { dir: outcome.dir, reason: outcome.reason, playbooks: outcome.playbooks },
+        result: outcome.problems.length ? 'invalid' : 'ok',
+        detail: outcome.problems.length ? `skipped: ${outcome.problems.slice(0, 5).join('; ')}` : undefined,
+      }),
+    );
     const webhook = resolveWebhookToken(config.WEBHOOK_TOKEN, config.DATA_DIR);
     if (config.storage === 'postgres' && !config.WEBHOOK_TOKEN) {
       log.warn('WEBHOOK_TOKEN is not set: this replica generated its own in DATA_DIR. Set WEBHOOK_TOKEN when running several replicas.');
@@ -228,8 +252,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       routes: [
         healthRoutes(database, metrics),
         webhookRoutes({ intake, webhookToken: webhook.token, oncall, metrics, log }),
-        incidentApiRoutes(database.prisma, config.API_TOKEN),
-        reportRoutes(database.sql, config.API_TOKEN, config.REPORT_TIMEZONE),
+        incidentApiRoutes(database.prisma, config.API_TOKEN, audit),
+        reportRoutes(database.sql, config.API_TOKEN, config.REPORT_TIMEZONE, audit),
         ...chatRoutes,
       ],
     });

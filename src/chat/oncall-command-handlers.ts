@@ -78,25 +78,15 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       const covering = await deps.people.personFor(ctx.platform, command.user.platformId, command.user.name);
       if (!covering.handle) throw new AppError('bad_request', `${covering.name} is not in oncall.yaml; add them under people first`);
       const { person: asker } = await deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);
-      await deps.database.prisma.$transaction([
-        deps.database.prisma.oncallOverride.create({ data: { scheduleKey: schedule.key, personId: covering.id, startsAt: from.at, endsAt: to.at, createdById: asker.id } }),
-        deps.database.prisma.auditEntry.create({
-          data: {
-            actorId: asker.id,
-            actorName: asker.name,
-            platform: ctx.platform,
-            action: 'oncall.override',
-            args: { schedule: schedule.key, person: covering.handle, from: from.at.toISOString(), to: to.at.toISOString() },
-            result: 'ok',
-          },
-        }),
-      ]);
+      await deps.database.prisma.oncallOverride.create({ data: { scheduleKey: schedule.key, personId: covering.id, startsAt: from.at, endsAt: to.at, createdById: asker.id } });
       return {
         visibility: 'in_channel',
         message: {
           summary: `${covering.name} covers ${schedule.name}`,
           sections: [{ text: `${mention(command.user.platformId)} is on call for **${schedule.name}** from ${when(from.at, ctx)} to ${when(to.at, ctx)} (${ctx.timeZone}), set by ${mention(ctx.actor.platformId)}.` }],
         },
+        // The instants the typed times resolved to, since "tomorrow 9:00" means nothing in a month.
+        audit: { schedule: schedule.key, person: covering.handle, startsAt: from.at.toISOString(), endsAt: to.at.toISOString() },
       };
     },
 

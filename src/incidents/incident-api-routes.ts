@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { AuditLog } from '../access/audit-log.js';
 import type { PrismaClient } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { presentedToken, tokensEqual } from '../http/bearer-auth.js';
@@ -26,7 +27,13 @@ export function apiAuth(apiToken: string | undefined) {
   };
 }
 
-export function incidentApiRoutes(prisma: PrismaClient, apiToken: string | undefined): RouteModule {
+/** Audit rows of the read API name the caller by address: the token is shared by every tool that holds it. */
+export function apiReader(request: FastifyRequest): string {
+  const agent = request.headers['user-agent'];
+  return `API token from ${request.ip}${agent ? ` (${String(agent).slice(0, 80)})` : ''}`;
+}
+
+export function incidentApiRoutes(prisma: PrismaClient, apiToken: string | undefined, audit?: AuditLog): RouteModule {
   const onRequest = apiAuth(apiToken);
   return (app) => {
     app.get('/api/incidents', { onRequest }, async (request) => {
@@ -42,6 +49,7 @@ export function incidentApiRoutes(prisma: PrismaClient, apiToken: string | undef
     app.get('/api/incidents/:number/postmortem.md', { onRequest }, async (request, reply) => {
       const number = parseIncidentNumber(request.params);
       const markdown = await generatePostmortem(prisma, number, new Date());
+      await audit?.record({ actorName: apiReader(request), platform: 'api', action: 'api.postmortem.read', args: { incident: number }, result: markdown === undefined ? 'failed' : 'ok' });
       if (markdown === undefined) throw new AppError('not_found', `There is no incident INC-${number}`);
       return reply.type('text/markdown; charset=utf-8').send(markdown);
     });

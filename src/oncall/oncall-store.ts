@@ -4,6 +4,13 @@ import type { Logger } from '../logging.js';
 import type { OncallConfig } from './oncall-config.js';
 import { formatProblem, loadOncallFile, OncallFileError } from './oncall-file.js';
 
+export interface ReloadOutcome {
+  file: string;
+  reason: string;
+  ok: boolean;
+  problems: string[];
+}
+
 /**
  * The oncall.yaml in force. Reloaded when the file changes or on demand (SIGHUP); an edit that
  * does not pass the checks is reported and the last good version stays in force.
@@ -13,6 +20,7 @@ export class OncallStore {
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private readonly listeners: ((config: OncallConfig) => void | Promise<void>)[] = [];
+  private readonly reloadListeners: ((outcome: ReloadOutcome) => void | Promise<void>)[] = [];
 
   private constructor(
     private readonly path: string,
@@ -37,19 +45,28 @@ export class OncallStore {
     this.listeners.push(listener);
   }
 
+  /** Told of every reload attempt, taken or refused (the audit trail). */
+  onReload(listener: (outcome: ReloadOutcome) => void | Promise<void>): void {
+    this.reloadListeners.push(listener);
+  }
+
   /** Returns true when the new file was taken. */
   async reload(reason: string): Promise<boolean> {
+    let outcome: ReloadOutcome;
     try {
       const { config } = loadOncallFile(this.path);
       this.current = config;
       for (const listener of this.listeners) await listener(config);
       this.log.info({ file: this.path, reason }, 'oncall.yaml reloaded');
-      return true;
+      outcome = { file: this.path, reason, ok: true, problems: [] };
     } catch (error) {
       if (!(error instanceof OncallFileError)) throw error;
-      this.log.error({ file: this.path, reason, problems: error.problems.map(formatProblem) }, 'oncall.yaml has problems; keeping the last good version');
-      return false;
+      const problems = error.problems.map(formatProblem);
+      this.log.error({ file: this.path, reason, problems }, 'oncall.yaml has problems; keeping the last good version');
+      outcome = { file: this.path, reason, ok: false, problems };
     }
+    for (const listener of this.reloadListeners) await listener(outcome);
+    return outcome.ok;
   }
 
   /** Watches the folder (editors replace files rather than write them in place). */

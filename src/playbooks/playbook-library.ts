@@ -34,6 +34,7 @@ export class PlaybookLibrary {
   private currentProblems: PlaybookProblem[] = [];
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
+  private readonly reloadListeners: ((outcome: { dir: string; reason: string; playbooks: string[]; problems: string[] }) => void)[] = [];
 
   constructor(
     private readonly dir: string,
@@ -65,6 +66,12 @@ export class PlaybookLibrary {
     this.currentProblems = problems;
     for (const problem of problems) this.log.error({ problem: formatPlaybookProblem(problem), reason }, 'playbook skipped');
     this.log.info({ playbooks: [...next.keys()], reason }, 'playbooks loaded');
+    for (const listener of this.reloadListeners) listener({ dir: this.dir, reason, playbooks: [...next.keys()], problems: problems.map(formatPlaybookProblem) });
+  }
+
+  /** Told of every reload after the first load (the audit trail). */
+  onReload(listener: (outcome: { dir: string; reason: string; playbooks: string[]; problems: string[] }) => void): void {
+    this.reloadListeners.push(listener);
   }
 
   watch(): void {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Sql } from '../db/sql.js';
-import { apiAuth } from '../incidents/incident-api-routes.js';
+import type { AuditLog } from '../access/audit-log.js';
+import { apiAuth, apiReader } from '../incidents/incident-api-routes.js';
 import type { RouteModule } from '../http/server.js';
 import { buildWeeklyReport } from './weekly-report.js';
 import { renderReportCsv } from './weekly-report-render.js';
@@ -12,11 +13,12 @@ const query = z.object({
 });
 
 /** GET /api/reports/weekly?weeks=N&team=X&format=json|csv, for managers' own spreadsheets. */
-export function reportRoutes(db: Sql, apiToken: string | undefined, timeZone: string): RouteModule {
+export function reportRoutes(db: Sql, apiToken: string | undefined, timeZone: string, audit?: AuditLog): RouteModule {
   return (app) => {
     app.get('/api/reports/weekly', { onRequest: apiAuth(apiToken) }, async (request, reply) => {
       const { weeks, team, format } = query.parse(request.query);
       const report = await buildWeeklyReport(db, { weeks, team, timeZone, now: new Date() });
+      await audit?.record({ actorName: apiReader(request), platform: 'api', action: 'api.report.read', args: { weeks, team, format }, result: 'ok' });
       if (format === 'csv') {
         return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="incident-report-${weeks}w.csv"`).send(renderReportCsv(report));
       }

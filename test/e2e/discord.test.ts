@@ -112,13 +112,25 @@ describe('Discord, end to end', () => {
     expect(ack.actor.name).toBe('Bob Baker');
   });
 
-  it('a click on the card`s Resolve button resolves', async () => {
+  it('a click on the card`s Resolve button resolves, for a responder; anyone else is told why not, privately', async () => {
     const number = await alert('QueueBacklog');
     const channel = await channelOf(number);
     const card = await eventually('the card', () => fake.state.messages(channel.id)[0]);
-    const sent = fake.sendInteraction({ kind: 'button', customId: `incident.resolve:${number}`, messageId: card.id, userId: fake.users.bob, channelId: channel.id });
+    // Bob is not in oncall.yaml: he may acknowledge (above) but not resolve.
+    const refused = fake.sendInteraction({ kind: 'button', customId: `incident.resolve:${number}`, messageId: card.id, userId: fake.users.bob, channelId: channel.id });
+    await fake.waitForAnswer(refused.id);
+    const answer = await eventually('the refusal', () => fake.state.interaction(refused.id)?.followups[0]);
+    expect(JSON.stringify(answer)).toContain('not listed in oncall.yaml');
+    expect(answer.flags! & 64).toBe(64);
+    expect((await incident(number)).status).toBe('triggered');
+    const sent = fake.sendInteraction({ kind: 'button', customId: `incident.resolve:${number}`, messageId: card.id, userId: fake.users.alice, channelId: channel.id });
     await fake.waitForAnswer(sent.id);
     await eventually('resolved', async () => (await incident(number)).status === 'resolved');
+    const audit = await bot.database.prisma.auditEntry.findMany({ where: { action: 'incident.resolve' }, orderBy: { id: 'asc' } });
+    expect(audit.map((row) => [row.actorName, row.platform, row.result, (row.args as { via: string }).via])).toEqual([
+      ['Bob Baker', 'discord', 'refused', 'button'],
+      ['Alice Archer', 'discord', 'ok', 'button'],
+    ]);
   });
 
   it('`/incident postmortem` attaches the draft to the incident channel', async () => {
@@ -133,7 +145,8 @@ describe('Discord, end to end', () => {
   it('answers a command outside an incident channel privately, with the usage line', async () => {
     const sent = fake.sendInteraction({ kind: 'command', name: 'incident', subcommand: 'ack', userId: fake.users.bob, channelId: fake.generalChannelId! });
     await fake.waitForAnswer(sent.id);
-    const answered = fake.state.interaction(sent.id)!;
+    // The public deferral is deleted first, then the private answer follows.
+    const answered = await eventually('the private answer', () => (fake.state.interaction(sent.id)!.followups.length > 0 ? fake.state.interaction(sent.id) : undefined));
     const text = JSON.stringify(answered.followups);
     expect(text).toContain('Run this in an incident channel');
     expect(answered.followups[0]!.flags! & 64).toBe(64);

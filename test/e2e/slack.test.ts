@@ -293,7 +293,7 @@ describe('/oncall over Slack', () => {
       join(dir, 'oncall.yaml'),
       [
         'people:',
-        '  alice: { name: Alice Archer, slack: U0ALICE001, email: alice@example.com, timezone: Europe/Berlin }',
+        '  alice: { name: Alice Archer, slack: U0ALICE001, email: alice@example.com, timezone: Europe/Berlin, roles: [manager] }',
         '  bob: { name: Bob Baker, slack: U0BOB00001 }',
         'teams:',
         '  db: { name: Databases, members: [alice, bob], schedules: [db-primary], escalation_policy: db }',
@@ -343,12 +343,19 @@ describe('/oncall over Slack', () => {
     expect(JSON.stringify(refused.body)).toContain('The override must end after it starts');
   });
 
-  it('answers /incident report with the weekly figures, privately', async () => {
+  it('answers /incident report with the weekly figures, privately, to a manager; refuses others and says why', async () => {
     const sent = await slack.slashCommand({ command: '/incident', text: 'report 2', user_id: 'U0ALICE001' });
     const reply = await eventually('the report', () => fake.state.responses.find((r) => r.url === sent.response_url));
     expect(reply.response_type).toBe('ephemeral');
     expect(JSON.stringify(reply.body)).toContain('Incident report');
     expect(JSON.stringify(reply.body)).toContain('2 week(s)');
+    const other = await slack.slashCommand({ command: '/incident', text: 'report 2', user_id: 'U0BOB00001' });
+    const refusal = await eventually('the refusal', () => fake.state.responses.find((r) => r.url === other.response_url));
+    expect(refusal.response_type).toBe('ephemeral');
+    expect(JSON.stringify(refusal.body)).toContain('Reports are for managers and admins');
+    expect(JSON.stringify(refusal.body)).not.toContain('Incident report');
+    const rows = await bot.database.prisma.auditEntry.findMany({ where: { action: 'incident.report' }, orderBy: { id: 'asc' } });
+    expect(rows.map((row) => `${row.actorName} ${row.result}`)).toEqual(['Alice Archer ok', 'Bob Baker refused']);
   });
 
   it('previews who would be paged at each level', async () => {

@@ -15,6 +15,8 @@ export interface CommandContext {
   incidentNumber?: number;
   /** IANA zone of the asker, for times they type and times we show them. */
   timeZone: string;
+  /** Typed as a command, or clicked on a card (for the audit trail). */
+  input?: 'typed' | 'button';
 }
 
 /** What handlers of incident commands get: the incident is known. */
@@ -25,7 +27,12 @@ export interface IncidentCommandContext extends CommandContext {
 export interface CommandReply {
   visibility: 'ephemeral' | 'in_channel';
   message: NeutralMessage;
+  /** What the handler resolved (e.g. an override's exact times), kept in the audit trail beside the typed arguments. */
+  audit?: Record<string, unknown>;
 }
+
+/** How a command ended, for the audit trail: done, refused, throttled, malformed, failed for a reason the asker can act on, or broken. */
+export type CommandOutcome = { result: 'ok' | 'refused' | 'rate_limited' | 'invalid' | 'failed' | 'error'; detail?: string };
 
 /** Kinds whose spec says `needsIncident`; a unit test holds this list to the spec table. */
 export type IncidentCommandKind =
@@ -56,9 +63,26 @@ export interface CommandHandlers extends HandlerTable {}
 export interface DispatchOptions {
   /** Told of errors that are not the asker's fault (logged by the caller); the asker gets a plain apology. */
   onUnexpectedError?(error: unknown, command: ParsedCommand, context: CommandContext): void;
+  onOutcome?(outcome: CommandOutcome): void;
 }
 
-function errorReply(text: string, usage?: string): CommandReply {
+function outcomeOf(error: AppError): CommandOutcome['result'] {
+  switch (error.code) {
+    case 'forbidden':
+      return 'refused';
+    case 'rate_limited':
+      return 'rate_limited';
+    case 'bad_request':
+    case 'validation_failed':
+      return 'invalid';
+    case 'internal':
+      return 'error';
+    default:
+      return 'failed';
+  }
+}
+
+export function errorReply(text: string, usage?: string): CommandReply {
   return {
     visibility: 'ephemeral',
     message: {
@@ -87,27 +111,41 @@ export async function dispatchCommand(
   handlers: CommandHandlers,
   options: DispatchOptions = {},
 ): Promise<CommandReply> {
-  if (parsed instanceof CommandUsageError) return errorReply(parsed.message, parsed.usage);
+  const report = options.onOutcome ?? (() => {});
+  if (parsed instanceof CommandUsageError) {
+    report({ result: 'invalid', detail: parsed.message });
+    return errorReply(parsed.message, parsed.usage);
+  }
   const spec = specFor(parsed.kind);
   const usage = usageLine(spec);
   let effective: CommandContext = context;
   if (spec.needsIncident) {
     const incidentNumber = ('incidentNumber' in parsed ? parsed.incidentNumber : undefined) ?? context.incidentNumber;
     if (incidentNumber === undefined) {
+      report({ result: 'invalid', detail: 'not in an incident channel' });
       return errorReply(`Run this in an incident channel (inc-…): \`/${spec.command} ${spec.name}\` acts on one incident.`, usage);
     }
     effective = { ...context, incidentNumber };
   }
   const handler = handlers[parsed.kind] as (command: ParsedCommand, context: CommandContext) => Promise<CommandReply>;
   try {
-    return await handler.call(handlers, parsed, effective);
+    const reply = await handler.call(handlers, parsed, effective);
+    report({ result: 'ok' });
+    return reply;
   } catch (error) {
-    if (error instanceof CommandUsageError) return errorReply(error.message, error.usage || usage);
+    if (error instanceof CommandUsageError) {
+      report({ result: 'invalid', detail: error.message });
+      return errorReply(error.message, error.usage || usage);
+    }
     if (isAppError(error)) {
       if (error.code === 'internal') options.onUnexpectedError?.(error, parsed, effective);
-      return errorReply(appErrorText(error, `/${spec.command} ${spec.name}`), error.code === 'internal' ? undefined : usage);
+      report({ result: outcomeOf(error), detail: error.message });
+      // A refusal says why; the usage line would only suggest trying again.
+      const showUsage = error.code !== 'internal' && error.code !== 'forbidden' && error.code !== 'rate_limited';
+      return errorReply(appErrorText(error, `/${spec.command} ${spec.name}`), showUsage ? usage : undefined);
     }
     options.onUnexpectedError?.(error, parsed, effective);
+    report({ result: 'error', detail: (error as Error)?.message ?? String(error) });
     return errorReply(`Something went wrong running \`/${spec.command} ${spec.name}\`. It has been logged.`);
   }
 }

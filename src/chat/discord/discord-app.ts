@@ -2,12 +2,12 @@ import { Client, Events, GatewayIntentBits, MessageFlags, type ButtonInteraction
 import type { PrismaClient } from '../../db/database.js';
 import type { Logger } from '../../logging.js';
 import { decodeCustomId, parseButtonAction } from '../commands/button-actions.js';
-import { dispatchCommand, type CommandHandlers, type CommandReply } from '../commands/command-dispatch.js';
+import type { CommandReply } from '../commands/command-dispatch.js';
+import type { CommandGateway } from '../commands/command-gateway.js';
 import { discordCommandDefinitions } from '../commands/discord-command-definitions.js';
 import type { CommandParseResult } from '../commands/parse-command-text.js';
 import { parseStructuredCommand } from '../commands/parse-structured-command.js';
 import type { ChatCommandName } from '../commands/parsed-command.js';
-import type { PeopleDirectory } from '../people-directory.js';
 import { DiscordChatPort } from './discord-chat-port.js';
 import { renderDiscordMessage } from './embed.js';
 import type { LeaderLock } from './leader-lock.js';
@@ -19,8 +19,7 @@ export interface DiscordAppOptions {
   apiUrl?: string;
   prisma: PrismaClient;
   log: Logger;
-  handlers: CommandHandlers;
-  people: PeopleDirectory;
+  commands: CommandGateway;
   /** Only the holder connects to the gateway; every replica still posts through REST. */
   leader: LeaderLock;
 }
@@ -92,13 +91,13 @@ export class DiscordApp {
     const options: Record<string, string | number | boolean | undefined> = {};
     for (const option of interaction.options.data[0]?.options ?? []) options[option.name] = option.value as string | number | boolean | undefined;
     const parsed = parseStructuredCommand(interaction.commandName as ChatCommandName, { subcommand, options });
-    await this.answer(interaction, await this.run(parsed, interaction), privately);
+    await this.answer(interaction, await this.run(parsed, interaction, 'typed'), privately);
   }
 
   private async onButton(interaction: ButtonInteraction): Promise<void> {
     await interaction.deferReply();
     const parsed = parseButtonAction(decodeCustomId(interaction.customId));
-    await this.answer(interaction, await this.run(parsed, interaction), false);
+    await this.answer(interaction, await this.run(parsed, interaction, 'button'), false);
   }
 
   /** The deferred reply becomes the answer; an answer meant for the asker alone replaces a public deferral. */
@@ -112,23 +111,14 @@ export class DiscordApp {
     await interaction.editReply(rendered);
   }
 
-  private async run(parsed: CommandParseResult, interaction: ChatInputCommandInteraction | ButtonInteraction): Promise<CommandReply> {
-    const userId = interaction.user.id;
-    const [channel, person] = await Promise.all([
-      this.options.prisma.chatChannel.findUnique({ where: { platform_channelId: { platform: 'discord', channelId: interaction.channelId } } }),
-      this.options.people.personFor('discord', userId, interaction.user.globalName ?? interaction.user.username).catch(() => undefined),
-    ]);
-    return dispatchCommand(
-      parsed,
-      {
-        platform: 'discord',
-        actor: { platformId: userId, name: interaction.user.globalName ?? interaction.user.username },
-        channelId: interaction.channelId,
-        incidentNumber: channel?.incidentId,
-        timeZone: person?.timeZone ?? 'UTC',
-      },
-      this.options.handlers,
-      { onUnexpectedError: (error, command) => this.options.log.error({ err: error, command: command.kind }, 'Discord command failed') },
-    );
+  private async run(parsed: CommandParseResult, interaction: ChatInputCommandInteraction | ButtonInteraction, input: 'typed' | 'button'): Promise<CommandReply> {
+    const channel = await this.options.prisma.chatChannel.findUnique({ where: { platform_channelId: { platform: 'discord', channelId: interaction.channelId } } });
+    return this.options.commands.run(parsed, {
+      platform: 'discord',
+      actor: { platformId: interaction.user.id, name: interaction.user.globalName ?? interaction.user.username },
+      channelId: interaction.channelId,
+      incidentNumber: channel?.incidentId,
+      input,
+    });
   }
 }

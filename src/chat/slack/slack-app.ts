@@ -1,12 +1,12 @@
 import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { PrismaClient } from '../../db/database.js';
+import type { CommandGateway } from '../commands/command-gateway.js';
 import type { RouteModule } from '../../http/server.js';
 import type { Logger } from '../../logging.js';
-import { dispatchCommand, type CommandHandlers, type CommandReply } from '../commands/command-dispatch.js';
+import type { CommandReply } from '../commands/command-dispatch.js';
 import { parseButtonAction } from '../commands/button-actions.js';
 import { parseCommandText, type CommandParseResult } from '../commands/parse-command-text.js';
 import type { ChatCommandName } from '../commands/parsed-command.js';
-import type { PeopleDirectory } from '../people-directory.js';
 import { renderSlackMessage } from './block-kit.js';
 import { SlackChatPort } from './slack-chat-port.js';
 import { FastifySlackReceiver } from './slack-receiver.js';
@@ -18,8 +18,7 @@ export interface SlackAppOptions {
   apiUrl?: string;
   prisma: PrismaClient;
   log: Logger;
-  handlers: CommandHandlers;
-  people: PeopleDirectory;
+  commands: CommandGateway;
   firstDelivery(key: string): Promise<boolean>;
 }
 
@@ -79,7 +78,7 @@ export class SlackApp {
       this.app.command(`/${name}`, async ({ command, ack, respond }) => {
         // Acknowledged at once (Slack allows 3 s); the result follows on the response URL.
         await ack();
-        const result = await this.run(parseCommandText(name, command.text ?? ''), command.user_id, command.user_name, command.channel_id);
+        const result = await this.run(parseCommandText(name, command.text ?? ''), command.user_id, command.user_name, command.channel_id, 'typed');
         await respond({ response_type: result.visibility, replace_original: false, ...renderSlackMessage(result.message) } as never);
       });
     }
@@ -88,21 +87,13 @@ export class SlackApp {
       const button = action as { action_id: string; value?: string };
       const user = (body as { user: { id: string; username?: string; name?: string } }).user;
       const channelId = (body as { channel?: { id: string } }).channel?.id ?? '';
-      const result = await this.run(parseButtonAction({ action: button.action_id, value: button.value ?? '' }), user.id, user.username ?? user.name, channelId);
+      const result = await this.run(parseButtonAction({ action: button.action_id, value: button.value ?? '' }), user.id, user.username ?? user.name, channelId, 'button');
       await respond({ response_type: result.visibility, replace_original: false, ...renderSlackMessage(result.message) } as never);
     });
   }
 
-  private async run(parsed: CommandParseResult, userId: string, userName: string | undefined, channelId: string): Promise<CommandReply> {
-    const [channel, person] = await Promise.all([
-      this.options.prisma.chatChannel.findUnique({ where: { platform_channelId: { platform: 'slack', channelId } } }),
-      this.options.people.personFor('slack', userId, userName).catch(() => undefined),
-    ]);
-    return dispatchCommand(
-      parsed,
-      { platform: 'slack', actor: { platformId: userId, name: userName }, channelId, incidentNumber: channel?.incidentId, timeZone: person?.timeZone ?? 'UTC' },
-      this.options.handlers,
-      { onUnexpectedError: (error, command) => this.options.log.error({ err: error, command: command.kind }, 'Slack command failed') },
-    );
+  private async run(parsed: CommandParseResult, userId: string, userName: string | undefined, channelId: string, input: 'typed' | 'button'): Promise<CommandReply> {
+    const channel = await this.options.prisma.chatChannel.findUnique({ where: { platform_channelId: { platform: 'slack', channelId } } });
+    return this.options.commands.run(parsed, { platform: 'slack', actor: { platformId: userId, name: userName }, channelId, incidentNumber: channel?.incidentId, input });
   }
 }

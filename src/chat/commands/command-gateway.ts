@@ -1,0 +1,102 @@
+import type { TokenBuckets } from '../../abuse/token-buckets.js';
+import { decideAccess, type IncidentAccessFacts, type Requester } from '../../access/permissions.js';
+import type { AuditLog } from '../../access/audit-log.js';
+import type { PrismaClient } from '../../db/database.js';
+import { AppError } from '../../errors.js';
+import type { Logger } from '../../logging.js';
+import type { OncallConfig } from '../../oncall/oncall-config.js';
+import type { PeopleDirectory } from '../people-directory.js';
+import { dispatchCommand, errorReply, type CommandContext, type CommandHandlers, type CommandOutcome, type CommandReply } from './command-dispatch.js';
+import { CommandUsageError } from './command-usage-error.js';
+import type { CommandParseResult } from './parse-command-text.js';
+import type { ParsedCommand } from './parsed-command.js';
+
+export interface CommandGatewayDeps {
+  handlers: CommandHandlers;
+  prisma: PrismaClient;
+  people: PeopleDirectory;
+  oncall: () => OncallConfig;
+  audit: AuditLog;
+  log: Logger;
+  /** Commands per person; unset means unlimited. */
+  limiter?: TokenBuckets;
+  clock?: () => number;
+}
+
+/**
+ * The one way in for chat input, on every platform: throttles each person, checks the asker's
+ * role for the command, runs it, and writes the audit row of what happened, refusals included.
+ */
+export class CommandGateway {
+  constructor(private readonly deps: CommandGatewayDeps) {}
+
+  /** The asker's time zone is filled in from their profile. */
+  async run(parsed: CommandParseResult, input: Omit<CommandContext, 'timeZone'>): Promise<CommandReply> {
+    const { platform, actor } = input;
+    const person = await this.deps.people.personFor(platform, actor.platformId, actor.name).catch((error: unknown) => {
+      this.deps.log.warn({ err: error, platform }, 'could not look up the person behind a command');
+      return undefined;
+    });
+    const context: CommandContext = { ...input, timeZone: person?.timeZone ?? 'UTC' };
+    const incidentNumber = incidentNumberOf(parsed, context);
+    let outcome: CommandOutcome = { result: 'error' };
+    let reply: CommandReply;
+    const taken = this.deps.limiter?.take(`${platform}:${actor.platformId}`, (this.deps.clock ?? Date.now)());
+    if (taken && !taken.ok) {
+      const seconds = Math.ceil(taken.retryAfterMs / 1000);
+      outcome = { result: 'rate_limited', detail: `retry after ${seconds}s` };
+      reply = errorReply(`You are sending commands faster than the bot takes them from one person. Try again in ${seconds}s.`);
+    } else {
+      const requester: Requester | undefined = person ? { personId: person.id, name: person.name, handle: person.handle ?? undefined } : undefined;
+      reply = await dispatchCommand(parsed, context, this.guarded(requester), {
+        onUnexpectedError: (error, command) => this.deps.log.error({ err: error, command: command.kind, platform }, 'chat command failed'),
+        onOutcome: (reported) => (outcome = reported),
+      });
+    }
+    await this.deps.audit.record({
+      actorId: person?.id ?? null,
+      actorName: person?.name ?? actor.name ?? actor.platformId,
+      platform,
+      action: parsed instanceof CommandUsageError ? 'usage_error' : parsed.kind,
+      args: { ...argumentsOf(parsed), ...(incidentNumber !== undefined ? { incident: incidentNumber } : {}), via: context.input ?? 'typed', ...(reply.audit ?? {}) },
+      result: outcome.result,
+      detail: outcome.detail,
+    });
+    return reply;
+  }
+
+  /** The handlers, each behind the access check for its command. */
+  private guarded(requester: Requester | undefined): CommandHandlers {
+    const guarded: Record<string, unknown> = {};
+    for (const [kind, handler] of Object.entries(this.deps.handlers) as [string, (command: ParsedCommand, ctx: CommandContext) => Promise<CommandReply>][]) {
+      guarded[kind] = async (command: ParsedCommand, ctx: CommandContext) => {
+        if (!requester) throw new AppError('unavailable', 'The bot could not look you up just now; try again in a moment.');
+        const incident = ctx.incidentNumber === undefined ? undefined : await this.incidentFacts(ctx.incidentNumber);
+        const decision = decideAccess(command, requester, this.deps.oncall(), incident);
+        if (!decision.allowed) throw new AppError('forbidden', decision.reason);
+        return handler.call(this.deps.handlers, command, ctx);
+      };
+    }
+    return guarded as unknown as CommandHandlers;
+  }
+
+  private async incidentFacts(number: number): Promise<IncidentAccessFacts | undefined> {
+    const incident = await this.deps.prisma.incident.findUnique({
+      where: { id: number },
+      select: { team: { select: { key: true } }, roles: { where: { role: 'commander' }, select: { personId: true } } },
+    });
+    if (!incident) return { number };
+    return { number, team: incident.team?.key, commanderPersonId: incident.roles[0]?.personId };
+  }
+}
+
+function incidentNumberOf(parsed: CommandParseResult, context: CommandContext): number | undefined {
+  if (parsed instanceof CommandUsageError) return context.incidentNumber;
+  return ('incidentNumber' in parsed ? parsed.incidentNumber : undefined) ?? context.incidentNumber;
+}
+
+function argumentsOf(parsed: CommandParseResult): Record<string, unknown> {
+  if (parsed instanceof CommandUsageError) return { error: parsed.message, usage: parsed.usage };
+  const { kind: _kind, ...args } = parsed as ParsedCommand & Record<string, unknown>;
+  return args;
+}
