@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isIP } from 'node:net';
+import { RATE_LIMIT_FORMAT, parseRateLimitSetting } from './abuse/rate-limit-setting.js';
 import { parseDuration } from './time/duration.js';
 
 /** Settings whose values are never printed, not even in an error about them. */
@@ -58,6 +60,49 @@ function isValidTimeZone(zone: string): boolean {
   }
 }
 
+const rateLimit = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const parsed = parseRateLimitSetting(value === '' ? fallback : value);
+      if (parsed === undefined) {
+        ctx.addIssue({ code: 'custom', message: `must be ${RATE_LIMIT_FORMAT} (got "${value}")` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** Fastify's trustProxy: false, a hop count, or the proxies' addresses. Never "trust everyone". */
+const trustProxy = z
+  .string()
+  .trim()
+  .default('off')
+  .transform((value, ctx): false | number | string => {
+    const lower = value.toLowerCase();
+    if (['', 'off', 'false', 'no', '0'].includes(lower)) return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    const entries = value.split(',').map((entry) => entry.trim());
+    const valid = (entry: string) => {
+      if (PROXY_NAMES.includes(entry.toLowerCase())) return true;
+      const [ip = '', bits, extra] = entry.split('/');
+      if (extra !== undefined || isIP(ip) === 0) return false;
+      return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (isIP(ip) === 4 ? 32 : 128));
+    };
+    const bad = entries.filter((entry) => !valid(entry));
+    if (bad.length > 0 || ['true', 'yes', 'on'].includes(lower)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be "off", the number of proxies in front of the bot (1), or their addresses (10.0.0.0/8, loopback); got "${value}" (trusting any X-Forwarded-For would let every client choose its own address)`,
+      });
+      return z.NEVER;
+    }
+    return entries.join(',');
+  });
+
 const settingsSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: optionalText.refine(
@@ -90,6 +135,13 @@ const settingsSchema = z.object({
   REOPEN_WINDOW: duration('30m'),
   REDACT_PII: flag(false),
   STORE_RAW_ALERTS: flag(true),
+  // Generous: a real Alertmanager storm (every group flushing at once) stays far under them;
+  // they stop a leaked token or a runaway script from taking the whole bot. Per address is the
+  // larger because without TRUST_PROXY every sender behind one load balancer shares an address.
+  // The ingest benchmark, which measures capacity, sets its own.
+  WEBHOOK_RATE_LIMIT: rateLimit('1000/s burst 10000'),
+  WEBHOOK_RATE_LIMIT_PER_ADDRESS: rateLimit('2000/s burst 20000'),
+  TRUST_PROXY: trustProxy,
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -249,9 +249,17 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const http = await buildHttpServer({
       log,
       metrics,
+      trustProxy: config.TRUST_PROXY,
       routes: [
         healthRoutes(database, metrics),
-        webhookRoutes({ intake, webhookToken: webhook.token, oncall, metrics, log }),
+        webhookRoutes({
+          intake,
+          webhookToken: webhook.token,
+          oncall,
+          metrics,
+          log,
+          rateLimits: { perToken: config.WEBHOOK_RATE_LIMIT, perAddress: config.WEBHOOK_RATE_LIMIT_PER_ADDRESS },
+        }),
         incidentApiRoutes(database.prisma, config.API_TOKEN, audit),
         reportRoutes(database.sql, config.API_TOKEN, config.REPORT_TIMEZONE, audit),
         ...chatRoutes,

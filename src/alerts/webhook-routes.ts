@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
+import { WebhookRateLimiter, type LimitCheck, type WebhookRateLimits } from '../abuse/webhook-rate-limiter.js';
 import { AppError, formatPath } from '../errors.js';
 import { presentedToken, tokensEqual } from '../http/bearer-auth.js';
 import type { Metrics } from '../http/metrics.js';
@@ -22,6 +23,17 @@ export interface WebhookDeps {
   metrics: Metrics;
   log: Logger;
   clock?: () => Date;
+  /** Unset: no limits (tests of other things); the bot always passes its settings. */
+  rateLimits?: WebhookRateLimits;
+  /** Monotonic milliseconds for the rate limits. */
+  monotonicMs?: () => number;
+}
+
+type RefusedCheck = Extract<LimitCheck, { ok: false }>;
+
+function rateLimitMessage(refused: RefusedCheck): string {
+  const who = refused.limitedBy === 'token' ? 'with this token' : 'from this address';
+  return `Too many requests ${who} (limit ${refused.limit}); retry after ${refused.retryAfterSeconds} s`;
 }
 
 /** Bodies sent without a JSON content type (curl -d) arrive as text; parse them the same way. */
@@ -64,10 +76,28 @@ function summarize(batch: AlertBatch, results: IngestResult[]) {
 
 export function webhookRoutes(deps: WebhookDeps): RouteModule {
   const clock = deps.clock ?? (() => new Date());
+  const monotonicMs = deps.monotonicMs ?? (() => performance.now());
+  const limiter = new WebhookRateLimiter(deps.rateLimits ?? { perToken: 'off', perAddress: 'off' });
+
+  const refuse = (request: FastifyRequest, refused: RefusedCheck): never => {
+    deps.metrics.webhookRateLimited.inc({ route: request.routeOptions.url ?? 'unmatched', limit: refused.limitedBy });
+    throw new AppError('rate_limited', rateLimitMessage(refused), { retryAfterSeconds: refused.retryAfterSeconds });
+  };
+  // First of all, before the token is even compared: guessing tokens is throttled too.
+  const limitByAddress = async (request: FastifyRequest) => {
+    const check = limiter.checkAddress(request.ip, monotonicMs());
+    if (!check.ok) refuse(request, check);
+  };
+  const limitByToken = (request: FastifyRequest, credential: string) => {
+    const check = limiter.checkToken(credential, monotonicMs());
+    if (!check.ok) refuse(request, check);
+  };
   const requireToken = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!tokensEqual(presentedToken(request), deps.webhookToken)) {
+    const token = presentedToken(request);
+    if (!tokensEqual(token, deps.webhookToken)) {
       return reply.status(401).send({ error: 'unauthorized', message: 'unauthorized' });
     }
+    limitByToken(request, token!);
   };
 
   const ingest = async (batch: AlertBatch) => {
@@ -78,16 +108,27 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
   };
 
   return (app) => {
-    // The token is checked before the body is read: an unauthenticated sender costs nothing.
-    app.post('/webhooks/alertmanager', { onRequest: requireToken }, async (request) =>
+    // Limits and token are checked before the body is read: an unauthenticated sender costs nothing.
+    const guarded = { onRequest: [limitByAddress, requireToken] };
+    app.post('/webhooks/alertmanager', guarded, async (request) =>
       ingest(normalizeOrExplain(() => normalizeAlertmanager(jsonBody(request.body)))),
     );
-    app.post('/webhooks/grafana', { onRequest: requireToken }, async (request) =>
+    app.post('/webhooks/grafana', guarded, async (request) =>
       ingest(normalizeOrExplain(() => normalizeGrafana(jsonBody(request.body)))),
     );
-    app.post('/webhooks/generic', { onRequest: requireToken }, async (request) =>
+    app.post('/webhooks/generic', guarded, async (request) =>
       ingest(normalizeOrExplain(() => normalizeGeneric(jsonBody(request.body), clock()))),
     );
+
+    // PagerDuty senders read errors in PagerDuty's shape, a 429 included.
+    const pagerDutyErrors = async (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      if (!(error instanceof AppError) || error.code !== 'rate_limited') throw error;
+      const retryAfter = error.details.retryAfterSeconds ?? 1;
+      return reply
+        .status(429)
+        .header('Retry-After', String(retryAfter))
+        .send({ status: 'throttle exceeded', message: 'Requests are arriving too quickly. Please retry later.', errors: [error.message], error: 'rate_limited', retry_after_seconds: retryAfter });
+    };
 
     const pagerDuty = async (request: FastifyRequest, reply: FastifyReply) => {
       let body: unknown;
@@ -99,9 +140,11 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
       const routingKey = (body as { routing_key?: unknown } | null)?.routing_key;
       const known =
         typeof routingKey === 'string' && (Object.hasOwn(deps.oncall().routingKeys, routingKey) || tokensEqual(routingKey, deps.webhookToken));
-      if (!known && !tokensEqual(presentedToken(request), deps.webhookToken)) {
+      const bearer = presentedToken(request);
+      if (!known && !tokensEqual(bearer, deps.webhookToken)) {
         return reply.status(401).send({ status: 'unauthorized', message: 'unauthorized' });
       }
+      limitByToken(request, known ? (routingKey as string) : bearer!);
       let batch: ReturnType<typeof normalizePagerDuty>;
       try {
         batch = normalizePagerDuty(body, clock());
@@ -119,7 +162,8 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
       await ingest(batch);
       return reply.status(202).send({ status: 'success', message: 'Event processed', dedup_key: batch.dedupKey });
     };
-    app.post('/webhooks/pagerduty', pagerDuty);
-    app.post('/v2/enqueue', pagerDuty);
+    const pagerDutyRoute = { onRequest: limitByAddress, errorHandler: pagerDutyErrors };
+    app.post('/webhooks/pagerduty', pagerDutyRoute, pagerDuty);
+    app.post('/v2/enqueue', pagerDutyRoute, pagerDuty);
   };
 }

@@ -28,6 +28,12 @@ export class Metrics {
     labelNames: ['source'] as const,
     registers: [this.registry],
   });
+  readonly webhookRateLimited = new Counter({
+    name: 'incident_bot_webhook_rate_limited_total',
+    help: 'Webhook requests refused with 429, by route and by which limit (token or address).',
+    labelNames: ['route', 'limit'] as const,
+    registers: [this.registry],
+  });
   private readBacklog: () => Promise<{ kind: string; due: number }[]> = async () => [];
   readonly jobBacklog: Gauge<'kind'> = new Gauge({
     name: 'incident_bot_job_backlog',

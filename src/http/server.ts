@@ -9,8 +9,16 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** A feature's routes: each folder registers its own on the shared server. */
 export type RouteModule = (app: FastifyInstance) => void | Promise<void>;
 
-export async function buildHttpServer(deps: { log: Logger; metrics: Metrics; routes: RouteModule[] }): Promise<FastifyInstance> {
+export async function buildHttpServer(deps: {
+  log: Logger;
+  metrics: Metrics;
+  routes: RouteModule[];
+  /** TRUST_PROXY: whether request.ip may come from X-Forwarded-For (hop count or proxy addresses). */
+  trustProxy?: false | number | string;
+}): Promise<FastifyInstance> {
   const app = Fastify({
+    // A hop count trusts that many proxies nearest the bot, as proxy-addr counts them.
+    trustProxy: typeof deps.trustProxy === 'number' ? trustHops(deps.trustProxy) : (deps.trustProxy ?? false),
     loggerInstance: deps.log as FastifyBaseLogger,
     // Per-request log lines would dominate an alert storm; /metrics counts requests instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -46,11 +54,16 @@ export async function buildHttpServer(deps: { log: Logger; metrics: Metrics; rou
   return app;
 }
 
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
 export function errorBody(error: AppError): Record<string, unknown> {
   return {
     error: error.code,
     message: error.message,
     ...(error.details.problems ? { problems: error.details.problems } : {}),
+    ...(error.details.retryAfterSeconds !== undefined ? { retry_after_seconds: error.details.retryAfterSeconds } : {}),
   };
 }
 
