@@ -14,6 +14,7 @@ import { playbooksLintCommand } from './playbooks/playbooks-lint-command.js';
 import { oncallCliCommands } from './oncall/oncall-cli-commands.js';
 import { loadOncallFile, OncallFileError } from './oncall/oncall-file.js';
 import { StartupError } from './startup-error.js';
+import { auditCliCommand } from './access/audit-cli-command.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -99,7 +100,28 @@ const simulate = simulateCommand({
   },
 });
 
-const commands: CliCommand[] = [startCommand, migrateCommand, simulate, oncallCheckCommand, ...oncallCliCommands(loadOncall), playbooksLintCommand];
+/** The bot's database, migrated, for commands that read it while the bot runs or not. */
+async function openMigratedStorage(io: CliIo) {
+  const config = loadConfig(io.env);
+  const database = await openStorage({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, connectTimeoutMs: 5_000 }, createLogger('silent'));
+  try {
+    await migrate(database);
+  } catch (error) {
+    await database.close();
+    throw new StartupError('migration_failed', (error as Error).message);
+  }
+  return { prisma: database.prisma, close: () => database.close() };
+}
+
+const commands: CliCommand[] = [
+  startCommand,
+  migrateCommand,
+  simulate,
+  oncallCheckCommand,
+  ...oncallCliCommands(loadOncall),
+  playbooksLintCommand,
+  auditCliCommand(openMigratedStorage),
+];
 
 function usage(): string {
   return [
