@@ -50,6 +50,7 @@ import { StartupError } from './startup-error.js';
 import { AuditLog } from './access/audit-log.js';
 import { permissionsOpen } from './access/permissions.js';
 import { CommandGateway } from './chat/commands/command-gateway.js';
+import { TokenBuckets } from './abuse/token-buckets.js';
 
 export interface RunningBot {
   readonly url: string;
@@ -154,7 +155,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       }),
     };
     const audit = new AuditLog(database.prisma, log);
-    const commands = new CommandGateway({ handlers: commandHandlers, prisma: database.prisma, people, oncall, audit, log });
+    const limiter = config.COMMAND_RATE_LIMIT === 'off' ? undefined : new TokenBuckets(config.COMMAND_RATE_LIMIT);
+    const commands = new CommandGateway({ handlers: commandHandlers, prisma: database.prisma, people, oncall, audit, log, limiter });
     if (permissionsOpen(oncall())) log.warn('oncall.yaml lists nobody: every chat user may run every command until people are added');
     const chatRoutes = [];
     let slack: SlackApp | undefined;
