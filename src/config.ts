@@ -142,6 +142,9 @@ const settingsSchema = z.object({
   WEBHOOK_RATE_LIMIT: rateLimit('1000/s burst 10000'),
   WEBHOOK_RATE_LIMIT_PER_ADDRESS: rateLimit('2000/s burst 20000'),
   TRUST_PROXY: trustProxy,
+  // Per person in chat: room for a responder's quick burst of commands in a busy incident, not
+  // for a script hammering the handlers (and the audit table) with thousands.
+  COMMAND_RATE_LIMIT: rateLimit('20/m burst 10'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
