@@ -50,6 +50,7 @@ import { StartupError } from './startup-error.js';
 import { AuditLog } from './access/audit-log.js';
 import { permissionsOpen } from './access/permissions.js';
 import { CommandGateway } from './chat/commands/command-gateway.js';
+import { auditRoutes } from './access/audit-routes.js';
 import { TokenBuckets } from './abuse/token-buckets.js';
 
 export interface RunningBot {
@@ -264,6 +265,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         }),
         incidentApiRoutes(database.prisma, config.API_TOKEN, audit),
         reportRoutes(database.sql, config.API_TOKEN, config.REPORT_TIMEZONE, audit),
+        auditRoutes(database.prisma, config.API_TOKEN, audit),
         ...chatRoutes,
       ],
     });

@@ -35,6 +35,13 @@ describe('the audit trail, end to end', () => {
     await bot.reload();
     writeFileSync(oncallFile, 'people:\n  pia: { name: Pia }\n');
     await bot.reload();
+
+    // While the bot holds its embedded storage, the API serves the same trail.
+    const served = (await (await api('/api/audit?action=config.reload')).json()) as { entries: { result: string }[] };
+    expect(served.entries.map((e) => e.result)).toEqual(['ok', 'invalid']);
+    const badSince = await api('/api/audit?since=yesterday-ish');
+    expect(badSince.status).toBe(422);
+    expect(((await badSince.json()) as { problems: { path: string }[] }).problems[0]!.path).toBe('since');
     await bot.close();
 
     const env = { DATA_DIR: bot.dataDir, ONCALL_FILE: oncallFile };
@@ -50,6 +57,7 @@ describe('the audit trail, end to end', () => {
       'system playbooks.reload ok',
       'system config.reload ok',
       'system playbooks.reload ok',
+      'api api.audit.read ok',
     ]);
     const read = entries.find((e) => e.action === 'api.report.read')!;
     expect(read.actorName).toBe('API token from 127.0.0.1 (audit-test/1.0)');
