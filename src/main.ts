@@ -118,6 +118,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       effects,
       reopenWindowMs: config.REOPEN_WINDOW,
       storeRawAlerts: config.STORE_RAW_ALERTS,
+      redactPii: config.REDACT_PII,
       onCommitted,
       choosePlaybook: ({ alert, decision }) => {
         // The run starts after the commit (playbook.start); this only records the choice.

@@ -13,7 +13,10 @@ import { appendTimeline, type TimelineEntry } from './timeline.js';
 
 /** One alert ready to be stored: normalized, routed, hashed. */
 export interface IngestItem {
+  /** The alert as stored and shown to people (masked when REDACT_PII is on). */
   alert: NormalizedAlert;
+  /** The alert as received, for decisions only (routing, playbook choice); never shown. */
+  received?: NormalizedAlert;
   decision: RouteDecision;
   contentHash: string;
   /** The request body, or null when raw payloads are not kept. */

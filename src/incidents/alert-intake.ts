@@ -5,6 +5,7 @@ import { AppError } from '../errors.js';
 import type { AlertBatch } from '../alerts/alert.js';
 import { routeAlert } from '../alerts/routing.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
+import { alertForPeople } from '../privacy/alert-for-people.js';
 import { contentHashOf, ingestAlerts, type IngestItem, type IngestResult, type OpeningDetails } from './alert-ingestion.js';
 import type { IncidentEffects } from './incident-effects.js';
 
@@ -14,6 +15,11 @@ export interface AlertIntakeOptions {
   effects: IncidentEffects;
   reopenWindowMs: number;
   storeRawAlerts: boolean;
+  /**
+   * REDACT_PII: the alert is stored and shown (incident title, timeline, chat, postmortem, API)
+   * with personal data and secrets masked; only the raw payload keeps the original.
+   */
+  redactPii?: boolean;
   /** The playbook an incident opened by this alert runs (route's, else best match, else default). */
   choosePlaybook?: (item: IngestItem) => { id: string; private: boolean } | undefined;
   /** Called after each commit that wrote jobs, so the local worker picks them up at once. */
@@ -44,7 +50,17 @@ export class AlertIntake {
   async receive(batch: AlertBatch): Promise<IngestResult[]> {
     const oncall = this.options.oncall();
     const raw = this.options.storeRawAlerts ? batch.raw : null;
-    const items = batch.alerts.map((alert): IngestItem => ({ alert, decision: routeAlert(alert, oncall), contentHash: contentHashOf(alert), raw }));
+    // Routing, the content hash and playbook choice see the alert as received, so masking never
+    // changes which route, group or playbook an alert gets, nor makes two different alerts look equal.
+    const items = batch.alerts.map(
+      (received): IngestItem => ({
+        alert: this.options.redactPii ? alertForPeople(received) : received,
+        received,
+        decision: routeAlert(received, oncall),
+        contentHash: contentHashOf(received),
+        raw,
+      }),
+    );
     try {
       return await this.committer.submit(items);
     } catch (error) {
@@ -79,7 +95,7 @@ export class AlertIntake {
 
   private openingDetails(item: IngestItem, oncall: OncallConfig): OpeningDetails {
     const policyKey = item.decision.escalationPolicy;
-    const playbook = this.options.choosePlaybook?.(item);
+    const playbook = this.options.choosePlaybook?.({ ...item, alert: item.received ?? item.alert });
     return {
       // A copy, not a reference: editing oncall.yaml later changes nothing already running.
       escalationPolicy: policyKey && oncall.escalationPolicies[policyKey] ? structuredClone(oncall.escalationPolicies[policyKey]) : null,
