@@ -39,7 +39,7 @@ import { loadRunView, stepCard } from './playbooks/playbook-messages.js';
 import { playbookEffects, PlaybookRunner, PLAYBOOK_REMINDER_JOB, PLAYBOOK_START_JOB } from './playbooks/playbook-runner.js';
 import { Metrics } from './http/metrics.js';
 import { buildHttpServer } from './http/server.js';
-import { createLogger, type Logger } from './logging.js';
+import { createLogger, secretValuesOf, type Logger } from './logging.js';
 import { AppError } from './errors.js';
 import { reportRoutes } from './reports/report-routes.js';
 import { buildWeeklyReport } from './reports/weekly-report.js';
@@ -80,7 +80,7 @@ export interface StartOptions {
 
 /** The composition root: config -> database -> HTTP -> adapters -> engine. */
 export async function startBot(config: Config, options: StartOptions = {}): Promise<RunningBot> {
-  const log = options.log ?? createLogger(config.LOG_LEVEL);
+  const log = options.log ?? createLogger(config.LOG_LEVEL, undefined, { secrets: secretValuesOf(config) });
   const database = await openStorage(
     { databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, connectTimeoutMs: options.connectTimeoutMs },
     log,
