@@ -30,6 +30,11 @@ export type AccessDecision = { allowed: true; as?: BotRole } | { allowed: false;
 const RESERVED_FOR_RESPONDERS = new Set(['incident.resolve', 'incident.sev', 'incident.role']);
 const VERBS: Record<string, string> = { 'incident.resolve': 'resolve', 'incident.sev': 'change the severity of', 'incident.role': 'assign roles on' };
 
+/** Whether deciding on `kind` needs the incident's team and commander (a lookup the others skip). */
+export function needsIncidentFacts(kind: string): boolean {
+  return RESERVED_FOR_RESPONDERS.has(kind);
+}
+
 /** True when oncall.yaml lists nobody: a fresh install, where nothing can be checked yet. */
 export function permissionsOpen(config: OncallConfig): boolean {
   return Object.keys(config.people).length === 0;

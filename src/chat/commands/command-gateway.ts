@@ -1,5 +1,5 @@
 import type { TokenBuckets } from '../../abuse/token-buckets.js';
-import { decideAccess, type IncidentAccessFacts, type Requester } from '../../access/permissions.js';
+import { decideAccess, needsIncidentFacts, type IncidentAccessFacts, type Requester } from '../../access/permissions.js';
 import type { AuditLog } from '../../access/audit-log.js';
 import type { PrismaClient } from '../../db/database.js';
 import { AppError } from '../../errors.js';
@@ -71,7 +71,7 @@ export class CommandGateway {
     for (const [kind, handler] of Object.entries(this.deps.handlers) as [string, (command: ParsedCommand, ctx: CommandContext) => Promise<CommandReply>][]) {
       guarded[kind] = async (command: ParsedCommand, ctx: CommandContext) => {
         if (!requester) throw new AppError('unavailable', 'The bot could not look you up just now; try again in a moment.');
-        const incident = ctx.incidentNumber === undefined ? undefined : await this.incidentFacts(ctx.incidentNumber);
+        const incident = ctx.incidentNumber !== undefined && needsIncidentFacts(command.kind) ? await this.incidentFacts(ctx.incidentNumber) : undefined;
         const decision = decideAccess(command, requester, this.deps.oncall(), incident);
         if (!decision.allowed) throw new AppError('forbidden', decision.reason);
         return handler.call(this.deps.handlers, command, ctx);
