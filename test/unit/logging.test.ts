@@ -53,8 +53,9 @@ describe('logs', () => {
       'refused',
     );
     log.error({ token: SECRET_ENV.SLACK_BOT_TOKEN, password: 'db-password-1', nested: { secret: SECRET_ENV.SLACK_SIGNING_SECRET } }, 'oops');
+    log.warn({ headers: { authorization: 'Basic c2hvcnQ=', cookie: 'sid=cookie-secret-3' }, short: { password: 'pw1' } }, 'upstream call');
     const output = text();
-    for (const secret of [...SECRET_VALUES, 'cookie-secret-1', 'cookie-secret-2', 'cHJveHktc2VjcmV0LTE=', 'abc-secret']) {
+    for (const secret of [...SECRET_VALUES, 'cookie-secret-1', 'cookie-secret-2', 'cookie-secret-3', 'c2hvcnQ=', '"pw1"', 'cHJveHktc2VjcmV0LTE=', 'abc-secret']) {
       expect(output).not.toContain(secret);
     }
     expect(output).toContain('[redacted]');
