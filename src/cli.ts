@@ -5,7 +5,7 @@ import type { CliCommand, CliIo } from './cli-command.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrate } from './db/migrator.js';
 import { openStorage } from './db/open-storage.js';
-import { createLogger } from './logging.js';
+import { createLogger, secretValuesOf } from './logging.js';
 import { startBot } from './main.js';
 import { oncallCheckCommand } from './oncall/oncall-check-command.js';
 import { loadPlaybookDirectory } from './playbooks/playbook-library.js';
@@ -55,7 +55,7 @@ const migrateCommand: CliCommand = {
   summary: 'apply pending database migrations and exit',
   async run(_args, io) {
     const config = loadConfig(io.env);
-    const database = await openStorage({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }, createLogger(config.LOG_LEVEL));
+    const database = await openStorage({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }, createLogger(config.LOG_LEVEL, undefined, { secrets: secretValuesOf(config) }));
     try {
       const { applied, alreadyApplied } = await migrate(database);
       io.out(
