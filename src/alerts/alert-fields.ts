@@ -10,7 +10,18 @@ export const stringMap = z
     return out;
   });
 
-export const instant = z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'must be a date-time such as 2026-11-24T10:00:00Z');
+/** Years PostgreSQL's timestamptz and people both handle; JavaScript dates reach ±275,760. */
+// Date.UTC reads years below 100 as 19xx, hence the explicit string.
+const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00Z') - 14 * 3_600_000;
+const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999) + 14 * 3_600_000;
+
+export const instant = z.string().refine((text) => {
+  const ms = Date.parse(text);
+  return ms >= FIRST_INSTANT && ms <= LAST_INSTANT;
+}, 'must be a date-time such as 2026-11-24T10:00:00Z (years 0001 to 9999)');
+
+/** An end time as Alertmanager and Grafana send it: a date-time, year 1 or empty for none. */
+export const endInstant = z.union([z.literal(''), instant]).optional();
 
 /** Alertmanager and Grafana send year 1 for "no end"; that is not an end. */
 export function parseEnd(text: string | undefined): Date | undefined {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { instant, links, parseEnd, stringMap } from './alert-fields.js';
+import { endInstant, instant, links, parseEnd, stringMap } from './alert-fields.js';
 import type { AlertBatch, NormalizedAlert } from './alert.js';
 
 const alertSchema = z.object({
@@ -7,9 +7,10 @@ const alertSchema = z.object({
   labels: stringMap,
   annotations: stringMap,
   startsAt: instant,
-  endsAt: z.string().optional(),
+  endsAt: endInstant,
   generatorURL: z.string().optional(),
-  fingerprint: z.string().min(1),
+  // Unique-indexed with the source; real ones are 16 hex characters.
+  fingerprint: z.string().min(1).max(255),
 });
 
 export const alertmanagerSchema = z.object({

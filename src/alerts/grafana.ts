@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { instant, links, parseEnd, stringMap } from './alert-fields.js';
+import { endInstant, instant, links, parseEnd, stringMap } from './alert-fields.js';
 import type { AlertBatch, NormalizedAlert } from './alert.js';
 
 const alertSchema = z.object({
@@ -7,9 +7,10 @@ const alertSchema = z.object({
   labels: stringMap,
   annotations: stringMap,
   startsAt: instant,
-  endsAt: z.string().optional(),
+  endsAt: endInstant,
   generatorURL: z.string().optional(),
-  fingerprint: z.string().min(1),
+  // Unique-indexed with the source; real ones are 16 hex characters.
+  fingerprint: z.string().min(1).max(255),
   silenceURL: z.string().optional(),
   dashboardURL: z.string().optional(),
   panelURL: z.string().optional(),
@@ -40,7 +41,10 @@ export function normalizeGrafana(body: unknown): AlertBatch {
   const payload = grafanaSchema.parse(body);
   const groups = Object.keys(payload.groupLabels).length > 0 && payload.groupKey ? payload.groupKey : undefined;
   const alerts = payload.alerts.map((alert): NormalizedAlert => {
-    const values = alert.values ? Object.entries(alert.values).map(([k, v]) => `${k}=${String(v)}`).join(', ') : undefined;
+    // Values are numbers in practice; anything else is shown as JSON (String() of {"toString": 1} throws).
+    const values = alert.values
+      ? Object.entries(alert.values).map(([k, v]) => `${k}=${v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ')
+      : undefined;
     return {
       source: 'grafana',
       fingerprint: alert.fingerprint,

@@ -4,7 +4,7 @@ import { WebhookRateLimiter, type LimitCheck, type WebhookRateLimits } from '../
 import { AppError, formatPath } from '../errors.js';
 import { presentedToken, tokensEqual } from '../http/bearer-auth.js';
 import type { Metrics } from '../http/metrics.js';
-import type { RouteModule } from '../http/server.js';
+import { toAppError, type RouteModule } from '../http/server.js';
 import type { AlertIntake } from '../incidents/alert-intake.js';
 import type { IngestResult } from '../incidents/alert-ingestion.js';
 import { incidentLabel } from '../incidents/incident-rules.js';
@@ -14,6 +14,7 @@ import type { AlertBatch } from './alert.js';
 import { normalizeAlertmanager } from './alertmanager.js';
 import { normalizeGeneric } from './generic.js';
 import { normalizeGrafana } from './grafana.js';
+import { jsonBody } from './json-body.js';
 import { normalizePagerDuty } from './pagerduty.js';
 
 export interface WebhookDeps {
@@ -34,16 +35,6 @@ type RefusedCheck = Extract<LimitCheck, { ok: false }>;
 function rateLimitMessage(refused: RefusedCheck): string {
   const who = refused.limitedBy === 'token' ? 'with this token' : 'from this address';
   return `Too many requests ${who} (limit ${refused.limit}); retry after ${refused.retryAfterSeconds} s`;
-}
-
-/** Bodies sent without a JSON content type (curl -d) arrive as text; parse them the same way. */
-export function jsonBody(body: unknown): unknown {
-  if (typeof body !== 'string') return body ?? {};
-  try {
-    return JSON.parse(body);
-  } catch (error) {
-    throw new AppError('invalid_json', `The body is not valid JSON: ${(error as Error).message}`);
-  }
 }
 
 function validationError(error: ZodError): AppError {
@@ -120,14 +111,21 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
       ingest(normalizeOrExplain(() => normalizeGeneric(jsonBody(request.body), clock()))),
     );
 
-    // PagerDuty senders read errors in PagerDuty's shape, a 429 included.
+    // PagerDuty senders read errors in PagerDuty's shape, a 413 or 429 included.
     const pagerDutyErrors = async (error: Error, request: FastifyRequest, reply: FastifyReply) => {
-      if (!(error instanceof AppError) || error.code !== 'rate_limited') throw error;
-      const retryAfter = error.details.retryAfterSeconds ?? 1;
-      return reply
-        .status(429)
-        .header('Retry-After', String(retryAfter))
-        .send({ status: 'throttle exceeded', message: 'Requests are arriving too quickly. Please retry later.', errors: [error.message], error: 'rate_limited', retry_after_seconds: retryAfter });
+      const appError = toAppError(error);
+      if (appError.code === 'internal' || appError.code === 'unavailable') throw error;
+      const retryAfter = appError.details.retryAfterSeconds;
+      if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
+      const status = appError.code === 'rate_limited' ? 'throttle exceeded' : appError.code === 'invalid_json' ? 'Unrecognized object' : 'invalid event';
+      return reply.status(appError.httpStatus).send({
+        status,
+        message: appError.message,
+        errors: [appError.message],
+        error: appError.code,
+        ...(appError.details.problems ? { problems: appError.details.problems } : {}),
+        ...(retryAfter !== undefined ? { retry_after_seconds: retryAfter } : {}),
+      });
     };
 
     const pagerDuty = async (request: FastifyRequest, reply: FastifyReply) => {

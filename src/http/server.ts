@@ -67,7 +67,8 @@ export function errorBody(error: AppError): Record<string, unknown> {
   };
 }
 
-function toAppError(error: FastifyError | Error): AppError {
+/** Every error as the typed error it answers as: the one place that maps them to HTTP. */
+export function toAppError(error: FastifyError | Error): AppError {
   if (isAppError(error)) return error;
   if (error instanceof ZodError) {
     return new AppError('validation_failed', 'The request does not have the expected shape', {
