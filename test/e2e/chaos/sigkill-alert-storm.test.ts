@@ -161,6 +161,7 @@ for (const kind of databaseKinds() as DatabaseKind[]) {
         const stored = await storedFingerprints(query, ackedFingerprints);
         return { missing: ackedFingerprints.filter((f) => !stored.has(f)), integrity: await integrity(query) };
       });
+      console.info(`[${kind}] stored after the kill: ${afterKill.integrity.alerts} alerts (${afterKill.integrity.alerts - ackedFingerprints.length} committed but never answered)`);
       expect(afterKill.missing, 'alerts answered 2xx but not stored with their incident').toEqual([]);
       expect(afterKill.integrity).toMatchObject(WHOLE);
       expect(afterKill.integrity.incidentsPerFingerprint).toBe(1);
