@@ -1,4 +1,5 @@
 import { join, json, sql, type Sql } from '../db/sql.js';
+import { DEFAULT_MAX_ATTEMPTS } from './backoff.js';
 import type { ClaimedJob, JobSpec } from './job.js';
 
 /**
@@ -10,7 +11,7 @@ export async function enqueueJobs(tx: Sql, specs: JobSpec[]): Promise<void> {
   const rows = coalesce(specs).map(
     (spec) => sql`(${spec.kind}, ${spec.subject ?? null}, ${spec.coalesceKey ?? null}, ${json(spec.payload ?? {})}::jsonb,
       COALESCE(${spec.dueAt ?? null}::timestamptz, now() + ${spec.delayMs ?? 0}::int * interval '1 millisecond'),
-      ${spec.fence ?? null}::int, ${spec.maxAttempts ?? 12}::int)`,
+      ${spec.fence ?? null}::int, ${spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS}::int)`,
   );
   await tx.query(sql`
     INSERT INTO jobs (kind, subject, coalesce_key, payload, due_at, fence, max_attempts)
