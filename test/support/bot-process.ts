@@ -19,7 +19,11 @@ export async function startBotProcess(env: Record<string, string>): Promise<BotP
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bot did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Never leave a half-started bot behind to hold ports and databases.
+      child.kill('SIGKILL');
+      reject(new Error(`bot did not start:\n${output}`));
+    }, 30_000);
     const check = () => {
       const match = /"port":(\d+),"storage"/.exec(output);
       if (match) {
