@@ -46,12 +46,17 @@ export const escalationEffects: IncidentEffects = {
   },
 };
 
-/** What the next step is after `current`, or undefined when the policy has run out. */
+/**
+ * What the next step is after `current`, or undefined when the policy has run out. After the
+ * last level of the last round comes the step one past the end: it fires after the last level's
+ * delay and records that nobody acknowledged, unless an ack fenced it off in the meantime.
+ */
 export function nextStep(policy: EscalationPolicyConfig, current: EscalationStepPayload): { step: EscalationStepPayload; delayMs: number } | undefined {
+  if (current.level >= policy.levels.length) return undefined;
   const delayMs = policy.levels[current.level]?.delayMs ?? 0;
   if (current.level + 1 < policy.levels.length) return { step: { level: current.level + 1, round: current.round }, delayMs };
   if (current.round < policy.repeat) return { step: { level: 0, round: current.round + 1 }, delayMs };
-  return undefined;
+  return { step: { level: policy.levels.length, round: current.round }, delayMs };
 }
 
 interface FencedIncident {
@@ -80,9 +85,14 @@ export function escalationStepHandler(deps: { database: Database; resolveTargets
         SELECT id, title, severity, status, escalation_version, escalation_policy FROM incidents WHERE id = ${incidentId}::int FOR UPDATE`);
       if (!incident || Number(incident.escalation_version) !== job.fence || incident.status !== 'triggered' || !incident.escalation_policy) return;
       const policy = incident.escalation_policy;
-      const level = policy.levels[step.level];
-      if (!level) return;
       const now = deps.clock?.() ?? new Date();
+      if (step.level >= policy.levels.length) {
+        await appendTimeline(tx, [
+          { incidentId, at: now, kind: 'escalation.exhausted', actor: BOT, text: `Escalation policy ${policy.name} ran out with nobody acknowledging.` },
+        ]);
+        return;
+      }
+      const level = policy.levels[step.level]!;
       const handles = await deps.resolveTargets(level, now, tx);
       const people = handles.length
         ? await tx.query<{ id: number; name: string; handle: string }>(sql`SELECT id, name, handle FROM people WHERE handle = ANY(${handles}::text[])`)
@@ -108,13 +118,7 @@ export function escalationStepHandler(deps: { database: Database; resolveTargets
         ]);
       }
       const next = nextStep(policy, step);
-      if (next) {
-        jobs.push({ kind: ESCALATION_STEP_JOB, subject: `incident:${incidentId}`, payload: { ...next.step }, fence: job.fence ?? 0, delayMs: next.delayMs });
-      } else {
-        await appendTimeline(tx, [
-          { incidentId, at: now, kind: 'escalation.exhausted', actor, text: `Escalation policy ${policy.name} ran out with nobody acknowledging.` },
-        ]);
-      }
+      if (next) jobs.push({ kind: ESCALATION_STEP_JOB, subject: `incident:${incidentId}`, payload: { ...next.step }, fence: job.fence ?? 0, delayMs: next.delayMs });
       await enqueueJobs(tx, jobs);
     });
     deps.onCommitted?.();

@@ -82,6 +82,23 @@ describeEachDatabase('escalation', (db) => {
     expect((await prisma().timelineEvent.findFirstOrThrow({ where: { kind: 'page.failed' } })).text).toBe('Could not page Alice: no chat platform is configured');
   });
 
+  it('says the policy ran out only once the last level has had its time, and not at all if that person acknowledges', async () => {
+    await fire();
+    await waitFor(async () => (await pagesOf()).length >= 3);
+    const lastPage = await prisma().timelineEvent.findFirstOrThrow({ where: { kind: 'page.created' }, orderBy: { id: 'desc' } });
+    await waitFor(async () => (await prisma().timelineEvent.count({ where: { kind: 'escalation.exhausted' } })) === 1);
+    const exhausted = await prisma().timelineEvent.findFirstOrThrow({ where: { kind: 'escalation.exhausted' } });
+    // The last level's delay is 400 ms: Bob and Carol had that long to answer.
+    expect(exhausted.at.getTime() - lastPage.at.getTime()).toBeGreaterThanOrEqual(350);
+
+    await prisma().$executeRawUnsafe('TRUNCATE incidents, alerts, incident_alerts, timeline_events, jobs, pages RESTART IDENTITY CASCADE');
+    await fire();
+    await waitFor(async () => (await pagesOf()).length >= 3);
+    await incidents.acknowledge(1, { kind: 'bot' });
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(await prisma().timelineEvent.count({ where: { kind: 'escalation.exhausted' } })).toBe(0);
+  });
+
   it('stops escalating once someone acknowledges: pending steps are fenced', async () => {
     await fire();
     await waitFor(async () => (await pagesOf()).length >= 1);
