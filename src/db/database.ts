@@ -3,6 +3,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
 import { PrismaClient } from './generated/client.js';
+import { initializePGliteDataDir } from './pglite-data-dir.js';
+import { pgliteStartParams } from './pglite-settings.js';
 import type { Sql, SqlFragment } from './sql.js';
 import type { SqlSession } from './sql-session.js';
 
@@ -92,7 +94,9 @@ export function openPostgres({ connectionString, poolSize = 10 }: PostgresOption
 
 /** Embedded PostgreSQL in a folder (or in memory when dataDir is undefined). */
 export async function openPGlite(dataDir?: string): Promise<Database> {
-  const pglite = await PGlite.create(dataDir ? { dataDir } : {});
+  const startParams = pgliteStartParams();
+  if (dataDir) await initializePGliteDataDir(dataDir, startParams);
+  const pglite = await PGlite.create(dataDir ? { dataDir, startParams } : { startParams });
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   type Queryable = Pick<PGlite, 'query'>;
   const run = async <Row>(client: Queryable, fragment: SqlFragment): Promise<Row[]> => {

@@ -1,0 +1,31 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+// Plain CommonJS for `node --eval`: PGlite's own CJS build, found by absolute path, so nothing
+// depends on the child's working directory or on how the bot itself was loaded (tsx, dist).
+const INIT_SCRIPT = `
+const [dataDir, pglitePath, startParams] = process.argv.slice(1);
+const { PGlite } = require(pglitePath);
+PGlite.create({ dataDir, startParams: JSON.parse(startParams) })
+  .then((db) => db.close())
+  .then(() => process.exit(0), (error) => { console.error(error && error.message); process.exit(1); });
+`;
+
+/**
+ * Creates a new embedded database cluster (initdb) in a short-lived child process. PGlite's
+ * WebAssembly memory only grows: run in the bot's own process, initdb leaves about 600 MB
+ * resident for the life of the process (and a worker thread still leaves about 100 MB in the
+ * allocator). A child's memory goes back to the OS when it exits.
+ */
+export async function initializePGliteDataDir(dataDir: string, startParams: string[]): Promise<void> {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  const pglitePath = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, ['--eval', INIT_SCRIPT, dataDir, pglitePath, JSON.stringify(startParams)], { env: {} }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`creating the embedded database in ${dataDir} failed: ${stderr.trim() || error.message}`));
+      else resolve();
+    });
+  });
+}
