@@ -1,8 +1,11 @@
+import { isStorableText, storableJson, storableText } from './storable-text.js';
+
 /**
  * Parameterized SQL built with a tagged template: every interpolated value becomes a $n
  * parameter, fragments nest, and nothing is ever spliced into the text. The hot paths
  * (ingestion, the job engine, incident transitions) use it on a native connection, where
- * Prisma would add about half a millisecond per statement.
+ * Prisma would add about half a millisecond per statement. Text PostgreSQL cannot hold (NUL)
+ * is replaced here, once for every caller, rather than failing the transaction.
  */
 export class SqlFragment {
   constructor(
@@ -24,7 +27,7 @@ export class SqlFragment {
       if (value instanceof SqlFragment) {
         text += value.render(params);
       } else {
-        params.push(value);
+        params.push(typeof value === 'string' && !isStorableText(value) ? storableText(value) : value);
         text += `$${params.length}`;
       }
       text += this.strings[i + 1]!;
@@ -51,9 +54,15 @@ export function join(fragments: SqlFragment[], separator = ', '): SqlFragment {
 
 export const empty = new SqlFragment([''], []);
 
+/** An escape jsonb refuses: \u0000, or a surrogate JSON.stringify wrote escaped because it was unpaired. */
+const UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
 /** JSON for a jsonb parameter (pg would send an array as a PostgreSQL array, not JSON). */
 export function json(value: unknown): string | null {
-  return value === undefined || value === null ? null : JSON.stringify(value);
+  if (value === undefined || value === null) return null;
+  const text = JSON.stringify(value);
+  // Rare, so only then is the value copied and cleaned (see storable-text).
+  return UNSTORABLE_ESCAPE.test(text) ? JSON.stringify(storableJson(structuredClone(value))) : text;
 }
 
 /** A connection inside a transaction (or outside one, for single statements). */

@@ -141,16 +141,24 @@ export const BUILTIN_SEVERITY_MAP: Record<string, Severity> = {
   sev4: 4,
 };
 
+/**
+ * A map looked up by words people and senders type (a team in `/oncall valueOf`, a severity
+ * "constructor"): without a prototype, such a word finds nothing instead of Object's methods.
+ */
+export function lookupTable<T>(entries: Record<string, T> = {}): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
+
 /** What the bot runs with when there is no oncall.yaml: everything to one default route. */
 export function emptyOncallConfig(): OncallConfig {
   return {
-    people: {},
-    teams: {},
-    schedules: {},
-    escalationPolicies: {},
+    people: lookupTable(),
+    teams: lookupTable(),
+    schedules: lookupTable(),
+    escalationPolicies: lookupTable(),
     routes: [],
     defaultRoute: { id: 'default', match: { labels: {}, labelRegex: {} }, private: false },
-    severityMap: { ...BUILTIN_SEVERITY_MAP },
-    routingKeys: {},
+    severityMap: lookupTable(BUILTIN_SEVERITY_MAP),
+    routingKeys: lookupTable(),
   };
 }

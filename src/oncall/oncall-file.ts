@@ -6,6 +6,7 @@ import { parseDuration } from '../time/duration.js';
 import {
   BUILTIN_SEVERITY_MAP,
   emptyOncallConfig,
+  lookupTable,
   type EscalationTarget,
   type OncallConfig,
   type RouteConfig,
@@ -289,7 +290,7 @@ function toConfig(file: OncallFile): OncallConfig {
   }
   config.routes = file.routes.map((route) => toRoute(route.id, route));
   if (file.default_route) config.defaultRoute = toRoute('default', file.default_route);
-  config.severityMap = { ...BUILTIN_SEVERITY_MAP, ...Object.fromEntries(Object.entries(file.severity_map).map(([word, sev]) => [word.toLowerCase(), toSeverity(sev)])) };
-  config.routingKeys = file.pagerduty_routing_keys;
+  config.severityMap = lookupTable({ ...BUILTIN_SEVERITY_MAP, ...Object.fromEntries(Object.entries(file.severity_map).map(([word, sev]) => [word.toLowerCase(), toSeverity(sev)])) });
+  config.routingKeys = lookupTable(file.pagerduty_routing_keys);
   return config;
 }
