@@ -1,22 +1,23 @@
 /**
  * npm run bench:ingest: how fast the bot takes alerts durably, beside what the machine can do.
- * Prints a table and writes bench/results/ingest.json. Figures, not pass/fail.
+ * Prints a table and writes bench/results/ingest.json. Figures, not pass/fail. (The alert
+ * storm is its own benchmark: bench/storm.ts.)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { projectRoot } from '../src/project-root.js';
+import { alertmanagerBatch } from './support/alert-payloads.js';
+import { writeResult } from './support/bench-result.js';
+import { ADMIN_URL, QUICK } from './support/bench-settings.js';
 import { httpPool, runLoad, type LoadResult } from './support/load.js';
 import { freePort, startBotProcess, waitUntil } from './support/processes.js';
 
-const ADMIN_URL = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const TOKEN = 'bench-webhook-token-0123456789';
-const API_TOKEN = 'bench-api-token-0123456789';
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 1 : 10));
 const CONCURRENCY = 16;
-const FINGERPRINTS = 1_000;
+const FINGERPRINTS = QUICK ? 100 : 1_000;
 
 type Row = { name: string; storage: string; result: LoadResult; note?: string };
 const rows: Row[] = [];
@@ -27,25 +28,9 @@ function genericAlert(i: number, extra: Record<string, unknown> = {}) {
   return { title: `Latency high on api-${n}`, fingerprint: `bench-${n}`, severity: 'warning', service: `api-${n % 50}`, starts_at: '2026-11-24T00:00:00Z', ...extra };
 }
 
-function alertmanagerBatch(start: number, size: number, fingerprints: number, groups: number, prefix = 'node') {
-  const alerts = Array.from({ length: size }, (_, k) => {
-    const n = (start + k) % fingerprints;
-    return {
-      status: 'firing',
-      labels: { alertname: 'NodeDown', instance: `${prefix}-${n}`, rack: `rack-${n % groups}`, severity: 'critical' },
-      annotations: { summary: `${prefix}-${n} unreachable` },
-      startsAt: '2026-11-24T00:00:00Z',
-      endsAt: '0001-01-01T00:00:00Z',
-      generatorURL: '',
-      fingerprint: `${prefix}-${n}`,
-    };
-  });
-  return { version: '4', status: 'firing', receiver: 'bot', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: '', alerts, truncatedAlerts: 0 };
-}
-
 async function benchBot(storage: 'postgres' | 'pglite'): Promise<void> {
   // Capacity is measured with the rate limiter on the path but far above what 16 senders reach.
-  const env: Record<string, string> = { WEBHOOK_TOKEN: TOKEN, API_TOKEN, WEBHOOK_RATE_LIMIT: '1000000/s', WEBHOOK_RATE_LIMIT_PER_ADDRESS: '1000000/s' };
+  const env: Record<string, string> = { WEBHOOK_TOKEN: TOKEN, WEBHOOK_RATE_LIMIT: '1000000/s', WEBHOOK_RATE_LIMIT_PER_ADDRESS: '1000000/s' };
   let cleanup: () => Promise<void> = async () => {};
     if (storage === 'postgres') {
     const name = `bench_ingest_${process.pid}`;
@@ -93,39 +78,11 @@ async function benchBot(storage: 'postgres' | 'pglite'): Promise<void> {
       send: (i) => post('/webhooks/alertmanager', alertmanagerBatch(i * 10, 10, FINGERPRINTS, 100)),
     });
     rows.push({ name: 'Alertmanager batches of 10', storage, result: batches, note: `${Math.round(batches.perSecond * 10)} alerts/s` });
-
-    // The storm: 10,000 alerts for 100 fingerprints (in 10 groups) as fast as the bot takes them.
-    const storm = await runLoad({
-      concurrency: CONCURRENCY,
-      totalRequests: 1_000,
-      send: (i) => {
-        // Alertmanager groups by rack here: request i carries the 10 nodes of rack i % 10.
-        const rack = i % 10;
-        const batch = alertmanagerBatch(0, 100, 100, 10, 'storm');
-        const alerts = batch.alerts.filter((alert) => alert.labels.rack === `rack-${rack}`);
-        return post('/webhooks/alertmanager', { ...batch, alerts, groupLabels: { rack: `rack-${rack}` }, groupKey: `{}:{rack="rack-${rack}"}` });
-      },
-    });
-    const counts = await countStorm(bot.url);
-    rows.push({ name: 'storm: 10,000 alerts / 100 fingerprints', storage, result: storm, note: counts });
   } finally {
     await http.close();
     await bot.stop();
     await cleanup();
   }
-}
-
-/** Reads the storm's outcome through the bot itself: its read API and its metrics. */
-async function countStorm(url: string): Promise<string> {
-  const headers = { authorization: `Bearer ${API_TOKEN}` };
-  const { incidents } = (await (await fetch(`${url}/api/incidents?status=all&limit=500`, { headers })).json()) as {
-    incidents: { title: string; alertCount: number }[];
-  };
-  const storm = incidents.filter((incident) => incident.title.startsWith('storm-'));
-  const alerts = storm.reduce((sum, incident) => sum + incident.alertCount, 0);
-  const metrics = await (await fetch(`${url}/metrics`)).text();
-  const jobs = [...metrics.matchAll(/^incident_bot_job_backlog\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-  return `${alerts} alerts in ${storm.length} incidents; ${jobs} jobs due`;
 }
 
 async function benchPgbench(): Promise<void> {
@@ -209,10 +166,11 @@ async function main(): Promise<void> {
     await benchAlertmanager();
   }
   printTable();
-  const out = join(projectRoot(), 'bench', 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'ingest.json'), JSON.stringify({ at: new Date().toISOString(), machine, concurrency: CONCURRENCY, seconds: SECONDS, rows, ...extras }, null, 2));
-  console.log(`\nwritten to bench/results/ingest.json`);
+  const headlines = rows.map((r) => ({ label: `${r.name}, ${r.storage}`, value: Math.round(r.result.perSecond), unit: `req/s, p99 ${r.result.p99ms.toFixed(1)} ms` }));
+  const pgbench = extras.pgbench as { upsertsPerSecond: number | null } | undefined;
+  if (pgbench?.upsertsPerSecond) headlines.push({ label: 'pgbench single-row upserts (reference)', value: Math.round(pgbench.upsertsPerSecond), unit: 'tps' });
+  const file = writeResult('ingest', { machine, concurrency: CONCURRENCY, seconds: SECONDS, rows, ...extras, headlines });
+  console.log(`\nwritten to ${file}`);
 }
 
 main().catch((error) => {

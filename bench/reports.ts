@@ -2,17 +2,16 @@
  * npm run bench:reports: the 12-week report over 100,000 incidents on PostgreSQL.
  * Figures, not pass/fail; written to bench/results/reports.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { openPostgres } from '../src/db/database.js';
 import { migrate } from '../src/db/migrator.js';
-import { projectRoot } from '../src/project-root.js';
 import { buildWeeklyReport } from '../src/reports/weekly-report.js';
+import { writeResult } from './support/bench-result.js';
+import { ADMIN_URL, QUICK } from './support/bench-settings.js';
 
-const ADMIN_URL = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
-const INCIDENTS = 100_000;
+const INCIDENTS = QUICK ? 2_000 : 100_000;
+const RUNS = QUICK ? 3 : 7;
 
 async function main(): Promise<void> {
   const name = `bench_reports_${process.pid}`;
@@ -41,12 +40,12 @@ async function main(): Promise<void> {
              CASE WHEN g % 50 = 0 THEN NULL ELSE now() - (g % 140) * interval '1 day' - (g % 1440) * interval '1 minute' + (600 + g % 7200) * interval '1 second' END,
              now()
       FROM generate_series(1, ${INCIDENTS}) g`);
-    await client.query(`INSERT INTO pages (incident_id, person_id, message, status, created_at) SELECT g, 1 + g % 40, 'page', 'sent', now() - (g % 140) * interval '1 day' FROM generate_series(1, 20000) g`);
+    await client.query(`INSERT INTO pages (incident_id, person_id, message, status, created_at) SELECT g, 1 + g % 40, 'page', 'sent', now() - (g % 140) * interval '1 day' FROM generate_series(1, ${INCIDENTS / 5}) g`);
     await client.query('ANALYZE');
     const seeded = performance.now() - started;
     await client.end();
     const runs: number[] = [];
-    for (let run = 0; run < 7; run++) {
+    for (let run = 0; run < RUNS; run++) {
       const t = performance.now();
       await buildWeeklyReport(database.sql, { weeks: 12, timeZone: 'Europe/Berlin', now: new Date() });
       runs.push(performance.now() - t);
@@ -55,11 +54,15 @@ async function main(): Promise<void> {
     const team = performance.now();
     await buildWeeklyReport(database.sql, { weeks: 12, timeZone: 'Europe/Berlin', team: 'team3', now: new Date() });
     const teamMs = performance.now() - team;
-    const result = { incidents: INCIDENTS, seedMs: Math.round(seeded), runsMs: runs.map(Math.round), medianMs: Math.round(sorted[3]!), teamFilteredMs: Math.round(teamMs) };
+    const result = { incidents: INCIDENTS, seedMs: Math.round(seeded), runsMs: runs.map(Math.round), medianMs: Math.round(sorted[Math.floor(RUNS / 2)]!), teamFilteredMs: Math.round(teamMs) };
     console.log(`12-week report over ${INCIDENTS} incidents on PostgreSQL: median ${result.medianMs} ms (runs ${result.runsMs.join(', ')} ms); one team: ${result.teamFilteredMs} ms`);
-    const out = join(projectRoot(), 'bench', 'results');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'reports.json'), JSON.stringify({ at: new Date().toISOString(), ...result }, null, 2));
+    writeResult('reports', {
+      ...result,
+      headlines: [
+        { label: `12-week report over ${INCIDENTS} incidents, PostgreSQL`, value: result.medianMs, unit: 'ms median' },
+        { label: '12-week report, one team', value: result.teamFilteredMs, unit: 'ms' },
+      ],
+    });
   } finally {
     await database.close();
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

@@ -2,8 +2,6 @@
  * npm run bench:timers: how late durable timers fire with 10,000 pending, and how long
  * "who is on call" takes for 1,000 schedules. Figures, not pass/fail; written to bench/results/timers.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { openPostgres } from '../src/db/database.js';
@@ -14,11 +12,11 @@ import type { JobSpec } from '../src/engine/job.js';
 import { createLogger } from '../src/logging.js';
 import type { ScheduleConfig } from '../src/oncall/oncall-config.js';
 import { whoIsOnCall } from '../src/oncall/on-call-at.js';
-import { projectRoot } from '../src/project-root.js';
+import { writeResult } from './support/bench-result.js';
+import { ADMIN_URL, QUICK } from './support/bench-settings.js';
 
-const ADMIN_URL = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
-const TIMERS = 10_000;
-const SPREAD_MS = 10_000;
+const TIMERS = QUICK ? 200 : 10_000;
+const SPREAD_MS = QUICK ? 1_000 : 10_000;
 
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
@@ -115,10 +113,15 @@ async function main(): Promise<void> {
     console.log(`${r.replicas} worker(s): fired ${r.fired}/${r.timers}, twice ${r.firedTwice}; lateness p50 ${r.p50ms} ms, p99 ${r.p99ms} ms, max ${r.maxms} ms`);
   }
   console.log(`who is on call for ${who.schedules} schedules: ${who.medianMs.toFixed(1)} ms (${who.perScheduleUs.toFixed(1)} µs each)`);
-  const out = join(projectRoot(), 'bench', 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'timers.json'), JSON.stringify({ at: new Date().toISOString(), lateness: [one, two], whoIsOnCall: who }, null, 2));
-  console.log('\nwritten to bench/results/timers.json');
+  const file = writeResult('timers', {
+    lateness: [one, two],
+    whoIsOnCall: who,
+    headlines: [
+      ...[one, two].map((r) => ({ label: `timer lateness p99, ${r.replicas} worker(s), ${r.timers} timers`, value: r.p99ms, unit: `ms (p50 ${r.p50ms} ms, fired twice ${r.firedTwice})` })),
+      { label: `who is on call, ${who.schedules} schedules`, value: Math.round(who.medianMs * 10) / 10, unit: `ms (${who.perScheduleUs.toFixed(1)} µs each)` },
+    ],
+  });
+  console.log(`\nwritten to ${file}`);
 }
 
 main().catch((error) => {

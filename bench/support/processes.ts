@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { projectRoot } from '../../src/project-root.js';
+import { nodeArgs } from './bench-settings.js';
 
 export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -11,11 +12,11 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000, everyMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 
@@ -25,22 +26,42 @@ export interface BotProcess {
   stop(): Promise<void>;
 }
 
-/** The built bot (dist/) as its own process, so the load generator does not share its event loop. */
-export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(projectRoot(), 'dist', 'src', 'cli.js'), 'start'], {
+/**
+ * The bot as its own process, so the load generator does not share its event loop: the build
+ * (dist/) when the benchmark runs built, the sources when it runs under tsx. Working directory
+ * is the project, so it reads the shipped playbooks/ and oncall.yaml.
+ */
+export function spawnBot(env: Record<string, string>, port: number): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs('src/cli'), 'start'], {
+    cwd: projectRoot(),
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', PORT: String(port), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+}
+
+export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
+  const port = await freePort();
+  const child = spawnBot(env, port);
   const url = `http://127.0.0.1:${port}`;
-  await waitUntil('the bot to be ready', async () => (await fetch(`${url}/readyz`)).ok);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await Promise.race([
+    waitUntil('the bot to be ready', async () => (await fetch(`${url}/readyz`)).ok, 60_000),
+    exited.then(() => Promise.reject(new Error('the bot exited before it was ready'))),
+  ]);
   return {
     url,
     child,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
   };
+}
+
+/** Resident set size of a process in MiB (Linux /proc). */
+export function residentMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+  if (!kib) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kib) / 1024;
 }
