@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../db/database.js';
+import { storableJson, storableText } from '../db/storable-text.js';
 import type { Logger } from '../logging.js';
 
 /**
@@ -49,12 +50,13 @@ export class AuditLog {
       await this.prisma.auditEntry.create({
         data: {
           actorId: entry.actorId ?? null,
-          actorName: entry.actorName.slice(0, 200),
+          // What people typed may hold what PostgreSQL cannot store (NUL); the row must still be written.
+          actorName: storableText(entry.actorName.slice(0, 200)),
           platform: entry.platform,
-          action: entry.action,
-          args: (entry.args ?? undefined) as object | undefined,
+          action: storableText(entry.action),
+          args: entry.args ? (storableJson(JSON.parse(JSON.stringify(entry.args))) as object) : undefined,
           result: entry.result,
-          detail: entry.detail?.slice(0, 2000) ?? null,
+          detail: entry.detail === undefined ? null : storableText(entry.detail.slice(0, 2000)),
         },
       });
     } catch (error) {
@@ -71,14 +73,19 @@ export interface AuditQuery {
   limit?: number;
 }
 
+/** Prisma hands `contains` and `startsWith` to LIKE as they are: what people type must not act as a pattern. */
+function literal(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 /** Newest first. */
 export async function findAuditEntries(prisma: PrismaClient, query: AuditQuery): Promise<AuditEntryView[]> {
   const rows = await prisma.auditEntry.findMany({
     where: {
       ...(query.since ? { at: { gte: query.since } } : {}),
-      ...(query.action ? { action: { startsWith: query.action } } : {}),
+      ...(query.action ? { action: { startsWith: literal(query.action) } } : {}),
       ...(query.actor
-        ? { OR: [{ actorName: { contains: query.actor, mode: 'insensitive' as const } }, { actor: { handle: query.actor } }] }
+        ? { OR: [{ actorName: { contains: literal(query.actor), mode: 'insensitive' as const } }, { actor: { handle: query.actor } }] }
         : {}),
     },
     include: { actor: { select: { handle: true } } },

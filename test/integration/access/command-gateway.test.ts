@@ -109,6 +109,7 @@ describeEachDatabase('the command gateway: roles, audit, throttling', (db) => {
     const [typo, click] = await findAuditEntries(prisma(), { actor: 'sam' });
     expect(click).toMatchObject({ action: 'incident.ack', result: 'ok', args: { incident: number, via: 'button' } });
     expect(typo).toMatchObject({ action: 'usage_error', result: 'invalid', args: { error: 'Unknown subcommand "resolv". Did you mean "resolve"?' } });
+    expect(await findAuditEntries(prisma(), { action: 'usage_error' })).toHaveLength(1);
   });
 
   it('keeps overrides to the team`s members and admins, auditing the exact instants of the ones it stores', async () => {
@@ -140,5 +141,14 @@ describeEachDatabase('the command gateway: roles, audit, throttling', (db) => {
     expect((await findAuditEntries(prisma(), { actor: 'PIA EX' })).map((r) => r.action)).toEqual(['incident.list']);
     expect(await findAuditEntries(prisma(), { since: new Date(Date.now() + 60_000) })).toEqual([]);
     expect(await findAuditEntries(prisma(), { actor: 'nobody' })).toEqual([]);
+    // What is typed is matched as text, not as a LIKE pattern.
+    expect(await findAuditEntries(prisma(), { actor: '%' })).toEqual([]);
+    expect(await findAuditEntries(prisma(), { action: '_' })).toEqual([]);
+  });
+
+  it('keeps the audit row of a command whose text PostgreSQL cannot store as it is (NUL)', async () => {
+    await as('U0PIA', 'declare sev3 Disk\u0000full');
+    const [row] = await findAuditEntries(prisma(), { action: 'incident.declare' });
+    expect(row).toMatchObject({ result: 'ok', args: { title: 'Disk\uFFFDfull' } });
   });
 });
