@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     settleMs: SETTLE_MS,
     sampleMs: SAMPLE_MS,
     results,
-    headlines: results.map((r) => ({ label: `idle RSS, ${r.storage}, ${r.start} start`, value: r.medianMiB, unit: 'MiB median' })),
+    headlines: results.map((r) => ({ label: `idle RSS, ${r.storage}, ${r.start === 'first' ? 'first start' : 'restart'}`, value: r.medianMiB, unit: 'MiB median' })),
     targets,
   });
   console.log(`\nwritten to ${file}`);
