@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
+// The young generation capped at 4 MB a half (16 by default): idle memory about 25 MB lower,
+// for slightly more frequent minor collections. `npm start` passes the same flag.
 // Runs the built CLI; `npm install` builds it (postinstall), `npm run build` rebuilds it.
 import { existsSync } from 'node:fs';
 const entry = new URL('../dist/src/cli.js', import.meta.url);

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Logger } from '../logging.js';
 import { StartupError } from '../startup-error.js';
 import { openPGlite, openPostgres, type Database } from './database.js';
+import { keepEmbeddedEngineSmall } from './embedded-engine-memory.js';
 
 export interface StorageOptions {
   databaseUrl?: string;
@@ -20,6 +21,7 @@ export async function openStorage(options: StorageOptions, log: Logger): Promise
   const dataDir = resolve(options.dataDir);
   ensureWritableDir(dataDir);
   const releaseLock = lockDataDir(dataDir);
+  keepEmbeddedEngineSmall();
   const database = await openPGlite(join(dataDir, 'pglite'));
   log.info({ dataDir }, 'embedded storage (PGlite) opened');
   return {
