@@ -3,6 +3,7 @@
  * Prints a table and writes bench/results/ingest.json. Figures, not pass/fail. (The alert
  * storm is its own benchmark: bench/storm.ts.)
  */
+import { createBenchDatabase } from './support/bench-database.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -33,18 +34,9 @@ async function benchBot(storage: 'postgres' | 'pglite'): Promise<void> {
   const env: Record<string, string> = { WEBHOOK_TOKEN: TOKEN, WEBHOOK_RATE_LIMIT: '1000000/s', WEBHOOK_RATE_LIMIT_PER_ADDRESS: '1000000/s' };
   let cleanup: () => Promise<void> = async () => {};
     if (storage === 'postgres') {
-    const name = `bench_ingest_${process.pid}`;
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${name}"`);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
-    cleanup = async () => {
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
-    };
+    const created = await createBenchDatabase(`bench_ingest_${process.pid}`);
+    env.DATABASE_URL = created.url;
+    cleanup = created.drop;
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
     env.DATA_DIR = dir;

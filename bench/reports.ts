@@ -2,25 +2,21 @@
  * npm run bench:reports: the 12-week report over 100,000 incidents on PostgreSQL.
  * Figures, not pass/fail; written to bench/results/reports.json.
  */
+import { createBenchDatabase } from './support/bench-database.js';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { openPostgres } from '../src/db/database.js';
 import { migrate } from '../src/db/migrator.js';
 import { buildWeeklyReport } from '../src/reports/weekly-report.js';
 import { writeResult } from './support/bench-result.js';
-import { ADMIN_URL, QUICK } from './support/bench-settings.js';
+import { QUICK } from './support/bench-settings.js';
 
 const INCIDENTS = QUICK ? 2_000 : 100_000;
 const RUNS = QUICK ? 3 : 7;
 
 async function main(): Promise<void> {
-  const name = `bench_reports_${process.pid}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
+  const created = await createBenchDatabase(`bench_reports_${process.pid}`);
+  const url = new URL(created.url);
   const database = openPostgres({ connectionString: url.toString() });
   try {
     await migrate(database);
@@ -65,8 +61,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await database.close();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
+    await created.drop();
   }
 }
 

@@ -2,6 +2,7 @@
  * npm run bench:timers: how late durable timers fire with 10,000 pending, and how long
  * "who is on call" takes for 1,000 schedules. Figures, not pass/fail; written to bench/results/timers.json.
  */
+import { createBenchDatabase } from './support/bench-database.js';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { openPostgres } from '../src/db/database.js';
@@ -13,7 +14,7 @@ import { createLogger } from '../src/logging.js';
 import type { ScheduleConfig } from '../src/oncall/oncall-config.js';
 import { whoIsOnCall } from '../src/oncall/on-call-at.js';
 import { writeResult } from './support/bench-result.js';
-import { ADMIN_URL, QUICK } from './support/bench-settings.js';
+import { QUICK } from './support/bench-settings.js';
 
 const TIMERS = QUICK ? 200 : 10_000;
 const SPREAD_MS = QUICK ? 1_000 : 10_000;
@@ -23,13 +24,8 @@ function percentile(sorted: number[], q: number): number {
 }
 
 async function timerLateness(replicas: number) {
-  const name = `bench_timers_${process.pid}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
+  const created = await createBenchDatabase(`bench_timers_${process.pid}`);
+  const url = new URL(created.url);
   const database = openPostgres({ connectionString: url.toString() });
   try {
     await migrate(database);
@@ -69,8 +65,7 @@ async function timerLateness(replicas: number) {
     return { replicas, timers: TIMERS, fired: fired.size, firedTwice: lateness.length - fired.size, p50ms: percentile(lateness, 0.5), p99ms: percentile(lateness, 0.99), maxms: lateness.at(-1) ?? 0 };
   } finally {
     await database.close();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
+    await created.drop();
   }
 }
 
