@@ -92,17 +92,11 @@ export function openPostgres({ connectionString, poolSize = 10 }: PostgresOption
   };
 }
 
-/** A new folder gets its cluster first (see initializePGliteDataDir). */
-async function createPGlite(dataDir: string | undefined, startParams: string[]): Promise<PGlite> {
-  if (!dataDir) return PGlite.create({ startParams });
-  await initializePGliteDataDir(dataDir, startParams);
-  return PGlite.create({ dataDir, startParams });
-}
-
 /** Embedded PostgreSQL in a folder (or in memory when dataDir is undefined). */
 export async function openPGlite(dataDir?: string): Promise<Database> {
   const startParams = pgliteStartParams();
-  const pglite = await createPGlite(dataDir, startParams);
+  if (dataDir) await initializePGliteDataDir(dataDir, startParams);
+  const pglite = await PGlite.create(dataDir ? { dataDir, startParams } : { startParams });
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   type Queryable = Pick<PGlite, 'query'>;
   const run = async <Row>(client: Queryable, fragment: SqlFragment): Promise<Row[]> => {
