@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { parseArgs } from 'node:util';
 import type { CliCommand, CliIo } from '../cli-command.js';
 import type { PrismaClient } from '../db/database.js';
+import { StartupError } from '../startup-error.js';
 import { parseDuration } from '../time/duration.js';
 import { findAuditEntries, type AuditEntryView } from './audit-log.js';
 
@@ -55,7 +56,16 @@ export function auditCliCommand(openPrisma: OpenPrisma, clock: () => Date = () =
         io.err(`--limit must be a whole number from 1 to 100000 (got "${values.limit}")`);
         return 2;
       }
-      const storage = await openPrisma(io);
+      let storage: Awaited<ReturnType<OpenPrisma>>;
+      try {
+        storage = await openPrisma(io);
+      } catch (error) {
+        if (error instanceof StartupError && error.code === 'data_dir_locked') {
+          io.err(`${error.message}\nWhile the bot runs on embedded storage, read the trail from it: curl -H "Authorization: Bearer $API_TOKEN" 'http://localhost:3000/api/audit?since=7d'`);
+          return 1;
+        }
+        throw error;
+      }
       try {
         const entries = await findAuditEntries(storage.prisma, { since, actor: values.actor, action: values.action, limit });
         if (values.json) {
