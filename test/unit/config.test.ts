@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { problemsOf } from '../support/config-problems.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the configuration to be refused');
-}
 
 describe('loadConfig', () => {
   it('gives working defaults with nothing set: embedded storage, no chat', () => {

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { addressKey } from '../../../src/abuse/client-address.js';
 import { formatRateLimitSetting, parseRateLimitSetting } from '../../../src/abuse/rate-limit-setting.js';
-import { ConfigError, loadConfig } from '../../../src/config.js';
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the configuration to be refused');
-}
+import { problemsOf } from '../../support/config-problems.js';
+import { loadConfig } from '../../../src/config.js';
 
 describe('rate limit settings', () => {
   it('reads rates per second or minute, with an optional burst', () => {
