@@ -18,10 +18,16 @@ export class PeopleDirectory {
     this.ports[port.platform] = port;
   }
 
-  async personFor(platform: ChatPlatformName, userId: string, nameHint?: string): Promise<Person> {
+  /** The person already known by this platform id, from the database alone (no platform call, nothing created). */
+  async knownPerson(platform: ChatPlatformName, userId: string): Promise<Person | undefined> {
     const idField = platform === 'slack' ? 'slackId' : 'discordId';
-    const known = await this.prisma.person.findUnique({ where: { [idField]: userId } as { slackId: string } });
+    return (await this.prisma.person.findUnique({ where: { [idField]: userId } as { slackId: string } })) ?? undefined;
+  }
+
+  async personFor(platform: ChatPlatformName, userId: string, nameHint?: string): Promise<Person> {
+    const known = await this.knownPerson(platform, userId);
     if (known) return known;
+    const idField = platform === 'slack' ? 'slackId' : 'discordId';
     const profile = await this.ports[platform]?.getUser(userId).catch(() => undefined);
     const email = profile?.email?.toLowerCase();
     if (email) {

@@ -2,6 +2,7 @@ import type { TokenBuckets } from '../../abuse/token-buckets.js';
 import { decideAccess, needsIncidentFacts, type IncidentAccessFacts, type Requester } from '../../access/permissions.js';
 import type { AuditLog } from '../../access/audit-log.js';
 import type { PrismaClient } from '../../db/database.js';
+import type { Person } from '../../db/generated/client.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logging.js';
 import type { OncallConfig } from '../../oncall/oncall-config.js';
@@ -33,20 +34,23 @@ export class CommandGateway {
   /** The asker's time zone is filled in from their profile. */
   async run(parsed: CommandParseResult, input: Omit<CommandContext, 'timeZone'>): Promise<CommandReply> {
     const { platform, actor } = input;
-    const person = await this.deps.people.personFor(platform, actor.platformId, actor.name).catch((error: unknown) => {
-      this.deps.log.warn({ err: error, platform }, 'could not look up the person behind a command');
-      return undefined;
-    });
-    const context: CommandContext = { ...input, timeZone: person?.timeZone ?? 'UTC' };
-    const incidentNumber = incidentNumberOf(parsed, context);
+    const incidentNumber = incidentNumberOf(parsed, input);
     let outcome: CommandOutcome = { result: 'error' };
     let reply: CommandReply;
+    let person: Person | undefined;
+    // Throttled first: a flood costs one database read per command, never a platform call.
     const taken = this.deps.limiter?.take(`${platform}:${actor.platformId}`, (this.deps.clock ?? Date.now)());
     if (taken && !taken.ok) {
+      person = await this.deps.people.knownPerson(platform, actor.platformId).catch(() => undefined);
       const seconds = Math.ceil(taken.retryAfterMs / 1000);
       outcome = { result: 'rate_limited', detail: `retry after ${seconds}s` };
       reply = errorReply(`You are sending commands faster than the bot takes them from one person. Try again in ${seconds}s.`);
     } else {
+      person = await this.deps.people.personFor(platform, actor.platformId, actor.name).catch((error: unknown) => {
+        this.deps.log.warn({ err: error, platform }, 'could not look up the person behind a command');
+        return undefined;
+      });
+      const context: CommandContext = { ...input, timeZone: person?.timeZone ?? 'UTC' };
       const requester: Requester | undefined = person ? { personId: person.id, name: person.name, handle: person.handle ?? undefined } : undefined;
       reply = await dispatchCommand(parsed, context, this.guarded(requester), {
         onUnexpectedError: (error, command) => this.deps.log.error({ err: error, command: command.kind, platform }, 'chat command failed'),
@@ -58,7 +62,7 @@ export class CommandGateway {
       actorName: person?.name ?? actor.name ?? actor.platformId,
       platform,
       action: parsed instanceof CommandUsageError ? 'usage_error' : parsed.kind,
-      args: { ...argumentsOf(parsed), ...(incidentNumber !== undefined ? { incident: incidentNumber } : {}), via: context.input ?? 'typed', ...(reply.audit ?? {}) },
+      args: { ...argumentsOf(parsed), ...(incidentNumber !== undefined ? { incident: incidentNumber } : {}), via: input.input ?? 'typed', ...(reply.audit ?? {}) },
       result: outcome.result,
       detail: outcome.detail,
     });
@@ -90,7 +94,7 @@ export class CommandGateway {
   }
 }
 
-function incidentNumberOf(parsed: CommandParseResult, context: CommandContext): number | undefined {
+function incidentNumberOf(parsed: CommandParseResult, context: Omit<CommandContext, 'timeZone'>): number | undefined {
   if (parsed instanceof CommandUsageError) return context.incidentNumber;
   return ('incidentNumber' in parsed ? parsed.incidentNumber : undefined) ?? context.incidentNumber;
 }
