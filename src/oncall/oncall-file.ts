@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { maskRoutingKey, weakRoutingKeyReason } from '../alerts/routing-key.js';
 import { formatPath } from '../errors.js';
 import { parseDuration } from '../time/duration.js';
 import {
@@ -163,6 +164,11 @@ export function parseOncallYaml(text: string, file = 'oncall.yaml'): OncallConfi
   return toConfig(parsed.data);
 }
 
+/** A path as problems show it: routing keys are credentials, so only their first characters. */
+function shownPath(path: readonly PropertyKey[]): readonly PropertyKey[] {
+  return path[0] === 'pagerduty_routing_keys' && typeof path[1] === 'string' ? [path[0], maskRoutingKey(path[1]), ...path.slice(2)] : path;
+}
+
 /** Finds the line and column of the deepest node of `path` that exists in the document. */
 function locator(doc: Document, lineCounter: LineCounter, file: string) {
   return (path: readonly PropertyKey[], message: string): OncallFileProblem => {
@@ -171,10 +177,10 @@ function locator(doc: Document, lineCounter: LineCounter, file: string) {
       const node = doc.getIn(keys.slice(0, depth), true);
       if (isNode(node) && node.range) {
         const { line, col } = lineCounter.linePos(node.range[0]);
-        return { file, line, column: col, path: formatPath(path), message };
+        return { file, line, column: col, path: formatPath(shownPath(path)), message };
       }
     }
-    return { file, line: 1, column: 1, path: formatPath(path), message };
+    return { file, line: 1, column: 1, path: formatPath(shownPath(path)), message };
   };
 }
 
@@ -226,6 +232,8 @@ function crossReferences(file: OncallFile): [(string | number)[], string][] {
   }
   for (const [routingKey, routeId] of Object.entries(file.pagerduty_routing_keys)) {
     if (!ids.has(routeId) && routeId !== 'default') problems.push([['pagerduty_routing_keys', routingKey], `no route "${routeId}"`]);
+    const weak = weakRoutingKeyReason(routingKey);
+    if (weak) problems.push([['pagerduty_routing_keys', routingKey], `this routing key ${weak}`]);
   }
   return problems;
 }

@@ -80,7 +80,7 @@ describe('oncall.yaml', () => {
         '8:11 routes[0].team: no team "ghosts"',
         expect.stringMatching(/^7:40 routes\[0\]\.match\.label_regex\.alertname: bad regular expression/),
         '9:9 routes[1].id: duplicate route id "r1"',
-        '11:9 pagerduty_routing_keys.KEY1: no route "missing-route"',
+        '11:9 pagerduty_routing_keys.KEY1…: no route "missing-route"',
       ]),
     );
   });
