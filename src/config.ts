@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { RATE_LIMIT_FORMAT, parseRateLimitSetting } from './abuse/rate-limit-setting.js';
+import { cronExpressionProblem } from './time/cron-expression.js';
 import { parseDuration } from './time/duration.js';
 
 /** Settings whose values are never printed, not even in an error about them. */
@@ -103,7 +104,15 @@ const trustProxy = z
     return entries.join(',');
   });
 
-const settingsSchema = z.object({
+/**
+ * The environment with every empty or blank value left out: `PORT=` in a .env file or `-e PORT=`
+ * in Docker means "unset, use the default", for every setting alike.
+ */
+export function withoutBlankValues(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+}
+
+const settingsObject = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: optionalText.refine(
     (value) => value === undefined || /^postgres(ql)?:\/\//.test(value),
@@ -130,7 +139,10 @@ const settingsSchema = z.object({
     .string()
     .trim()
     .default('0 9 * * 1')
-    .refine((v) => v.split(/\s+/).length === 5, 'must be a five-field cron expression such as "0 9 * * 1"'),
+    .superRefine((value, ctx) => {
+      const problem = cronExpressionProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   REPORT_TIMEZONE: timeZone,
   REOPEN_WINDOW: duration('30m'),
   REDACT_PII: flag(false),
@@ -147,6 +159,8 @@ const settingsSchema = z.object({
   COMMAND_RATE_LIMIT: rateLimit('20/m burst 10'),
 });
 
+const settingsSchema = z.preprocess((env) => withoutBlankValues(env as NodeJS.ProcessEnv), settingsObject);
+
 export type Settings = z.infer<typeof settingsSchema>;
 
 export interface Config extends Settings {
@@ -154,6 +168,8 @@ export interface Config extends Settings {
   storage: 'embedded' | 'postgres';
   slackEnabled: boolean;
   discordEnabled: boolean;
+  /** ONCALL_FILE was given (not the default): the file must then exist at start. */
+  oncallFileSet: boolean;
 }
 
 export class ConfigError extends Error {
@@ -197,5 +213,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storage: settings.DATABASE_URL ? 'postgres' : 'embedded',
     slackEnabled: settings.SLACK_BOT_TOKEN !== undefined,
     discordEnabled: settings.DISCORD_BOT_TOKEN !== undefined,
+    oncallFileSet: (env.ONCALL_FILE ?? '').trim() !== '',
   };
 }

@@ -28,6 +28,56 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: '', SLACK_BOT_TOKEN: '' }).storage).toBe('embedded');
   });
 
+  it('treats an empty or blank value as unset for every setting, as .env.example promises', () => {
+    const defaults = loadConfig({});
+    for (const name of ['PORT', 'DATA_DIR', 'LOG_LEVEL', 'REPORT_CRON', 'REPORT_TIMEZONE', 'REOPEN_WINDOW', 'PLAYBOOKS_DIR', 'ONCALL_FILE']) {
+      expect(loadConfig({ [name]: '' }), `${name}=`).toEqual(defaults);
+      expect(loadConfig({ [name]: '  ' }), `${name}="  "`).toEqual(defaults);
+    }
+    expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
+    const everySettingBlank = Object.fromEntries(Object.keys(loadConfig({})).map((name) => [name, '']));
+    expect(loadConfig(everySettingBlank)).toEqual(defaults);
+  });
+
+  it('refuses a REPORT_CRON that cron-parser cannot schedule, naming the field', () => {
+    expect(problemsOf({ REPORT_CRON: '99 9 * * 1' })).toEqual([
+      'REPORT_CRON: the minute field "99" is not valid: Constraint error, got value 99 expected range 0-59 (expected five fields (minute hour day-of-month month day-of-week) such as "0 9 * * 1")',
+    ]);
+    expect(problemsOf({ REPORT_CRON: '0 9 * * 8' })[0]).toMatch(/^REPORT_CRON: the day-of-week field "8" is not valid: /);
+    expect(problemsOf({ REPORT_CRON: '0 0 30 2 *' })[0]).toMatch(/^REPORT_CRON: "0 0 30 2 \*" is not valid: /);
+    expect(problemsOf({ REPORT_CRON: '0 9 * * 1 *' })[0]).toMatch(/^REPORT_CRON: must be five fields .* has 6$/);
+    for (const cron of ['0 9 * * 1', '30 8 * * mon-fri', '*/15 * * * *', '0 9 1 */3 *']) expect(loadConfig({ REPORT_CRON: cron }).REPORT_CRON).toBe(cron);
+  });
+
+  it('reports each bad setting on one line that starts with its name', () => {
+    const bad: Record<string, string> = {
+      PORT: '99999',
+      DATABASE_URL: 'mysql://db/x',
+      LOG_LEVEL: 'loud',
+      PUBLIC_URL: 'not a url',
+      WEBHOOK_TOKEN: 'short',
+      API_TOKEN: 'short',
+      SLACK_BOT_TOKEN: 'xoxp-1',
+      SLACK_APP_TOKEN: 'xoxb-1',
+      SLACK_API_URL: 'nope',
+      DISCORD_APPLICATION_ID: 'abc',
+      DISCORD_GUILD_ID: 'abc',
+      DISCORD_API_URL: 'nope',
+      REPORT_CRON: '99 9 * * 1',
+      REPORT_TIMEZONE: 'Mars/Base',
+      REOPEN_WINDOW: 'soon',
+      REDACT_PII: 'maybe',
+      STORE_RAW_ALERTS: 'maybe',
+      WEBHOOK_RATE_LIMIT: 'lots',
+      WEBHOOK_RATE_LIMIT_PER_ADDRESS: 'lots',
+      TRUST_PROXY: 'everyone',
+      COMMAND_RATE_LIMIT: 'lots',
+    };
+    const problems = problemsOf(bad);
+    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual(Object.keys(bad).sort());
+    for (const problem of problems) expect(problem).toMatch(/^[A-Z_]+: [^\n]+$/);
+  });
+
   it('names every bad variable at once, with the reason', () => {
     const problems = problemsOf({ PORT: 'abc', LOG_LEVEL: 'loud', REPORT_TIMEZONE: 'Mars/Base', REOPEN_WINDOW: 'soon' });
     expect(problems).toHaveLength(4);
