@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
@@ -18,6 +19,7 @@ import { incidentCommandHandlers } from './chat/incident-command-handlers.js';
 import { oncallCommandHandlers } from './chat/oncall-command-handlers.js';
 import { IncidentSync } from './chat/incident-sync.js';
 import { PeopleDirectory } from './chat/people-directory.js';
+import { emailMatchRecorder, IDENTITY_LINK_NOTICE_JOB, identityLinkNoticeHandler } from './chat/identity-link-notice.js';
 import { firstDelivery } from './chat/processed-requests.js';
 // Slack's, Discord's and the chart's libraries are loaded only by the configurations that use
 // them: together they cost about 50 MB of resident memory and half a second of start-up.
@@ -27,7 +29,7 @@ import type { SlackApp } from './chat/slack/slack-app.js';
 import { combineEffects } from './incidents/incident-effects.js';
 import { ESCALATION_STEP_JOB, escalationEffects, escalationStepHandler, PAGE_DELIVERY_JOB } from './engine/escalation-jobs.js';
 import { pageDeliveryHandler } from './engine/page-delivery.js';
-import { syncDirectory } from './oncall/directory-sync.js';
+import { DirectorySyncer } from './oncall/directory-syncer.js';
 import { levelTargetResolver, overridesFromDatabase } from './oncall/level-target-resolver.js';
 import { IncidentService } from './incidents/incident-service.js';
 import type { OncallConfig } from './oncall/oncall-config.js';
@@ -96,9 +98,15 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const metrics = new Metrics({ processMetrics: true });
     let oncallStore: OncallStore;
     try {
+      // The default path missing means "not configured yet"; a path someone chose must be there.
+      if (config.oncallFileSet && !existsSync(config.ONCALL_FILE)) {
+        throw new StartupError('config_invalid', `ONCALL_FILE: ${config.ONCALL_FILE} does not exist (create it, fix the path, or unset ONCALL_FILE to start with no on-call configuration)`);
+      }
       oncallStore = OncallStore.open(config.ONCALL_FILE, log);
     } catch (error) {
       if (error instanceof OncallFileError) throw new StartupError('config_invalid', `${error.message}\n(ONCALL_FILE=${config.ONCALL_FILE})`);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code) throw new StartupError('config_invalid', `ONCALL_FILE: cannot read ${config.ONCALL_FILE} (${code})`);
       throw error;
     }
     resources.unshift({ close: async () => oncallStore.close() });
@@ -158,6 +166,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       }),
     };
     const audit = new AuditLog(database.prisma, log);
+    people.onEmailMatch(emailMatchRecorder({ audit, sql: database.sql, log, onEnqueued: onCommitted }));
+    handlers.set(IDENTITY_LINK_NOTICE_JOB, identityLinkNoticeHandler({ ports, log }));
     const limiter = config.COMMAND_RATE_LIMIT === 'off' ? undefined : new TokenBuckets(config.COMMAND_RATE_LIMIT);
     const commands = new CommandGateway({ handlers: commandHandlers, prisma: database.prisma, people, oncall, audit, log, limiter });
     if (permissionsOpen(oncall())) log.warn('oncall.yaml lists nobody: every chat user may run every command until people are added');
@@ -222,9 +232,12 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     for (const [kind, handler] of chatJobHandlers({ sync, ports, prisma: database.prisma, log })) handlers.set(kind, handler);
     handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), onCommitted }));
     handlers.set(PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, ports, log }));
-    await syncDirectory(database.prisma, oncall());
+    // A sync that fails is retried in the background: the bot still starts, and a reload still takes effect for routes and roles.
+    const directory = new DirectorySyncer(database.prisma, log);
+    resources.unshift({ close: () => directory.close() });
+    await directory.sync(oncall());
     oncallStore.onChange(async (next) => {
-      await syncDirectory(database.prisma, next);
+      await directory.sync(next);
       await reportGaps(next, log);
     });
     oncallStore.onReload((outcome) =>
@@ -233,7 +246,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         platform: 'system',
         action: 'config.reload',
         args: { file: outcome.file, reason: outcome.reason },
-        result: outcome.ok ? 'ok' : 'invalid',
+        result: outcome.ok ? 'ok' : outcome.unreadable ? 'failed' : 'invalid',
         detail: outcome.ok ? undefined : `kept the last good version: ${outcome.problems.slice(0, 5).join('; ')}`,
       }),
     );

@@ -31,6 +31,8 @@ export interface ChatUserProfile {
   userId: string;
   name: string;
   email?: string;
+  /** The platform says the user proved they own `email` (Slack's is_email_confirmed); never set where a platform cannot say. */
+  emailConfirmed?: boolean;
   timeZone?: string;
 }
 

@@ -1,45 +1,61 @@
-import type { PrismaClient } from '../db/database.js';
+import type { DbTransaction, PrismaClient } from '../db/database.js';
 import type { OncallConfig, PersonConfig } from './oncall-config.js';
+
+// Held for the length of one sync: replicas that start or reload together take turns, so none
+// of them races another to the same unique key.
+const DIRECTORY_SYNC_LOCK = 72707372;
 
 /**
  * Makes the people and teams of oncall.yaml rows in the database (pages and roles point at
- * rows). A person first seen in chat is matched to their oncall.yaml entry by chat id or email
- * and keeps their history. People removed from the file are kept: the timeline names them.
+ * rows), in one transaction: a sync that fails leaves the directory as it was. The chat ids the
+ * file gives are authoritative: an id moves to the person the file names, whoever held it.
+ * People removed from the file are kept: the timeline names them.
  */
 export async function syncDirectory(prisma: PrismaClient, oncall: OncallConfig): Promise<void> {
-  const personIds = new Map<string, number>();
-  for (const person of Object.values(oncall.people)) personIds.set(person.key, await upsertPerson(prisma, person));
-  for (const team of Object.values(oncall.teams)) {
-    const row = await prisma.team.upsert({ where: { key: team.key }, create: { key: team.key, name: team.name }, update: { name: team.name } });
-    const members = team.members.map((key) => personIds.get(key)).filter((id): id is number => id !== undefined);
-    await prisma.$transaction([
-      prisma.teamMember.deleteMany({ where: { teamId: row.id, personId: { notIn: members } } }),
-      ...members.map((personId) =>
-        prisma.teamMember.upsert({ where: { teamId_personId: { teamId: row.id, personId } }, create: { teamId: row.id, personId }, update: {} }),
-      ),
-    ]);
-  }
+  await prisma.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${DIRECTORY_SYNC_LOCK}::bigint)`;
+      const personIds = new Map<string, number>();
+      for (const person of Object.values(oncall.people)) personIds.set(person.key, await upsertPerson(tx, person));
+      for (const team of Object.values(oncall.teams)) {
+        const row = await tx.team.upsert({ where: { key: team.key }, create: { key: team.key, name: team.name }, update: { name: team.name } });
+        const members = team.members.map((key) => personIds.get(key)).filter((id): id is number => id !== undefined);
+        await tx.teamMember.deleteMany({ where: { teamId: row.id, personId: { notIn: members } } });
+        await tx.teamMember.createMany({ data: members.map((personId) => ({ teamId: row.id, personId })), skipDuplicates: true });
+      }
+    },
+    // Waiting for another replica's sync is part of the transaction's time.
+    { maxWait: 30_000, timeout: 120_000 },
+  );
 }
 
-async function upsertPerson(prisma: PrismaClient, person: PersonConfig): Promise<number> {
+async function upsertPerson(tx: DbTransaction, person: PersonConfig): Promise<number> {
   const email = person.email?.toLowerCase() ?? null;
-  const matches = await prisma.person.findMany({
-    where: {
-      OR: [
-        { handle: person.key },
-        ...(person.slackId ? [{ slackId: person.slackId }] : []),
-        ...(person.discordId ? [{ discordId: person.discordId }] : []),
-        ...(email ? [{ email }] : []),
-      ],
-    },
-    orderBy: { id: 'asc' },
-  });
-  const data = { handle: person.key, name: person.name, email, slackId: person.slackId ?? null, discordId: person.discordId ?? null, timeZone: person.timeZone };
-  const [keep, ...duplicates] = matches;
-  if (!keep) return (await prisma.person.create({ data })).id;
-  // Identities found on other rows move to the kept one; the unique keys allow one holder each.
-  for (const duplicate of duplicates) {
-    await prisma.person.update({ where: { id: duplicate.id }, data: { handle: null, slackId: null, discordId: null, email: null } });
+  // The person's own row; else a row first seen in chat under an id the file now gives them.
+  const own =
+    (await tx.person.findUnique({ where: { handle: person.key } })) ??
+    (person.slackId ? await tx.person.findFirst({ where: { slackId: person.slackId, handle: null } }) : null) ??
+    (person.discordId ? await tx.person.findFirst({ where: { discordId: person.discordId, handle: null } }) : null);
+  const others = own ? { id: { not: own.id } } : {};
+
+  // Identifiers the file gives this person leave whoever else holds them.
+  if (person.slackId) await tx.person.updateMany({ where: { ...others, slackId: person.slackId }, data: { slackId: null, slackLinkedByEmail: false } });
+  if (person.discordId) await tx.person.updateMany({ where: { ...others, discordId: person.discordId }, data: { discordId: null } });
+  if (email) {
+    // Someone first seen in chat under this email is not this person on the chat platform's word
+    // alone: their id is dropped too, so their next command goes through the audited email link.
+    const slackIdToo = !person.slackId && !own?.slackId;
+    await tx.person.updateMany({ where: { ...others, email, handle: null }, data: { email: null, ...(slackIdToo ? { slackId: null, slackLinkedByEmail: false } : {}) } });
+    await tx.person.updateMany({ where: { ...others, email }, data: { email: null } });
   }
-  return (await prisma.person.update({ where: { id: keep.id }, data })).id;
+
+  // An id the file names replaces any other; with none named, only an id linked by confirmed email stays.
+  const slack = person.slackId
+    ? { slackId: person.slackId, slackLinkedByEmail: false }
+    : own?.slackLinkedByEmail
+      ? {}
+      : { slackId: null, slackLinkedByEmail: false };
+  const data = { handle: person.key, name: person.name, email, discordId: person.discordId ?? null, timeZone: person.timeZone, ...slack };
+  if (!own) return (await tx.person.create({ data })).id;
+  return (await tx.person.update({ where: { id: own.id }, data })).id;
 }

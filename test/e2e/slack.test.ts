@@ -261,7 +261,7 @@ describe('Slack, a restart between creating the channel and recording it', () =>
     const { loadConfig } = await import('../../src/config.js');
     const { createLogger } = await import('../../src/logging.js');
     const second = await startBot(
-      loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ONCALL_FILE: `${dataDir}/none.yaml`, ...env }),
+      loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ONCALL_FILE: `${dataDir}/oncall.yaml`, ...env }),
       { log: createLogger('silent'), host: '127.0.0.1' },
     );
     try {

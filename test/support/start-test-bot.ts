@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
@@ -16,6 +16,8 @@ export interface TestBot extends RunningBot {
 export async function startTestBot(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestBot> {
   const dataDir = mkdtempSync(join(tmpdir(), 'incident-bot-test-'));
   const postgres = kind === 'postgres' ? await createPostgresDatabase() : undefined;
+  // An ONCALL_FILE that is set must exist: an empty one means no routes, people or policies.
+  if (env.ONCALL_FILE === undefined) writeFileSync(join(dataDir, 'oncall.yaml'), '');
   const config = loadConfig({
     PORT: '0',
     DATA_DIR: dataDir,

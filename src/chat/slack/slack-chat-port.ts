@@ -132,6 +132,7 @@ export class SlackChatPort implements ChatPort {
       userId,
       name: user.profile?.real_name || user.real_name || user.name || userId,
       email: user.profile?.email,
+      emailConfirmed: user.is_email_confirmed === true,
       timeZone: user.tz,
     };
   }

@@ -142,6 +142,8 @@ function userJson(user: SlackUser): Record<string, unknown> {
     deleted: false,
     is_bot: user.is_bot ?? false,
     is_admin: false,
+    // Slack reports it on every user; a user who never clicked the confirmation link has false.
+    is_email_confirmed: user.email !== undefined && user.is_email_confirmed !== false,
     tz: user.tz,
     tz_label: user.tz,
     tz_offset: 0,

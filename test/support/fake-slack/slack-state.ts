@@ -5,6 +5,8 @@ export interface SlackUser {
   name: string;
   real_name: string;
   email?: string;
+  /** Whether the user confirmed `email` (users.info `is_email_confirmed`); true unless set to false. */
+  is_email_confirmed?: boolean;
   tz: string;
   is_bot?: boolean;
 }
