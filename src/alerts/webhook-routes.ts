@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import { WebhookRateLimiter, type LimitCheck, type WebhookRateLimits } from '../abuse/webhook-rate-limiter.js';
 import { AppError, formatPath } from '../errors.js';
-import { presentedToken, tokensEqual } from '../http/bearer-auth.js';
+import { pagerDutyUnauthorizedMessage, presentedToken, refuseUnauthorized, tokensEqual } from '../http/bearer-auth.js';
 import type { Metrics } from '../http/metrics.js';
 import { toAppError, type RouteModule } from '../http/server.js';
 import type { AlertIntake } from '../incidents/alert-intake.js';
@@ -86,7 +86,7 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
   const requireToken = async (request: FastifyRequest, reply: FastifyReply) => {
     const token = presentedToken(request);
     if (!tokensEqual(token, deps.webhookToken)) {
-      return reply.status(401).send({ error: 'unauthorized', message: 'unauthorized' });
+      return refuseUnauthorized(request, reply, 'WEBHOOK_TOKEN');
     }
     limitByToken(request, token!);
   };
@@ -140,7 +140,7 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
         typeof routingKey === 'string' && (Object.hasOwn(deps.oncall().routingKeys, routingKey) || tokensEqual(routingKey, deps.webhookToken));
       const bearer = presentedToken(request);
       if (!known && !tokensEqual(bearer, deps.webhookToken)) {
-        return reply.status(401).send({ status: 'unauthorized', message: 'unauthorized' });
+        return reply.status(401).send({ status: 'unauthorized', message: pagerDutyUnauthorizedMessage(request.headers.authorization) });
       }
       limitByToken(request, known ? (routingKey as string) : bearer!);
       let batch: ReturnType<typeof normalizePagerDuty>;

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * Token from `Authorization: Bearer <token>` (what Alertmanager's and Grafana's `authorization`
@@ -26,4 +26,51 @@ export function tokensEqual(presented: string | undefined, expected: string): bo
   const a = createHash('sha256').update(presented).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
+}
+
+/** The token settings a bearer check compares with; their names are what a 401 tells the caller to send. */
+export type TokenSetting = 'WEBHOOK_TOKEN' | 'API_TOKEN';
+
+const HOW_TO_SEND: Record<TokenSetting, string> = {
+  WEBHOOK_TOKEN:
+    'send the webhook token as "Authorization: Bearer <token>" or as the password of HTTP basic auth (the token is WEBHOOK_TOKEN, or when that is unset the one the bot generated into DATA_DIR/webhook-token)',
+  API_TOKEN: 'send the read API token as "Authorization: Bearer <API_TOKEN>"',
+};
+
+/**
+ * Why a request was refused and how to send the token: whether the header was missing, in another
+ * form, or carried another token. Nothing about the token itself (not its length, not its start).
+ */
+export function unauthorizedMessage(authorization: string | undefined, setting: TokenSetting): string {
+  return `${credentialProblem(authorization)}: ${HOW_TO_SEND[setting]}.`;
+}
+
+function credentialProblem(authorization: string | undefined): string {
+  if (!authorization?.trim()) return 'No Authorization header';
+  const [scheme = '', value] = authorization.trim().split(/\s+/, 2);
+  if (value && scheme.toLowerCase() === 'bearer') return 'The Bearer token is not the one this bot expects';
+  if (value && scheme.toLowerCase() === 'basic' && Buffer.from(value, 'base64').toString('utf8').includes(':')) {
+    return 'The basic auth password is not the token this bot expects';
+  }
+  return 'The Authorization header is neither "Bearer <token>" nor "Basic <base64 of user:token>"';
+}
+
+/** RFC 6750's challenge: which scheme to use, and whether a token was sent but refused. */
+export function bearerChallenge(authorization: string | undefined): string {
+  return authorization?.trim() ? 'Bearer realm="incident-bot", error="invalid_token"' : 'Bearer realm="incident-bot"';
+}
+
+/** The 401 every token-checked route answers with. */
+export function refuseUnauthorized(request: FastifyRequest, reply: FastifyReply, setting: TokenSetting): FastifyReply {
+  const authorization = request.headers.authorization;
+  return reply
+    .status(401)
+    .header('WWW-Authenticate', bearerChallenge(authorization))
+    .send({ error: 'unauthorized', message: unauthorizedMessage(authorization, setting) });
+}
+
+/** PagerDuty's events carry their credential as routing_key; the webhook token in a header also does. */
+export function pagerDutyUnauthorizedMessage(authorization: string | undefined): string {
+  const problem = credentialProblem(authorization);
+  return `The event's routing_key is neither one of pagerduty_routing_keys in oncall.yaml nor the webhook token, and ${problem[0]!.toLowerCase()}${problem.slice(1)}: put a known routing_key in the event, or ${HOW_TO_SEND.WEBHOOK_TOKEN}.`;
 }

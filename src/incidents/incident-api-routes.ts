@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../access/audit-log.js';
 import type { PrismaClient } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { presentedToken, tokensEqual } from '../http/bearer-auth.js';
+import { presentedToken, refuseUnauthorized, tokensEqual } from '../http/bearer-auth.js';
 import type { RouteModule } from '../http/server.js';
 import { generatePostmortem } from '../reports/postmortem.js';
 import { getIncident, getTimeline, listIncidents } from './incident-queries.js';
@@ -23,7 +23,7 @@ export function parseIncidentNumber(params: unknown): number {
 export function apiAuth(apiToken: string | undefined) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (!apiToken) throw new AppError('forbidden', 'The read API is off: set API_TOKEN to enable it');
-    if (!tokensEqual(presentedToken(request), apiToken)) return reply.status(401).send({ error: 'unauthorized', message: 'unauthorized' });
+    if (!tokensEqual(presentedToken(request), apiToken)) return refuseUnauthorized(request, reply, 'API_TOKEN');
   };
 }
 

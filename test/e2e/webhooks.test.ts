@@ -77,12 +77,29 @@ for (const kind of databaseKinds()) {
       expect(unknown.status).toBe(401);
     });
 
-    it('refuses requests without the token, saying nothing more', async () => {
-      for (const headers of [{ authorization: '' }, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: 'Basic ' + Buffer.from('x:nope').toString('base64') }]) {
-        const response = await post('/webhooks/alertmanager', sharedFixture('alertmanager/firing.json'), headers);
+    it('refuses requests without the token, saying which header and scheme to send and nothing about the token', async () => {
+      const howToSend =
+        'send the webhook token as "Authorization: Bearer <token>" or as the password of HTTP basic auth (the token is WEBHOOK_TOKEN, or when that is unset the one the bot generated into DATA_DIR/webhook-token).';
+      const cases = [
+        { authorization: '', problem: 'No Authorization header', challenge: 'Bearer realm="incident-bot"' },
+        { authorization: 'Bearer wrong-token-wrong-token', problem: 'The Bearer token is not the one this bot expects' },
+        { authorization: 'Basic ' + Buffer.from('x:nope').toString('base64'), problem: 'The basic auth password is not the token this bot expects' },
+        { authorization: `Token ${bot.webhookToken.slice(0, -1)}`, problem: 'The Authorization header is neither "Bearer <token>" nor "Basic <base64 of user:token>"' },
+        { authorization: bot.webhookToken, problem: 'The Authorization header is neither "Bearer <token>" nor "Basic <base64 of user:token>"' },
+      ];
+      for (const { authorization, problem, challenge } of cases) {
+        const response = await post('/webhooks/alertmanager', sharedFixture('alertmanager/firing.json'), { authorization });
         expect(response.status).toBe(401);
-        expect(await readJson(response)).toEqual({ error: 'unauthorized', message: 'unauthorized' });
+        expect(response.headers.get('www-authenticate')).toBe(challenge ?? 'Bearer realm="incident-bot", error="invalid_token"');
+        const body = await readJson(response);
+        expect(body).toEqual({ error: 'unauthorized', message: `${problem}: ${howToSend}` });
+        expect(JSON.stringify(body)).not.toContain(bot.webhookToken.slice(0, 6));
       }
+      const api = await fetch(`${bot.url}/api/incidents`, { headers: { authorization: 'Bearer wrong-token-wrong-token' } });
+      expect(await readJson(api)).toEqual({ error: 'unauthorized', message: 'The Bearer token is not the one this bot expects: send the read API token as "Authorization: Bearer <API_TOKEN>".' });
+      const pagerDuty = await post('/v2/enqueue', { ...(sharedFixture('pagerduty/trigger.json') as object), routing_key: 'guess' }, { authorization: '' });
+      expect(pagerDuty.status).toBe(401);
+      expect((await readJson(pagerDuty)).message).toMatch(/^The event's routing_key is neither one of pagerduty_routing_keys in oncall.yaml nor the webhook token, and no Authorization header: /);
       const basic = await post('/webhooks/generic', { title: 'basic auth works' }, { authorization: 'Basic ' + Buffer.from(`alertmanager:${bot.webhookToken}`).toString('base64') });
       expect(basic.status).toBe(200);
     });
