@@ -1,3 +1,5 @@
+import type { EnvFileReading } from './env-file.js';
+
 /**
  * One `incident-bot` subcommand. Each feature folder exports its own and src/cli.ts lists them,
  * so adding a command never means editing another feature's code.
@@ -5,7 +7,10 @@
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
+  /** The real environment over the settings file (.env), blank values left out. */
   env: NodeJS.ProcessEnv;
+  /** Which settings file was read, for `start` to log. */
+  envFile?: EnvFileReading;
 }
 
 export interface CliCommand {

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { simulateCommand } from './alerts/simulate-command.js';
 import type { CliCommand, CliIo } from './cli-command.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, withoutBlankValues } from './config.js';
+import { envFileLogLine, readEnvFileInto, withSource, type EnvFileReading } from './env-file.js';
 import { migrate } from './db/migrator.js';
 import { openStorage } from './db/open-storage.js';
 import { createLogger, secretValuesOf } from './logging.js';
@@ -23,7 +24,13 @@ const startCommand: CliCommand = {
   usage: 'start',
   summary: 'run the bot (HTTP server, chat adapters, job engine)',
   async run(_args, io) {
-    const bot = await startBot(loadConfig(io.env));
+    const config = loadConfig(io.env);
+    const log = createLogger(config.LOG_LEVEL, undefined, { secrets: secretValuesOf(config) });
+    if (io.envFile) {
+      const line = envFileLogLine(io.envFile);
+      log.info(line.fields, line.message);
+    }
+    const bot = await startBot(config, { log });
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -130,7 +137,8 @@ function usage(): string {
     'Commands:',
     ...[...commands, { usage: 'help', summary: 'show this text' }].flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
     '',
-    'Settings come from environment variables; see .env.example.',
+    'Settings come from environment variables and from .env in the working directory (or the file',
+    'ENV_FILE names), the environment winning; an empty value means unset. See .env.example.',
   ].join('\n');
 }
 
@@ -153,10 +161,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`Unknown command "${argv.join(' ')}".\n\n${usage()}`);
     return 2;
   }
+  let envFile: EnvFileReading | undefined;
   try {
-    return await found.command.run(found.args, io);
+    const read = readEnvFileInto(io.env, process.cwd());
+    envFile = read.reading;
+    return await found.command.run(found.args, { ...io, env: withoutBlankValues(read.env), envFile });
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof StartupError) {
+    if (error instanceof ConfigError) {
+      io.err(new ConfigError(error.problems.map((problem) => withSource(problem, envFile))).message);
+      return 1;
+    }
+    if (error instanceof StartupError) {
       io.err(error.message);
       return 1;
     }

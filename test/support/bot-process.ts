@@ -12,8 +12,8 @@ export interface BotProcess {
 }
 
 /** The real bot as its own process (from source), ready to serve. */
-export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
-  const child = spawnCli(['start'], { PORT: '0', LOG_LEVEL: 'info', ...env });
+export async function startBotProcess(env: Record<string, string | undefined>, options: { cwd?: string } = {}): Promise<BotProcess> {
+  const child = spawnCli(['start'], { PORT: '0', LOG_LEVEL: 'info', ...env }, options);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
