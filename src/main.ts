@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
@@ -20,7 +19,6 @@ import { incidentCommandHandlers } from './chat/incident-command-handlers.js';
 import { oncallCommandHandlers } from './chat/oncall-command-handlers.js';
 import { IncidentSync } from './chat/incident-sync.js';
 import { PeopleDirectory } from './chat/people-directory.js';
-import { emailMatchRecorder, IDENTITY_LINK_NOTICE_JOB, identityLinkNoticeHandler } from './chat/identity-link-notice.js';
 import { emailMatchRecorder, IDENTITY_LINK_NOTICE_JOB, identityLinkNoticeHandler } from './chat/identity-link-notice.js';
 import { firstDelivery } from './chat/processed-requests.js';
 // Slack's, Discord's and the chart's libraries are loaded only by the configurations that use
@@ -168,8 +166,6 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       }),
     };
     const audit = new AuditLog(database.prisma, log);
-    people.onEmailMatch(emailMatchRecorder({ audit, sql: database.sql, log, onEnqueued: onCommitted }));
-    handlers.set(IDENTITY_LINK_NOTICE_JOB, identityLinkNoticeHandler({ ports, log }));
     people.onEmailMatch(emailMatchRecorder({ audit, sql: database.sql, log, onEnqueued: onCommitted }));
     handlers.set(IDENTITY_LINK_NOTICE_JOB, identityLinkNoticeHandler({ ports, log }));
     const limiter = config.COMMAND_RATE_LIMIT === 'off' ? undefined : new TokenBuckets(config.COMMAND_RATE_LIMIT);
