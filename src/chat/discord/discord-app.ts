@@ -38,7 +38,7 @@ export class DiscordApp {
   private stopped = false;
 
   constructor(private readonly options: DiscordAppOptions) {
-    this.port = DiscordChatPort.create({ token: options.token, guildId: options.guildId, applicationId: options.applicationId, apiUrl: options.apiUrl });
+    this.port = DiscordChatPort.create({ token: options.token, guildId: options.guildId, applicationId: options.applicationId, apiUrl: options.apiUrl, log: options.log });
   }
 
   async start(): Promise<void> {

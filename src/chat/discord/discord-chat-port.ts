@@ -1,6 +1,8 @@
 import { ChannelType, DiscordAPIError, HTTPError, OverwriteType, PermissionFlagsBits, RateLimitError, REST, Routes } from 'discord.js';
 import { ChatApiError, type ChatCapabilities, type ChatPort, type ChatUserProfile, type CreatedChannel, type PostedMessage } from '../chat-port.js';
+import type { Logger } from '../../logging.js';
 import type { NeutralMessage } from '../neutral-message.js';
+import { PlatformOutageLog } from '../platform-outage-log.js';
 import { renderDiscordMessage } from './embed.js';
 
 export const INCIDENTS_CATEGORY = 'Incidents';
@@ -36,18 +38,25 @@ export class DiscordChatPort implements ChatPort {
     readonly rest: REST,
     private readonly guildId: string,
     private readonly applicationId: string,
+    private readonly outage?: PlatformOutageLog,
   ) {}
 
-  static create(options: { token: string; guildId: string; applicationId: string; apiUrl?: string }): DiscordChatPort {
+  /** With `log`, an outage is logged once (host, method, count) instead of only failing job after job. */
+  static create(options: { token: string; guildId: string; applicationId: string; apiUrl?: string; log?: Logger }): DiscordChatPort {
     const rest = new REST({ ...(options.apiUrl ? { api: options.apiUrl } : {}), rejectOnRateLimit: () => true, retries: 0, timeout: 10_000 }).setToken(options.token);
-    return new DiscordChatPort(rest, options.guildId, options.applicationId);
+    const host = new URL(options.apiUrl ?? 'https://discord.com/api').host;
+    return new DiscordChatPort(rest, options.guildId, options.applicationId, options.log ? new PlatformOutageLog(options.log, 'discord', host) : undefined);
   }
 
   private async call<T>(method: string, work: () => Promise<unknown>): Promise<T> {
     try {
-      return (await work()) as T;
+      const result = (await work()) as T;
+      this.outage?.callEnded(method);
+      return result;
     } catch (error) {
-      throw toChatApiError(method, error);
+      const chatError = toChatApiError(method, error);
+      this.outage?.callEnded(method, chatError, error);
+      throw chatError;
     }
   }
 

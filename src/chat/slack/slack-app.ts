@@ -47,7 +47,7 @@ export class SlackApp {
   private readonly receiver: FastifySlackReceiver | undefined;
 
   constructor(private readonly options: SlackAppOptions) {
-    this.port = SlackChatPort.create(options.botToken, options.apiUrl);
+    this.port = SlackChatPort.create(options.botToken, options.apiUrl, options.log);
     const clientOptions = { slackApiUrl: options.apiUrl };
     const logger = boltLogger(options.log);
     if (options.appToken) {

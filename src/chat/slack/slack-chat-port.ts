@@ -1,7 +1,10 @@
 import { ErrorCode, WebClient, type WebAPICallResult } from '@slack/web-api';
 import { ChatApiError, type ChatCapabilities, type ChatPort, type ChatUserProfile, type CreatedChannel, type PostedMessage } from '../chat-port.js';
+import type { Logger } from '../../logging.js';
 import type { NeutralMessage } from '../neutral-message.js';
+import { PlatformOutageLog } from '../platform-outage-log.js';
 import { renderSlackMessage } from './block-kit.js';
+import { slackLogger } from './slack-logger.js';
 
 /** Slack errors that mean "already so": the goal of the call is met. */
 const ALREADY_DONE = new Set(['already_in_channel', 'cant_invite_self']);
@@ -25,24 +28,35 @@ export class SlackChatPort implements ChatPort {
   readonly capabilities = SLACK_CAPABILITIES;
   private readonly channelIds = new Map<string, string>();
 
-  constructor(readonly client: WebClient) {}
+  constructor(
+    readonly client: WebClient,
+    private readonly outage?: PlatformOutageLog,
+  ) {}
 
-  static create(token: string, apiUrl?: string): SlackChatPort {
+  /** With `log`, an outage is logged once by the port (host, method, count), not once per call by the client. */
+  static create(token: string, apiUrl?: string, log?: Logger): SlackChatPort {
+    const host = new URL(apiUrl ?? 'https://slack.com/api/').host;
     return new SlackChatPort(
       new WebClient(token, {
         slackApiUrl: apiUrl,
         rejectRateLimitedCalls: true,
         retryConfig: { retries: 0 },
         timeout: 10_000,
+        ...(log ? { logger: slackLogger(log, /^http request failed/) } : {}),
       }),
+      log ? new PlatformOutageLog(log, 'slack', host) : undefined,
     );
   }
 
   private async call<T extends WebAPICallResult>(method: string, work: () => Promise<T>): Promise<T> {
     try {
-      return await work();
+      const result = await work();
+      this.outage?.callEnded(method);
+      return result;
     } catch (error) {
-      throw toChatApiError(method, error);
+      const chatError = toChatApiError(method, error);
+      this.outage?.callEnded(method, chatError, error);
+      throw chatError;
     }
   }
 
