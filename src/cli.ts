@@ -13,6 +13,7 @@ import { loadPlaybookDirectory } from './playbooks/playbook-library.js';
 import { choosePlaybook } from './playbooks/playbook-matcher.js';
 import { playbooksLintCommand } from './playbooks/playbooks-lint-command.js';
 import { oncallCliCommands } from './oncall/oncall-cli-commands.js';
+import { storedOverridesReader } from './oncall/cli-override-reader.js';
 import { loadOncallFile, OncallFileError } from './oncall/oncall-file.js';
 import { StartupError } from './startup-error.js';
 import { auditCliCommand } from './access/audit-cli-command.js';
@@ -125,7 +126,7 @@ const commands: CliCommand[] = [
   migrateCommand,
   simulate,
   oncallCheckCommand,
-  ...oncallCliCommands(loadOncall),
+  ...oncallCliCommands(loadOncall, storedOverridesReader(openMigratedStorage)),
   playbooksLintCommand,
   auditCliCommand(openMigratedStorage),
 ];

@@ -35,6 +35,7 @@ import { IncidentService } from './incidents/incident-service.js';
 import type { OncallConfig } from './oncall/oncall-config.js';
 import { OncallFileError } from './oncall/oncall-file.js';
 import { findGaps } from './oncall/oncall-queries.js';
+import { overridesBetween } from './oncall/stored-overrides.js';
 import { OncallStore } from './oncall/oncall-store.js';
 import { formatPlaybookProblem } from './playbooks/playbook-file.js';
 import { PlaybookLibrary } from './playbooks/playbook-library.js';
@@ -217,7 +218,9 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         log,
         render: async (occurrence) => {
           const report = await buildWeeklyReport(database.sql, { weeks: 12, timeZone: config.REPORT_TIMEZONE, now: occurrence });
-          const gaps = Object.values(oncall().schedules).flatMap((s) => findGaps(s, [], occurrence, new Date(occurrence.getTime() + 14 * 86_400_000)).map((g) => ({ ...g, name: s.name })));
+          const gapsUntil = new Date(occurrence.getTime() + 14 * 86_400_000);
+          const overrides = await overridesBetween(database.prisma, occurrence, gapsUntil);
+          const gaps = Object.values(oncall().schedules).flatMap((s) => findGaps(s, overrides, occurrence, gapsUntil).map((g) => ({ ...g, name: s.name })));
           const message = renderReportMessage(report);
           if (gaps.length) {
             message.sections.push({ text: `⚠️ **On-call gaps in the next 14 days:** ${gaps.slice(0, 5).map((g) => `${g.name} ${g.start.toISOString().slice(0, 16)}Z–${g.end.toISOString().slice(0, 16)}Z`).join(', ')}` });
@@ -238,7 +241,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     await directory.sync(oncall());
     oncallStore.onChange(async (next) => {
       await directory.sync(next);
-      await reportGaps(next, log);
+      await reportGaps(next, database, log);
     });
     oncallStore.onReload((outcome) =>
       audit.record({
@@ -306,9 +309,9 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     }
     if (!config.API_TOKEN) log.info('API_TOKEN is not set: the read API under /api is off');
     log.info({ port, storage: config.storage }, 'incident bot ready');
-    // The 14-day gap scan costs about a second of CPU with the shipped oncall.yaml and only
-    // warns: it runs once the bot serves, so it never holds back readiness or the first alerts.
-    void reportGaps(oncall(), log).catch((error: Error) => log.error({ err: error }, 'could not check the schedules for gaps'));
+    // The 14-day gap scan only warns (and reads the database for overrides): it runs once the
+    // bot serves, so it never holds back readiness or the first alerts.
+    void reportGaps(oncall(), database, log).catch((error: Error) => log.error({ err: error }, 'could not check the schedules for gaps'));
     if (webhook.generated && config.LOG_LEVEL !== 'silent') process.stdout.write(firstRunBanner(webhook.token, port, config.PUBLIC_URL) + '\n');
     return {
       url: `http://127.0.0.1:${port}`,
@@ -336,12 +339,14 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
  * Nobody on call is the failure this bot exists to prevent: say so loudly, at start and on each
  * reload. One schedule per turn of the event loop, so requests are answered in between.
  */
-async function reportGaps(config: OncallConfig, log: Logger): Promise<void> {
+async function reportGaps(config: OncallConfig, database: Database, log: Logger): Promise<void> {
   const from = new Date();
   const to = new Date(from.getTime() + 14 * 86_400_000);
+  // A gap someone has already covered from chat is no gap.
+  const overrides = await overridesBetween(database.prisma, from, to);
   for (const schedule of Object.values(config.schedules)) {
     await new Promise((resolve) => setImmediate(resolve));
-    const gaps = findGaps(schedule, [], from, to);
+    const gaps = findGaps(schedule, overrides, from, to);
     if (gaps.length) {
       log.warn({ schedule: schedule.key, gaps: gaps.slice(0, 5).map((g) => `${g.start.toISOString()} - ${g.end.toISOString()}`), count: gaps.length }, 'schedule has nobody on call in the next 14 days');
     }

@@ -7,7 +7,8 @@ import { AppError } from '../errors.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { overridesFromDatabase } from '../oncall/level-target-resolver.js';
 import { shiftsBetween } from '../oncall/on-call-at.js';
-import { onCallNow, policyFor, previewEscalation, schedulesFor } from '../oncall/oncall-queries.js';
+import { ONCALL_HORIZON_MS, onCallNow, policyFor, previewEscalation, schedulesFor } from '../oncall/oncall-queries.js';
+import { overridesBetween } from '../oncall/stored-overrides.js';
 import type { CommandContext, CommandHandlers, CommandReply } from './commands/command-dispatch.js';
 import type { CommandOf } from './commands/parsed-command.js';
 import { resolveWhen } from './commands/resolve-when.js';
@@ -31,6 +32,8 @@ const privately = (title: string, lines: string[]): CommandReply => ({
 /** `/oncall ...`: answered from oncall.yaml and the overrides in the database, times in the asker's zone. */
 export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
   const overridesAt = (at: Date) => deps.database.transaction((tx) => overridesFromDatabase(at, tx));
+  /** Overrides from `at` on, far enough to say until when and who is next. */
+  const overridesAhead = (at: Date) => overridesBetween(deps.database.prisma, at, new Date(at.getTime() + ONCALL_HORIZON_MS));
   const nameOf = (key: string | undefined) => (key ? (deps.oncall().people[key]?.name ?? key) : 'nobody (a gap)');
   const when = (date: Date, ctx: CommandContext) => DateTime.fromJSDate(date, { zone: ctx.timeZone }).toFormat('ccc d MMM HH:mm');
 
@@ -39,7 +42,7 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       const config = deps.oncall();
       const names = command.team ? [command.team] : Object.keys(config.teams);
       const now = new Date();
-      const overrides = await overridesAt(now);
+      const overrides = await overridesAhead(now);
       const lines = names.flatMap((name) =>
         schedulesFor(config, name).map((schedule) => {
           const current = onCallNow(schedule, overrides, now);
@@ -55,12 +58,10 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       const days = Math.min(Math.max(command.days ?? 7, 1), 31);
       const from = new Date();
       const to = new Date(from.getTime() + days * 86_400_000);
-      const overrides = (await deps.database.prisma.oncallOverride.findMany({ where: { endsAt: { gt: from }, startsAt: { lt: to } }, include: { person: true } }))
-        .filter((o) => o.person.handle)
-        .map((o) => ({ scheduleKey: o.scheduleKey, personKey: o.person.handle!, startsAt: o.startsAt, endsAt: o.endsAt, createdAt: o.createdAt }));
+      const overrides = await overridesBetween(deps.database.prisma, from, to);
       const lines = schedulesFor(config, command.team).flatMap((schedule) => [
         `**${schedule.name}**`,
-        ...shiftsBetween(schedule, overrides, from, to, 15 * 60_000).map((s) => `${when(s.start, ctx)} → ${when(s.end, ctx)}  ${nameOf(s.personKey)}${s.via === 'override' ? ' (override)' : ''}`),
+        ...shiftsBetween(schedule, overrides, from, to).map((s) => `${when(s.start, ctx)} → ${when(s.end, ctx)}  ${nameOf(s.personKey)}${s.via === 'override' ? ' (override)' : ''}`),
       ]);
       return privately(`${command.team}: the next ${days} day(s) (times in ${ctx.timeZone})`, lines);
     },
@@ -99,7 +100,7 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
         at = resolved.at;
       }
       const policy = policyFor(config, command.team);
-      const steps = previewEscalation(config, policy, await overridesAt(at), at);
+      const steps = previewEscalation(config, policy, await overridesAhead(at), at);
       return privately(
         `Who is paged for ${command.team} if an incident opens ${when(at, ctx)} (${ctx.timeZone})`,
         steps.map((s) => `${when(s.at, ctx)} level ${s.level}${s.round ? ` (repeat ${s.round})` : ''}: ${s.people.map((p) => nameOf(p)).join(', ') || 'nobody'}`),

@@ -3,8 +3,9 @@ import { parseArgs } from 'node:util';
 import type { CliCommand, CliIo } from '../cli-command.js';
 import { isAppError } from '../errors.js';
 import type { OncallConfig } from './oncall-config.js';
+import type { ReadOverrides } from './cli-override-reader.js';
 import { shiftsBetween } from './on-call-at.js';
-import { findGaps, onCallNow, policyFor, previewEscalation, schedulesFor } from './oncall-queries.js';
+import { findGaps, ONCALL_HORIZON_MS, onCallNow, policyFor, previewEscalation, schedulesFor } from './oncall-queries.js';
 
 type LoadOncall = (io: CliIo) => Promise<OncallConfig>;
 
@@ -36,10 +37,16 @@ function guarded(run: (args: string[], io: CliIo) => Promise<number>): (args: st
 }
 
 /**
- * `incident-bot oncall who|shifts|gaps|preview`: answers from oncall.yaml, for scripts (--json)
- * and people. Overrides stored in the database are not included here; the bot and chat use them.
+ * `incident-bot oncall who|shifts|gaps|preview`: answers from oncall.yaml and the overrides set
+ * from chat, as chat answers, for scripts (--json) and people.
  */
-export function oncallCliCommands(loadOncall: LoadOncall): CliCommand[] {
+export function oncallCliCommands(loadOncall: LoadOncall, readOverrides: ReadOverrides): CliCommand[] {
+  /** The stored overrides that overlap [from, to); when they cannot be read, the answer says so. */
+  const overridesFor = async (io: CliIo, from: Date, to: Date) => {
+    const read = await readOverrides(io, from, to);
+    if (read.notIncluded) io.err(`Note: ${read.notIncluded}`);
+    return read.overrides;
+  };
   return [
     {
       name: ['oncall', 'who'],
@@ -50,7 +57,9 @@ export function oncallCliCommands(loadOncall: LoadOncall): CliCommand[] {
         const config = await loadOncall(io);
         const at = instant(values.at, '--at');
         const names = positionals[0] ? [positionals[0]] : Object.keys(config.teams);
-        const rows = names.flatMap((name) => schedulesFor(config, name).map((schedule) => ({ team: name, zone: schedule.timeZone, ...onCallNow(schedule, [], at) })));
+        const schedules = names.flatMap((name) => schedulesFor(config, name).map((schedule) => ({ name, schedule })));
+        const overrides = await overridesFor(io, at, new Date(at.getTime() + ONCALL_HORIZON_MS));
+        const rows = schedules.map(({ name, schedule }) => ({ team: name, zone: schedule.timeZone, ...onCallNow(schedule, overrides, at) }));
         if (values.json) {
           io.out(JSON.stringify({ at: at.toISOString(), onCall: rows.map(({ zone, ...row }) => ({ ...row, until: row.until?.toISOString() ?? null })) }, null, 2));
           return 0;
@@ -76,7 +85,9 @@ export function oncallCliCommands(loadOncall: LoadOncall): CliCommand[] {
           io.err(`Usage: incident-bot oncall shifts <schedule> --from <ISO> --to <ISO> [--json]${positionals[0] && !schedule ? `\nNo schedule "${positionals[0]}"` : ''}`);
           return 2;
         }
-        const shifts = shiftsBetween(schedule, [], instant(values.from, '--from'), instant(values.to, '--to'), 15 * 60_000);
+        const from = instant(values.from, '--from');
+        const to = instant(values.to, '--to');
+        const shifts = shiftsBetween(schedule, await overridesFor(io, from, to), from, to);
         if (values.json) {
           io.out(JSON.stringify(shifts.map((s) => ({ person: s.personKey ?? null, via: s.via ?? null, start: s.start.toISOString(), end: s.end.toISOString() })), null, 2));
           return 0;
@@ -94,7 +105,8 @@ export function oncallCliCommands(loadOncall: LoadOncall): CliCommand[] {
         const config = await loadOncall(io);
         const from = new Date();
         const to = new Date(from.getTime() + Number(values.days) * 86_400_000);
-        const gaps = Object.values(config.schedules).flatMap((schedule) => findGaps(schedule, [], from, to).map((gap) => ({ ...gap, zone: schedule.timeZone })));
+        const overrides = await overridesFor(io, from, to);
+        const gaps = Object.values(config.schedules).flatMap((schedule) => findGaps(schedule, overrides, from, to).map((gap) => ({ ...gap, zone: schedule.timeZone })));
         if (values.json) {
           io.out(JSON.stringify(gaps.map(({ zone, ...g }) => ({ ...g, start: g.start.toISOString(), end: g.end.toISOString() })), null, 2));
           return gaps.length ? 1 : 0;
@@ -117,7 +129,7 @@ export function oncallCliCommands(loadOncall: LoadOncall): CliCommand[] {
         const config = await loadOncall(io);
         const at = instant(values.at, '--at');
         const policy = policyFor(config, positionals[0]);
-        const steps = previewEscalation(config, policy, [], at);
+        const steps = previewEscalation(config, policy, await overridesFor(io, at, new Date(at.getTime() + ONCALL_HORIZON_MS)), at);
         if (values.json) {
           io.out(JSON.stringify({ policy, openedAt: at.toISOString(), steps: steps.map((s) => ({ ...s, at: s.at.toISOString() })) }, null, 2));
           return 0;

@@ -1,9 +1,9 @@
 import { AppError } from '../errors.js';
 import type { EscalationLevel, OncallConfig, ScheduleConfig } from './oncall-config.js';
-import { shiftsBetween, whoIsOnCall, type ScheduleOverride } from './on-call-at.js';
+import { nextChange, shiftsBetween, whoIsOnCall, type ScheduleOverride } from './on-call-at.js';
 
-const QUARTER_HOUR = 15 * 60_000;
-const DAY = 86_400_000;
+/** How far ahead "until" and "next" look. */
+export const ONCALL_HORIZON_MS = 14 * 86_400_000;
 
 /** The schedules a team, service or schedule name refers to. */
 export function schedulesFor(config: OncallConfig, name: string): ScheduleConfig[] {
@@ -17,26 +17,30 @@ export interface OnCallNow {
   schedule: string;
   personKey: string | undefined;
   via: string | undefined;
-  /** When this person's stretch ends (the next handoff), within the next two weeks. */
+  /** When someone else takes over (the next handoff, override or window edge), within the next two weeks. */
   until: Date | undefined;
   next: string | undefined;
 }
 
+/** Who is on call at an instant, until when exactly, and who comes next. */
 export function onCallNow(schedule: ScheduleConfig, overrides: readonly ScheduleOverride[], at: Date): OnCallNow {
-  const shifts = shiftsBetween(schedule, overrides, at, new Date(at.getTime() + 14 * DAY), QUARTER_HOUR);
-  const [current, next] = shifts;
+  const current = whoIsOnCall(schedule, overrides, at);
+  const horizon = new Date(at.getTime() + ONCALL_HORIZON_MS);
+  let until = nextChange(schedule, overrides, at, horizon);
+  // The same person on call another way (an override ending into their own shift) is no handoff.
+  while (until && whoIsOnCall(schedule, overrides, until)?.personKey === current?.personKey) until = nextChange(schedule, overrides, until, horizon);
   return {
     schedule: schedule.key,
     personKey: current?.personKey,
     via: current?.via,
-    until: next ? current!.end : undefined,
-    next: next?.personKey,
+    until,
+    next: until ? whoIsOnCall(schedule, overrides, until)?.personKey : undefined,
   };
 }
 
 /** Stretches with nobody on call, between two instants. */
 export function findGaps(schedule: ScheduleConfig, overrides: readonly ScheduleOverride[], from: Date, to: Date) {
-  return shiftsBetween(schedule, overrides, from, to, QUARTER_HOUR)
+  return shiftsBetween(schedule, overrides, from, to)
     .filter((shift) => shift.personKey === undefined)
     .map((shift) => ({ schedule: schedule.key, start: shift.start, end: shift.end }));
 }

@@ -1,9 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/project-root.js';
 import { runCli } from '../support/run-cli.js';
 
-const env = { ONCALL_FILE: join(projectRoot(), 'oncall.yaml') };
+// An empty DATA_DIR of its own: no overrides stored, whatever a developer's ./data holds.
+const env = { ONCALL_FILE: join(projectRoot(), 'oncall.yaml'), DATA_DIR: mkdtempSync(join(tmpdir(), 'cli-oncall-')) };
 
 describe('incident-bot oncall (shipped oncall.yaml)', () => {
   it('who: the person on call at an instant, until when, and who is next', async () => {
@@ -13,6 +16,14 @@ describe('incident-bot oncall (shipped oncall.yaml)', () => {
     // 03:00 Sunday in Berlin: outside Europe's 07:00-19:00 window, so America's weekly layer (week 46: Chen).
     expect(onCall).toContainEqual({ team: 'platform', schedule: 'platform-follow-the-sun', personKey: 'chen', via: 'america', until: '2026-11-29T06:00:00.000Z', next: 'alice' });
     expect(onCall).toContainEqual({ team: 'payments', schedule: 'payments-weekly', personKey: 'chen', via: 'weekly', until: '2026-11-30T08:00:00.000Z', next: 'emma' });
+  });
+
+  it('who: "until" is the handoff itself, the one `oncall shifts` shows, not a quarter hour late', { timeout: 90_000 }, async () => {
+    const who = JSON.parse((await runCli(['oncall', 'who', 'platform', '--at', '2026-12-03T07:29:00Z', '--json'], env)).stdout);
+    // 08:29 in Berlin: Europe's 07:00-19:00 window, which closes at 18:00 UTC.
+    expect(who.onCall[0]).toMatchObject({ via: 'europe', until: '2026-12-03T18:00:00.000Z', next: 'dana' });
+    const shifts = JSON.parse((await runCli(['oncall', 'shifts', 'platform-follow-the-sun', '--from', '2026-12-03T07:29:00Z', '--to', '2026-12-04T00:00:00Z', '--json'], env)).stdout);
+    expect(shifts[1].start).toBe(who.onCall[0].until);
   });
 
   it('preview: who gets paged at each level for an incident at 03:00 on Sunday', async () => {
