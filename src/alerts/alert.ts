@@ -27,6 +27,8 @@ export interface NormalizedAlert {
   eventOnly?: 'acknowledge' | 'resolve';
   /** PagerDuty routing key, which oncall.yaml maps to a route. */
   routingKey?: string;
+  /** Hash of that routing key, stored with the alert (see routing-key.ts); unset for the webhook token. */
+  routingKeyHash?: string;
 }
 
 /** What one webhook request carries once normalized. */
@@ -37,4 +39,9 @@ export interface AlertBatch {
   raw: unknown;
   /** Alerts the sender left out (Alertmanager's truncatedAlerts). */
   truncated: number;
+  /**
+   * Sent with a PagerDuty routing key rather than the webhook token: it acts only on alerts that
+   * came in with the same key (as PagerDuty applies events to the alerts of their routing key).
+   */
+  ownAlertsOnly?: boolean;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { instant, links } from './alert-fields.js';
 import type { AlertBatch, NormalizedAlert } from './alert.js';
+import { maskRoutingKey, routingKeyHash } from './routing-key.js';
 
 const linkSchema = z.object({ href: z.string(), text: z.string().optional() });
 
@@ -36,9 +37,14 @@ export const pagerDutySchema = z.discriminatedUnion('event_action', [
 
 export type PagerDutyEvent = z.infer<typeof pagerDutySchema>;
 
-/** PagerDuty Events API v2: one event per request. A trigger without dedup_key gets one, as PagerDuty does. */
+/**
+ * PagerDuty Events API v2: one event per request. A trigger without dedup_key gets one, as PagerDuty
+ * does. The routing key is a credential: the alert keeps its hash, the stored body only its start.
+ */
 export function normalizePagerDuty(body: unknown, now: Date): AlertBatch & { dedupKey: string } {
   const event = pagerDutySchema.parse(body);
+  const raw = { ...(body as Record<string, unknown>), routing_key: maskRoutingKey(event.routing_key) };
+  const keyHash = routingKeyHash(event.routing_key);
   if (event.event_action !== 'trigger') {
     const alert: NormalizedAlert = {
       source: 'pagerduty',
@@ -51,9 +57,10 @@ export function normalizePagerDuty(body: unknown, now: Date): AlertBatch & { ded
       startsAt: now,
       endsAt: event.event_action === 'resolve' ? now : undefined,
       routingKey: event.routing_key,
+      routingKeyHash: keyHash,
       eventOnly: event.event_action,
     };
-    return { source: 'pagerduty', alerts: [alert], raw: body, truncated: 0, dedupKey: event.dedup_key };
+    return { source: 'pagerduty', alerts: [alert], raw, truncated: 0, dedupKey: event.dedup_key };
   }
   const dedupKey = event.dedup_key ?? randomBytes(16).toString('hex');
   const { payload } = event;
@@ -83,6 +90,7 @@ export function normalizePagerDuty(body: unknown, now: Date): AlertBatch & { ded
     links: { ...links({ client: event.client_url }), ...linkEntries },
     startsAt: payload.timestamp ? new Date(payload.timestamp) : now,
     routingKey: event.routing_key,
+    routingKeyHash: keyHash,
   };
-  return { source: 'pagerduty', alerts: [alert], raw: body, truncated: 0, dedupKey };
+  return { source: 'pagerduty', alerts: [alert], raw, truncated: 0, dedupKey };
 }

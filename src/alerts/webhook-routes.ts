@@ -1,8 +1,10 @@
+import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import { WebhookRateLimiter, type LimitCheck, type WebhookRateLimits } from '../abuse/webhook-rate-limiter.js';
 import { AppError, formatPath } from '../errors.js';
 import { pagerDutyUnauthorizedMessage, presentedToken, refuseUnauthorized, tokensEqual } from '../http/bearer-auth.js';
+import { cappedBody } from '../http/capped-body.js';
 import type { Metrics } from '../http/metrics.js';
 import { toAppError, type RouteModule } from '../http/server.js';
 import type { AlertIntake } from '../incidents/alert-intake.js';
@@ -16,6 +18,36 @@ import { normalizeGeneric } from './generic.js';
 import { normalizeGrafana } from './grafana.js';
 import { jsonBody } from './json-body.js';
 import { normalizePagerDuty } from './pagerduty.js';
+
+/**
+ * The most a PagerDuty event may weigh when no webhook token came in a header, so that the work
+ * done before its routing key is known stays small: a 64 KiB body is parsed in well under a
+ * millisecond however it nests. PagerDuty's own events are a few KiB (PagerDuty caps them at
+ * 512 KB); a sender with bigger ones sends the webhook token as a Bearer header (1 MiB).
+ */
+export const UNAUTHENTICATED_EVENT_LIMIT_BYTES = 64 * 1024;
+
+function eventTooLarge(): AppError {
+  return new AppError(
+    'payload_too_large',
+    `A PagerDuty event sent without the webhook token in an Authorization header may be at most ${UNAUTHENTICATED_EVENT_LIMIT_BYTES} bytes (64 KiB); ` +
+      'send larger events with "Authorization: Bearer <webhook token>"',
+  );
+}
+
+/** The routing_key of a PagerDuty event body, read before anything else is done with the body. */
+function routingKeyIn(body: unknown): { parsed: false } | { parsed: true; key?: string } {
+  let event: unknown = body ?? {};
+  if (typeof body === 'string') {
+    try {
+      event = JSON.parse(body);
+    } catch {
+      return { parsed: false };
+    }
+  }
+  const key = (event as { routing_key?: unknown } | null)?.routing_key;
+  return { parsed: true, key: typeof key === 'string' ? key : undefined };
+}
 
 export interface WebhookDeps {
   intake: AlertIntake;
@@ -117,6 +149,8 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
       if (appError.code === 'internal' || appError.code === 'unavailable') throw error;
       const retryAfter = appError.details.retryAfterSeconds;
       if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
+      // The rest of a body refused for its size is not read: the connection cannot be reused.
+      if (appError.code === 'payload_too_large') reply.header('Connection', 'close');
       const status = appError.code === 'rate_limited' ? 'throttle exceeded' : appError.code === 'invalid_json' ? 'Unrecognized object' : 'invalid event';
       return reply.status(appError.httpStatus).send({
         status,
@@ -128,24 +162,47 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
       });
     };
 
+    // The webhook token in a header is checked before the body is read, as on the other routes;
+    // without it, the credential is the routing_key inside the body, so the body is kept small.
+    const byWebhookToken = new WeakSet<FastifyRequest>();
+    const authenticateHeaderOrBoundBody = async (request: FastifyRequest) => {
+      const bearer = presentedToken(request);
+      if (tokensEqual(bearer, deps.webhookToken)) {
+        limitByToken(request, bearer!);
+        byWebhookToken.add(request);
+        return;
+      }
+      if (Number(request.headers['content-length']) > UNAUTHENTICATED_EVENT_LIMIT_BYTES) throw eventTooLarge();
+    };
+    const boundUnauthenticatedBody = async (request: FastifyRequest, _reply: FastifyReply, payload: Readable) =>
+      byWebhookToken.has(request) ? payload : cappedBody(payload, UNAUTHENTICATED_EVENT_LIMIT_BYTES, eventTooLarge);
+
+    const unrecognized = (reply: FastifyReply) =>
+      reply.status(400).send({ status: 'Unrecognized object', message: 'Event object format is unrecognized', errors: ['JSON parse error'] });
+
     const pagerDuty = async (request: FastifyRequest, reply: FastifyReply) => {
+      const byHeader = byWebhookToken.has(request);
+      const unauthorized = () => reply.status(401).send({ status: 'unauthorized', message: pagerDutyUnauthorizedMessage(request.headers.authorization) });
+      let credential: string | undefined;
+      if (!byHeader) {
+        // Nothing but the routing key is read until it proves to be a credential.
+        const found = routingKeyIn(request.body);
+        if (!found.parsed) return unrecognized(reply);
+        credential = found.key;
+        if (credential === undefined || !(tokensEqual(credential, deps.webhookToken) || Object.hasOwn(deps.oncall().routingKeys, credential))) {
+          return unauthorized();
+        }
+        limitByToken(request, credential);
+      }
       let body: unknown;
       try {
         body = jsonBody(request.body);
       } catch {
-        return reply.status(400).send({ status: 'Unrecognized object', message: 'Event object format is unrecognized', errors: ['JSON parse error'] });
+        return unrecognized(reply);
       }
-      const routingKey = (body as { routing_key?: unknown } | null)?.routing_key;
-      const known =
-        typeof routingKey === 'string' && (Object.hasOwn(deps.oncall().routingKeys, routingKey) || tokensEqual(routingKey, deps.webhookToken));
-      const bearer = presentedToken(request);
-      if (!known && !tokensEqual(bearer, deps.webhookToken)) {
-        return reply.status(401).send({ status: 'unauthorized', message: pagerDutyUnauthorizedMessage(request.headers.authorization) });
-      }
-      limitByToken(request, known ? (routingKey as string) : bearer!);
-      let batch: ReturnType<typeof normalizePagerDuty>;
+      let normalized: ReturnType<typeof normalizePagerDuty>;
       try {
-        batch = normalizePagerDuty(body, clock());
+        normalized = normalizePagerDuty(body, clock());
       } catch (error) {
         if (!(error instanceof ZodError)) throw error;
         const problems = error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
@@ -157,10 +214,28 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
           problems,
         });
       }
-      await ingest(batch);
-      return reply.status(202).send({ status: 'success', message: 'Event processed', dedup_key: batch.dedupKey });
+      const routingKey = normalized.alerts[0]!.routingKey;
+      // The event as fully read must carry the key that was checked (JSON allows a key twice).
+      if (!byHeader && routingKey !== credential) return unauthorized();
+      const keyIsWebhookToken = tokensEqual(routingKey, deps.webhookToken);
+      const batch = {
+        ...normalized,
+        // The webhook token acts on every alert and is never stored, not even hashed.
+        alerts: keyIsWebhookToken ? normalized.alerts.map((alert) => ({ ...alert, routingKeyHash: undefined })) : normalized.alerts,
+        ownAlertsOnly: !byHeader && !keyIsWebhookToken,
+      };
+      const summary = await ingest(batch);
+      if (summary.alerts[0]?.outcome === 'refused') {
+        const message = `dedup_key "${normalized.dedupKey}" belongs to an alert that came in with another routing key; a routing key acts only on its own alerts, so send this event with another dedup_key`;
+        return reply.status(409).send({ status: 'invalid event', message, errors: [message], error: 'conflict' });
+      }
+      return reply.status(202).send({ status: 'success', message: 'Event processed', dedup_key: normalized.dedupKey });
     };
-    const pagerDutyRoute = { onRequest: limitByAddress, errorHandler: pagerDutyErrors };
+    const pagerDutyRoute = {
+      onRequest: [limitByAddress, authenticateHeaderOrBoundBody],
+      preParsing: boundUnauthenticatedBody,
+      errorHandler: pagerDutyErrors,
+    };
     app.post('/webhooks/pagerduty', pagerDutyRoute, pagerDuty);
     app.post('/v2/enqueue', pagerDutyRoute, pagerDuty);
   };

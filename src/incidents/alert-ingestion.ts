@@ -21,9 +21,12 @@ export interface IngestItem {
   contentHash: string;
   /** The request body, or null when raw payloads are not kept. */
   raw: unknown;
+  /** See AlertBatch.ownAlertsOnly: acts only on alerts with the same routing key hash. */
+  ownAlertsOnly?: boolean;
 }
 
-export type IngestOutcome = 'created' | 'updated' | 'unchanged' | 'resolved' | 'refired' | 'reopened' | 'acknowledged' | 'ignored';
+/** 'refused': a trigger sent with a routing key for an alert that came in with another credential. */
+export type IngestOutcome = 'created' | 'updated' | 'unchanged' | 'resolved' | 'refired' | 'reopened' | 'acknowledged' | 'ignored' | 'refused';
 
 export interface IngestResult {
   outcome: IngestOutcome;
@@ -71,6 +74,7 @@ interface AlertState {
   status: 'firing' | 'resolved';
   contentHash: string;
   incidentId: number | null;
+  routingKeyHash: string | null;
 }
 
 interface AlertRow {
@@ -80,6 +84,7 @@ interface AlertRow {
   status: 'firing' | 'resolved';
   content_hash: string;
   incident_id: number | null;
+  routing_key_hash: string | null;
 }
 
 const keyOf = (source: string, fingerprint: string) => `${source}\u0000${fingerprint}`;
@@ -115,6 +120,10 @@ export async function ingestAlerts(database: Database, items: IngestItem[], ctx:
 
 function classifyWithoutWriting(item: IngestItem, state: AlertState | undefined): IngestResult | undefined {
   const { alert } = item;
+  if (item.ownAlertsOnly && state && state.routingKeyHash !== (alert.routingKeyHash ?? null)) {
+    // As PagerDuty does, another key's acknowledge or resolve is dropped, saying nothing of the alert.
+    return { outcome: alert.eventOnly ? 'ignored' : 'refused' };
+  }
   if (alert.eventOnly === 'acknowledge') return state?.incidentId ? undefined : { outcome: 'ignored' };
   if (alert.eventOnly === 'resolve') {
     if (!state) return { outcome: 'ignored' };
@@ -133,10 +142,10 @@ async function readAlertStates(tx: Sql, items: IngestItem[], lock: boolean): Pro
   // Rows are locked in id order so that two replicas locking overlapping sets cannot deadlock.
   const rows = lock
     ? await tx.query<AlertRow>(sql`
-        SELECT id, source, fingerprint, status, content_hash, incident_id FROM alerts
+        SELECT id, source, fingerprint, status, content_hash, incident_id, routing_key_hash FROM alerts
         WHERE (source, fingerprint) IN (${tuples}) ORDER BY id FOR UPDATE`)
     : await tx.query<AlertRow>(sql`
-        SELECT id, source, fingerprint, status, content_hash, incident_id FROM alerts
+        SELECT id, source, fingerprint, status, content_hash, incident_id, routing_key_hash FROM alerts
         WHERE (source, fingerprint) IN (${tuples})`);
   const states = new Map<string, AlertState>();
   for (const row of rows) {
@@ -145,6 +154,7 @@ async function readAlertStates(tx: Sql, items: IngestItem[], lock: boolean): Pro
       status: row.status,
       contentHash: row.content_hash,
       incidentId: row.incident_id === null ? null : Number(row.incident_id),
+      routingKeyHash: row.routing_key_hash,
     });
   }
   return states;
@@ -181,7 +191,7 @@ class BatchWriter {
         // Resolved before we ever saw it fire: keep the record, open nothing.
         const id = await this.insertAlert(item, null);
         if (id === undefined) return this.apply(item, await this.relock(item, states));
-        states.set(key, { id, status: 'resolved', contentHash: item.contentHash, incidentId: null });
+        states.set(key, { id, status: 'resolved', contentHash: item.contentHash, incidentId: null, routingKeyHash: alert.routingKeyHash ?? null });
         return { outcome: 'ignored', alertId: id };
       }
       const incident = await this.openIncidentFor(item);
@@ -189,7 +199,7 @@ class BatchWriter {
       // Another replica inserted the same alert a moment ago: take the existing-alert path.
       if (id === undefined) return this.apply(item, await this.relock(item, states));
       await this.attach(incident, id, item);
-      states.set(key, { id, status: 'firing', contentHash: item.contentHash, incidentId: incident.id });
+      states.set(key, { id, status: 'firing', contentHash: item.contentHash, incidentId: incident.id, routingKeyHash: alert.routingKeyHash ?? null });
       return { outcome: 'created', alertId: id, incidentId: incident.id };
     }
 
@@ -288,11 +298,11 @@ class BatchWriter {
     const { alert } = item;
     const [row] = await this.tx.query<{ id: number }>(sql`
       INSERT INTO alerts (source, fingerprint, status, title, description, source_severity, labels, annotations, links,
-                          starts_at, ends_at, last_received_at, content_hash, incident_id, raw)
+                          starts_at, ends_at, last_received_at, content_hash, incident_id, raw, routing_key_hash)
       VALUES (${alert.source}, ${alert.fingerprint}, ${alert.status}::"AlertStatus", ${alert.title}, ${alert.description ?? null},
               ${alert.sourceSeverity ?? null}, ${json(alert.labels)}::jsonb, ${json(alert.annotations)}::jsonb,
               ${json(alert.links)}::jsonb, ${alert.startsAt}::timestamptz, ${alert.endsAt ?? null}::timestamptz, now(),
-              ${item.contentHash}, ${incidentId}::int, ${json(item.raw)}::jsonb)
+              ${item.contentHash}, ${incidentId}::int, ${json(item.raw)}::jsonb, ${alert.routingKeyHash ?? null})
       ON CONFLICT (source, fingerprint) DO NOTHING
       RETURNING id`);
     return row ? Number(row.id) : undefined;
@@ -389,7 +399,7 @@ class BatchWriter {
       incident = await this.openIncidentFor(item);
     }
     await this.updateAlertContent(item, state.id, sql`, fire_count = fire_count + 1, incident_id = ${incident.id}::int`);
-    states.set(key, { id: state.id, status: 'firing', contentHash: item.contentHash, incidentId: incident.id });
+    states.set(key, { ...state, status: 'firing', contentHash: item.contentHash, incidentId: incident.id });
     await this.attach(incident, state.id, item);
     return { outcome, alertId: state.id, incidentId: incident.id };
   }

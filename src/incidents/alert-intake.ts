@@ -59,6 +59,7 @@ export class AlertIntake {
         decision: routeAlert(received, oncall),
         contentHash: contentHashOf(received),
         raw,
+        ownAlertsOnly: batch.ownAlertsOnly,
       }),
     );
     try {
