@@ -30,6 +30,19 @@ export function parseEnd(text: string | undefined): Date | undefined {
   return date.getUTCFullYear() <= 1 ? undefined : date;
 }
 
+/**
+ * An alert cannot end before it starts: Alertmanager refuses such an alert itself ("start time
+ * must be before end time"), and stored, it would make MTTR negative. Refused naming the end field.
+ */
+export function endNotBeforeStart(fields: { start: string; end: string }) {
+  return (alert: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    const startText = alert[fields.start];
+    const end = parseEnd(alert[fields.end] as string | undefined);
+    if (typeof startText !== 'string' || !end || end.getTime() >= Date.parse(startText)) return;
+    ctx.addIssue({ code: 'custom', path: [fields.end], message: `must not be before ${fields.start} (${startText}): an alert cannot end before it starts` });
+  };
+}
+
 /** Keeps only non-empty links. */
 export function links(entries: Record<string, string | undefined | null>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endInstant, instant, links, parseEnd, stringMap } from './alert-fields.js';
+import { endInstant, endNotBeforeStart, instant, links, parseEnd, stringMap } from './alert-fields.js';
 import type { AlertBatch, NormalizedAlert } from './alert.js';
 
 const alertSchema = z.object({
@@ -11,7 +11,7 @@ const alertSchema = z.object({
   generatorURL: z.string().optional(),
   // Unique-indexed with the source; real ones are 16 hex characters.
   fingerprint: z.string().min(1).max(255),
-});
+}).superRefine(endNotBeforeStart({ start: 'startsAt', end: 'endsAt' }));
 
 export const alertmanagerSchema = z.object({
   version: z.string().optional(),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { instant, links, parseEnd, stringMap } from './alert-fields.js';
+import { endNotBeforeStart, instant, links, parseEnd, stringMap } from './alert-fields.js';
 import type { AlertBatch, NormalizedAlert } from './alert.js';
 
 const genericAlertSchema = z
@@ -19,7 +19,8 @@ const genericAlertSchema = z
     starts_at: instant.optional(),
     ends_at: instant.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(endNotBeforeStart({ start: 'starts_at', end: 'ends_at' }));
 
 const genericListSchema = z.object({ alerts: z.array(genericAlertSchema).min(1).max(1_000) }).strict();
 
@@ -40,6 +41,7 @@ export function normalizeGeneric(body: unknown, now: Date): AlertBatch {
     const linkMap = Array.isArray(item.links)
       ? Object.fromEntries(item.links.map((link, index) => [link.text || `link ${index + 1}`, link.href]))
       : (item.links ?? {});
+    const startsAt = item.starts_at ? new Date(item.starts_at) : now;
     return {
       source: 'generic',
       fingerprint: item.fingerprint ?? fingerprintOf(labels, item.title),
@@ -50,8 +52,9 @@ export function normalizeGeneric(body: unknown, now: Date): AlertBatch {
       labels,
       annotations: item.annotations,
       links: links(linkMap),
-      startsAt: item.starts_at ? new Date(item.starts_at) : now,
-      endsAt: item.ends_at ? parseEnd(item.ends_at) : item.status === 'resolved' ? now : undefined,
+      startsAt,
+      // Resolved on receipt, yet never before its own start (a sender whose clock runs ahead).
+      endsAt: item.ends_at ? parseEnd(item.ends_at) : item.status === 'resolved' ? new Date(Math.max(now.getTime(), startsAt.getTime())) : undefined,
       sourceGroupKey: item.group,
     };
   });

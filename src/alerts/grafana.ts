@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endInstant, instant, links, parseEnd, stringMap } from './alert-fields.js';
+import { endInstant, endNotBeforeStart, instant, links, parseEnd, stringMap } from './alert-fields.js';
 import type { AlertBatch, NormalizedAlert } from './alert.js';
 
 const alertSchema = z.object({
@@ -17,7 +17,7 @@ const alertSchema = z.object({
   imageURL: z.string().optional(),
   values: z.record(z.string(), z.unknown()).nullable().optional(),
   valueString: z.string().optional(),
-});
+}).superRefine(endNotBeforeStart({ start: 'startsAt', end: 'endsAt' }));
 
 export const grafanaSchema = z.object({
   receiver: z.string().optional(),

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import { formatDuration } from '../time/duration.js';
+import { elapsedMs } from '../time/elapsed.js';
 import type { ChatPlatformName } from './chat-port.js';
 import { incidentButtonValue, stepButtonValue } from './commands/button-actions.js';
 import type { IncidentFacts, PersonRef } from './incident-facts.js';
@@ -32,9 +33,9 @@ export function incidentCard(facts: IncidentFacts, platform: ChatPlatformName, o
   const links = facts.firstAlert ? Object.entries(facts.firstAlert.links).map(([name, url]) => `[${name}](${url})`) : [];
   fields.push({ label: 'Source', value: [facts.source, ...links].join(' · ') });
   fields.push({ label: 'Opened', value: time(facts.openedAt) });
-  if (facts.acknowledgedAt) fields.push({ label: 'Acknowledged', value: `${time(facts.acknowledgedAt)} (after ${formatDuration(facts.acknowledgedAt.getTime() - facts.openedAt.getTime())})` });
+  if (facts.acknowledgedAt) fields.push({ label: 'Acknowledged', value: `${time(facts.acknowledgedAt)} (after ${formatDuration(elapsedMs(facts.openedAt, facts.acknowledgedAt))})` });
   if (facts.mitigatedAt) fields.push({ label: 'Mitigated', value: time(facts.mitigatedAt) });
-  if (facts.resolvedAt) fields.push({ label: 'Resolved', value: `${time(facts.resolvedAt)} (after ${formatDuration(facts.resolvedAt.getTime() - facts.openedAt.getTime())})` });
+  if (facts.resolvedAt) fields.push({ label: 'Resolved', value: `${time(facts.resolvedAt)} (after ${formatDuration(elapsedMs(facts.openedAt, facts.resolvedAt))})` });
   if (facts.alertCount > 0) fields.push({ label: 'Alerts', value: `${facts.firingCount} firing of ${facts.alertCount}` });
   if (facts.playbook) fields.push({ label: 'Playbook', value: `${facts.playbook.name}${facts.playbook.currentStepTitle ? ` — now: ${facts.playbook.currentStepTitle}` : ` (${facts.playbook.status})`}` });
 

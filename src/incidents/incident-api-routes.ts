@@ -5,7 +5,7 @@ import type { PrismaClient } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { presentedToken, refuseUnauthorized, tokensEqual } from '../http/bearer-auth.js';
 import type { RouteModule } from '../http/server.js';
-import { generatePostmortem } from '../reports/postmortem.js';
+import { draftPostmortem } from '../reports/postmortem.js';
 import { getIncident, getTimeline, listIncidents } from './incident-queries.js';
 
 const listQuery = z.object({
@@ -48,7 +48,8 @@ export function incidentApiRoutes(prisma: PrismaClient, apiToken: string | undef
     });
     app.get('/api/incidents/:number/postmortem.md', { onRequest }, async (request, reply) => {
       const number = parseIncidentNumber(request.params);
-      const markdown = await generatePostmortem(prisma, number, new Date());
+      // A read: the draft is rendered, never stored (only a person generating it records one).
+      const markdown = await draftPostmortem(prisma, number);
       await audit?.record({ actorName: apiReader(request), platform: 'api', action: 'api.postmortem.read', args: { incident: number }, result: markdown === undefined ? 'failed' : 'ok' });
       if (markdown === undefined) throw new AppError('not_found', `There is no incident INC-${number}`);
       return reply.type('text/markdown; charset=utf-8').send(markdown);

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type { PrismaClient } from '../db/database.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import { formatDuration } from '../time/duration.js';
+import { elapsedMs } from '../time/elapsed.js';
 
 /** Everything the postmortem says, read from the database. */
 export interface PostmortemFacts {
@@ -65,7 +66,7 @@ export async function loadPostmortemFacts(prisma: PrismaClient, id: number): Pro
 }
 
 const utc = (date: Date | null) => (date ? DateTime.fromJSDate(date, { zone: 'UTC' }).toFormat("yyyy-MM-dd HH:mm 'UTC'") : '—');
-const after = (from: Date, to: Date | null) => (to ? formatDuration(to.getTime() - from.getTime()) : 'not yet');
+const after = (from: Date, to: Date | null) => (to ? formatDuration(elapsedMs(from, to)) : 'not yet');
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const PLACEHOLDER = '_To be written._';
 
@@ -133,11 +134,19 @@ export function renderPostmortem(facts: PostmortemFacts): string {
   return lines.join('\n') + '\n';
 }
 
-/** Writes (or rewrites) the draft and keeps it, so reports know which incidents have one. */
-export async function generatePostmortem(prisma: PrismaClient, id: number, now: Date): Promise<string | undefined> {
+/** The draft as it would be written now, for reading: it records nothing. */
+export async function draftPostmortem(prisma: PrismaClient, id: number): Promise<string | undefined> {
   const facts = await loadPostmortemFacts(prisma, id);
-  if (!facts) return undefined;
-  const markdown = renderPostmortem(facts);
+  return facts ? renderPostmortem(facts) : undefined;
+}
+
+/**
+ * Writes (or rewrites) the draft and keeps it: a person asked for the postmortem, so the weekly
+ * report no longer lists the incident as missing one.
+ */
+export async function generatePostmortem(prisma: PrismaClient, id: number, now: Date): Promise<string | undefined> {
+  const markdown = await draftPostmortem(prisma, id);
+  if (markdown === undefined) return undefined;
   await prisma.postmortem.upsert({ where: { incidentId: id }, create: { incidentId: id, markdown, generatedAt: now }, update: { markdown, generatedAt: now } });
   return markdown;
 }

@@ -38,6 +38,7 @@ export const DEFINITIONS = [
   'MTTA: acknowledged at minus opened at (unacknowledged incidents have none).',
   'Time to mitigate: mitigated at minus opened at, where recorded.',
   'MTTR: resolved at minus opened at (open incidents have none).',
+  'A time recorded before the opening (a sender`s clock ahead of ours) counts as 0, never as negative.',
   'Weeks start Monday 00:00 in the report`s time zone; p50/p90 are continuous percentiles.',
   'At night: a page between 22:00 and 07:00 in the paged person`s own time zone.',
 ];
@@ -95,9 +96,10 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
     ),
     picked AS (
       SELECT date_trunc('week', i.opened_at AT TIME ZONE ${timeZone}) AS week, i.severity, t.key AS team,
-             EXTRACT(EPOCH FROM i.acknowledged_at - i.opened_at) AS tta,
-             EXTRACT(EPOCH FROM i.mitigated_at - i.opened_at) AS ttm,
-             EXTRACT(EPOCH FROM i.resolved_at - i.opened_at) AS ttr
+             -- LEAST skips NULL: a time recorded before the opening counts as 0, a missing one stays NULL.
+             EXTRACT(EPOCH FROM i.acknowledged_at - LEAST(i.opened_at, i.acknowledged_at)) AS tta,
+             EXTRACT(EPOCH FROM i.mitigated_at - LEAST(i.opened_at, i.mitigated_at)) AS ttm,
+             EXTRACT(EPOCH FROM i.resolved_at - LEAST(i.opened_at, i.resolved_at)) AS ttr
       FROM incidents i LEFT JOIN teams t ON t.id = i.team_id
       WHERE i.opened_at >= ${from}::timestamptz AND i.opened_at < ${to}::timestamptz AND (${team}::text IS NULL OR t.key = ${team}::text)
     )
@@ -140,7 +142,7 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
   const window = { from: first.plus({ weeks: 1 }).toJSDate(), to };
   const [longest, missing, noisy, load] = await Promise.all([
     db.query<{ id: number; title: string; severity: number; seconds: number }>(sql`
-      SELECT id, title, severity, EXTRACT(EPOCH FROM resolved_at - opened_at)::float8 AS seconds FROM incidents
+      SELECT id, title, severity, EXTRACT(EPOCH FROM resolved_at - LEAST(opened_at, resolved_at))::float8 AS seconds FROM incidents
       WHERE resolved_at IS NOT NULL AND opened_at >= ${window.from}::timestamptz AND opened_at < ${window.to}::timestamptz
         AND (${team}::text IS NULL OR team_id = (SELECT id FROM teams WHERE key = ${team}::text))
       ORDER BY seconds DESC LIMIT 5`),
