@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { simulateCommand } from './alerts/simulate-command.js';
 import type { CliCommand, CliIo } from './cli-command.js';
 import { ConfigError, loadConfig, withoutBlankValues } from './config.js';
+import { configFileLimitsFrom } from './config-files/config-file-limits.js';
 import { envFileLogLine, readEnvFileInto, withSource, type EnvFileReading } from './env-file.js';
 import { migrate } from './db/migrator.js';
 import { openStorage } from './db/open-storage.js';
@@ -80,7 +81,7 @@ const migrateCommand: CliCommand = {
 
 async function loadOncall(io: CliIo) {
   try {
-    return loadOncallFile(io.env.ONCALL_FILE ?? './oncall.yaml').config;
+    return loadOncallFile(io.env.ONCALL_FILE ?? './oncall.yaml', configFileLimitsFrom(io.env)).config;
   } catch (error) {
     if (error instanceof OncallFileError) throw new StartupError('config_invalid', error.message);
     throw error;
@@ -90,7 +91,7 @@ async function loadOncall(io: CliIo) {
 const simulate = simulateCommand({
   loadOncall,
   async choosePlaybook(alert, decision, io) {
-    const { playbooks } = loadPlaybookDirectory(io.env.PLAYBOOKS_DIR ?? './playbooks');
+    const { playbooks } = loadPlaybookDirectory(io.env.PLAYBOOKS_DIR ?? './playbooks', configFileLimitsFrom(io.env));
     const choice = choosePlaybook(playbooks, { title: alert.title, severity: decision.severity, service: decision.service, labels: alert.labels }, decision.playbook);
     return choice ? { id: choice.playbook.definition.id, why: choice.why } : undefined;
   },

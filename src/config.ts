@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { RATE_LIMIT_FORMAT, parseRateLimitSetting } from './abuse/rate-limit-setting.js';
+import { parseConfigMaxBytes } from './config-files/config-file-limits.js';
 import { cronExpressionProblem } from './time/cron-expression.js';
 import { parseDuration } from './time/duration.js';
 
@@ -121,6 +122,18 @@ const settingsObject = z.object({
   DATA_DIR: z.string().trim().min(1).default('./data'),
   PLAYBOOKS_DIR: z.string().trim().min(1).default('./playbooks'),
   ONCALL_FILE: z.string().trim().min(1).default('./oncall.yaml'),
+  // Larger files (oncall.yaml, each playbook) are refused unread: parsing runs on the thread that answers /healthz.
+  CONFIG_MAX_BYTES: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const parsed = parseConfigMaxBytes(value);
+      if ('problem' in parsed) {
+        ctx.addIssue({ code: 'custom', message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed.bytes;
+    }),
   PUBLIC_URL: url('the address Slack, Discord and people use to reach the bot'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   WEBHOOK_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),

@@ -38,7 +38,7 @@ import { findGaps } from './oncall/oncall-queries.js';
 import { overridesBetween } from './oncall/stored-overrides.js';
 import { OncallStore } from './oncall/oncall-store.js';
 import { formatPlaybookProblem } from './playbooks/playbook-file.js';
-import { PlaybookLibrary } from './playbooks/playbook-library.js';
+import { PlaybookFilesError, PlaybookLibrary } from './playbooks/playbook-library.js';
 import { choosePlaybook } from './playbooks/playbook-matcher.js';
 import { loadRunView, stepCard } from './playbooks/playbook-messages.js';
 import { playbookEffects, PlaybookRunner, PLAYBOOK_REMINDER_JOB, PLAYBOOK_START_JOB } from './playbooks/playbook-runner.js';
@@ -103,7 +103,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       if (config.oncallFileSet && !existsSync(config.ONCALL_FILE)) {
         throw new StartupError('config_invalid', `ONCALL_FILE: ${config.ONCALL_FILE} does not exist (create it, fix the path, or unset ONCALL_FILE to start with no on-call configuration)`);
       }
-      oncallStore = OncallStore.open(config.ONCALL_FILE, log);
+      oncallStore = OncallStore.open(config.ONCALL_FILE, log, { maxBytes: config.CONFIG_MAX_BYTES });
     } catch (error) {
       if (error instanceof OncallFileError) throw new StartupError('config_invalid', `${error.message}\n(ONCALL_FILE=${config.ONCALL_FILE})`);
       const code = (error as NodeJS.ErrnoException).code;
@@ -119,7 +119,13 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const worker = new JobWorker(database, handlers, log, { pollMs: options.jobPollMs });
     metrics.watchJobBacklog(() => jobBacklog(database.sql));
     const onCommitted = () => worker.wake();
-    const playbooks = new PlaybookLibrary(config.PLAYBOOKS_DIR, log);
+    let playbooks: PlaybookLibrary;
+    try {
+      playbooks = PlaybookLibrary.open(config.PLAYBOOKS_DIR, log, { maxBytes: config.CONFIG_MAX_BYTES });
+    } catch (error) {
+      if (error instanceof PlaybookFilesError) throw new StartupError('config_invalid', `${error.message}\n(PLAYBOOKS_DIR=${config.PLAYBOOKS_DIR})`);
+      throw error;
+    }
     playbooks.watch();
     resources.unshift({ close: async () => playbooks.close() });
     const intake = new AlertIntake({

@@ -1,14 +1,15 @@
 import type { CliCommand } from '../cli-command.js';
+import { configFileLimitsFrom } from '../config-files/config-file-limits.js';
 import { formatProblem, loadOncallFile, OncallFileError } from './oncall-file.js';
 
 export const oncallCheckCommand: CliCommand = {
   name: ['oncall', 'check'],
   usage: 'oncall check [file]',
-  summary: 'check oncall.yaml and print every problem with its line (exit 1 on problems)',
+  summary: 'check oncall.yaml and print every problem with its line, all in one pass (exit 1 on problems)',
   async run(args, io) {
     const file = args[0] ?? io.env.ONCALL_FILE ?? './oncall.yaml';
     try {
-      const { config, missing } = loadOncallFile(file);
+      const { config, missing } = loadOncallFile(file, configFileLimitsFrom(io.env));
       if (missing) {
         io.err(`${file}: no such file`);
         return 1;

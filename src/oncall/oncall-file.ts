@@ -1,7 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isNode, LineCounter, type Document } from 'yaml';
 import { z } from 'zod';
 import { maskRoutingKey, weakRoutingKeyReason } from '../alerts/routing-key.js';
+import { DEFAULT_CONFIG_FILE_LIMITS, type ConfigFileLimits } from '../config-files/config-file-limits.js';
+import { besidesSchemaProblems, inFileOrder, type ConfigFileProblem } from '../config-files/config-file-problem.js';
+import { countOverLimit } from '../config-files/count-limits.js';
+import { parseConfigYaml } from '../config-files/parse-config-yaml.js';
+import { asArray, asRecord, asString, hasKey } from '../config-files/plain-data.js';
+import { readConfigFile } from '../config-files/read-config-file.js';
 import { formatPath } from '../errors.js';
 import { parseDuration } from '../time/duration.js';
 import {
@@ -15,13 +20,16 @@ import {
 } from './oncall-config.js';
 
 /** One problem in oncall.yaml, located the way editors and CI annotate: file:line:col path: message. */
-export interface OncallFileProblem {
-  file: string;
-  line: number;
-  column: number;
-  path: string;
-  message: string;
-}
+export type OncallFileProblem = ConfigFileProblem;
+
+/**
+ * How many entries oncall.yaml may list, checked before anything walks them: far above any real
+ * organisation, far below what makes every reload, route match and rotation sum crawl.
+ */
+export const ONCALL_LIMITS = { people: 5000, teams: 500, schedules: 200, escalation_policies: 200, routes: 500 } as const;
+/** Per schedule and per escalation policy. */
+export const MAX_LAYERS = 10;
+export const MAX_LEVELS = 20;
 
 export class OncallFileError extends Error {
   readonly code = 'oncall_invalid';
@@ -85,7 +93,9 @@ const layerSchema = z
   })
   .strict();
 
-const scheduleSchema = z.object({ name: z.string().optional(), timezone: zone.default('UTC'), layers: z.array(layerSchema).min(1) }).strict();
+const scheduleSchema = z
+  .object({ name: z.string().optional(), timezone: zone.default('UTC'), layers: z.array(layerSchema).min(1).max(MAX_LAYERS, `at most ${MAX_LAYERS} layers`) })
+  .strict();
 
 const targetSchema = z.union([
   z.object({ schedule: key }).strict(),
@@ -97,7 +107,10 @@ const policySchema = z
   .object({
     name: z.string().optional(),
     repeat: z.number().int().min(0).max(10).default(0),
-    levels: z.array(z.object({ targets: z.array(targetSchema).min(1), delay: duration.default('5m') }).strict()).min(1),
+    levels: z
+      .array(z.object({ targets: z.array(targetSchema).min(1), delay: duration.default('5m') }).strict())
+      .min(1)
+      .max(MAX_LEVELS, `at most ${MAX_LEVELS} levels`),
   })
   .strict();
 
@@ -135,32 +148,37 @@ const fileSchema = z
 
 type OncallFile = z.infer<typeof fileSchema>;
 
-/** Reads and checks oncall.yaml. A missing file is the empty configuration; a broken one throws OncallFileError. */
-export function loadOncallFile(path: string): { config: OncallConfig; missing: boolean } {
-  if (!existsSync(path)) return { config: emptyOncallConfig(), missing: true };
-  return { config: parseOncallYaml(readFileSync(path, 'utf8'), path), missing: false };
+/**
+ * Reads and checks oncall.yaml. A missing file is the empty configuration; a broken one, or one
+ * that is not a regular file or is over `limits.maxBytes`, throws OncallFileError (and nothing else).
+ */
+export function loadOncallFile(path: string, limits: ConfigFileLimits = DEFAULT_CONFIG_FILE_LIMITS): { config: OncallConfig; missing: boolean } {
+  const read = readConfigFile(path, limits.maxBytes);
+  if (read.kind === 'missing') return { config: emptyOncallConfig(), missing: true };
+  if (read.kind === 'refused') throw new OncallFileError([read.problem]);
+  return { config: parseOncallYaml(read.text, path), missing: false };
 }
 
+/** Checks oncall.yaml's text and reports every problem in one pass: the schema's and the cross references, top to bottom. */
 export function parseOncallYaml(text: string, file = 'oncall.yaml'): OncallConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const problems: OncallFileProblem[] = doc.errors.map((error) => {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
-    return { file, line, column: col, path: '(yaml)', message: error.message.split('\n')[0]! };
+  const yaml = parseConfigYaml(text, file);
+  if (!yaml.ok) throw new OncallFileError(inFileOrder(yaml.problems));
+  const at = locator(yaml.doc, yaml.lineCounter, file);
+  const tooMany = Object.entries(ONCALL_LIMITS).flatMap(([section, max]) => {
+    const over = countOverLimit(yaml.value, section, max);
+    return over ? [at(over.path, `${over.count} entries under ${section}: oncall.yaml lists at most ${max}`)] : [];
   });
-  if (problems.length) throw new OncallFileError(problems);
-  const at = locator(doc, lineCounter, file);
-  const parsed = fileSchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) {
-    throw new OncallFileError(
-      parsed.error.issues.map((issue) =>
+  if (tooMany.length) throw new OncallFileError(inFileOrder([...yaml.problems, ...tooMany]));
+  const parsed = fileSchema.safeParse(yaml.value);
+  const schemaProblems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) =>
         // Point at the unknown key itself, not at the map that holds it.
         issue.code === 'unrecognized_keys' ? at([...issue.path, issue.keys[0]!], issue.message) : at(issue.path, issue.message),
-      ),
-    );
-  }
-  const crossProblems = crossReferences(parsed.data).map(([path, message]) => at(path, message));
-  if (crossProblems.length) throw new OncallFileError(crossProblems);
+      );
+  const crossProblems = crossReferences(yaml.value).map(([path, message]) => at(path, message));
+  const problems = [...yaml.problems, ...schemaProblems, ...besidesSchemaProblems(crossProblems, schemaProblems)];
+  if (!parsed.success || problems.length) throw new OncallFileError(inFileOrder(problems));
   return toConfig(parsed.data);
 }
 
@@ -184,45 +202,64 @@ function locator(doc: Document, lineCounter: LineCounter, file: string) {
   };
 }
 
-function crossReferences(file: OncallFile): [(string | number)[], string][] {
+/**
+ * References between entries (members, participants, targets, routes), read leniently from the
+ * parsed document: they are reported in the same pass as the schema's problems, and a name counts
+ * as declared even where its entry has problems of its own.
+ */
+function crossReferences(raw: unknown): [(string | number)[], string][] {
   const problems: [(string | number)[], string][] = [];
-  const person = (name: string) => name in file.people;
-  for (const [teamKey, team] of Object.entries(file.teams)) {
-    team.members.forEach((member, i) => person(member) || problems.push([['teams', teamKey, 'members', i], `no person "${member}" under people`]));
-    team.schedules.forEach((s, i) => s in file.schedules || problems.push([['teams', teamKey, 'schedules', i], `no schedule "${s}" under schedules`]));
-    if (team.escalation_policy && !(team.escalation_policy in file.escalation_policies)) {
-      problems.push([['teams', teamKey, 'escalation_policy'], `no escalation policy "${team.escalation_policy}"`]);
-    }
+  const file = asRecord(raw);
+  const people = asRecord(file.people);
+  const teams = asRecord(file.teams);
+  const schedules = asRecord(file.schedules);
+  const policies = asRecord(file.escalation_policies);
+  const names = (list: unknown) => asArray(list).flatMap((item, i) => (typeof item === 'string' ? [[item, i] as const] : []));
+  for (const [teamKey, rawTeam] of Object.entries(teams)) {
+    const team = asRecord(rawTeam);
+    for (const [member, i] of names(team.members)) if (!hasKey(people, member)) problems.push([['teams', teamKey, 'members', i], `no person "${member}" under people`]);
+    for (const [s, i] of names(team.schedules)) if (!hasKey(schedules, s)) problems.push([['teams', teamKey, 'schedules', i], `no schedule "${s}" under schedules`]);
+    const policy = asString(team.escalation_policy);
+    if (policy && !hasKey(policies, policy)) problems.push([['teams', teamKey, 'escalation_policy'], `no escalation policy "${policy}"`]);
   }
-  for (const [scheduleKey, schedule] of Object.entries(file.schedules)) {
-    schedule.layers.forEach((layer, l) => {
-      layer.participants.forEach((p, i) => person(p) || problems.push([['schedules', scheduleKey, 'layers', l, 'participants', i], `no person "${p}" under people`]));
+  for (const [scheduleKey, schedule] of Object.entries(schedules)) {
+    asArray(asRecord(schedule).layers).forEach((rawLayer, l) => {
+      const layer = asRecord(rawLayer);
+      for (const [p, i] of names(layer.participants)) if (!hasKey(people, p)) problems.push([['schedules', scheduleKey, 'layers', l, 'participants', i], `no person "${p}" under people`]);
       if (layer.rotation === 'weekly' && !layer.handoff_day) problems.push([['schedules', scheduleKey, 'layers', l], 'a weekly rotation needs handoff_day']);
-      if (Number.isNaN(Date.parse(layer.start))) problems.push([['schedules', scheduleKey, 'layers', l, 'start'], `not a real date: ${layer.start}`]);
+      // A start that is not even shaped like a date is the schema's problem.
+      const start = asString(layer.start);
+      if (start && /^\d{4}-\d{2}-\d{2}$/.test(start) && Number.isNaN(Date.parse(start))) problems.push([['schedules', scheduleKey, 'layers', l, 'start'], `not a real date: ${start}`]);
     });
   }
-  for (const [policyKey, policy] of Object.entries(file.escalation_policies)) {
-    policy.levels.forEach((level, l) =>
-      level.targets.forEach((target, t) => {
+  for (const [policyKey, policy] of Object.entries(policies)) {
+    asArray(asRecord(policy).levels).forEach((level, l) =>
+      asArray(asRecord(level).targets).forEach((rawTarget, t) => {
+        const target = asRecord(rawTarget);
         const where = ['escalation_policies', policyKey, 'levels', l, 'targets', t];
-        if ('schedule' in target && !(target.schedule in file.schedules)) problems.push([where, `no schedule "${target.schedule}"`]);
-        if ('person' in target && !person(target.person)) problems.push([where, `no person "${target.person}"`]);
-        if ('team' in target && !(target.team in file.teams)) problems.push([where, `no team "${target.team}"`]);
+        const [schedule, person, team] = [asString(target.schedule), asString(target.person), asString(target.team)];
+        if (schedule !== undefined && !hasKey(schedules, schedule)) problems.push([where, `no schedule "${schedule}"`]);
+        if (person !== undefined && !hasKey(people, person)) problems.push([where, `no person "${person}"`]);
+        if (team !== undefined && !hasKey(teams, team)) problems.push([where, `no team "${team}"`]);
       }),
     );
   }
-  const routes = [...file.routes.map((route, i) => [['routes', i], route] as const), ...(file.default_route ? [[['default_route'], file.default_route] as const] : [])];
+  const routes = [
+    ...asArray(file.routes).map((route, i) => [['routes', i], asRecord(route)] as const),
+    ...(file.default_route === undefined ? [] : [[['default_route'], asRecord(file.default_route)] as const]),
+  ];
   const ids = new Set<string>();
   for (const [where, route] of routes) {
-    if ('id' in route) {
-      if (ids.has(route.id as string)) problems.push([[...where, 'id'], `duplicate route id "${route.id}"`]);
-      ids.add(route.id as string);
+    const id = where[0] === 'routes' ? asString(route.id) : undefined;
+    if (id !== undefined) {
+      if (ids.has(id)) problems.push([[...where, 'id'], `duplicate route id "${id}"`]);
+      ids.add(id);
     }
-    if (route.team && !(route.team in file.teams)) problems.push([[...where, 'team'], `no team "${route.team}"`]);
-    if (route.escalation_policy && !(route.escalation_policy in file.escalation_policies)) {
-      problems.push([[...where, 'escalation_policy'], `no escalation policy "${route.escalation_policy}"`]);
-    }
-    for (const [label, pattern] of Object.entries(route.match.label_regex)) {
+    const [team, policy] = [asString(route.team), asString(route.escalation_policy)];
+    if (team && !hasKey(teams, team)) problems.push([[...where, 'team'], `no team "${team}"`]);
+    if (policy && !hasKey(policies, policy)) problems.push([[...where, 'escalation_policy'], `no escalation policy "${policy}"`]);
+    for (const [label, pattern] of Object.entries(asRecord(asRecord(route.match).label_regex))) {
+      if (typeof pattern !== 'string') continue;
       try {
         new RegExp(pattern);
       } catch (error) {
@@ -230,8 +267,8 @@ function crossReferences(file: OncallFile): [(string | number)[], string][] {
       }
     }
   }
-  for (const [routingKey, routeId] of Object.entries(file.pagerduty_routing_keys)) {
-    if (!ids.has(routeId) && routeId !== 'default') problems.push([['pagerduty_routing_keys', routingKey], `no route "${routeId}"`]);
+  for (const [routingKey, routeId] of Object.entries(asRecord(file.pagerduty_routing_keys))) {
+    if (typeof routeId === 'string' && !ids.has(routeId) && routeId !== 'default') problems.push([['pagerduty_routing_keys', routingKey], `no route "${routeId}"`]);
     const weak = weakRoutingKeyReason(routingKey);
     if (weak) problems.push([['pagerduty_routing_keys', routingKey], `this routing key ${weak}`]);
   }

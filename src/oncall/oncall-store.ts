@@ -1,5 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { DEFAULT_CONFIG_FILE_LIMITS, type ConfigFileLimits } from '../config-files/config-file-limits.js';
 import type { Logger } from '../logging.js';
 import type { OncallConfig } from './oncall-config.js';
 import { formatProblem, loadOncallFile, OncallFileError } from './oncall-file.js';
@@ -28,15 +29,16 @@ export class OncallStore {
     private readonly path: string,
     private readonly log: Logger,
     initial: OncallConfig,
+    private readonly limits: ConfigFileLimits,
   ) {
     this.current = initial;
   }
 
   /** Loads the file at start: a missing file runs on the empty configuration, a broken one stops the start. */
-  static open(path: string, log: Logger): OncallStore {
-    const { config, missing } = loadOncallFile(path);
+  static open(path: string, log: Logger, limits: ConfigFileLimits = DEFAULT_CONFIG_FILE_LIMITS): OncallStore {
+    const { config, missing } = loadOncallFile(path, limits);
     if (missing) log.warn({ file: path }, 'no oncall.yaml: every alert goes to the default route and nobody is paged');
-    return new OncallStore(path, log, config);
+    return new OncallStore(path, log, config, limits);
   }
 
   get config(): OncallConfig {
@@ -80,7 +82,7 @@ export class OncallStore {
       return { file: this.path, reason, ok: false, unreadable: false, problems };
     };
     try {
-      const { config, missing } = loadOncallFile(this.path);
+      const { config, missing } = loadOncallFile(this.path, this.limits);
       if (missing) {
         const problem = `${this.path}: the file is gone (deleted or moved); the last good version stays in force until it is back`;
         return { ...refuse([problem], 'oncall.yaml is missing; keeping the last good version'), unreadable: true };

@@ -1,21 +1,20 @@
 import { createHash } from 'node:crypto';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { formatPath } from '../errors.js';
+import { besidesSchemaProblems, formatConfigFileProblem, inFileOrder, type ConfigFileProblem } from '../config-files/config-file-problem.js';
+import { countOverLimit } from '../config-files/count-limits.js';
+import { parseConfigYaml, problemLocator } from '../config-files/parse-config-yaml.js';
+import { asArray, asRecord, asString } from '../config-files/plain-data.js';
 import { parseDuration } from '../time/duration.js';
 
 /** A problem in a playbook file, where an editor or CI can point at it. */
-export interface PlaybookProblem {
-  file: string;
-  line: number;
-  column: number;
-  path: string;
-  message: string;
-}
+export type PlaybookProblem = ConfigFileProblem;
 
-export function formatPlaybookProblem(problem: PlaybookProblem): string {
-  return `${problem.file}:${problem.line}:${problem.column} ${problem.path}: ${problem.message}`;
-}
+export const formatPlaybookProblem = formatConfigFileProblem;
+
+/** Real playbooks have a handful of steps; each one is a chat card, a reminder and a line of the postmortem. */
+export const MAX_STEPS = 100;
+/** Each choice is a button, and Discord fits 25 on a message, the step card's own buttons included. */
+export const MAX_CHOICES = 20;
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'ids are lowercase letters, digits, dashes and underscores');
 const duration = z.string().refine((value) => parseDuration(value) !== undefined, 'must be a duration such as 15m or 1h');
@@ -49,7 +48,11 @@ const stepSchema = z
     remind_after: duration.optional(),
     when: conditionSchema.optional(),
     next: id.optional(),
-    choices: z.array(z.object({ id, label: z.string().min(1).max(75), next: id }).strict()).min(2).optional(),
+    choices: z
+      .array(z.object({ id, label: z.string().min(1).max(75), next: id }).strict())
+      .min(2)
+      .max(MAX_CHOICES, `at most ${MAX_CHOICES} choices`)
+      .optional(),
   })
   .strict()
   .refine((step) => !(step.next && step.choices), 'a step has either next or choices, not both');
@@ -88,86 +91,100 @@ export function severityNumber(value: number | string): number {
   return typeof value === 'number' ? value : Number(value.slice(3));
 }
 
-/** Parses and checks one playbook file; returns the playbook or every problem found in it. */
+/**
+ * Parses and checks one playbook file; returns the playbook or every problem found in it, in one
+ * pass: the schema's and the links between steps, top to bottom.
+ */
 export function parsePlaybook(text: string, file: string): { playbook?: LoadedPlaybook; problems: PlaybookProblem[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length) {
-    return {
-      problems: doc.errors.map((error) => {
-        const { line, col } = lineCounter.linePos(error.pos[0]);
-        return { file, line, column: col, path: '(yaml)', message: error.message.split('\n')[0]! };
-      }),
-    };
-  }
-  const at = locate(doc, lineCounter, file);
-  const parsed = playbookSchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) {
-    return {
-      problems: parsed.error.issues.map((issue) =>
+  const yaml = parseConfigYaml(text, file);
+  if (!yaml.ok) return { problems: inFileOrder(yaml.problems) };
+  const at = problemLocator(yaml.doc, yaml.lineCounter, file);
+  const tooMany = countOverLimit(yaml.value, 'steps', MAX_STEPS);
+  if (tooMany) return { problems: inFileOrder([...yaml.problems, at(tooMany.path, `${tooMany.count} steps: a playbook has at most ${MAX_STEPS}`)]) };
+  const parsed = playbookSchema.safeParse(yaml.value);
+  const schemaProblems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) =>
+        // Point at the unknown key itself, not at the map that holds it.
         issue.code === 'unrecognized_keys' ? at([...issue.path, issue.keys[0]!], issue.message) : at(issue.path, issue.message),
-      ),
-    };
-  }
-  const problems = checkStepGraph(parsed.data).map(([path, message]) => at(path, message));
-  if (problems.length) return { problems };
+      );
+  const graphProblems = checkStepGraph(stepLinksOf(yaml.value)).map(([path, message]) => at(path, message));
+  const problems = [...yaml.problems, ...schemaProblems, ...besidesSchemaProblems(graphProblems, schemaProblems)];
+  if (!parsed.success || problems.length > 0) return { problems: inFileOrder(problems) };
   return { playbook: { definition: parsed.data, file, contentHash: createHash('sha256').update(text).digest('hex') }, problems: [] };
 }
 
-function locate(doc: Document, lineCounter: LineCounter, file: string) {
-  return (path: readonly PropertyKey[], message: string): PlaybookProblem => {
-    const keys = path.map((part) => (typeof part === 'number' ? part : String(part)));
-    for (let depth = keys.length; depth >= 0; depth--) {
-      const node = doc.getIn(keys.slice(0, depth), true);
-      if (isNode(node) && node.range) {
-        const { line, col } = lineCounter.linePos(node.range[0]);
-        return { file, line, column: col, path: formatPath(path), message };
-      }
-    }
-    return { file, line: 1, column: 1, path: formatPath(path), message };
-  };
+/** What the checks between steps look at, read leniently so that they run even where the schema failed. */
+export interface StepLinks {
+  id?: string;
+  next?: string;
+  choices?: readonly { next?: string }[];
+}
+
+function stepLinksOf(value: unknown): StepLinks[] {
+  return asArray(asRecord(value).steps).map((raw) => {
+    const step = asRecord(raw);
+    return {
+      id: asString(step.id),
+      next: asString(step.next),
+      choices: Array.isArray(step.choices) ? step.choices.map((choice) => ({ next: asString(asRecord(choice).next) })) : undefined,
+    };
+  });
 }
 
 /** Where a step leads: its choices, its `next`, or (by default) the step after it. */
-export function successors(playbook: PlaybookDefinition, index: number): string[] {
+export function successors(playbook: { steps: readonly StepLinks[] }, index: number): string[] {
   const step = playbook.steps[index]!;
-  if (step.choices) return step.choices.map((choice) => choice.next);
+  if (step.choices) return step.choices.flatMap((choice) => (choice.next === undefined ? [] : [choice.next]));
   if (step.next) return [step.next];
   const following = playbook.steps[index + 1];
-  return following ? [following.id] : [];
+  return following?.id === undefined ? [] : [following.id];
 }
 
-/** Duplicate ids, links to missing steps, and loops that never reach an end. */
-function checkStepGraph(playbook: PlaybookDefinition): [(string | number)[], string][] {
+/** Duplicate ids, links to missing steps, steps the run never reaches, and loops that never reach an end. */
+function checkStepGraph(steps: readonly StepLinks[]): [(string | number)[], string][] {
   const problems: [(string | number)[], string][] = [];
   const index = new Map<string, number>();
-  playbook.steps.forEach((step, i) => {
+  steps.forEach((step, i) => {
+    if (step.id === undefined) return;
     if (index.has(step.id)) problems.push([['steps', i, 'id'], `duplicate step id "${step.id}" (first at steps[${index.get(step.id)}])`]);
     else index.set(step.id, i);
   });
-  playbook.steps.forEach((step, i) => {
-    if (step.next && !index.has(step.next)) problems.push([['steps', i, 'next'], `no step "${step.next}"`]);
+  steps.forEach((step, i) => {
+    if (step.next !== undefined && !index.has(step.next)) problems.push([['steps', i, 'next'], `no step "${step.next}"`]);
     step.choices?.forEach((choice, c) => {
-      if (!index.has(choice.next)) problems.push([['steps', i, 'choices', c, 'next'], `no step "${choice.next}"`]);
+      if (choice.next !== undefined && !index.has(choice.next)) problems.push([['steps', i, 'choices', c, 'next'], `no step "${choice.next}"`]);
     });
   });
-  if (problems.length) return problems;
-  // A step can finish the run if some path from it reaches a step with nowhere to go.
-  const canFinish = new Set<number>();
-  let grew = true;
-  while (grew) {
-    grew = false;
-    playbook.steps.forEach((_, i) => {
-      if (canFinish.has(i)) return;
-      const next = successors(playbook, i);
-      if (next.length === 0 || next.some((nextId) => canFinish.has(index.get(nextId)!))) {
-        canFinish.add(i);
-        grew = true;
-      }
-    });
-  }
-  playbook.steps.forEach((step, i) => {
-    if (!canFinish.has(i)) problems.push([['steps', i], `step "${step.id}" is in a cycle with no exit: no path from it reaches the end`]);
+  // The step after is the next one in the file (even where ids repeat); links to missing steps are
+  // reported above and count as ends here, so they add no noise.
+  const linked = (step: StepLinks) => (step.choices || step.next !== undefined ? successors({ steps: [step] }, 0) : undefined);
+  const next = steps.map((step, i) => linked(step)?.flatMap((id) => (index.has(id) ? [index.get(id)!] : [])) ?? (i + 1 < steps.length ? [i + 1] : []));
+  const ends = steps.map((step, i) => next[i]!.length === 0 || (linked(step) ?? []).some((id) => !index.has(id)));
+  const reached = reachable([0], next, steps.length);
+  const previous = steps.map((): number[] => []);
+  next.forEach((targets, from) => targets.forEach((to) => previous[to]!.push(from)));
+  const canFinish = reachable(ends.flatMap((end, i) => (end ? [i] : [])), previous, steps.length);
+  steps.forEach((step, i) => {
+    const name = step.id === undefined ? `steps[${i}]` : `step "${step.id}"`;
+    if (!reached[i]) problems.push([['steps', i], `${name} is never reached: no path from the first step leads to it`]);
+    else if (!canFinish[i]) problems.push([['steps', i], `${name} is in a cycle with no exit: no path from it reaches the end`]);
   });
   return problems;
+}
+
+/** Which of `count` nodes a walk along `edges` from `starts` reaches (linear in nodes and edges). */
+function reachable(starts: number[], edges: readonly (readonly number[])[], count: number): boolean[] {
+  const seen = new Array<boolean>(count).fill(false);
+  const queue = starts.filter((start) => start < count);
+  for (const start of queue) seen[start] = true;
+  while (queue.length > 0) {
+    for (const to of edges[queue.pop()!]!) {
+      if (!seen[to]) {
+        seen[to] = true;
+        queue.push(to);
+      }
+    }
+  }
+  return seen;
 }

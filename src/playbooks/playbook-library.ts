@@ -1,17 +1,41 @@
-import { existsSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_CONFIG_FILE_LIMITS, type ConfigFileLimits } from '../config-files/config-file-limits.js';
+import { wholeFileProblem } from '../config-files/config-file-problem.js';
+import { readConfigFile } from '../config-files/read-config-file.js';
 import type { Logger } from '../logging.js';
 import { formatPlaybookProblem, parsePlaybook, type LoadedPlaybook, type PlaybookProblem } from './playbook-file.js';
 
-/** Every *.yaml / *.yml playbook in a folder: the good ones, and the problems of the others. */
-export function loadPlaybookDirectory(dir: string): { playbooks: LoadedPlaybook[]; problems: PlaybookProblem[] } {
+/** Playbook files read from one folder at most; each may be CONFIG_MAX_BYTES, and all are parsed on every reload. */
+export const MAX_PLAYBOOK_FILES = 200;
+
+/**
+ * Every *.yaml / *.yml playbook in a folder: the good ones, and the problems of the others.
+ * Hidden files (editor locks and backups such as .#name.yaml) are not playbooks.
+ */
+export function loadPlaybookDirectory(dir: string, limits: ConfigFileLimits = DEFAULT_CONFIG_FILE_LIMITS): { playbooks: LoadedPlaybook[]; problems: PlaybookProblem[] } {
   if (!existsSync(dir)) return { playbooks: [], problems: [] };
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n) && !n.startsWith('.')).sort();
+  } catch (error) {
+    return { playbooks: [], problems: [wholeFileProblem(dir, `cannot list the playbooks folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)] };
+  }
   const playbooks: LoadedPlaybook[] = [];
   const problems: PlaybookProblem[] = [];
   const seen = new Map<string, string>();
-  for (const name of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+  for (const [position, name] of names.entries()) {
     const file = join(dir, name);
-    const result = parsePlaybook(readFileSync(file, 'utf8'), file);
+    if (position >= MAX_PLAYBOOK_FILES) {
+      problems.push(wholeFileProblem(file, `not read: a playbooks folder holds at most ${MAX_PLAYBOOK_FILES} playbook files (this one is number ${position + 1} by name)`));
+      continue;
+    }
+    const read = readConfigFile(file, limits.maxBytes);
+    if (read.kind !== 'text') {
+      problems.push(read.kind === 'refused' ? read.problem : wholeFileProblem(file, 'disappeared before it could be read (or is a link to nothing)'));
+      continue;
+    }
+    const result = parsePlaybook(read.text, file);
     problems.push(...result.problems);
     if (!result.playbook) continue;
     const other = seen.get(result.playbook.definition.id);
@@ -25,9 +49,17 @@ export function loadPlaybookDirectory(dir: string): { playbooks: LoadedPlaybook[
   return { playbooks, problems };
 }
 
+/** The playbooks folder has problems at start: the bot does not start on a configuration it cannot fully read. */
+export class PlaybookFilesError extends Error {
+  readonly code = 'playbooks_invalid';
+  constructor(readonly problems: PlaybookProblem[]) {
+    super(`${problems.length} problem(s) in the playbooks:\n${problems.map(formatPlaybookProblem).join('\n')}`);
+  }
+}
+
 /**
- * The playbooks in force. A broken file is reported and skipped (never taking the bot down);
- * on reload, a file that broke keeps its last good version until it is fixed.
+ * The playbooks in force. On reload a broken file is reported and skipped (never taking the bot
+ * down), and a file that broke keeps its last good version until it is fixed.
  */
 export class PlaybookLibrary {
   private byId = new Map<string, LoadedPlaybook>();
@@ -39,8 +71,17 @@ export class PlaybookLibrary {
   constructor(
     private readonly dir: string,
     private readonly log: Logger,
+    private readonly limits: ConfigFileLimits = DEFAULT_CONFIG_FILE_LIMITS,
+    loaded = loadPlaybookDirectory(dir, limits),
   ) {
-    this.reload('start');
+    this.take(loaded, 'start');
+  }
+
+  /** Loads the folder at start: any problem stops the start (PlaybookFilesError), as a broken oncall.yaml does. */
+  static open(dir: string, log: Logger, limits: ConfigFileLimits = DEFAULT_CONFIG_FILE_LIMITS): PlaybookLibrary {
+    const loaded = loadPlaybookDirectory(dir, limits);
+    if (loaded.problems.length > 0) throw new PlaybookFilesError(loaded.problems);
+    return new PlaybookLibrary(dir, log, limits, loaded);
   }
 
   get(id: string): LoadedPlaybook | undefined {
@@ -56,7 +97,10 @@ export class PlaybookLibrary {
   }
 
   reload(reason: string): void {
-    const { playbooks, problems } = loadPlaybookDirectory(this.dir);
+    this.take(loadPlaybookDirectory(this.dir, this.limits), reason);
+  }
+
+  private take({ playbooks, problems }: { playbooks: LoadedPlaybook[]; problems: PlaybookProblem[] }, reason: string): void {
     const next = new Map(playbooks.map((p) => [p.definition.id, p]));
     for (const [id, previous] of this.byId) {
       // Its file is broken now: keep serving the last good version.
@@ -78,7 +122,14 @@ export class PlaybookLibrary {
     if (!existsSync(this.dir)) return;
     this.watcher = watch(this.dir, () => {
       clearTimeout(this.debounce);
-      this.debounce = setTimeout(() => this.reload('file changed'), 200);
+      this.debounce = setTimeout(() => {
+        // Reading never throws for a bad file; this is for the unforeseen, which must not end the bot from a timer.
+        try {
+          this.reload('file changed');
+        } catch (error) {
+          this.log.error({ err: error }, 'could not reload the playbooks; the ones in force stay');
+        }
+      }, 200);
     });
     this.watcher.on('error', (error) => this.log.warn({ err: error }, 'cannot watch the playbooks folder; reload with SIGHUP'));
   }

@@ -51,6 +51,7 @@ describe('PagerDuty routing keys in oncall.yaml', () => {
   it('masks the key in every other problem about it too', () => {
     const found = problemsOf(`pagerduty_routing_keys:\n  ${STRONG}: no-such-route\n  ${STRONG.replace('f3', 'e4')}: "not a route id!"\n`);
     expect(found).toEqual([
+      'oncall.yaml:2:37 pagerduty_routing_keys.f3a9…: no route "no-such-route"',
       expect.stringMatching(/^oncall\.yaml:3:\d+ pagerduty_routing_keys\.e4a9…: keys are letters/),
     ]);
     expect(problemsOf(`pagerduty_routing_keys:\n  ${STRONG}: no-such-route\n`)).toEqual([`oncall.yaml:2:37 pagerduty_routing_keys.f3a9…: no route "no-such-route"`]);
