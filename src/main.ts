@@ -84,6 +84,10 @@ export interface StartOptions {
 
 /** The composition root: config -> database -> HTTP -> adapters -> engine. */
 export async function startBot(config: Config, options: StartOptions = {}): Promise<RunningBot> {
+  // The default path missing means "not configured yet"; a path someone chose must be there.
+  if (config.oncallFileSet && !existsSync(config.ONCALL_FILE)) {
+    throw new StartupError('config_invalid', `ONCALL_FILE: ${config.ONCALL_FILE} does not exist (create it, fix the path, or unset ONCALL_FILE to start with no on-call configuration)`);
+  }
   const log = options.log ?? createLogger(config.LOG_LEVEL, undefined, { secrets: secretValuesOf(config) });
   const database = await openStorage(
     { databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, connectTimeoutMs: options.connectTimeoutMs },
@@ -106,8 +110,6 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       oncallStore = OncallStore.open(config.ONCALL_FILE, log, { maxBytes: config.CONFIG_MAX_BYTES });
     } catch (error) {
       if (error instanceof OncallFileError) throw new StartupError('config_invalid', `${error.message}\n(ONCALL_FILE=${config.ONCALL_FILE})`);
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code) throw new StartupError('config_invalid', `ONCALL_FILE: cannot read ${config.ONCALL_FILE} (${code})`);
       throw error;
     }
     resources.unshift({ close: async () => oncallStore.close() });
