@@ -104,13 +104,13 @@ for (const kind of databaseKinds()) {
         expect(result.stderr).toContain('/oncall in chat includes them');
         expect(JSON.parse(result.stdout).onCall[0].via).toBe('layer 1');
       });
-      it('once the bot has stopped: who, shifts and preview include the override, to the minute', { timeout: 120_000 }, async () => {
+      it('once the bot has stopped: who, shifts and preview include the override, to the minute', { timeout: 240_000 }, async () => {
         await bot.close();
         stopped = true;
         await checkAnswers();
       });
     } else {
-      it('while the bot runs: who, shifts and preview include the override, to the minute', { timeout: 120_000 }, async () => {
+      it('while the bot runs: who, shifts and preview include the override, to the minute', { timeout: 240_000 }, async () => {
         await checkAnswers();
       });
     }
