@@ -1,5 +1,7 @@
 /** The guild a fake Discord holds: users, channels, messages, DMs, commands, interactions. */
 
+import type { DiscordPings } from './discord-mentions.js';
+
 export interface DiscordUser {
   id: string;
   username: string;
@@ -32,6 +34,8 @@ export interface MessageVersion {
   content?: string;
   embeds?: unknown[];
   components?: unknown[];
+  allowed_mentions?: unknown;
+  pings?: DiscordPings;
   editedAt: Date;
 }
 
@@ -57,6 +61,10 @@ export interface DiscordMessage {
   edited_timestamp: string | null;
   /** Set on interaction replies and follow-ups. */
   interaction_id?: string;
+  /** allowed_mentions as the bot sent it (undefined: it sent none, and Discord parsed everything). */
+  allowed_mentions?: unknown;
+  /** Who this version of the message pinged, as Discord reads content and allowed_mentions. */
+  pings: DiscordPings;
   /** Earlier versions, oldest first. */
   edits: MessageVersion[];
   deleted?: boolean;
@@ -178,9 +186,9 @@ export function messageJson(message: DiscordMessage, webhookId?: string): Record
       ...(a.description ? { description: a.description } : {}),
       ...(a.content_type ? { content_type: a.content_type } : {}),
     })),
-    mentions: [],
-    mention_roles: [],
-    mention_everyone: false,
+    mentions: message.pings.users.map((id) => ({ id, username: id, global_name: null, discriminator: '0', avatar: null, public_flags: 0 })),
+    mention_roles: message.pings.roles,
+    mention_everyone: message.pings.everyone,
     pinned: false,
     tts: false,
     flags: message.flags,

@@ -1,4 +1,5 @@
 import type { FieldProblem } from './discord-errors.js';
+import { allowedMentionsProblems } from './discord-mentions.js';
 
 /**
  * What Discord validates in message bodies, channel bodies and command definitions, reported as
@@ -100,6 +101,7 @@ export function messageProblems(body: Json): FieldProblem[] {
   maxLength(problems, ['content'], body.content, 2000);
   if (body.embeds !== undefined && body.embeds !== null) embedProblems(problems, body.embeds);
   if (body.components !== undefined && body.components !== null) componentProblems(problems, body.components);
+  problems.push(...allowedMentionsProblems(body.allowed_mentions));
   return problems;
 }
 

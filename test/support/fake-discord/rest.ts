@@ -10,6 +10,7 @@ import {
   type DiscordUser,
   type PermissionOverwrite,
 } from './discord-state.js';
+import { pingsOf } from './discord-mentions.js';
 import { channelProblems, commandProblems, isEmptyMessage, messageProblems, normalizeTextChannelName } from './limits.js';
 
 type Json = Record<string, unknown>;
@@ -95,11 +96,14 @@ export function newMessage(ctx: RestContext, channelId: string, raw: unknown, fi
   if (described.some((a) => !files.some((f, i) => (/^files\[(\d+)\]$/.exec(f.key)?.[1] ?? String(i)) === String(a.id)))) {
     throw invalidFormBody([{ path: ['attachments'], code: 'ATTACHMENT_NOT_FOUND', message: 'Attachment data not found' }]);
   }
+  const content = typeof body.content === 'string' ? body.content : '';
   return {
     id: ctx.state.ids.next(),
     channel_id: channelId,
     author: ctx.state.botUser,
-    content: typeof body.content === 'string' ? body.content : '',
+    content,
+    allowed_mentions: body.allowed_mentions ?? undefined,
+    pings: pingsOf(content, body.allowed_mentions, (id) => ctx.state.users.has(id)),
     embeds: Array.isArray(body.embeds) ? body.embeds : [],
     components: Array.isArray(body.components) ? body.components : [],
     attachments,
@@ -115,8 +119,20 @@ export function newMessage(ctx: RestContext, channelId: string, raw: unknown, fi
 export function editMessage(ctx: RestContext, message: DiscordMessage, raw: unknown): void {
   const body = asObject(raw);
   failIf(messageProblems(body));
-  message.edits.push({ content: message.content, embeds: message.embeds, components: message.components, editedAt: new Date(ctx.now()) });
+  message.edits.push({
+    content: message.content,
+    embeds: message.embeds,
+    components: message.components,
+    allowed_mentions: message.allowed_mentions,
+    pings: message.pings,
+    editedAt: new Date(ctx.now()),
+  });
   if (body.content !== undefined) message.content = typeof body.content === 'string' ? body.content : '';
+  // New content is read again for mentions, under the allowed_mentions the edit carries (none: everything).
+  if (body.content !== undefined || body.allowed_mentions !== undefined) {
+    message.allowed_mentions = body.allowed_mentions ?? undefined;
+    message.pings = pingsOf(message.content, body.allowed_mentions, (id) => ctx.state.users.has(id));
+  }
   if (body.embeds !== undefined) message.embeds = Array.isArray(body.embeds) ? body.embeds : [];
   if (body.components !== undefined) message.components = Array.isArray(body.components) ? body.components : [];
   message.edited_timestamp = new Date(ctx.now()).toISOString();

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { blockKitProblems } from './block-kit-limits.js';
+import { slackNotifications } from './slack-mentions.js';
 import { SlackFailureQueue, type SlackFailure } from './slack-failures.js';
 import { SLACK_METHODS, SlackMethodError, type MethodContext, type SlackArgs } from './slack-methods.js';
 import { SlackRequestSender, type SlackIssuer } from './slack-requests.js';
@@ -189,6 +190,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
       at: new Date(),
       body,
       response_type: body.response_type === 'in_channel' ? 'in_channel' : 'ephemeral',
+      notifies: slackNotifications(body),
     });
     send(response, 200, { ok: true });
   }

@@ -1,4 +1,5 @@
 import { blockKitProblems, modalProblems } from './block-kit-limits.js';
+import { slackNotifications, slackTextNotifications, type SlackNotifications } from './slack-mentions.js';
 import { FAKE_BOT, FAKE_TEAM, type SlackChannel, type SlackMessage, type SlackUser, type SlackWorkspace } from './slack-state.js';
 
 /** A Slack `ok: false` answer. */
@@ -75,7 +76,7 @@ function userArg(args: SlackArgs, ctx: MethodContext, name = 'user'): SlackUser 
   return user;
 }
 
-function messageContent(args: SlackArgs): { text?: string; blocks?: unknown[] } {
+function messageContent(args: SlackArgs): { text?: string; blocks?: unknown[]; notifies: SlackNotifications } {
   const text = str(args, 'text');
   const blocks = args.blocks === undefined ? undefined : structured(args, 'blocks', 'invalid_blocks_format');
   const attachments = args.attachments === undefined ? undefined : structured(args, 'attachments', 'invalid_attachments');
@@ -86,7 +87,11 @@ function messageContent(args: SlackArgs): { text?: string; blocks?: unknown[] } 
   }
   if (!text && (blocks === undefined || (blocks as unknown[]).length === 0) && attachments === undefined) throw new SlackMethodError('no_text');
   if (text && text.length > TEXT_MAX) throw new SlackMethodError('msg_too_long');
-  return { ...(text !== undefined ? { text } : {}), ...(blocks !== undefined ? { blocks: blocks as unknown[] } : {}) };
+  return {
+    ...(text !== undefined ? { text } : {}),
+    ...(blocks !== undefined ? { blocks: blocks as unknown[] } : {}),
+    notifies: slackNotifications({ text, blocks, link_names: args.link_names, parse: args.parse }),
+  };
 }
 
 function messageJson(message: SlackMessage): Record<string, unknown> {
@@ -166,7 +171,7 @@ function setText(field: 'topic' | 'purpose'): Method {
     requireMember(channel);
     const value = str(args, field) ?? '';
     if (value.length > TOPIC_MAX) throw new SlackMethodError('too_long');
-    channel[field] = { value, creator: FAKE_BOT.user_id, last_set: Math.floor(ctx.now() / 1000) };
+    channel[field] = { value, creator: FAKE_BOT.user_id, last_set: Math.floor(ctx.now() / 1000), notifies: slackTextNotifications(value) };
     return { channel: channelJson(channel) };
   };
 }
@@ -266,10 +271,16 @@ export const SLACK_METHODS: Record<string, Method> = {
     if (!message) throw new SlackMethodError('message_not_found');
     if (message.user !== FAKE_BOT.user_id) throw new SlackMethodError('cant_update_message');
     const content = messageContent(args);
-    message.edits.push({ ...(message.text !== undefined ? { text: message.text } : {}), ...(message.blocks ? { blocks: message.blocks } : {}), editedAt: new Date(ctx.now()) });
+    message.edits.push({
+      ...(message.text !== undefined ? { text: message.text } : {}),
+      ...(message.blocks ? { blocks: message.blocks } : {}),
+      notifies: message.notifies,
+      editedAt: new Date(ctx.now()),
+    });
     message.text = content.text;
     // Leaving blocks out of an update keeps the old ones, as Slack does.
     if (content.blocks) message.blocks = content.blocks;
+    message.notifies = slackNotifications({ text: message.text, blocks: message.blocks, link_names: args.link_names, parse: args.parse });
     return { channel: channel.id, ts: message.ts, text: message.text ?? '', message: messageJson(message) };
   },
 
@@ -328,6 +339,7 @@ export const SLACK_METHODS: Record<string, Method> = {
         user: FAKE_BOT.user_id,
         bot_id: FAKE_BOT.bot_id,
         ...(comment ? { text: comment } : {}),
+        notifies: slackTextNotifications(comment ?? ''),
         files: uploads.map(({ upload }) => ({ id: upload.id, title: upload.title!, name: upload.filename })),
         edits: [],
       };

@@ -1,5 +1,7 @@
 /** The workspace a fake Slack holds: people, conversations, messages, files, views. */
 
+import type { SlackNotifications } from './slack-mentions.js';
+
 export interface SlackUser {
   id: string;
   name: string;
@@ -15,6 +17,8 @@ export interface SlackTextSet {
   value: string;
   creator: string;
   last_set: number;
+  /** Who the text names live, as Slack reads it (a topic change is posted to the channel). */
+  notifies?: SlackNotifications;
 }
 
 export interface SlackChannel {
@@ -33,6 +37,7 @@ export interface SlackChannel {
 export interface SlackMessageVersion {
   text?: string;
   blocks?: unknown[];
+  notifies: SlackNotifications;
   editedAt: Date;
 }
 
@@ -45,6 +50,8 @@ export interface SlackMessage {
   blocks?: unknown[];
   thread_ts?: string;
   files?: Array<{ id: string; title: string; name: string }>;
+  /** Who this version names live (notifies, when posted), as Slack reads text and blocks. */
+  notifies: SlackNotifications;
   /** Earlier versions, oldest first; the fields above are the current one. */
   edits: SlackMessageVersion[];
 }
@@ -55,6 +62,7 @@ export interface SlackEphemeral {
   user: string;
   text?: string;
   blocks?: unknown[];
+  notifies: SlackNotifications;
 }
 
 export interface SlackUpload {
@@ -76,6 +84,7 @@ export interface SlackResponseUrlPost {
   body: Record<string, unknown>;
   /** `ephemeral` unless the bot asked for `in_channel`, as Slack reads response_type. */
   response_type: 'ephemeral' | 'in_channel';
+  notifies: SlackNotifications;
 }
 
 export interface SlackView {
