@@ -43,10 +43,11 @@ export interface ChatUserProfile {
 export interface ChatPort {
   readonly platform: ChatPlatformName;
   readonly capabilities: ChatCapabilities;
-  /** Creates a channel, adding a suffix if `name` is taken. */
+  /** Creates a channel, adding a suffix if `name` is taken. Topic and purpose are plain text, shown as written. */
   createChannel(input: { name: string; private: boolean; topic?: string; purpose?: string }): Promise<CreatedChannel>;
   /** Invites users (platform ids); users already in the channel are not an error. */
   invite(channelId: string, userIds: string[]): Promise<void>;
+  /** Plain text, shown as written: nothing in it mentions anyone. */
   setTopic(channelId: string, topic: string): Promise<void>;
   /** Resolves a channel given as a name ("#incidents") or id to its id; undefined if not found. */
   resolveChannel(nameOrId: string): Promise<string | undefined>;
@@ -55,6 +56,7 @@ export interface ChatPort {
   /** A message only `userId` sees, in a channel (capability ephemeralReplies; else a DM). */
   postEphemeral(channelId: string, userId: string, message: NeutralMessage): Promise<void>;
   sendDirectMessage(userId: string, message: NeutralMessage): Promise<PostedMessage>;
+  /** The comment is plain text, shown as written: nothing in it mentions anyone. */
   uploadFile(channelId: string, file: { filename: string; title: string; content: Buffer; comment?: string }): Promise<void>;
   getUser(userId: string): Promise<ChatUserProfile>;
 }

@@ -5,7 +5,7 @@ import { elapsedMs } from '../time/elapsed.js';
 import type { ChatPlatformName } from './chat-port.js';
 import { incidentButtonValue, stepButtonValue } from './commands/button-actions.js';
 import type { IncidentFacts, PersonRef } from './incident-facts.js';
-import { mention, type MessageButton, type MessageColor, type MessageField, type NeutralMessage } from './neutral-message.js';
+import { channelLink, mention, type MessageButton, type MessageColor, type MessageField, type NeutralMessage } from './neutral-message.js';
 
 const STATUS_COLOR: Record<IncidentFacts['status'], MessageColor> = { triggered: 'red', acknowledged: 'orange', mitigated: 'yellow', resolved: 'green' };
 
@@ -13,8 +13,12 @@ function time(date: Date | null): string {
   return date ? DateTime.fromJSDate(date).toUTC().toFormat("yyyy-MM-dd HH:mm 'UTC'") : '—';
 }
 
+function platformId(person: PersonRef, platform: ChatPlatformName): string | null {
+  return platform === 'slack' ? person.slackId : person.discordId;
+}
+
 export function personLabel(person: PersonRef, platform: ChatPlatformName): string {
-  const id = platform === 'slack' ? person.slackId : person.discordId;
+  const id = platformId(person, platform);
   return id ? mention(id) : person.name;
 }
 
@@ -59,6 +63,7 @@ export function incidentCard(facts: IncidentFacts, platform: ChatPlatformName, o
     buttons,
     footer: `${label} · ${facts.private ? 'private · ' : ''}updated ${time(new Date())}`,
     fullTextUrl: options.publicUrl ? `${options.publicUrl.replace(/\/$/, '')}/api/incidents/${facts.id}` : undefined,
+    mentions: facts.roles.map((role) => platformId(role.person, platform)).filter((id): id is string => Boolean(id)),
   };
 }
 
@@ -72,12 +77,13 @@ export function incidentAnnouncement(facts: IncidentFacts, channelId: string | u
       sections: [{ text: `A **private** ${severityLabel(facts.severity)} incident (${label}) is ${facts.status}. Its details are shared with the people working on it.` }],
     };
   }
-  const where = channelId ? (platform === 'slack' ? `<#${channelId}>` : `<#${channelId}>`) : 'its channel';
+  const where = channelId ? channelLink(channelId) : 'its channel';
   return {
     summary: `${label} ${severityLabel(facts.severity)} ${facts.status}: ${facts.title}`,
     title: `${label}: ${facts.title}`,
     color: STATUS_COLOR[facts.status],
     sections: [{ text: `${severityLabel(facts.severity)} · ${facts.status}${facts.team ? ` · ${facts.team}` : ''} — join ${where}` }],
+    mentions: channelId ? [channelId] : [],
   };
 }
 

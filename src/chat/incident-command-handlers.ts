@@ -67,11 +67,13 @@ export type IncidentHandlers = Omit<CommandHandlers, `oncall.${string}`>;
 export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHandlers {
   const actorOf = (ctx: CommandContext) => deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);
   const who = (ctx: CommandContext) => mention(ctx.actor.platformId);
+  // Replies name the asker (and whoever they named) live; the rest, typed titles and summaries, stays text.
+  const naming = (ctx: CommandContext, ...others: string[]) => ({ mentions: [ctx.actor.platformId, ...others] });
 
   const change = async (ctx: IncidentCommandContext, text: string, work: (actor: Awaited<ReturnType<typeof actorOf>>['actor']) => Promise<void>) => {
     const { actor } = await actorOf(ctx);
     await work(actor);
-    return reply('in_channel', text);
+    return reply('in_channel', text, naming(ctx));
   };
 
   return {
@@ -82,6 +84,7 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
       return reply(
         'in_channel',
         `${who(ctx)} declared **${incidentLabel(id)}** ${severityLabel(command.severity ?? 3)}: ${command.title}${privacy}. Its channel is being opened.`,
+        naming(ctx),
       );
     },
     async 'incident.ack'(command, ctx) {
@@ -126,7 +129,7 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
         color: 'blue',
         sections: [{ text: ROLE_BRIEFS[command.role] ?? '' }],
       });
-      return reply('in_channel', `${who(ctx)} made ${mention(command.user.platformId)} **${command.role}** of ${incidentLabel(ctx.incidentNumber)}.`);
+      return reply('in_channel', `${who(ctx)} made ${mention(command.user.platformId)} **${command.role}** of ${incidentLabel(ctx.incidentNumber)}.`, naming(ctx, command.user.platformId));
     },
     async 'incident.timeline'(command, ctx) {
       const events = await getTimeline(deps.prisma, ctx.incidentNumber, { limit: 10_000 });
@@ -169,7 +172,7 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
       const action =
         command.action === 'choose' ? { kind: 'choose' as const, choiceId: command.choiceId! } : ({ kind: command.action } as { kind: 'done' | 'skip' | 'back' });
       const { text } = await deps.playbooks.act(ctx.incidentNumber, action, actor, command.stepId);
-      return reply('in_channel', `${who(ctx)}: ${text}`);
+      return reply('in_channel', `${who(ctx)}: ${text}`, naming(ctx));
     },
     async 'incident.postmortem'(_command, ctx) {
       const markdown = await generatePostmortem(deps.prisma, ctx.incidentNumber, new Date());
@@ -180,7 +183,7 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
         content: Buffer.from(markdown, 'utf8'),
         comment: `Postmortem draft for ${incidentLabel(ctx.incidentNumber)}, written from the timeline. Fill in the placeholders.`,
       });
-      return reply('in_channel', `${who(ctx)} generated the postmortem draft of ${incidentLabel(ctx.incidentNumber)} (uploaded here as a file).`);
+      return reply('in_channel', `${who(ctx)} generated the postmortem draft of ${incidentLabel(ctx.incidentNumber)} (uploaded here as a file).`, naming(ctx));
     },
     async 'incident.report'(command, ctx) {
       const report = await buildWeeklyReport(deps.database.sql, { weeks: command.weeks ?? 4, team: command.team, timeZone: deps.reportTimeZone ?? 'UTC', now: new Date() });

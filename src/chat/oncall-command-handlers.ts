@@ -85,6 +85,7 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
         message: {
           summary: `${covering.name} covers ${schedule.name}`,
           sections: [{ text: `${mention(command.user.platformId)} is on call for **${schedule.name}** from ${when(from.at, ctx)} to ${when(to.at, ctx)} (${ctx.timeZone}), set by ${mention(ctx.actor.platformId)}.` }],
+          mentions: [command.user.platformId, ctx.actor.platformId],
         },
         // The instants the typed times resolved to, since "tomorrow 9:00" means nothing in a month.
         audit: { schedule: schedule.key, person: covering.handle, startsAt: from.at.toISOString(), endsAt: to.at.toISOString() },

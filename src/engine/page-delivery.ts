@@ -84,7 +84,11 @@ export function pageDeliveryHandler(deps: { database: Database; ports: ChatPort[
     const channel = incident.channels.find((c) => c.platform === port.platform);
     if (channel) {
       await port
-        .postMessage(channel.channelId, { summary: `Paging ${page.person.name}`, sections: [{ text: `Paging ${mention(userId)} (escalation level ${page.level ?? '—'}).` }] })
+        .postMessage(channel.channelId, {
+          summary: `Paging ${page.person.name}`,
+          sections: [{ text: `Paging ${mention(userId)} (escalation level ${page.level ?? '—'}).` }],
+          mentions: [userId],
+        })
         .catch((error: Error) => deps.log.warn({ err: error, pageId }, 'could not mention the paged person in the incident channel'));
     }
   };

@@ -3,7 +3,8 @@ import { ChatApiError, type ChatCapabilities, type ChatPort, type ChatUserProfil
 import type { Logger } from '../../logging.js';
 import type { NeutralMessage } from '../neutral-message.js';
 import { PlatformOutageLog } from '../platform-outage-log.js';
-import { renderDiscordMessage } from './embed.js';
+import { inertMentions } from './discord-markdown.js';
+import { NO_MENTIONS, renderDiscordMessage } from './embed.js';
 
 export const INCIDENTS_CATEGORY = 'Incidents';
 
@@ -15,6 +16,10 @@ export const DISCORD_CAPABILITIES: ChatCapabilities = {
   fileUploads: true,
   maxUploadBytes: 8 * 1024 * 1024,
 };
+
+const NOBODY: ReadonlySet<string> = new Set();
+/** Topics and file comments are plain text from the core: nothing in them is a mention. */
+const plain = (text: string) => inertMentions(text, NOBODY);
 
 const SEE_AND_TALK = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.ReadMessageHistory;
 
@@ -90,9 +95,16 @@ export class DiscordChatPort implements ChatPort {
           { id: this.applicationId, type: OverwriteType.Member, allow: String(SEE_AND_TALK) },
         ]
       : [];
+    const topic = input.topic ?? input.purpose;
     const channel = await this.call<GuildChannel>('POST channel', () =>
       this.rest.post(Routes.guildChannels(this.guildId), {
-        body: { name: input.name, type: ChannelType.GuildText, parent_id: parent, topic: input.topic ?? input.purpose, permission_overwrites: overwrites },
+        body: {
+          name: input.name,
+          type: ChannelType.GuildText,
+          parent_id: parent,
+          topic: topic === undefined ? undefined : plain(topic).slice(0, 1024),
+          permission_overwrites: overwrites,
+        },
       }),
     );
     return { channelId: channel.id, name: channel.name };
@@ -107,7 +119,7 @@ export class DiscordChatPort implements ChatPort {
   }
 
   async setTopic(channelId: string, topic: string): Promise<void> {
-    await this.call('PATCH channel', () => this.rest.patch(Routes.channel(channelId), { body: { topic: topic.slice(0, 1024) } }));
+    await this.call('PATCH channel', () => this.rest.patch(Routes.channel(channelId), { body: { topic: plain(topic).slice(0, 1024) } }));
   }
 
   async resolveChannel(nameOrId: string): Promise<string | undefined> {
@@ -118,7 +130,7 @@ export class DiscordChatPort implements ChatPort {
 
   async postMessage(channelId: string, message: NeutralMessage): Promise<PostedMessage> {
     const posted = await this.call<{ id: string }>('POST message', () =>
-      this.rest.post(Routes.channelMessages(channelId), { body: { ...renderDiscordMessage(message), allowed_mentions: { parse: ['users'] } } }),
+      this.rest.post(Routes.channelMessages(channelId), { body: renderDiscordMessage(message) }),
     );
     return { channelId, messageId: posted.id };
   }
@@ -139,7 +151,7 @@ export class DiscordChatPort implements ChatPort {
   async uploadFile(channelId: string, file: { filename: string; title: string; content: Buffer; comment?: string }): Promise<void> {
     await this.call('POST attachment', () =>
       this.rest.post(Routes.channelMessages(channelId), {
-        body: { content: file.comment ?? file.title, attachments: [{ id: 0, filename: file.filename, description: file.title }] },
+        body: { content: plain(file.comment ?? file.title), allowed_mentions: NO_MENTIONS, attachments: [{ id: 0, filename: file.filename, description: file.title }] },
         files: [{ name: file.filename, data: file.content }],
       }),
     );

@@ -7,6 +7,27 @@ export function toDiscordMarkdown(markdown: string): string {
   return markdown.replace(/\r\n?/g, '\n');
 }
 
+const MENTION_LIKE = /<(@[!&]?|#)(\d+)>|@(everyone|here)\b/g;
+const ZERO_WIDTH_SPACE = '\u200b';
+
+/**
+ * Text with every mention but those of `live` ids made inert: a zero-width space after the @ (or
+ * #), as discord.js's cleanContent does. allowed_mentions is what stops the ping; this keeps alert
+ * text from looking like one (<@&role> as a role chip, @everyone highlighted).
+ */
+export function inertMentions(text: string, live: ReadonlySet<string>): string {
+  return text.replace(MENTION_LIKE, (whole, kind: string | undefined, id: string | undefined, broadcast: string | undefined) => {
+    if (broadcast) return `@${ZERO_WIDTH_SPACE}${broadcast}`;
+    if (kind !== '@&' && live.has(id!)) return whole;
+    return `<${kind}${ZERO_WIDTH_SPACE}${id}>`;
+  });
+}
+
+/** The users a rendered text mentions live (<@id>, <@!id>), for allowed_mentions. */
+export function mentionedUsers(text: string, live: ReadonlySet<string>): string[] {
+  return [...text.matchAll(/<@!?(\d+)>/g)].map((match) => match[1]!).filter((id) => live.has(id));
+}
+
 function safeIndex(text: string, index: number): number {
   const code = text.charCodeAt(index - 1);
   return index > 0 && code >= 0xd800 && code <= 0xdbff ? index - 1 : index;

@@ -1,7 +1,7 @@
 import type { APIActionRowComponent, APIButtonComponentWithCustomId, APIEmbed, APIEmbedField } from 'discord.js';
 import { encodeCustomId, uniqueActionId } from '../commands/button-actions.js';
 import type { MessageButton, MessageColor, NeutralMessage } from '../neutral-message.js';
-import { toDiscordMarkdown, truncateDiscordMarkdown, truncatePlain } from './discord-markdown.js';
+import { inertMentions, mentionedUsers, toDiscordMarkdown, truncateDiscordMarkdown, truncatePlain } from './discord-markdown.js';
 
 /** Discord message limits (discord.com/developers/docs/resources/message#embed-object-embed-limits). */
 export const DISCORD_LIMITS = {
@@ -17,6 +17,7 @@ export const DISCORD_LIMITS = {
   rows: 5,
   buttonLabel: 80,
   customId: 100,
+  allowedMentionUsers: 100,
 } as const;
 
 export const DISCORD_COLORS: Record<MessageColor, number> = {
@@ -30,12 +31,26 @@ export const DISCORD_COLORS: Record<MessageColor, number> = {
 
 export type DiscordButtonRow = APIActionRowComponent<APIButtonComponentWithCustomId>;
 
+/**
+ * Who a message may ping. Without it Discord pings everything the content names, @everyone and
+ * roles included, so every message, edit and reply the bot sends carries one.
+ */
+export interface DiscordAllowedMentions {
+  parse: [];
+  users: string[];
+}
+
 export interface DiscordMessage {
   /** The summary: the line notifications show, and where mentions actually ping (embeds do not). */
   content: string;
   embeds: [APIEmbed];
   components: DiscordButtonRow[];
+  /** Only the people the message lists in `mentions`. */
+  allowed_mentions: DiscordAllowedMentions;
 }
+
+/** For bodies without a neutral message (a file's comment): nobody. */
+export const NO_MENTIONS: DiscordAllowedMentions = { parse: [], users: [] };
 
 const BLANK = '\u200b';
 // Short values sit side by side; long ones read better full width.
@@ -93,15 +108,17 @@ function fieldLength(field: APIEmbedField): number {
  */
 export function renderDiscordMessage(message: NeutralMessage): DiscordMessage {
   const url = message.fullTextUrl;
-  const title = message.title?.trim() ? truncatePlain(message.title.trim(), DISCORD_LIMITS.title) : undefined;
-  const footer = message.footer?.trim() ? truncatePlain(message.footer.trim(), DISCORD_LIMITS.footer) : undefined;
+  const live: ReadonlySet<string> = new Set(message.mentions ?? []);
+  const shown = (text: string) => inertMentions(text, live);
+  const title = message.title?.trim() ? truncatePlain(shown(message.title.trim()), DISCORD_LIMITS.title) : undefined;
+  const footer = message.footer?.trim() ? truncatePlain(shown(message.footer.trim()), DISCORD_LIMITS.footer) : undefined;
   const fixed = (title?.length ?? 0) + (footer?.length ?? 0);
 
   const fields: APIEmbedField[] = message.sections.flatMap((section) =>
     (section.fields ?? []).map((field) => {
-      const value = field.value.trim() ? truncateDiscordMarkdown(toDiscordMarkdown(field.value.trim()), DISCORD_LIMITS.fieldValue, url) : BLANK;
+      const value = field.value.trim() ? truncateDiscordMarkdown(toDiscordMarkdown(shown(field.value.trim())), DISCORD_LIMITS.fieldValue, url) : BLANK;
       return {
-        name: field.label.trim() ? truncatePlain(field.label.trim(), DISCORD_LIMITS.fieldName) : BLANK,
+        name: field.label.trim() ? truncatePlain(shown(field.label.trim()), DISCORD_LIMITS.fieldName) : BLANK,
         value,
         inline: value.length < INLINE_UNDER,
       };
@@ -110,7 +127,7 @@ export function renderDiscordMessage(message: NeutralMessage): DiscordMessage {
   let description = message.sections
     .map((section) => section.text?.trim())
     .filter((text): text is string => Boolean(text))
-    .map(toDiscordMarkdown)
+    .map((text) => toDiscordMarkdown(shown(text)))
     .join('\n\n');
 
   let dropped = 0;
@@ -131,7 +148,7 @@ export function renderDiscordMessage(message: NeutralMessage): DiscordMessage {
   const descriptionRoom = Math.min(DISCORD_LIMITS.description, DISCORD_LIMITS.embedTotal - fixed - fieldsTotal);
   description = truncateDiscordMarkdown(description, descriptionRoom, url);
 
-  const summary = message.summary.trim();
+  const summary = shown(message.summary.trim());
   if (!title && !description && !fields.length) description = truncatePlain(summary || BLANK, DISCORD_LIMITS.description);
   const embed: APIEmbed = {
     ...(title ? { title } : {}),
@@ -141,9 +158,12 @@ export function renderDiscordMessage(message: NeutralMessage): DiscordMessage {
     ...(fields.length ? { fields } : {}),
     ...(footer ? { footer: { text: footer } } : {}),
   };
+  const content = truncatePlain(summary, DISCORD_LIMITS.content);
+  const named = mentionedUsers([content, description, ...fields.map((field) => field.value)].join('\n'), live);
   return {
-    content: truncatePlain(summary, DISCORD_LIMITS.content),
+    content,
     embeds: [embed],
     components: buttonRows(message.buttons ?? []),
+    allowed_mentions: { parse: [], users: [...new Set(named)].slice(0, DISCORD_LIMITS.allowedMentionUsers) },
   };
 }

@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import { uniqueActionId } from '../commands/button-actions.js';
 import type { MessageButton, MessageColor, MessageSection, NeutralMessage } from '../neutral-message.js';
-import { escapeSlackText, slackLink, toSlackMrkdwn, truncateMrkdwn, truncatePlain } from './slack-mrkdwn.js';
+import { escapeSlackText, escapeSlackTextKeeping, slackLink, toSlackMrkdwn, truncateMrkdwn, truncatePlain } from './slack-mrkdwn.js';
 
 /** Block Kit limits (api.slack.com/reference/block-kit). */
 export const SLACK_LIMITS = {
@@ -52,12 +52,12 @@ function isWebUrl(url: string | undefined): url is string {
   }
 }
 
-function sectionBlocks(section: MessageSection, prefix: string, fullTextUrl: string | undefined): types.SectionBlock[] {
+function sectionBlocks(section: MessageSection, prefix: string, fullTextUrl: string | undefined, live: ReadonlySet<string>): types.SectionBlock[] {
   const blocks: types.SectionBlock[] = [];
-  const text = section.text?.trim() ? truncateMrkdwn(prefix + toSlackMrkdwn(section.text), SLACK_LIMITS.sectionText, fullTextUrl) : undefined;
+  const text = section.text?.trim() ? truncateMrkdwn(prefix + toSlackMrkdwn(section.text, live), SLACK_LIMITS.sectionText, fullTextUrl) : undefined;
   const fields = (section.fields ?? []).map((field) => {
     const label = field.label.trim() ? `*${escapeSlackText(field.label.trim())}*` : '';
-    const value = field.value.trim() ? toSlackMrkdwn(field.value) : '';
+    const value = field.value.trim() ? toSlackMrkdwn(field.value, live) : '';
     return { type: 'mrkdwn' as const, text: truncateMrkdwn([label, value].filter(Boolean).join('\n') || '-', SLACK_LIMITS.fieldText, fullTextUrl) };
   });
   if (text) blocks.push({ type: 'section', text: { type: 'mrkdwn', text }, ...(fields.length ? { fields: fields.slice(0, SLACK_LIMITS.fieldsPerSection) } : {}) });
@@ -93,9 +93,11 @@ function actionBlocks(buttons: MessageButton[]): types.ActionsBlock[] {
 /**
  * A neutral message as Slack `{ text, blocks }`, within Block Kit's limits: long text is cut at a
  * safe boundary and says so, surplus fields move to further sections, surplus sections collapse
- * into a "more" line, and repeated actions get unique action ids ("incident.ack~1").
+ * into a "more" line, and repeated actions get unique action ids ("incident.ack~1"). Only the
+ * mentions the message lists stay live; all other text is escaped.
  */
 export function renderSlackMessage(message: NeutralMessage): SlackMessage {
+  const live: ReadonlySet<string> = new Set(message.mentions ?? []);
   const emoji = message.color ? `${COLOR_EMOJI[message.color]} ` : '';
   const head: types.KnownBlock[] = [];
   const title = message.title?.trim();
@@ -107,12 +109,12 @@ export function renderSlackMessage(message: NeutralMessage): SlackMessage {
   }
   const tail: types.KnownBlock[] = [...actionBlocks(message.buttons ?? [])];
   const footer = message.footer?.trim();
-  if (footer) tail.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(toSlackMrkdwn(footer), SLACK_LIMITS.contextText) }] });
+  if (footer) tail.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(toSlackMrkdwn(footer, live), SLACK_LIMITS.contextText) }] });
 
   let prefix = title ? '' : emoji;
   const body: types.SectionBlock[] = [];
   for (const section of message.sections) {
-    const blocks = sectionBlocks(section, prefix, message.fullTextUrl);
+    const blocks = sectionBlocks(section, prefix, message.fullTextUrl, live);
     if (blocks.length) prefix = '';
     body.push(...blocks);
   }
@@ -124,5 +126,5 @@ export function renderSlackMessage(message: NeutralMessage): SlackMessage {
     body.push({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(more, SLACK_LIMITS.sectionText) } });
   }
   const fallback = message.summary.trim() || title || 'Incident bot message';
-  return { text: truncateMrkdwn(escapeSlackText(fallback), SLACK_LIMITS.fallbackText), blocks: [...head, ...body, ...tail] };
+  return { text: truncateMrkdwn(escapeSlackTextKeeping(fallback, live), SLACK_LIMITS.fallbackText), blocks: [...head, ...body, ...tail] };
 }

@@ -5,10 +5,13 @@ import type { NeutralMessage } from '../neutral-message.js';
 import { PlatformOutageLog } from '../platform-outage-log.js';
 import { renderSlackMessage } from './block-kit.js';
 import { slackLogger } from './slack-logger.js';
+import { escapeSlackText, slackPlainText } from './slack-mrkdwn.js';
 
 /** Slack errors that mean "already so": the goal of the call is met. */
 const ALREADY_DONE = new Set(['already_in_channel', 'cant_invite_self']);
 const CHANNEL_ID = /^[CGD][A-Z0-9]{6,}$/;
+/** conversations.setTopic and setPurpose refuse more (too_long). */
+const TOPIC_MAX = 250;
 
 export const SLACK_CAPABILITIES: ChatCapabilities = {
   privateChannels: true,
@@ -68,7 +71,10 @@ export class SlackChatPort implements ChatPort {
         const channelId = result.channel!.id!;
         this.channelIds.set(name, channelId);
         if (input.topic) await this.setTopic(channelId, input.topic);
-        if (input.purpose) await this.call('conversations.setPurpose', () => this.client.conversations.setPurpose({ channel: channelId, purpose: input.purpose! }));
+        if (input.purpose) {
+          const purpose = slackPlainText(input.purpose, TOPIC_MAX);
+          await this.call('conversations.setPurpose', () => this.client.conversations.setPurpose({ channel: channelId, purpose }));
+        }
         return { channelId, name };
       } catch (error) {
         if (!(error instanceof ChatApiError) || error.platformCode !== 'name_taken') throw error;
@@ -88,8 +94,9 @@ export class SlackChatPort implements ChatPort {
     }
   }
 
+  /** The topic is plain text (it carries the incident's title): Slack would read <!channel> in it. */
   async setTopic(channelId: string, topic: string): Promise<void> {
-    await this.call('conversations.setTopic', () => this.client.conversations.setTopic({ channel: channelId, topic }));
+    await this.call('conversations.setTopic', () => this.client.conversations.setTopic({ channel: channelId, topic: slackPlainText(topic, TOPIC_MAX) }));
   }
 
   async resolveChannel(nameOrId: string): Promise<string | undefined> {
@@ -135,7 +142,13 @@ export class SlackChatPort implements ChatPort {
 
   async uploadFile(channelId: string, file: { filename: string; title: string; content: Buffer; comment?: string }): Promise<void> {
     await this.call('files.uploadV2', () =>
-      this.client.files.uploadV2({ channel_id: channelId, file: file.content, filename: file.filename, title: file.title, initial_comment: file.comment }),
+      this.client.files.uploadV2({
+        channel_id: channelId,
+        file: file.content,
+        filename: file.filename,
+        title: file.title,
+        ...(file.comment ? { initial_comment: escapeSlackText(file.comment) } : {}),
+      }),
     );
   }
 

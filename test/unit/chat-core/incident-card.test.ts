@@ -61,6 +61,7 @@ describe('incident card', () => {
     const alice = { id: 1, name: 'Alice', slackId: 'U1', discordId: '111' };
     const card = incidentCard(facts({ roles: [{ role: 'commander', person: alice }] }), 'discord');
     expect(JSON.stringify(card)).toContain('<@111>');
+    expect(card.mentions).toEqual(['111']);
   });
 
   it('tells the announcement channel only that a private incident exists', () => {
@@ -69,6 +70,7 @@ describe('incident card', () => {
     expect(text).not.toContain('AWS');
     expect(text).toContain('private');
     expect(JSON.stringify(incidentAnnouncement(facts(), 'C1', 'slack'))).toContain('<#C1>');
+    expect(incidentAnnouncement(facts(), 'C1', 'slack').mentions).toEqual(['C1']);
   });
 
   it('puts severity and status in the topic', () => {

@@ -56,9 +56,11 @@ describe('renderDiscordMessage', () => {
         { action: 'step.next', label: 'Next step', value: '42' },
       ],
       footer: 'Opened 09:00 UTC',
+      mentions: ['123'],
     });
     expect(rendered).toEqual({
       content: 'INC-42 opened: Checkout down <@123>',
+      allowed_mentions: { parse: [], users: ['123'] },
       embeds: [
         {
           title: 'INC-42 Checkout down',

@@ -1,10 +1,29 @@
 import fc from 'fast-check';
 import type { NeutralMessage } from '../../../src/chat/neutral-message.js';
 
+/** What alert text may carry to ping people on Slack or Discord. */
+export const HOSTILE_MENTIONS = [
+  '<!channel>',
+  '<!here|here>',
+  '<!everyone>',
+  '<!subteam^S0ONCALL|@oncall>',
+  '@everyone',
+  '@here',
+  '<@&1100000000000000099>',
+  '<@U0BOB00001>',
+  '<@1100000000000000012>',
+  '<@!1100000000000000012>',
+  '<#C0OTHER001>',
+];
+
+/** Ids a message may list as meant (some of them also appear in hostile text). */
+export const MEANT_IDS = ['U123', '123', 'U0ALICE001', '1100000000000000011', 'U0BOB00001'];
+
 // Texts that stress the renderers: long, full of Markdown, links, mentions, entities and emoji.
 const piece = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.constantFrom('**bold**', '_it_', '`c<o>de`', '```\nblock & <tag>\n', '```', '[label](https://example.com/a?b=1&c=2)', '<@U123>', '<@123|x y>', '- item\n', '\n', ' & < > ', '🔥', '|'),
+  fc.constantFrom(...HOSTILE_MENTIONS),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
 );
 const text = (maxPieces: number) => fc.array(piece, { maxLength: maxPieces }).map((parts) => parts.join(''));
@@ -36,6 +55,7 @@ export const neutralMessage: fc.Arbitrary<NeutralMessage> = fc.record(
     buttons: fc.array(button, { maxLength: 140 }),
     footer: fc.oneof(text(5), fc.string({ maxLength: 3_000 })),
     fullTextUrl: fc.oneof(fc.constant('https://bot.example.com/incidents/42/timeline'), fc.webUrl(), fc.string({ maxLength: 3_000 })),
+    mentions: fc.subarray(MEANT_IDS),
   },
   { requiredKeys: ['summary', 'sections'] },
 );

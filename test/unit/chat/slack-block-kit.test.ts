@@ -57,7 +57,8 @@ describe('Slack mrkdwn', () => {
     expect(toSlackMrkdwn('```\nif (a < b) {}\n```')).toBe('```\nif (a &lt; b) {}\n```');
     expect(toSlackMrkdwn('- one\n- two **x**')).toBe('• one\n• two *x*');
     expect(toSlackMrkdwn('```\n- not a bullet\n```')).toBe('```\n- not a bullet\n```');
-    expect(toSlackMrkdwn('ping <@U123> and <@U9|ann>, <!here>')).toBe('ping <@U123> and <@U9|ann>, <!here>');
+    expect(toSlackMrkdwn('ping <@U123> and <@U9|ann>, <!here>', new Set(['U123', 'U9']))).toBe('ping <@U123> and <@U9|ann>, &lt;!here&gt;');
+    expect(toSlackMrkdwn('ping <@U123> and <#C1>')).toBe('ping &lt;@U123&gt; and &lt;#C1&gt;');
     expect(toSlackMrkdwn('[a <b> | c](https://x.example.com/p|q)')).toBe('<https://x.example.com/p%7Cq|a &lt;b&gt; ¦ c>');
   });
 
