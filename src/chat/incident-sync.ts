@@ -49,7 +49,7 @@ export class IncidentSync {
     const members = [...facts.roles.map((role) => role.person), ...facts.paged]
       .map((person) => (port.platform === 'slack' ? person.slackId : person.discordId))
       .filter((id): id is string => Boolean(id));
-    if (members.length > 0) await port.invite(channel.channelId, [...new Set(members)]);
+    await this.inviteNewcomers(port, channel, [...new Set(members)]);
     await this.upsertMessage(port, `incident:${facts.id}:card`, channel.channelId, incidentCard(facts, port.platform, { publicUrl: this.options.publicUrl }));
     const step = await this.options.stepCard?.(facts.id);
     if (step) await this.upsertMessage(port, `incident:${facts.id}:step`, channel.channelId, step);
@@ -84,6 +84,21 @@ export class IncidentSync {
       update: {},
     });
     return prisma.chatChannel.findUniqueOrThrow({ where: { incidentId_platform: { incidentId: facts.id, platform: port.platform } } });
+  }
+
+  /**
+   * Invites only the people not invited before: every sync used to invite everyone again (Slack
+   * answering already_in_channel each time). Someone who left the channel is not pulled back in.
+   */
+  private async inviteNewcomers(port: ChatPort, channel: { id: number; channelId: string }, members: string[]): Promise<void> {
+    if (members.length === 0) return;
+    const { prisma } = this.options;
+    const invited = await prisma.chatChannelInvite.findMany({ where: { chatChannelId: channel.id, userId: { in: members } }, select: { userId: true } });
+    const known = new Set(invited.map((invite) => invite.userId));
+    const newcomers = members.filter((id) => !known.has(id));
+    if (newcomers.length === 0) return;
+    await port.invite(channel.channelId, newcomers);
+    await prisma.chatChannelInvite.createMany({ data: newcomers.map((userId) => ({ chatChannelId: channel.id, userId })), skipDuplicates: true });
   }
 
   /** Posts once under a key, then edits that message in place. */
