@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { simulateCommand } from './alerts/simulate-command.js';
 import type { CliCommand, CliIo } from './cli-command.js';
+import { runCommand } from './cli-command.js';
 import { ConfigError, loadConfig, withoutBlankValues } from './config.js';
 import { configFileLimitsFrom } from './config-files/config-file-limits.js';
 import { envFileLogLine, readEnvFileInto, withSource, type EnvFileReading } from './env-file.js';
@@ -167,7 +168,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     const read = readEnvFileInto(io.env, process.cwd());
     envFile = read.reading;
-    return await found.command.run(found.args, { ...io, env: withoutBlankValues(read.env), envFile });
+    return await runCommand(found.command, found.args, { ...io, env: withoutBlankValues(read.env), envFile });
   } catch (error) {
     if (error instanceof ConfigError) {
       io.err(new ConfigError(error.problems.map((problem) => withSource(problem, envFile))).message);

@@ -1,23 +1,18 @@
-import { DateTime } from 'luxon';
-import { parseArgs } from 'node:util';
 import type { CliCommand, CliIo } from '../cli-command.js';
+import { flagValue, parseFlags } from '../cli-flags.js';
 import type { PrismaClient } from '../db/database.js';
+import { readSearchText, wholeNumber } from '../input-values.js';
 import { StartupError } from '../startup-error.js';
-import { parseDuration } from '../time/duration.js';
+import { readInstantOrAgo } from '../time/instant.js';
 import { findAuditEntries, type AuditEntryView } from './audit-log.js';
 
 export type OpenPrisma = (io: CliIo) => Promise<{ prisma: PrismaClient; close(): Promise<void> }>;
 
 const USAGE = 'audit [--since <7d|ISO time>] [--actor <name|handle>] [--action <prefix>] [--limit N] [--json]';
 
-/** `--since 24h` (that long ago) or an ISO date/time; a bad value names the flag and the forms it takes. */
-export function parseSince(text: string | undefined, now: Date): Date {
-  if (text === undefined) return new Date(now.getTime() - 7 * 86_400_000);
-  const ago = parseDuration(text);
-  if (ago !== undefined) return new Date(now.getTime() - ago);
-  const date = DateTime.fromISO(text, { zone: 'UTC', setZone: true });
-  if (date.isValid) return date.toJSDate();
-  throw new Error(`--since must be a duration such as 24h or 7d, or an ISO time such as 2026-12-01 or 2026-12-01T09:00:00+01:00 (got "${text}")`);
+/** Where the trail starts when no since is given: a week back. */
+export function defaultSince(now: Date): Date {
+  return new Date(now.getTime() - 7 * 86_400_000);
 }
 
 function line(entry: AuditEntryView): string {
@@ -34,28 +29,15 @@ export function auditCliCommand(openPrisma: OpenPrisma, clock: () => Date = () =
     usage: USAGE,
     summary: 'the audit trail: commands, buttons, overrides, reloads and API reads, newest first (default: the last 7 days)',
     async run(args, io) {
-      let values: { since?: string; actor?: string; action?: string; limit?: string; json?: boolean };
-      try {
-        ({ values } = parseArgs({
-          args,
-          options: { since: { type: 'string' }, actor: { type: 'string' }, action: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
-        }));
-      } catch (error) {
-        io.err(`${(error as Error).message}\nUsage: incident-bot ${USAGE}`);
-        return 2;
-      }
-      let since: Date;
-      try {
-        since = parseSince(values.since, clock());
-      } catch (error) {
-        io.err((error as Error).message);
-        return 2;
-      }
-      const limit = values.limit === undefined ? 200 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) {
-        io.err(`--limit must be a whole number from 1 to 100000 (got "${values.limit}")`);
-        return 2;
-      }
+      const { values } = parseFlags({
+        args,
+        options: { since: { type: 'string' }, actor: { type: 'string' }, action: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+      });
+      const now = clock();
+      const since = values.since === undefined ? defaultSince(now) : flagValue('--since', values.since, (text) => readInstantOrAgo(text, now));
+      const limit = values.limit === undefined ? 200 : flagValue('--limit', values.limit, wholeNumber(1, 100_000));
+      const actor = values.actor === undefined ? undefined : flagValue('--actor', values.actor, readSearchText);
+      const action = values.action === undefined ? undefined : flagValue('--action', values.action, readSearchText);
       let storage: Awaited<ReturnType<OpenPrisma>>;
       try {
         storage = await openPrisma(io);
@@ -67,13 +49,13 @@ export function auditCliCommand(openPrisma: OpenPrisma, clock: () => Date = () =
         throw error;
       }
       try {
-        const entries = await findAuditEntries(storage.prisma, { since, actor: values.actor, action: values.action, limit });
+        const entries = await findAuditEntries(storage.prisma, { since, actor, action, limit });
         if (values.json) {
           io.out(JSON.stringify({ since: since.toISOString(), entries: entries.map((e) => ({ ...e, at: e.at.toISOString() })) }, null, 2));
           return 0;
         }
         if (entries.length === 0) {
-          io.out(`No audit entries since ${since.toISOString()}${values.actor ? ` by "${values.actor}"` : ''}${values.action ? ` for ${values.action}` : ''}.`);
+          io.out(`No audit entries since ${since.toISOString()}${actor ? ` by "${actor}"` : ''}${action ? ` for ${action}` : ''}.`);
           return 0;
         }
         for (const entry of entries) io.out(line(entry));

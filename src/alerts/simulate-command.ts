@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
 import type { CliCommand, CliIo } from '../cli-command.js';
+import { flagValue, parseFlags } from '../cli-flags.js';
 import { formatPath } from '../errors.js';
+import { oneOf } from '../input-values.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { ALERT_SOURCES, type AlertSource, type NormalizedAlert } from './alert.js';
@@ -29,16 +30,13 @@ export function simulateCommand(deps: SimulateDeps): CliCommand {
     usage: 'simulate <alert.json> [--source alertmanager|grafana|pagerduty|generic] [--json]',
     summary: 'show how an alert would be normalized and routed, writing nothing',
     async run(args, io) {
-      const { values, positionals } = parseArgs({ args, options: { source: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+      const { values, positionals } = parseFlags({ args, options: { source: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
       const file = positionals[0];
       if (!file) {
         io.err(`Usage: incident-bot ${this.usage}`);
         return 2;
       }
-      if (values.source && !ALERT_SOURCES.includes(values.source as AlertSource)) {
-        io.err(`--source must be one of ${ALERT_SOURCES.join(', ')} (got "${values.source}")`);
-        return 2;
-      }
+      const chosenSource = values.source === undefined ? undefined : flagValue('--source', values.source, oneOf(ALERT_SOURCES));
       let body: unknown;
       try {
         body = JSON.parse(readFileSync(file, 'utf8'));
@@ -46,7 +44,7 @@ export function simulateCommand(deps: SimulateDeps): CliCommand {
         io.err(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(error as Error).message})`}`);
         return 1;
       }
-      const source = (values.source as AlertSource | undefined) ?? detectSource(body);
+      const source: AlertSource = chosenSource ?? detectSource(body);
       let alerts: NormalizedAlert[];
       try {
         alerts = normalizeFrom(source, body, new Date()).alerts;

@@ -4,19 +4,21 @@ import type { AuditLog } from '../access/audit-log.js';
 import type { PrismaClient } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { presentedToken, refuseUnauthorized, tokensEqual } from '../http/bearer-auth.js';
+import { requestValue } from '../http/request-value.js';
 import type { RouteModule } from '../http/server.js';
+import { readIdCursor, readIncidentNumber, wholeNumber } from '../input-values.js';
 import { draftPostmortem } from '../reports/postmortem.js';
 import { getIncident, getTimeline, listIncidents } from './incident-queries.js';
 
 const listQuery = z.object({
   status: z.enum(['open', 'triggered', 'acknowledged', 'mitigated', 'resolved', 'all']).default('open'),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: requestValue(wholeNumber(1, 500)).default(50),
 });
-const numberParam = z.object({ number: z.string().regex(/^(INC-)?\d+$/i, 'must be an incident number such as 12 or INC-12') });
-const timelineQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200), after: z.string().regex(/^\d+$/).optional() });
+const numberParam = z.object({ number: requestValue(readIncidentNumber) });
+const timelineQuery = z.object({ limit: requestValue(wholeNumber(1, 1000)).default(200), after: requestValue(readIdCursor).optional() });
 
 export function parseIncidentNumber(params: unknown): number {
-  return Number(numberParam.parse(params).number.replace(/^INC-/i, ''));
+  return numberParam.parse(params).number;
 }
 
 /** The token check every /api route shares. Without API_TOKEN the read API stays off. */
@@ -60,7 +62,7 @@ export function incidentApiRoutes(prisma: PrismaClient, apiToken: string | undef
       if (!(await prisma.incident.findUnique({ where: { id: number }, select: { id: true } }))) {
         throw new AppError('not_found', `There is no incident INC-${number}`);
       }
-      return { incident: `INC-${number}`, events: await getTimeline(prisma, number, { limit, afterId: after ? BigInt(after) : undefined }) };
+      return { incident: `INC-${number}`, events: await getTimeline(prisma, number, { limit, afterId: after }) };
     });
   };
 }

@@ -1,7 +1,9 @@
 import { DateTime } from 'luxon';
-import { parseArgs } from 'node:util';
-import type { CliCommand, CliIo } from '../cli-command.js';
+import { UsageError, type CliCommand, type CliIo } from '../cli-command.js';
+import { flagValue, parseFlags } from '../cli-flags.js';
 import { isAppError } from '../errors.js';
+import { wholeNumber } from '../input-values.js';
+import { readInstant } from '../time/instant.js';
 import type { OncallConfig } from './oncall-config.js';
 import type { ReadOverrides } from './cli-override-reader.js';
 import { shiftsBetween } from './on-call-at.js';
@@ -11,10 +13,12 @@ type LoadOncall = (io: CliIo) => Promise<OncallConfig>;
 
 function instant(text: string | undefined, flag: string): Date {
   if (text === undefined) return new Date();
-  const date = DateTime.fromISO(text, { setZone: true });
-  if (!date.isValid) throw new Error(`${flag} must be an ISO instant such as 2026-11-29T03:00:00+01:00 (got "${text}")`);
-  return date.toJSDate();
+  // A time without an offset is read in the zone of the machine the CLI runs on.
+  return flagValue(flag, text, (typed) => readInstant(typed, 'system'));
 }
+
+/** The longest stretch `oncall gaps` and `oncall shifts` look through. */
+const MAX_SPAN_DAYS = 366;
 
 function both(date: Date, zone: string): string {
   const local = DateTime.fromJSDate(date, { zone });
@@ -27,6 +31,7 @@ function guarded(run: (args: string[], io: CliIo) => Promise<number>): (args: st
     try {
       return await run(args, io);
     } catch (error) {
+      if (error instanceof UsageError) throw error;
       if (isAppError(error) || (error instanceof Error && /must be/.test(error.message))) {
         io.err(error.message);
         return 1;
@@ -53,7 +58,7 @@ export function oncallCliCommands(loadOncall: LoadOncall, readOverrides: ReadOve
       usage: 'oncall who [team] [--at <ISO instant>] [--json]',
       summary: 'who is on call now (or at --at), and until when',
       run: guarded(async (args, io) => {
-        const { values, positionals } = parseArgs({ args, options: { at: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+        const { values, positionals } = parseFlags({ args, options: { at: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
         const config = await loadOncall(io);
         const at = instant(values.at, '--at');
         const names = positionals[0] ? [positionals[0]] : Object.keys(config.teams);
@@ -78,7 +83,7 @@ export function oncallCliCommands(loadOncall: LoadOncall, readOverrides: ReadOve
       usage: 'oncall shifts <schedule> --from <ISO> --to <ISO> [--json]',
       summary: 'the shifts of a schedule between two instants',
       run: guarded(async (args, io) => {
-        const { values, positionals } = parseArgs({ args, options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+        const { values, positionals } = parseFlags({ args, options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
         const config = await loadOncall(io);
         const schedule = positionals[0] ? config.schedules[positionals[0]] : undefined;
         if (!schedule || !values.from || !values.to) {
@@ -87,6 +92,9 @@ export function oncallCliCommands(loadOncall: LoadOncall, readOverrides: ReadOve
         }
         const from = instant(values.from, '--from');
         const to = instant(values.to, '--to');
+        if (!(to > from) || to.getTime() - from.getTime() > MAX_SPAN_DAYS * 86_400_000) {
+          throw new UsageError(`--to must be after --from, and at most ${MAX_SPAN_DAYS} days later (got ${values.from} to ${values.to})`);
+        }
         const shifts = shiftsBetween(schedule, await overridesFor(io, from, to), from, to);
         if (values.json) {
           io.out(JSON.stringify(shifts.map((s) => ({ person: s.personKey ?? null, via: s.via ?? null, start: s.start.toISOString(), end: s.end.toISOString() })), null, 2));
@@ -101,10 +109,10 @@ export function oncallCliCommands(loadOncall: LoadOncall, readOverrides: ReadOve
       usage: 'oncall gaps [--days 14] [--json]',
       summary: 'stretches in the coming days when a schedule has nobody on call',
       run: guarded(async (args, io) => {
-        const { values } = parseArgs({ args, options: { days: { type: 'string', default: '14' }, json: { type: 'boolean' } } });
+        const { values } = parseFlags({ args, options: { days: { type: 'string', default: '14' }, json: { type: 'boolean' } } });
         const config = await loadOncall(io);
         const from = new Date();
-        const to = new Date(from.getTime() + Number(values.days) * 86_400_000);
+        const to = new Date(from.getTime() + flagValue('--days', values.days, wholeNumber(1, MAX_SPAN_DAYS)) * 86_400_000);
         const overrides = await overridesFor(io, from, to);
         const gaps = Object.values(config.schedules).flatMap((schedule) => findGaps(schedule, overrides, from, to).map((gap) => ({ ...gap, zone: schedule.timeZone })));
         if (values.json) {
@@ -121,7 +129,7 @@ export function oncallCliCommands(loadOncall: LoadOncall, readOverrides: ReadOve
       usage: 'oncall preview <team|service> [--at <ISO instant>] [--json]',
       summary: 'who would be paged at each escalation level, and when, for an incident opened then',
       run: guarded(async (args, io) => {
-        const { values, positionals } = parseArgs({ args, options: { at: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+        const { values, positionals } = parseFlags({ args, options: { at: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
         if (!positionals[0]) {
           io.err('Usage: incident-bot oncall preview <team|service> [--at <ISO instant>] [--json]');
           return 2;

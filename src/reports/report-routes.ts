@@ -2,22 +2,24 @@ import { z } from 'zod';
 import type { Sql } from '../db/sql.js';
 import type { AuditLog } from '../access/audit-log.js';
 import { apiAuth, apiReader } from '../incidents/incident-api-routes.js';
+import { requestValue } from '../http/request-value.js';
 import type { RouteModule } from '../http/server.js';
+import { readSearchText, wholeNumber } from '../input-values.js';
 import { buildWeeklyReport } from './weekly-report.js';
 import { renderReportCsv } from './weekly-report-render.js';
 
 const query = z.object({
-  weeks: z.coerce.number().int().min(1).max(104).default(4),
-  team: z.string().min(1).optional(),
+  weeks: requestValue(wholeNumber(1, 104)).default(4),
+  team: requestValue(readSearchText).optional(),
   format: z.enum(['json', 'csv']).default('json'),
 });
 
 /** GET /api/reports/weekly?weeks=N&team=X&format=json|csv, for managers' own spreadsheets. */
-export function reportRoutes(db: Sql, apiToken: string | undefined, timeZone: string, audit?: AuditLog): RouteModule {
+export function reportRoutes(db: Sql, apiToken: string | undefined, timeZone: string, audit?: AuditLog, clock: () => Date = () => new Date()): RouteModule {
   return (app) => {
     app.get('/api/reports/weekly', { onRequest: apiAuth(apiToken) }, async (request, reply) => {
       const { weeks, team, format } = query.parse(request.query);
-      const report = await buildWeeklyReport(db, { weeks, team, timeZone, now: new Date() });
+      const report = await buildWeeklyReport(db, { weeks, team, timeZone, now: clock() });
       await audit?.record({ actorName: apiReader(request), platform: 'api', action: 'api.report.read', args: { weeks, team, format }, result: 'ok' });
       if (format === 'csv') {
         return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="incident-report-${weeks}w.csv"`).send(renderReportCsv(report));
