@@ -7,7 +7,7 @@ import type { RouteDecision } from '../alerts/routing.js';
 import { sourceActor } from './actor.js';
 import type { IncidentEffects } from './incident-effects.js';
 import { writeFollowUps } from './incident-effects.js';
-import { incidentLabel, isOpen, onAllAlertsCleared, severityLabel, shouldReopen } from './incident-rules.js';
+import { incidentLabel, isOpen, isRepeatOfEndedOccurrence, onAllAlertsCleared, severityLabel, shouldReopen } from './incident-rules.js';
 import { IncidentTransitions, lockIncident, lockOpenIncidentOfGroup, type LockedIncident } from './incident-transitions.js';
 import { appendTimeline, type TimelineEntry } from './timeline.js';
 
@@ -25,8 +25,11 @@ export interface IngestItem {
   ownAlertsOnly?: boolean;
 }
 
-/** 'refused': a trigger sent with a routing key for an alert that came in with another credential. */
-export type IngestOutcome = 'created' | 'updated' | 'unchanged' | 'resolved' | 'refired' | 'reopened' | 'acknowledged' | 'ignored' | 'refused';
+/**
+ * 'refused': a trigger sent with a routing key for an alert that came in with another credential.
+ * 'stale': a firing notification of an occurrence that had already ended (isRepeatOfEndedOccurrence); nothing is written.
+ */
+export type IngestOutcome = 'created' | 'updated' | 'unchanged' | 'resolved' | 'refired' | 'reopened' | 'acknowledged' | 'ignored' | 'refused' | 'stale';
 
 export interface IngestResult {
   outcome: IngestOutcome;
@@ -75,6 +78,8 @@ interface AlertState {
   contentHash: string;
   incidentId: number | null;
   routingKeyHash: string | null;
+  /** When the alert ended, as stored: for a resolved alert, its recorded resolution. */
+  endsAt: Date | null;
 }
 
 interface AlertRow {
@@ -85,6 +90,7 @@ interface AlertRow {
   content_hash: string;
   incident_id: number | null;
   routing_key_hash: string | null;
+  ends_at: Date | string | null;
 }
 
 const keyOf = (source: string, fingerprint: string) => `${source}\u0000${fingerprint}`;
@@ -132,6 +138,7 @@ function classifyWithoutWriting(item: IngestItem, state: AlertState | undefined)
   if (state && state.contentHash === item.contentHash && state.status === alert.status) {
     return { outcome: 'unchanged', alertId: state.id, incidentId: state.incidentId ?? undefined };
   }
+  if (state && isRepeatOfEndedOccurrence(alert, state)) return { outcome: 'stale', alertId: state.id, incidentId: state.incidentId ?? undefined };
   return undefined;
 }
 
@@ -142,10 +149,10 @@ async function readAlertStates(tx: Sql, items: IngestItem[], lock: boolean): Pro
   // Rows are locked in id order so that two replicas locking overlapping sets cannot deadlock.
   const rows = lock
     ? await tx.query<AlertRow>(sql`
-        SELECT id, source, fingerprint, status, content_hash, incident_id, routing_key_hash FROM alerts
+        SELECT id, source, fingerprint, status, content_hash, incident_id, routing_key_hash, ends_at FROM alerts
         WHERE (source, fingerprint) IN (${tuples}) ORDER BY id FOR UPDATE`)
     : await tx.query<AlertRow>(sql`
-        SELECT id, source, fingerprint, status, content_hash, incident_id, routing_key_hash FROM alerts
+        SELECT id, source, fingerprint, status, content_hash, incident_id, routing_key_hash, ends_at FROM alerts
         WHERE (source, fingerprint) IN (${tuples})`);
   const states = new Map<string, AlertState>();
   for (const row of rows) {
@@ -155,6 +162,7 @@ async function readAlertStates(tx: Sql, items: IngestItem[], lock: boolean): Pro
       contentHash: row.content_hash,
       incidentId: row.incident_id === null ? null : Number(row.incident_id),
       routingKeyHash: row.routing_key_hash,
+      endsAt: row.ends_at === null ? null : new Date(row.ends_at),
     });
   }
   return states;
@@ -191,7 +199,7 @@ class BatchWriter {
         // Resolved before we ever saw it fire: keep the record, open nothing.
         const id = await this.insertAlert(item, null);
         if (id === undefined) return this.apply(item, await this.relock(item, states));
-        states.set(key, { id, status: 'resolved', contentHash: item.contentHash, incidentId: null, routingKeyHash: alert.routingKeyHash ?? null });
+        states.set(key, { id, status: 'resolved', contentHash: item.contentHash, incidentId: null, routingKeyHash: alert.routingKeyHash ?? null, endsAt: alert.endsAt ?? null });
         return { outcome: 'ignored', alertId: id };
       }
       const incident = await this.openIncidentFor(item);
@@ -199,7 +207,7 @@ class BatchWriter {
       // Another replica inserted the same alert a moment ago: take the existing-alert path.
       if (id === undefined) return this.apply(item, await this.relock(item, states));
       await this.attach(incident, id, item);
-      states.set(key, { id, status: 'firing', contentHash: item.contentHash, incidentId: incident.id, routingKeyHash: alert.routingKeyHash ?? null });
+      states.set(key, { id, status: 'firing', contentHash: item.contentHash, incidentId: incident.id, routingKeyHash: alert.routingKeyHash ?? null, endsAt: alert.endsAt ?? null });
       return { outcome: 'created', alertId: id, incidentId: incident.id };
     }
 
@@ -208,6 +216,7 @@ class BatchWriter {
 
     await this.updateAlertContent(item, state.id);
     state.contentHash = item.contentHash;
+    state.endsAt = alert.endsAt ?? null;
     if (state.incidentId !== null) this.changed.add(state.incidentId);
     return { outcome: 'updated', alertId: state.id, incidentId: state.incidentId ?? undefined };
   }
@@ -341,7 +350,7 @@ class BatchWriter {
     if (withContent) await this.updateAlertContent(item, state.id);
     else await this.tx.query(sql`
       UPDATE alerts SET status = 'resolved', ends_at = ${endsAt}::timestamptz, last_received_at = now() WHERE id = ${state.id}::int`);
-    states.set(key, { ...state, status: 'resolved', contentHash: withContent ? item.contentHash : state.contentHash });
+    states.set(key, { ...state, status: 'resolved', contentHash: withContent ? item.contentHash : state.contentHash, endsAt: withContent ? (item.alert.endsAt ?? null) : endsAt });
     if (state.incidentId === null) return { outcome: 'resolved', alertId: state.id };
 
     const incident = await this.incident(state.incidentId);

@@ -6,7 +6,7 @@ import type { AlertBatch } from '../alerts/alert.js';
 import { routeAlert } from '../alerts/routing.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { alertForPeople } from '../privacy/alert-for-people.js';
-import { contentHashOf, ingestAlerts, type IngestItem, type IngestResult, type OpeningDetails } from './alert-ingestion.js';
+import { contentHashOf, ingestAlerts, type IngestItem, type IngestOutcome, type IngestResult, type OpeningDetails } from './alert-ingestion.js';
 import type { IncidentEffects } from './incident-effects.js';
 
 export interface AlertIntakeOptions {
@@ -28,6 +28,7 @@ export interface AlertIntakeOptions {
 }
 
 const CONFLICT_RETRIES = 3;
+const NOTHING_WRITTEN = new Set<IngestOutcome>(['unchanged', 'ignored', 'stale']);
 
 /**
  * The way into the core for every webhook: routes each alert, then commits it together with
@@ -86,7 +87,7 @@ export class AlertIntake {
           effects: this.options.effects,
           openingDetails: (item) => this.openingDetails(item, oncall),
         });
-        if (results.some((result) => result.outcome !== 'unchanged' && result.outcome !== 'ignored')) this.options.onCommitted?.();
+        if (results.some((result) => !NOTHING_WRITTEN.has(result.outcome))) this.options.onCommitted?.();
         return results;
       } catch (error) {
         if (attempt >= CONFLICT_RETRIES || !isRetryableConflict(error)) throw error;
