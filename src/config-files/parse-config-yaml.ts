@@ -1,7 +1,7 @@
 import { isAlias, isNode, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { formatPath } from '../errors.js';
 import type { ConfigFileProblem } from './config-file-problem.js';
-import { MAX_NESTING_DEPTH, tooDeepAt } from './yaml-nesting.js';
+import { yamlShapeProblem, type YamlShapeLimits } from './yaml-shape.js';
 
 /**
  * How many values aliases may expand to, counted as the yaml library counts them (uses of an
@@ -23,20 +23,18 @@ export type ParsedConfigYaml =
   | { ok: false; problems: ConfigFileProblem[] };
 
 /**
- * Parses a configuration file's text as untrusted YAML. Never throws: nesting past
- * MAX_NESTING_DEPTH, syntax errors, alias bombs and anything the parser itself throws all come
- * back as problems with the file, line and column.
+ * Parses a configuration file's text as untrusted YAML. Never throws: a text past `limits`
+ * (refused before the parser sees it), syntax errors, alias bombs and anything the parser itself
+ * throws all come back as problems with the file, line and column.
  */
-export function parseConfigYaml(text: string, file: string): ParsedConfigYaml {
+export function parseConfigYaml(text: string, file: string, limits: YamlShapeLimits): ParsedConfigYaml {
   const lineCounter = new LineCounter();
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
-  const tooDeep = tooDeepAt(text, MAX_NESTING_DEPTH);
-  if (tooDeep !== undefined) {
-    return { ok: false, problems: [{ ...lineAndColumn(text, tooDeep, file), path: '(yaml)', message: `nested more than ${MAX_NESTING_DEPTH} levels deep: not parsed` }] };
-  }
+  const tooLarge = yamlShapeProblem(text, limits);
+  if (tooLarge) return { ok: false, problems: [{ ...lineAndColumn(text, tooLarge.offset, file), path: '(yaml)', message: tooLarge.message }] };
   let doc: Document;
   try {
     // Duplicate keys are found below, in one pass: the parser's own check compares every key

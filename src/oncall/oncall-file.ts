@@ -7,6 +7,7 @@ import { countOverLimit } from '../config-files/count-limits.js';
 import { parseConfigYaml } from '../config-files/parse-config-yaml.js';
 import { asArray, asRecord, asString, hasKey } from '../config-files/plain-data.js';
 import { readConfigFile } from '../config-files/read-config-file.js';
+import type { YamlShapeLimits } from '../config-files/yaml-shape.js';
 import { formatPath } from '../errors.js';
 import { parseDuration } from '../time/duration.js';
 import {
@@ -27,6 +28,8 @@ export type OncallFileProblem = ConfigFileProblem;
  * organisation, far below what makes every reload, route match and rotation sum crawl.
  */
 export const ONCALL_LIMITS = { people: 5000, teams: 500, schedules: 200, escalation_policies: 200, routes: 500 } as const;
+/** Room for every entry above with all its fields, and no more: parsing runs on the thread that answers /healthz. */
+export const ONCALL_SHAPE: YamlShapeLimits = { what: 'oncall.yaml', maxLines: 100_000, maxValues: 100_000, maxDepth: 20 };
 /** Per schedule and per escalation policy. */
 export const MAX_LAYERS = 10;
 export const MAX_LEVELS = 20;
@@ -161,7 +164,7 @@ export function loadOncallFile(path: string, limits: ConfigFileLimits = DEFAULT_
 
 /** Checks oncall.yaml's text and reports every problem in one pass: the schema's and the cross references, top to bottom. */
 export function parseOncallYaml(text: string, file = 'oncall.yaml'): OncallConfig {
-  const yaml = parseConfigYaml(text, file);
+  const yaml = parseConfigYaml(text, file, ONCALL_SHAPE);
   if (!yaml.ok) throw new OncallFileError(inFileOrder(yaml.problems));
   const at = locator(yaml.doc, yaml.lineCounter, file);
   const tooMany = Object.entries(ONCALL_LIMITS).flatMap(([section, max]) => {

@@ -4,6 +4,7 @@ import { besidesSchemaProblems, formatConfigFileProblem, inFileOrder, type Confi
 import { countOverLimit } from '../config-files/count-limits.js';
 import { parseConfigYaml, problemLocator } from '../config-files/parse-config-yaml.js';
 import { asArray, asRecord, asString } from '../config-files/plain-data.js';
+import type { YamlShapeLimits } from '../config-files/yaml-shape.js';
 import { parseDuration } from '../time/duration.js';
 
 /** A problem in a playbook file, where an editor or CI can point at it. */
@@ -13,6 +14,8 @@ export const formatPlaybookProblem = formatConfigFileProblem;
 
 /** Real playbooks have a handful of steps; each one is a chat card, a reminder and a line of the postmortem. */
 export const MAX_STEPS = 100;
+/** Far above the largest real playbook (100 steps with long checklists), far below what stalls the bot while it parses. */
+export const PLAYBOOK_SHAPE: YamlShapeLimits = { what: 'a playbook', maxLines: 10_000, maxValues: 20_000, maxDepth: 20 };
 /** Each choice is a button, and Discord fits 25 on a message, the step card's own buttons included. */
 export const MAX_CHOICES = 20;
 
@@ -96,7 +99,7 @@ export function severityNumber(value: number | string): number {
  * pass: the schema's and the links between steps, top to bottom.
  */
 export function parsePlaybook(text: string, file: string): { playbook?: LoadedPlaybook; problems: PlaybookProblem[] } {
-  const yaml = parseConfigYaml(text, file);
+  const yaml = parseConfigYaml(text, file, PLAYBOOK_SHAPE);
   if (!yaml.ok) return { problems: inFileOrder(yaml.problems) };
   const at = problemLocator(yaml.doc, yaml.lineCounter, file);
   const tooMany = countOverLimit(yaml.value, 'steps', MAX_STEPS);

@@ -3,7 +3,8 @@ import { formatConfigFileProblem } from '../../../src/config-files/config-file-p
 import { parseConfigYaml } from '../../../src/config-files/parse-config-yaml.js';
 import { aliasBomb, deeplyNested } from '../../support/hostile-yaml.js';
 
-const problems = (text: string) => parseConfigYaml(text, 'x.yaml').problems.map(formatConfigFileProblem);
+const LIMITS = { what: 'this file', maxLines: 50_000, maxValues: 50_000, maxDepth: 50 };
+const problems = (text: string, limits = LIMITS) => parseConfigYaml(text, 'x.yaml', limits).problems.map(formatConfigFileProblem);
 
 describe('parsing configuration YAML as untrusted input', () => {
   it('refuses an alias bomb with a problem where its aliases start, instead of throwing', () => {
@@ -13,7 +14,7 @@ describe('parsing configuration YAML as untrusted input', () => {
   });
 
   it('still takes anchors and aliases used the ordinary way', () => {
-    const parsed = parseConfigYaml('base: &base { timezone: Europe/Berlin }\nalice: *base\nbob: *base\n', 'x.yaml');
+    const parsed = parseConfigYaml('base: &base { timezone: Europe/Berlin }\nalice: *base\nbob: *base\n', 'x.yaml', LIMITS);
     expect(parsed.ok && parsed.value).toEqual({ base: { timezone: 'Europe/Berlin' }, alice: { timezone: 'Europe/Berlin' }, bob: { timezone: 'Europe/Berlin' } });
   });
 
@@ -22,6 +23,13 @@ describe('parsing configuration YAML as untrusted input', () => {
     expect(problems(`steps: ${'- '.repeat(400_000)}x\n`)).toEqual(['x.yaml:1:106 (yaml): nested more than 50 levels deep: not parsed']);
     const fine = ['a:', '  b:', '    - c: [1, { d: [2] }]', '      e: |', '        text', '          more', '    - f'].join('\n');
     expect(problems(fine)).toEqual([]);
+  });
+
+  it('refuses more values or lines than the file may have before parsing, where the first one past the limit is', () => {
+    const limits = { ...LIMITS, maxLines: 1_000, maxValues: 100 };
+    expect(problems(`steps: [${'a,'.repeat(500_000)}a]\n`, limits)).toEqual(['x.yaml:1:207 (yaml): more than 100 values, the most this file may hold: not parsed']);
+    expect(problems(`a: 1\n${'# a comment\n'.repeat(500_000)}`, limits)).toEqual(['x.yaml:1001:1 (yaml): more than 1000 lines, the most this file may have: not parsed']);
+    expect(problems(`${'# a comment\n'.repeat(999)}a: 1\n`, limits)).toEqual([]);
   });
 
   it('finds duplicate keys in one pass over a map of tens of thousands, without echoing the key', () => {

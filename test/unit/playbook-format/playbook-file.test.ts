@@ -103,7 +103,9 @@ describe('playbook files', () => {
 
   it('refuses more than 100 steps at the first one past the limit, before any other check walks them', () => {
     expect(parsePlaybook(playbookWithSteps(100), 'pb.yaml').problems).toEqual([]);
-    expect(problems(playbookWithSteps(5_000))).toEqual(['104:5 steps[100]: 5000 steps: a playbook has at most 100']);
+    expect(problems(playbookWithSteps(2_000))).toEqual(['104:5 steps[100]: 2000 steps: a playbook has at most 100']);
+    // Past 10000 lines or 20000 values (25000 such steps fit in 1 MiB) the parser never sees it.
+    expect(problems(playbookWithSteps(25_000))).toEqual(['10001:1 (yaml): more than 10000 lines, the most a playbook may have: not parsed']);
   });
 
   it(`shows at most ${MAX_PROBLEMS_PER_FILE} problems of a file, then how many more there are`, () => {
