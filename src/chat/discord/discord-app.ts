@@ -102,7 +102,9 @@ export class DiscordApp {
 
   /** The deferred reply becomes the answer; an answer meant for the asker alone replaces a public deferral. */
   private async answer(interaction: ChatInputCommandInteraction | ButtonInteraction, reply: CommandReply, deferredPrivately: boolean): Promise<void> {
-    const rendered = renderDiscordMessage(reply.message);
+    // discord.js sends allowed_mentions only when told (allowedMentions); without it Discord pings all the content names.
+    const { allowed_mentions: allowedMentions, ...body } = renderDiscordMessage(reply.message);
+    const rendered = { ...body, allowedMentions };
     if (reply.visibility === 'ephemeral' && !deferredPrivately) {
       await interaction.deleteReply();
       await interaction.followUp({ ...rendered, flags: MessageFlags.Ephemeral });
