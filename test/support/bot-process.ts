@@ -11,8 +11,11 @@ export interface BotProcess {
   kill(): Promise<void>;
 }
 
-/** The real bot as its own process (from source), ready to serve. */
-export async function startBotProcess(env: Record<string, string | undefined>, options: { cwd?: string } = {}): Promise<BotProcess> {
+/**
+ * The real bot as its own process (from source), ready to serve. `startTimeoutMs`: how long a
+ * start may take before the process is killed (30 s; more for tests that start several at once).
+ */
+export async function startBotProcess(env: Record<string, string | undefined>, options: { cwd?: string; startTimeoutMs?: number } = {}): Promise<BotProcess> {
   const child = spawnCli(['start'], { PORT: '0', LOG_LEVEL: 'info', ...env }, options);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -23,7 +26,7 @@ export async function startBotProcess(env: Record<string, string | undefined>, o
       // Never leave a half-started bot behind to hold ports and databases.
       child.kill('SIGKILL');
       reject(new Error(`bot did not start:\n${output}`));
-    }, 30_000);
+    }, options.startTimeoutMs ?? 30_000);
     const check = () => {
       const match = /"port":(\d+),"storage"/.exec(output);
       if (match) {

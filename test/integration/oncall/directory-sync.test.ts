@@ -1,6 +1,11 @@
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../../src/db/sql.js';
+import { createLogger } from '../../../src/logging.js';
 import { syncDirectory } from '../../../src/oncall/directory-sync.js';
+import { DirectorySyncer } from '../../../src/oncall/directory-syncer.js';
+import { eventually } from '../../support/eventually.js';
 import { loadOncallFile, parseOncallYaml } from '../../../src/oncall/oncall-file.js';
 import { projectRoot } from '../../../src/project-root.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../support/test-database.js';
@@ -38,6 +43,30 @@ for (const kind of databaseKinds()) {
           expect(await db.database.prisma.person.count({ where: { handle } })).toBe(1);
         }
       } finally {
+        await db.drop();
+      }
+    });
+
+    it('a sync the database refuses changes nothing, is logged, and is retried until it goes through', { timeout: 120_000 }, async () => {
+      const db = await createTestDatabase(kind);
+      const lines: { level: string; msg: string; retryInMs?: number }[] = [];
+      const log = createLogger('info', new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(...chunk.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l))), done()) }));
+      const syncer = new DirectorySyncer(db.database.prisma, log, () => 100);
+      try {
+        expect(await syncer.sync(parseOncallYaml('people:\n  alice: { name: Alice }\n'))).toBe(true);
+        // The database says no to one row of the next edit (as a unique key taken by another writer would).
+        await db.database.sql.query(sql`ALTER TABLE people ADD CONSTRAINT test_refuses_newcomer CHECK (handle IS DISTINCT FROM 'newcomer')`);
+        const edit = parseOncallYaml('people:\n  alice: { name: Alice Renamed }\n  newcomer: { name: Newcomer }\n');
+        expect(await syncer.sync(edit)).toBe(false);
+        const people = await db.database.prisma.person.findMany();
+        expect(people.map((p) => [p.handle, p.name])).toEqual([['alice', 'Alice']]);
+        expect(lines.find((l) => l.level === 'error')?.msg).toContain('the last good directory stays until a retry succeeds');
+
+        await db.database.sql.query(sql`ALTER TABLE people DROP CONSTRAINT test_refuses_newcomer`);
+        await eventually('the retried sync', async () => (await db.database.prisma.person.count({ where: { handle: 'newcomer' } })) === 1, 30_000);
+        expect((await db.database.prisma.person.findUniqueOrThrow({ where: { handle: 'alice' } })).name).toBe('Alice Renamed');
+      } finally {
+        await syncer.close();
         await db.drop();
       }
     });
