@@ -192,7 +192,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         prisma: database.prisma,
         log,
         commands,
-        firstDelivery: (key) => firstDelivery(database.sql, key),
+        audit,
+        firstDelivery: (key, keep) => firstDelivery(database.sql, key, keep),
       });
       ports.push(slack.port);
       people.register(slack.port);
@@ -210,6 +211,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         log,
         commands,
         leader: new AdvisoryLeaderLock(database, log),
+        firstDelivery: (key, keep) => firstDelivery(database.sql, key, keep),
       });
       ports.push(discord.port);
       people.register(discord.port);

@@ -152,6 +152,25 @@ describe('Discord, end to end', () => {
     expect(answered.followups[0]!.flags! & 64).toBe(64);
   });
 
+  it('an interaction delivered twice (a resumed session, a gateway handed to another replica) runs and is answered once', async () => {
+    const number = await alert('ReplicaLag');
+    const channel = await channelOf(number);
+    const notes = async () =>
+      ((await readJson(fetch(`${bot.url}/api/incidents/${number}/timeline`, { headers: { authorization: `Bearer ${API_TOKEN}` } }))).events as { kind: string; text: string }[])
+        .filter((e) => e.kind === 'note')
+        .map((e) => e.text);
+    const sent = fake.sendInteraction({ kind: 'command', name: 'incident', subcommand: 'note', options: { text: 'delivered twice' }, userId: fake.users.bob, channelId: channel.id });
+    fake.redeliverInteraction(sent.id);
+    await fake.waitForAnswer(sent.id);
+    // A later interaction, once answered, shows the second copy had its turn.
+    const marker = fake.sendInteraction({ kind: 'command', name: 'incident', subcommand: 'note', options: { text: 'after the copy' }, userId: fake.users.bob, channelId: channel.id });
+    await fake.waitForAnswer(marker.id);
+    await eventually('the later note', async () => (await notes()).includes('after the copy'));
+    expect((await notes()).filter((text) => text === 'delivered twice')).toHaveLength(1);
+    // Discord takes one callback per interaction; the bot does not even try a second.
+    expect(fake.callsTo('POST /interactions/:interaction/:token/callback').filter((call) => call.path.includes(sent.id))).toHaveLength(1);
+  });
+
   it('carries on after the gateway drops: it reconnects and still answers', async () => {
     const before = fake.gateway.counters.connections;
     fake.gateway.dropConnection({ code: 1006 });

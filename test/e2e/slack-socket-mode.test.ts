@@ -96,4 +96,31 @@ describe('Slack in Socket Mode (SLACK_APP_TOKEN)', () => {
     await eventually('the card', () => fake.state.messages(channel.id).length > 0);
     expect(await bot.database.prisma.incident.findUniqueOrThrow({ where: { id: 1 } })).toMatchObject({ severity: 2, source: 'manual' });
   });
+
+  it('acknowledges a command from another workspace of the same app, runs nothing, and audits it', async () => {
+    connection!.send(
+      JSON.stringify({
+        envelope_id: 'env-2',
+        type: 'slash_commands',
+        accepts_response_payload: true,
+        payload: {
+          token: 'unused',
+          team_id: 'T0OTHER0001',
+          channel_id: 'C0ELSEWHERE',
+          user_id: 'U0MALLORY1',
+          user_name: 'mallory',
+          command: '/incident',
+          text: 'declare sev1 Declared from another workspace',
+          response_url: 'http://127.0.0.1:9/unused',
+          trigger_id: 'trigger-2',
+        },
+      }),
+    );
+    await eventually('the acknowledgement', () => received.find((message) => message.envelope_id === 'env-2'));
+    const refusal = await bot.database.prisma.auditEntry.findFirst({ where: { action: 'slack.request' } });
+    expect(refusal).toMatchObject({ platform: 'slack', result: 'refused', actorName: 'U0MALLORY1' });
+    expect(refusal!.detail).toContain('from workspace T0OTHER0001');
+    expect(await bot.database.prisma.incident.count()).toBe(1);
+    expect(fake.state.channels.filter((c) => c.name.includes('declared-from-another'))).toEqual([]);
+  });
 });

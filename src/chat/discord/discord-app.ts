@@ -8,6 +8,7 @@ import { discordCommandDefinitions } from '../commands/discord-command-definitio
 import type { CommandParseResult } from '../commands/parse-command-text.js';
 import { parseStructuredCommand } from '../commands/parse-structured-command.js';
 import type { ChatCommandName } from '../commands/parsed-command.js';
+import type { Retention } from '../processed-requests.js';
 import { DiscordChatPort } from './discord-chat-port.js';
 import { renderDiscordMessage } from './embed.js';
 import type { LeaderLock } from './leader-lock.js';
@@ -22,7 +23,13 @@ export interface DiscordAppOptions {
   commands: CommandGateway;
   /** Only the holder connects to the gateway; every replica still posts through REST. */
   leader: LeaderLock;
+  /** True the first time a key is seen, across replicas and restarts. */
+  firstDelivery(key: string, keep: Retention): Promise<boolean>;
 }
+
+// An interaction can be answered for 15 minutes; a redelivery (a resumed gateway session, or the
+// gateway passing to another replica) comes well within the hour its id is remembered.
+const INTERACTION_ID_MEMORY_MS = 60 * 60_000;
 
 /** Subcommands whose answer only the asker needs; the rest change state and are answered in the channel. */
 const PRIVATE_ANSWERS = new Set(['help', 'list', 'timeline', 'note', 'step', 'report', 'who', 'schedule', 'preview', 'postmortem']);
@@ -80,8 +87,13 @@ export class DiscordApp {
   }
 
   private async onInteraction(interaction: Interaction): Promise<void> {
+    if (!interaction.isChatInputCommand() && !interaction.isButton()) return;
+    if (!(await this.options.firstDelivery(`discord:interaction:${interaction.id}`, { forMs: INTERACTION_ID_MEMORY_MS }))) {
+      this.options.log.info({ interaction: interaction.id }, 'ignored a Discord interaction delivered again');
+      return;
+    }
     if (interaction.isChatInputCommand()) await this.onCommand(interaction);
-    else if (interaction.isButton()) await this.onButton(interaction);
+    else await this.onButton(interaction);
   }
 
   private async onCommand(interaction: ChatInputCommandInteraction): Promise<void> {

@@ -1,4 +1,5 @@
-import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { App, ErrorCode, LogLevel, type CodedError, type Logger as BoltLogger } from '@slack/bolt';
+import type { AuditLog } from '../../access/audit-log.js';
 import type { PrismaClient } from '../../db/database.js';
 import type { CommandGateway } from '../commands/command-gateway.js';
 import type { RouteModule } from '../../http/server.js';
@@ -9,7 +10,9 @@ import { parseCommandText, type CommandParseResult } from '../commands/parse-com
 import type { ChatCommandName } from '../commands/parsed-command.js';
 import { renderSlackMessage } from './block-kit.js';
 import { SlackChatPort } from './slack-chat-port.js';
+import type { Retention } from '../processed-requests.js';
 import { FastifySlackReceiver } from './slack-receiver.js';
+import { RequestRefused, SlackWorkspaceGuard } from './slack-workspace.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -19,7 +22,10 @@ export interface SlackAppOptions {
   prisma: PrismaClient;
   log: Logger;
   commands: CommandGateway;
-  firstDelivery(key: string): Promise<boolean>;
+  audit: Pick<AuditLog, 'record'>;
+  firstDelivery(key: string, keep: Retention): Promise<boolean>;
+  /** The bot's clock for request timestamps (tests move it); the system clock by default. */
+  clock?: () => Date;
 }
 
 /** Bolt's logger interface on pino. */
@@ -45,18 +51,35 @@ export class SlackApp {
   readonly port: SlackChatPort;
   private readonly app: App;
   private readonly receiver: FastifySlackReceiver | undefined;
+  private readonly workspace: SlackWorkspaceGuard;
 
   constructor(private readonly options: SlackAppOptions) {
     this.port = SlackChatPort.create(options.botToken, options.apiUrl, options.log);
+    this.workspace = new SlackWorkspaceGuard({ client: this.port.client, botToken: options.botToken, apiUrl: options.apiUrl, log: options.log, audit: options.audit });
     const clientOptions = { slackApiUrl: options.apiUrl };
     const logger = boltLogger(options.log);
+    // Bolt asks our guard who the bot is instead of calling auth.test itself, so a request from
+    // another workspace reaches no listener, over HTTP and Socket Mode alike.
+    const authorize = this.workspace.authorize;
     if (options.appToken) {
       // The socket client opens its connection through its own Web API client, configured here.
-      this.app = new App({ token: options.botToken, appToken: options.appToken, socketMode: true, clientOptions, installerOptions: { clientOptions }, logger });
+      this.app = new App({ authorize, appToken: options.appToken, socketMode: true, clientOptions, installerOptions: { clientOptions }, logger });
     } else {
-      this.receiver = new FastifySlackReceiver({ signingSecret: options.signingSecret!, log: options.log, firstDelivery: options.firstDelivery });
-      this.app = new App({ token: options.botToken, receiver: this.receiver, clientOptions, logger });
+      this.receiver = new FastifySlackReceiver({
+        signingSecret: options.signingSecret!,
+        log: options.log,
+        clock: options.clock ?? (() => new Date()),
+        firstDelivery: options.firstDelivery,
+        workspace: (ms) => this.workspace.within(ms),
+      });
+      this.app = new App({ authorize, receiver: this.receiver, clientOptions, logger });
     }
+    // A refused request is logged and audited already; Bolt then acknowledges it with nothing done.
+    this.app.error(async (error: CodedError) => {
+      const original = (error as CodedError & { original?: unknown }).original;
+      if (error.code === ErrorCode.AuthorizationError && original instanceof RequestRefused) return;
+      throw error;
+    });
     this.listen();
   }
 
@@ -65,11 +88,14 @@ export class SlackApp {
     return this.receiver ? [this.receiver.routes()] : [];
   }
 
+  /** Learns the bot's workspace (auth.test), then opens the socket in Socket Mode. */
   async start(): Promise<void> {
+    await this.workspace.learn();
     if (this.options.appToken) await this.app.start();
   }
 
   async stop(): Promise<void> {
+    this.workspace.stop();
     if (this.options.appToken) await this.app.stop();
   }
 

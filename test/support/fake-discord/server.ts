@@ -72,6 +72,11 @@ export interface FakeDiscord {
   };
   /** Dispatches INTERACTION_CREATE (a slash command or a button click) as Discord would. */
   sendInteraction(input: InteractionInput): SentInteraction;
+  /**
+   * Dispatches an interaction already sent once more, same id and token, as a resumed session or
+   * a gateway that passed to another replica can deliver it.
+   */
+  redeliverInteraction(interactionId: string): number;
   /** Resolves when the interaction has got a callback and, if deferred, its @original edit or follow-up. */
   waitForAnswer(interactionId: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -256,6 +261,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
       });
       const s = gateway.dispatch('INTERACTION_CREATE', payload);
       return { ...ids, s, payload };
+    },
+    redeliverInteraction(interactionId) {
+      const interaction = state.interactions.get(interactionId);
+      if (!interaction) throw new Error(`fake-discord: no interaction ${interactionId} to redeliver`);
+      return gateway.dispatch('INTERACTION_CREATE', interaction.payload);
     },
     waitForAnswer(interactionId, timeoutMs = 5000) {
       const started = Date.now();

@@ -28,6 +28,14 @@ export interface SlackDelivery {
   text: string;
   /** The body as JSON, or undefined when it is empty or not JSON. */
   json: unknown;
+  /** What was sent, byte for byte, for `replay`. */
+  sent: SentSlackRequest;
+}
+
+/** A request as it went over the wire: what someone who captured it could send again. */
+export interface SentSlackRequest {
+  rawBody: string;
+  headers: Record<string, string>;
 }
 
 /** Where the senders get the response_url and trigger_id they hand out (the fake Slack serves both). */
@@ -60,6 +68,8 @@ export interface BlockActionInput {
   channel_name?: string;
   /** The message the button sits on (ts, text, blocks), as Slack includes it. */
   message?: { ts: string; text?: string; blocks?: unknown[] };
+  /** The workspace the click comes from (default: the fake's own). */
+  team_id?: string;
 }
 
 export class SlackRequestSender {
@@ -99,14 +109,15 @@ export class SlackRequestSender {
     const trigger_id = this.issuer.triggerId();
     const channelId = input.channel_id ?? 'C0GENERAL1';
     const messageTs = input.message?.ts ?? '1700000001.000100';
+    const teamId = input.team_id ?? this.issuer.teamId;
     const payload = {
       type: 'block_actions',
-      user: { id: input.user_id ?? 'U0ALICE001', username: input.user_name ?? 'alice', name: input.user_name ?? 'alice', team_id: this.issuer.teamId },
+      user: { id: input.user_id ?? 'U0ALICE001', username: input.user_name ?? 'alice', name: input.user_name ?? 'alice', team_id: teamId },
       api_app_id: this.issuer.appId,
       token: 'deprecated-verification-token',
       container: { type: 'message', message_ts: messageTs, channel_id: channelId, is_ephemeral: false },
       trigger_id,
-      team: { id: this.issuer.teamId, domain: 'fake-workspace' },
+      team: { id: teamId, domain: teamId === this.issuer.teamId ? 'fake-workspace' : 'other-workspace' },
       enterprise: null,
       is_enterprise_install: false,
       channel: { id: channelId, name: input.channel_name ?? 'general' },
@@ -160,6 +171,19 @@ export class SlackRequestSender {
       headers['x-slack-retry-num'] = String(options.retryNum);
       headers['x-slack-retry-reason'] = options.retryReason ?? 'http_timeout';
     }
+    return this.post({ rawBody, headers });
+  }
+
+  /**
+   * Sends a request again exactly as it went the first time (same bytes, same timestamp and
+   * signature), as someone who captured it would; `headers` changes some on the way.
+   */
+  replay(delivery: SlackDelivery, headers: Record<string, string> = {}): Promise<SlackDelivery> {
+    return this.post({ rawBody: delivery.sent.rawBody, headers: { ...delivery.sent.headers, ...headers } });
+  }
+
+  private async post(sent: SentSlackRequest): Promise<SlackDelivery> {
+    const { rawBody, headers } = sent;
     const response = await fetch(this.eventsUrl, { method: 'POST', headers, body: rawBody });
     const text = await response.text();
     let json: unknown;
@@ -168,6 +192,6 @@ export class SlackRequestSender {
     } catch {
       json = undefined;
     }
-    return { status: response.status, headers: response.headers, text, json };
+    return { status: response.status, headers: response.headers, text, json, sent };
   }
 }
