@@ -82,10 +82,6 @@ export class SlackWorkspaceGuard {
 
   constructor(private readonly options: SlackWorkspaceGuardOptions) {}
 
-  get current(): BotWorkspace | undefined {
-    return this.workspace;
-  }
-
   /** Resolves at start with the workspace; throws a StartupError when Slack refuses the token. */
   async learn(): Promise<void> {
     const outcome = await this.askSlack();
@@ -118,7 +114,10 @@ export class SlackWorkspaceGuard {
   /** Bolt's authorize hook: the bot's identity for requests from its workspace, a refusal for the rest. */
   readonly authorize = async (origin: AuthorizeSourceData<boolean>): Promise<AuthorizeResult> => {
     const workspace = this.workspace;
-    if (!workspace) throw new RequestRefused('the bot has not confirmed its Slack workspace yet (auth.test)');
+    if (!workspace) {
+      this.options.log.warn('refused a Slack request: the bot has not confirmed its Slack workspace yet (auth.test)');
+      throw new RequestRefused('the bot has not confirmed its Slack workspace yet (auth.test)');
+    }
     if (!fromBotWorkspace(workspace, origin)) {
       const from = origin.enterpriseId && workspace.enterpriseInstall ? `org ${origin.enterpriseId}` : `workspace ${origin.teamId ?? '(none)'}`;
       const ours = workspace.enterpriseInstall ? `org ${workspace.enterpriseId}` : `workspace ${workspace.teamId}`;
