@@ -9,8 +9,8 @@ export interface ConfigFileLimits {
 export const DEFAULT_CONFIG_MAX_BYTES = 1024 * 1024;
 export const DEFAULT_CONFIG_FILE_LIMITS: ConfigFileLimits = { maxBytes: DEFAULT_CONFIG_MAX_BYTES };
 
-// Parsing YAML costs about a second per MiB of small values on a busy two-core machine, and the
-// bot parses on the thread that answers /healthz: 16 MiB is as far as that can stretch.
+// Reading and the line count are cheap; the lines, values and nesting that make parsing slow have
+// their own limits (yaml-shape.ts). Past 16 MiB a configuration file is a mistake, not a need.
 const SMALLEST = 4 * 1024;
 const LARGEST = 16 * 1024 * 1024;
 

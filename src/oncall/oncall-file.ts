@@ -1,14 +1,12 @@
-import { isNode, LineCounter, type Document } from 'yaml';
 import { z } from 'zod';
 import { maskRoutingKey, weakRoutingKeyReason } from '../alerts/routing-key.js';
 import { DEFAULT_CONFIG_FILE_LIMITS, type ConfigFileLimits } from '../config-files/config-file-limits.js';
 import { besidesSchemaProblems, inFileOrder, type ConfigFileProblem } from '../config-files/config-file-problem.js';
 import { countOverLimit } from '../config-files/count-limits.js';
-import { parseConfigYaml } from '../config-files/parse-config-yaml.js';
+import { parseConfigYaml, problemLocator } from '../config-files/parse-config-yaml.js';
 import { asArray, asRecord, asString, hasKey } from '../config-files/plain-data.js';
 import { readConfigFile } from '../config-files/read-config-file.js';
 import type { YamlShapeLimits } from '../config-files/yaml-shape.js';
-import { formatPath } from '../errors.js';
 import { parseDuration } from '../time/duration.js';
 import {
   BUILTIN_SEVERITY_MAP,
@@ -166,7 +164,7 @@ export function loadOncallFile(path: string, limits: ConfigFileLimits = DEFAULT_
 export function parseOncallYaml(text: string, file = 'oncall.yaml'): OncallConfig {
   const yaml = parseConfigYaml(text, file, ONCALL_SHAPE);
   if (!yaml.ok) throw new OncallFileError(inFileOrder(yaml.problems));
-  const at = locator(yaml.doc, yaml.lineCounter, file);
+  const at = problemLocator(yaml.doc, yaml.lineCounter, file, shownPath);
   const tooMany = Object.entries(ONCALL_LIMITS).flatMap(([section, max]) => {
     const over = countOverLimit(yaml.value, section, max);
     return over ? [at(over.path, `${over.count} entries under ${section}: oncall.yaml lists at most ${max}`)] : [];
@@ -188,21 +186,6 @@ export function parseOncallYaml(text: string, file = 'oncall.yaml'): OncallConfi
 /** A path as problems show it: routing keys are credentials, so only their first characters. */
 function shownPath(path: readonly PropertyKey[]): readonly PropertyKey[] {
   return path[0] === 'pagerduty_routing_keys' && typeof path[1] === 'string' ? [path[0], maskRoutingKey(path[1]), ...path.slice(2)] : path;
-}
-
-/** Finds the line and column of the deepest node of `path` that exists in the document. */
-function locator(doc: Document, lineCounter: LineCounter, file: string) {
-  return (path: readonly PropertyKey[], message: string): OncallFileProblem => {
-    const keys = path.map((part) => (typeof part === 'number' ? part : String(part)));
-    for (let depth = keys.length; depth >= 0; depth--) {
-      const node = doc.getIn(keys.slice(0, depth), true);
-      if (isNode(node) && node.range) {
-        const { line, col } = lineCounter.linePos(node.range[0]);
-        return { file, line, column: col, path: formatPath(shownPath(path)), message };
-      }
-    }
-    return { file, line: 1, column: 1, path: formatPath(shownPath(path)), message };
-  };
 }
 
 /**
