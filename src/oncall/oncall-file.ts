@@ -25,9 +25,9 @@ export type OncallFileProblem = ConfigFileProblem;
  * How many entries oncall.yaml may list, checked before anything walks them: far above any real
  * organisation, far below what makes every reload, route match and rotation sum crawl.
  */
-export const ONCALL_LIMITS = { people: 5000, teams: 500, schedules: 200, escalation_policies: 200, routes: 500 } as const;
-/** Room for every entry above with all its fields, and no more: parsing runs on the thread that answers /healthz. */
-export const ONCALL_SHAPE: YamlShapeLimits = { what: 'oncall.yaml', maxLines: 100_000, maxValues: 100_000, maxDepth: 20 };
+export const ONCALL_LIMITS = { people: 3000, teams: 500, schedules: 200, escalation_policies: 200, routes: 500 } as const;
+/** Room for the people above with all their fields and a few hundred teams, schedules and routes; parsing runs on the thread that answers /healthz. */
+export const ONCALL_SHAPE: YamlShapeLimits = { what: 'oncall.yaml', maxLines: 50_000, maxValues: 50_000, maxDepth: 20 };
 /** Per schedule and per escalation policy. */
 export const MAX_LAYERS = 10;
 export const MAX_LEVELS = 20;

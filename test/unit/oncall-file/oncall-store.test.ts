@@ -56,7 +56,7 @@ describe('OncallStore', () => {
     expect(outcomes.map((problems) => problems.map((p) => p.replace(file, 'oncall.yaml')))).toEqual([
       [expect.stringMatching(/^oncall\.yaml:3:8 \(yaml\): aliases expand too often/)],
       ['oncall.yaml:1:1 (file): is 146.5 KiB (150008 bytes), over the limit of 128 KiB per configuration file (CONFIG_MAX_BYTES): not read'],
-      ['oncall.yaml:5002:10 people.p5000: 6000 entries under people: oncall.yaml lists at most 5000'],
+      ['oncall.yaml:3002:10 people.p3000: 6000 entries under people: oncall.yaml lists at most 3000'],
       ['oncall.yaml:1:1 (file): is a FIFO (named pipe), not a regular file: not read'],
     ]);
   });
