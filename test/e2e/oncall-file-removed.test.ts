@@ -90,7 +90,7 @@ describe('oncall.yaml removed from under a running bot', () => {
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: fake.apiUrl,
       ...(postgres ? { DATABASE_URL: postgres.url } : {}),
-    });
+    }, { startTimeoutMs: 60_000 });
     slack = fake.requestsTo(`${bot.url}/slack/events`);
   }, 90_000);
   afterAll(async () => {
