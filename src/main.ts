@@ -103,10 +103,6 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const metrics = new Metrics({ processMetrics: true });
     let oncallStore: OncallStore;
     try {
-      // The default path missing means "not configured yet"; a path someone chose must be there.
-      if (config.oncallFileSet && !existsSync(config.ONCALL_FILE)) {
-        throw new StartupError('config_invalid', `ONCALL_FILE: ${config.ONCALL_FILE} does not exist (create it, fix the path, or unset ONCALL_FILE to start with no on-call configuration)`);
-      }
       oncallStore = OncallStore.open(config.ONCALL_FILE, log, { maxBytes: config.CONFIG_MAX_BYTES });
     } catch (error) {
       if (error instanceof OncallFileError) throw new StartupError('config_invalid', `${error.message}\n(ONCALL_FILE=${config.ONCALL_FILE})`);
