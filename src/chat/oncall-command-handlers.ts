@@ -104,7 +104,11 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       const steps = previewEscalation(config, policy, await overridesAhead(at), at);
       return privately(
         `Who is paged for ${command.team} if an incident opens ${when(at, ctx)} (${ctx.timeZone})`,
-        steps.map((s) => `${when(s.at, ctx)} level ${s.level}${s.round ? ` (repeat ${s.round})` : ''}: ${s.people.map((p) => nameOf(p)).join(', ') || 'nobody'}`),
+        steps.map((s) => {
+          const again = s.alreadyPaged?.length ? `(${s.alreadyPaged.map((p) => nameOf(p)).join(', ')} already paged in this pass)` : '';
+          const who = [s.people.map((p) => nameOf(p)).join(', '), again].filter(Boolean).join(' ') || 'nobody';
+          return `${when(s.at, ctx)} level ${s.level}${s.round ? ` (repeat ${s.round})` : ''}: ${who}`;
+        }),
       );
     },
 

@@ -4,7 +4,9 @@ import type { Actor } from '../incidents/actor.js';
 import { BOT } from '../incidents/actor.js';
 import type { IncidentEffects, IncidentRef } from '../incidents/incident-effects.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
+import { oneLine } from '../incidents/one-line.js';
 import { appendTimeline } from '../incidents/timeline.js';
+import { splitByPass } from '../oncall/escalation-pass.js';
 import type { EscalationLevel, EscalationPolicyConfig } from '../oncall/oncall-config.js';
 import { cancelJobs, completeJobWithin, enqueueJobs } from './job-store.js';
 import type { ClaimedJob, JobHandler, JobSpec } from './job.js';
@@ -21,6 +23,8 @@ export type TargetResolver = (level: EscalationLevel, at: Date, tx: Sql) => Prom
 export interface EscalationStepPayload {
   level: number;
   round: number;
+  /** Ids of the people paged so far in this pass over the levels (absent in jobs written before it was kept). */
+  paged?: number[];
 }
 
 /** The first step of a policy, fenced by the incident's current escalation version. */
@@ -94,14 +98,30 @@ export function escalationStepHandler(deps: { database: Database; resolveTargets
       }
       const level = policy.levels[step.level]!;
       const handles = await deps.resolveTargets(level, now, tx);
-      const people = handles.length
-        ? await tx.query<{ id: number; name: string; handle: string }>(sql`SELECT id, name, handle FROM people WHERE handle = ANY(${handles}::text[])`)
+      const targets = handles.length
+        ? await tx.query<{ id: number; name: string; handle: string }>(sql`SELECT id, name, handle FROM people WHERE handle = ANY(${handles}::text[]) ORDER BY id`)
         : [];
+      const pass = splitByPass(targets.map((person) => Number(person.id)), step.paged);
+      const people = targets.filter((person) => pass.page.includes(Number(person.id)));
+      const alreadyPaged = targets.filter((person) => pass.alreadyPaged.includes(Number(person.id)));
       const label = `${incidentLabel(incident.id)} ${severityLabel(Number(incident.severity))}`;
       const jobs: JobSpec[] = [];
       const actor: Actor = BOT;
       const levelText = `level ${step.level + 1}${step.round > 0 ? `, repeat ${step.round}` : ''}`;
-      if (people.length === 0) {
+      if (alreadyPaged.length > 0) {
+        const names = alreadyPaged.map((person) => person.name).join(', ');
+        await appendTimeline(tx, [
+          {
+            incidentId,
+            at: now,
+            kind: 'page.skipped',
+            actor,
+            text: `Escalation ${levelText}: not paging ${names} again, already paged in this pass`,
+            data: { personIds: pass.alreadyPaged, level: step.level + 1 },
+          },
+        ]);
+      }
+      if (targets.length === 0) {
         await appendTimeline(tx, [
           { incidentId, at: now, kind: 'page.nobody', actor, text: `Escalation ${levelText}: nobody is on call for ${describeTargets(level)}` },
         ]);
@@ -109,7 +129,7 @@ export function escalationStepHandler(deps: { database: Database; resolveTargets
       for (const person of people) {
         const [page] = await tx.query<{ id: number }>(sql`
           INSERT INTO pages (incident_id, person_id, level, escalation_version, message, status)
-          VALUES (${incidentId}::int, ${person.id}::int, ${step.level + 1}::int, ${job.fence}::int, ${`${label}: ${incident.title}`}, 'pending')
+          VALUES (${incidentId}::int, ${person.id}::int, ${step.level + 1}::int, ${job.fence}::int, ${`${label}: ${oneLine(incident.title)}`}, 'pending')
           RETURNING id`);
         // Each page is its own subject: pages to several people go out side by side.
         jobs.push({ kind: PAGE_DELIVERY_JOB, subject: `page:${Number(page!.id)}`, payload: { pageId: Number(page!.id) } });
@@ -118,7 +138,12 @@ export function escalationStepHandler(deps: { database: Database; resolveTargets
         ]);
       }
       const next = nextStep(policy, step);
-      if (next) jobs.push({ kind: ESCALATION_STEP_JOB, subject: `incident:${incidentId}`, payload: { ...next.step }, fence: job.fence ?? 0, delayMs: next.delayMs });
+      if (next) {
+        // A new pass (the policy's repeat) starts with nobody paged.
+        const paged = next.step.round === step.round ? [...(step.paged ?? []), ...pass.page] : [];
+        const payload: EscalationStepPayload = { ...next.step, paged };
+        jobs.push({ kind: ESCALATION_STEP_JOB, subject: `incident:${incidentId}`, payload: { ...payload }, fence: job.fence ?? 0, delayMs: next.delayMs });
+      }
       await enqueueJobs(tx, jobs);
     });
     deps.onCommitted?.();

@@ -144,7 +144,8 @@ export function oncallCliCommands(loadOncall: LoadOncall, readOverrides: ReadOve
         }
         io.out(`Escalation policy ${policy} for an incident opened ${both(at, 'UTC')}:`);
         for (const step of steps) {
-          const names = step.people.map((p) => config.people[p]?.name ?? p).join(', ') || 'NOBODY';
+          const again = step.alreadyPaged?.length ? `(${step.alreadyPaged.map((p) => config.people[p]?.name ?? p).join(', ')} already paged in this pass)` : '';
+          const names = [step.people.map((p) => config.people[p]?.name ?? p).join(', '), again].filter(Boolean).join(' ') || 'NOBODY';
           io.out(`  ${both(step.at, 'UTC')}  level ${step.level}${step.round ? ` (repeat ${step.round})` : ''}: ${names}`);
         }
         return 0;

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { splitByPass } from './escalation-pass.js';
 import type { EscalationLevel, OncallConfig, ScheduleConfig } from './oncall-config.js';
 import { nextChange, shiftsBetween, whoIsOnCall, type ScheduleOverride } from './on-call-at.js';
 
@@ -49,7 +50,10 @@ export interface PreviewStep {
   at: Date;
   round: number;
   level: number;
+  /** Who this level pages. */
   people: string[];
+  /** Targets of this level not paged again: an earlier level of the same pass paged them (listed only when there are some). */
+  alreadyPaged?: string[];
 }
 
 /** Who would be paged, and when, for an incident opened at `at` that nobody acknowledges. */
@@ -59,8 +63,11 @@ export function previewEscalation(config: OncallConfig, policyKey: string, overr
   const steps: PreviewStep[] = [];
   let t = at.getTime();
   for (let round = 0; round <= policy.repeat; round++) {
+    const pagedInPass: string[] = [];
     policy.levels.forEach((level, index) => {
-      steps.push({ at: new Date(t), round, level: index + 1, people: targetsAt(config, level, overrides, new Date(t)) });
+      const { page, alreadyPaged } = splitByPass(targetsAt(config, level, overrides, new Date(t)), pagedInPass);
+      pagedInPass.push(...page);
+      steps.push({ at: new Date(t), round, level: index + 1, people: page, ...(alreadyPaged.length ? { alreadyPaged } : {}) });
       t += level.delayMs;
     });
   }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { normalizeGeneric } from '../../../src/alerts/generic.js';
 import { escalationEffects, escalationStepHandler, ESCALATION_STEP_JOB, PAGE_DELIVERY_JOB } from '../../../src/engine/escalation-jobs.js';
@@ -10,6 +11,8 @@ import { createLogger } from '../../../src/logging.js';
 import { syncDirectory } from '../../../src/oncall/directory-sync.js';
 import { levelTargetResolver, overridesFromDatabase } from '../../../src/oncall/level-target-resolver.js';
 import { emptyOncallConfig, type OncallConfig } from '../../../src/oncall/oncall-config.js';
+import { loadOncallFile } from '../../../src/oncall/oncall-file.js';
+import { projectRoot } from '../../../src/project-root.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
 const log = createLogger('silent');
@@ -172,6 +175,47 @@ describeEachDatabase('escalation', (db) => {
     await fire();
     await waitFor(async () => (await pagesOf()).length >= 1);
     expect(await pagesOf()).toEqual(['1:Carol']);
+  });
+
+  it('pages a person once per pass, however many levels name them, and again in each repeat the policy asks for', async () => {
+    await worker.stop();
+    await setUp(1);
+    // Alice is paged at level 1 and is also a target of level 2, beside the team.
+    config.escalationPolicies.db!.levels = [
+      { targets: [{ kind: 'person', key: 'alice' }], delayMs: 50 },
+      { targets: [{ kind: 'team', key: 'db' }, { kind: 'person', key: 'alice' }], delayMs: 50 },
+    ];
+    await fire();
+    await waitFor(async () => (await prisma().timelineEvent.count({ where: { kind: 'escalation.exhausted' } })) === 1, 10_000);
+    expect(await pagesOf()).toEqual(['1:Alice', '2:Bob', '2:Carol', '1:Alice', '2:Bob', '2:Carol']);
+    const skipped = await prisma().timelineEvent.findMany({ where: { kind: 'page.skipped' }, orderBy: { id: 'asc' } });
+    expect(skipped.map((event) => event.text)).toEqual([
+      'Escalation level 2: not paging Alice again, already paged in this pass',
+      'Escalation level 2, repeat 1: not paging Alice again, already paged in this pass',
+    ]);
+  });
+
+  it('the shipped oncall.yaml pages the person on call, a second person and the manager, once each', async () => {
+    await worker.stop();
+    await prisma().$executeRawUnsafe('TRUNCATE incidents, alerts, incident_alerts, timeline_events, jobs, pages, people, teams RESTART IDENTITY CASCADE');
+    const shipped = loadOncallFile(join(projectRoot(), 'oncall.yaml')).config;
+    await syncDirectory(prisma(), shipped);
+    const database = db().database;
+    // Tuesday 1 December 2026, 03:00 in Berlin: Bruno's week on payments.
+    const at = new Date('2026-12-01T02:00:00Z');
+    const step = escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => shipped, async () => []), clock: () => at });
+    const checkout = new AlertIntake({ database, oncall: () => shipped, effects: escalationEffects, reopenWindowMs: 60_000, storeRawAlerts: false });
+    await checkout.receive(normalizeGeneric({ title: 'Checkout 5xx above 5%', service: 'checkout', severity: 'critical' }, at));
+    // Run the policy to its end by hand: each step as soon as it is written, nobody acknowledging.
+    for (let rounds = 0; rounds < 20; rounds++) {
+      await prisma().job.updateMany({ where: { kind: ESCALATION_STEP_JOB }, data: { dueAt: new Date(0) } });
+      const claimed = await database.transaction((tx) => claimDueJobs(tx, 'by-hand', 10, 60_000));
+      const steps = claimed.filter((job) => job.kind === ESCALATION_STEP_JOB);
+      if (steps.length === 0) break;
+      for (const job of steps) await step(job);
+    }
+    expect(await prisma().timelineEvent.count({ where: { kind: 'escalation.exhausted' } })).toBe(1);
+    expect(await pagesOf()).toEqual(['1:Bruno Keller', '2:Chen Wei', '3:Emma Lindqvist']);
   });
 
   it('starts again from the first level when a resolved incident re-opens', async () => {

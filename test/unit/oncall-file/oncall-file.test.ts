@@ -24,7 +24,7 @@ describe('oncall.yaml', () => {
     expect(routeAlert({ ...base, labels: { alertname: 'PostgresReplicationLag', cluster: 'main' } }, config)).toMatchObject({ routeId: 'databases', playbook: 'database', team: 'platform' });
     expect(routeAlert({ ...base, labels: { service: 'checkout' }, sourceSeverity: 'disaster' }, config)).toMatchObject({ routeId: 'api', team: 'payments', severity: 1 });
     expect(routeAlert({ ...base, labels: {} }, config)).toMatchObject({ routeId: 'default', team: 'platform', escalationPolicy: 'platform' });
-    expect(config.escalationPolicies.payments!.levels[1]).toEqual({ delayMs: 600_000, targets: [{ kind: 'team', key: 'payments' }] });
+    expect(config.escalationPolicies.payments!.levels[1]).toEqual({ delayMs: 600_000, targets: [{ kind: 'schedule', key: 'payments-backup' }] });
     expect(config.schedules['payments-weekly']!.layers[0]).toMatchObject({ rotation: { kind: 'weekly' }, handoffTime: '09:00', handoffWeekday: 1 });
   });
 
