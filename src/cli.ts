@@ -19,6 +19,7 @@ import { storedOverridesReader } from './oncall/cli-override-reader.js';
 import { loadOncallFile, OncallFileError } from './oncall/oncall-file.js';
 import { StartupError } from './startup-error.js';
 import { auditCliCommand } from './access/audit-cli-command.js';
+import { incidentCliCommand } from './incidents/incident-cli-command.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -131,6 +132,7 @@ const commands: CliCommand[] = [
   ...oncallCliCommands(loadOncall, storedOverridesReader(openMigratedStorage)),
   playbooksLintCommand,
   auditCliCommand(openMigratedStorage),
+  incidentCliCommand,
 ];
 
 function usage(): string {

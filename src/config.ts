@@ -10,6 +10,7 @@ export const SECRET_SETTINGS = [
   'DATABASE_URL',
   'WEBHOOK_TOKEN',
   'API_TOKEN',
+  'API_WRITE_TOKEN',
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
@@ -138,6 +139,7 @@ const settingsObject = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   WEBHOOK_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   API_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  API_WRITE_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xoxb-'), 'must be a bot token (xoxb-...)'),
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_APP_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xapp-'), 'must be an app-level token (xapp-...)'),
@@ -220,6 +222,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (settings.SLACK_APP_TOKEN && !settings.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN is set (Socket Mode still calls the Web API)');
   if (settings.SLACK_SIGNING_SECRET && !settings.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET is set');
   requireTogether('DISCORD_BOT_TOKEN', ['DISCORD_APPLICATION_ID', 'DISCORD_GUILD_ID'], 'slash commands are registered for that guild');
+  // The write token acknowledges and resolves: whoever holds only the read or webhook token must not.
+  for (const other of ['API_TOKEN', 'WEBHOOK_TOKEN'] as const) {
+    if (settings.API_WRITE_TOKEN !== undefined && settings.API_WRITE_TOKEN === settings[other]) problems.push(`API_WRITE_TOKEN: must differ from ${other} (whoever holds ${other} could then change incidents)`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     ...settings,

@@ -9,9 +9,13 @@ import { jobBacklog } from './engine/job-store.js';
 import { JobWorker } from './engine/job-worker.js';
 import type { JobHandler } from './engine/job.js';
 import { healthRoutes } from './http/health-routes.js';
-import { firstRunBanner, resolveWebhookToken } from './http/webhook-token.js';
+import { resolveAccessTokens } from './http/access-tokens.js';
+import type { ApiTokens } from './http/api-auth.js';
+import { botAddress } from './http/bot-address.js';
+import { firstRunBanner } from './http/first-run-banner.js';
 import { AlertIntake } from './incidents/alert-intake.js';
 import { incidentApiRoutes } from './incidents/incident-api-routes.js';
+import { incidentWriteRoutes } from './incidents/incident-write-routes.js';
 import { chatJobHandlers, commanderReminderEffects } from './chat/chat-jobs.js';
 import type { ChatPort } from './chat/chat-port.js';
 import type { CommandHandlers } from './chat/commands/command-dispatch.js';
@@ -67,6 +71,8 @@ export interface RunningBot {
   readonly intake: AlertIntake;
   readonly worker: JobWorker;
   readonly webhookToken: string;
+  /** The /api tokens in use (settings, or generated into DATA_DIR). */
+  readonly apiTokens: ApiTokens;
   /** Re-reads oncall.yaml (SIGHUP); keeps the last good version if the file is broken. */
   reload(): Promise<void>;
   /** Stops accepting requests, lets in-flight ones finish, then closes the database. */
@@ -154,6 +160,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       reportTimeZone: config.REPORT_TIMEZONE,
       incidents,
       people,
+      oncall,
       playbooks: { card: stepCardOf, act: (id, action, actor, expected) => runner.act(id, action, actor, expected) },
       brokenPlaybooks: () => playbooks.problems().map(formatPlaybookProblem),
       uploadFile: async (platform, channelId, file) => {
@@ -270,9 +277,11 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         detail: outcome.problems.length ? `skipped: ${outcome.problems.slice(0, 5).join('; ')}` : undefined,
       }),
     );
-    const webhook = resolveWebhookToken(config.WEBHOOK_TOKEN, config.DATA_DIR);
-    if (config.storage === 'postgres' && !config.WEBHOOK_TOKEN) {
-      log.warn('WEBHOOK_TOKEN is not set: this replica generated its own in DATA_DIR. Set WEBHOOK_TOKEN when running several replicas.');
+    const tokens = resolveAccessTokens(config, config.DATA_DIR);
+    const apiTokens: ApiTokens = { read: tokens.API_TOKEN.token, write: tokens.API_WRITE_TOKEN.token };
+    const ownTokens = Object.values(tokens).filter((token) => token.file).map((token) => token.setting);
+    if (config.storage === 'postgres' && ownTokens.length > 0) {
+      log.warn({ settings: ownTokens }, `${ownTokens.join(', ')} not set: this replica uses its own from DATA_DIR. Set them when running several replicas.`);
     }
 
     const http = await buildHttpServer({
@@ -283,15 +292,16 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         healthRoutes(database, metrics),
         webhookRoutes({
           intake,
-          webhookToken: webhook.token,
+          webhookToken: tokens.WEBHOOK_TOKEN.token,
           oncall,
           metrics,
           log,
           rateLimits: { perToken: config.WEBHOOK_RATE_LIMIT, perAddress: config.WEBHOOK_RATE_LIMIT_PER_ADDRESS },
         }),
-        incidentApiRoutes(database.prisma, config.API_TOKEN, audit),
-        reportRoutes(database.sql, config.API_TOKEN, config.REPORT_TIMEZONE, audit),
-        auditRoutes(database.prisma, config.API_TOKEN, audit),
+        incidentApiRoutes(database.prisma, apiTokens, audit),
+        incidentWriteRoutes({ prisma: database.prisma, incidents, oncall, audit, tokens: apiTokens }),
+        reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit),
+        auditRoutes(database.prisma, apiTokens, audit),
         ...chatRoutes,
       ],
     });
@@ -313,12 +323,12 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     if (!config.slackEnabled && !config.discordEnabled) {
       log.info('no chat platform is configured: alerts are ingested and recorded, nobody is paged in chat');
     }
-    if (!config.API_TOKEN) log.info('API_TOKEN is not set: the read API under /api is off');
     log.info({ port, storage: config.storage }, 'incident bot ready');
     // The 14-day gap scan only warns (and reads the database for overrides): it runs once the
     // bot serves, so it never holds back readiness or the first alerts.
     void reportGaps(oncall(), database, log).catch((error: Error) => log.error({ err: error }, 'could not check the schedules for gaps'));
-    if (webhook.generated && config.LOG_LEVEL !== 'silent') process.stdout.write(firstRunBanner(webhook.token, port, config.PUBLIC_URL) + '\n');
+    const banner = firstRunBanner(tokens, botAddress(port, config.PUBLIC_URL), config.DATA_DIR);
+    if (banner && config.LOG_LEVEL !== 'silent') process.stdout.write(banner + '\n');
     return {
       url: `http://127.0.0.1:${port}`,
       port,
@@ -328,7 +338,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       incidents,
       intake,
       worker,
-      webhookToken: webhook.token,
+      webhookToken: tokens.WEBHOOK_TOKEN.token,
+      apiTokens,
       reload: async () => {
         await oncallStore.reload('SIGHUP');
         playbooks.reload('SIGHUP');

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../db/database.js';
+import { apiAuth, apiCaller, type ApiTokens } from '../http/api-auth.js';
 import { requestValue } from '../http/request-value.js';
 import type { RouteModule } from '../http/server.js';
-import { apiAuth, apiReader } from '../incidents/incident-api-routes.js';
 import { readSearchText, wholeNumber } from '../input-values.js';
 import { readInstantOrAgo } from '../time/instant.js';
 import { findAuditEntries, type AuditLog } from './audit-log.js';
@@ -20,12 +20,12 @@ const queryAt = (now: Date) =>
  * GET /api/audit: what `incident-bot audit` prints, for when the bot runs on embedded storage
  * (whose folder one process holds at a time) or the CLI cannot reach the database.
  */
-export function auditRoutes(prisma: PrismaClient, apiToken: string | undefined, audit: AuditLog, clock: () => Date = () => new Date()): RouteModule {
+export function auditRoutes(prisma: PrismaClient, tokens: ApiTokens, audit: AuditLog, clock: () => Date = () => new Date()): RouteModule {
   return (app) => {
-    app.get('/api/audit', { onRequest: apiAuth(apiToken) }, async (request) => {
+    app.get('/api/audit', { onRequest: apiAuth(tokens, 'read') }, async (request) => {
       const { since, actor, action, limit } = queryAt(clock()).parse(request.query);
       const entries = await findAuditEntries(prisma, { since, actor, action, limit });
-      await audit.record({ actorName: apiReader(request), platform: 'api', action: 'api.audit.read', args: { since: since.toISOString(), actor, action, limit }, result: 'ok' });
+      await audit.record({ actorName: apiCaller(request), platform: 'api', action: 'api.audit.read', args: { since: since.toISOString(), actor, action, limit }, result: 'ok' });
       return { since: since.toISOString(), entries };
     });
   };

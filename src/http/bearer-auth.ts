@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TokenSetting } from './access-tokens.js';
 
 /**
  * Token from `Authorization: Bearer <token>` (what Alertmanager's and Grafana's `authorization`
@@ -28,13 +29,14 @@ export function tokensEqual(presented: string | undefined, expected: string): bo
   return timingSafeEqual(a, b);
 }
 
-/** The token settings a bearer check compares with; their names are what a 401 tells the caller to send. */
-export type TokenSetting = 'WEBHOOK_TOKEN' | 'API_TOKEN';
-
+// The token settings a bearer check compares with: their names are what a 401 tells the caller to send.
 const HOW_TO_SEND: Record<TokenSetting, string> = {
   WEBHOOK_TOKEN:
     'send the webhook token as "Authorization: Bearer <token>" or as the password of HTTP basic auth (the token is WEBHOOK_TOKEN, or when that is unset the one the bot generated into DATA_DIR/webhook-token)',
-  API_TOKEN: 'send the read API token as "Authorization: Bearer <API_TOKEN>"',
+  API_TOKEN:
+    'send the read API token (or the write token) as "Authorization: Bearer <token>" (the token is API_TOKEN, or when that is unset the one the bot generated into DATA_DIR/api-token)',
+  API_WRITE_TOKEN:
+    'send the write API token as "Authorization: Bearer <token>" (the token is API_WRITE_TOKEN, or when that is unset the one the bot generated into DATA_DIR/api-write-token)',
 };
 
 /**

@@ -1,9 +1,8 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AuditLog } from '../access/audit-log.js';
 import type { PrismaClient } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { presentedToken, refuseUnauthorized, tokensEqual } from '../http/bearer-auth.js';
+import { apiAuth, apiCaller, type ApiTokens } from '../http/api-auth.js';
 import { requestValue } from '../http/request-value.js';
 import type { RouteModule } from '../http/server.js';
 import { readIdCursor, readIncidentNumber, wholeNumber } from '../input-values.js';
@@ -21,22 +20,8 @@ export function parseIncidentNumber(params: unknown): number {
   return numberParam.parse(params).number;
 }
 
-/** The token check every /api route shares. Without API_TOKEN the read API stays off. */
-export function apiAuth(apiToken: string | undefined) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!apiToken) throw new AppError('forbidden', 'The read API is off: set API_TOKEN to enable it');
-    if (!tokensEqual(presentedToken(request), apiToken)) return refuseUnauthorized(request, reply, 'API_TOKEN');
-  };
-}
-
-/** Audit rows of the read API name the caller by address: the token is shared by every tool that holds it. */
-export function apiReader(request: FastifyRequest): string {
-  const agent = request.headers['user-agent'];
-  return `API token from ${request.ip}${agent ? ` (${String(agent).slice(0, 80)})` : ''}`;
-}
-
-export function incidentApiRoutes(prisma: PrismaClient, apiToken: string | undefined, audit?: AuditLog): RouteModule {
-  const onRequest = apiAuth(apiToken);
+export function incidentApiRoutes(prisma: PrismaClient, tokens: ApiTokens, audit?: AuditLog): RouteModule {
+  const onRequest = apiAuth(tokens, 'read');
   return (app) => {
     app.get('/api/incidents', { onRequest }, async (request) => {
       const { status, limit } = listQuery.parse(request.query);
@@ -52,7 +37,7 @@ export function incidentApiRoutes(prisma: PrismaClient, apiToken: string | undef
       const number = parseIncidentNumber(request.params);
       // A read: the draft is rendered, never stored (only a person generating it records one).
       const markdown = await draftPostmortem(prisma, number);
-      await audit?.record({ actorName: apiReader(request), platform: 'api', action: 'api.postmortem.read', args: { incident: number }, result: markdown === undefined ? 'failed' : 'ok' });
+      await audit?.record({ actorName: apiCaller(request), platform: 'api', action: 'api.postmortem.read', args: { incident: number }, result: markdown === undefined ? 'failed' : 'ok' });
       if (markdown === undefined) throw new AppError('not_found', `There is no incident INC-${number}`);
       return reply.type('text/markdown; charset=utf-8').send(markdown);
     });

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { Sql } from '../db/sql.js';
 import type { AuditLog } from '../access/audit-log.js';
-import { apiAuth, apiReader } from '../incidents/incident-api-routes.js';
+import { apiAuth, apiCaller, type ApiTokens } from '../http/api-auth.js';
 import { requestValue } from '../http/request-value.js';
 import type { RouteModule } from '../http/server.js';
 import { readSearchText, wholeNumber } from '../input-values.js';
+import { requireKnownTeam } from './known-team.js';
 import { buildWeeklyReport } from './weekly-report.js';
 import { renderReportCsv } from './weekly-report-render.js';
 
@@ -15,12 +16,13 @@ const query = z.object({
 });
 
 /** GET /api/reports/weekly?weeks=N&team=X&format=json|csv, for managers' own spreadsheets. */
-export function reportRoutes(db: Sql, apiToken: string | undefined, timeZone: string, audit?: AuditLog, clock: () => Date = () => new Date()): RouteModule {
+export function reportRoutes(db: Sql, tokens: ApiTokens, timeZone: string, audit?: AuditLog, clock: () => Date = () => new Date()): RouteModule {
   return (app) => {
-    app.get('/api/reports/weekly', { onRequest: apiAuth(apiToken) }, async (request, reply) => {
+    app.get('/api/reports/weekly', { onRequest: apiAuth(tokens, 'read') }, async (request, reply) => {
       const { weeks, team, format } = query.parse(request.query);
+      if (team !== undefined) await requireKnownTeam(db, team);
       const report = await buildWeeklyReport(db, { weeks, team, timeZone, now: clock() });
-      await audit?.record({ actorName: apiReader(request), platform: 'api', action: 'api.report.read', args: { weeks, team, format }, result: 'ok' });
+      await audit?.record({ actorName: apiCaller(request), platform: 'api', action: 'api.report.read', args: { weeks, team, format }, result: 'ok' });
       if (format === 'csv') {
         return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="incident-report-${weeks}w.csv"`).send(renderReportCsv(report));
       }

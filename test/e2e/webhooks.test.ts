@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedFixture } from '../support/fixtures.js';
@@ -96,7 +98,11 @@ for (const kind of databaseKinds()) {
         expect(JSON.stringify(body)).not.toContain(bot.webhookToken.slice(0, 6));
       }
       const api = await fetch(`${bot.url}/api/incidents`, { headers: { authorization: 'Bearer wrong-token-wrong-token' } });
-      expect(await readJson(api)).toEqual({ error: 'unauthorized', message: 'The Bearer token is not the one this bot expects: send the read API token as "Authorization: Bearer <API_TOKEN>".' });
+      expect(await readJson(api)).toEqual({
+        error: 'unauthorized',
+        message:
+          'The Bearer token is not the one this bot expects: send the read API token (or the write token) as "Authorization: Bearer <token>" (the token is API_TOKEN, or when that is unset the one the bot generated into DATA_DIR/api-token).',
+      });
       const pagerDuty = await post('/v2/enqueue', { ...(sharedFixture('pagerduty/trigger.json') as object), routing_key: 'guess' }, { authorization: '' });
       expect(pagerDuty.status).toBe(401);
       expect((await readJson(pagerDuty)).message).toMatch(/^The event's routing_key is neither one of pagerduty_routing_keys in oncall.yaml nor the webhook token, and no Authorization header: /);
@@ -152,13 +158,14 @@ for (const kind of databaseKinds()) {
   });
 }
 
-describe('read API switched off', () => {
-  it('says how to switch it on', async () => {
+describe('read API without API_TOKEN', () => {
+  it('uses the token generated into DATA_DIR/api-token, never an open API', async () => {
     const bot = await startTestBot('pglite');
     try {
-      const response = await fetch(`${bot.url}/api/incidents`, { headers: { authorization: 'Bearer anything-at-all-here' } });
-      expect(response.status).toBe(403);
-      expect((await readJson(response)).message).toBe('The read API is off: set API_TOKEN to enable it');
+      const generated = readFileSync(join(bot.dataDir, 'api-token'), 'utf8').trim();
+      expect(generated).toBe(bot.apiTokens.read);
+      expect((await fetch(`${bot.url}/api/incidents`, { headers: { authorization: 'Bearer anything-at-all-here' } })).status).toBe(401);
+      expect((await fetch(`${bot.url}/api/incidents`, { headers: { authorization: `Bearer ${generated}` } })).status).toBe(200);
     } finally {
       await bot.destroy();
     }

@@ -19,6 +19,7 @@ const SECRET_ENV: Record<(typeof SECRET_SETTINGS)[number], string> = {
   DATABASE_URL: 'postgresql://bot:db-password-1@db.internal:5432/bot',
   WEBHOOK_TOKEN: 'webhook-token-secret-1',
   API_TOKEN: 'api-token-secret-000001',
+  API_WRITE_TOKEN: 'api-write-token-secret-01',
   SLACK_BOT_TOKEN: 'xoxb-slack-secret-1',
   SLACK_SIGNING_SECRET: 'signing-secret-1',
   SLACK_APP_TOKEN: 'xapp-slack-app-secret-1',

@@ -1,6 +1,7 @@
 import type { TokenBuckets } from '../../abuse/token-buckets.js';
-import { decideAccess, needsIncidentFacts, type IncidentAccessFacts, type Requester } from '../../access/permissions.js';
+import { decideAccess, needsIncidentFacts, type Requester } from '../../access/permissions.js';
 import type { AuditLog } from '../../access/audit-log.js';
+import { incidentAccessFacts } from '../../access/incident-access-facts.js';
 import type { PrismaClient } from '../../db/database.js';
 import type { Person } from '../../db/generated/client.js';
 import { AppError } from '../../errors.js';
@@ -75,22 +76,13 @@ export class CommandGateway {
     for (const [kind, handler] of Object.entries(this.deps.handlers) as [string, (command: ParsedCommand, ctx: CommandContext) => Promise<CommandReply>][]) {
       guarded[kind] = async (command: ParsedCommand, ctx: CommandContext) => {
         if (!requester) throw new AppError('unavailable', 'The bot could not look you up just now; try again in a moment.');
-        const incident = ctx.incidentNumber !== undefined && needsIncidentFacts(command.kind) ? await this.incidentFacts(ctx.incidentNumber) : undefined;
+        const incident = ctx.incidentNumber !== undefined && needsIncidentFacts(command.kind) ? await incidentAccessFacts(this.deps.prisma, ctx.incidentNumber) : undefined;
         const decision = decideAccess(command, requester, this.deps.oncall(), incident);
         if (!decision.allowed) throw new AppError('forbidden', decision.reason);
         return handler.call(this.deps.handlers, command, ctx);
       };
     }
     return guarded as unknown as CommandHandlers;
-  }
-
-  private async incidentFacts(number: number): Promise<IncidentAccessFacts | undefined> {
-    const incident = await this.deps.prisma.incident.findUnique({
-      where: { id: number },
-      select: { team: { select: { key: true } }, roles: { where: { role: 'commander' }, select: { personId: true } } },
-    });
-    if (!incident) return { number };
-    return { number, team: incident.team?.key, commanderPersonId: incident.roles[0]?.personId };
   }
 }
 
