@@ -47,7 +47,7 @@ for (const kind of databaseKinds()) {
       fake = await startFakeSlack({ token: TOKEN, signingSecret: SECRET, users: USERS });
       bot = await startTestBot(kind, { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, API_TOKEN, ONCALL_FILE: join(dir, 'oncall.yaml') });
       slack = fake.requestsTo(`${bot.url}/slack/events`);
-    });
+    }, 120_000);
     afterAll(async () => {
       await bot?.destroy();
       await fake?.close();
