@@ -27,8 +27,13 @@ export interface IncidentAccessFacts {
 
 export type AccessDecision = { allowed: true; as?: BotRole } | { allowed: false; reason: string };
 
-const RESERVED_FOR_RESPONDERS = new Set(['incident.resolve', 'incident.sev', 'incident.role']);
-const VERBS: Record<string, string> = { 'incident.resolve': 'resolve', 'incident.sev': 'change the severity of', 'incident.role': 'assign roles on' };
+const RESERVED_FOR_RESPONDERS = new Set(['incident.resolve', 'incident.reopen', 'incident.sev', 'incident.role']);
+const VERBS: Record<string, string> = {
+  'incident.resolve': 'resolve',
+  'incident.reopen': 're-open',
+  'incident.sev': 'change the severity of',
+  'incident.role': 'assign roles on',
+};
 
 /** Whether deciding on `kind` needs the incident's team and commander (a lookup the others skip). */
 export function needsIncidentFacts(kind: string): boolean {

@@ -7,6 +7,9 @@ import { getTimeline, listIncidents } from '../incidents/incident-queries.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import type { Actor } from '../incidents/actor.js';
 import type { IncidentService } from '../incidents/incident-service.js';
+import { oneLine } from '../incidents/one-line.js';
+import type { OncallConfig } from '../oncall/oncall-config.js';
+import { teamNamed } from '../oncall/team-named.js';
 import { generatePostmortem } from '../reports/postmortem.js';
 import type { ChatPlatformName } from './chat-port.js';
 import type { CommandContext, CommandHandlers, CommandReply, IncidentCommandContext } from './commands/command-dispatch.js';
@@ -44,6 +47,8 @@ export interface IncidentCommandDeps {
   reportTimeZone?: string;
   incidents: IncidentService;
   people: PeopleDirectory;
+  /** oncall.yaml as loaded now: the teams `declare --team` may name, and their escalation policies. */
+  oncall: () => OncallConfig;
   /** The playbook runner, when playbooks are loaded. */
   playbooks?: {
     card(incidentId: number): Promise<NeutralMessage | undefined>;
@@ -78,12 +83,23 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
 
   return {
     async 'incident.declare'(command: CommandOf<'incident.declare'>, ctx) {
+      const config = deps.oncall();
+      const team = command.team === undefined ? undefined : teamNamed(config, command.team);
+      const policy = team?.escalationPolicy ? config.escalationPolicies[team.escalationPolicy] : undefined;
       const { actor } = await actorOf(ctx);
-      const { id } = await deps.incidents.declare({ title: command.title, severity: command.severity, private: command.private }, actor);
+      const { id } = await deps.incidents.declare(
+        { title: command.title, severity: command.severity, private: command.private, team: team?.key, escalationPolicy: policy ? structuredClone(policy) : null },
+        actor,
+      );
       const privacy = command.private ? ' (private: a private channel with only the people invited)' : '';
+      const paging = !team
+        ? ' Nobody is paged: add `--team <key>` to page a team.'
+        : policy
+          ? ` Paging ${team.name} (escalation policy ${policy.name}).`
+          : ` ${team.name} has no escalation policy in oncall.yaml: nobody is paged.`;
       return reply(
         'in_channel',
-        `${who(ctx)} declared **${incidentLabel(id)}** ${severityLabel(command.severity ?? 3)}: ${command.title}${privacy}. Its channel is being opened.`,
+        `${who(ctx)} declared **${incidentLabel(id)}** ${severityLabel(command.severity ?? 3)}: ${oneLine(command.title)}${privacy}. Its channel is being opened, with you in it.${paging}`,
         naming(ctx),
       );
     },
@@ -102,6 +118,12 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
       const summary = command.summary ? `: ${command.summary}` : '';
       return change(ctx, `${who(ctx)} resolved ${incidentLabel(ctx.incidentNumber)}${summary}`, (actor) =>
         deps.incidents.resolve(ctx.incidentNumber, actor, command.summary),
+      );
+    },
+    async 'incident.reopen'(command, ctx) {
+      const reason = command.reason ? `: ${command.reason}` : '';
+      return change(ctx, `${who(ctx)} re-opened ${incidentLabel(ctx.incidentNumber)}${reason}. Escalation starts again from its first level.`, (actor) =>
+        deps.incidents.reopen(ctx.incidentNumber, actor, command.reason),
       );
     },
     async 'incident.sev'(command, ctx) {
@@ -129,7 +151,10 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
         color: 'blue',
         sections: [{ text: ROLE_BRIEFS[command.role] ?? '' }],
       });
-      return reply('in_channel', `${who(ctx)} made ${mention(command.user.platformId)} **${command.role}** of ${incidentLabel(ctx.incidentNumber)}.`, naming(ctx, command.user.platformId));
+      const text = `${who(ctx)} made ${mention(command.user.platformId)} **${command.role}** of ${incidentLabel(ctx.incidentNumber)}.`;
+      // Named from elsewhere: the asker learns it worked; the incident's card shows the role, and its channel gains the person.
+      if (command.incidentNumber !== undefined || command.incidentChannel !== undefined) return reply('ephemeral', `${text} They are invited to its channel.`, naming(ctx, command.user.platformId));
+      return reply('in_channel', text, naming(ctx, command.user.platformId));
     },
     async 'incident.timeline'(command, ctx) {
       const events = await getTimeline(deps.prisma, ctx.incidentNumber, { limit: 10_000 });
@@ -150,7 +175,7 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
     async 'incident.list'() {
       const open = await listIncidents(deps.prisma, 'open', 20);
       if (open.length === 0) return reply('ephemeral', 'No open incidents. 🎉');
-      const lines = open.map((incident) => `**${incident.id}** ${incident.severity} · ${incident.status} · ${incident.private ? '_(private)_' : incident.title}`);
+      const lines = open.map((incident) => `**${incident.id}** ${incident.severity} · ${incident.status} · ${incident.private ? '_(private)_' : oneLine(incident.title)}`);
       return reply('ephemeral', lines.join('\n'), { title: `${open.length} open incident(s)` });
     },
     async 'incident.help'() {

@@ -26,6 +26,8 @@ export interface IncidentFacts {
   roles: { role: string; person: PersonRef }[];
   /** People paged for it, who are invited to its channel. */
   paged: PersonRef[];
+  /** Who declared it in chat (not set for incidents opened by alerts), also invited to its channel. */
+  declaredBy: PersonRef | null;
   firstAlert: { title: string; description: string | null; links: Record<string, string> } | null;
   alertCount: number;
   firingCount: number;
@@ -46,6 +48,11 @@ export async function loadIncidentFacts(prisma: PrismaClient, id: number): Promi
     },
   });
   if (!incident) return undefined;
+  const declared = await prisma.timelineEvent.findFirst({
+    where: { incidentId: id, kind: 'incident.declared', actorType: 'person' },
+    orderBy: { id: 'asc' },
+    select: { actor: { select: personSelect } },
+  });
   const first = incident.alerts[0]?.alert;
   const run = incident.playbookRun;
   const steps = (run?.definition as { steps?: { id: string; title: string }[] } | undefined)?.steps ?? [];
@@ -66,6 +73,7 @@ export async function loadIncidentFacts(prisma: PrismaClient, id: number): Promi
     summary: incident.summary,
     roles: incident.roles.map((role) => ({ role: role.role, person: role.person })),
     paged: [...paged.values()],
+    declaredBy: declared?.actor ?? null,
     firstAlert: first ? { title: first.title, description: first.description, links: first.links as Record<string, string> } : null,
     alertCount: incident.alerts.length,
     firingCount: incident.alerts.filter(({ alert }) => alert.status === 'firing' && alert.incidentId === incident.id).length,

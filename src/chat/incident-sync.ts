@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../db/database.js';
+import { oneLine } from '../incidents/one-line.js';
 import type { Logger } from '../logging.js';
 import { ChatApiError, type ChatPort } from './chat-port.js';
 import { incidentChannelName } from './channel-name.js';
@@ -46,7 +47,8 @@ export class IncidentSync {
       await port.setTopic(channel.channelId, topic);
       await this.options.prisma.chatChannel.update({ where: { id: channel.id }, data: { topic } });
     }
-    const members = [...facts.roles.map((role) => role.person), ...facts.paged]
+    // Whoever declared it comes first: in a private channel nobody else would let them in.
+    const members = [...(facts.declaredBy ? [facts.declaredBy] : []), ...facts.roles.map((role) => role.person), ...facts.paged]
       .map((person) => (port.platform === 'slack' ? person.slackId : person.discordId))
       .filter((id): id is string => Boolean(id));
     await this.inviteNewcomers(port, channel, [...new Set(members)]);
@@ -76,7 +78,7 @@ export class IncidentSync {
       : await port.createChannel({
           name,
           private: facts.private && port.capabilities.privateChannels,
-          purpose: `Incident ${facts.id}: ${facts.title}`.slice(0, 250),
+          purpose: `Incident ${facts.id}: ${oneLine(facts.title)}`.slice(0, 250),
         });
     await prisma.chatChannel.upsert({
       where: { incidentId_platform: { incidentId: facts.id, platform: port.platform } },

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import { sql, type Sql } from '../db/sql.js';
+import { json, sql, type Sql } from '../db/sql.js';
 import type { IncidentStatus } from '../db/generated/enums.js';
 import { AppError } from '../errors.js';
 import type { JobSpec } from '../engine/job.js';
@@ -30,6 +30,8 @@ export interface DeclareInput {
   team?: string;
   service?: string;
   playbookId?: string | null;
+  /** The policy to page, copied onto the incident (the team's, when declared for a team); none pages nobody. */
+  escalationPolicy?: unknown;
 }
 
 
@@ -75,9 +77,10 @@ export class IncidentService {
       const [team] = input.team ? await tx.query<{ id: number }>(sql`SELECT id FROM teams WHERE key = ${input.team}`) : [];
       if (input.team && !team) throw new AppError('not_found', `There is no team "${input.team}"`);
       const [incident] = await tx.query<{ id: number; escalation_version: number }>(sql`
-        INSERT INTO incidents (title, severity, private, team_id, service, source, playbook_id, opened_at, updated_at)
+        INSERT INTO incidents (title, severity, private, team_id, service, source, playbook_id, escalation_policy, opened_at, updated_at)
         VALUES (${title}, ${severity}::int, ${input.private ?? false}, ${team?.id ?? null}::int, ${input.service ?? null}, 'manual',
-                ${input.playbookId ?? null}, ${at}::timestamptz, now())
+                ${input.playbookId ?? null}, ${json(input.escalationPolicy)}::jsonb,
+                ${at}::timestamptz, now())
         RETURNING id, escalation_version`);
       const incidentId = Number(incident!.id);
       await appendTimeline(tx, [

@@ -39,6 +39,7 @@ export type IncidentCommandKind =
   | 'incident.ack'
   | 'incident.mitigate'
   | 'incident.resolve'
+  | 'incident.reopen'
   | 'incident.sev'
   | 'incident.status'
   | 'incident.role'
@@ -120,6 +121,11 @@ export async function dispatchCommand(
   const usage = usageLine(spec);
   let effective: CommandContext = context;
   if (spec.needsIncident) {
+    if ('incidentChannel' in parsed && parsed.incidentChannel !== undefined && parsed.incidentNumber === undefined) {
+      // Named by a channel that nobody turned into an incident number: never fall back to this channel's incident.
+      report({ result: 'invalid', detail: 'incident channel not resolved' });
+      return errorReply('The channel you named is not an incident channel the bot knows; name the incident as INC-<number>.', usage);
+    }
     const incidentNumber = ('incidentNumber' in parsed ? parsed.incidentNumber : undefined) ?? context.incidentNumber;
     if (incidentNumber === undefined) {
       report({ result: 'invalid', detail: 'not in an incident channel' });

@@ -53,7 +53,7 @@ export class CommandGateway {
       });
       const context: CommandContext = { ...input, timeZone: person?.timeZone ?? 'UTC' };
       const requester: Requester | undefined = person ? { personId: person.id, name: person.name, handle: person.handle ?? undefined } : undefined;
-      reply = await dispatchCommand(parsed, context, this.guarded(requester), {
+      reply = await dispatchCommand(await withNamedIncident(this.deps.prisma, parsed, platform), context, this.guarded(requester), {
         onUnexpectedError: (error, command) => this.deps.log.error({ err: error, command: command.kind, platform }, 'chat command failed'),
         onOutcome: (reported) => (outcome = reported),
       });
@@ -84,6 +84,13 @@ export class CommandGateway {
     }
     return guarded as unknown as CommandHandlers;
   }
+}
+
+/** A command that named its incident by a channel mention acts on the incident of that channel (on the asker's platform). */
+async function withNamedIncident(prisma: PrismaClient, parsed: CommandParseResult, platform: CommandContext['platform']): Promise<CommandParseResult> {
+  if (parsed instanceof CommandUsageError || !('incidentChannel' in parsed) || parsed.incidentChannel === undefined || parsed.incidentNumber !== undefined) return parsed;
+  const channel = await prisma.chatChannel.findUnique({ where: { platform_channelId: { platform, channelId: parsed.incidentChannel } }, select: { incidentId: true } });
+  return channel ? { ...parsed, incidentNumber: channel.incidentId } : parsed;
 }
 
 function incidentNumberOf(parsed: CommandParseResult, context: Omit<CommandContext, 'timeZone'>): number | undefined {

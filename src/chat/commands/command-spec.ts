@@ -1,12 +1,13 @@
 import type { Severity } from '../../oncall/oncall-config.js';
-import type { ChatCommandName, IncidentRoleName, NoteTag, PageTarget, ParsedCommand, UserRef } from './parsed-command.js';
+import type { ChatCommandName, IncidentRef, IncidentRoleName, NoteTag, PageTarget, ParsedCommand, UserRef } from './parsed-command.js';
 
 /**
  * How an option is read. `text` takes the rest of the input verbatim; `target` is a team name or
  * an @mention (Discord splits it into a `team` and a `user` option); `when` is a time that
- * resolveWhen understands and may span two words ("2024-03-10 09:00", "tomorrow 09:00").
+ * resolveWhen understands and may span two words ("2024-03-10 09:00", "tomorrow 09:00");
+ * `incident` names an incident other than the channel's (INC-12, #inc-12-db-down, a channel mention).
  */
-export type OptionKind = 'word' | 'text' | 'integer' | 'severity' | 'flag' | 'choice' | 'user' | 'target' | 'when';
+export type OptionKind = 'word' | 'text' | 'integer' | 'severity' | 'flag' | 'choice' | 'user' | 'target' | 'when' | 'incident';
 
 export interface OptionSpec {
   /** Also the Discord option name: lowercase, at most 32 characters. */
@@ -22,9 +23,14 @@ export interface OptionSpec {
   choices?: readonly string[];
   min?: number;
   max?: number;
+  /**
+   * Typed as `--<name> <value>` (or `--<name>=<value>`) anywhere in the text, as flags are, so
+   * it never ends up in a free-text option beside it ("declare --team sec Login down").
+   */
+  named?: boolean;
 }
 
-export type OptionValue = string | number | boolean | UserRef | PageTarget;
+export type OptionValue = string | number | boolean | UserRef | PageTarget | IncidentRef;
 export type OptionValues = Readonly<Record<string, OptionValue | undefined>>;
 
 export interface CommandSpec {
@@ -53,6 +59,13 @@ function num(values: OptionValues, name: string): number | undefined {
   const value = values[name];
   return typeof value === 'number' ? value : undefined;
 }
+/** incidentNumber or incidentChannel, from an `incident` option the asker filled in. */
+function incidentScope(values: OptionValues): { incidentNumber?: number; incidentChannel?: string } {
+  const ref = values.incident as IncidentRef | undefined;
+  if (ref === undefined) return {};
+  return 'number' in ref ? { incidentNumber: ref.number } : { incidentChannel: ref.channelId };
+}
+
 function required<T>(value: T | undefined, name: string): T {
   // Option parsing checks required options first; reaching this is a bug in the spec table.
   if (value === undefined) throw new Error(`command spec: option "${name}" missing after validation`);
@@ -89,14 +102,17 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     options: [
       SEVERITY_OPTION(false, '[sev1..sev4]'),
       { name: 'private', kind: 'flag', required: false, description: 'Private channel (security incidents)', label: 'Private', usage: '[--private]' },
+      { name: 'team', kind: 'word', required: false, named: true, description: 'Team (as in oncall.yaml) whose escalation policy is paged', label: 'Team', usage: '[--team <key>]' },
       { name: 'title', kind: 'text', required: true, description: 'What is wrong, in a few words', label: 'Title' },
     ],
     build: (v) => {
       const severity = num(v, 'severity') as Severity | undefined;
+      const team = str(v, 'team');
       return {
         kind: 'incident.declare',
         ...(severity === undefined ? {} : { severity }),
         private: v.private === true,
+        ...(team === undefined ? {} : { team }),
         title: required(str(v, 'title'), 'title'),
       };
     },
@@ -113,6 +129,18 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     build: (v) => {
       const summary = str(v, 'summary');
       return { kind: 'incident.resolve', ...(summary === undefined ? {} : { summary }) };
+    },
+  },
+  {
+    command: 'incident',
+    name: 'reopen',
+    kind: 'incident.reopen',
+    summary: 'Re-open a resolved incident (escalation starts again)',
+    needsIncident: true,
+    options: [{ name: 'reason', kind: 'text', required: false, description: 'Why it is not over', label: 'Reason' }],
+    build: (v) => {
+      const reason = str(v, 'reason');
+      return { kind: 'incident.reopen', ...(reason === undefined ? {} : { reason }) };
     },
   },
   {
@@ -137,16 +165,25 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     command: 'incident',
     name: 'role',
     kind: 'incident.role',
-    summary: 'Give someone a role',
+    summary: 'Give someone a role (from anywhere, naming the incident)',
     needsIncident: true,
     options: [
       { name: 'role', kind: 'choice', required: true, description: 'The role', label: 'Role', choices: ['commander', 'comms', 'scribe'] },
       { name: 'user', kind: 'user', required: true, description: 'Who takes it', label: 'User' },
+      {
+        name: 'incident',
+        kind: 'incident',
+        required: false,
+        description: 'INC-12 or #inc-12-… (default: the incident of this channel)',
+        label: 'Incident',
+        usage: '[INC-n|#channel]',
+      },
     ],
     build: (v) => ({
       kind: 'incident.role',
       role: required(str(v, 'role'), 'role') as IncidentRoleName,
       user: required(v.user as UserRef | undefined, 'user'),
+      ...incidentScope(v),
     }),
   },
   {

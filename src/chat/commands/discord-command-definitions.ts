@@ -50,6 +50,7 @@ function discordOptions(option: OptionSpec): APIApplicationCommandBasicOption[] 
     case 'word':
     case 'text':
     case 'when':
+    case 'incident':
       return [{ ...base, type: STRING }];
   }
 }

@@ -28,6 +28,23 @@ function integer(option: OptionSpec, text: string): OptionParse {
   return { ok: true, value };
 }
 
+// INC-12, inc12, #12, 12; a channel name inc-12-db-down (with or without #); Slack's <#C1|inc-12-db-down>.
+const INCIDENT_NUMBER = /^(?:inc-?|#)?(\d{1,9})$/i;
+const INCIDENT_CHANNEL_NAME = /^#?inc-(\d{1,9})(?:-[a-z0-9-]*)?$/i;
+const CHANNEL_MENTION = /^<#([A-Za-z0-9]+)(?:\|([^>]*))?>$/;
+
+function incident(option: OptionSpec, text: string): OptionParse {
+  const typed = text.trim();
+  const mention = CHANNEL_MENTION.exec(typed);
+  const name = mention ? (mention[2] ?? '') : typed;
+  const number = INCIDENT_NUMBER.exec(name)?.[1] ?? INCIDENT_CHANNEL_NAME.exec(name)?.[1];
+  if (number !== undefined && Number(number) >= 1) return { ok: true, value: { number: Number(number) } };
+  // A mention without a name (Discord's <#123>) or of a renamed channel: which incident owns it is looked up later.
+  if (mention) return { ok: true, value: { channelId: mention[1]! } };
+  const shown = typed.length > 40 ? `${typed.slice(0, 40)}…` : typed;
+  return { ok: false, message: `${option.label} must be an incident number such as INC-12, or its channel (#inc-12-…) (got "${shown}")` };
+}
+
 function user(option: OptionSpec, text: string): OptionParse {
   const ref = parseUserMention(text);
   if (ref) return { ok: true, value: ref };
@@ -69,6 +86,8 @@ export function parseOptionValue(option: OptionSpec, text: string): OptionParse 
       }
       return { ok: true, value: { type: 'team', team: text } };
     }
+    case 'incident':
+      return incident(option, text);
     case 'when': {
       const when = parseWhen(text);
       return 'error' in when ? { ok: false, message: `${option.label}: ${when.error}` } : { ok: true, value: text.trim().replace(/\s+/g, ' ') };

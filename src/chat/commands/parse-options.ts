@@ -13,21 +13,43 @@ const TIME_CONNECTOR = /^(?:from|to|until|till|at|-)$/i;
 /**
  * Reads the options of a typed subcommand in order. Consecutive optional options that a word
  * plainly selects (sev2, --private, a number) are taken in any order; an optional option with
- * nothing after it takes any word and says what is wrong with it. Flags are taken wherever they
- * stand, since people append "--private" as often as they prefix it.
+ * nothing after it takes any word and says what is wrong with it. Flags and named options
+ * (`--team sec`) are taken wherever they stand, since people append "--private" as often as they
+ * prefix it.
  */
 export function parseTextOptions(spec: CommandSpec, text: string, allTokens: CommandToken[]): OptionsParse {
   const values: Record<string, OptionValue> = {};
   const flags = spec.options.filter((option) => option.kind === 'flag');
+  const named = spec.options.filter((option) => option.named);
   const removed: CommandToken[] = [];
-  const tokens = allTokens.filter((token) => {
-    const flag = flags.find((option) => token.value.toLowerCase() === `--${option.name}`);
-    if (!flag) return true;
-    values[flag.name] = true;
-    removed.push(token);
-    return false;
-  });
-  const options = spec.options.filter((option) => option.kind !== 'flag');
+  const tokens: CommandToken[] = [];
+  for (let index = 0; index < allTokens.length; index++) {
+    const token = allTokens[index]!;
+    const word = token.value.toLowerCase();
+    const flag = flags.find((option) => word === `--${option.name}`);
+    if (flag) {
+      values[flag.name] = true;
+      removed.push(token);
+      continue;
+    }
+    const option = named.find((candidate) => word === `--${candidate.name}` || word.startsWith(`--${candidate.name}=`));
+    if (!option) {
+      tokens.push(token);
+      continue;
+    }
+    const joined = word.startsWith(`--${option.name}=`);
+    const valueToken = joined ? { ...token, value: token.value.slice(option.name.length + 3) } : allTokens[index + 1];
+    if (!valueToken || valueToken.value === '' || (!joined && valueToken.value.startsWith('--'))) {
+      return { ok: false, message: `${option.label} is required after --${option.name}` };
+    }
+    if (values[option.name] !== undefined) return { ok: false, message: `--${option.name} is given twice` };
+    const parsed = parseOptionValue(option, valueToken.value);
+    if (!parsed.ok) return { ok: false, message: parsed.message };
+    values[option.name] = parsed.value;
+    removed.push({ value: token.value, start: token.start, end: joined ? token.end : valueToken.end });
+    if (!joined) index++;
+  }
+  const options = spec.options.filter((option) => option.kind !== 'flag' && !option.named);
   let position = 0;
 
   const take = (option: OptionSpec, raw: string): string | undefined => {
@@ -70,7 +92,8 @@ export function parseTextOptions(spec: CommandSpec, text: string, allTokens: Com
     if (option.kind === 'text') {
       let raw = text.slice(token.start);
       for (const flag of removed.filter((candidate) => candidate.start >= token.start).reverse()) {
-        raw = raw.slice(0, flag.start - token.start) + raw.slice(flag.end - token.start);
+        // The blanks after it go too: "Login --private down" is "Login down".
+        raw = raw.slice(0, flag.start - token.start) + raw.slice(flag.end - token.start).replace(/^[ \t]+/, '');
       }
       const problem = take(option, raw.trim());
       if (problem) return { ok: false, message: problem };

@@ -10,6 +10,8 @@ export interface UserRef {
 export type IncidentRoleName = 'commander' | 'comms' | 'scribe';
 export type NoteTag = 'rootcause' | 'impact' | 'action';
 export type PageTarget = { type: 'team'; team: string } | { type: 'user'; user: UserRef };
+/** An incident named in a command: by number (INC-12, #inc-12-db-down), or by a channel mention that carries no name. */
+export type IncidentRef = { number: number } | { channelId: string };
 
 /**
  * What the responder wants to move the playbook: `show` (bare `step`) and `next` (the card's
@@ -23,13 +25,16 @@ export type StepAction = 'show' | 'next' | 'done' | 'skip' | 'back' | 'choose';
  */
 interface IncidentScoped {
   incidentNumber?: number;
+  /** The asker named the incident by its channel (a mention without a name); the gateway turns it into incidentNumber. */
+  incidentChannel?: string;
 }
 
 export type ParsedCommand =
-  | { kind: 'incident.declare'; severity?: Severity; private: boolean; title: string }
+  | { kind: 'incident.declare'; severity?: Severity; private: boolean; title: string; /** Team key or name as typed; checked against oncall.yaml by the handler. */ team?: string }
   | ({ kind: 'incident.ack'; /** Set when the click came from a page (a DM), to close that page too. */ pageId?: string } & IncidentScoped)
   | ({ kind: 'incident.mitigate' } & IncidentScoped)
   | ({ kind: 'incident.resolve'; summary?: string } & IncidentScoped)
+  | ({ kind: 'incident.reopen'; reason?: string } & IncidentScoped)
   | ({ kind: 'incident.sev'; severity: Severity } & IncidentScoped)
   | ({ kind: 'incident.status'; update: string } & IncidentScoped)
   | ({ kind: 'incident.role'; role: IncidentRoleName; user: UserRef } & IncidentScoped)

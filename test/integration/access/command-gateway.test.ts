@@ -50,7 +50,7 @@ describeEachDatabase('the command gateway: roles, audit, throttling', (db) => {
     const people = new PeopleDirectory(prisma());
     const handlers: CommandHandlers = {
       ...oncallCommandHandlers({ database, oncall: () => config, people }),
-      ...incidentCommandHandlers({ prisma: prisma(), database, incidents: new IncidentService(database, noEffects), people }),
+      ...incidentCommandHandlers({ prisma: prisma(), database, incidents: new IncidentService(database, noEffects), people, oncall: () => config }),
     };
     now = 1_000_000;
     gateway = new CommandGateway({ handlers, prisma: prisma(), people, oncall: () => config, audit: new AuditLog(prisma(), log), log, limiter: new TokenBuckets({ ratePerSecond: 1, burst: 5 }), clock: () => now });

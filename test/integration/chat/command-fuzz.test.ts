@@ -41,7 +41,7 @@ const word = fc.oneof(
     arbitrary: fc.constantFrom(
       ...COMMAND_SPECS.map((spec) => spec.name), ...Object.keys(oncall.teams), ...slackIds.map((id) => `<@${id}>`), '<@U0NOBODY>', '<@U1|name with space>', '<@>', '<#C1>', '@alice',
       'sev1', 'sev4', 'sev0', 'sev9', '1', '2', '4', '0', '-1', '5', '99999999999999999999', '1e3', '0x10', 'NaN',
-      '--private', '--', '-', 'commander', 'comms', 'scribe', 'done', 'skip', 'back', 'show',
+      '--private', '--team', '--team=', 'INC-1', 'inc-2', '#inc-3-x', '<#C1|inc-1-x>', '<#C-incident|>', '--', '-', 'commander', 'comms', 'scribe', 'done', 'skip', 'back', 'show',
       'now', '+2h', '+90m', '-1h', 'tomorrow', '09:00', '25:00', '2026-03-29', '02:30', '2026-13-45', 'next', 'monday', '7d', '52', '53',
       'rootcause:', 'impact:', 'action:', 'root cause:', '"quoted', "'", '`code`', '*bold*', '\u0000', '\uD800', '🔥', "'; DROP TABLE incidents; --", '%', '\\',
     ),
@@ -88,6 +88,7 @@ describeEachDatabase('every command under random arguments', (db) => {
         reportTimeZone: 'UTC',
         incidents,
         people,
+        oncall: () => oncall,
         playbooks: {
           card: async (incidentId) => {
             const view = await loadRunView(database.prisma, incidentId);

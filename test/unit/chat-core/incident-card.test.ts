@@ -19,6 +19,7 @@ const facts = (overrides: Partial<IncidentFacts> = {}): IncidentFacts => ({
   summary: null,
   roles: [],
   paged: [],
+  declaredBy: null,
   firstAlert: { title: 'HighErrorRate', description: 'checkout 5xx above 5%', links: { generator: 'http://prometheus/graph' } },
   alertCount: 2,
   firingCount: 2,

@@ -30,6 +30,7 @@ const facts = (overrides: Partial<IncidentFacts> = {}): IncidentFacts => ({
   summary: `fixed by ${HOSTILE}`,
   roles: [{ role: 'commander', person: alice }],
   paged: [],
+  declaredBy: null,
   firstAlert: { title: 'DiskFull', description: `Disk is full. ${HOSTILE}`, links: { '<!here>': 'https://grafana.example.com/d/1' } },
   alertCount: 1,
   firingCount: 1,

@@ -7,13 +7,14 @@ import type { IncidentCommandKind } from '../../../src/chat/commands/command-dis
 describe('command docs from the spec table', () => {
   it('prints the usage lines of the design contract', () => {
     expect(COMMAND_SPECS.map(usageLine)).toEqual([
-      '/incident declare [sev1..sev4] [--private] <title>',
+      '/incident declare [sev1..sev4] [--private] [--team <key>] <title>',
       '/incident ack',
       '/incident mitigate',
       '/incident resolve [summary]',
+      '/incident reopen [reason]',
       '/incident sev <1-4>',
       '/incident status <update>',
-      '/incident role <commander|comms|scribe> @user',
+      '/incident role <commander|comms|scribe> @user [INC-n|#channel]',
       '/incident note <text>',
       '/incident timeline [page]',
       '/incident step [done|skip|back|<choice id>]',
@@ -34,6 +35,7 @@ describe('command docs from the spec table', () => {
       'incident.ack',
       'incident.mitigate',
       'incident.resolve',
+      'incident.reopen',
       'incident.sev',
       'incident.status',
       'incident.role',
@@ -93,9 +95,12 @@ describe('command docs from the spec table', () => {
         ],
       },
       { name: 'private', description: 'Private channel (security incidents)', required: false, type: 5 },
+      { name: 'team', description: 'Team (as in oncall.yaml) whose escalation policy is paged', required: false, type: 3 },
     ]);
     const role = incident.options.find((sub) => sub.name === 'role')!;
     expect(role.options?.[1]).toMatchObject({ name: 'user', type: 6, required: true });
+    expect(role.options?.[2]).toMatchObject({ name: 'incident', type: 3, required: false });
+    expect(incident.options.find((sub) => sub.name === 'reopen')!.options).toEqual([{ name: 'reason', description: 'Why it is not over', required: false, type: 3 }]);
     const oncall = definitions[1] as unknown as { options: Array<{ name: string; options?: Array<Record<string, unknown>> }> };
     expect(oncall.options.map((sub) => sub.name)).toEqual(['who', 'schedule', 'override', 'page', 'preview']);
     expect(oncall.options.find((sub) => sub.name === 'page')!.options!.map((option) => [option.name, option.type])).toEqual([

@@ -7,6 +7,10 @@ import type { ChatCommandName } from '../../../src/chat/commands/parsed-command.
 const pairs: Array<[ChatCommandName, string, StructuredCommandInput]> = [
   ['incident', 'declare sev2 --private DB down', { subcommand: 'declare', options: { severity: 2, private: true, title: 'DB down' } }],
   ['incident', 'declare DB down', { subcommand: 'declare', options: { title: 'DB down' } }],
+  ['incident', 'declare sev1 --team security Suspicious logins', { subcommand: 'declare', options: { severity: 1, team: 'security', title: 'Suspicious logins' } }],
+  ['incident', 'reopen errors are back', { subcommand: 'reopen', options: { reason: 'errors are back' } }],
+  ['incident', 'role commander <@42> INC-7', { subcommand: 'role', options: { role: 'commander', user: '42', incident: 'INC-7' } }],
+  ['incident', 'role commander <@42> <#998877>', { subcommand: 'role', options: { role: 'commander', user: '42', incident: '<#998877>' } }],
   ['incident', 'ack', { subcommand: 'ack', options: {} }],
   ['incident', 'resolve rolled back', { subcommand: 'resolve', options: { summary: 'rolled back' } }],
   ['incident', 'sev 3', { subcommand: 'sev', options: { severity: 3 } }],
