@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import type { CliCommand, CliIo } from '../cli-command.js';
 import { flagValue, parseFlags } from '../cli-flags.js';
 import type { PrismaClient } from '../db/database.js';
+import { TOKEN_FILES } from '../http/access-tokens.js';
 import { readSearchText, wholeNumber } from '../input-values.js';
 import { StartupError } from '../startup-error.js';
 import { readInstantOrAgo } from '../time/instant.js';
@@ -43,7 +45,7 @@ export function auditCliCommand(openPrisma: OpenPrisma, clock: () => Date = () =
         storage = await openPrisma(io);
       } catch (error) {
         if (error instanceof StartupError && error.code === 'data_dir_locked') {
-          io.err(`${error.message}\nWhile the bot runs on embedded storage, read the trail from it: curl -H "Authorization: Bearer $API_TOKEN" 'http://localhost:3000/api/audit?since=7d'`);
+          io.err(`${error.message}\nWhile the bot runs on embedded storage, read the trail from it: curl -H "Authorization: Bearer $(cat ${join(io.env.DATA_DIR ?? './data', TOKEN_FILES.API_TOKEN)})" 'http://localhost:3000/api/audit?since=7d' (or Bearer $API_TOKEN when that is set)`);
           return 1;
         }
         throw error;

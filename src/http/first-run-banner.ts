@@ -17,21 +17,13 @@ function bearer(token: AccessToken): string {
 export function firstRunBanner(tokens: AccessTokens, baseUrl: string, dataDir: string): string | undefined {
   const generated = Object.values(tokens).filter((token) => token.generated);
   if (generated.length === 0) return undefined;
-  const where = (token: AccessToken) => join(dataDir, TOKEN_FILES[token.setting]);
-  const uses: Record<AccessToken['setting'], string> = {
-    WEBHOOK_TOKEN: 'webhook token  ',
-    API_TOKEN: 'read API token ',
-    API_WRITE_TOKEN: 'write API token',
-  };
+  const label: Record<AccessToken['setting'], string> = { WEBHOOK_TOKEN: 'webhook token', API_TOKEN: 'read API token', API_WRITE_TOKEN: 'write API token' };
+  const value = (token: AccessToken) => (token.setting === 'API_WRITE_TOKEN' ? '(not shown: the CLI reads it from the file)' : token.token);
   return [
     '',
-    `  First start: ${generated.length === 1 ? 'a token was' : 'tokens were'} generated into ${dataDir} (values shown only this once; set the setting named to use your own):`,
+    `  First start: generated into ${dataDir} and kept there for the next starts (shown only this once; set ${generated.map((token) => token.setting).join(', ')} to use your own):`,
     '',
-    ...generated.map((token) =>
-      token.setting === 'API_WRITE_TOKEN'
-        ? `    ${uses[token.setting]}  (not shown: acknowledges and resolves; the CLI reads it)  ${where(token)}  ${token.setting}`
-        : `    ${uses[token.setting]}  ${token.token}  ${where(token)}  ${token.setting}`,
-    ),
+    ...generated.map((token) => `    ${label[token.setting].padEnd(17)}${join(dataDir, TOKEN_FILES[token.setting]).padEnd(26)}${value(token)}`),
     '',
     '  1. Send a test alert; it opens an incident:',
     '',
@@ -45,7 +37,7 @@ export function firstRunBanner(tokens: AccessTokens, baseUrl: string, dataDir: s
     '',
     '  3. Close it without chat (the number from step 2; also: ack, mitigate, note):',
     '',
-    '    npx incident-bot incident resolve 1 "it was the test alert"',
+    '    npm run cli -- incident resolve 1 "it was the test alert"',
     '',
   ].join('\n');
 }

@@ -71,7 +71,7 @@ export const incidentCliCommand: CliCommand = {
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      io.err(`Could not reach the bot at ${base} (${cause?.code ?? cause?.message ?? (error as Error).message}). Is it running (npx incident-bot start)? Give its address with --url, or set PORT or PUBLIC_URL as the bot has them.`);
+      io.err(`Could not reach the bot at ${base} (${cause?.code ?? cause?.message ?? (error as Error).message}). Is it running (npm start)? Give its address with --url, or set PORT or PUBLIC_URL as the bot has them.`);
       return 1;
     }
     const raw = await response.text();

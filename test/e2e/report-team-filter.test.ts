@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJson } from '../support/read-json.js';
+import { startTestBot, type TestBot } from '../support/start-test-bot.js';
+import { databaseKinds } from '../support/test-database.js';
+
+const ONCALL = ['people:', '  alice: { name: Alice Archer }', 'teams:', '  payments: { name: Payments, members: [alice] }', '  db: { name: Databases, members: [alice] }'].join('\n');
+
+for (const kind of databaseKinds()) {
+  describe(`weekly report API narrowed to a team [${kind}]`, () => {
+    let dir: string;
+    let bot: TestBot;
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'report-team-'));
+      writeFileSync(join(dir, 'oncall.yaml'), ONCALL);
+      bot = await startTestBot(kind, { ONCALL_FILE: join(dir, 'oncall.yaml') });
+    });
+    afterAll(async () => {
+      await bot?.destroy();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+    const report = (query: string) => fetch(`${bot.url}/api/reports/weekly?${query}`, { headers: { authorization: `Bearer ${bot.apiTokens.read}` } });
+
+    it('refuses a team it does not know with a 422 that lists the known ones, instead of an empty report', async () => {
+      const unknown = await report('team=nosuch');
+      expect(unknown.status).toBe(422);
+      expect(await readJson(unknown)).toEqual({
+        error: 'validation_failed',
+        message: 'There is no team "nosuch"; known teams: db, payments',
+        problems: [{ path: 'team', message: 'no team "nosuch"; known teams: db, payments' }],
+      });
+      expect((await report('team=PAYMENTS&format=csv')).status).toBe(422);
+      const known = await report('team=payments&weeks=2');
+      expect(known.status).toBe(200);
+      expect((await readJson(known)).team).toBe('payments');
+    });
+  });
+}
