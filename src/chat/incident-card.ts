@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
+import { oneLine } from '../incidents/one-line.js';
 import { formatDuration } from '../time/duration.js';
 import { elapsedMs } from '../time/elapsed.js';
 import type { ChatPlatformName } from './chat-port.js';
@@ -56,8 +57,8 @@ export function incidentCard(facts: IncidentFacts, platform: ChatPlatformName, o
   if (facts.playbook && facts.playbook.status === 'running') buttons.push({ action: 'step.next', label: 'Next step', value: stepButtonValue(facts.id) });
 
   return {
-    summary: `${label} ${severityLabel(facts.severity)} ${facts.status}: ${facts.title}`,
-    title: `${label}: ${facts.title}`,
+    summary: `${label} ${severityLabel(facts.severity)} ${facts.status}: ${oneLine(facts.title)}`,
+    title: `${label}: ${oneLine(facts.title)}`,
     color: facts.status === 'resolved' ? 'green' : facts.severity <= 2 && facts.status === 'triggered' ? 'red' : STATUS_COLOR[facts.status],
     sections,
     buttons,
@@ -79,8 +80,8 @@ export function incidentAnnouncement(facts: IncidentFacts, channelId: string | u
   }
   const where = channelId ? channelLink(channelId) : 'its channel';
   return {
-    summary: `${label} ${severityLabel(facts.severity)} ${facts.status}: ${facts.title}`,
-    title: `${label}: ${facts.title}`,
+    summary: `${label} ${severityLabel(facts.severity)} ${facts.status}: ${oneLine(facts.title)}`,
+    title: `${label}: ${oneLine(facts.title)}`,
     color: STATUS_COLOR[facts.status],
     sections: [{ text: `${severityLabel(facts.severity)} · ${facts.status}${facts.team ? ` · ${facts.team}` : ''} — join ${where}` }],
     mentions: channelId ? [channelId] : [],
@@ -88,5 +89,5 @@ export function incidentAnnouncement(facts: IncidentFacts, channelId: string | u
 }
 
 export function channelTopic(facts: IncidentFacts): string {
-  return `${severityLabel(facts.severity)} · ${facts.status} · ${facts.title}`.slice(0, 250);
+  return `${severityLabel(facts.severity)} · ${facts.status} · ${oneLine(facts.title)}`.slice(0, 250);
 }

@@ -6,6 +6,7 @@ import type { Database } from '../db/database.js';
 import { sql } from '../db/sql.js';
 import { BOT } from '../incidents/actor.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
+import { oneLine } from '../incidents/one-line.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import type { Logger } from '../logging.js';
 import { GiveUpError, type ClaimedJob, type JobHandler } from './job.js';
@@ -67,8 +68,8 @@ export function pageDeliveryHandler(deps: { database: Database; ports: ChatPort[
     const label = incidentLabel(incident.id);
     try {
       await port.sendDirectMessage(userId, {
-        summary: `You are paged: ${label} ${severityLabel(incident.severity)} ${incident.title}`,
-        title: `🚨 ${label} ${severityLabel(incident.severity)}: ${incident.title}`,
+        summary: `You are paged: ${label} ${severityLabel(incident.severity)} ${oneLine(incident.title)}`,
+        title: `🚨 ${label} ${severityLabel(incident.severity)}: ${oneLine(incident.title)}`,
         color: 'red',
         sections: [{ text: `You are on call (escalation level ${page.level ?? '—'}). Acknowledge to stop the escalation.` }],
         buttons: [{ action: 'page.ack', label: 'Acknowledge', value: pageButtonValue(incident.id, String(pageId)), style: 'primary' }],

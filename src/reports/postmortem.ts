@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { PrismaClient } from '../db/database.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
+import { oneLine } from '../incidents/one-line.js';
 import { formatDuration } from '../time/duration.js';
 import { elapsedMs } from '../time/elapsed.js';
 
@@ -67,7 +68,7 @@ export async function loadPostmortemFacts(prisma: PrismaClient, id: number): Pro
 
 const utc = (date: Date | null) => (date ? DateTime.fromJSDate(date, { zone: 'UTC' }).toFormat("yyyy-MM-dd HH:mm 'UTC'") : '—');
 const after = (from: Date, to: Date | null) => (to ? formatDuration(elapsedMs(from, to)) : 'not yet');
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (text: string) => oneLine(text).replace(/\|/g, '\\|');
 const PLACEHOLDER = '_To be written._';
 
 /** The RCA draft, from facts only: what happened when, who did what, and what the notes say. */
@@ -77,7 +78,7 @@ export function renderPostmortem(facts: PostmortemFacts): string {
   const people = [...new Set(facts.timeline.filter((e) => e.actor !== 'incident-bot' && !['alertmanager', 'grafana', 'pagerduty', 'generic'].includes(e.actor)).map((e) => e.actor))];
   const link = facts.firstAlert ? Object.entries(facts.firstAlert.links).map(([name, url]) => `[${name}](${url})`).join(', ') : '';
   const lines = [
-    `# Postmortem: ${incidentLabel(facts.id)} ${facts.title}`,
+    `# Postmortem: ${incidentLabel(facts.id)} ${oneLine(facts.title)}`,
     '',
     `_Draft generated from the incident timeline. Status: ${facts.status}${facts.private ? ' · private' : ''}._`,
     '',
@@ -88,8 +89,8 @@ export function renderPostmortem(facts: PostmortemFacts): string {
     '| | |',
     '| --- | --- |',
     `| Severity | ${severityLabel(facts.severity)} |`,
-    `| Team | ${facts.team ?? '—'} |`,
-    `| Service | ${facts.service ?? '—'} |`,
+    `| Team | ${cell(facts.team ?? '—')} |`,
+    `| Service | ${cell(facts.service ?? '—')} |`,
     `| Impact window | ${utc(facts.openedAt)} to ${facts.resolvedAt ? utc(facts.resolvedAt) : 'ongoing'} |`,
     `| Time to acknowledge | ${after(facts.openedAt, facts.acknowledgedAt)} |`,
     `| Time to mitigate | ${after(facts.openedAt, facts.mitigatedAt)} |`,
@@ -98,7 +99,7 @@ export function renderPostmortem(facts: PostmortemFacts): string {
     '## Detection',
     '',
     facts.firstAlert
-      ? `First alert: **${facts.firstAlert.title}** from ${facts.firstAlert.source} at ${utc(facts.firstAlert.startsAt)}${link ? ` (${link})` : ''}; ${facts.alertCount} alert(s) in all.`
+      ? `First alert: **${oneLine(facts.firstAlert.title)}** from ${facts.firstAlert.source} at ${utc(facts.firstAlert.startsAt)}${link ? ` (${link})` : ''}; ${facts.alertCount} alert(s) in all.`
       : 'Declared by hand; no alert fired.',
     '',
     '## Impact',
