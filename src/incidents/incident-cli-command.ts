@@ -49,8 +49,11 @@ export const incidentCliCommand: CliCommand = {
     if (verb.words === 'none' && text) throw new UsageError(`${verbWord} takes no text (got "${text.slice(0, 40)}"); add a note with: incident note ${number} <text>`);
     if (verb.words === 'text' && !text) throw new UsageError(`Say what to note: incident note ${number} <text>`);
 
+    if (values.url !== undefined && !/^https?:\/\//.test(values.url)) throw new UsageError(`--url must be the bot's http(s) address, such as http://localhost:3000 (got ${JSON.stringify(values.url)})`);
     const config = loadConfig(io.env);
-    const base = (values.url ?? botAddress(config.PORT, config.PUBLIC_URL)).replace(/\/+$/, '');
+    // This machine by default: the generated token is in this machine's DATA_DIR, and PUBLIC_URL
+    // may be a proxy that passes only what Slack and Discord need, or unreachable from inside.
+    const base = (values.url ?? botAddress(config.PORT)).replace(/\/+$/, '');
     const token = config.API_WRITE_TOKEN ?? storedToken('API_WRITE_TOKEN', config.DATA_DIR);
     if (!token) {
       io.err(`No write token: set API_WRITE_TOKEN, or run this where the bot keeps its DATA_DIR (${config.DATA_DIR}), into which it generates api-write-token on its first start.`);
@@ -71,7 +74,7 @@ export const incidentCliCommand: CliCommand = {
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      io.err(`Could not reach the bot at ${base} (${cause?.code ?? cause?.message ?? (error as Error).message}). Is it running (npm start)? Give its address with --url, or set PORT or PUBLIC_URL as the bot has them.`);
+      io.err(`Could not reach the bot at ${base} (${cause?.code ?? cause?.message ?? (error as Error).message}). Is it running (npm start)? Set PORT as the bot has it, or give its address with --url (e.g. --url "$PUBLIC_URL").`);
       return 1;
     }
     const raw = await response.text();

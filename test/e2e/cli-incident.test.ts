@@ -92,6 +92,7 @@ describe('incident-bot incident, before it reaches a bot', () => {
       [['incident', 'ack', '1', 'on', 'it'], 'ack takes no text (got "on it"); add a note with: incident note 1 <text>'],
       [['incident', 'note', '1'], 'Say what to note: incident note 1 <text>'],
       [['incident', 'ack', '1', '--sa', 'alice'], "Unknown option '--sa'"],
+      [['incident', 'ack', '1', '--url', 'bot.example.com'], '--url must be the bot\'s http(s) address, such as http://localhost:3000 (got "bot.example.com")'],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(args, { DATA_DIR: empty });
@@ -114,7 +115,7 @@ describe('incident-bot incident, before it reaches a bot', () => {
     const noBot = await runCli(['incident', 'ack', '1'], { DATA_DIR: empty, PORT: String(port), API_WRITE_TOKEN: 'write-token-0123456789abcdef' });
     expect(noBot.code).toBe(1);
     expect(noBot.stderr.trim()).toBe(
-      `Could not reach the bot at http://localhost:${port} (ECONNREFUSED). Is it running (npm start)? Give its address with --url, or set PORT or PUBLIC_URL as the bot has them.`,
+      `Could not reach the bot at http://localhost:${port} (ECONNREFUSED). Is it running (npm start)? Set PORT as the bot has it, or give its address with --url (e.g. --url "$PUBLIC_URL").`,
     );
     noStackTrace(noToken);
     noStackTrace(noBot);
