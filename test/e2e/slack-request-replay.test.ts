@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack, type SlackRequestSender } from '../support/fake-slack/index.js';
 import { eventually } from '../support/eventually.js';
@@ -52,6 +53,13 @@ for (const kind of databaseKinds()) {
       expect(marker.status).toBe(200);
       await eventually(`the note "${text}"`, async () => (await notes()).includes(text));
     };
+
+    it('a request without Slack signature headers is refused before its body is read', async () => {
+      // 1 MiB announced, 1 KiB sent, the rest never: only a server that does not wait for the body answers.
+      const answer = await postWithoutFinishing(`${bot.url}/slack/events`, 1024 * 1024, 'x'.repeat(1024));
+      expect(answer.status).toBe(401);
+      expect(JSON.parse(answer.body)).toMatchObject({ error: 'unauthorized' });
+    });
 
     it('a captured slash command sent three times adds one note; every copy is answered 200', async () => {
       const first = await slack.slashCommand({ command: '/incident', text: 'note captured once', channel_id: channelId });
@@ -184,3 +192,20 @@ describe('Slack: the bot token is checked with auth.test at start', () => {
     }
   }, START_TIMEOUT_MS);
 });
+
+/** Announces a body of `length` bytes, sends `start` of it and waits for the answer without sending the rest. */
+function postWithoutFinishing(url: string, length: number, start: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(length) } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => {
+        resolve({ status: response.statusCode ?? 0, body: text });
+        request.destroy();
+      });
+    });
+    request.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
+    request.write(start);
+  });
+}

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../logging.js';
 import type { RouteModule } from '../../http/server.js';
 import type { Retention } from '../processed-requests.js';
-import { checkSlackSignature, SLACK_REQUEST_WINDOW_MS } from './slack-request-signature.js';
+import { checkSlackSignature, SLACK_REQUEST_WINDOW_MS, slackSignatureHeadersWellFormed } from './slack-request-signature.js';
 import type { BotWorkspace } from './slack-workspace.js';
 
 // Slack gives up on a request after 3 s; answering just before keeps it from retrying.
@@ -45,7 +45,13 @@ export class FastifySlackReceiver implements Receiver {
 
   routes(): RouteModule {
     return (server) => {
-      server.post('/slack/events', (request, reply) => this.handle(request, reply));
+      // onRequest runs before the body is read: a request without Slack's headers is refused unread.
+      const signatureHeadersPresent = async (request: FastifyRequest, reply: FastifyReply) => {
+        if (!slackSignatureHeadersWellFormed(header(request, 'x-slack-request-timestamp'), header(request, 'x-slack-signature'))) {
+          return reply.status(401).send({ error: 'unauthorized', message: 'invalid Slack signature' });
+        }
+      };
+      server.post('/slack/events', { onRequest: signatureHeadersPresent }, (request, reply) => this.handle(request, reply));
     };
   }
 

@@ -20,6 +20,14 @@ export type SlackSignatureCheck =
   | { ok: false; reason: 'bad_signature' | 'outside_window'; message: string };
 
 /**
+ * Whether the headers have the only form Slack sends. Checked before the body is read, so a
+ * sender without them costs the bot no body at all.
+ */
+export function slackSignatureHeadersWellFormed(timestampHeader: string | undefined, signatureHeader: string | undefined): boolean {
+  return TIMESTAMP.test(timestampHeader ?? '') && SIGNATURE.test(signatureHeader ?? '');
+}
+
+/**
  * Checks a request to `/slack/events` as Slack documents it (HMAC-SHA256 of `v0:<timestamp>:<raw
  * body>` with the signing secret), then its timestamp against `nowMs` (the bot's clock, which
  * tests move): older than the window is a replay or a long-delayed request, newer is a request
@@ -34,7 +42,7 @@ export function checkSlackSignature(input: {
 }): SlackSignatureCheck {
   const timestamp = input.timestampHeader ?? '';
   const given = SIGNATURE.exec(input.signatureHeader ?? '');
-  if (!TIMESTAMP.test(timestamp) || !given) return { ok: false, reason: 'bad_signature', message: 'invalid Slack signature' };
+  if (!slackSignatureHeadersWellFormed(timestamp, input.signatureHeader) || !given) return { ok: false, reason: 'bad_signature', message: 'invalid Slack signature' };
   const expected = createHmac('sha256', input.signingSecret).update(`v0:${timestamp}:${input.rawBody}`).digest('hex');
   if (!timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(given[1]!, 'hex'))) {
     return { ok: false, reason: 'bad_signature', message: 'invalid Slack signature' };
