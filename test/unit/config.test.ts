@@ -95,6 +95,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slackEnabled).toBe(true);
   });
 
+  it('refuses a write token that is also the read or webhook token, without printing it', () => {
+    const same = 'one-token-for-everything-0123';
+    expect(problemsOf({ API_TOKEN: same, API_WRITE_TOKEN: same, WEBHOOK_TOKEN: same })).toEqual([
+      'API_WRITE_TOKEN: must differ from API_TOKEN (whoever holds API_TOKEN could then change incidents)',
+      'API_WRITE_TOKEN: must differ from WEBHOOK_TOKEN (whoever holds WEBHOOK_TOKEN could then change incidents)',
+    ]);
+    expect(problemsOf({ API_WRITE_TOKEN: 'short' })).toEqual(['API_WRITE_TOKEN: must be at least 16 characters']);
+  });
+
   it('never prints a secret, even a malformed one', () => {
     const secret = 'postgres-password-hunter2';
     const error = (() => {
