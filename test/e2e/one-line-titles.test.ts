@@ -85,7 +85,7 @@ for (const kind of databaseKinds()) {
       const discordChannel = await eventually('the Discord channel', () => discordFake.state.channels.find((c) => c.name?.startsWith('inc-1-')));
       await eventually('the Discord topic', () => discordFake.state.channel(discordChannel.id)?.topic?.includes('Disk full'));
       expect(discordFake.state.channel(discordChannel.id)!.topic).toBe(`SEV1 · triggered · ${SHOWN}`);
-      const embed = await eventually('the Discord card', () => discordFake.state.messages(discordChannel.id)[0]?.embeds?.[0]);
+      const embed = await eventually('the Discord card', () => discordFake.state.messages(discordChannel.id)[0]?.embeds?.[0] as { title?: string } | undefined);
       expect(embed.title).toBe(`INC-1: ${SHOWN}`);
 
       const dm = await eventually('the page to Alice', () => slackFake.state.channels.find((c) => c.is_im && slackFake.state.messages(c.id).length > 0));
