@@ -51,8 +51,7 @@ import { buildHttpServer } from './http/server.js';
 import { createLogger, secretValuesOf, type Logger } from './logging.js';
 import { AppError } from './errors.js';
 import { reportRoutes } from './reports/report-routes.js';
-import { buildWeeklyReport } from './reports/weekly-report.js';
-import { renderReportMessage } from './reports/weekly-report-render.js';
+import { weeklyReportPost } from './reports/weekly-report-post.js';
 import { REPORT_DELIVERY_JOB, reportDeliveryHandler, scheduleWeeklyReport, WEEKLY_REPORT_JOB, weeklyReportHandler } from './engine/weekly-report-schedule.js';
 import { StartupError } from './startup-error.js';
 import { AuditLog } from './access/audit-log.js';
@@ -229,18 +228,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         ports,
         channel: config.REPORT_CHANNEL,
         log,
-        render: async (occurrence) => {
-          const report = await buildWeeklyReport(database.sql, { weeks: 12, timeZone: config.REPORT_TIMEZONE, now: occurrence });
-          const gapsUntil = new Date(occurrence.getTime() + 14 * 86_400_000);
-          const overrides = await overridesBetween(database.prisma, occurrence, gapsUntil);
-          const gaps = Object.values(oncall().schedules).flatMap((s) => findGaps(s, overrides, occurrence, gapsUntil).map((g) => ({ ...g, name: s.name })));
-          const message = renderReportMessage(report);
-          if (gaps.length) {
-            message.sections.push({ text: `⚠️ **On-call gaps in the next 14 days:** ${gaps.slice(0, 5).map((g) => `${g.name} ${g.start.toISOString().slice(0, 16)}Z–${g.end.toISOString().slice(0, 16)}Z`).join(', ')}` });
-          }
-          const { reportChartPng } = await import('./reports/report-chart.js');
-          return { message, chart: { filename: 'mtta-mttr.png', png: reportChartPng(report) } };
-        },
+        render: weeklyReportPost({ database, oncall, timeZone: config.REPORT_TIMEZONE }),
       }),
     );
     if (config.REPORT_CHANNEL) await scheduleWeeklyReport(database, config.REPORT_CRON, config.REPORT_TIMEZONE, new Date());

@@ -12,6 +12,7 @@ import type { OncallConfig } from '../oncall/oncall-config.js';
 import { teamNamed } from '../oncall/team-named.js';
 import { generatePostmortem } from '../reports/postmortem.js';
 import type { ChatPlatformName } from './chat-port.js';
+import { incidentChannelsOn } from './incident-channels.js';
 import type { CommandContext, CommandHandlers, CommandReply, IncidentCommandContext } from './commands/command-dispatch.js';
 import { helpMessage } from './commands/command-usage.js';
 import type { CommandOf } from './commands/parsed-command.js';
@@ -212,7 +213,8 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
     },
     async 'incident.report'(command, ctx) {
       const report = await buildWeeklyReport(deps.database.sql, { weeks: command.weeks ?? 4, team: command.team, timeZone: deps.reportTimeZone ?? 'UTC', now: new Date() });
-      return { visibility: 'ephemeral', message: renderReportMessage(report) };
+      const channels = await incidentChannelsOn(deps.prisma, ctx.platform, report.longest.map((incident) => incident.number));
+      return { visibility: 'ephemeral', message: renderReportMessage(report, { channels }) };
     },
   };
 }

@@ -1,5 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
-import type { ChatPort } from '../chat/chat-port.js';
+import type { ChatPlatformName, ChatPort } from '../chat/chat-port.js';
 import type { NeutralMessage } from '../chat/neutral-message.js';
 import { firstDelivery } from '../chat/processed-requests.js';
 import type { Database, PrismaClient } from '../db/database.js';
@@ -46,7 +46,8 @@ export function weeklyReportHandler(deps: { database: Database; cron: string; ti
 }
 
 export interface WeeklyReportContent {
-  message: NeutralMessage;
+  /** The message for one platform: its links point at that platform's incident channels. */
+  message(platform: ChatPlatformName): Promise<NeutralMessage>;
   chart?: { filename: string; png: Buffer };
 }
 
@@ -71,7 +72,7 @@ export function reportDeliveryHandler(deps: {
       if (await deps.prisma.chatMessage.findUnique({ where })) continue;
       const channelId = await port.resolveChannel(deps.channel);
       if (!channelId) throw new GiveUpError(`REPORT_CHANNEL ${deps.channel} not found on ${port.platform}`);
-      const posted = await port.postMessage(channelId, content.message);
+      const posted = await port.postMessage(channelId, await content.message(port.platform));
       if (content.chart && port.capabilities.fileUploads) {
         await port.uploadFile(channelId, { filename: content.chart.filename, title: 'MTTA and MTTR per week', content: content.chart.png });
       }

@@ -1,4 +1,6 @@
-import type { NeutralMessage } from '../chat/neutral-message.js';
+import { channelLink, type MessageField, type NeutralMessage } from '../chat/neutral-message.js';
+import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
+import { oneLine } from '../incidents/one-line.js';
 import { formatDuration } from '../time/duration.js';
 import { DEFINITIONS, type Stat, type WeeklyReport, type WeekRow } from './weekly-report.js';
 
@@ -33,30 +35,84 @@ export function renderReportMarkdown(report: WeeklyReport): string {
     lines.push('', `## By ${group}`, '', `| week | ${group} | incidents | MTTA | MTTR |`, '| --- | --- | --- | --- | --- |');
     for (const row of rows) lines.push(`| ${row.week} | ${row.key} | ${row.count} | ${triple(row.mtta)} | ${triple(row.mttr)} |`);
   }
-  if (report.longest.length) lines.push('', '## Longest incidents', '', ...report.longest.map((i) => `- INC-${i.number} SEV${i.severity} ${i.title}: ${dur(i.seconds)}`));
-  if (report.missingPostmortem.length) lines.push('', '## Resolved without a postmortem', '', ...report.missingPostmortem.map((i) => `- INC-${i.number} ${i.title}`));
-  if (report.noisiest.length) lines.push('', '## Noisiest alerts', '', ...report.noisiest.map((a) => `- ${a.title} (${a.source}, ${a.fingerprint}): fired ${a.firings} time(s)`));
+  if (report.longest.length) lines.push('', '## Longest incidents', '', ...report.longest.map((i) => `- INC-${i.number} SEV${i.severity} ${oneLine(i.title)}: ${dur(i.seconds)}`));
+  if (report.missingPostmortem.length) lines.push('', '## Resolved without a postmortem', '', ...report.missingPostmortem.map((i) => `- INC-${i.number} ${oneLine(i.title)}`));
+  if (report.noisiest.length) lines.push('', '## Noisiest alerts', '', ...report.noisiest.map((a) => `- ${oneLine(a.title)} (${a.source}, ${a.fingerprint}): fired ${a.firings} time(s)`));
   if (report.oncallLoad.length) lines.push('', '## On-call load', '', ...report.oncallLoad.map((p) => `- ${p.person}: ${p.pages} page(s), ${p.atNight} at night`));
   lines.push('', '## Definitions', '', ...DEFINITIONS.map((d) => `- ${d}`));
   return lines.join('\n') + '\n';
 }
 
-export function renderReportMessage(report: WeeklyReport): NeutralMessage {
+/** Teams past this many are summed up in one line: a message has room for a few dozen fields. */
+const TEAMS_SHOWN = 15;
+const LONGEST_SHOWN = 5;
+const TITLE_SHOWN = 80;
+
+/** "2 incidents · MTTA 4m · MTTR 1h 5m": one group of the week in chat. */
+function groupValue(row: WeekRow): string {
+  return `${row.count} incident${row.count === 1 ? '' : 's'} · MTTA ${dur(row.mtta.mean)} · MTTR ${dur(row.mttr.mean)}`;
+}
+
+/** The week's breakdown by severity and by team, as message fields (Slack section fields, Discord embed fields). */
+function breakdownSections(report: WeeklyReport, week: string): NeutralMessage['sections'] {
+  const rows = (group: WeekRow['group']) => report.rows.filter((row) => row.week === week && row.group === group && row.count > 0);
+  const severities = rows('severity');
+  if (severities.length === 0) return [{ text: `**By severity and team**, week of ${week}: no incidents.` }];
+  const teams = rows('team').sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+  // "Team payments": on Discord the fields of both sections stand together, under the texts.
+  const teamFields: MessageField[] = teams.slice(0, TEAMS_SHOWN).map((row) => ({ label: row.key === 'no team' ? 'No team' : `Team ${row.key}`, value: groupValue(row) }));
+  const rest = teams.slice(TEAMS_SHOWN);
+  if (rest.length) {
+    teamFields.push({ label: `${rest.length} more team${rest.length === 1 ? '' : 's'}`, value: `${rest.reduce((sum, row) => sum + row.count, 0)} incident(s)` });
+  }
+  return [
+    { text: `**By severity**, week of ${week} (means)`, fields: severities.map((row) => ({ label: row.key, value: groupValue(row) })) },
+    { text: `**By team**, week of ${week} (means)`, fields: teamFields },
+  ];
+}
+
+function shortTitle(title: string): string {
+  const line = oneLine(title);
+  return line.length > TITLE_SHOWN ? `${line.slice(0, TITLE_SHOWN - 1)}…` : line;
+}
+
+export interface ReportMessageOptions {
+  /** The channel of each incident on the platform the message goes to, for links. */
+  channels?: ReadonlyMap<number, string>;
+}
+
+/**
+ * The report as a chat message: every week in a line, then the last week in detail (totals, by
+ * severity, by team), the longest incidents with links to their channels, the noisiest alerts
+ * and the on-call load. A private incident's title is not shown, only its label and channel
+ * (which the platform shows only to its members).
+ */
+export function renderReportMessage(report: WeeklyReport, options: ReportMessageOptions = {}): NeutralMessage {
   const [latest, before] = latestAndBefore(report);
   const weeks = report.rows.filter((r) => r.group === 'all').map((r) => `\`${r.week}\` ${r.count} incident(s) · MTTA ${triple(r.mtta)} · MTTR ${triple(r.mttr)}`);
   const sections: NeutralMessage['sections'] = [{ text: weeks.join('\n') }];
   if (latest) {
     sections.push({
       fields: [
-        { label: 'Incidents this week', value: `${latest.count} (${change(latest.count, before?.count ?? null, false)})` },
+        { label: `Incidents, week of ${latest.week}`, value: `${latest.count} (${change(latest.count, before?.count ?? null, false)})` },
         { label: 'MTTA (mean)', value: `${dur(latest.mtta.mean)} (${change(latest.mtta.mean, before?.mtta.mean ?? null, true)})` },
         { label: 'MTTR (mean)', value: `${dur(latest.mttr.mean)} (${change(latest.mttr.mean, before?.mttr.mean ?? null, true)})` },
         { label: 'Without postmortem', value: String(report.missingPostmortem.length) },
       ],
     });
+    sections.push(...breakdownSections(report, latest.week));
   }
-  if (report.longest.length) sections.push({ text: `**Longest:** ${report.longest.slice(0, 3).map((i) => `INC-${i.number} (${dur(i.seconds)})`).join(', ')}` });
-  if (report.noisiest.length) sections.push({ text: `**Noisiest alerts:** ${report.noisiest.slice(0, 3).map((a) => `${a.title} ×${a.firings}`).join(', ')}` });
+  const linked: string[] = [];
+  if (report.longest.length) {
+    const lines = report.longest.slice(0, LONGEST_SHOWN).map((incident) => {
+      const channel = options.channels?.get(incident.number);
+      if (channel) linked.push(channel);
+      const what = incident.private ? '_private_' : shortTitle(incident.title);
+      return `- **${incidentLabel(incident.number)}** ${severityLabel(incident.severity)} · ${dur(incident.seconds)}${channel ? ` · ${channelLink(channel)}` : ''} · ${what}`;
+    });
+    sections.push({ text: `**Longest incidents** (open to resolved)\n${lines.join('\n')}` });
+  }
+  if (report.noisiest.length) sections.push({ text: `**Noisiest alerts:** ${report.noisiest.slice(0, 3).map((a) => `${shortTitle(a.title)} ×${a.firings}`).join(', ')}` });
   if (report.oncallLoad.length) sections.push({ text: `**On-call load:** ${report.oncallLoad.slice(0, 5).map((p) => `${p.person} ${p.pages} (${p.atNight} at night)`).join(', ')}` });
   return {
     summary: `Incident report: ${latest?.count ?? 0} incident(s) this week`,
@@ -64,6 +120,7 @@ export function renderReportMessage(report: WeeklyReport): NeutralMessage {
     color: 'blue',
     sections,
     footer: `Times are mean / p50 / p90. ${DEFINITIONS.slice(0, 4).join(' ')}`,
+    ...(linked.length ? { mentions: linked } : {}),
   };
 }
 

@@ -27,7 +27,8 @@ export interface WeeklyReport {
   rows: WeekRow[];
   /** The week before the first, for the change shown against it. */
   previous: WeekRow | undefined;
-  longest: { number: number; title: string; severity: number; seconds: number }[];
+  /** Resolved incidents of the window, longest first; a private one's title is for its members only. */
+  longest: { number: number; title: string; severity: number; seconds: number; private: boolean }[];
   missingPostmortem: { number: number; title: string; resolvedAt: string }[];
   noisiest: { source: string; fingerprint: string; title: string; firings: number }[];
   oncallLoad: { person: string; pages: number; atNight: number }[];
@@ -141,8 +142,8 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
 
   const window = { from: first.plus({ weeks: 1 }).toJSDate(), to };
   const [longest, missing, noisy, load] = await Promise.all([
-    db.query<{ id: number; title: string; severity: number; seconds: number }>(sql`
-      SELECT id, title, severity, EXTRACT(EPOCH FROM resolved_at - LEAST(opened_at, resolved_at))::float8 AS seconds FROM incidents
+    db.query<{ id: number; title: string; severity: number; private: boolean; seconds: number }>(sql`
+      SELECT id, title, severity, private, EXTRACT(EPOCH FROM resolved_at - LEAST(opened_at, resolved_at))::float8 AS seconds FROM incidents
       WHERE resolved_at IS NOT NULL AND opened_at >= ${window.from}::timestamptz AND opened_at < ${window.to}::timestamptz
         AND (${team}::text IS NULL OR team_id = (SELECT id FROM teams WHERE key = ${team}::text))
       ORDER BY seconds DESC LIMIT 5`),
@@ -170,7 +171,7 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
     weeks: shown,
     rows: all.filter((r) => r.week !== previousWeek),
     previous: all.find((r) => r.week === previousWeek && r.group === 'all'),
-    longest: longest.map((r) => ({ number: Number(r.id), title: r.title, severity: Number(r.severity), seconds: Number(r.seconds) })),
+    longest: longest.map((r) => ({ number: Number(r.id), title: r.title, severity: Number(r.severity), seconds: Number(r.seconds), private: r.private === true })),
     missingPostmortem: missing.map((r) => ({ number: Number(r.id), title: r.title, resolvedAt: new Date(r.resolved_at).toISOString() })),
     noisiest: noisy.map((r) => ({ source: r.source, fingerprint: r.fingerprint, title: r.title, firings: Number(r.firings) })),
     oncallLoad: load.map((r) => ({ person: r.person, pages: Number(r.pages), atNight: Number(r.at_night) })),
