@@ -362,7 +362,8 @@ describe('/oncall over Slack', () => {
     const reply = await ask('preview db');
     const text = JSON.stringify(reply.body);
     expect(text).toContain('level 1: Bob Baker');
-    expect(text).toContain('level 2: Bob Baker');
+    // Level 2 (the team) finds Bob on call again: one page per person per pass.
+    expect(text).toContain('level 2: (Bob Baker already paged in this pass)');
   });
 
   it('pages a person by direct message', async () => {
