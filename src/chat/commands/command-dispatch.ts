@@ -129,7 +129,8 @@ export async function dispatchCommand(
     const incidentNumber = ('incidentNumber' in parsed ? parsed.incidentNumber : undefined) ?? context.incidentNumber;
     if (incidentNumber === undefined) {
       report({ result: 'invalid', detail: 'not in an incident channel' });
-      return errorReply(`Run this in an incident channel (inc-…): \`/${spec.command} ${spec.name}\` acts on one incident.`, usage);
+      const naming = spec.options.some((option) => option.kind === 'incident') ? ', or name the incident (INC-12)' : '';
+      return errorReply(`Run this in an incident channel (inc-…)${naming}: \`/${spec.command} ${spec.name}\` acts on one incident.`, usage);
     }
     effective = { ...context, incidentNumber };
   }

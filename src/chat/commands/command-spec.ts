@@ -165,7 +165,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     command: 'incident',
     name: 'role',
     kind: 'incident.role',
-    summary: 'Give someone a role (from anywhere, naming the incident)',
+    summary: 'Give someone a role',
     needsIncident: true,
     options: [
       { name: 'role', kind: 'choice', required: true, description: 'The role', label: 'Role', choices: ['commander', 'comms', 'scribe'] },

@@ -23,10 +23,16 @@ export function commandUsageLine(command: ChatCommandName): string {
   return command === 'oncall' ? `/oncall [team] | /oncall <${names.join('|')}> ...` : `/incident <${names.join('|')}> ...`;
 }
 
+/** Where a subcommand works: anywhere, in an incident channel, or anywhere when it names the incident. */
+export function whereItWorks(spec: CommandSpec): 'anywhere' | 'incident channel' | 'incident channel, or anywhere naming the incident' {
+  if (!spec.needsIncident) return 'anywhere';
+  return spec.options.some((option) => option.kind === 'incident') ? 'incident channel, or anywhere naming the incident' : 'incident channel';
+}
+
 /** The help as portable Markdown, one line per subcommand. */
 export function helpText(command?: ChatCommandName): string {
   const specs = COMMAND_SPECS.filter((spec) => command === undefined || spec.command === command);
-  const lines = specs.map((spec) => `- \`${usageLine(spec)}\`: ${spec.summary}${spec.needsIncident ? ' _(in an incident channel)_' : ''}`);
+  const lines = specs.map((spec) => `- \`${usageLine(spec)}\`: ${spec.summary}${spec.needsIncident ? ` _(${whereItWorks(spec).replace('incident channel', 'in an incident channel')})_` : ''}`);
   return lines.join('\n');
 }
 
@@ -47,7 +53,7 @@ export function helpMessage(): NeutralMessage {
 /** A Markdown table of every command, for the README. */
 export function usageTable(): string {
   const rows = COMMAND_SPECS.map(
-    (spec) => `| \`${usageLine(spec).replace(/\|/g, '\\|')}\` | ${spec.summary} | ${spec.needsIncident ? 'incident channel' : 'anywhere'} |`,
+    (spec) => `| \`${usageLine(spec).replace(/\|/g, '\\|')}\` | ${spec.summary} | ${whereItWorks(spec)} |`,
   );
   return ['| command | what | where |', '| --- | --- | --- |', ...rows].join('\n');
 }

@@ -41,6 +41,18 @@ describe('dispatchCommand', () => {
     expect(text(reply)).toBe('Run this in an incident channel (inc-…): `/incident resolve` acts on one incident.\nUsage: `/incident resolve [summary]`');
   });
 
+  it('runs `role` outside the channel on the incident it names, never on the channel\'s own; says how to name one', async () => {
+    const role = vi.fn(async () => done);
+    await dispatchCommand(parseCommandText('incident', 'role commander <@U1> INC-7'), { ...context, incidentNumber: 3 }, handlers({ 'incident.role': role }));
+    expect(role).toHaveBeenCalledWith(expect.objectContaining({ incidentNumber: 7 }), { ...context, incidentNumber: 7 });
+    // A channel mention nobody resolved (the gateway looks it up): refused, not run on incident 3.
+    const unresolved = await dispatchCommand(parseCommandText('incident', 'role commander <@U1> <#C9>'), { ...context, incidentNumber: 3 }, handlers({ 'incident.role': role }));
+    expect(role).toHaveBeenCalledTimes(1);
+    expect(text(unresolved)).toContain('The channel you named is not an incident channel the bot knows');
+    const outside = await dispatchCommand(parseCommandText('incident', 'role commander <@U1>'), context, handlers({ 'incident.role': role }));
+    expect(text(outside)).toContain('Run this in an incident channel (inc-…), or name the incident (INC-12)');
+  });
+
   it('runs channel-free commands anywhere', async () => {
     const declare = vi.fn(async () => done);
     await dispatchCommand(parseCommandText('incident', 'declare sev1 Down'), context, handlers({ 'incident.declare': declare }));
