@@ -17,6 +17,7 @@ function config(): OncallConfig {
 
 const who = (handle: string | undefined, personId = 1): Requester => ({ personId, name: handle ? handle[0]!.toUpperCase() + handle.slice(1) : 'Stranger', handle });
 const resolve: ParsedCommand = { kind: 'incident.resolve' };
+const reopen: ParsedCommand = { kind: 'incident.reopen' };
 const sev: ParsedCommand = { kind: 'incident.sev', severity: 1 };
 const role: ParsedCommand = { kind: 'incident.role', role: 'scribe', user: { platformId: 'U1' } };
 const paymentsIncident = { number: 7, team: 'payments', commanderPersonId: 42 };
@@ -35,8 +36,8 @@ describe('who may do what', () => {
     for (const command of commands) expect(decideAccess(command, who(undefined), config(), paymentsIncident)).toEqual({ allowed: true });
   });
 
-  it('reserves resolve, severity and roles for the incident team`s responders, its commander and admins', () => {
-    for (const command of [resolve, sev, role]) {
+  it('reserves resolve, re-open, severity and roles for the incident team`s responders, its commander and admins', () => {
+    for (const command of [resolve, reopen, sev, role]) {
       expect(decideAccess(command, who('pia'), config(), paymentsIncident)).toEqual({ allowed: true, as: 'responder' });
       expect(decideAccess(command, who('sam', 42), config(), paymentsIncident)).toEqual({ allowed: true, as: 'commander' });
       expect(decideAccess(command, who('ada'), config(), paymentsIncident)).toEqual({ allowed: true, as: 'admin' });
@@ -50,6 +51,7 @@ describe('who may do what', () => {
     const stranger = decideAccess(sev, who(undefined), config(), paymentsIncident);
     expect(stranger.allowed).toBe(false);
     expect(!stranger.allowed && stranger.reason).toContain('change the severity of INC-7. Stranger is not listed in oncall.yaml');
+    expect(decideAccess(reopen, who('sam'), config(), paymentsIncident)).toMatchObject({ allowed: false, reason: expect.stringContaining('may re-open INC-7') });
   });
 
   it('lets anyone listed in oncall.yaml resolve an incident that has no team, but not strangers', () => {
