@@ -35,7 +35,7 @@ describe('incident-bot simulate', () => {
   it('checks oncall.yaml: the shipped one passes, a broken one names each problem with its line', async () => {
     const good = await runCli(['oncall', 'check', join(projectRoot(), 'oncall.yaml')], env);
     expect(good.code, good.stderr).toBe(0);
-    expect(good.stdout).toContain('is valid: 5 people, 3 teams, 2 schedules, 3 escalation policies, 4 routes.');
+    expect(good.stdout).toContain('is valid: 5 people, 3 teams, 3 schedules, 3 escalation policies, 4 routes.');
     const file = join(dir, 'broken.yaml');
     writeFileSync(file, 'teams:\n  db:\n    name: DB\n    members: [ghost]\n');
     const bad = await runCli(['oncall', 'check', file], env);
