@@ -361,9 +361,11 @@ describe('/oncall over Slack', () => {
   it('previews who would be paged at each level', async () => {
     const reply = await ask('preview db');
     const text = JSON.stringify(reply.body);
-    expect(text).toContain('level 1: Bob Baker');
-    // Level 2 (the team) finds Bob on call again: one page per person per pass.
-    expect(text).toContain('level 2: (Bob Baker already paged in this pass)');
+    // Who holds the db rotation depends on the hour the test runs; the rule does not.
+    const first = /level 1: (Alice Archer|Bob Baker)/.exec(text)?.[1];
+    expect(first, text).toBeDefined();
+    // Level 2 (the team) finds the same person on call again: one page per person per pass.
+    expect(text).toContain(`level 2: (${first} already paged in this pass)`);
   });
 
   it('pages a person by direct message', async () => {
