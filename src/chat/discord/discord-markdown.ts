@@ -1,3 +1,5 @@
+import { isWebUrl } from '../web-url.js';
+
 /**
  * Neutral Markdown is Discord's own subset (**bold**, _italic_, `code`, ``` blocks ```,
  * [label](url) masked links, "- " lists), so conversion only normalises line endings; what
@@ -49,7 +51,7 @@ const PROTECTED = /\[[^\]\n]*\]\([^)\s]*\)|<(?:[@#][!&]?\d+|a?:\w+:\d+|t:\d+(?::
  */
 export function truncateDiscordMarkdown(text: string, max: number, fullTextUrl?: string): string {
   if (text.length <= max) return text;
-  const linked = fullTextUrl ? `… (truncated, [full text](${fullTextUrl}))` : '';
+  const linked = isWebUrl(fullTextUrl) ? `… (truncated, [full text](${fullTextUrl}))` : '';
   const suffix = linked && linked.length <= max / 2 && !/[\s)]/.test(fullTextUrl ?? '') ? linked : '… (truncated)';
   if (max < suffix.length + 6) return truncatePlain(text, max);
   const fenceClose = '\n```\n';

@@ -1,6 +1,7 @@
 import type { APIActionRowComponent, APIButtonComponentWithCustomId, APIEmbed, APIEmbedField } from 'discord.js';
 import { encodeCustomId, uniqueActionId } from '../commands/button-actions.js';
 import type { MessageButton, MessageColor, NeutralMessage } from '../neutral-message.js';
+import { isWebUrl } from '../web-url.js';
 import { inertMentions, mentionedUsers, toDiscordMarkdown, truncateDiscordMarkdown, truncatePlain } from './discord-markdown.js';
 
 /** Discord message limits (discord.com/developers/docs/resources/message#embed-object-embed-limits). */
@@ -59,15 +60,6 @@ const INLINE_UNDER = 40;
 const NOTE_RESERVE = 60;
 const DESCRIPTION_FLOOR = 2_000;
 
-function isWebUrl(url: string | undefined): url is string {
-  if (!url) return false;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:';
-  } catch {
-    return false;
-  }
-}
 
 const STYLE = { primary: 1, secondary: 2, danger: 4 } as const;
 

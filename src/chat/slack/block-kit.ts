@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import { uniqueActionId } from '../commands/button-actions.js';
 import type { MessageButton, MessageColor, MessageSection, NeutralMessage } from '../neutral-message.js';
+import { isWebUrl } from '../web-url.js';
 import { escapeSlackText, escapeSlackTextKeeping, slackLink, toSlackMrkdwn, truncateMrkdwn, truncatePlain } from './slack-mrkdwn.js';
 
 /** Block Kit limits (api.slack.com/reference/block-kit). */
@@ -42,15 +43,6 @@ export interface SlackMessage {
   blocks: types.KnownBlock[];
 }
 
-function isWebUrl(url: string | undefined): url is string {
-  if (!url) return false;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:';
-  } catch {
-    return false;
-  }
-}
 
 function sectionBlocks(section: MessageSection, prefix: string, fullTextUrl: string | undefined, live: ReadonlySet<string>): types.SectionBlock[] {
   const blocks: types.SectionBlock[] = [];

@@ -1,3 +1,5 @@
+import { isWebUrl } from '../web-url.js';
+
 /**
  * Neutral Markdown to Slack mrkdwn. Slack reads &, < and > as control characters everywhere
  * (code included), so they are escaped in text; links become <url|label>. A mention (<@U123>,
@@ -99,7 +101,7 @@ const PROTECTED = /<[^<>]*>|&(?:amp|lt|gt);/g;
  */
 export function truncateMrkdwn(text: string, max: number, fullTextUrl?: string): string {
   if (text.length <= max) return text;
-  const linked = fullTextUrl ? `… (truncated, ${slackLink(fullTextUrl, 'full text')})` : '';
+  const linked = isWebUrl(fullTextUrl) ? `… (truncated, ${slackLink(fullTextUrl, 'full text')})` : '';
   const suffix = linked && linked.length <= max / 2 ? linked : '… (truncated)';
   const fenceClose = '\n```';
   let cut = safeIndex(text, Math.max(0, max - suffix.length - fenceClose.length - 1));

@@ -104,3 +104,21 @@ describe('alert text on Discord', () => {
     );
   });
 });
+
+describe('the "full text" link of a cut message', () => {
+  // Found by the property above: a fullTextUrl of "@0" made Slack's link <@0|full text>, a mention.
+  const long: NeutralMessage = { summary: '', sections: [{ fields: [{ label: '', value: `${' '.repeat(2999)}!` }] }], fullTextUrl: '@0' };
+
+  it('is made only of an http(s) address, so no other value can become a mention', () => {
+    const slack = renderSlackMessage(long);
+    expect(slackNotifications(slack)).toEqual(nobody);
+    expect(JSON.stringify(slack.blocks)).toContain('(truncated)');
+    const discord = renderDiscordMessage({ ...long, fullTextUrl: '<@1100000000000000012>' });
+    expect(pingsOf(JSON.stringify(discord.embeds), undefined, isKnownUser).users).toEqual([]);
+  });
+
+  it('links a web address', () => {
+    const slack = renderSlackMessage({ ...long, fullTextUrl: 'https://bot.example.com/incidents/7' });
+    expect(JSON.stringify(slack.blocks)).toContain('<https://bot.example.com/incidents/7|full text>');
+  });
+});
