@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { openIncidentLookup } from './alerts/open-incident-lookups.js';
 import { simulateCommand } from './alerts/simulate-command.js';
 import type { CliCommand, CliIo } from './cli-command.js';
 import { runCommand } from './cli-command.js';
@@ -97,18 +98,7 @@ const simulate = simulateCommand({
     const choice = choosePlaybook(playbooks, { title: alert.title, severity: decision.severity, service: decision.service, labels: alert.labels }, decision.playbook);
     return choice ? { id: choice.playbook.definition.id, why: choice.why } : undefined;
   },
-  async openLookup(io) {
-    const config = loadConfig(io.env);
-    if (!config.DATABASE_URL && !existsSync(join(resolve(config.DATA_DIR), 'pglite'))) {
-      throw new Error(`no database in ${config.DATA_DIR} yet`);
-    }
-    const database = await openStorage({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, connectTimeoutMs: 3_000 }, createLogger('silent'));
-    return {
-      openIncidentOfGroup: async (groupKey) =>
-        (await database.prisma.incident.findUnique({ where: { openGroupKey: groupKey }, select: { id: true, title: true } })) ?? undefined,
-      close: () => database.close(),
-    };
-  },
+  openLookup: openIncidentLookup,
 });
 
 /** The bot's database, migrated, for commands that read it while the bot runs or not. */

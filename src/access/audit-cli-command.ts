@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import type { CliCommand, CliIo } from '../cli-command.js';
 import { flagValue, parseFlags } from '../cli-flags.js';
+import { loadConfig } from '../config.js';
 import type { PrismaClient } from '../db/database.js';
 import { TOKEN_FILES } from '../http/access-tokens.js';
+import { botAddress } from '../http/bot-address.js';
 import { readSearchText, wholeNumber } from '../input-values.js';
 import { StartupError } from '../startup-error.js';
 import { readInstantOrAgo } from '../time/instant.js';
@@ -22,6 +24,13 @@ function line(entry: AuditEntryView): string {
   const args = entry.args && typeof entry.args === 'object' ? JSON.stringify(entry.args) : '';
   const detail = entry.detail ? `  ${entry.detail}` : '';
   return `${entry.at.toISOString()}  ${entry.platform.padEnd(7)}  ${who}  ${entry.action}  ${entry.result}  ${args}${detail}`;
+}
+
+/** How to read the trail while the bot holds embedded storage: its own address and token file. */
+function readFromTheBotHint(io: CliIo): string {
+  const config = loadConfig(io.env);
+  const token = config.API_TOKEN ? '$API_TOKEN' : `$(cat ${join(config.DATA_DIR, TOKEN_FILES.API_TOKEN)})`;
+  return `While the bot runs on embedded storage, read the trail from it: curl -H "Authorization: Bearer ${token}" '${botAddress(config.PORT)}/api/audit?since=7d'`;
 }
 
 /** `incident-bot audit`: who did what, newest first, from the database the bot uses. */
@@ -45,7 +54,7 @@ export function auditCliCommand(openPrisma: OpenPrisma, clock: () => Date = () =
         storage = await openPrisma(io);
       } catch (error) {
         if (error instanceof StartupError && error.code === 'data_dir_locked') {
-          io.err(`${error.message}\nWhile the bot runs on embedded storage, read the trail from it: curl -H "Authorization: Bearer $(cat ${join(io.env.DATA_DIR ?? './data', TOKEN_FILES.API_TOKEN)})" 'http://localhost:3000/api/audit?since=7d' (or Bearer $API_TOKEN when that is set)`);
+          io.err(`${error.message}\n${readFromTheBotHint(io)}`);
           return 1;
         }
         throw error;

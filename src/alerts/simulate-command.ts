@@ -64,20 +64,29 @@ export function simulateCommand(deps: SimulateDeps): CliCommand {
           lookupProblem = (error as Error).message;
         }
       }
+      const opened = lookup;
       try {
         const report = [];
         for (const alert of alerts) {
           const decision = routeAlert(alert, oncall);
           const playbook = deps.choosePlaybook ? await deps.choosePlaybook(alert, decision, io) : undefined;
-          const open = lookup ? await lookup.openIncidentOfGroup(decision.groupKey) : undefined;
-          report.push({ alert, decision, playbook, open });
+          let open: { id: number; title: string } | undefined;
+          let checked = lookup !== undefined;
+          try {
+            open = lookup ? await lookup.openIncidentOfGroup(decision.groupKey) : undefined;
+          } catch (error) {
+            lookupProblem = (error as Error).message;
+            lookup = undefined;
+            checked = false;
+          }
+          report.push({ alert, decision, playbook, open, checked });
         }
         if (values.json) {
           io.out(JSON.stringify({ source, alerts: report, openIncidentCheck: lookupProblem ?? 'ok' }, null, 2));
           return 0;
         }
         io.out(`Source: ${source}${values.source ? '' : ' (detected)'}; ${alerts.length} alert(s)`);
-        for (const { alert, decision, playbook, open } of report) {
+        for (const { alert, decision, playbook, open, checked } of report) {
           io.out('');
           io.out(`Alert "${alert.title || alert.fingerprint}" [${alert.status}] fingerprint ${alert.fingerprint}`);
           io.out(`  labels:      ${Object.entries(alert.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)'}`);
@@ -88,12 +97,12 @@ export function simulateCommand(deps: SimulateDeps): CliCommand {
           io.out(`  escalation:  ${decision.escalationPolicy ?? '(none: nobody is paged)'}`);
           io.out(`  playbook:    ${playbook ? `${playbook.id} (${playbook.why})` : (decision.playbook ?? 'default')}`);
           io.out(`  group:       ${decision.groupKey}`);
-          const joins = open ? `joins open ${incidentLabel(open.id)} "${open.title}"` : lookup ? 'opens a new incident' : `unknown (${lookupProblem ?? 'no database'})`;
+          const joins = open ? `joins open ${incidentLabel(open.id)} "${open.title}"` : checked ? 'opens a new incident' : `unknown (${lookupProblem ?? 'no database'})`;
           io.out(`  incident:    ${alert.status === 'resolved' ? 'resolves the alert' : joins}`);
         }
         return 0;
       } finally {
-        await lookup?.close();
+        await opened?.close();
       }
     },
   };

@@ -5,13 +5,15 @@ import { AppError } from '../errors.js';
 import { apiAuth, apiCaller, type ApiTokens } from '../http/api-auth.js';
 import { requestValue } from '../http/request-value.js';
 import type { RouteModule } from '../http/server.js';
-import { readIdCursor, readIncidentNumber, wholeNumber } from '../input-values.js';
+import { readIdCursor, readIncidentNumber, readSearchText, wholeNumber } from '../input-values.js';
 import { draftPostmortem } from '../reports/postmortem.js';
 import { getIncident, getTimeline, listIncidents } from './incident-queries.js';
 
 const listQuery = z.object({
   status: z.enum(['open', 'triggered', 'acknowledged', 'mitigated', 'resolved', 'all']).default('open'),
   limit: requestValue(wholeNumber(1, 500)).default(50),
+  /** An alert group key, as `incident-bot simulate` prints it: the open incident that group joins. */
+  group: requestValue(readSearchText).optional(),
 });
 const numberParam = z.object({ number: requestValue(readIncidentNumber) });
 const timelineQuery = z.object({ limit: requestValue(wholeNumber(1, 1000)).default(200), after: requestValue(readIdCursor).optional() });
@@ -24,8 +26,8 @@ export function incidentApiRoutes(prisma: PrismaClient, tokens: ApiTokens, audit
   const onRequest = apiAuth(tokens, 'read');
   return (app) => {
     app.get('/api/incidents', { onRequest }, async (request) => {
-      const { status, limit } = listQuery.parse(request.query);
-      return { incidents: await listIncidents(prisma, status, limit) };
+      const { status, limit, group } = listQuery.parse(request.query);
+      return { incidents: await listIncidents(prisma, status, limit, group) };
     });
     app.get('/api/incidents/:number', { onRequest }, async (request) => {
       const number = parseIncidentNumber(request.params);

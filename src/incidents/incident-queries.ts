@@ -23,9 +23,12 @@ export interface IncidentSummary {
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-export async function listIncidents(prisma: PrismaClient, filter: IncidentListFilter, limit: number): Promise<IncidentSummary[]> {
-  const where =
-    filter === 'all' ? {} : filter === 'open' ? { status: { in: OPEN_STATUSES } } : { status: filter };
+/** Newest first; `groupKey` narrows to the open incident alerts of that group join. */
+export async function listIncidents(prisma: PrismaClient, filter: IncidentListFilter, limit: number, groupKey?: string): Promise<IncidentSummary[]> {
+  const where = {
+    ...(filter === 'all' ? {} : filter === 'open' ? { status: { in: OPEN_STATUSES } } : { status: filter }),
+    ...(groupKey !== undefined ? { openGroupKey: groupKey } : {}),
+  };
   const incidents = await prisma.incident.findMany({
     where,
     orderBy: { id: 'desc' },

@@ -42,10 +42,12 @@ describe('the audit trail, end to end', () => {
     const badSince = await api('/api/audit?since=yesterday-ish');
     expect(badSince.status).toBe(422);
     expect(((await badSince.json()) as { problems: { path: string }[] }).problems[0]!.path).toBe('since');
-    const whileRunning = await runCli(['audit'], { DATA_DIR: bot.dataDir, ONCALL_FILE: oncallFile });
+    const whileRunning = await runCli(['audit'], { DATA_DIR: bot.dataDir, ONCALL_FILE: oncallFile, PORT: '4123' });
     expect(whileRunning.code).toBe(1);
     expect(whileRunning.stderr).toContain('is in use by another bot process');
-    expect(whileRunning.stderr).toContain('/api/audit?since=7d');
+    // The hint names the bot's own port and token file, not a default.
+    expect(whileRunning.stderr).toContain(`$(cat ${join(bot.dataDir, 'api-token')})`);
+    expect(whileRunning.stderr).toContain("'http://localhost:4123/api/audit?since=7d'");
     await bot.close();
 
     const env = { DATA_DIR: bot.dataDir, ONCALL_FILE: oncallFile };

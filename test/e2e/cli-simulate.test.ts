@@ -1,9 +1,20 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/project-root.js';
 import { runCli } from '../support/run-cli.js';
+import { startTestBot } from '../support/start-test-bot.js';
+
+/** A port nothing listens on: one the system just gave out and took back. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
+}
 
 const fixtures = join(projectRoot(), 'test', 'fixtures', 'samples');
 
@@ -51,5 +62,33 @@ describe('incident-bot simulate', () => {
     expect(bad.stderr).toContain('status: Invalid option');
     expect((await runCli(['simulate'], env)).code).toBe(2);
     expect((await runCli(['simulate', file, '--source', 'nagios'], env)).stderr).toContain('--source must be one of');
+  });
+
+  it('while the bot holds embedded storage, asks the running bot which open incident an alert would join', { timeout: 60_000 }, async () => {
+    const bot = await startTestBot('pglite');
+    try {
+      const alert = { title: 'Queue backlog above 10k', group: 'queues' };
+      const sent = await fetch(`${bot.url}/webhooks/generic`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(alert),
+      });
+      expect(sent.status).toBe(200);
+      const file = join(dir, 'backlog.json');
+      writeFileSync(file, JSON.stringify(alert));
+      const port = new URL(bot.url).port;
+      const botEnv = { DATA_DIR: bot.dataDir, ONCALL_FILE: join(bot.dataDir, 'oncall.yaml'), PORT: port };
+      const joins = await runCli(['simulate', file], botEnv);
+      expect(joins.code, joins.stderr).toBe(0);
+      expect(joins.stdout).toContain('incident:    joins open INC-1 "Queue backlog above 10k"');
+      writeFileSync(file, JSON.stringify({ ...alert, group: 'other' }));
+      expect((await runCli(['simulate', file], botEnv)).stdout).toContain('incident:    opens a new incident');
+      // Asking the wrong port says why it cannot tell, rather than a bare "unknown".
+      const closed = await closedPort();
+      const nobody = await runCli(['simulate', file], { ...botEnv, PORT: String(closed) });
+      expect(nobody.stdout).toContain(`incident:    unknown (the running bot holds the embedded storage and did not answer at http://localhost:${closed} (ECONNREFUSED); set PORT as the bot has it)`);
+    } finally {
+      await bot.destroy();
+    }
   });
 });

@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { CliIo } from '../cli-command.js';
+import { loadConfig } from '../config.js';
+import { openStorage } from '../db/open-storage.js';
+import { storedToken } from '../http/access-tokens.js';
+import { botAddress } from '../http/bot-address.js';
+import { createLogger } from '../logging.js';
+import { StartupError } from '../startup-error.js';
+import type { OpenIncidentLookup } from './simulate-command.js';
+
+/**
+ * Where `simulate` finds the open incident an alert would join: the database itself, or, while
+ * the running bot holds embedded storage, the bot's read API on this machine.
+ */
+export async function openIncidentLookup(io: CliIo): Promise<OpenIncidentLookup> {
+  const config = loadConfig(io.env);
+  if (!config.DATABASE_URL && !existsSync(join(resolve(config.DATA_DIR), 'pglite'))) {
+    throw new Error(`no database in ${config.DATA_DIR} yet`);
+  }
+  try {
+    const database = await openStorage({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, connectTimeoutMs: 3_000 }, createLogger('silent'));
+    return {
+      openIncidentOfGroup: async (groupKey) =>
+        (await database.prisma.incident.findUnique({ where: { openGroupKey: groupKey }, select: { id: true, title: true } })) ?? undefined,
+      close: () => database.close(),
+    };
+  } catch (error) {
+    if (!(error instanceof StartupError && error.code === 'data_dir_locked')) throw error;
+    const token = config.API_TOKEN ?? storedToken('API_TOKEN', config.DATA_DIR);
+    if (!token) throw new Error(`the running bot holds ${config.DATA_DIR} and there is no read token to ask it with (API_TOKEN)`);
+    return botApiLookup(botAddress(config.PORT), token);
+  }
+}
+
+/** Asks the running bot: GET /api/incidents?group=<key>. */
+export function botApiLookup(base: string, token: string): OpenIncidentLookup {
+  return {
+    async openIncidentOfGroup(groupKey) {
+      const url = `${base}/api/incidents?status=open&limit=1&group=${encodeURIComponent(groupKey)}`;
+      let response: Response;
+      try {
+        response = await fetch(url, { headers: { authorization: `Bearer ${token}`, 'user-agent': 'incident-bot-cli' }, signal: AbortSignal.timeout(5_000) });
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        throw new Error(`the running bot holds the embedded storage and did not answer at ${base} (${cause?.code ?? cause?.message ?? (error as Error).message}); set PORT as the bot has it`);
+      }
+      if (!response.ok) throw new Error(`the running bot at ${base} answered ${response.status} to ${new URL(url).pathname}`);
+      const { incidents } = (await response.json()) as { incidents: { number: number; title: string }[] };
+      const found = incidents[0];
+      return found ? { id: found.number, title: found.title } : undefined;
+    },
+    close: async () => undefined,
+  };
+}
