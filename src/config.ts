@@ -42,11 +42,21 @@ const duration = (fallback: string) =>
       return ms;
     });
 
+const FLAG_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false, on: true, off: false };
+
+/** An on/off setting: true or false (also 1/0, yes/no, on/off, in any case). */
 const flag = (fallback: boolean) =>
   z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .string()
     .optional()
-    .transform((value) => (value === undefined || value === '' ? fallback : ['true', '1', 'yes'].includes(value)));
+    .transform((value, ctx) => {
+      const word = value?.trim().toLowerCase();
+      if (word === undefined || word === '') return fallback;
+      const on = FLAG_WORDS[word];
+      if (on !== undefined && Object.hasOwn(FLAG_WORDS, word)) return on;
+      ctx.addIssue({ code: 'custom', message: `must be true or false (also 1/0, yes/no, on/off), got "${value!.slice(0, 40)}"` });
+      return z.NEVER;
+    });
 
 const timeZone = z
   .string()

@@ -87,6 +87,17 @@ describe('loadConfig', () => {
     expect(problems.find((p) => p.startsWith('REOPEN_WINDOW:'))).toContain('duration');
   });
 
+  it('reads on/off settings as true or false, 1/0, yes/no or on/off in any case, and says so when it cannot', () => {
+    for (const [text, on] of [['true', true], ['FALSE', false], ['1', true], ['0', false], ['Yes', true], ['no', false], [' on ', true], ['off', false]] as const) {
+      expect(loadConfig({ REDACT_PII: text }).REDACT_PII, text).toBe(on);
+    }
+    expect(loadConfig({ REDACT_PII: '' }).REDACT_PII).toBe(false);
+    expect(problemsOf({ REDACT_PII: 'maybe', STORE_RAW_ALERTS: 'constructor' })).toEqual([
+      'REDACT_PII: must be true or false (also 1/0, yes/no, on/off), got "maybe"',
+      'STORE_RAW_ALERTS: must be true or false (also 1/0, yes/no, on/off), got "constructor"',
+    ]);
+  });
+
   it('requires the settings that go together', () => {
     expect(problemsOf({ SLACK_BOT_TOKEN: 'xoxb-1' })).toEqual([
       'SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set (Slack requests are verified with it)',

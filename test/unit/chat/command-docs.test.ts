@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { COMMAND_SPECS } from '../../../src/chat/commands/command-spec.js';
 import { helpMessage, helpText, usageLine, usageTable } from '../../../src/chat/commands/command-usage.js';
 import { discordCommandDefinitions } from '../../../src/chat/commands/discord-command-definitions.js';
 import type { IncidentCommandKind } from '../../../src/chat/commands/command-dispatch.js';
+import { projectRoot } from '../../../src/project-root.js';
 
 describe('command docs from the spec table', () => {
   it('prints the usage lines of the design contract', () => {
@@ -108,5 +112,21 @@ describe('command docs from the spec table', () => {
       ['team', 3],
       ['user', 6],
     ]);
+  });
+});
+
+describe('the Slack app manifest', () => {
+  const manifest = parse(readFileSync(join(projectRoot(), 'slack-manifest.yaml'), 'utf8')) as {
+    features: { slash_commands: { command: string; usage_hint: string }[] };
+  };
+
+  it('hints every subcommand of each slash command, within Slack`s 1,000 characters', () => {
+    for (const command of ['incident', 'oncall'] as const) {
+      const hint = manifest.features.slash_commands.find((entry) => entry.command === `/${command}`)?.usage_hint ?? '';
+      expect(hint.length).toBeLessThanOrEqual(1000);
+      const hinted = hint.split(' | ').map((part) => part.split(' ')[0]);
+      const names = COMMAND_SPECS.filter((spec) => spec.command === command).map((spec) => (spec.bare ? '[team]' : spec.name));
+      expect(hinted, `/${command} usage_hint`).toEqual(names);
+    }
   });
 });
