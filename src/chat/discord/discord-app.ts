@@ -1,6 +1,7 @@
 import { Client, Events, GatewayIntentBits, MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
 import type { PrismaClient } from '../../db/database.js';
 import type { Logger } from '../../logging.js';
+import { StartupError } from '../../startup-error.js';
 import { decodeCustomId, parseButtonAction } from '../commands/button-actions.js';
 import type { CommandReply } from '../commands/command-dispatch.js';
 import type { CommandGateway } from '../commands/command-gateway.js';
@@ -8,8 +9,10 @@ import { discordCommandDefinitions } from '../commands/discord-command-definitio
 import type { CommandParseResult } from '../commands/parse-command-text.js';
 import { parseStructuredCommand } from '../commands/parse-structured-command.js';
 import type { ChatCommandName } from '../commands/parsed-command.js';
+import { ChatApiError } from '../chat-port.js';
 import type { Retention } from '../processed-requests.js';
 import { DiscordChatPort } from './discord-chat-port.js';
+import { discordInviteUrl } from './discord-invite.js';
 import { renderDiscordMessage } from './embed.js';
 import type { LeaderLock } from './leader-lock.js';
 
@@ -49,7 +52,13 @@ export class DiscordApp {
   }
 
   async start(): Promise<void> {
-    await this.port.registerCommands(discordCommandDefinitions());
+    const invite = discordInviteUrl(this.options.applicationId, this.options.guildId);
+    this.options.log.info({ inviteUrl: invite }, `Discord: a server admin adds the bot and its commands with ${invite}`);
+    try {
+      await this.port.registerCommands(discordCommandDefinitions());
+    } catch (error) {
+      throw setupProblem(error, this.options.guildId, invite) ?? error;
+    }
     this.options.leader.onAcquired(() => this.connect());
     this.options.leader.onLost(() => this.disconnect());
     await this.options.leader.start();
@@ -135,4 +144,20 @@ export class DiscordApp {
       input,
     });
   }
+}
+
+/** Discord's refusals at start that a person setting the bot up can fix, said as the fix. */
+function setupProblem(error: unknown, guildId: string, invite: string): StartupError | undefined {
+  if (!(error instanceof ChatApiError)) return undefined;
+  const code = error.platformCode;
+  if (error.options.status === 401) {
+    return new StartupError('config_invalid', 'Discord refused DISCORD_BOT_TOKEN (401 Unauthorized): copy the token again from the Bot page of your application (Reset Token gives a new one).');
+  }
+  if (code === '10004') {
+    return new StartupError('config_invalid', `DISCORD_GUILD_ID: Discord knows no server ${guildId} for this bot (10004 Unknown Guild). Copy the server ID (Developer Mode, right-click the server, Copy Server ID), and invite the bot: ${invite}`);
+  }
+  if (code === '50001' || error.options.status === 403) {
+    return new StartupError('config_invalid', `Discord refused to register the slash commands in server ${guildId} (${code} Missing Access): the bot is not in that server, was invited without the applications.commands scope, or DISCORD_APPLICATION_ID is another application's. Invite it with: ${invite}`);
+  }
+  return undefined;
 }
