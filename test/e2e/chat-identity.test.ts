@@ -68,7 +68,7 @@ for (const kind of databaseKinds()) {
 
     it('a second Slack account with an admin`s email does not become that admin: the id in oncall.yaml wins', async () => {
       expect(await command('U0ALICE001', 'declare sev2 Checkout is down')).toContain('declared');
-      const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-')));
+      const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-') && fake.state.messages(c.id).length > 0));
       channelId = channel.id;
       await eventually('the incident card', () => fake.state.messages(channelId).length > 0);
 

@@ -68,7 +68,7 @@ describe('Discord, end to end', () => {
     );
     return Number(String(response.alerts[0].incident).slice(4));
   };
-  const channelOf = (number: number) => eventually(`channel of INC-${number}`, () => fake.state.channels.find((c) => c.name?.startsWith(`inc-${number}-`)));
+  const channelOf = (number: number) => eventually(`channel of INC-${number}`, () => fake.state.channels.find((c) => c.name?.startsWith(`inc-${number}-`) && fake.state.messages(c.id).length > 0));
 
   it('registers /incident and /oncall for the guild', async () => {
     const names = fake.state.commands.map((command) => command.name);

@@ -83,7 +83,7 @@ for (const kind of databaseKinds()) {
 
     it('acknowledges as a person of oncall.yaml: timeline, card, escalation and audit as from chat', async () => {
       const number = await open('replica lag above 60s');
-      const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith(`inc-${number}-`)));
+      const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith(`inc-${number}-`) && fake.state.messages(c.id).length > 0));
       await eventually('the card with its Acknowledge button', () => card(channel.id).includes('"action_id":"incident.ack"'));
       // Level 1 has paged Alice; level 2 waits for its turn as a job.
       await eventually('the page to Alice', () => fake.state.channels.find((c) => c.is_im && c.members.includes('U0ALICE001') && fake.state.messages(c.id).length > 0));
@@ -131,7 +131,7 @@ for (const kind of databaseKinds()) {
 
     it('acts as the write token itself when nobody is named, and takes notes with their postmortem tag', async () => {
       const number = await open('checkout latency p99 above 2s');
-      const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith(`inc-${number}-`)));
+      const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith(`inc-${number}-`) && fake.state.messages(c.id).length > 0));
       const noted = await write(`/api/incidents/${number}/notes`, { text: 'rootcause: connection pool sized for the old replica count' });
       expect(noted.status).toBe(201);
       expect(await readJson(noted)).toEqual({ message: `Noted on the timeline of INC-${number} (tagged rootcause for the postmortem).`, tag: 'rootcause' });

@@ -121,7 +121,7 @@ describe('oncall.yaml removed from under a running bot', () => {
 
   it('keeps roles and routes when the file is deleted, then replaced by a folder, and logs and audits each refusal', { timeout: 120_000 }, async () => {
     expect(await command('U0ALICE001', 'declare sev2 Checkout is down')).toContain('declared');
-    const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-')));
+    const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-') && fake.state.messages(c.id).length > 0));
     await eventually('the incident card', () => fake.state.messages(channel.id).length > 0);
     expect(await command('U0BOB00001', 'resolve', channel.id)).toContain('not listed in oncall.yaml');
     expect(await checkoutAlertTeam('Checkout 5xx before')).toBe('payments');

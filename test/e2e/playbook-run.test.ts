@@ -79,7 +79,7 @@ describe('a playbook run through the chat port', () => {
       headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ title: 'Drill alert', labels: { alertname: 'Drill', env: 'staging' } }),
     });
-    channelId = (await eventually('the channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-')))).id;
+    channelId = (await eventually('the channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-') && fake.state.messages(c.id).length > 0))).id;
     await eventually('the step card', () => stepCardText().includes('Step 1 of 6: Look at the dashboard'));
     expect(stepCardText()).toContain('kubectl get pods -n drill');
     expect(stepCardText()).toContain('"action_id":"step.done"');
@@ -152,7 +152,7 @@ describe('the postmortem of that scripted incident', () => {
         headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' },
         body: JSON.stringify({ title: 'Checkout 5xx above 5%', severity: 'critical', service: 'checkout', links: { dashboard: 'https://grafana.example/d/checkout' } }),
       });
-      const channel = await eventually('the channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-')));
+      const channel = await eventually('the channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-') && fake.state.messages(c.id).length > 0));
       const say = async (text: string, user = 'U0ALICE001') => {
         const sent = await slack.slashCommand({ command: '/incident', text, channel_id: channel.id, user_id: user });
         return eventually(text, () => fake.state.responses.find((r) => r.url === sent.response_url));

@@ -34,7 +34,7 @@ for (const kind of databaseKinds()) {
 
     it('GET postmortem.md renders the draft and stores nothing: the incident is still missing its postmortem; /incident postmortem records it', async () => {
       expect((await alert('firing')).status).toBe(200);
-      const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-')));
+      const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-') && fake.state.messages(c.id).length > 0));
       expect((await alert('resolved')).status).toBe(200);
       await eventually('the incident resolved', async () => (await bot.database.prisma.incident.findUnique({ where: { id: 1 } }))?.status === 'resolved');
       expect(await missingPostmortem()).toEqual([1]);

@@ -169,7 +169,7 @@ for (const kind of databaseKinds()) {
     });
 
     it('the Slack channel, card, announcement and page DM show masks', async () => {
-      const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-')));
+      const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-') && fake.state.messages(c.id).length > 0));
       expect(channel.name).toBe('inc-1-checkout-failing-for-email');
       const card = await eventually('the card', () => fake.state.messages(channel.id)[0]);
       const cardText = JSON.stringify(card.blocks);
@@ -294,7 +294,7 @@ describe('REDACT_PII=false (the default)', () => {
     await api.post('/webhooks/alertmanager', leakyAlertmanager());
     expect((await api.incident(1)).title).toBe(TITLE);
     expect((await api.timeline(1)).find((event) => event.kind === 'alert.firing')!.text).toBe(`Alert firing: ${TITLE}`);
-    const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-')));
+    const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-') && fake.state.messages(c.id).length > 0));
     const card = JSON.stringify((await eventually('the card', () => fake.state.messages(channel.id)[0])).blocks);
     const markdown = await api.postmortem(1);
     for (const original of [EMAIL, CARD, BEARER, AWS_KEY, DB_PASSWORD]) expect(card).toContain(original);

@@ -34,7 +34,7 @@ for (const kind of databaseKinds()) {
         body: JSON.stringify({ title: 'Replay target', fingerprint: 'replay-target', severity: 'critical' }),
       });
       expect(opened.status).toBe(200);
-      const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-')));
+      const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-') && fake.state.messages(c.id).length > 0));
       channelId = channel.id;
       cardTs = (await eventually('the card', () => fake.state.messages(channelId)[0])).ts;
     });

@@ -92,7 +92,7 @@ describe('Slack in Socket Mode (SLACK_APP_TOKEN)', () => {
       }),
     );
     await eventually('the acknowledgement', () => received.find((message) => message.envelope_id === 'env-1'));
-    const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name === 'inc-1-socket-mode-checkout-outage'));
+    const channel = await eventually('the incident channel', () => fake.state.channels.find((c) => c.name === 'inc-1-socket-mode-checkout-outage' && fake.state.messages(c.id).length > 0));
     await eventually('the card', () => fake.state.messages(channel.id).length > 0);
     expect(await bot.database.prisma.incident.findUniqueOrThrow({ where: { id: 1 } })).toMatchObject({ severity: 2, source: 'manual' });
   });
