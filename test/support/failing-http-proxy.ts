@@ -53,15 +53,16 @@ export async function startFailingProxy(target: string): Promise<FailingProxy> {
     calls.push(call);
     if (Date.now() >= failUntil) return passThrough(incoming, outgoing, call);
     call.failedByProxy = true;
+    // Decided on arrival, in turn by count: a client that gives up before the answer is still
+    // recorded with the status it was going to get.
+    call.status = failures++ % 2 === 0 ? 500 : 429;
     // Drain the body so the client sees an answer, not a reset.
     incoming.resume();
     incoming.on('end', () => {
-      if (failures++ % 2 === 0) {
-        call.status = 500;
+      if (call.status === 500) {
         outgoing.writeHead(500, { 'content-type': 'text/html' });
         outgoing.end('<html><body>500 Internal Server Error</body></html>');
       } else {
-        call.status = 429;
         outgoing.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfterSeconds) });
         outgoing.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
       }
