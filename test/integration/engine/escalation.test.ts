@@ -86,19 +86,30 @@ describeEachDatabase('escalation', (db) => {
   });
 
   it('says the policy ran out only once the last level has had its time, and not at all if that person acknowledges', async () => {
+    // Driven by hand, one round of due jobs at a time, so the step after the last level can be
+    // read while it is pending: no worker runs it behind the test's back.
+    await worker.stop();
     await fire();
-    await waitFor(async () => (await pagesOf()).length >= 3);
-    const lastPage = await prisma().timelineEvent.findFirstOrThrow({ where: { kind: 'page.created' }, orderBy: { id: 'desc' } });
-    await waitFor(async () => (await prisma().timelineEvent.count({ where: { kind: 'escalation.exhausted' } })) === 1);
+    const runDue = async (until: () => Promise<boolean>) => waitFor(async () => (await worker.runOnce(), await until()));
+    await runDue(async () => (await pagesOf()).length >= 3);
+    expect(await pagesOf()).toEqual(['1:Alice', '2:Bob', '2:Carol']);
+    const last = await prisma().job.findFirstOrThrow({ where: { kind: ESCALATION_STEP_JOB } });
+    expect(last.payload).toMatchObject({ level: 2, round: 0 });
+    // The last level's delay is 400 ms: the step is due that long after the step that paged Bob
+    // and Carol was written, both by the database's clock in one transaction (no measured time).
+    expect(last.dueAt.getTime() - last.createdAt.getTime()).toBe(400);
+    await runDue(async () => (await prisma().timelineEvent.count({ where: { kind: 'escalation.exhausted' } })) === 1);
+    // And it did not run before it was due (a lower bound: a busy machine only makes it later).
     const exhausted = await prisma().timelineEvent.findFirstOrThrow({ where: { kind: 'escalation.exhausted' } });
-    // The last level's delay is 400 ms: Bob and Carol had that long to answer.
-    expect(exhausted.at.getTime() - lastPage.at.getTime()).toBeGreaterThanOrEqual(350);
+    expect(exhausted.at.getTime()).toBeGreaterThanOrEqual(last.dueAt.getTime());
 
     await prisma().$executeRawUnsafe('TRUNCATE incidents, alerts, incident_alerts, timeline_events, jobs, pages RESTART IDENTITY CASCADE');
+    worker.start();
     await fire();
     await waitFor(async () => (await pagesOf()).length >= 3);
     await incidents.acknowledge(1, { kind: 'bot' });
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // Until no escalation step is left (cancelled, or run and fenced off), not for a fixed time.
+    await waitFor(async () => (await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB } })) === 0);
     expect(await prisma().timelineEvent.count({ where: { kind: 'escalation.exhausted' } })).toBe(0);
   });
 
@@ -106,9 +117,8 @@ describeEachDatabase('escalation', (db) => {
     await fire();
     await waitFor(async () => (await pagesOf()).length >= 1);
     await incidents.acknowledge(1, { kind: 'bot' });
-    await new Promise((resolve) => setTimeout(resolve, 900));
+    await waitFor(async () => (await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB } })) === 0);
     expect(await pagesOf()).toEqual(['1:Alice']);
-    expect(await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB } })).toBe(0);
   });
 
   it('a step written before an ack does nothing when it runs after it', async () => {
@@ -118,7 +128,8 @@ describeEachDatabase('escalation', (db) => {
     await incidents.acknowledge(1, { kind: 'bot' });
     await prisma().$executeRawUnsafe(`INSERT INTO jobs (kind, subject, payload, due_at, fence) VALUES ('${ESCALATION_STEP_JOB}', 'incident:1', '{"level":0,"round":0}', now(), 0)`);
     worker.start();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Until the stale step has run (its job is gone), not for a fixed time.
+    await waitFor(async () => (await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB } })) === 0);
     expect(await pagesOf()).toEqual([]);
   });
 
