@@ -108,7 +108,7 @@ export async function completeJobWithin(tx: Sql, job: ClaimedJob): Promise<boole
   return deleted.length === 1;
 }
 
-/** Puts a failed job back for later, or marks it dead when it has used up its attempts. */
+/** Puts a failed job back for later, or marks it dead when it has used up its attempts; says when it is due again. */
 export async function failJob(
   db: Sql,
   job: ClaimedJob,
@@ -117,14 +117,16 @@ export async function failJob(
   retryInMs: number,
   consumesAttempt: boolean,
   giveUp = false,
-): Promise<'retry' | 'dead'> {
+): Promise<{ outcome: 'retry' | 'dead'; retryAt?: Date }> {
   const attempts = consumesAttempt ? job.attempts : job.attempts - 1;
   const dead = giveUp || attempts >= job.maxAttempts;
-  await db.query(sql`
+  const [row] = await db.query<{ due_at: Date }>(sql`
     UPDATE jobs SET locked_until = NULL, locked_by = NULL, last_error = ${error.slice(0, 2000)}, attempts = ${attempts}::int,
       status = ${dead ? 'dead' : 'pending'}, due_at = now() + ${retryInMs}::int * interval '1 millisecond'
-    WHERE id = ${String(job.id)}::bigint AND locked_by = ${workerId}`);
-  return dead ? 'dead' : 'retry';
+    WHERE id = ${String(job.id)}::bigint AND locked_by = ${workerId}
+    RETURNING due_at`);
+  // The due time as stored, by the database's clock (absent when the lease was no longer ours).
+  return { outcome: dead ? 'dead' : 'retry', ...(row && !dead ? { retryAt: new Date(row.due_at) } : {}) };
 }
 
 export async function jobBacklog(db: Sql): Promise<{ kind: string; due: number; dead: number }[]> {

@@ -95,10 +95,10 @@ export class JobWorker {
       const message = (error as Error).message ?? String(error);
       try {
         const giveUp = error instanceof GiveUpError;
-        const outcome = await failJob(this.database.sql, job, this.workerId, message, delay, retryLater?.consumesAttempt ?? true, giveUp);
+        const { outcome, retryAt } = await failJob(this.database.sql, job, this.workerId, message, delay, retryLater?.consumesAttempt ?? true, giveUp);
         const fields = { jobId: String(job.id), kind: job.kind, subject: job.subject, attempt: job.attempts, error: message };
         if (outcome === 'dead') this.log.error(fields, 'job gave up after its last attempt');
-        else this.log.warn({ ...fields, retryInMs: delay }, 'job failed; will retry');
+        else this.log.warn({ ...fields, retryInMs: delay, ...(retryAt ? { retryAt: retryAt.toISOString() } : {}) }, 'job failed; will retry');
       } catch (storeError) {
         // The lease runs out and the job is claimed again: nothing is lost.
         this.log.warn({ err: storeError, jobId: String(job.id) }, 'could not record a job failure');
