@@ -1,12 +1,14 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/project-root.js';
 import { runCli } from '../support/run-cli.js';
 
 // An empty DATA_DIR of its own: no overrides stored, whatever a developer's ./data holds.
 const env = { ONCALL_FILE: join(projectRoot(), 'oncall.yaml'), DATA_DIR: mkdtempSync(join(tmpdir(), 'cli-oncall-')) };
+const folders = [env.DATA_DIR];
+afterAll(() => folders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
 
 describe('incident-bot oncall (shipped oncall.yaml)', () => {
   it('who: the person on call at an instant, until when, and who is next', async () => {
@@ -55,9 +57,8 @@ describe('incident-bot playbooks lint', () => {
     const good = await runCli(['playbooks', 'lint', join(projectRoot(), 'playbooks')], env);
     expect(good.code, good.stderr).toBe(0);
     expect(good.stdout).toContain('6 playbook(s) valid');
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'lint-'));
+    folders.push(dir);
     writeFileSync(join(dir, 'bad.yaml'), 'id: bad\nname: Bad\nsteps:\n  - { id: a, title: A, remind_after: later }\n');
     const bad = await runCli(['playbooks', 'lint', dir], env);
     expect(bad.code).toBe(1);

@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/project-root.js';
 import { samplePath } from '../support/fixtures.js';
 import { runCli } from '../support/run-cli.js';
@@ -9,6 +9,7 @@ import { runCli } from '../support/run-cli.js';
 // The same mistakes test/integration/cli/cli-flags-fuzz.test.ts makes by the hundred in-process,
 // here a few through the real `incident-bot` process: what a user's shell sees.
 const env = { ONCALL_FILE: join(projectRoot(), 'oncall.yaml'), DATA_DIR: mkdtempSync(join(tmpdir(), 'cli-usage-')) };
+afterAll(() => rmSync(env.DATA_DIR, { recursive: true, force: true }));
 
 describe('incident-bot: a mistyped flag is a usage error (exit 2) naming the flag, never a stack trace', () => {
   const cases: [string[], string][] = [

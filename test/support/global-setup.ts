@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 
 const DEFAULT_URL = 'postgresql://postgres@127.0.0.1:5432/test';
@@ -6,7 +9,8 @@ const DEFAULT_URL = 'postgresql://postgres@127.0.0.1:5432/test';
  * Decides once whether the PostgreSQL suite runs. In CI it must: an unreachable server fails
  * the run instead of silently testing PGlite alone.
  */
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => void> {
+  const cleanUp = ownTempFolder();
   const explicit = process.env.TEST_DATABASE_URL;
   const url = explicit || DEFAULT_URL;
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
@@ -24,4 +28,21 @@ export default async function setup(): Promise<void> {
   } finally {
     await client.end().catch(() => {});
   }
+  return cleanUp;
+}
+
+/**
+ * Every temp folder the suite makes (the test bots' DATA_DIRs, the CLI's, PGlite's, the stand-ins')
+ * goes in one folder of its own: workers and the processes they start inherit TMPDIR. At the end
+ * it is deleted, whatever a crashed test left, and what was left is named, so a test that
+ * forgets to clean up is seen and fixed rather than filling /tmp.
+ */
+function ownTempFolder(): () => void {
+  const folder = mkdtempSync(join(tmpdir(), 'incident-bot-suite-'));
+  process.env.TMPDIR = folder;
+  return () => {
+    const left = readdirSync(folder);
+    if (left.length > 0) console.warn(`Left in the suite's temp folder by tests that did not clean up (deleted now): ${left.join(', ')}`);
+    rmSync(folder, { recursive: true, force: true });
+  };
 }

@@ -15,19 +15,28 @@ export interface TestBot extends RunningBot {
 /** The real bot on a random port, on embedded storage in a temp folder or a fresh PostgreSQL database. */
 export async function startTestBot(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestBot> {
   const dataDir = mkdtempSync(join(tmpdir(), 'incident-bot-test-'));
-  const postgres = kind === 'postgres' ? await createPostgresDatabase() : undefined;
-  // An ONCALL_FILE that is set must exist: an empty one means no routes, people or policies.
-  if (env.ONCALL_FILE === undefined) writeFileSync(join(dataDir, 'oncall.yaml'), '');
-  const config = loadConfig({
-    PORT: '0',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-    // No routes, people or policies unless the test brings its own oncall.yaml.
-    ONCALL_FILE: join(dataDir, 'oncall.yaml'),
-    ...(postgres ? { DATABASE_URL: postgres.url } : {}),
-    ...env,
-  });
-  const bot = await startBot(config, { log: createLogger(config.LOG_LEVEL), host: '127.0.0.1' });
+  let postgres: Awaited<ReturnType<typeof createPostgresDatabase>> | undefined;
+  let bot: RunningBot;
+  try {
+    postgres = kind === 'postgres' ? await createPostgresDatabase() : undefined;
+    // An ONCALL_FILE that is set must exist: an empty one means no routes, people or policies.
+    if (env.ONCALL_FILE === undefined) writeFileSync(join(dataDir, 'oncall.yaml'), '');
+    const config = loadConfig({
+      PORT: '0',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      // No routes, people or policies unless the test brings its own oncall.yaml.
+      ONCALL_FILE: join(dataDir, 'oncall.yaml'),
+      ...(postgres ? { DATABASE_URL: postgres.url } : {}),
+      ...env,
+    });
+    bot = await startBot(config, { log: createLogger(config.LOG_LEVEL), host: '127.0.0.1' });
+  } catch (error) {
+    // A bot that never started leaves neither its folder nor its database behind.
+    await postgres?.drop().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return Object.assign(Object.create(null), bot, {
     dataDir,
     close: bot.close,
