@@ -16,23 +16,24 @@ import { firstRunBanner } from './http/first-run-banner.js';
 import { AlertIntake } from './incidents/alert-intake.js';
 import { incidentApiRoutes } from './incidents/incident-api-routes.js';
 import { incidentWriteRoutes } from './incidents/incident-write-routes.js';
-import { chatJobHandlers, commanderReminderEffects } from './chat/chat-jobs.js';
+import { commanderReminderEffects } from './delivery/reminders.js';
+import { Delivery } from './delivery/delivery.js';
+import { deliveryJobHandlers } from './delivery/delivery-jobs.js';
 import type { ChatPort } from './chat/chat-port.js';
 import type { CommandHandlers } from './chat/commands/command-dispatch.js';
 import { incidentCommandHandlers } from './chat/incident-command-handlers.js';
 import { oncallCommandHandlers } from './chat/oncall-command-handlers.js';
-import { IncidentSync } from './chat/incident-sync.js';
+import { IncidentSync } from './delivery/incident-sync.js';
 import { PeopleDirectory } from './chat/people-directory.js';
-import { emailMatchRecorder, IDENTITY_LINK_NOTICE_JOB, identityLinkNoticeHandler } from './chat/identity-link-notice.js';
-import { firstDelivery } from './chat/processed-requests.js';
+import { emailMatchRecorder } from './chat/identity-link-notice.js';
+import { firstDelivery } from './db/processed-requests.js';
 // Slack's, Discord's and the chart's libraries are loaded only by the configurations that use
 // them: together they cost about 50 MB of resident memory and half a second of start-up.
 import type { DiscordApp } from './chat/discord/discord-app.js';
 import { AdvisoryLeaderLock } from './chat/discord/leader-lock.js';
 import type { SlackApp } from './chat/slack/slack-app.js';
 import { combineEffects } from './incidents/incident-effects.js';
-import { ESCALATION_STEP_JOB, escalationEffects, escalationStepHandler, PAGE_DELIVERY_JOB } from './engine/escalation-jobs.js';
-import { pageDeliveryHandler } from './engine/page-delivery.js';
+import { ESCALATION_STEP_JOB, escalationEffects, escalationStepHandler } from './engine/escalation-jobs.js';
 import { DirectorySyncer } from './oncall/directory-syncer.js';
 import { levelTargetResolver, overridesFromDatabase } from './oncall/level-target-resolver.js';
 import { IncidentService } from './incidents/incident-service.js';
@@ -45,14 +46,14 @@ import { formatPlaybookProblem } from './playbooks/playbook-file.js';
 import { PlaybookFilesError, PlaybookLibrary } from './playbooks/playbook-library.js';
 import { choosePlaybook } from './playbooks/playbook-matcher.js';
 import { loadRunView, stepCard } from './playbooks/playbook-messages.js';
-import { playbookEffects, PlaybookRunner, PLAYBOOK_REMINDER_JOB, PLAYBOOK_START_JOB } from './playbooks/playbook-runner.js';
+import { playbookEffects, PlaybookRunner, PLAYBOOK_START_JOB } from './playbooks/playbook-runner.js';
 import { Metrics } from './http/metrics.js';
 import { buildHttpServer } from './http/server.js';
 import { createLogger, secretValuesOf, type Logger } from './logging.js';
 import { AppError } from './errors.js';
 import { reportRoutes } from './reports/report-routes.js';
 import { weeklyReportPost } from './reports/weekly-report-post.js';
-import { REPORT_DELIVERY_JOB, reportDeliveryHandler, scheduleWeeklyReport, WEEKLY_REPORT_JOB, weeklyReportHandler } from './engine/weekly-report-schedule.js';
+import { scheduleWeeklyReport, WEEKLY_REPORT_JOB, weeklyReportHandler } from './engine/weekly-report-schedule.js';
 import { StartupError } from './startup-error.js';
 import { AuditLog } from './access/audit-log.js';
 import { permissionsOpen } from './access/permissions.js';
@@ -178,7 +179,6 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     };
     const audit = new AuditLog(database.prisma, log);
     people.onEmailMatch(emailMatchRecorder({ audit, sql: database.sql, log, onEnqueued: onCommitted }));
-    handlers.set(IDENTITY_LINK_NOTICE_JOB, identityLinkNoticeHandler({ ports, log }));
     const limiter = config.COMMAND_RATE_LIMIT === 'off' ? undefined : new TokenBuckets(config.COMMAND_RATE_LIMIT);
     const commands = new CommandGateway({ handlers: commandHandlers, prisma: database.prisma, people, oncall, audit, log, limiter });
     if (permissionsOpen(oncall())) log.warn('oncall.yaml lists nobody: every chat user may run every command until people are added');
@@ -218,24 +218,22 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       ports.push(discord.port);
       people.register(discord.port);
     }
-    const sync = new IncidentSync({ prisma: database.prisma, ports, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL, stepCard: stepCardOf });
+    const delivery = new Delivery({ prisma: database.prisma, ports });
+    const sync = new IncidentSync({ prisma: database.prisma, delivery, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL, stepCard: stepCardOf });
     handlers.set(PLAYBOOK_START_JOB, runner.startHandler());
     handlers.set(WEEKLY_REPORT_JOB, weeklyReportHandler({ database, cron: config.REPORT_CRON, timeZone: config.REPORT_TIMEZONE }));
-    handlers.set(
-      REPORT_DELIVERY_JOB,
-      reportDeliveryHandler({
-        prisma: database.prisma,
-        ports,
-        channel: config.REPORT_CHANNEL,
-        log,
-        render: weeklyReportPost({ database, oncall, timeZone: config.REPORT_TIMEZONE }),
-      }),
-    );
     if (config.REPORT_CHANNEL) await scheduleWeeklyReport(database, config.REPORT_CRON, config.REPORT_TIMEZONE, new Date());
-    handlers.set(PLAYBOOK_REMINDER_JOB, runner.reminderHandler(ports));
-    for (const [kind, handler] of chatJobHandlers({ sync, ports, prisma: database.prisma, log })) handlers.set(kind, handler);
+    const sending = deliveryJobHandlers({
+      database,
+      delivery,
+      sync,
+      log,
+      reportChannel: config.REPORT_CHANNEL,
+      renderReport: weeklyReportPost({ database, oncall, timeZone: config.REPORT_TIMEZONE }),
+      playbookReminder: (payload) => runner.reminder(payload),
+    });
+    for (const [kind, handler] of sending) handlers.set(kind, handler);
     handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), onCommitted }));
-    handlers.set(PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, ports, log }));
     // A sync that fails is retried in the background: the bot still starts, and a reload still takes effect for routes and roles.
     const directory = new DirectorySyncer(database.prisma, log);
     resources.unshift({ close: () => directory.close() });

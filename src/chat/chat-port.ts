@@ -1,3 +1,4 @@
+import type { HintedError, RetryHint } from '../engine/retry-hint.js';
 import type { NeutralMessage } from './neutral-message.js';
 
 export type ChatPlatformName = 'slack' | 'discord';
@@ -62,7 +63,7 @@ export interface ChatPort {
 }
 
 /** A platform call that failed, with the platform's own error code ("name_taken", "50001", ...). */
-export class ChatApiError extends Error {
+export class ChatApiError extends Error implements HintedError {
   constructor(
     readonly platform: ChatPlatformName,
     readonly method: string,
@@ -74,5 +75,8 @@ export class ChatApiError extends Error {
   }
   get retryable(): boolean {
     return this.options.retryable;
+  }
+  get retryHint(): RetryHint {
+    return { retryable: this.options.retryable, ...(this.options.retryAfterMs !== undefined ? { retryAfterMs: this.options.retryAfterMs } : {}) };
   }
 }

@@ -1,14 +1,14 @@
 import type { AuditLog } from '../access/audit-log.js';
 import type { Sql } from '../db/sql.js';
 import { enqueueJobs } from '../engine/job-store.js';
-import { GiveUpError, type JobHandler, type JobSpec } from '../engine/job.js';
+import { IDENTITY_LINK_NOTICE_JOB } from '../engine/job-kinds.js';
+import type { JobSpec } from '../engine/job.js';
 import type { Logger } from '../logging.js';
-import { asJobError } from './chat-jobs.js';
-import type { ChatPlatformName, ChatPort } from './chat-port.js';
+import type { ChatPlatformName } from './chat-port.js';
 import type { NeutralMessage } from './neutral-message.js';
 import type { EmailMatch } from './people-directory.js';
 
-export const IDENTITY_LINK_NOTICE_JOB = 'identity.link-notice';
+export { IDENTITY_LINK_NOTICE_JOB };
 
 const PLATFORM_NAME = { slack: 'Slack', discord: 'Discord' } as const;
 
@@ -65,25 +65,5 @@ export function linkNoticeMessage(notice: { linkedPlatform: ChatPlatformName; li
       },
       { text: '**If this was not you, tell an admin now.** They can put your own account id in oncall.yaml, which always wins over an email match.' },
     ],
-  };
-}
-
-export function identityLinkNoticeHandler(deps: { ports: ChatPort[]; log: Logger }): JobHandler {
-  return async (job) => {
-    const { platform, userId, linkedPlatform, linkedUserId, name, handle } = job.payload as {
-      platform: ChatPlatformName;
-      userId: string;
-      linkedPlatform: ChatPlatformName;
-      linkedUserId: string;
-      name: string;
-      handle: string | null;
-    };
-    const port = deps.ports.find((p) => p.platform === platform);
-    if (!port) throw new GiveUpError(`no ${platform} connection to send the link notice on`);
-    try {
-      await port.sendDirectMessage(userId, linkNoticeMessage({ linkedPlatform, linkedUserId, name, handle }));
-    } catch (error) {
-      throw asJobError(error, deps.log);
-    }
   };
 }

@@ -3,6 +3,7 @@ import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import { oneLine } from '../incidents/one-line.js';
 import { formatDuration } from '../time/duration.js';
 import { elapsedMs } from '../time/elapsed.js';
+import { chatIdOf } from './chat-identity.js';
 import type { ChatPlatformName } from './chat-port.js';
 import { incidentButtonValue, stepButtonValue } from './commands/button-actions.js';
 import type { IncidentFacts, PersonRef } from './incident-facts.js';
@@ -14,12 +15,8 @@ function time(date: Date | null): string {
   return date ? DateTime.fromJSDate(date).toUTC().toFormat("yyyy-MM-dd HH:mm 'UTC'") : '—';
 }
 
-function platformId(person: PersonRef, platform: ChatPlatformName): string | null {
-  return platform === 'slack' ? person.slackId : person.discordId;
-}
-
 export function personLabel(person: PersonRef, platform: ChatPlatformName): string {
-  const id = platformId(person, platform);
+  const id = chatIdOf(person, platform);
   return id ? mention(id) : person.name;
 }
 
@@ -64,7 +61,7 @@ export function incidentCard(facts: IncidentFacts, platform: ChatPlatformName, o
     buttons,
     footer: `${label} · ${facts.private ? 'private · ' : ''}updated ${time(new Date())}`,
     fullTextUrl: options.publicUrl ? `${options.publicUrl.replace(/\/$/, '')}/api/incidents/${facts.id}` : undefined,
-    mentions: facts.roles.map((role) => platformId(role.person, platform)).filter((id): id is string => Boolean(id)),
+    mentions: facts.roles.map((role) => chatIdOf(role.person, platform)).filter((id): id is string => Boolean(id)),
   };
 }
 

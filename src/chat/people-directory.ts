@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../db/database.js';
 import type { Person } from '../db/generated/client.js';
 import type { Actor } from '../incidents/actor.js';
+import { CHAT_ID_FIELD } from './chat-identity.js';
 import type { ChatPlatformName, ChatPort, ChatUserProfile } from './chat-port.js';
 
 /** A chat user whose platform email is a known person's: linked to them, or refused and why. */
@@ -13,7 +14,6 @@ export interface EmailMatch {
   refusal?: string;
 }
 
-const ID_FIELD = { slack: 'slackId', discord: 'discordId' } as const;
 const PLATFORM_NAME = { slack: 'Slack', discord: 'Discord' } as const;
 
 /**
@@ -23,7 +23,7 @@ const PLATFORM_NAME = { slack: 'Slack', discord: 'Discord' } as const;
  * say, so it never links by email.
  */
 export function emailLinkRefusal(platform: ChatPlatformName, profile: ChatUserProfile, person: Pick<Person, 'slackId' | 'discordId' | 'name'>): string | undefined {
-  const existing = person[ID_FIELD[platform]];
+  const existing = person[CHAT_ID_FIELD[platform]];
   if (existing) return `${person.name} already has the ${PLATFORM_NAME[platform]} account ${existing}; an email match never replaces it`;
   if (profile.emailConfirmed !== true) return `${PLATFORM_NAME[platform]} does not say this account confirmed the email address`;
   return undefined;
@@ -53,13 +53,13 @@ export class PeopleDirectory {
 
   /** The person already known by this platform id, from the database alone (no platform call, nothing created). */
   async knownPerson(platform: ChatPlatformName, userId: string): Promise<Person | undefined> {
-    return (await this.prisma.person.findUnique({ where: { [ID_FIELD[platform]]: userId } as { slackId: string } })) ?? undefined;
+    return (await this.prisma.person.findUnique({ where: { [CHAT_ID_FIELD[platform]]: userId } as { slackId: string } })) ?? undefined;
   }
 
   async personFor(platform: ChatPlatformName, userId: string, nameHint?: string): Promise<Person> {
     const known = await this.knownPerson(platform, userId);
     if (known) return known;
-    const idField = ID_FIELD[platform];
+    const idField = CHAT_ID_FIELD[platform];
     const profile = await this.ports[platform]?.getUser(userId).catch(() => undefined);
     const email = profile?.email?.toLowerCase();
     const holder = email ? await this.prisma.person.findUnique({ where: { email } }) : null;

@@ -11,8 +11,9 @@ import type { EscalationLevel, EscalationPolicyConfig } from '../oncall/oncall-c
 import { cancelJobs, completeJobWithin, enqueueJobs } from './job-store.js';
 import type { ClaimedJob, JobHandler, JobSpec } from './job.js';
 
-export const ESCALATION_STEP_JOB = 'escalation.step';
-export const PAGE_DELIVERY_JOB = 'page.deliver';
+import { ESCALATION_STEP_JOB, PAGE_DELIVERY_JOB } from './job-kinds.js';
+
+export { ESCALATION_STEP_JOB, PAGE_DELIVERY_JOB };
 
 /**
  * Who a level's targets are at an instant, as person handles from oncall.yaml. It reads through

@@ -5,6 +5,7 @@ import type { Logger } from '../logging.js';
 import { backoffMs } from './backoff.js';
 import { GiveUpError, RetryLaterError, type ClaimedJob, type JobHandler } from './job.js';
 import { claimDueJobs, completeJob, failJob } from './job-store.js';
+import { retryHintOf } from './retry-hint.js';
 
 export interface JobWorkerOptions {
   /** How often to look for due jobs when nothing wakes the worker sooner. */
@@ -90,14 +91,17 @@ export class JobWorker {
       await handler(job);
       await completeJob(this.database.sql, job, this.workerId);
     } catch (error) {
-      const retryLater = error instanceof RetryLaterError ? error : undefined;
+      const hint = retryHintOf(error);
+      // A provider's Retry-After is waited out, whichever job met it, and costs no attempt.
+      const retryLater = error instanceof RetryLaterError ? error : hint?.retryAfterMs !== undefined ? new RetryLaterError('', hint.retryAfterMs) : undefined;
       const delay = retryLater ? retryLater.retryAfterMs : backoffMs(job.attempts);
       const message = (error as Error).message ?? String(error);
       try {
-        const giveUp = error instanceof GiveUpError;
+        // A provider that refused (a bad request, a missing permission) would refuse again.
+        const giveUp = error instanceof GiveUpError || (hint !== undefined && !hint.retryable && hint.retryAfterMs === undefined);
         const { outcome, retryAt } = await failJob(this.database.sql, job, this.workerId, message, delay, retryLater?.consumesAttempt ?? true, giveUp);
         const fields = { jobId: String(job.id), kind: job.kind, subject: job.subject, attempt: job.attempts, error: message };
-        if (outcome === 'dead') this.log.error(fields, 'job gave up after its last attempt');
+        if (outcome === 'dead') this.log.error(fields, giveUp ? 'job gave up: trying again cannot help' : 'job gave up after its last attempt');
         else this.log.warn({ ...fields, retryInMs: delay, ...(retryAt ? { retryAt: retryAt.toISOString() } : {}) }, 'job failed; will retry');
       } catch (storeError) {
         // The lease runs out and the job is claimed again: nothing is lost.

@@ -1,14 +1,12 @@
 import { CronExpressionParser } from 'cron-parser';
-import type { ChatPlatformName, ChatPort } from '../chat/chat-port.js';
-import type { NeutralMessage } from '../chat/neutral-message.js';
-import { firstDelivery } from '../chat/processed-requests.js';
-import type { Database, PrismaClient } from '../db/database.js';
-import type { Logger } from '../logging.js';
+import { firstDelivery } from '../db/processed-requests.js';
+import type { Database } from '../db/database.js';
 import { enqueueJobs } from './job-store.js';
-import { GiveUpError, type ClaimedJob, type JobHandler, type JobSpec } from './job.js';
+import type { ClaimedJob, JobHandler, JobSpec } from './job.js';
 
-export const WEEKLY_REPORT_JOB = 'report.weekly';
-export const REPORT_DELIVERY_JOB = 'report.deliver';
+import { REPORT_DELIVERY_JOB, WEEKLY_REPORT_JOB } from './job-kinds.js';
+
+export { REPORT_DELIVERY_JOB, WEEKLY_REPORT_JOB };
 
 /** The next time the cron expression fires after `after`, read in the report's time zone. */
 export function nextOccurrence(cron: string, timeZone: string, after: Date): Date {
@@ -42,41 +40,5 @@ export function weeklyReportHandler(deps: { database: Database; cron: string; ti
       }
       await enqueueJobs(tx, [{ kind: REPORT_DELIVERY_JOB, subject: 'report:weekly', payload: { occurrence: occurrence.toISOString() } }, next]);
     });
-  };
-}
-
-export interface WeeklyReportContent {
-  /** The message for one platform: its links point at that platform's incident channels. */
-  message(platform: ChatPlatformName): Promise<NeutralMessage>;
-  chart?: { filename: string; png: Buffer };
-}
-
-/** Posts the report to REPORT_CHANNEL on every platform; retried until it lands. */
-export function reportDeliveryHandler(deps: {
-  prisma: PrismaClient;
-  ports: ChatPort[];
-  channel?: string;
-  render(occurrence: Date): Promise<WeeklyReportContent>;
-  log: Logger;
-}): JobHandler {
-  return async (job: ClaimedJob) => {
-    if (!deps.channel || deps.ports.length === 0) {
-      deps.log.info('weekly report due, but REPORT_CHANNEL or a chat platform is not configured; skipped');
-      return;
-    }
-    const content = await deps.render(new Date(String(job.payload.occurrence)));
-    const key = `report:weekly:${String(job.payload.occurrence)}`;
-    for (const port of deps.ports) {
-      // A retry after one platform failed must not post twice on the one that succeeded.
-      const where = { platform_idempotencyKey: { platform: port.platform, idempotencyKey: key } };
-      if (await deps.prisma.chatMessage.findUnique({ where })) continue;
-      const channelId = await port.resolveChannel(deps.channel);
-      if (!channelId) throw new GiveUpError(`REPORT_CHANNEL ${deps.channel} not found on ${port.platform}`);
-      const posted = await port.postMessage(channelId, await content.message(port.platform));
-      if (content.chart && port.capabilities.fileUploads) {
-        await port.uploadFile(channelId, { filename: content.chart.filename, title: 'MTTA and MTTR per week', content: content.chart.png });
-      }
-      await deps.prisma.chatMessage.create({ data: { platform: port.platform, idempotencyKey: key, channelId, messageId: posted.messageId } });
-    }
   };
 }

@@ -1,9 +1,9 @@
 import type { Sql } from '../db/sql.js';
+import { INCIDENT_SYNC_JOB } from '../engine/job-kinds.js';
 import { enqueueJobs } from '../engine/job-store.js';
 import type { JobSpec } from '../engine/job.js';
 
-/** Job kinds the incident core writes; their handlers live with the features that act on them. */
-export const INCIDENT_SYNC_JOB = 'incident.sync';
+export { INCIDENT_SYNC_JOB };
 
 export interface IncidentRef {
   id: number;

@@ -1,8 +1,10 @@
-import type { ChatPort } from '../chat/chat-port.js';
+import type { ChatPlatformName } from '../chat/chat-port.js';
+import type { NeutralMessage } from '../chat/neutral-message.js';
 import type { Database } from '../db/database.js';
 import { json, sql, type Sql } from '../db/sql.js';
 import { parseDuration } from '../time/duration.js';
 import { AppError } from '../errors.js';
+import { PLAYBOOK_REMINDER_JOB, PLAYBOOK_START_JOB } from '../engine/job-kinds.js';
 import { enqueueJobs } from '../engine/job-store.js';
 import type { ClaimedJob, JobHandler, JobSpec } from '../engine/job.js';
 import { BOT, type Actor } from '../incidents/actor.js';
@@ -14,8 +16,7 @@ import type { PlaybookLibrary } from './playbook-library.js';
 import { choosePlaybook } from './playbook-matcher.js';
 import { advance, startRun, StepRefusal, type Advance, type RunFacts, type StepAction } from './playbook-run.js';
 
-export const PLAYBOOK_START_JOB = 'playbook.start';
-export const PLAYBOOK_REMINDER_JOB = 'playbook.reminder';
+export { PLAYBOOK_REMINDER_JOB, PLAYBOOK_START_JOB };
 
 export type StepCommand = StepAction | { kind: 'back' };
 
@@ -170,25 +171,32 @@ export class PlaybookRunner {
     return result;
   }
 
-  /** Reminds the incident channel of a step still open after its remind_after. */
-  reminderHandler(ports: ChatPort[]): JobHandler {
-    return async (job: ClaimedJob) => {
-      const { runId, stepId, activatedAt } = job.payload as { runId: number; stepId: string; activatedAt: string };
-      const run = await this.database.prisma.playbookRun.findUnique({ where: { id: runId }, include: { steps: { where: { stepId } }, incident: { include: { channels: true } } } });
-      const state = run?.steps[0];
-      // Moved on, or came back to it later (which scheduled a reminder of its own): nothing to say.
-      if (!run || run.status !== 'running' || run.currentStepId !== stepId || !state || state.at.toISOString() !== activatedAt) return;
-      if (run.incident.status === 'resolved') return;
-      const title = (run.definition as PlaybookDefinition).steps.find((s) => s.id === stepId)?.title ?? stepId;
-      for (const port of ports) {
-        const channel = run.incident.channels.find((c) => c.platform === port.platform);
-        if (!channel) continue;
-        await port.postMessage(channel.channelId, {
-          summary: `Reminder: step "${title}" is still open`,
-          color: 'yellow',
-          sections: [{ text: `⏰ Step **${title}** of ${incidentLabel(run.incidentId)} is still open. \`/incident step done\` when it is, or \`/incident step skip\`.` }],
-        });
-      }
+  /**
+   * What to remind the incident channel of, for a step still open after its remind_after; nothing
+   * once the run moved on (or came back to the step later, which scheduled a reminder of its own).
+   */
+  async reminder(payload: Record<string, unknown>): Promise<StepReminder | undefined> {
+    const { runId, stepId, activatedAt } = payload as { runId: number; stepId: string; activatedAt: string };
+    const run = await this.database.prisma.playbookRun.findUnique({ where: { id: runId }, include: { steps: { where: { stepId } }, incident: { include: { channels: true } } } });
+    const state = run?.steps[0];
+    if (!run || run.status !== 'running' || run.currentStepId !== stepId || !state || state.at.toISOString() !== activatedAt) return undefined;
+    if (run.incident.status === 'resolved') return undefined;
+    const title = (run.definition as PlaybookDefinition).steps.find((s) => s.id === stepId)?.title ?? stepId;
+    return {
+      key: `playbook:${runId}:${stepId}:${activatedAt}:reminder`,
+      channels: run.incident.channels.map((c) => ({ platform: c.platform, channelId: c.channelId })),
+      message: {
+        summary: `Reminder: step "${title}" is still open`,
+        color: 'yellow',
+        sections: [{ text: `⏰ Step **${title}** of ${incidentLabel(run.incidentId)} is still open. \`/incident step done\` when it is, or \`/incident step skip\`.` }],
+      },
     };
   }
+}
+
+/** A reminder the playbook wants sent to its incident's channels, once (under `key`). */
+export interface StepReminder {
+  key: string;
+  channels: { platform: ChatPlatformName; channelId: string }[];
+  message: NeutralMessage;
 }

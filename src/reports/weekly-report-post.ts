@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { incidentChannelsOn } from '../chat/incident-channels.js';
 import type { Database } from '../db/database.js';
-import type { WeeklyReportContent } from '../engine/weekly-report-schedule.js';
+import type { WeeklyReportContent } from '../delivery/report-delivery.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { findGaps } from '../oncall/oncall-queries.js';
 import { overridesBetween } from '../oncall/stored-overrides.js';

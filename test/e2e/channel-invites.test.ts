@@ -78,6 +78,9 @@ for (const kind of databaseKinds()) {
       const discordChannel = await eventually('the Discord channel', () => discordFake.state.channels.find((c) => c.name?.startsWith('inc-1-')));
       await eventually('Alice in the Slack channel', () => slackFake.state.channel(slackChannel.id)!.members.includes('U0ALICE001'));
       await eventually('Bob admitted to the Discord channel', () => discordFake.state.admitted(discordChannel.id).includes(discordFake.users.bob));
+      // Members are invited before the card is posted: wait for both cards before counting their edits.
+      await eventually('the Slack card', () => slackFake.state.messages(slackChannel.id)[0]);
+      await eventually('the Discord card', () => discordFake.state.messages(discordChannel.id)[0]);
 
       // Each change brings both cards up to date; wait for both before the next one.
       const changes: Array<{ text: string; shows: string }> = [

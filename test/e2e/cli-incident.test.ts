@@ -83,7 +83,7 @@ describe('incident-bot incident, before it reaches a bot', () => {
   const empty = mkdtempSync(join(tmpdir(), 'cli-incident-empty-'));
   afterAll(() => rmSync(empty, { recursive: true, force: true }));
 
-  it('refuses a mistyped command with its usage (exit 2), and says what is missing to reach the bot (exit 1)', async () => {
+  it('refuses a mistyped command with its usage (exit 2), and says what is missing to reach the bot (exit 1)', { timeout: 180_000 }, async () => {
     const usage = 'Usage: incident-bot incident ack|mitigate|resolve|note <number> [summary or note text] [--as <handle|email>] [--url <bot address>] [--json]';
     const cases: [string[], string][] = [
       [['incident', 'close', '1'], 'Unknown action "close": use ack, mitigate, resolve or note'],

@@ -72,7 +72,7 @@ describeEachDatabase('migrations', (db) => {
     await prisma.incidentRole.create({ data: { incidentId: incident.id, role: 'commander', personId: person.id, assignedAt: at } });
     const channel = await prisma.chatChannel.create({ data: { incidentId: incident.id, platform: 'slack', channelId: 'C1', name: 'inc-1-checkout', private: false } });
     await prisma.chatChannelInvite.create({ data: { chatChannelId: channel.id, userId: 'U1' } });
-    await prisma.chatMessage.create({ data: { platform: 'discord', idempotencyKey: `incident:${incident.id}:card`, channelId: 'C1', messageId: '1.2' } });
+    await prisma.sentMessage.create({ data: { via: 'discord', idempotencyKey: `incident:${incident.id}:card`, target: 'C1', messageId: '1.2' } });
     const run = await prisma.playbookRun.create({
       data: { incidentId: incident.id, playbookId: 'api-errors', playbookName: 'API errors', contentHash: 'h', definition: { steps: [] }, currentStepId: 's1', startedAt: at },
     });
@@ -113,7 +113,7 @@ describeEachDatabase('migrations', (db) => {
     expect(read.pages[0]?.platform).toBe('slack');
     expect(read.postmortem?.markdown).toBe('# RCA');
     expect(await prisma.oncallOverride.count()).toBe(1);
-    expect((await prisma.chatMessage.findFirstOrThrow()).messageId).toBe('1.2');
+    expect((await prisma.sentMessage.findFirstOrThrow()).messageId).toBe('1.2');
     expect((await prisma.chatChannelInvite.findFirstOrThrow()).invitedAt).toBeInstanceOf(Date);
     expect((await prisma.processedRequest.findFirstOrThrow()).key).toBe('slack:event:Ev1');
     expect((await prisma.job.findFirstOrThrow()).payload).toEqual({ a: 1 });
@@ -122,7 +122,7 @@ describeEachDatabase('migrations', (db) => {
     // A model added to the schema without being exercised here fails this test.
     const exercised = [
       'Person', 'Team', 'TeamMember', 'Incident', 'Alert', 'IncidentAlert', 'TimelineEvent', 'IncidentRole', 'ChatChannel', 'ChatChannelInvite',
-      'ChatMessage', 'PlaybookRun', 'PlaybookStepState', 'OncallOverride', 'Page', 'Postmortem', 'ProcessedRequest', 'Job', 'AuditEntry',
+      'SentMessage', 'PlaybookRun', 'PlaybookStepState', 'OncallOverride', 'Page', 'Postmortem', 'ProcessedRequest', 'Job', 'AuditEntry',
     ];
     expect(Object.keys(Prisma.ModelName).sort()).toEqual(exercised.sort());
   });
@@ -162,3 +162,4 @@ describe.skipIf(!databaseKinds().includes('postgres'))('migrations under concurr
     expect(rows).toEqual(readMigrations().map((m) => ({ migration_name: m.name, n: 1 })));
   });
 });
+

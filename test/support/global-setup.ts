@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -39,6 +39,8 @@ export default async function setup(): Promise<() => void> {
  */
 function ownTempFolder(): () => void {
   const folder = mkdtempSync(join(tmpdir(), 'incident-bot-suite-'));
+  // Others may pass through, as in /tmp: a private PostgreSQL runs as the postgres user in a folder here.
+  chmodSync(folder, 0o755);
   process.env.TMPDIR = folder;
   return () => {
     const left = readdirSync(folder);

@@ -10,7 +10,7 @@ import type { CommandParseResult } from '../commands/parse-command-text.js';
 import { parseStructuredCommand } from '../commands/parse-structured-command.js';
 import type { ChatCommandName } from '../commands/parsed-command.js';
 import { ChatApiError } from '../chat-port.js';
-import type { Retention } from '../processed-requests.js';
+import type { Retention } from '../../db/processed-requests.js';
 import { DiscordChatPort } from './discord-chat-port.js';
 import { discordInviteUrl } from './discord-invite.js';
 import { renderDiscordMessage } from './embed.js';

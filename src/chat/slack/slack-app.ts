@@ -10,7 +10,7 @@ import { parseCommandText, type CommandParseResult } from '../commands/parse-com
 import type { ChatCommandName } from '../commands/parsed-command.js';
 import { renderSlackMessage } from './block-kit.js';
 import { SlackChatPort } from './slack-chat-port.js';
-import type { Retention } from '../processed-requests.js';
+import type { Retention } from '../../db/processed-requests.js';
 import { FastifySlackReceiver } from './slack-receiver.js';
 import { RequestRefused, SlackWorkspaceGuard } from './slack-workspace.js';
 

@@ -2,7 +2,7 @@ import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../logging.js';
 import type { RouteModule } from '../../http/server.js';
-import type { Retention } from '../processed-requests.js';
+import type { Retention } from '../../db/processed-requests.js';
 import { checkSlackSignature, SLACK_REQUEST_WINDOW_MS, slackSignatureHeadersWellFormed } from './slack-request-signature.js';
 import type { BotWorkspace } from './slack-workspace.js';
 

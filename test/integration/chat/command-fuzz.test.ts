@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
-import { commanderReminderEffects } from '../../../src/chat/chat-jobs.js';
+import { commanderReminderEffects } from '../../../src/delivery/reminders.js';
 import { dispatchCommand, type CommandContext, type CommandHandlers, type CommandReply } from '../../../src/chat/commands/command-dispatch.js';
 import { COMMAND_SPECS, type CommandSpec } from '../../../src/chat/commands/command-spec.js';
 import { parseCommandText } from '../../../src/chat/commands/parse-command-text.js';

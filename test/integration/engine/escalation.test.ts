@@ -4,7 +4,8 @@ import { normalizeGeneric } from '../../../src/alerts/generic.js';
 import { escalationEffects, escalationStepHandler, ESCALATION_STEP_JOB, PAGE_DELIVERY_JOB } from '../../../src/engine/escalation-jobs.js';
 import { claimDueJobs } from '../../../src/engine/job-store.js';
 import { JobWorker } from '../../../src/engine/job-worker.js';
-import { pageDeliveryHandler } from '../../../src/engine/page-delivery.js';
+import { Delivery } from '../../../src/delivery/delivery.js';
+import { pageDeliveryHandler } from '../../../src/delivery/page-delivery.js';
 import { AlertIntake } from '../../../src/incidents/alert-intake.js';
 import { IncidentService } from '../../../src/incidents/incident-service.js';
 import { createLogger } from '../../../src/logging.js';
@@ -47,7 +48,7 @@ describeEachDatabase('escalation', (db) => {
     const database = db().database;
     const handlers = new Map([
       [ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => config, overridesFromDatabase) })],
-      [PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, ports: [], log })],
+      [PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, delivery: new Delivery({ prisma: database.prisma, ports: [] }), log })],
       ['incident.sync', async () => {}],
     ]);
     worker = new JobWorker(database, handlers, log, { pollMs: 25 });

@@ -1,6 +1,7 @@
 import { beforeEach, expect, it } from 'vitest';
 import { enqueueJobs, claimDueJobs } from '../../../src/engine/job-store.js';
 import { JobWorker } from '../../../src/engine/job-worker.js';
+import { ChatApiError } from '../../../src/chat/chat-port.js';
 import { RetryLaterError, type ClaimedJob, type JobHandler } from '../../../src/engine/job.js';
 import { createLogger } from '../../../src/logging.js';
 import { sql } from '../../../src/db/sql.js';
@@ -90,6 +91,28 @@ describeEachDatabase('job engine', (db) => {
     const job = await prisma().job.findFirstOrThrow();
     expect(job.attempts).toBe(0);
     expect(job.dueAt.getTime() - before).toBeGreaterThanOrEqual(6_000);
+  });
+
+  it("reads any provider's retry hint: a Retry-After is waited out at no attempt's cost, a refusal is final at once", async () => {
+    // The engine knows no provider: it reads the hint the error carries (here a chat platform's).
+    await db().database.transaction((tx) => enqueueJobs(tx, [{ kind: 'limited', maxAttempts: 5 }, { kind: 'refused', maxAttempts: 5 }, { kind: 'busy', maxAttempts: 5 }]));
+    const w = worker(
+      {
+        limited: async () => { throw new ChatApiError('discord', 'POST /channels/:channel/messages', 'ratelimited', { retryable: true, retryAfterMs: 7_000, status: 429 }); },
+        refused: async () => { throw new ChatApiError('slack', 'chat.postMessage', 'channel_not_found', { retryable: false }); },
+        busy: async () => { throw new ChatApiError('slack', 'chat.postMessage', 'http_500', { retryable: true, status: 500 }); },
+      },
+      'w',
+    );
+    await w.runOnce();
+    const jobs = await db().database.sql.query<{ kind: string; status: string; attempts: number; wait_ms: number }>(sql`
+      SELECT kind, status, attempts, extract(epoch FROM due_at - now()) * 1000 AS wait_ms FROM jobs ORDER BY kind`);
+    const byKind = Object.fromEntries(jobs.map((job) => [job.kind, job]));
+    expect(byKind.limited).toMatchObject({ status: 'pending', attempts: 0 });
+    // due_at and now() are the database's clock: the wait is at least what the platform said, less this statement's own time.
+    expect(Number(byKind.limited!.wait_ms)).toBeGreaterThan(6_000);
+    expect(byKind.refused).toMatchObject({ status: 'dead', attempts: 1 });
+    expect(byKind.busy).toMatchObject({ status: 'pending', attempts: 1 });
   });
 
   it('lets another worker take over the job of one that died holding it', async () => {

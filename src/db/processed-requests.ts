@@ -1,5 +1,5 @@
-import type { Sql } from '../db/sql.js';
-import { sql } from '../db/sql.js';
+import type { Sql } from './sql.js';
+import { sql } from './sql.js';
 
 /**
  * How long a key must be remembered: until an instant (a signed request, until its timestamp can

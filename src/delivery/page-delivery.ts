@@ -1,4 +1,4 @@
-import type { ChatPort } from '../chat/chat-port.js';
+import { chatIdOf } from '../chat/chat-identity.js';
 import { ChatApiError } from '../chat/chat-port.js';
 import { pageButtonValue } from '../chat/commands/button-actions.js';
 import { mention } from '../chat/neutral-message.js';
@@ -9,14 +9,15 @@ import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import { oneLine } from '../incidents/one-line.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import type { Logger } from '../logging.js';
-import { GiveUpError, type ClaimedJob, type JobHandler } from './job.js';
+import { GiveUpError, type ClaimedJob, type JobHandler } from '../engine/job.js';
+import type { Delivery } from './delivery.js';
 
 /**
  * Delivers one page: a direct message with an Acknowledge button on the first platform where
  * the person has an identity, and a mention in the incident channel. The page row and the
  * timeline say whether it was delivered; a page for an incident already taken on is dropped.
  */
-export function pageDeliveryHandler(deps: { database: Database; ports: ChatPort[]; log: Logger }): JobHandler {
+export function pageDeliveryHandler(deps: { database: Database; delivery: Delivery; log: Logger }): JobHandler {
   const { prisma } = deps.database;
   const record = async (pageId: number, incidentId: number, status: 'sent' | 'failed' | 'cancelled', text: string, extra: { platform?: 'slack' | 'discord'; error?: string } = {}) => {
     await deps.database.transaction(async (tx) => {
@@ -30,7 +31,7 @@ export function pageDeliveryHandler(deps: { database: Database; ports: ChatPort[
 
   /** `/oncall page`: a message to a person, with no incident (and so no timeline) behind it. */
   const deliverManualPage = async (page: { id: number; message: string; person: { name: string; slackId: string | null; discordId: string | null } }) => {
-    const port = deps.ports.find((p) => (p.platform === 'slack' ? page.person.slackId : page.person.discordId));
+    const port = deps.delivery.ports.find((p) => chatIdOf(page.person, p.platform));
     const status = async (value: string, platform: string | null, error: string | null) =>
       deps.database.sql.query(sql`
         UPDATE pages SET status = ${value}, platform = ${platform}::"ChatPlatform", error = ${error}, sent_at = CASE WHEN ${value} = 'sent' THEN now() ELSE NULL END
@@ -39,7 +40,7 @@ export function pageDeliveryHandler(deps: { database: Database; ports: ChatPort[
       await status('failed', null, `${page.person.name} has no chat identity`);
       return;
     }
-    await port.sendDirectMessage((port.platform === 'slack' ? page.person.slackId : page.person.discordId)!, {
+    await deps.delivery.deliverOnce(`page:${page.id}`, { kind: 'person', via: port.platform, userId: chatIdOf(page.person, port.platform)! }, {
       summary: `You are paged: ${page.message}`,
       title: '📟 You are paged',
       color: 'red',
@@ -58,16 +59,18 @@ export function pageDeliveryHandler(deps: { database: Database; ports: ChatPort[
       await record(pageId, incident.id, 'cancelled', `Page to ${page.person.name} not sent: ${incidentLabel(incident.id)} is already ${incident.status}`);
       return;
     }
-    const port = deps.ports.find((p) => (p.platform === 'slack' ? page.person.slackId : page.person.discordId));
+    const ports = deps.delivery.ports;
+    const port = ports.find((p) => chatIdOf(page.person, p.platform));
     if (!port) {
-      const why = deps.ports.length === 0 ? 'no chat platform is configured' : `${page.person.name} has no chat identity on ${deps.ports.map((p) => p.platform).join(' or ')}`;
+      const why = ports.length === 0 ? 'no chat platform is configured' : `${page.person.name} has no chat identity on ${ports.map((p) => p.platform).join(' or ')}`;
       await record(pageId, incident.id, 'failed', `Could not page ${page.person.name}: ${why}`, { error: why });
       return;
     }
-    const userId = (port.platform === 'slack' ? page.person.slackId : page.person.discordId)!;
+    const userId = chatIdOf(page.person, port.platform)!;
     const label = incidentLabel(incident.id);
     try {
-      await port.sendDirectMessage(userId, {
+      // Keyed by the page: a retry after the timeline write failed does not page twice.
+      await deps.delivery.deliverOnce(`page:${pageId}`, { kind: 'person', via: port.platform, userId }, {
         summary: `You are paged: ${label} ${severityLabel(incident.severity)} ${oneLine(incident.title)}`,
         title: `🚨 ${label} ${severityLabel(incident.severity)}: ${oneLine(incident.title)}`,
         color: 'red',
@@ -84,8 +87,8 @@ export function pageDeliveryHandler(deps: { database: Database; ports: ChatPort[
     await record(pageId, incident.id, 'sent', `Paged ${page.person.name} on ${port.platform} (level ${page.level ?? '—'})`, { platform: port.platform });
     const channel = incident.channels.find((c) => c.platform === port.platform);
     if (channel) {
-      await port
-        .postMessage(channel.channelId, {
+      await deps.delivery
+        .deliverOnce(`page:${pageId}:mention`, { kind: 'channel', via: port.platform, channelId: channel.channelId }, {
           summary: `Paging ${page.person.name}`,
           sections: [{ text: `Paging ${mention(userId)} (escalation level ${page.level ?? '—'}).` }],
           mentions: [userId],

@@ -1,15 +1,18 @@
+import { incidentChannelName } from '../chat/channel-name.js';
+import { chatIdOf } from '../chat/chat-identity.js';
+import type { ChatPort } from '../chat/chat-port.js';
+import { channelTopic, incidentAnnouncement, incidentCard } from '../chat/incident-card.js';
+import { loadIncidentFacts, type IncidentFacts } from '../chat/incident-facts.js';
+import type { NeutralMessage } from '../chat/neutral-message.js';
 import type { PrismaClient } from '../db/database.js';
 import { oneLine } from '../incidents/one-line.js';
 import type { Logger } from '../logging.js';
-import { ChatApiError, type ChatPort } from './chat-port.js';
-import { incidentChannelName } from './channel-name.js';
-import { channelTopic, incidentAnnouncement, incidentCard } from './incident-card.js';
-import { loadIncidentFacts, type IncidentFacts } from './incident-facts.js';
-import type { NeutralMessage } from './neutral-message.js';
+import type { Delivery } from './delivery.js';
+import { forEachPlatform } from './failures.js';
 
 export interface IncidentSyncOptions {
   prisma: PrismaClient;
-  ports: ChatPort[];
+  delivery: Delivery;
   log: Logger;
   incidentsChannel?: string;
   publicUrl?: string;
@@ -29,15 +32,7 @@ export class IncidentSync {
     const facts = await loadIncidentFacts(this.options.prisma, incidentId);
     if (!facts) return;
     // One platform failing (and retrying later) must not hold up the other.
-    const failures: unknown[] = [];
-    for (const port of this.options.ports) {
-      try {
-        await this.syncPort(port, facts);
-      } catch (error) {
-        failures.push(error);
-      }
-    }
-    if (failures.length > 0) throw failures[0];
+    await forEachPlatform(this.options.delivery.ports, (port) => this.syncPort(port, facts));
   }
 
   private async syncPort(port: ChatPort, facts: IncidentFacts): Promise<void> {
@@ -49,7 +44,7 @@ export class IncidentSync {
     }
     // Whoever declared it comes first: in a private channel nobody else would let them in.
     const members = [...(facts.declaredBy ? [facts.declaredBy] : []), ...facts.roles.map((role) => role.person), ...facts.paged]
-      .map((person) => (port.platform === 'slack' ? person.slackId : person.discordId))
+      .map((person) => chatIdOf(person, port.platform))
       .filter((id): id is string => Boolean(id));
     await this.inviteNewcomers(port, channel, [...new Set(members)]);
     await this.upsertMessage(port, `incident:${facts.id}:card`, channel.channelId, incidentCard(facts, port.platform, { publicUrl: this.options.publicUrl }));
@@ -103,26 +98,7 @@ export class IncidentSync {
     await prisma.chatChannelInvite.createMany({ data: newcomers.map((userId) => ({ chatChannelId: channel.id, userId })), skipDuplicates: true });
   }
 
-  /** Posts once under a key, then edits that message in place. */
   private async upsertMessage(port: ChatPort, key: string, channelId: string, message: NeutralMessage): Promise<void> {
-    const { prisma } = this.options;
-    const where = { platform_idempotencyKey: { platform: port.platform, idempotencyKey: key } };
-    const stored = await prisma.chatMessage.findUnique({ where });
-    if (stored && stored.channelId === channelId) {
-      try {
-        await port.updateMessage(channelId, stored.messageId, message);
-        await prisma.chatMessage.update({ where, data: { updatedAt: new Date() } });
-        return;
-      } catch (error) {
-        // Deleted by someone: post it again below.
-        if (!(error instanceof ChatApiError) || !['message_not_found', '10008'].includes(error.platformCode)) throw error;
-      }
-    }
-    const posted = await port.postMessage(channelId, message);
-    await prisma.chatMessage.upsert({
-      where,
-      create: { platform: port.platform, idempotencyKey: key, channelId, messageId: posted.messageId },
-      update: { channelId, messageId: posted.messageId },
-    });
+    await this.options.delivery.upsert(key, { kind: 'channel', via: port.platform, channelId }, message);
   }
 }

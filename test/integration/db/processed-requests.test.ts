@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { firstDelivery } from '../../../src/chat/processed-requests.js';
+import { firstDelivery } from '../../../src/db/processed-requests.js';
 import { sql as q } from '../../../src/db/sql.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 

@@ -1,0 +1,13 @@
+/**
+ * Every kind of job, by name. The names are stored in the jobs table, so they never change;
+ * each is written here once and imported wherever a job is queued or handled.
+ */
+export const INCIDENT_SYNC_JOB = 'incident.sync';
+export const COMMANDER_REMINDER_JOB = 'incident.commander-reminder';
+export const ESCALATION_STEP_JOB = 'escalation.step';
+export const PAGE_DELIVERY_JOB = 'page.deliver';
+export const PLAYBOOK_START_JOB = 'playbook.start';
+export const PLAYBOOK_REMINDER_JOB = 'playbook.reminder';
+export const WEEKLY_REPORT_JOB = 'report.weekly';
+export const REPORT_DELIVERY_JOB = 'report.deliver';
+export const IDENTITY_LINK_NOTICE_JOB = 'identity.link-notice';
