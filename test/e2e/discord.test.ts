@@ -6,19 +6,10 @@ import { startFakeDiscord, type FakeDiscord } from '../support/fake-discord/inde
 import { sharedFixture } from '../support/fixtures.js';
 import { readJson } from '../support/read-json.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
+import { eventually } from '../support/eventually.js';
 
 const TOKEN = 'discord-bot-token-for-tests';
 const API_TOKEN = 'api-token-0123456789abcdef';
-
-async function eventually<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('Discord, end to end', () => {
   let fake: FakeDiscord;

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBotProcess } from '../support/bot-process.js';
 import { createPostgresDatabase, databaseKinds } from '../support/test-database.js';
+import { eventually } from '../support/eventually.js';
 
 const TOKEN = 'durable-timers-webhook-token';
 
@@ -23,16 +24,6 @@ function oncallYaml(delay: string, repeat: number): string {
     'default_route:',
     '  escalation_policy: fast',
   ].join('\n');
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe.skipIf(!databaseKinds().includes('postgres'))('durable escalation timers with real processes [postgres]', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack, type SlackRequestSender } from '../support/fake-slack/index.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
+import { eventually } from '../support/eventually.js';
 
 const TOKEN = 'xoxb-playbook-run';
 const SECRET = 'playbook-run-secret';
@@ -34,16 +35,6 @@ steps:
   - id: wrap
     title: Wrap up
 `;
-
-async function eventually<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('a playbook run through the chat port', () => {
   let fake: FakeSlack;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJson } from '../support/read-json.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
+import { eventually } from '../support/eventually.js';
 
 const BINARY = 'prometheus-alertmanager';
 const installed = spawnSync('sh', ['-c', `command -v ${BINARY}`]).status === 0;
@@ -19,14 +20,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+/** Waits for a probe that may fail while Alertmanager is starting (a refused connection counts as not yet). */
+function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  return eventually(what, () => probe().catch(() => undefined), timeoutMs, 200);
 }
 
 describe.skipIf(!installed)('a real Prometheus Alertmanager pointed at the bot', () => {

@@ -4,19 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack/index.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
+import { eventually } from '../support/eventually.js';
 
 const TOKEN = 'xoxb-socket-mode-bot';
 const APP_TOKEN = 'xapp-1-socket-mode-app';
-
-async function eventually<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /**
  * Slack's Socket Mode on loopback: apps.connections.open (checked for the app-level token) hands

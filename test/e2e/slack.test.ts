@@ -4,20 +4,11 @@ import { sharedFixture } from '../support/fixtures.js';
 import { readJson } from '../support/read-json.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 import { databaseKinds } from '../support/test-database.js';
+import { eventually } from '../support/eventually.js';
 
 const TOKEN = 'xoxb-test-bot-token';
 const SECRET = 'test-signing-secret';
 const API_TOKEN = 'api-token-0123456789abcdef';
-
-async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function cardText(fake: FakeSlack, channel: string): string {
   const [card] = fake.state.messages(channel);
