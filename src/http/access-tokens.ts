@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Logger } from '../logging.js';
+import type { ApiTokens } from './api-auth.js';
 
 /**
  * The bot's own credentials: monitoring tools send the webhook token, readers of /api the read
@@ -67,4 +69,17 @@ export function resolveAccessTokens(settings: Partial<Record<TokenSetting, strin
     API_TOKEN: resolveToken('API_TOKEN', settings.API_TOKEN, dataDir),
     API_WRITE_TOKEN: resolveToken('API_WRITE_TOKEN', settings.API_WRITE_TOKEN, dataDir),
   };
+}
+
+/**
+ * The tokens this bot uses, from settings or generated into DATA_DIR. Replicas that each
+ * generated their own would not accept each other's: said at start.
+ */
+export function accessTokens(config: { storage: string; DATA_DIR: string } & Partial<Record<TokenSetting, string>>, log: Logger): { tokens: AccessTokens; apiTokens: ApiTokens } {
+  const tokens = resolveAccessTokens(config, config.DATA_DIR);
+  const ownTokens = Object.values(tokens).filter((token) => token.file).map((token) => token.setting);
+  if (config.storage === 'postgres' && ownTokens.length > 0) {
+    log.warn({ settings: ownTokens }, `${ownTokens.join(', ')} not set: this replica uses its own from DATA_DIR. Set them when running several replicas.`);
+  }
+  return { tokens, apiTokens: { read: tokens.API_TOKEN.token, write: tokens.API_WRITE_TOKEN.token } };
 }

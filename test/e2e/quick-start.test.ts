@@ -46,7 +46,7 @@ describe('the Quick start, read top to bottom, ends with an incident opened and 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('prints both tokens on first start, and its commands open, list, acknowledge and resolve INC-1', async () => {
+  it('prints both tokens on first start, and its commands open, list, acknowledge and resolve INC-1', { timeout: 240_000 }, async () => {
     bot = await startBotProcess(env, { cwd: dir, startTimeoutMs: 60_000 });
     const port = new URL(bot.url).port;
     const webhookToken = readFileSync(join(dir, 'data', 'webhook-token'), 'utf8').trim();
@@ -87,7 +87,7 @@ describe('the Quick start, read top to bottom, ends with an incident opened and 
     expect(kinds.map((event) => `${event.kind} by ${event.actor.name}`)).toEqual(['status.acknowledged by API write token', 'status.resolved by API write token']);
   });
 
-  it('keeps the tokens for the next start and shows them only that once', async () => {
+  it('keeps the tokens for the next start and shows them only that once', { timeout: 120_000 }, async () => {
     await bot!.stop();
     bot = await startBotProcess(env, { cwd: dir, startTimeoutMs: 60_000 });
     const apiToken = readFileSync(join(dir, 'data', 'api-token'), 'utf8').trim();

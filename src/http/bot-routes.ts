@@ -1,0 +1,42 @@
+import type { AuditLog } from '../access/audit-log.js';
+import { auditRoutes } from '../access/audit-routes.js';
+import { webhookRoutes } from '../alerts/webhook-routes.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import type { AlertIntake } from '../incidents/alert-intake.js';
+import { incidentApiRoutes } from '../incidents/incident-api-routes.js';
+import type { IncidentService } from '../incidents/incident-service.js';
+import { incidentWriteRoutes } from '../incidents/incident-write-routes.js';
+import type { Logger } from '../logging.js';
+import type { OncallConfig } from '../oncall/oncall-config.js';
+import { reportRoutes } from '../reports/report-routes.js';
+import type { AccessTokens } from './access-tokens.js';
+import type { ApiTokens } from './api-auth.js';
+import { healthRoutes } from './health-routes.js';
+import type { Metrics } from './metrics.js';
+import type { RouteModule } from './server.js';
+
+/** The bot's own routes: health, the webhooks, the read and write API, reports and the audit trail. */
+export function botRoutes(deps: {
+  config: Config;
+  database: Database;
+  log: Logger;
+  metrics: Metrics;
+  intake: AlertIntake;
+  incidents: IncidentService;
+  oncall: () => OncallConfig;
+  audit: AuditLog;
+  tokens: AccessTokens;
+  apiTokens: ApiTokens;
+}): RouteModule[] {
+  const { config, database, log, metrics, intake, incidents, oncall, audit, tokens, apiTokens } = deps;
+  const rateLimits = { perToken: config.WEBHOOK_RATE_LIMIT, perAddress: config.WEBHOOK_RATE_LIMIT_PER_ADDRESS };
+  return [
+    healthRoutes(database, metrics),
+    webhookRoutes({ intake, webhookToken: tokens.WEBHOOK_TOKEN.token, oncall, metrics, log, rateLimits }),
+    incidentApiRoutes(database.prisma, apiTokens, audit),
+    incidentWriteRoutes({ prisma: database.prisma, incidents, oncall, audit, tokens: apiTokens }),
+    reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit),
+    auditRoutes(database.prisma, apiTokens, audit),
+  ];
+}
