@@ -80,7 +80,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const stepCardOf = async (incidentId: number) => { const view = await loadRunView(database.prisma, incidentId); return view ? stepCard(view) : undefined; };
 
     const ports: ChatPort[] = [];
-    const delivery = new Delivery({ prisma: database.prisma, ports });
+    const delivery = new Delivery({ prisma: database.prisma, ports, clock });
     const people = new PeopleDirectory(database.prisma, {});
     const audit = new AuditLog(database.prisma, log);
     people.onEmailMatch(emailMatchRecorder({ audit, sql: database.sql, log, onEnqueued: onCommitted }));

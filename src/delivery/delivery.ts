@@ -2,6 +2,7 @@ import { ChatApiError, type ChatPlatformName, type ChatPort } from '../chat/chat
 import type { NeutralMessage } from '../chat/neutral-message.js';
 import type { PrismaClient } from '../db/database.js';
 import { GiveUpError } from '../engine/job.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import type { DeliveryTarget } from './delivery-target.js';
 
 /** What went out: on which way, to which channel or person, and the provider's id for it. */
@@ -33,7 +34,7 @@ const DELETED = ['message_not_found', '10008'];
  * and the retry then sends once more: at least once, never twice in the ordinary course.
  */
 export class Delivery {
-  constructor(private readonly deps: { prisma: PrismaClient; ports: readonly ChatPort[] }) {}
+  constructor(private readonly deps: { prisma: PrismaClient; ports: readonly ChatPort[]; clock?: Clock }) {}
 
   /** The ways out that are configured, in order of preference. */
   get ports(): readonly ChatPort[] {
@@ -66,7 +67,7 @@ export class Delivery {
     if (done && done.channelId === target.channelId) {
       try {
         await port.updateMessage(done.channelId, done.messageId, message);
-        await this.deps.prisma.sentMessage.update({ where: { via_idempotencyKey: { via: target.via, idempotencyKey: key } }, data: { updatedAt: new Date() } });
+        await this.deps.prisma.sentMessage.update({ where: { via_idempotencyKey: { via: target.via, idempotencyKey: key } }, data: { updatedAt: (this.deps.clock ?? systemClock).now() } });
         return done;
       } catch (error) {
         if (!(error instanceof ChatApiError) || !DELETED.includes(error.platformCode)) throw error;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, afterAll, beforeAll } from 'vitest';
 import { openPGlite, openPostgres, type Database } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrator.js';
+import { migrate, readMigrations } from '../../src/db/migrator.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -80,4 +80,17 @@ export function describeEachDatabase(name: string, suite: (db: () => TestDatabas
       });
     });
   }
+}
+
+/**
+ * A fresh database of the given kind migrated to just before `migration`, for a test that stores
+ * rows the old way and then checks what the migration made of them (`finish()` applies the rest).
+ */
+export async function databaseBefore(kind: DatabaseKind, migration: string): Promise<TestDatabase & { finish(): Promise<void> }> {
+  const db = await createTestDatabase(kind, { migrated: false });
+  const all = readMigrations();
+  const at = all.findIndex((m) => m.name === migration);
+  if (at <= 0) throw new Error(`no migration ${migration} with others before it`);
+  await migrate(db.database, { migrations: all.slice(0, at) });
+  return { ...db, finish: async () => void (await migrate(db.database, { migrations: all })) };
 }

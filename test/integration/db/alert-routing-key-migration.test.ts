@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, readMigrations } from '../../../src/db/migrator.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../support/test-database.js';
+import { databaseBefore, databaseKinds, type TestDatabase } from '../../support/test-database.js';
 
 const MIGRATION = '20261203075903_alert_routing_key_hash';
 const KEY = 'a7c1e09f3b5d4e2a8c6f0b1d3e5a7c9f';
@@ -12,11 +11,8 @@ for (const kind of databaseKinds()) {
   describe(`migration ${MIGRATION} [${kind}]`, () => {
     let db: TestDatabase;
     beforeAll(async () => {
-      db = await createTestDatabase(kind, { migrated: false });
-      const all = readMigrations();
-      const at = all.findIndex((m) => m.name === MIGRATION);
-      expect(at).toBeGreaterThan(0);
-      await migrate(db.database, { migrations: all.slice(0, at) });
+      const before = await databaseBefore(kind, MIGRATION);
+      db = before;
       const insert = (fingerprint: string, source: string, raw: unknown) =>
         db.database.prisma.$executeRawUnsafe(
           `INSERT INTO alerts (source, fingerprint, status, title, labels, annotations, links, starts_at, last_received_at, content_hash, raw)
@@ -29,7 +25,7 @@ for (const kind of databaseKinds()) {
       await insert('no-raw', 'pagerduty', null);
       await insert('odd-key', 'pagerduty', { routing_key: 42 });
       await insert('other-source', 'generic', { routing_key: KEY, title: 'not PagerDuty' });
-      await migrate(db.database, { migrations: all });
+      await before.finish();
     });
     afterAll(async () => {
       await db?.drop();

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, readMigrations } from '../../../src/db/migrator.js';
 import { sql } from '../../../src/db/sql.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../support/test-database.js';
+import { databaseBefore, databaseKinds, type TestDatabase } from '../../support/test-database.js';
 
 const MIGRATION = '20261203233000_sent_messages';
 
@@ -11,15 +10,12 @@ for (const kind of databaseKinds()) {
   describe(`migration ${MIGRATION} [${kind}]`, () => {
     let db: TestDatabase;
     beforeAll(async () => {
-      db = await createTestDatabase(kind, { migrated: false });
-      const all = readMigrations();
-      const at = all.findIndex((m) => m.name === MIGRATION);
-      expect(at).toBeGreaterThan(0);
-      await migrate(db.database, { migrations: all.slice(0, at) });
+      const before = await databaseBefore(kind, MIGRATION);
+      db = before;
       await db.database.sql.query(sql`
         INSERT INTO chat_messages (platform, idempotency_key, channel_id, message_id, updated_at)
         VALUES ('slack', 'incident:7:card', 'C7', '1700000000.000100', now()), ('discord', 'incident:7:card', '991', '1234567890', now())`);
-      await migrate(db.database, { migrations: all });
+      await before.finish();
     });
     afterAll(async () => {
       await db?.drop();
