@@ -1,7 +1,8 @@
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { LEFT_BY } from './left-by.js';
 
 const DEFAULT_URL = 'postgresql://postgres@127.0.0.1:5432/test';
 
@@ -43,7 +44,10 @@ function ownTempFolder(): () => void {
   chmodSync(folder, 0o755);
   process.env.TMPDIR = folder;
   return () => {
-    const left = readdirSync(folder);
+    const left = readdirSync(folder).map((name) => {
+      const marker = join(folder, name, LEFT_BY);
+      return existsSync(marker) ? `${name} (${readFileSync(marker, 'utf8')})` : name;
+    });
     if (left.length > 0) console.warn(`Left in the suite's temp folder by tests that did not clean up (deleted now): ${left.join(', ')}`);
     rmSync(folder, { recursive: true, force: true });
   };

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
+import { expect } from 'vitest';
 import { startBot, type RunningBot } from '../../src/main.js';
+import { LEFT_BY } from './left-by.js';
 import { createPostgresDatabase, type DatabaseKind } from './test-database.js';
 
 export interface TestBot extends RunningBot {
@@ -15,6 +17,8 @@ export interface TestBot extends RunningBot {
 /** The real bot on a random port, on embedded storage in a temp folder or a fresh PostgreSQL database. */
 export async function startTestBot(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestBot> {
   const dataDir = mkdtempSync(join(tmpdir(), 'incident-bot-test-'));
+  // Names the test in the suite's leftovers report if this folder is never destroyed.
+  writeFileSync(join(dataDir, LEFT_BY), `${expect.getState().testPath ?? ''} ${expect.getState().currentTestName ?? ''}`.trim());
   let postgres: Awaited<ReturnType<typeof createPostgresDatabase>> | undefined;
   let bot: RunningBot;
   try {
