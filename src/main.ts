@@ -67,7 +67,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const onCommitted = () => worker.wake();
     const effects = combineEffects(escalationEffects, commanderReminderEffects, playbookEffects);
     const intake = new AlertIntake({
-      database, oncall, effects, onCommitted,
+      database, oncall, effects, onCommitted, clock,
       reopenWindowMs: config.REOPEN_WINDOW, storeRawAlerts: config.STORE_RAW_ALERTS, redactPii: config.REDACT_PII,
       // The run starts after the commit (playbook.start); this only records the choice.
       choosePlaybook: ({ alert, decision }) => {
@@ -75,8 +75,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
         return choice ? { id: choice.playbook.definition.id, private: choice.playbook.definition.private } : undefined;
       },
     });
-    const incidents = new IncidentService(database, effects, { onCommitted });
-    const runner = new PlaybookRunner(database, playbooks, { onCommitted });
+    const incidents = new IncidentService(database, effects, { onCommitted, clock });
+    const runner = new PlaybookRunner(database, playbooks, { onCommitted, clock });
     const stepCardOf = async (incidentId: number) => { const view = await loadRunView(database.prisma, incidentId); return view ? stepCard(view) : undefined; };
 
     const ports: ChatPort[] = [];
@@ -84,17 +84,17 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const people = new PeopleDirectory(database.prisma, {});
     const audit = new AuditLog(database.prisma, log);
     people.onEmailMatch(emailMatchRecorder({ audit, sql: database.sql, log, onEnqueued: onCommitted }));
-    const commands = chatCommands({ config, database, log, audit, people, oncall, incidents, onCommitted, delivery, stepCard: stepCardOf, runner, playbooks });
+    const commands = chatCommands({ config, database, log, audit, people, oncall, incidents, onCommitted, delivery, stepCard: stepCardOf, runner, playbooks, clock });
     if (permissionsOpen(oncall())) log.warn('oncall.yaml lists nobody: every chat user may run every command until people are added');
-    const adapters = await createChatAdapters({ config, database, log, commands, audit });
+    const adapters = await createChatAdapters({ config, database, log, commands, audit, clock });
     for (const adapter of adapters) { ports.push(adapter.port); people.register(adapter.port); }
 
-    const sync = new IncidentSync({ prisma: database.prisma, delivery, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL, stepCard: stepCardOf });
+    const sync = new IncidentSync({ prisma: database.prisma, delivery, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL, stepCard: stepCardOf, clock });
     handlers.set(PLAYBOOK_START_JOB, runner.startHandler());
     handlers.set(WEEKLY_REPORT_JOB, weeklyReportHandler({ database, cron: config.REPORT_CRON, timeZone: config.REPORT_TIMEZONE }));
-    handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), onCommitted }));
+    handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), onCommitted, clock }));
     const renderReport = weeklyReportPost({ database, oncall, timeZone: config.REPORT_TIMEZONE });
-    const sending = deliveryJobHandlers({ database, delivery, sync, log, reportChannel: config.REPORT_CHANNEL, renderReport, playbookReminder: (payload) => runner.reminder(payload) });
+    const sending = deliveryJobHandlers({ database, delivery, sync, log, clock, reportChannel: config.REPORT_CHANNEL, renderReport, playbookReminder: (payload) => runner.reminder(payload) });
     for (const [kind, handler] of sending) handlers.set(kind, handler);
     if (config.REPORT_CHANNEL) await scheduleWeeklyReport(database, config.REPORT_CRON, config.REPORT_TIMEZONE, clock.now());
 
@@ -113,7 +113,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       log,
       metrics,
       trustProxy: config.TRUST_PROXY,
-      routes: [...botRoutes({ config, database, log, metrics, intake, incidents, oncall, audit, tokens, apiTokens }), ...adapters.flatMap((adapter) => adapter.routes())],
+      routes: [...botRoutes({ config, database, log, metrics, intake, incidents, oncall, audit, tokens, apiTokens, clock }), ...adapters.flatMap((adapter) => adapter.routes())],
     });
     // Closed in this order: no new requests, the alerts in flight stored, the running jobs finished.
     resources.unshift({ close: () => http.close() }, { close: () => intake.drain() }, { close: () => worker.stop() });

@@ -9,6 +9,7 @@ import { readSearchText, wholeNumber } from '../input-values.js';
 import { StartupError } from '../startup-error.js';
 import { readInstantOrAgo } from '../time/instant.js';
 import { findAuditEntries, type AuditEntryView } from './audit-log.js';
+import { systemClock, type Clock } from '../time/clock.js';
 
 export type OpenPrisma = (io: CliIo) => Promise<{ prisma: PrismaClient; close(): Promise<void> }>;
 
@@ -34,7 +35,7 @@ function readFromTheBotHint(io: CliIo): string {
 }
 
 /** `incident-bot audit`: who did what, newest first, from the database the bot uses. */
-export function auditCliCommand(openPrisma: OpenPrisma, clock: () => Date = () => new Date()): CliCommand {
+export function auditCliCommand(openPrisma: OpenPrisma, clock: Clock = systemClock): CliCommand {
   return {
     name: ['audit'],
     usage: USAGE,
@@ -44,7 +45,7 @@ export function auditCliCommand(openPrisma: OpenPrisma, clock: () => Date = () =
         args,
         options: { since: { type: 'string' }, actor: { type: 'string' }, action: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
       });
-      const now = clock();
+      const now = clock.now();
       const since = values.since === undefined ? defaultSince(now) : flagValue('--since', values.since, (text) => readInstantOrAgo(text, now));
       const limit = values.limit === undefined ? 200 : flagValue('--limit', values.limit, wholeNumber(1, 100_000));
       const actor = values.actor === undefined ? undefined : flagValue('--actor', values.actor, readSearchText);

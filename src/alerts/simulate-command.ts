@@ -10,6 +10,7 @@ import { ALERT_SOURCES, type AlertSource, type NormalizedAlert } from './alert.j
 import { detectSource } from './detect-source.js';
 import { normalizeFrom } from './normalize-any.js';
 import { routeAlert, type RouteDecision } from './routing.js';
+import { systemClock } from '../time/clock.js';
 
 /** What the running bot already holds for an alert: the open incident it would join. */
 export interface OpenIncidentLookup {
@@ -47,7 +48,7 @@ export function simulateCommand(deps: SimulateDeps): CliCommand {
       const source: AlertSource = chosenSource ?? detectSource(body);
       let alerts: NormalizedAlert[];
       try {
-        alerts = normalizeFrom(source, body, new Date()).alerts;
+        alerts = normalizeFrom(source, body, systemClock.now()).alerts;
       } catch (error) {
         if (!(error instanceof ZodError)) throw error;
         io.err(`${file} is not a valid ${source} payload:`);

@@ -18,6 +18,7 @@ import { normalizeGeneric } from './generic.js';
 import { normalizeGrafana } from './grafana.js';
 import { jsonBody } from './json-body.js';
 import { normalizePagerDuty } from './pagerduty.js';
+import { systemClock, type Clock } from '../time/clock.js';
 
 /**
  * The most a PagerDuty event may weigh when no webhook token came in a header, so that the work
@@ -55,7 +56,7 @@ export interface WebhookDeps {
   oncall: () => OncallConfig;
   metrics: Metrics;
   log: Logger;
-  clock?: () => Date;
+  clock?: Clock;
   /** Unset: no limits (tests of other things); the bot always passes its settings. */
   rateLimits?: WebhookRateLimits;
   /** Monotonic milliseconds for the rate limits. */
@@ -98,7 +99,7 @@ function summarize(batch: AlertBatch, results: IngestResult[]) {
 }
 
 export function webhookRoutes(deps: WebhookDeps): RouteModule {
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   const monotonicMs = deps.monotonicMs ?? (() => performance.now());
   const limiter = new WebhookRateLimiter(deps.rateLimits ?? { perToken: 'off', perAddress: 'off' });
 
@@ -140,7 +141,7 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
       ingest(normalizeOrExplain(() => normalizeGrafana(jsonBody(request.body)))),
     );
     app.post('/webhooks/generic', guarded, async (request) =>
-      ingest(normalizeOrExplain(() => normalizeGeneric(jsonBody(request.body), clock()))),
+      ingest(normalizeOrExplain(() => normalizeGeneric(jsonBody(request.body), clock.now()))),
     );
 
     // PagerDuty senders read errors in PagerDuty's shape, a 413 or 429 included.
@@ -202,7 +203,7 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
       }
       let normalized: ReturnType<typeof normalizePagerDuty>;
       try {
-        normalized = normalizePagerDuty(body, clock());
+        normalized = normalizePagerDuty(body, clock.now());
       } catch (error) {
         if (!(error instanceof ZodError)) throw error;
         const problems = error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));

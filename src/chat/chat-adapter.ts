@@ -5,6 +5,7 @@ import type { Logger } from '../logging.js';
 import type { AuditLog } from '../access/audit-log.js';
 import type { ChatPort } from './chat-port.js';
 import type { CommandGateway } from './commands/command-gateway.js';
+import type { Clock } from '../time/clock.js';
 
 /**
  * A chat platform as a plug-in: the port the bot sends through, the HTTP routes it receives on
@@ -25,6 +26,7 @@ export interface ChatAdapterDeps {
   log: Logger;
   commands: CommandGateway;
   audit: AuditLog;
+  clock: Clock;
 }
 
 interface ChatAdapterEntry {

@@ -15,6 +15,7 @@ import { CommandGateway } from './commands/command-gateway.js';
 import { incidentCommandHandlers } from './incident-command-handlers.js';
 import { oncallCommandHandlers } from './oncall-command-handlers.js';
 import type { PeopleDirectory } from './people-directory.js';
+import type { Clock } from '../time/clock.js';
 
 /** Every slash command and button, behind one gateway (permissions, rate limit, audit) that each chat adapter feeds. */
 export function chatCommands(deps: {
@@ -30,15 +31,17 @@ export function chatCommands(deps: {
   stepCard(incidentId: number): Promise<NeutralMessage | undefined>;
   runner: PlaybookRunner;
   playbooks: PlaybookLibrary;
+  clock: Clock;
 }): CommandGateway {
   const { config, database, log, audit, people, oncall, incidents, onCommitted, runner, playbooks } = deps;
   return new CommandGateway({
     handlers: {
-      ...oncallCommandHandlers({ database, oncall, people, onCommitted }),
+      ...oncallCommandHandlers({ database, oncall, people, onCommitted, clock: deps.clock }),
       ...incidentCommandHandlers({
         prisma: database.prisma,
         database,
         reportTimeZone: config.REPORT_TIMEZONE,
+        clock: deps.clock,
         incidents,
         people,
         oncall,
@@ -52,6 +55,7 @@ export function chatCommands(deps: {
     oncall,
     audit,
     log,
+    clock: deps.clock,
     limiter: config.COMMAND_RATE_LIMIT === 'off' ? undefined : new TokenBuckets(config.COMMAND_RATE_LIMIT),
   });
 }

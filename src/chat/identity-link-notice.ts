@@ -8,7 +8,6 @@ import type { ChatPlatformName } from './chat-port.js';
 import type { NeutralMessage } from './neutral-message.js';
 import type { EmailMatch } from './people-directory.js';
 
-export { IDENTITY_LINK_NOTICE_JOB };
 
 const PLATFORM_NAME = { slack: 'Slack', discord: 'Discord' } as const;
 

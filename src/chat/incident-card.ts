@@ -20,8 +20,8 @@ export function personLabel(person: PersonRef, platform: ChatPlatformName): stri
   return id ? mention(id) : person.name;
 }
 
-/** The incident card: what is wrong, how bad, who has it, and the buttons to act. */
-export function incidentCard(facts: IncidentFacts, platform: ChatPlatformName, options: { publicUrl?: string } = {}): NeutralMessage {
+/** The incident card: what is wrong, how bad, who has it, and the buttons to act; `now` is when it is rendered (the footer's "updated"). */
+export function incidentCard(facts: IncidentFacts, platform: ChatPlatformName, options: { now: Date; publicUrl?: string }): NeutralMessage {
   const label = incidentLabel(facts.id);
   const fields: MessageField[] = [
     { label: 'Severity', value: severityLabel(facts.severity) },
@@ -59,7 +59,7 @@ export function incidentCard(facts: IncidentFacts, platform: ChatPlatformName, o
     color: facts.status === 'resolved' ? 'green' : facts.severity <= 2 && facts.status === 'triggered' ? 'red' : STATUS_COLOR[facts.status],
     sections,
     buttons,
-    footer: `${label} · ${facts.private ? 'private · ' : ''}updated ${time(new Date())}`,
+    footer: `${label} · ${facts.private ? 'private · ' : ''}updated ${time(options.now)}`,
     fullTextUrl: options.publicUrl ? `${options.publicUrl.replace(/\/$/, '')}/api/incidents/${facts.id}` : undefined,
     mentions: facts.roles.map((role) => chatIdOf(role.person, platform)).filter((id): id is string => Boolean(id)),
   };

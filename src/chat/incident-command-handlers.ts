@@ -18,6 +18,7 @@ import { helpMessage } from './commands/command-usage.js';
 import type { CommandOf } from './commands/parsed-command.js';
 import { mention, type NeutralMessage } from './neutral-message.js';
 import type { PeopleDirectory } from './people-directory.js';
+import { systemClock, type Clock } from '../time/clock.js';
 
 const TIMELINE_PAGE = 15;
 
@@ -46,6 +47,7 @@ export interface IncidentCommandDeps {
   prisma: PrismaClient;
   database: Database;
   reportTimeZone?: string;
+  clock?: Clock;
   incidents: IncidentService;
   people: PeopleDirectory;
   /** oncall.yaml as loaded now: the teams `declare --team` may name, and their escalation policies. */
@@ -201,7 +203,7 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
       return reply('in_channel', `${who(ctx)}: ${text}`, naming(ctx));
     },
     async 'incident.postmortem'(_command, ctx) {
-      const markdown = await generatePostmortem(deps.prisma, ctx.incidentNumber, new Date());
+      const markdown = await generatePostmortem(deps.prisma, ctx.incidentNumber, (deps.clock ?? systemClock).now());
       if (!markdown) throw new AppError('not_found', `There is no incident ${incidentLabel(ctx.incidentNumber)}`);
       await deps.uploadFile?.(ctx.platform, ctx.channelId, {
         filename: `${incidentLabel(ctx.incidentNumber)}-postmortem.md`,
@@ -212,7 +214,7 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
       return reply('in_channel', `${who(ctx)} generated the postmortem draft of ${incidentLabel(ctx.incidentNumber)} (uploaded here as a file).`, naming(ctx));
     },
     async 'incident.report'(command, ctx) {
-      const report = await buildWeeklyReport(deps.database.sql, { weeks: command.weeks ?? 4, team: command.team, timeZone: deps.reportTimeZone ?? 'UTC', now: new Date() });
+      const report = await buildWeeklyReport(deps.database.sql, { weeks: command.weeks ?? 4, team: command.team, timeZone: deps.reportTimeZone ?? 'UTC', now: (deps.clock ?? systemClock).now() });
       const channels = await incidentChannelsOn(deps.prisma, ctx.platform, report.longest.map((incident) => incident.number));
       return { visibility: 'ephemeral', message: renderReportMessage(report, { channels }) };
     },

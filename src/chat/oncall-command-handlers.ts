@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Database } from '../db/database.js';
 import { sql } from '../db/sql.js';
-import { PAGE_DELIVERY_JOB } from '../engine/escalation-jobs.js';
+import { writePage } from '../delivery/page-request.js';
 import { enqueueJobs } from '../engine/job-store.js';
 import { AppError } from '../errors.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
@@ -14,6 +14,7 @@ import type { CommandOf } from './commands/parsed-command.js';
 import { resolveWhen } from './commands/resolve-when.js';
 import { mention } from './neutral-message.js';
 import type { PeopleDirectory } from './people-directory.js';
+import { systemClock, type Clock } from '../time/clock.js';
 
 type OncallHandlers = Pick<CommandHandlers, 'oncall.who' | 'oncall.schedule' | 'oncall.override' | 'oncall.page' | 'oncall.preview'>;
 
@@ -22,6 +23,7 @@ export interface OncallCommandDeps {
   oncall: () => OncallConfig;
   people: PeopleDirectory;
   onCommitted?: () => void;
+  clock?: Clock;
 }
 
 const privately = (title: string, lines: string[]): CommandReply => ({
@@ -31,6 +33,7 @@ const privately = (title: string, lines: string[]): CommandReply => ({
 
 /** `/oncall ...`: answered from oncall.yaml and the overrides in the database, times in the asker's zone. */
 export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
+  const clock = deps.clock ?? systemClock;
   const overridesAt = (at: Date) => deps.database.transaction((tx) => overridesFromDatabase(at, tx));
   /** Overrides from `at` on, far enough to say until when and who is next. */
   const overridesAhead = (at: Date) => overridesBetween(deps.database.prisma, at, new Date(at.getTime() + ONCALL_HORIZON_MS));
@@ -41,7 +44,7 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
     async 'oncall.who'(command, ctx) {
       const config = deps.oncall();
       const names = command.team ? [command.team] : Object.keys(config.teams);
-      const now = new Date();
+      const now = clock.now();
       const overrides = await overridesAhead(now);
       const lines = names.flatMap((name) =>
         schedulesFor(config, name).map((schedule) => {
@@ -56,7 +59,7 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
     async 'oncall.schedule'(command, ctx) {
       const config = deps.oncall();
       const days = Math.min(Math.max(command.days ?? 7, 1), 31);
-      const from = new Date();
+      const from = clock.now();
       const to = new Date(from.getTime() + days * 86_400_000);
       const overrides = await overridesBetween(deps.database.prisma, from, to);
       const lines = schedulesFor(config, command.team).flatMap((schedule) => [
@@ -70,7 +73,7 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       const config = deps.oncall();
       const [schedule] = schedulesFor(config, command.team);
       if (!schedule) throw new AppError('not_found', `"${command.team}" has no schedule to override`);
-      const now = new Date();
+      const now = clock.now();
       const from = resolveWhen(command.from, ctx.timeZone, now);
       const to = resolveWhen(command.to, ctx.timeZone, now);
       if (!from.ok) throw new AppError('bad_request', `From: ${from.message}`);
@@ -94,7 +97,7 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
 
     async 'oncall.preview'(command, ctx) {
       const config = deps.oncall();
-      let at = new Date();
+      let at = clock.now();
       if (command.at) {
         const resolved = resolveWhen(command.at, ctx.timeZone, at);
         if (!resolved.ok) throw new AppError('bad_request', resolved.message);
@@ -119,7 +122,7 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       if (command.target.type === 'user') {
         people = [await deps.people.personFor(ctx.platform, command.target.user.platformId, command.target.user.name)];
       } else {
-        const now = new Date();
+        const now = clock.now();
         const overrides = await overridesAt(now);
         const handles = schedulesFor(config, command.target.team).map((s) => onCallNow(s, overrides, now).personKey).filter((h): h is string => Boolean(h));
         const team = config.teams[command.target.team];
@@ -129,9 +132,8 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       }
       await deps.database.transaction(async (tx) => {
         for (const person of people) {
-          const [page] = await tx.query<{ id: number }>(sql`
-            INSERT INTO pages (person_id, message, status) VALUES (${person.id}::int, ${`${asker.name}: ${command.message}`}, 'pending') RETURNING id`);
-          await enqueueJobs(tx, [{ kind: PAGE_DELIVERY_JOB, subject: `page:${Number(page!.id)}`, payload: { pageId: Number(page!.id) } }]);
+          const { delivery } = await writePage(tx, { personId: person.id, message: `${asker.name}: ${command.message}` });
+          await enqueueJobs(tx, [delivery]);
         }
       });
       deps.onCommitted?.();

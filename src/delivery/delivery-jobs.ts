@@ -9,6 +9,7 @@ import {
 } from '../engine/job-kinds.js';
 import type { JobHandler } from '../engine/job.js';
 import type { Logger } from '../logging.js';
+import type { Clock } from '../time/clock.js';
 import type { StepReminder } from '../playbooks/playbook-runner.js';
 import type { Delivery } from './delivery.js';
 import type { IncidentSync } from './incident-sync.js';
@@ -27,6 +28,7 @@ export function deliveryJobHandlers(deps: {
   delivery: Delivery;
   sync: IncidentSync;
   log: Logger;
+  clock?: Clock;
   reportChannel?: string;
   renderReport(occurrence: Date): Promise<WeeklyReportContent>;
   playbookReminder(payload: Record<string, unknown>): Promise<StepReminder | undefined>;
@@ -36,7 +38,7 @@ export function deliveryJobHandlers(deps: {
     [INCIDENT_SYNC_JOB, async (job) => deps.sync.sync(incidentIdOf(job))],
     [COMMANDER_REMINDER_JOB, commanderReminderHandler({ prisma: database.prisma, delivery })],
     [PLAYBOOK_REMINDER_JOB, playbookReminderHandler({ delivery, reminder: deps.playbookReminder })],
-    [PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, delivery, log })],
+    [PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, delivery, log, clock: deps.clock })],
     [REPORT_DELIVERY_JOB, reportDeliveryHandler({ delivery, channel: deps.reportChannel, render: deps.renderReport, log })],
     [IDENTITY_LINK_NOTICE_JOB, identityLinkNoticeHandler({ delivery })],
   ]);

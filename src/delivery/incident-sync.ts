@@ -9,6 +9,7 @@ import { oneLine } from '../incidents/one-line.js';
 import type { Logger } from '../logging.js';
 import type { Delivery } from './delivery.js';
 import { forEachPlatform } from './failures.js';
+import { systemClock, type Clock } from '../time/clock.js';
 
 export interface IncidentSyncOptions {
   prisma: PrismaClient;
@@ -18,6 +19,7 @@ export interface IncidentSyncOptions {
   publicUrl?: string;
   /** The playbook's step card (or summary) for the incident channel, if it runs one. */
   stepCard?: (incidentId: number) => Promise<NeutralMessage | undefined>;
+  clock?: Clock;
 }
 
 /**
@@ -47,7 +49,7 @@ export class IncidentSync {
       .map((person) => chatIdOf(person, port.platform))
       .filter((id): id is string => Boolean(id));
     await this.inviteNewcomers(port, channel, [...new Set(members)]);
-    await this.upsertMessage(port, `incident:${facts.id}:card`, channel.channelId, incidentCard(facts, port.platform, { publicUrl: this.options.publicUrl }));
+    await this.upsertMessage(port, `incident:${facts.id}:card`, channel.channelId, incidentCard(facts, port.platform, { now: (this.options.clock ?? systemClock).now(), publicUrl: this.options.publicUrl }));
     const step = await this.options.stepCard?.(facts.id);
     if (step) await this.upsertMessage(port, `incident:${facts.id}:step`, channel.channelId, step);
     if (this.options.incidentsChannel) {

@@ -11,21 +11,23 @@ import { appendTimeline } from '../incidents/timeline.js';
 import type { Logger } from '../logging.js';
 import { GiveUpError, type ClaimedJob, type JobHandler } from '../engine/job.js';
 import type { Delivery } from './delivery.js';
+import { systemClock, type Clock } from '../time/clock.js';
 
 /**
  * Delivers one page: a direct message with an Acknowledge button on the first platform where
  * the person has an identity, and a mention in the incident channel. The page row and the
  * timeline say whether it was delivered; a page for an incident already taken on is dropped.
  */
-export function pageDeliveryHandler(deps: { database: Database; delivery: Delivery; log: Logger }): JobHandler {
+export function pageDeliveryHandler(deps: { database: Database; delivery: Delivery; log: Logger; clock?: Clock }): JobHandler {
   const { prisma } = deps.database;
   const record = async (pageId: number, incidentId: number, status: 'sent' | 'failed' | 'cancelled', text: string, extra: { platform?: 'slack' | 'discord'; error?: string } = {}) => {
+    const at = (deps.clock ?? systemClock).now();
     await deps.database.transaction(async (tx) => {
       await tx.query(sql`
-        UPDATE pages SET status = ${status}, sent_at = CASE WHEN ${status} = 'sent' THEN now() ELSE sent_at END,
+        UPDATE pages SET status = ${status}, sent_at = CASE WHEN ${status} = 'sent' THEN ${at}::timestamptz ELSE sent_at END,
           platform = ${extra.platform ?? null}::"ChatPlatform", error = ${extra.error ?? null}
         WHERE id = ${pageId}::int`);
-      await appendTimeline(tx, [{ incidentId, at: new Date(), kind: `page.${status}`, actor: BOT, text, data: { pageId, ...extra } }]);
+      await appendTimeline(tx, [{ incidentId, at, kind: `page.${status}`, actor: BOT, text, data: { pageId, ...extra } }]);
     });
   };
 

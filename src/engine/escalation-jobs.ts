@@ -11,9 +11,9 @@ import type { EscalationLevel, EscalationPolicyConfig } from '../oncall/oncall-c
 import { cancelJobs, completeJobWithin, enqueueJobs } from './job-store.js';
 import type { ClaimedJob, JobHandler, JobSpec } from './job.js';
 
-import { ESCALATION_STEP_JOB, PAGE_DELIVERY_JOB } from './job-kinds.js';
-
-export { ESCALATION_STEP_JOB, PAGE_DELIVERY_JOB };
+import { writePage } from '../delivery/page-request.js';
+import { systemClock, type Clock } from '../time/clock.js';
+import { ESCALATION_STEP_JOB } from './job-kinds.js';
 
 /**
  * Who a level's targets are at an instant, as person handles from oncall.yaml. It reads through
@@ -80,7 +80,7 @@ interface FencedIncident {
  * are written in the same transaction as the job's completion, so a step runs whole exactly once:
  * a crash before the commit leaves the job to run again, a crash after it leaves nothing to repeat.
  */
-export function escalationStepHandler(deps: { database: Database; resolveTargets: TargetResolver; clock?: () => Date; onCommitted?: () => void }): JobHandler {
+export function escalationStepHandler(deps: { database: Database; resolveTargets: TargetResolver; clock?: Clock; onCommitted?: () => void }): JobHandler {
   return async (job: ClaimedJob) => {
     const incidentId = Number(/^incident:(\d+)$/.exec(job.subject ?? '')?.[1]);
     const step = job.payload as unknown as EscalationStepPayload;
@@ -90,7 +90,7 @@ export function escalationStepHandler(deps: { database: Database; resolveTargets
         SELECT id, title, severity, status, escalation_version, escalation_policy FROM incidents WHERE id = ${incidentId}::int FOR UPDATE`);
       if (!incident || Number(incident.escalation_version) !== job.fence || incident.status !== 'triggered' || !incident.escalation_policy) return;
       const policy = incident.escalation_policy;
-      const now = deps.clock?.() ?? new Date();
+      const now = (deps.clock ?? systemClock).now();
       if (step.level >= policy.levels.length) {
         await appendTimeline(tx, [
           { incidentId, at: now, kind: 'escalation.exhausted', actor: BOT, text: `Escalation policy ${policy.name} ran out with nobody acknowledging.` },
@@ -128,14 +128,12 @@ export function escalationStepHandler(deps: { database: Database; resolveTargets
         ]);
       }
       for (const person of people) {
-        const [page] = await tx.query<{ id: number }>(sql`
-          INSERT INTO pages (incident_id, person_id, level, escalation_version, message, status)
-          VALUES (${incidentId}::int, ${person.id}::int, ${step.level + 1}::int, ${job.fence}::int, ${`${label}: ${oneLine(incident.title)}`}, 'pending')
-          RETURNING id`);
-        // Each page is its own subject: pages to several people go out side by side.
-        jobs.push({ kind: PAGE_DELIVERY_JOB, subject: `page:${Number(page!.id)}`, payload: { pageId: Number(page!.id) } });
+        const { pageId, delivery } = await writePage(tx, {
+          incidentId, personId: Number(person.id), level: step.level + 1, escalationVersion: job.fence ?? undefined, message: `${label}: ${oneLine(incident.title)}`,
+        });
+        jobs.push(delivery);
         await appendTimeline(tx, [
-          { incidentId, at: now, kind: 'page.created', actor, text: `Paging ${person.name} (${levelText})`, data: { pageId: Number(page!.id), personId: person.id, level: step.level + 1 } },
+          { incidentId, at: now, kind: 'page.created', actor, text: `Paging ${person.name} (${levelText})`, data: { pageId, personId: person.id, level: step.level + 1 } },
         ]);
       }
       const next = nextStep(policy, step);

@@ -6,7 +6,6 @@ import type { ClaimedJob, JobHandler, JobSpec } from './job.js';
 
 import { REPORT_DELIVERY_JOB, WEEKLY_REPORT_JOB } from './job-kinds.js';
 
-export { REPORT_DELIVERY_JOB, WEEKLY_REPORT_JOB };
 
 /** The next time the cron expression fires after `after`, read in the report's time zone. */
 export function nextOccurrence(cron: string, timeZone: string, after: Date): Date {

@@ -15,6 +15,7 @@ import type { ApiTokens } from './api-auth.js';
 import { healthRoutes } from './health-routes.js';
 import type { Metrics } from './metrics.js';
 import type { RouteModule } from './server.js';
+import type { Clock } from '../time/clock.js';
 
 /** The bot's own routes: health, the webhooks, the read and write API, reports and the audit trail. */
 export function botRoutes(deps: {
@@ -28,15 +29,16 @@ export function botRoutes(deps: {
   audit: AuditLog;
   tokens: AccessTokens;
   apiTokens: ApiTokens;
+  clock: Clock;
 }): RouteModule[] {
-  const { config, database, log, metrics, intake, incidents, oncall, audit, tokens, apiTokens } = deps;
+  const { config, database, log, metrics, intake, incidents, oncall, audit, tokens, apiTokens, clock } = deps;
   const rateLimits = { perToken: config.WEBHOOK_RATE_LIMIT, perAddress: config.WEBHOOK_RATE_LIMIT_PER_ADDRESS };
   return [
     healthRoutes(database, metrics),
-    webhookRoutes({ intake, webhookToken: tokens.WEBHOOK_TOKEN.token, oncall, metrics, log, rateLimits }),
+    webhookRoutes({ intake, webhookToken: tokens.WEBHOOK_TOKEN.token, oncall, metrics, log, rateLimits, clock }),
     incidentApiRoutes(database.prisma, apiTokens, audit),
     incidentWriteRoutes({ prisma: database.prisma, incidents, oncall, audit, tokens: apiTokens }),
-    reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit),
-    auditRoutes(database.prisma, apiTokens, audit),
+    reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit, clock),
+    auditRoutes(database.prisma, apiTokens, audit, clock),
   ];
 }

@@ -8,6 +8,7 @@ import type { OncallConfig } from '../oncall/oncall-config.js';
 import { alertForPeople } from '../privacy/alert-for-people.js';
 import { contentHashOf, ingestAlerts, type IngestItem, type IngestOutcome, type IngestResult, type OpeningDetails } from './alert-ingestion.js';
 import type { IncidentEffects } from './incident-effects.js';
+import { systemClock, type Clock } from '../time/clock.js';
 
 export interface AlertIntakeOptions {
   database: Database;
@@ -24,7 +25,8 @@ export interface AlertIntakeOptions {
   choosePlaybook?: (item: IngestItem) => { id: string; private: boolean } | undefined;
   /** Called after each commit that wrote jobs, so the local worker picks them up at once. */
   onCommitted?: () => void;
-  clock?: () => Date;
+  /** The bot's clock (the composition root's); the system clock when absent. */
+  clock?: Clock;
 }
 
 const CONFLICT_RETRIES = 3;
@@ -36,10 +38,10 @@ const NOTHING_WRITTEN = new Set<IngestOutcome>(['unchanged', 'ignored', 'stale']
  */
 export class AlertIntake {
   private readonly committer: GroupCommitter<IngestItem, IngestResult>;
-  private readonly clock: () => Date;
+  private readonly clock: Clock;
 
   constructor(private readonly options: AlertIntakeOptions) {
-    this.clock = options.clock ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
     this.committer = new GroupCommitter((items) => this.commit(items), {
       maxBatchItems: 500,
       // PostgreSQL overlaps one batch's round trips with another's; PGlite runs one at a time anyway.
@@ -82,7 +84,7 @@ export class AlertIntake {
     for (let attempt = 1; ; attempt++) {
       try {
         const results = await ingestAlerts(this.options.database, items, {
-          now: this.clock(),
+          now: this.clock.now(),
           reopenWindowMs: this.options.reopenWindowMs,
           effects: this.options.effects,
           openingDetails: (item) => this.openingDetails(item, oncall),

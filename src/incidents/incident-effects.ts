@@ -3,7 +3,6 @@ import { INCIDENT_SYNC_JOB } from '../engine/job-kinds.js';
 import { enqueueJobs } from '../engine/job-store.js';
 import type { JobSpec } from '../engine/job.js';
 
-export { INCIDENT_SYNC_JOB };
 
 export interface IncidentRef {
   id: number;

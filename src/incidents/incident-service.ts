@@ -8,6 +8,7 @@ import { writeFollowUps, type IncidentEffects } from './incident-effects.js';
 import { incidentLabel, severityLabel } from './incident-rules.js';
 import { IncidentTransitions, requireIncident, type LockedIncident } from './incident-transitions.js';
 import { appendTimeline } from './timeline.js';
+import { systemClock, type Clock } from '../time/clock.js';
 
 export const INCIDENT_ROLES = ['commander', 'comms', 'scribe'] as const;
 export type IncidentRole = (typeof INCIDENT_ROLES)[number];
@@ -46,13 +47,13 @@ export class IncidentService {
   constructor(
     private readonly database: Database,
     private readonly effects: IncidentEffects,
-    private readonly options: { onCommitted?: () => void; clock?: () => Date } = {},
+    private readonly options: { onCommitted?: () => void; clock?: Clock } = {},
   ) {
     this.transitions = new IncidentTransitions(effects);
   }
 
   private now(): Date {
-    return this.options.clock?.() ?? new Date();
+    return (this.options.clock ?? systemClock).now();
   }
 
   private async change<T>(id: number, work: (tx: Sql, incident: LockedIncident, at: Date) => Promise<{ jobs: JobSpec[]; value: T }>): Promise<T> {
@@ -80,7 +81,7 @@ export class IncidentService {
         INSERT INTO incidents (title, severity, private, team_id, service, source, playbook_id, escalation_policy, opened_at, updated_at)
         VALUES (${title}, ${severity}::int, ${input.private ?? false}, ${team?.id ?? null}::int, ${input.service ?? null}, 'manual',
                 ${input.playbookId ?? null}, ${json(input.escalationPolicy)}::jsonb,
-                ${at}::timestamptz, now())
+                ${at}::timestamptz, ${at}::timestamptz)
         RETURNING id, escalation_version`);
       const incidentId = Number(incident!.id);
       await appendTimeline(tx, [

@@ -87,7 +87,7 @@ export class IncidentTransitions {
     const version = incident.escalationVersion + 1;
     await tx.query(sql`
       UPDATE incidents SET status = 'acknowledged', acknowledged_at = ${incident.acknowledgedAt ?? at}::timestamptz,
-        escalation_version = ${version}::int, updated_at = now()
+        escalation_version = ${version}::int, updated_at = ${at}::timestamptz
       WHERE id = ${incident.id}::int`);
     await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.acknowledged', actor, text: 'Acknowledged' }]);
     Object.assign(incident, { status: 'acknowledged', acknowledgedAt: incident.acknowledgedAt ?? at, escalationVersion: version });
@@ -103,7 +103,7 @@ export class IncidentTransitions {
     const acknowledgedAt = incident.acknowledgedAt ?? at;
     await tx.query(sql`
       UPDATE incidents SET status = 'mitigated', mitigated_at = ${at}::timestamptz, acknowledged_at = ${acknowledgedAt}::timestamptz,
-        escalation_version = ${version}::int, updated_at = now()
+        escalation_version = ${version}::int, updated_at = ${at}::timestamptz
       WHERE id = ${incident.id}::int`);
     await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.mitigated', actor, text: 'Mitigated: impact has stopped' }]);
     Object.assign(incident, { status: 'mitigated', mitigatedAt: at, acknowledgedAt, escalationVersion: version });
@@ -115,7 +115,7 @@ export class IncidentTransitions {
     const version = incident.escalationVersion + 1;
     await tx.query(sql`
       UPDATE incidents SET status = 'resolved', resolved_at = ${at}::timestamptz, open_group_key = NULL,
-        escalation_version = ${version}::int, summary = COALESCE(${summary ?? null}, summary), updated_at = now()
+        escalation_version = ${version}::int, summary = COALESCE(${summary ?? null}, summary), updated_at = ${at}::timestamptz
       WHERE id = ${incident.id}::int`);
     const text = summary ? `Resolved: ${summary}` : 'Resolved';
     await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.resolved', actor, text }]);
@@ -138,7 +138,7 @@ export class IncidentTransitions {
     const version = incident.escalationVersion + 1;
     await tx.query(sql`
       UPDATE incidents SET status = 'triggered', resolved_at = NULL, open_group_key = ${incident.groupKey},
-        escalation_version = ${version}::int, reopen_count = reopen_count + 1, updated_at = now()
+        escalation_version = ${version}::int, reopen_count = reopen_count + 1, updated_at = ${at}::timestamptz
       WHERE id = ${incident.id}::int`);
     await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.reopened', actor, text: `Re-opened: ${reason}` }]);
     Object.assign(incident, { status: 'triggered', resolvedAt: null, openGroupKey: incident.groupKey, escalationVersion: version });
@@ -149,7 +149,7 @@ export class IncidentTransitions {
     if (severity === incident.severity) {
       throw new AppError('conflict', `${incidentLabel(incident.id)} is already ${severityLabel(severity)}`);
     }
-    await tx.query(sql`UPDATE incidents SET severity = ${severity}::int, updated_at = now() WHERE id = ${incident.id}::int`);
+    await tx.query(sql`UPDATE incidents SET severity = ${severity}::int, updated_at = ${at}::timestamptz WHERE id = ${incident.id}::int`);
     const text = `Severity ${severityLabel(incident.severity)} → ${severityLabel(severity)}${why ? ` (${why})` : ''}`;
     await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'severity.changed', actor, text, data: { from: incident.severity, to: severity } }]);
     incident.severity = severity;

@@ -8,11 +8,12 @@ import type { OncallConfig } from './oncall-config.js';
 import type { ReadOverrides } from './cli-override-reader.js';
 import { shiftsBetween } from './on-call-at.js';
 import { findGaps, ONCALL_HORIZON_MS, onCallNow, policyFor, previewEscalation, schedulesFor } from './oncall-queries.js';
+import { systemClock } from '../time/clock.js';
 
 type LoadOncall = (io: CliIo) => Promise<OncallConfig>;
 
 function instant(text: string | undefined, flag: string): Date {
-  if (text === undefined) return new Date();
+  if (text === undefined) return systemClock.now();
   // A time without an offset is read in the zone of the machine the CLI runs on.
   return flagValue(flag, text, (typed) => readInstant(typed, 'system'));
 }
@@ -111,7 +112,7 @@ export function oncallCliCommands(loadOncall: LoadOncall, readOverrides: ReadOve
       run: guarded(async (args, io) => {
         const { values } = parseFlags({ args, options: { days: { type: 'string', default: '14' }, json: { type: 'boolean' } } });
         const config = await loadOncall(io);
-        const from = new Date();
+        const from = systemClock.now();
         const to = new Date(from.getTime() + flagValue('--days', values.days, wholeNumber(1, MAX_SPAN_DAYS)) * 86_400_000);
         const overrides = await overridesFor(io, from, to);
         const gaps = Object.values(config.schedules).flatMap((schedule) => findGaps(schedule, overrides, from, to).map((gap) => ({ ...gap, zone: schedule.timeZone })));

@@ -15,8 +15,8 @@ import type { PlaybookDefinition } from './playbook-file.js';
 import type { PlaybookLibrary } from './playbook-library.js';
 import { choosePlaybook } from './playbook-matcher.js';
 import { advance, startRun, StepRefusal, type Advance, type RunFacts, type StepAction } from './playbook-run.js';
+import { systemClock, type Clock } from '../time/clock.js';
 
-export { PLAYBOOK_REMINDER_JOB, PLAYBOOK_START_JOB };
 
 export type StepCommand = StepAction | { kind: 'back' };
 
@@ -44,11 +44,11 @@ export class PlaybookRunner {
   constructor(
     private readonly database: Database,
     private readonly library: PlaybookLibrary,
-    private readonly options: { onCommitted?: () => void; clock?: () => Date } = {},
+    private readonly options: { onCommitted?: () => void; clock?: Clock } = {},
   ) {}
 
   private now(): Date {
-    return this.options.clock?.() ?? new Date();
+    return (this.options.clock ?? systemClock).now();
   }
 
   startHandler(): JobHandler {

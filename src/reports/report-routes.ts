@@ -8,6 +8,7 @@ import { readSearchText, wholeNumber } from '../input-values.js';
 import { requireKnownTeam } from './known-team.js';
 import { buildWeeklyReport } from './weekly-report.js';
 import { renderReportCsv } from './weekly-report-render.js';
+import { systemClock, type Clock } from '../time/clock.js';
 
 const query = z.object({
   weeks: requestValue(wholeNumber(1, 104)).default(4),
@@ -16,12 +17,12 @@ const query = z.object({
 });
 
 /** GET /api/reports/weekly?weeks=N&team=X&format=json|csv, for managers' own spreadsheets. */
-export function reportRoutes(db: Sql, tokens: ApiTokens, timeZone: string, audit?: AuditLog, clock: () => Date = () => new Date()): RouteModule {
+export function reportRoutes(db: Sql, tokens: ApiTokens, timeZone: string, audit?: AuditLog, clock: Clock = systemClock): RouteModule {
   return (app) => {
     app.get('/api/reports/weekly', { onRequest: apiAuth(tokens, 'read') }, async (request, reply) => {
       const { weeks, team, format } = query.parse(request.query);
       if (team !== undefined) await requireKnownTeam(db, team);
-      const report = await buildWeeklyReport(db, { weeks, team, timeZone, now: clock() });
+      const report = await buildWeeklyReport(db, { weeks, team, timeZone, now: clock.now() });
       await audit?.record({ actorName: apiCaller(request), platform: 'api', action: 'api.report.read', args: { weeks, team, format }, result: 'ok' });
       if (format === 'csv') {
         return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="incident-report-${weeks}w.csv"`).send(renderReportCsv(report));

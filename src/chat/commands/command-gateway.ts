@@ -12,6 +12,7 @@ import { dispatchCommand, errorReply, type CommandContext, type CommandHandlers,
 import { CommandUsageError } from './command-usage-error.js';
 import type { CommandParseResult } from './parse-command-text.js';
 import type { ParsedCommand } from './parsed-command.js';
+import { systemClock, type Clock } from '../../time/clock.js';
 
 export interface CommandGatewayDeps {
   handlers: CommandHandlers;
@@ -22,7 +23,7 @@ export interface CommandGatewayDeps {
   log: Logger;
   /** Commands per person; unset means unlimited. */
   limiter?: TokenBuckets;
-  clock?: () => number;
+  clock?: Clock;
 }
 
 /**
@@ -40,7 +41,7 @@ export class CommandGateway {
     let reply: CommandReply;
     let person: Person | undefined;
     // Throttled first: a flood costs one database read per command, never a platform call.
-    const taken = this.deps.limiter?.take(`${platform}:${actor.platformId}`, (this.deps.clock ?? Date.now)());
+    const taken = this.deps.limiter?.take(`${platform}:${actor.platformId}`, (this.deps.clock ?? systemClock).now().getTime());
     if (taken && !taken.ok) {
       person = await this.deps.people.knownPerson(platform, actor.platformId).catch(() => undefined);
       const seconds = Math.ceil(taken.retryAfterMs / 1000);

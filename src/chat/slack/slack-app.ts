@@ -13,6 +13,7 @@ import { SlackChatPort } from './slack-chat-port.js';
 import type { Retention } from '../../db/processed-requests.js';
 import { FastifySlackReceiver } from './slack-receiver.js';
 import { RequestRefused, SlackWorkspaceGuard } from './slack-workspace.js';
+import { systemClock, type Clock } from '../../time/clock.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -25,7 +26,7 @@ export interface SlackAppOptions {
   audit: Pick<AuditLog, 'record'>;
   firstDelivery(key: string, keep: Retention): Promise<boolean>;
   /** The bot's clock for request timestamps (tests move it); the system clock by default. */
-  clock?: () => Date;
+  clock?: Clock;
 }
 
 /** Bolt's logger interface on pino. */
@@ -68,7 +69,7 @@ export class SlackApp {
       this.receiver = new FastifySlackReceiver({
         signingSecret: options.signingSecret!,
         log: options.log,
-        clock: options.clock ?? (() => new Date()),
+        clock: options.clock ?? systemClock,
         firstDelivery: options.firstDelivery,
         workspace: (ms) => this.workspace.within(ms),
       });

@@ -5,6 +5,7 @@ import type { RouteModule } from '../../http/server.js';
 import type { Retention } from '../../db/processed-requests.js';
 import { checkSlackSignature, SLACK_REQUEST_WINDOW_MS, slackSignatureHeadersWellFormed } from './slack-request-signature.js';
 import type { BotWorkspace } from './slack-workspace.js';
+import type { Clock } from '../../time/clock.js';
 
 // Slack gives up on a request after 3 s; answering just before keeps it from retrying.
 const ACK_TIMEOUT_MS = 2_800;
@@ -19,7 +20,7 @@ const REQUEST_MEMORY_MS = 2 * SLACK_REQUEST_WINDOW_MS;
 export interface SlackReceiverOptions {
   signingSecret: string;
   log: Logger;
-  clock: () => Date;
+  clock: Clock;
   /** True the first time a key is seen: replays and redelivered events apply once, even across replicas. */
   firstDelivery(key: string, keep: Retention): Promise<boolean>;
   /** The bot's workspace once auth.test has named it, waiting up to `ms`. */
@@ -62,7 +63,7 @@ export class FastifySlackReceiver implements Receiver {
       rawBody: raw,
       timestampHeader: header(request, 'x-slack-request-timestamp'),
       signatureHeader: header(request, 'x-slack-signature'),
-      nowMs: this.options.clock().getTime(),
+      nowMs: this.options.clock.now().getTime(),
     });
     if (!signed.ok) {
       // Only a correctly signed request gets this far: worth a line, since a server clock that is

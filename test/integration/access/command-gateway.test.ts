@@ -53,7 +53,7 @@ describeEachDatabase('the command gateway: roles, audit, throttling', (db) => {
       ...incidentCommandHandlers({ prisma: prisma(), database, incidents: new IncidentService(database, noEffects), people, oncall: () => config }),
     };
     now = 1_000_000;
-    gateway = new CommandGateway({ handlers, prisma: prisma(), people, oncall: () => config, audit: new AuditLog(prisma(), log), log, limiter: new TokenBuckets({ ratePerSecond: 1, burst: 5 }), clock: () => now });
+    gateway = new CommandGateway({ handlers, prisma: prisma(), people, oncall: () => config, audit: new AuditLog(prisma(), log), log, limiter: new TokenBuckets({ ratePerSecond: 1, burst: 5 }), clock: { now: () => new Date(now) } });
   });
 
   const as = (user: string, line: string, incidentNumber?: number, command: 'incident' | 'oncall' = 'incident') =>

@@ -72,7 +72,7 @@ describeEachDatabase('CLI flags under random arguments', (db) => {
     const openPrisma = async () => ({ prisma, close: async () => {} });
     const loadOncall = async () => oncall;
     commands = [
-      auditCliCommand(openPrisma, () => now),
+      auditCliCommand(openPrisma, { now: () => now }),
       ...oncallCliCommands(loadOncall, async (_io, from, to) => ({ overrides: await overridesBetween(prisma, from, to) })),
       simulateCommand({
         loadOncall,

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { normalizeGeneric } from '../../../src/alerts/generic.js';
-import { escalationEffects, escalationStepHandler, ESCALATION_STEP_JOB, PAGE_DELIVERY_JOB } from '../../../src/engine/escalation-jobs.js';
+import { escalationEffects, escalationStepHandler } from '../../../src/engine/escalation-jobs.js';
+import { ESCALATION_STEP_JOB, PAGE_DELIVERY_JOB } from '../../../src/engine/job-kinds.js';
 import { claimDueJobs } from '../../../src/engine/job-store.js';
 import { JobWorker } from '../../../src/engine/job-worker.js';
 import { Delivery } from '../../../src/delivery/delivery.js';
@@ -14,9 +15,13 @@ import { levelTargetResolver, overridesFromDatabase } from '../../../src/oncall/
 import { emptyOncallConfig, type OncallConfig } from '../../../src/oncall/oncall-config.js';
 import { loadOncallFile } from '../../../src/oncall/oncall-file.js';
 import { projectRoot } from '../../../src/project-root.js';
+import { JobTime, runDueJobs } from '../../support/job-time.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
 const log = createLogger('silent');
+const MINUTE = 60_000;
+/** Each level's delay: realistic, since the tests move time forward instead of waiting for it. */
+const LEVEL_DELAY = 5 * MINUTE;
 
 function oncall(repeat = 0): OncallConfig {
   const config = emptyOncallConfig();
@@ -27,8 +32,8 @@ function oncall(repeat = 0): OncallConfig {
     name: 'Databases',
     repeat,
     levels: [
-      { targets: [{ kind: 'person', key: 'alice' }], delayMs: 400 },
-      { targets: [{ kind: 'team', key: 'db' }], delayMs: 400 },
+      { targets: [{ kind: 'person', key: 'alice' }], delayMs: LEVEL_DELAY },
+      { targets: [{ kind: 'team', key: 'db' }], delayMs: LEVEL_DELAY },
     ],
   };
   return config;
@@ -39,23 +44,26 @@ describeEachDatabase('escalation', (db) => {
   let intake: AlertIntake;
   let incidents: IncidentService;
   let config: OncallConfig;
+  let time: JobTime;
   const prisma = () => db().database.prisma;
+  /** The worker is driven by hand: what is due runs, nothing runs behind the test's back. */
+  const runDue = () => runDueJobs(worker);
 
   async function setUp(repeat: number) {
     await prisma().$executeRawUnsafe('TRUNCATE incidents, alerts, incident_alerts, timeline_events, jobs, pages, people, teams RESTART IDENTITY CASCADE');
     config = oncall(repeat);
     await syncDirectory(prisma(), config);
     const database = db().database;
+    time = new JobTime(database);
+    const clock = time.clock;
     const handlers = new Map([
-      [ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => config, overridesFromDatabase) })],
-      [PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, delivery: new Delivery({ prisma: database.prisma, ports: [] }), log })],
+      [ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => config, overridesFromDatabase), clock })],
+      [PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, delivery: new Delivery({ prisma: database.prisma, ports: [], clock }), log, clock })],
       ['incident.sync', async () => {}],
     ]);
-    worker = new JobWorker(database, handlers, log, { pollMs: 25 });
-    const onCommitted = () => worker.wake();
-    intake = new AlertIntake({ database, oncall: () => config, effects: escalationEffects, reopenWindowMs: 60_000, storeRawAlerts: false, onCommitted });
-    incidents = new IncidentService(database, escalationEffects, { onCommitted });
-    worker.start();
+    worker = new JobWorker(database, handlers, log);
+    intake = new AlertIntake({ database, oncall: () => config, effects: escalationEffects, reopenWindowMs: 60_000, storeRawAlerts: false, clock });
+    incidents = new IncidentService(database, escalationEffects, { clock });
   }
 
   beforeEach(() => setUp(0));
@@ -65,98 +73,108 @@ describeEachDatabase('escalation', (db) => {
 
   const pagesOf = async () =>
     (await prisma().page.findMany({ orderBy: { id: 'asc' }, include: { person: true } })).map((p) => `${p.level}:${p.person.name}`);
-  const waitFor = async (what: () => Promise<boolean>, ms = 5_000) => {
-    const deadline = Date.now() + ms;
-    while (!(await what())) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  const fire = () => intake.receive(normalizeGeneric({ title: 'Replication lag 90s', service: 'postgres', severity: 'critical' }, new Date()));
+  const exhausted = () => prisma().timelineEvent.count({ where: { kind: 'escalation.exhausted' } });
+  const fire = () => intake.receive(normalizeGeneric({ title: 'Replication lag 90s', service: 'postgres', severity: 'critical' }, time.clock.now()));
 
   it('pages each level in turn after its delay, and records that nobody acknowledged', async () => {
     await fire();
-    await waitFor(async () => (await pagesOf()).length >= 1);
+    await runDue();
     expect(await pagesOf()).toEqual(['1:Alice']);
-    await waitFor(async () => (await pagesOf()).length >= 3);
+    // A minute short of the delay (a minute of slack for a slow machine), level 2 is not due.
+    await time.advance(LEVEL_DELAY - MINUTE);
+    await runDue();
+    expect(await pagesOf()).toEqual(['1:Alice']);
+    await time.advance(MINUTE);
+    await runDue();
     expect(await pagesOf()).toEqual(['1:Alice', '2:Bob', '2:Carol']);
-    await waitFor(async () => (await prisma().timelineEvent.count({ where: { kind: 'escalation.exhausted' } })) === 1);
+    expect(await exhausted()).toBe(0);
+    await time.advance(LEVEL_DELAY);
+    await runDue();
+    expect(await exhausted()).toBe(1);
     // No chat platform here: each page is recorded as failed, with the reason, on the timeline.
-    await waitFor(async () => (await prisma().page.count({ where: { status: 'failed' } })) === 3);
+    expect(await prisma().page.count({ where: { status: 'failed' } })).toBe(3);
     expect((await prisma().timelineEvent.findFirstOrThrow({ where: { kind: 'page.failed' } })).text).toBe('Could not page Alice: no chat platform is configured');
   });
 
   it('says the policy ran out only once the last level has had its time, and not at all if that person acknowledges', async () => {
-    // Driven by hand, one round of due jobs at a time, so the step after the last level can be
-    // read while it is pending: no worker runs it behind the test's back.
-    await worker.stop();
     await fire();
-    const runDue = async (until: () => Promise<boolean>) => waitFor(async () => (await worker.runOnce(), await until()));
-    await runDue(async () => (await pagesOf()).length >= 3);
+    await runDue();
+    await time.advance(LEVEL_DELAY);
+    await runDue();
     expect(await pagesOf()).toEqual(['1:Alice', '2:Bob', '2:Carol']);
     const last = await prisma().job.findFirstOrThrow({ where: { kind: ESCALATION_STEP_JOB } });
     expect(last.payload).toMatchObject({ level: 2, round: 0 });
-    // The last level's delay is 400 ms: the step is due that long after the step that paged Bob
+    // The step after the last level is due the last level's delay after the step that paged Bob
     // and Carol was written, both by the database's clock in one transaction (no measured time).
-    expect(last.dueAt.getTime() - last.createdAt.getTime()).toBe(400);
-    await runDue(async () => (await prisma().timelineEvent.count({ where: { kind: 'escalation.exhausted' } })) === 1);
-    // And it did not run before it was due (a lower bound: a busy machine only makes it later).
-    const exhausted = await prisma().timelineEvent.findFirstOrThrow({ where: { kind: 'escalation.exhausted' } });
-    expect(exhausted.at.getTime()).toBeGreaterThanOrEqual(last.dueAt.getTime());
+    expect(last.dueAt.getTime() - last.createdAt.getTime()).toBe(LEVEL_DELAY);
+    await time.advance(LEVEL_DELAY - MINUTE);
+    await runDue();
+    expect(await exhausted()).toBe(0);
+    await time.advance(MINUTE);
+    await runDue();
+    expect(await exhausted()).toBe(1);
+    // Written at the bot's time when it ran: both levels' delays after the alert.
+    const ranOut = await prisma().timelineEvent.findFirstOrThrow({ where: { kind: 'escalation.exhausted' } });
+    expect(ranOut.at).toEqual(time.clock.now());
 
     await prisma().$executeRawUnsafe('TRUNCATE incidents, alerts, incident_alerts, timeline_events, jobs, pages RESTART IDENTITY CASCADE');
-    worker.start();
     await fire();
-    await waitFor(async () => (await pagesOf()).length >= 3);
+    await runDue();
+    await time.advance(LEVEL_DELAY);
+    await runDue();
+    expect(await pagesOf()).toHaveLength(3);
     await incidents.acknowledge(1, { kind: 'bot' });
-    // Until no escalation step is left (cancelled, or run and fenced off), not for a fixed time.
-    await waitFor(async () => (await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB } })) === 0);
-    expect(await prisma().timelineEvent.count({ where: { kind: 'escalation.exhausted' } })).toBe(0);
+    await time.advance(LEVEL_DELAY);
+    await runDue();
+    // No escalation step is left (cancelled, or run and fenced off), and the policy did not "run out".
+    expect(await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB } })).toBe(0);
+    expect(await exhausted()).toBe(0);
   });
 
   it('stops escalating once someone acknowledges: pending steps are fenced', async () => {
     await fire();
-    await waitFor(async () => (await pagesOf()).length >= 1);
+    await runDue();
+    expect(await pagesOf()).toEqual(['1:Alice']);
     await incidents.acknowledge(1, { kind: 'bot' });
-    await waitFor(async () => (await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB } })) === 0);
+    await time.advance(2 * LEVEL_DELAY);
+    await runDue();
+    expect(await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB } })).toBe(0);
     expect(await pagesOf()).toEqual(['1:Alice']);
   });
 
   it('a step written before an ack does nothing when it runs after it', async () => {
-    await worker.stop();
     await fire();
     // The first step is pending; the ack bumps the version before any worker runs it.
     await incidents.acknowledge(1, { kind: 'bot' });
     await prisma().$executeRawUnsafe(`INSERT INTO jobs (kind, subject, payload, due_at, fence) VALUES ('${ESCALATION_STEP_JOB}', 'incident:1', '{"level":0,"round":0}', now(), 0)`);
-    worker.start();
-    // Until the stale step has run (its job is gone), not for a fixed time.
-    await waitFor(async () => (await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB } })) === 0);
+    await runDue();
+    // The stale step ran (its job is gone) and paged nobody.
+    expect(await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB } })).toBe(0);
     expect(await pagesOf()).toEqual([]);
   });
 
   it('a worker that dies right after a step commits leaves nothing to repeat, and the next step is not held back by its lease', async () => {
-    await worker.stop();
     await fire();
     const database = db().database;
-    const step = escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => config, overridesFromDatabase) });
+    const step = escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => config, overridesFromDatabase), clock: time.clock });
     // Worker "dead" claims the first step with a long lease, runs it, and is killed before it can mark the job done.
     const [first] = await database.transaction((tx) => claimDueJobs(tx, 'dead', 10, 60_000));
     await step(first!);
     expect(await pagesOf()).toEqual(['1:Alice']);
     // The step's own transaction completed its job: no leased leftover to run again when the lease ends.
     expect(await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB, lockedBy: 'dead' } })).toBe(0);
-    worker.start();
-    await waitFor(async () => (await pagesOf()).length >= 3);
+    // Level 2 comes after its own delay, well inside the dead worker's minute-long lease.
+    await time.advance(LEVEL_DELAY);
+    await runDue();
     expect(await pagesOf()).toEqual(['1:Alice', '2:Bob', '2:Carol']);
   });
 
   it('a step whose lease passed to another worker does nothing for the worker that lost it', async () => {
-    await worker.stop();
     await fire();
     const database = db().database;
-    const step = escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => config, overridesFromDatabase) });
-    const [stale] = await database.transaction((tx) => claimDueJobs(tx, 'slow', 10, 1));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const step = escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => config, overridesFromDatabase), clock: time.clock });
+    const [stale] = await database.transaction((tx) => claimDueJobs(tx, 'slow', 10, MINUTE));
+    await time.advance(MINUTE + 1);
     const [taken] = await database.transaction((tx) => claimDueJobs(tx, 'fast', 10, 60_000));
     expect(taken!.id).toBe(stale!.id);
     await step(taken!);
@@ -165,11 +183,15 @@ describeEachDatabase('escalation', (db) => {
   });
 
   it('repeats the policy as many times as it says', async () => {
-    await worker.stop();
     await setUp(1);
     await fire();
-    await waitFor(async () => (await pagesOf()).length >= 6, 8_000);
+    for (let level = 0; level < 5; level++) {
+      await runDue();
+      await time.advance(LEVEL_DELAY);
+    }
+    await runDue();
     expect(await pagesOf()).toEqual(['1:Alice', '2:Bob', '2:Carol', '1:Alice', '2:Bob', '2:Carol']);
+    expect(await exhausted()).toBe(1);
   });
 
   it('pages whoever a schedule has on call when the level fires, overrides included', async () => {
@@ -182,23 +204,27 @@ describeEachDatabase('escalation', (db) => {
     config.escalationPolicies.db!.levels = [{ targets: [{ kind: 'schedule', key: 'primary' }], delayMs: 60_000 }];
     const carol = await prisma().person.findFirstOrThrow({ where: { handle: 'carol' } });
     await prisma().oncallOverride.create({
-      data: { scheduleKey: 'primary', personId: carol.id, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3_600_000) },
+      data: { scheduleKey: 'primary', personId: carol.id, startsAt: new Date(time.clock.now().getTime() - 60_000), endsAt: new Date(time.clock.now().getTime() + 3_600_000) },
     });
     await fire();
-    await waitFor(async () => (await pagesOf()).length >= 1);
+    await runDue();
     expect(await pagesOf()).toEqual(['1:Carol']);
   });
 
   it('pages a person once per pass, however many levels name them, and again in each repeat the policy asks for', async () => {
-    await worker.stop();
     await setUp(1);
     // Alice is paged at level 1 and is also a target of level 2, beside the team.
     config.escalationPolicies.db!.levels = [
-      { targets: [{ kind: 'person', key: 'alice' }], delayMs: 50 },
-      { targets: [{ kind: 'team', key: 'db' }, { kind: 'person', key: 'alice' }], delayMs: 50 },
+      { targets: [{ kind: 'person', key: 'alice' }], delayMs: LEVEL_DELAY },
+      { targets: [{ kind: 'team', key: 'db' }, { kind: 'person', key: 'alice' }], delayMs: LEVEL_DELAY },
     ];
     await fire();
-    await waitFor(async () => (await prisma().timelineEvent.count({ where: { kind: 'escalation.exhausted' } })) === 1, 10_000);
+    for (let level = 0; level < 5; level++) {
+      await runDue();
+      await time.advance(LEVEL_DELAY);
+    }
+    await runDue();
+    expect(await exhausted()).toBe(1);
     expect(await pagesOf()).toEqual(['1:Alice', '2:Bob', '2:Carol', '1:Alice', '2:Bob', '2:Carol']);
     const skipped = await prisma().timelineEvent.findMany({ where: { kind: 'page.skipped' }, orderBy: { id: 'asc' } });
     expect(skipped.map((event) => event.text)).toEqual([
@@ -208,14 +234,13 @@ describeEachDatabase('escalation', (db) => {
   });
 
   it('the shipped oncall.yaml pages the person on call, a second person and the manager, once each', async () => {
-    await worker.stop();
     await prisma().$executeRawUnsafe('TRUNCATE incidents, alerts, incident_alerts, timeline_events, jobs, pages, people, teams RESTART IDENTITY CASCADE');
     const shipped = loadOncallFile(join(projectRoot(), 'oncall.yaml')).config;
     await syncDirectory(prisma(), shipped);
     const database = db().database;
     // Tuesday 1 December 2026, 03:00 in Berlin: Bruno's week on payments.
     const at = new Date('2026-12-01T02:00:00Z');
-    const step = escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => shipped, async () => []), clock: () => at });
+    const step = escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => shipped, async () => []), clock: { now: () => at } });
     const checkout = new AlertIntake({ database, oncall: () => shipped, effects: escalationEffects, reopenWindowMs: 60_000, storeRawAlerts: false });
     await checkout.receive(normalizeGeneric({ title: 'Checkout 5xx above 5%', service: 'checkout', severity: 'critical' }, at));
     // Run the policy to its end by hand: each step as soon as it is written, nobody acknowledging.
@@ -232,10 +257,10 @@ describeEachDatabase('escalation', (db) => {
 
   it('starts again from the first level when a resolved incident re-opens', async () => {
     await fire();
-    await waitFor(async () => (await pagesOf()).length >= 1);
+    await runDue();
     await incidents.resolve(1, { kind: 'bot' });
     await incidents.reopen(1, { kind: 'bot' }, 'still broken');
-    await waitFor(async () => (await pagesOf()).length >= 2);
-    expect((await pagesOf()).slice(0, 2)).toEqual(['1:Alice', '1:Alice']);
+    await runDue();
+    expect(await pagesOf()).toEqual(['1:Alice', '1:Alice']);
   });
 });

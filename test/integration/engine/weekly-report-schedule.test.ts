@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { enqueueJobs } from '../../../src/engine/job-store.js';
 import { JobWorker } from '../../../src/engine/job-worker.js';
-import { nextOccurrence, REPORT_DELIVERY_JOB, scheduleWeeklyReport, WEEKLY_REPORT_JOB, weeklyReportHandler } from '../../../src/engine/weekly-report-schedule.js';
+import { REPORT_DELIVERY_JOB, WEEKLY_REPORT_JOB } from '../../../src/engine/job-kinds.js';
+import { nextOccurrence, scheduleWeeklyReport, weeklyReportHandler } from '../../../src/engine/weekly-report-schedule.js';
 import { createLogger } from '../../../src/logging.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 

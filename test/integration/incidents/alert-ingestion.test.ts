@@ -27,7 +27,7 @@ describeEachDatabase('alert ingestion', (db) => {
       effects: noEffects,
       reopenWindowMs: 30 * MINUTE,
       storeRawAlerts: true,
-      clock: () => now,
+      clock: { now: () => now },
     });
   });
 
@@ -176,7 +176,7 @@ describeEachDatabase('alert ingestion', (db) => {
       effects: noEffects,
       reopenWindowMs: 30 * MINUTE,
       storeRawAlerts: true,
-      clock: () => now,
+      clock: { now: () => now },
       choosePlaybook: ({ alert }) => (alert.labels.category === 'security' ? { id: 'security-breach', private: true } : { id: 'default', private: false }),
     });
     await withPlaybook.receive(generic({ title: 'AWS key on GitHub', labels: { category: 'security' } }));
@@ -200,6 +200,6 @@ describeEachDatabase('alert ingestion', (db) => {
   }
 
   function incidentService() {
-    return new IncidentService(db().database, noEffects, { clock: () => now });
+    return new IncidentService(db().database, noEffects, { clock: { now: () => now } });
   }
 });

@@ -15,7 +15,7 @@ describeEachDatabase('incident service', (db) => {
   beforeEach(async () => {
     await prisma().$executeRawUnsafe('TRUNCATE incidents, timeline_events, jobs, incident_roles, people, teams RESTART IDENTITY CASCADE');
     now = new Date('2026-11-24T03:00:00Z');
-    service = new IncidentService(db().database, noEffects, { clock: () => now });
+    service = new IncidentService(db().database, noEffects, { clock: { now: () => now } });
     const a = await prisma().person.create({ data: { name: 'Alice' } });
     alice = { kind: 'person', personId: a.id, name: 'Alice' };
     bob = await prisma().person.create({ data: { name: 'Bob' } });

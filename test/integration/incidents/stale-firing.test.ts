@@ -41,7 +41,7 @@ describeEachDatabase('a stale firing notification (an occurrence that already en
       effects: noEffects,
       reopenWindowMs: 30 * MINUTE,
       storeRawAlerts: true,
-      clock: () => now,
+      clock: { now: () => now },
     });
   });
 

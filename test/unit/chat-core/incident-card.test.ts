@@ -39,16 +39,20 @@ describe('incident channel names', () => {
 });
 
 describe('incident card', () => {
-  const buttons = (f: IncidentFacts) => incidentCard(f, 'slack').buttons!.map((b) => b.action);
+  const buttons = (f: IncidentFacts) => incidentCard(f, 'slack', { now: RENDERED_AT }).buttons!.map((b) => b.action);
 
   it('shows what is wrong, how bad, and where it came from', () => {
-    const card = incidentCard(facts(), 'slack');
+    const card = incidentCard(facts(), 'slack', { now: RENDERED_AT });
     expect(card.title).toBe('INC-42: Checkout 5xx above 5% in eu-west-1');
     expect(card.color).toBe('red');
     const fields = Object.fromEntries(card.sections.flatMap((s) => s.fields ?? []).map((f) => [f.label, f.value]));
     expect(fields).toMatchObject({ Severity: 'SEV1', Status: 'triggered', Team: 'Payments', Service: 'checkout', Alerts: '2 firing of 2' });
     expect(fields.Source).toBe('alertmanager · [generator](http://prometheus/graph)');
     expect(fields.Commander).toContain('/incident role commander');
+  });
+
+  it('says when it was rendered by the clock it is given, not the machine`s', () => {
+    expect(incidentCard(facts(), 'slack', { now: RENDERED_AT }).footer).toBe('INC-42 · updated 2026-12-04 03:15 UTC');
   });
 
   it('offers the buttons that make sense for the status', () => {
@@ -60,7 +64,7 @@ describe('incident card', () => {
 
   it('names people by their platform mention', () => {
     const alice = { id: 1, name: 'Alice', slackId: 'U1', discordId: '111' };
-    const card = incidentCard(facts({ roles: [{ role: 'commander', person: alice }] }), 'discord');
+    const card = incidentCard(facts({ roles: [{ role: 'commander', person: alice }] }), 'discord', { now: RENDERED_AT });
     expect(JSON.stringify(card)).toContain('<@111>');
     expect(card.mentions).toEqual(['111']);
   });
@@ -83,6 +87,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageTable } from '../../../src/chat/commands/command-usage.js';
 import { projectRoot } from '../../../src/project-root.js';
+
+const RENDERED_AT = new Date('2026-12-04T03:15:00Z');
 
 describe('README', () => {
   it('shows the command table generated from the parser`s own spec, so docs cannot drift', () => {

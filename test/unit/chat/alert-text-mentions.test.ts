@@ -10,6 +10,8 @@ import { allowedMentionsProblems, pingsOf } from '../../support/fake-discord/dis
 import { slackNotifications, slackTextNotifications } from '../../support/fake-slack/slack-mentions.js';
 import { HOSTILE_MENTIONS, neutralMessage } from './neutral-message-arbitrary.js';
 
+const RENDERED_AT = new Date('2026-12-04T03:15:00Z');
+
 const HOSTILE = HOSTILE_MENTIONS.join(' ');
 const alice = { id: 1, name: 'Alice', slackId: 'U0ALICE001', discordId: '1100000000000000011' };
 
@@ -43,7 +45,7 @@ const isKnownUser = () => true;
 
 describe('alert text on Slack', () => {
   it('notifies nobody from alert text; the commander the card names stays a live mention', () => {
-    const card = renderSlackMessage(incidentCard(facts(), 'slack'));
+    const card = renderSlackMessage(incidentCard(facts(), 'slack', { now: RENDERED_AT }));
     expect(slackNotifications(card)).toEqual({ users: ['U0ALICE001'], broadcasts: [], userGroups: [] });
     // Still there for people to read, as text.
     expect(JSON.stringify(card.blocks)).toContain('&lt;!channel&gt;');
@@ -72,7 +74,7 @@ describe('alert text on Slack', () => {
 });
 
 describe('alert text on Discord', () => {
-  const discordCard = () => renderDiscordMessage(incidentCard(facts(), 'discord'));
+  const discordCard = () => renderDiscordMessage(incidentCard(facts(), 'discord', { now: RENDERED_AT }));
 
   it('sends allowed_mentions naming only the people the bot meant, so @everyone and roles stay inert', () => {
     const rendered = discordCard();
