@@ -14,6 +14,9 @@ import type { CommandParseResult } from './parse-command-text.js';
 import type { ParsedCommand } from './parsed-command.js';
 import { systemClock, type Clock } from '../../time/clock.js';
 
+/** A command as a chat adapter received it: who, in which channel, typed or clicked. */
+export type ReceivedCommand = Omit<CommandContext, 'timeZone' | 'incidentNumber'>;
+
 export interface CommandGatewayDeps {
   handlers: CommandHandlers;
   prisma: PrismaClient;
@@ -33,9 +36,13 @@ export interface CommandGatewayDeps {
 export class CommandGateway {
   constructor(private readonly deps: CommandGatewayDeps) {}
 
-  /** The asker's time zone is filled in from their profile. */
-  async run(parsed: CommandParseResult, input: Omit<CommandContext, 'timeZone'>): Promise<CommandReply> {
-    const { platform, actor } = input;
+  /**
+   * Runs what a chat adapter received. The adapter says only who typed or clicked what, where:
+   * the incident of the channel and the asker's time zone are found here, once for every platform.
+   */
+  async run(parsed: CommandParseResult, received: ReceivedCommand): Promise<CommandReply> {
+    const { platform, actor } = received;
+    const input: Omit<CommandContext, 'timeZone'> = { ...received, incidentNumber: await this.incidentOfChannel(platform, received.channelId) };
     const incidentNumber = incidentNumberOf(parsed, input);
     let outcome: CommandOutcome = { result: 'error' };
     let reply: CommandReply;
@@ -69,6 +76,12 @@ export class CommandGateway {
       detail: outcome.detail,
     });
     return reply;
+  }
+
+  private async incidentOfChannel(platform: CommandContext['platform'], channelId: string): Promise<number | undefined> {
+    if (!channelId) return undefined;
+    const channel = await this.deps.prisma.chatChannel.findUnique({ where: { platform_channelId: { platform, channelId } }, select: { incidentId: true } });
+    return channel?.incidentId;
   }
 
   /** The handlers, each behind the access check for its command. */

@@ -9,7 +9,6 @@ export function discordAdapter({ config, database, log, commands }: ChatAdapterD
     applicationId: config.DISCORD_APPLICATION_ID!,
     guildId: config.DISCORD_GUILD_ID!,
     apiUrl: config.DISCORD_API_URL,
-    prisma: database.prisma,
     log,
     commands,
     leader: new AdvisoryLeaderLock(database, log),

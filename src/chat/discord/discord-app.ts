@@ -1,11 +1,10 @@
 import { Client, Events, GatewayIntentBits, MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
-import type { PrismaClient } from '../../db/database.js';
 import type { Logger } from '../../logging.js';
 import { StartupError } from '../../startup-error.js';
 import { decodeCustomId, parseButtonAction } from '../commands/button-actions.js';
 import type { CommandReply } from '../commands/command-dispatch.js';
 import type { CommandGateway } from '../commands/command-gateway.js';
-import { discordCommandDefinitions } from '../commands/discord-command-definitions.js';
+import { discordCommandDefinitions } from './discord-command-definitions.js';
 import type { CommandParseResult } from '../commands/parse-command-text.js';
 import { parseStructuredCommand } from '../commands/parse-structured-command.js';
 import type { ChatCommandName } from '../commands/parsed-command.js';
@@ -21,7 +20,6 @@ export interface DiscordAppOptions {
   applicationId: string;
   guildId: string;
   apiUrl?: string;
-  prisma: PrismaClient;
   log: Logger;
   commands: CommandGateway;
   /** Only the holder connects to the gateway; every replica still posts through REST. */
@@ -135,12 +133,10 @@ export class DiscordApp {
   }
 
   private async run(parsed: CommandParseResult, interaction: ChatInputCommandInteraction | ButtonInteraction, input: 'typed' | 'button'): Promise<CommandReply> {
-    const channel = await this.options.prisma.chatChannel.findUnique({ where: { platform_channelId: { platform: 'discord', channelId: interaction.channelId } } });
     return this.options.commands.run(parsed, {
       platform: 'discord',
       actor: { platformId: interaction.user.id, name: interaction.user.globalName ?? interaction.user.username },
       channelId: interaction.channelId,
-      incidentNumber: channel?.incidentId,
       input,
     });
   }

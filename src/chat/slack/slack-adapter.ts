@@ -8,7 +8,6 @@ export function slackAdapter({ config, database, log, commands, audit, clock }: 
     signingSecret: config.SLACK_SIGNING_SECRET,
     appToken: config.SLACK_APP_TOKEN,
     apiUrl: config.SLACK_API_URL,
-    prisma: database.prisma,
     log,
     commands,
     audit,

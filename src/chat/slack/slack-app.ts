@@ -1,6 +1,5 @@
 import { App, ErrorCode, LogLevel, type CodedError, type Logger as BoltLogger } from '@slack/bolt';
 import type { AuditLog } from '../../access/audit-log.js';
-import type { PrismaClient } from '../../db/database.js';
 import type { CommandGateway } from '../commands/command-gateway.js';
 import type { RouteModule } from '../../http/server.js';
 import type { Logger } from '../../logging.js';
@@ -20,7 +19,6 @@ export interface SlackAppOptions {
   signingSecret?: string;
   appToken?: string;
   apiUrl?: string;
-  prisma: PrismaClient;
   log: Logger;
   commands: CommandGateway;
   audit: Pick<AuditLog, 'record'>;
@@ -120,7 +118,6 @@ export class SlackApp {
   }
 
   private async run(parsed: CommandParseResult, userId: string, userName: string | undefined, channelId: string, input: 'typed' | 'button'): Promise<CommandReply> {
-    const channel = await this.options.prisma.chatChannel.findUnique({ where: { platform_channelId: { platform: 'slack', channelId } } });
-    return this.options.commands.run(parsed, { platform: 'slack', actor: { platformId: userId, name: userName }, channelId, incidentNumber: channel?.incidentId, input });
+    return this.options.commands.run(parsed, { platform: 'slack', actor: { platformId: userId, name: userName }, channelId, input });
   }
 }

@@ -56,8 +56,14 @@ describeEachDatabase('the command gateway: roles, audit, throttling', (db) => {
     gateway = new CommandGateway({ handlers, prisma: prisma(), people, oncall: () => config, audit: new AuditLog(prisma(), log), log, limiter: new TokenBuckets({ ratePerSecond: 1, burst: 5 }), clock: { now: () => new Date(now) } });
   });
 
-  const as = (user: string, line: string, incidentNumber?: number, command: 'incident' | 'oncall' = 'incident') =>
-    gateway.run(parseCommandText(command, line), { platform: 'slack', actor: { platformId: user }, channelId: 'C1', incidentNumber });
+  /** Typed in the incident's channel (the gateway finds the incident from the channel), or in C1 without one. */
+  const as = async (user: string, line: string, incidentNumber?: number, command: 'incident' | 'oncall' = 'incident') => {
+    const channelId = incidentNumber === undefined ? 'C1' : `C-INC-${incidentNumber}`;
+    if (incidentNumber !== undefined) {
+      await prisma().chatChannel.upsert({ where: { platform_channelId: { platform: 'slack', channelId } }, update: {}, create: { incidentId: incidentNumber, platform: 'slack', channelId, name: `inc-${incidentNumber}` } });
+    }
+    return gateway.run(parseCommandText(command, line), { platform: 'slack', actor: { platformId: user }, channelId });
+  };
 
   async function paymentsIncident(): Promise<number> {
     await as('U0PIA', 'declare sev2 Checkout is slow');
@@ -100,6 +106,16 @@ describeEachDatabase('the command gateway: roles, audit, throttling', (db) => {
     expect((await as('U0SAM', 'sev 1', number)).visibility).toBe('in_channel');
     expect((await prisma().incident.findUniqueOrThrow({ where: { id: number } })).severity).toBe(1);
     expect((await as('U0ADA', 'resolve', number)).visibility).toBe('in_channel');
+  });
+
+  it('acts on the incident of the channel a command is typed in, on that platform only', async () => {
+    const number = await paymentsIncident();
+    expect((await as('U0PIA', 'sev 1', number)).visibility).toBe('in_channel');
+    expect((await prisma().incident.findUniqueOrThrow({ where: { id: number } })).severity).toBe(1);
+    // The same channel id on Discord is not that incident's channel: the command has no incident to act on.
+    const elsewhere = await gateway.run(parseCommandText('incident', 'sev 3'), { platform: 'discord', actor: { platformId: 'U0PIA' }, channelId: `C-INC-${number}` });
+    expect(elsewhere.visibility).toBe('ephemeral');
+    expect((await prisma().incident.findUniqueOrThrow({ where: { id: number } })).severity).toBe(1);
   });
 
   it('records a button click as such, and a typo as an invalid command with what was typed', async () => {

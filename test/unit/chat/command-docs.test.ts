@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { COMMAND_SPECS } from '../../../src/chat/commands/command-spec.js';
 import { helpMessage, helpText, usageLine, usageTable } from '../../../src/chat/commands/command-usage.js';
-import { discordCommandDefinitions } from '../../../src/chat/commands/discord-command-definitions.js';
+import { discordCommandDefinitions } from '../../../src/chat/discord/discord-command-definitions.js';
 import type { IncidentCommandKind } from '../../../src/chat/commands/command-dispatch.js';
 import { projectRoot } from '../../../src/project-root.js';
 

@@ -3,8 +3,8 @@ import type {
   APIApplicationCommandSubcommandOption,
   RESTPutAPIApplicationGuildCommandsJSONBody,
 } from 'discord.js';
-import { specsOf, type CommandSpec, type OptionSpec } from './command-spec.js';
-import type { ChatCommandName } from './parsed-command.js';
+import { specsOf, type CommandSpec, type OptionSpec } from '../commands/command-spec.js';
+import type { ChatCommandName } from '../commands/parsed-command.js';
 
 // Discord's numbers (discord-api-types ApplicationCommandType / ApplicationCommandOptionType).
 const CHAT_INPUT = 1;
