@@ -14,6 +14,10 @@ interface Harness {
   edits(channelId: string, messageId: string): number;
   isPrivate(channelId: string): boolean;
   uploaded(channelId: string, filename: string): Buffer | undefined;
+  /** Everything in a channel that every member sees. */
+  channelText(channelId: string): string;
+  /** What only `userId` was shown: an ephemeral message in the channel, or a DM where the platform has none. */
+  seenOnlyBy(userId: string, channelId: string): string;
   failPostsWithRateLimit(seconds: number): void;
   failPostsWithRefusal(): void;
   close(): Promise<void>;
@@ -29,6 +33,8 @@ async function slackHarness(): Promise<Harness> {
     edits: (channel, id) => find(channel, id)?.edits.length ?? 0,
     isPrivate: (channel) => fake.state.channel(channel)!.is_private,
     uploaded: (channel, filename) => fake.state.uploads.find((u) => u.channel === channel && u.filename === filename && u.completed)?.bytes,
+    channelText: (channel) => JSON.stringify(fake.state.messages(channel)),
+    seenOnlyBy: (user, channel) => JSON.stringify(fake.state.ephemerals.filter((e) => e.user === user && e.channel === channel)),
     failPostsWithRateLimit: (seconds) => fake.failNext('chat.postMessage', { status: 429, retryAfter: seconds }),
     failPostsWithRefusal: () => fake.failNext('chat.postMessage', { ok: false, error: 'channel_not_found' }),
     close: () => fake.close(),
@@ -48,6 +54,9 @@ async function discordHarness(): Promise<Harness> {
     edits: (channel, id) => find(channel, id)?.edits.length ?? 0,
     isPrivate: (channel) => (fake.state.channel(channel)?.permission_overwrites ?? []).some((o) => o.id === fake.guildId && BigInt(o.deny ?? '0') !== 0n),
     uploaded: (channel, filename) => fake.state.messages(channel).flatMap((m) => m.attachments).find((a) => a.filename === filename)?.bytes,
+    channelText: (channel) => JSON.stringify(fake.state.messages(channel)),
+    // Discord has no ephemeral message outside an interaction: the port says so (capabilities) and sends a DM.
+    seenOnlyBy: (user) => JSON.stringify(fake.state.dms.filter((dm) => dm.recipients?.some((r) => r.id === user)).flatMap((dm) => fake.state.messages(dm.id))),
     failPostsWithRateLimit: (seconds) => fake.failNext('POST /channels/:channel/messages', { status: 429, retryAfter: seconds }),
     failPostsWithRefusal: () => fake.failNext('POST /channels/:channel/messages', { code: 50001 }),
     close: () => fake.close(),
@@ -105,6 +114,15 @@ for (const [name, start] of [['slack', slackHarness], ['discord', discordHarness
       await h.port.uploadFile(channel, { filename: 'INC-7-postmortem.md', title: 'Postmortem', content: Buffer.from('# Postmortem\n') });
       expect(h.uploaded(channel, 'INC-7-postmortem.md')?.toString()).toBe('# Postmortem\n');
       expect((await h.port.getUser(h.user)).name).toBe('Bob Baker');
+    });
+
+    it('shows a message to one person only, in the channel where the platform can and by DM where it cannot', async () => {
+      const channel = (await h.port.resolveChannel('inc-7-checkout-errors'))!;
+      await h.port.invite(channel, [h.user]);
+      await h.port.postEphemeral(channel, h.user, { summary: 'Only for you', sections: [{ text: 'Your override starts at 09:00' }] });
+      expect(h.seenOnlyBy(h.user, channel)).toContain('Your override starts at 09:00');
+      expect(h.channelText(channel)).not.toContain('Your override starts at 09:00');
+      expect(h.port.capabilities.ephemeralReplies).toBe(name === 'slack');
     });
 
     it('reports a rate limit as retryable with its wait, and a refusal as final', async () => {
