@@ -11,6 +11,7 @@ import { eventually } from '../support/eventually.js';
 const TOKEN = 'discord-bot-token-for-tests';
 const API_TOKEN = 'api-token-0123456789abcdef';
 
+// Typed commands and button clicks, the same on both platforms, are in chat-inbound-contract.test.ts.
 describe('Discord, end to end', () => {
   let fake: FakeDiscord;
   let bot: TestBot;
@@ -89,41 +90,6 @@ describe('Discord, end to end', () => {
     expect(pages.map((p) => p.status)).toEqual(['acknowledged']);
   });
 
-  it('`/incident ack` as a slash command acknowledges, answered in the channel', async () => {
-    const number = await alert('DiskFull');
-    const channel = await channelOf(number);
-    const sent = fake.sendInteraction({ kind: 'command', name: 'incident', subcommand: 'ack', userId: fake.users.bob, channelId: channel.id });
-    await fake.waitForAnswer(sent.id);
-    await eventually('acknowledged', async () => (await incident(number)).status === 'acknowledged');
-    const answered = fake.state.interaction(sent.id)!;
-    expect(JSON.stringify(answered.original)).toContain(`acknowledged INC-${number}`);
-    const ack = (await readJson(fetch(`${bot.url}/api/incidents/${number}/timeline`, { headers: { authorization: `Bearer ${API_TOKEN}` } }))).events.find(
-      (e: { kind: string }) => e.kind === 'status.acknowledged',
-    );
-    expect(ack.actor.name).toBe('Bob Baker');
-  });
-
-  it('a click on the card`s Resolve button resolves, for a responder; anyone else is told why not, privately', async () => {
-    const number = await alert('QueueBacklog');
-    const channel = await channelOf(number);
-    const card = await eventually('the card', () => fake.state.messages(channel.id)[0]);
-    // Bob is not in oncall.yaml: he may acknowledge (above) but not resolve.
-    const refused = fake.sendInteraction({ kind: 'button', customId: `incident.resolve:${number}`, messageId: card.id, userId: fake.users.bob, channelId: channel.id });
-    await fake.waitForAnswer(refused.id);
-    const answer = await eventually('the refusal', () => fake.state.interaction(refused.id)?.followups[0]);
-    expect(JSON.stringify(answer)).toContain('not listed in oncall.yaml');
-    expect(answer.flags! & 64).toBe(64);
-    expect((await incident(number)).status).toBe('triggered');
-    const sent = fake.sendInteraction({ kind: 'button', customId: `incident.resolve:${number}`, messageId: card.id, userId: fake.users.alice, channelId: channel.id });
-    await fake.waitForAnswer(sent.id);
-    await eventually('resolved', async () => (await incident(number)).status === 'resolved');
-    const audit = await bot.database.prisma.auditEntry.findMany({ where: { action: 'incident.resolve' }, orderBy: { id: 'asc' } });
-    expect(audit.map((row) => [row.actorName, row.platform, row.result, (row.args as { via: string }).via])).toEqual([
-      ['Bob Baker', 'discord', 'refused', 'button'],
-      ['Alice Archer', 'discord', 'ok', 'button'],
-    ]);
-  });
-
   it('`/incident postmortem` attaches the draft to the incident channel', async () => {
     const number = await alert('TlsHandshakeErrors');
     const channel = await channelOf(number);
@@ -131,16 +97,6 @@ describe('Discord, end to end', () => {
     await fake.waitForAnswer(sent.id);
     const attachment = await eventually('the attachment', () => fake.state.messages(channel.id).flatMap((m) => m.attachments).find((a) => a.filename === `INC-${number}-postmortem.md`));
     expect(attachment.bytes.toString('utf8')).toContain(`# Postmortem: INC-${number} TlsHandshakeErrors on checkout`);
-  });
-
-  it('answers a command outside an incident channel privately, with the usage line', async () => {
-    const sent = fake.sendInteraction({ kind: 'command', name: 'incident', subcommand: 'ack', userId: fake.users.bob, channelId: fake.generalChannelId! });
-    await fake.waitForAnswer(sent.id);
-    // The public deferral is deleted first, then the private answer follows.
-    const answered = await eventually('the private answer', () => (fake.state.interaction(sent.id)!.followups.length > 0 ? fake.state.interaction(sent.id) : undefined));
-    const text = JSON.stringify(answered.followups);
-    expect(text).toContain('Run this in an incident channel');
-    expect(answered.followups[0]!.flags! & 64).toBe(64);
   });
 
   it('an interaction delivered twice (a resumed session, a gateway handed to another replica) runs and is answered once', async () => {
