@@ -1,3 +1,4 @@
+import { truncateMarkup } from '../text-truncation.js';
 import { isWebUrl } from '../web-url.js';
 
 /**
@@ -30,17 +31,6 @@ export function mentionedUsers(text: string, live: ReadonlySet<string>): string[
   return [...text.matchAll(/<@!?(\d+)>/g)].map((match) => match[1]!).filter((id) => live.has(id));
 }
 
-function safeIndex(text: string, index: number): number {
-  const code = text.charCodeAt(index - 1);
-  return index > 0 && code >= 0xd800 && code <= 0xdbff ? index - 1 : index;
-}
-
-/** Shortens plain text (titles, labels, names) to `max` characters, ending in "…". */
-export function truncatePlain(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `${text.slice(0, safeIndex(text, max - 1))}…`;
-}
-
 // Masked links, mentions (<@1>, <@!1>, <@&1>, <#1>), custom emoji and timestamps are cut whole or not at all.
 const PROTECTED = /\[[^\]\n]*\]\([^)\s]*\)|<(?:[@#][!&]?\d+|a?:\w+:\d+|t:\d+(?::\w)?)>/g;
 
@@ -50,19 +40,7 @@ const PROTECTED = /\[[^\]\n]*\]\([^)\s]*\)|<(?:[@#][!&]?\d+|a?:\w+:\d+|t:\d+(?::
  * there is one.
  */
 export function truncateDiscordMarkdown(text: string, max: number, fullTextUrl?: string): string {
-  if (text.length <= max) return text;
-  const linked = isWebUrl(fullTextUrl) ? `… (truncated, [full text](${fullTextUrl}))` : '';
-  const suffix = linked && linked.length <= max / 2 && !/[\s)]/.test(fullTextUrl ?? '') ? linked : '… (truncated)';
-  if (max < suffix.length + 6) return truncatePlain(text, max);
-  const fenceClose = '\n```\n';
-  let cut = safeIndex(text, Math.max(0, max - suffix.length - fenceClose.length));
-  for (const match of text.matchAll(PROTECTED)) {
-    if (match.index >= cut) break;
-    if (match.index + match[0].length > cut) cut = match.index;
-  }
-  const space = Math.max(text.lastIndexOf('\n', cut - 1), text.lastIndexOf(' ', cut - 1));
-  if (space > cut * 0.8) cut = space;
-  let kept = text.slice(0, cut).trimEnd();
-  if ((kept.match(/```/g)?.length ?? 0) % 2 === 1) kept += fenceClose;
-  return kept + suffix;
+  // A URL with a space or ")" would end Discord's masked link early.
+  const linkable = isWebUrl(fullTextUrl) && !/[\s)]/.test(fullTextUrl);
+  return truncateMarkup(text, max, { protect: PROTECTED, fullTextLink: linkable ? `[full text](${fullTextUrl})` : undefined });
 }

@@ -2,7 +2,8 @@ import type { APIActionRowComponent, APIButtonComponentWithCustomId, APIEmbed, A
 import { encodeCustomId, uniqueActionId } from '../commands/button-actions.js';
 import type { MessageButton, MessageColor, NeutralMessage } from '../neutral-message.js';
 import { isWebUrl } from '../web-url.js';
-import { inertMentions, mentionedUsers, toDiscordMarkdown, truncateDiscordMarkdown, truncatePlain } from './discord-markdown.js';
+import { inertMentions, mentionedUsers, toDiscordMarkdown, truncateDiscordMarkdown } from './discord-markdown.js';
+import { truncatePlain } from '../text-truncation.js';
 
 /** Discord message limits (discord.com/developers/docs/resources/message#embed-object-embed-limits). */
 export const DISCORD_LIMITS = {

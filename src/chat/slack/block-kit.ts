@@ -2,7 +2,8 @@ import type { types } from '@slack/bolt';
 import { uniqueActionId } from '../commands/button-actions.js';
 import type { MessageButton, MessageColor, MessageSection, NeutralMessage } from '../neutral-message.js';
 import { isWebUrl } from '../web-url.js';
-import { escapeSlackText, escapeSlackTextKeeping, slackLink, toSlackMrkdwn, truncateMrkdwn, truncatePlain } from './slack-mrkdwn.js';
+import { escapeSlackText, escapeSlackTextKeeping, slackLink, toSlackMrkdwn, truncateMrkdwn } from './slack-mrkdwn.js';
+import { truncatePlain } from '../text-truncation.js';
 
 /** Block Kit limits (api.slack.com/reference/block-kit). */
 export const SLACK_LIMITS = {

@@ -1,3 +1,4 @@
+import { truncateMarkup } from '../text-truncation.js';
 import { isWebUrl } from '../web-url.js';
 
 /**
@@ -75,20 +76,9 @@ export function toSlackMrkdwn(markdown: string, live: ReadonlySet<string> = NONE
 }
 
 /** A cut that splits no surrogate pair. */
-function safeIndex(text: string, index: number): number {
-  const code = text.charCodeAt(index - 1);
-  return index > 0 && code >= 0xd800 && code <= 0xdbff ? index - 1 : index;
-}
-
 /** Plain text (a topic, a purpose, a file comment) escaped for Slack and cut to `max` characters after escaping. */
 export function slackPlainText(text: string, max: number): string {
   return truncateMrkdwn(escapeSlackText(text), max);
-}
-
-/** Shortens plain text (buttons, headers) to `max` characters, ending in "…". */
-export function truncatePlain(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `${text.slice(0, safeIndex(text, max - 1))}…`;
 }
 
 // Entities, links and mentions are cut whole or not at all.
@@ -100,18 +90,5 @@ const PROTECTED = /<[^<>]*>|&(?:amp|lt|gt);/g;
  * full text when there is one.
  */
 export function truncateMrkdwn(text: string, max: number, fullTextUrl?: string): string {
-  if (text.length <= max) return text;
-  const linked = isWebUrl(fullTextUrl) ? `… (truncated, ${slackLink(fullTextUrl, 'full text')})` : '';
-  const suffix = linked && linked.length <= max / 2 ? linked : '… (truncated)';
-  const fenceClose = '\n```';
-  let cut = safeIndex(text, Math.max(0, max - suffix.length - fenceClose.length - 1));
-  for (const match of text.matchAll(PROTECTED)) {
-    if (match.index >= cut) break;
-    if (match.index + match[0].length > cut) cut = match.index;
-  }
-  const space = Math.max(text.lastIndexOf('\n', cut - 1), text.lastIndexOf(' ', cut - 1));
-  if (space > cut * 0.8) cut = space;
-  let kept = text.slice(0, cut).trimEnd();
-  if ((kept.match(/```/g)?.length ?? 0) % 2 === 1) kept += fenceClose + '\n';
-  return kept + suffix;
+  return truncateMarkup(text, max, { protect: PROTECTED, fullTextLink: isWebUrl(fullTextUrl) ? slackLink(fullTextUrl, 'full text') : undefined });
 }
