@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { maskRoutingKey, weakRoutingKeyReason } from '../alerts/routing-key.js';
 import { DEFAULT_CONFIG_FILE_LIMITS, type ConfigFileLimits } from '../config-files/config-file-limits.js';
-import { besidesSchemaProblems, inFileOrder, type ConfigFileProblem } from '../config-files/config-file-problem.js';
-import { countOverLimit } from '../config-files/count-limits.js';
-import { parseConfigYaml, problemLocator } from '../config-files/parse-config-yaml.js';
+import { checkConfigDocument } from '../config-files/check-config-document.js';
+import { formatConfigFileProblem, type ConfigFileProblem } from '../config-files/config-file-problem.js';
 import { asArray, asRecord, asString, hasKey } from '../config-files/plain-data.js';
 import { readConfigFile } from '../config-files/read-config-file.js';
 import type { YamlShapeLimits } from '../config-files/yaml-shape.js';
@@ -39,9 +38,7 @@ export class OncallFileError extends Error {
   }
 }
 
-export function formatProblem(problem: OncallFileProblem): string {
-  return `${problem.file}:${problem.line}:${problem.column} ${problem.path}: ${problem.message}`;
-}
+export const formatProblem = formatConfigFileProblem;
 
 const key = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, 'keys are letters, digits, dots, dashes and underscores');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time such as 09:00');
@@ -162,25 +159,15 @@ export function loadOncallFile(path: string, limits: ConfigFileLimits = DEFAULT_
 
 /** Checks oncall.yaml's text and reports every problem in one pass: the schema's and the cross references, top to bottom. */
 export function parseOncallYaml(text: string, file = 'oncall.yaml'): OncallConfig {
-  const yaml = parseConfigYaml(text, file, ONCALL_SHAPE);
-  if (!yaml.ok) throw new OncallFileError(inFileOrder(yaml.problems));
-  const at = problemLocator(yaml.doc, yaml.lineCounter, file, shownPath);
-  const tooMany = Object.entries(ONCALL_LIMITS).flatMap(([section, max]) => {
-    const over = countOverLimit(yaml.value, section, max);
-    return over ? [at(over.path, `${over.count} entries under ${section}: oncall.yaml lists at most ${max}`)] : [];
+  const checked = checkConfigDocument(text, file, {
+    shape: ONCALL_SHAPE,
+    counts: Object.entries(ONCALL_LIMITS).map(([section, max]) => ({ section, max, message: (count: number) => `${count} entries under ${section}: oncall.yaml lists at most ${max}` })),
+    schema: fileSchema,
+    crossChecks: crossReferences,
+    shownPath,
   });
-  if (tooMany.length) throw new OncallFileError(inFileOrder([...yaml.problems, ...tooMany]));
-  const parsed = fileSchema.safeParse(yaml.value);
-  const schemaProblems = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) =>
-        // Point at the unknown key itself, not at the map that holds it.
-        issue.code === 'unrecognized_keys' ? at([...issue.path, issue.keys[0]!], issue.message) : at(issue.path, issue.message),
-      );
-  const crossProblems = crossReferences(yaml.value).map(([path, message]) => at(path, message));
-  const problems = [...yaml.problems, ...schemaProblems, ...besidesSchemaProblems(crossProblems, schemaProblems)];
-  if (!parsed.success || problems.length) throw new OncallFileError(inFileOrder(problems));
-  return toConfig(parsed.data);
+  if (!checked.ok) throw new OncallFileError(checked.problems);
+  return toConfig(checked.data);
 }
 
 /** A path as problems show it: routing keys are credentials, so only their first characters. */

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { besidesSchemaProblems, formatConfigFileProblem, inFileOrder, type ConfigFileProblem } from '../config-files/config-file-problem.js';
-import { countOverLimit } from '../config-files/count-limits.js';
-import { parseConfigYaml, problemLocator } from '../config-files/parse-config-yaml.js';
+import { checkConfigDocument } from '../config-files/check-config-document.js';
+import { formatConfigFileProblem, type ConfigFileProblem } from '../config-files/config-file-problem.js';
 import { asArray, asRecord, asString } from '../config-files/plain-data.js';
 import type { YamlShapeLimits } from '../config-files/yaml-shape.js';
 import { parseDuration } from '../time/duration.js';
@@ -99,22 +98,14 @@ export function severityNumber(value: number | string): number {
  * pass: the schema's and the links between steps, top to bottom.
  */
 export function parsePlaybook(text: string, file: string): { playbook?: LoadedPlaybook; problems: PlaybookProblem[] } {
-  const yaml = parseConfigYaml(text, file, PLAYBOOK_SHAPE);
-  if (!yaml.ok) return { problems: inFileOrder(yaml.problems) };
-  const at = problemLocator(yaml.doc, yaml.lineCounter, file);
-  const tooMany = countOverLimit(yaml.value, 'steps', MAX_STEPS);
-  if (tooMany) return { problems: inFileOrder([...yaml.problems, at(tooMany.path, `${tooMany.count} steps: a playbook has at most ${MAX_STEPS}`)]) };
-  const parsed = playbookSchema.safeParse(yaml.value);
-  const schemaProblems = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) =>
-        // Point at the unknown key itself, not at the map that holds it.
-        issue.code === 'unrecognized_keys' ? at([...issue.path, issue.keys[0]!], issue.message) : at(issue.path, issue.message),
-      );
-  const graphProblems = checkStepGraph(stepLinksOf(yaml.value)).map(([path, message]) => at(path, message));
-  const problems = [...yaml.problems, ...schemaProblems, ...besidesSchemaProblems(graphProblems, schemaProblems)];
-  if (!parsed.success || problems.length > 0) return { problems: inFileOrder(problems) };
-  return { playbook: { definition: parsed.data, file, contentHash: createHash('sha256').update(text).digest('hex') }, problems: [] };
+  const checked = checkConfigDocument(text, file, {
+    shape: PLAYBOOK_SHAPE,
+    counts: [{ section: 'steps', max: MAX_STEPS, message: (count) => `${count} steps: a playbook has at most ${MAX_STEPS}` }],
+    schema: playbookSchema,
+    crossChecks: (raw) => checkStepGraph(stepLinksOf(raw)),
+  });
+  if (!checked.ok) return { problems: checked.problems };
+  return { playbook: { definition: checked.data, file, contentHash: createHash('sha256').update(text).digest('hex') }, problems: [] };
 }
 
 /** What the checks between steps look at, read leniently so that they run even where the schema failed. */
