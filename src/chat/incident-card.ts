@@ -6,7 +6,8 @@ import { elapsedMs } from '../time/elapsed.js';
 import { chatIdOf } from './chat-identity.js';
 import type { ChatPlatformName } from './chat-port.js';
 import { incidentButtonValue, stepButtonValue } from './commands/button-actions.js';
-import type { IncidentFacts, PersonRef } from './incident-facts.js';
+import type { PersonRef } from '../incidents/incident-record.js';
+import type { IncidentFacts } from './incident-facts.js';
 import { channelLink, mention, type MessageButton, type MessageColor, type MessageField, type NeutralMessage } from './neutral-message.js';
 
 const STATUS_COLOR: Record<IncidentFacts['status'], MessageColor> = { triggered: 'red', acknowledged: 'orange', mitigated: 'yellow', resolved: 'green' };

@@ -1,14 +1,8 @@
 import type { PrismaClient } from '../db/database.js';
 import type { IncidentStatus } from '../db/generated/enums.js';
+import { loadIncidentRecord, PERSON_REF_SELECT, type PersonRef } from '../incidents/incident-record.js';
 
-export interface PersonRef {
-  id: number;
-  name: string;
-  slackId: string | null;
-  discordId: string | null;
-}
-
-/** What chat shows of an incident, read fresh each time a card or channel is brought up to date. */
+/** What chat shows of an incident. */
 export interface IncidentFacts {
   id: number;
   title: string;
@@ -34,29 +28,17 @@ export interface IncidentFacts {
   playbook: { name: string; currentStepTitle: string | null; status: string } | null;
 }
 
-const personSelect = { id: true, name: true, slackId: true, discordId: true } as const;
-
+/** What chat shows of an incident, read fresh each time a card or channel is brought up to date. */
 export async function loadIncidentFacts(prisma: PrismaClient, id: number): Promise<IncidentFacts | undefined> {
-  const incident = await prisma.incident.findUnique({
-    where: { id },
-    include: {
-      team: true,
-      roles: { include: { person: { select: personSelect } }, orderBy: { role: 'asc' } },
-      pages: { include: { person: { select: personSelect } } },
-      alerts: { include: { alert: true }, orderBy: { attachedAt: 'asc' } },
-      playbookRun: true,
-    },
-  });
+  const incident = await loadIncidentRecord(prisma, id);
   if (!incident) return undefined;
-  const declared = await prisma.timelineEvent.findFirst({
-    where: { incidentId: id, kind: 'incident.declared', actorType: 'person' },
-    orderBy: { id: 'asc' },
-    select: { actor: { select: personSelect } },
-  });
-  const first = incident.alerts[0]?.alert;
-  const run = incident.playbookRun;
-  const steps = (run?.definition as { steps?: { id: string; title: string }[] } | undefined)?.steps ?? [];
-  const paged = new Map(incident.pages.map((page) => [page.person.id, page.person]));
+  const [pages, declared] = await Promise.all([
+    prisma.page.findMany({ where: { incidentId: id }, select: { person: { select: PERSON_REF_SELECT } }, orderBy: { id: 'asc' } }),
+    prisma.timelineEvent.findFirst({ where: { incidentId: id, kind: 'incident.declared', actorType: 'person' }, orderBy: { id: 'asc' }, select: { actor: { select: PERSON_REF_SELECT } } }),
+  ]);
+  const first = incident.alerts[0];
+  const run = incident.playbook;
+  const paged = new Map(pages.map((page) => [page.person.id, page.person]));
   return {
     id: incident.id,
     title: incident.title,
@@ -71,14 +53,12 @@ export async function loadIncidentFacts(prisma: PrismaClient, id: number): Promi
     mitigatedAt: incident.mitigatedAt,
     resolvedAt: incident.resolvedAt,
     summary: incident.summary,
-    roles: incident.roles.map((role) => ({ role: role.role, person: role.person })),
+    roles: incident.roles,
     paged: [...paged.values()],
     declaredBy: declared?.actor ?? null,
-    firstAlert: first ? { title: first.title, description: first.description, links: first.links as Record<string, string> } : null,
+    firstAlert: first ? { title: first.title, description: first.description, links: first.links } : null,
     alertCount: incident.alerts.length,
-    firingCount: incident.alerts.filter(({ alert }) => alert.status === 'firing' && alert.incidentId === incident.id).length,
-    playbook: run
-      ? { name: run.playbookName, status: run.status, currentStepTitle: steps.find((step) => step.id === run.currentStepId)?.title ?? null }
-      : null,
+    firingCount: incident.alerts.filter((alert) => alert.status === 'firing' && alert.current).length,
+    playbook: run ? { name: run.name, status: run.status, currentStepTitle: run.steps.find((step) => step.id === run.currentStepId)?.title ?? null } : null,
   };
 }

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../db/database.js';
 import type { IncidentStatus } from '../db/generated/enums.js';
+import { loadIncidentRecord } from './incident-record.js';
 import { incidentLabel, OPEN_STATUSES, severityLabel } from './incident-rules.js';
 
 export type IncidentListFilter = 'open' | IncidentStatus | 'all';
@@ -53,15 +54,9 @@ export async function listIncidents(prisma: PrismaClient, filter: IncidentListFi
   }));
 }
 
+/** An incident as the read API shows it. */
 export async function getIncident(prisma: PrismaClient, id: number) {
-  const incident = await prisma.incident.findUnique({
-    where: { id },
-    include: {
-      team: true,
-      roles: { include: { person: true } },
-      alerts: { include: { alert: true }, orderBy: { attachedAt: 'asc' } },
-    },
-  });
+  const incident = await loadIncidentRecord(prisma, id);
   if (!incident) return undefined;
   return {
     number: incident.id,
@@ -83,7 +78,7 @@ export async function getIncident(prisma: PrismaClient, id: number) {
     reopenCount: incident.reopenCount,
     roles: Object.fromEntries(incident.roles.map((role) => [role.role, role.person.name])),
     alertCount: incident.alerts.length,
-    alerts: incident.alerts.map(({ alert }) => ({
+    alerts: incident.alerts.map((alert) => ({
       source: alert.source,
       fingerprint: alert.fingerprint,
       status: alert.status,

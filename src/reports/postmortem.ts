@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { PrismaClient } from '../db/database.js';
+import { loadIncidentRecord } from '../incidents/incident-record.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import { oneLine } from '../incidents/one-line.js';
 import { formatDuration } from '../time/duration.js';
@@ -28,19 +29,10 @@ export interface PostmortemFacts {
 }
 
 export async function loadPostmortemFacts(prisma: PrismaClient, id: number): Promise<PostmortemFacts | undefined> {
-  const incident = await prisma.incident.findUnique({
-    where: { id },
-    include: {
-      team: true,
-      roles: { include: { person: true } },
-      alerts: { include: { alert: true }, orderBy: { attachedAt: 'asc' } },
-      timeline: { orderBy: [{ at: 'asc' }, { id: 'asc' }] },
-      playbookRun: { include: { steps: { include: { actor: true } } } },
-    },
-  });
+  const incident = await loadIncidentRecord(prisma, id);
   if (!incident) return undefined;
-  const first = incident.alerts[0]?.alert;
-  const definition = incident.playbookRun?.definition as { steps?: { id: string; title: string }[] } | undefined;
+  const timeline = await prisma.timelineEvent.findMany({ where: { incidentId: id }, orderBy: [{ at: 'asc' }, { id: 'asc' }] });
+  const first = incident.alerts[0];
   return {
     id: incident.id,
     title: incident.title,
@@ -54,15 +46,14 @@ export async function loadPostmortemFacts(prisma: PrismaClient, id: number): Pro
     acknowledgedAt: incident.acknowledgedAt,
     mitigatedAt: incident.mitigatedAt,
     resolvedAt: incident.resolvedAt,
-    firstAlert: first ? { source: first.source, title: first.title, startsAt: first.startsAt, links: first.links as Record<string, string> } : null,
+    firstAlert: first ? { source: first.source, title: first.title, startsAt: first.startsAt, links: first.links } : null,
     alertCount: incident.alerts.length,
-    timeline: incident.timeline.map((e) => ({ at: e.at, actor: e.actorName, kind: e.kind, text: e.text, tag: e.tag })),
+    timeline: timeline.map((e) => ({ at: e.at, actor: e.actorName, kind: e.kind, text: e.text, tag: e.tag })),
     roles: incident.roles.map((r) => ({ role: r.role, name: r.person.name })),
-    steps: (definition?.steps ?? []).flatMap((step) => {
-      const state = incident.playbookRun?.steps.find((s) => s.stepId === step.id);
-      return state && state.status !== 'active' && state.status !== 'pending' ? [{ title: step.title, status: state.status, by: state.actor?.name ?? null, choice: state.choice }] : [];
-    }),
-    playbook: incident.playbookRun?.playbookName ?? null,
+    steps: (incident.playbook?.steps ?? []).flatMap((step) =>
+      step.status && step.status !== 'active' && step.status !== 'pending' ? [{ title: step.title, status: step.status, by: step.by, choice: step.choice }] : [],
+    ),
+    playbook: incident.playbook?.name ?? null,
   };
 }
 
