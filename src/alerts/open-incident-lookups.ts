@@ -7,7 +7,7 @@ import { storedToken } from '../http/access-tokens.js';
 import { botAddress } from '../http/bot-address.js';
 import { createLogger } from '../logging.js';
 import { StartupError } from '../startup-error.js';
-import type { OpenIncidentLookup } from './simulate-command.js';
+import type { OpenIncidentLookup } from './simulate-cli-command.js';
 
 /**
  * Where `simulate` finds the open incident an alert would join: the database itself, or, while

@@ -1,16 +1,16 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
-import { auditCliCommand } from '../../../src/access/audit-cli-command.js';
-import { simulateCommand } from '../../../src/alerts/simulate-command.js';
-import { runCommand, type CliCommand, type CliIo } from '../../../src/cli-command.js';
-import { syncDirectory } from '../../../src/oncall/directory-sync.js';
-import { oncallCliCommands } from '../../../src/oncall/oncall-cli-commands.js';
-import { loadOncallFile } from '../../../src/oncall/oncall-file.js';
-import { overridesBetween } from '../../../src/oncall/stored-overrides.js';
-import { projectRoot } from '../../../src/project-root.js';
-import { samplePath } from '../../support/fixtures.js';
-import { describeEachDatabase } from '../../support/test-database.js';
+import { auditCliCommand } from '../../src/access/audit-cli-command.js';
+import { simulateCommand } from '../../src/alerts/simulate-cli-command.js';
+import { runCommand, type CliCommand, type CliIo } from '../../src/cli-command.js';
+import { syncDirectory } from '../../src/oncall/directory-sync.js';
+import { oncallCliCommands } from '../../src/oncall/oncall-cli-command.js';
+import { loadOncallFile } from '../../src/oncall/oncall-file.js';
+import { overridesBetween } from '../../src/oncall/stored-overrides.js';
+import { projectRoot } from '../../src/project-root.js';
+import { samplePath } from '../support/fixtures.js';
+import { describeEachDatabase } from '../support/test-database.js';
 
 /** Runs per command; FUZZ_RUNS=500 for a long local run. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);

@@ -5,7 +5,7 @@ import { isAppError } from '../errors.js';
 import { wholeNumber } from '../input-values.js';
 import { readInstant } from '../time/instant.js';
 import type { OncallConfig } from './oncall-config.js';
-import type { ReadOverrides } from './cli-override-reader.js';
+import type { ReadOverrides } from './oncall-cli-override-reader.js';
 import { shiftsBetween } from './on-call-at.js';
 import { findGaps, ONCALL_HORIZON_MS, onCallNow, policyFor, previewEscalation, schedulesFor } from './oncall-queries.js';
 import { systemClock } from '../time/clock.js';
