@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack, type SlackRequestSender } from '../support/fake-slack/index.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 import { eventually } from '../support/eventually.js';
+import { fallDueNow } from '../support/job-time.js';
 
 const TOKEN = 'xoxb-playbook-run';
 const SECRET = 'playbook-run-secret';
@@ -96,7 +97,7 @@ describe('a playbook run through the chat port', () => {
   });
 
   it('reminds the channel when a step stays open past remind_after', async () => {
-    await bot.database.prisma.job.updateMany({ where: { kind: 'playbook.reminder' }, data: { dueAt: new Date(Date.now() - 1000) } });
+    await fallDueNow(bot.database, 'playbook.reminder');
     bot.worker.wake();
     await eventually('the reminder', () => fake.state.messages(channelId).find((m) => JSON.stringify(m.blocks).includes('is still open')));
   });

@@ -5,6 +5,7 @@ import { readJson } from '../support/read-json.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 import { databaseKinds } from '../support/test-database.js';
 import { eventually } from '../support/eventually.js';
+import { fallDueNow } from '../support/job-time.js';
 
 const TOKEN = 'xoxb-test-bot-token';
 const SECRET = 'test-signing-secret';
@@ -144,7 +145,7 @@ for (const kind of databaseKinds()) {
       const channel = fake.state.channels.find((c) => c.name.startsWith('inc-1-'))!;
       const before = fake.state.messages(channel.id).length;
       // Incident 1 is resolved: its reminder must stay silent. Incident 3 has no commander.
-      await bot.database.prisma.job.updateMany({ where: { kind: 'incident.commander-reminder' }, data: { dueAt: new Date(Date.now() - 1000) } });
+      await fallDueNow(bot.database, 'incident.commander-reminder');
       bot.worker.wake();
       const three = fake.state.channels.find((c) => c.name.startsWith('inc-3-'));
       if (three) {
@@ -170,7 +171,7 @@ for (const kind of databaseKinds()) {
     it('posts the weekly report with its chart to REPORT_CHANNEL when it comes due, once', async () => {
       const scheduled = await bot.database.prisma.job.findMany({ where: { kind: 'report.weekly' } });
       expect(scheduled).toHaveLength(1);
-      await bot.database.prisma.job.updateMany({ where: { kind: 'report.weekly' }, data: { dueAt: new Date(Date.now() - 1000) } });
+      await fallDueNow(bot.database, 'report.weekly');
       bot.worker.wake();
       const report = await eventually('the report', () => fake.state.messages('incidents').find((m) => JSON.stringify(m.blocks ?? []).includes('Incident report')));
       expect(JSON.stringify(report.blocks)).toContain('12 week(s)');
@@ -262,7 +263,7 @@ describe('Slack, a restart between creating the channel and recording it', () =>
     );
     try {
       // The failed attempt's back-off may still run; the job then creates the channel once.
-      await second.database.prisma.job.updateMany({ data: { dueAt: new Date(Date.now() - 1000) } });
+      await fallDueNow(second.database);
       second.worker.wake();
       await eventually('the channel after restart', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-') && fake.state.messages(c.id).length > 0), 15_000);
       await new Promise((resolve) => setTimeout(resolve, 500));

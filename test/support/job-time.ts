@@ -35,3 +35,11 @@ export async function runDueJobs(worker: JobWorker, maxRounds = 100): Promise<nu
   }
   throw new Error(`jobs were still due after ${maxRounds} rounds: something re-schedules itself at once`);
 }
+
+/**
+ * For a whole bot whose clock the test does not hold: the pending jobs of `kind` (every kind when
+ * absent) fall due now, by the database's clock, as if their time had come; wake the worker after.
+ */
+export async function fallDueNow(database: Database, kind?: string): Promise<void> {
+  await database.sql.query(sql`UPDATE jobs SET due_at = now() WHERE status = 'pending' AND (${kind ?? null}::text IS NULL OR kind = ${kind ?? null}::text)`);
+}
