@@ -1,3 +1,4 @@
+import type { NotifyStep, QuietHours } from '../paging/contact-methods.js';
 /**
  * oncall.yaml as the rest of the bot sees it once loaded and validated: people, teams,
  * schedules, escalation policies and the alert routes. Keys are the names used in the file.
@@ -15,6 +16,13 @@ export interface PersonConfig {
   timeZone: string;
   /** Bot roles: "manager", "admin" (everyone is a responder of their teams). */
   roles: string[];
+  /** E.164 number for SMS and voice calls. */
+  phone?: string;
+  ntfyTopic?: string;
+  webhookUrl?: string;
+  /** The person's own rules; an urgency left out (or the whole) falls back to the defaults. */
+  notify?: { high?: NotifyStep[]; low?: NotifyStep[] };
+  quietHours?: QuietHours;
 }
 
 export interface TeamConfig {

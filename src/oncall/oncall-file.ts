@@ -7,12 +7,15 @@ import { asArray, asRecord, asString, hasKey } from '../config-files/plain-data.
 import { readConfigFile } from '../config-files/read-config-file.js';
 import type { YamlShapeLimits } from '../config-files/yaml-shape.js';
 import { parseDuration } from '../time/duration.js';
+import { isWebUrl } from '../chat/web-url.js';
+import { addressFieldFor as addressFor, CONTACT_VIAS, hasAddressFor, type ContactVia } from '../paging/contact-methods.js';
 import {
   BUILTIN_SEVERITY_MAP,
   emptyOncallConfig,
   lookupTable,
   type EscalationTarget,
   type OncallConfig,
+  type PersonConfig,
   type RouteConfig,
   type Severity,
 } from './oncall-config.js';
@@ -55,12 +58,22 @@ const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'satur
 const weekday = z.enum([...WEEKDAYS, 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 const severity = z.union([z.number().int().min(1).max(4), z.string().regex(/^sev[1-4]$/i, 'must be 1-4 or sev1..sev4')]);
 
+/** A person's notification rules hold at most this many steps per urgency. */
+export const MAX_NOTIFY_STEPS = 10;
+const notifyStep = z.object({ via: z.enum(CONTACT_VIAS), after: duration.default('0m') }).strict();
+const notifySteps = z.array(notifyStep).max(MAX_NOTIFY_STEPS, `at most ${MAX_NOTIFY_STEPS} steps`);
+
 const personSchema = z
   .object({
     name: z.string().min(1),
     email: z.email().optional(),
     slack: z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user id such as U012ABCDEF').optional(),
     discord: z.string().regex(/^\d{5,}$/, 'must be a Discord user id (digits)').optional(),
+    phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number: + then the country code and number, no spaces (+4915112345678)').optional(),
+    ntfy_topic: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an ntfy topic: letters, digits, _ and -, at most 64').optional(),
+    webhook: z.string().refine(isWebUrl, 'must be an http(s) URL').optional(),
+    notify: z.object({ high: notifySteps.optional(), low: notifySteps.optional() }).strict().optional(),
+    quiet_hours: z.object({ from: hhmm, to: hhmm }).strict().optional(),
     timezone: zone.default('UTC'),
     roles: z.array(z.enum(['manager', 'admin'])).default([]),
   })
@@ -188,6 +201,18 @@ function crossReferences(raw: unknown): [(string | number)[], string][] {
   const schedules = asRecord(file.schedules);
   const policies = asRecord(file.escalation_policies);
   const names = (list: unknown) => asArray(list).flatMap((item, i) => (typeof item === 'string' ? [[item, i] as const] : []));
+  for (const [personKey, rawPerson] of Object.entries(people)) {
+    const person = asRecord(rawPerson);
+    const addresses = { slackId: asString(person.slack), discordId: asString(person.discord), email: asString(person.email), phone: asString(person.phone), ntfyTopic: asString(person.ntfy_topic), webhookUrl: asString(person.webhook) };
+    for (const urgency of ['high', 'low'] as const) {
+      asArray(asRecord(person.notify)[urgency]).forEach((rawStep, i) => {
+        const via = asString(asRecord(rawStep).via);
+        if (via && (CONTACT_VIAS as readonly string[]).includes(via) && !hasAddressFor(addresses, via as ContactVia)) {
+          problems.push([['people', personKey, 'notify', urgency, i, 'via'], `${via} needs ${addressFor(via as ContactVia)} on this person`]);
+        }
+      });
+    }
+  }
   for (const [teamKey, rawTeam] of Object.entries(teams)) {
     const team = asRecord(rawTeam);
     for (const [member, i] of names(team.members)) if (!hasKey(people, member)) problems.push([['teams', teamKey, 'members', i], `no person "${member}" under people`]);
@@ -269,10 +294,21 @@ function toRoute(id: string, route: Omit<OncallFile['routes'][number], 'id'>): R
   };
 }
 
+/** Rules as written; an urgency the person left out keeps the default steps for it. */
+function rulesOf(notify: NonNullable<OncallFile['people'][string]['notify']>): PersonConfig['notify'] {
+  const steps = (list: { via: ContactVia; after: string }[] | undefined) => list?.map((step) => ({ via: step.via, afterMs: parseDuration(step.after)! }));
+  return { high: steps(notify.high), low: steps(notify.low) };
+}
+
 function toConfig(file: OncallFile): OncallConfig {
   const config = emptyOncallConfig();
   for (const [k, p] of Object.entries(file.people)) {
-    config.people[k] = { key: k, name: p.name, email: p.email, slackId: p.slack, discordId: p.discord, timeZone: p.timezone, roles: p.roles };
+    config.people[k] = {
+      key: k, name: p.name, email: p.email, slackId: p.slack, discordId: p.discord, timeZone: p.timezone, roles: p.roles,
+      phone: p.phone, ntfyTopic: p.ntfy_topic, webhookUrl: p.webhook,
+      notify: p.notify ? rulesOf(p.notify) : undefined,
+      quietHours: p.quiet_hours,
+    };
   }
   for (const [k, t] of Object.entries(file.teams)) {
     config.teams[k] = { key: k, name: t.name, members: t.members, services: t.services, channel: t.channel, escalationPolicy: t.escalation_policy, schedules: t.schedules };

@@ -61,6 +61,52 @@ describe('oncall.yaml', () => {
     ]);
   });
 
+  it('reads contact methods, notification rules and quiet hours, and says what is wrong with each', () => {
+    const config = parseOncallYaml(
+      [
+        'people:',
+        '  bruno:',
+        '    name: Bruno',
+        '    slack: U0BRUNO01',
+        '    phone: "+4915112345678"',
+        '    ntfy_topic: bruno-pages',
+        '    webhook: https://hooks.example.com/pager',
+        '    notify:',
+        '      high: [{ via: chat }, { via: sms, after: 2m }, { via: voice, after: 5m }]',
+        '    quiet_hours: { from: "22:00", to: "07:00" }',
+      ].join('\n'),
+    );
+    expect(config.people.bruno).toMatchObject({
+      phone: '+4915112345678',
+      ntfyTopic: 'bruno-pages',
+      webhookUrl: 'https://hooks.example.com/pager',
+      notify: { high: [{ via: 'chat', afterMs: 0 }, { via: 'sms', afterMs: 120_000 }, { via: 'voice', afterMs: 300_000 }], low: undefined },
+      quietHours: { from: '22:00', to: '07:00' },
+    });
+    expect(
+      problems(
+        [
+          'people:', //                                          1
+          '  ann:', //                                           2
+          '    name: Ann', //                                    3
+          '    phone: 0151 1234 5678', //                        4
+          '    webhook: "javascript:alert(1)"', //               5
+          '    notify:', //                                      6
+          '      high: [{ via: pager }, { via: email }]', //     7
+          '      low: [{ via: sms, after: later }]', //          8
+          '    quiet_hours: { from: "22:00", to: "25:00" }', //  9
+        ].join('\n'),
+      ),
+    ).toEqual([
+      '4:12 people.ann.phone: must be an E.164 number: + then the country code and number, no spaces (+4915112345678)',
+      '5:14 people.ann.webhook: must be an http(s) URL',
+      expect.stringMatching(/^7:21 people\.ann\.notify\.high\[0\]\.via: Invalid option/),
+      '7:37 people.ann.notify.high[1].via: email needs email on this person',
+      '8:32 people.ann.notify.low[0].after: must be a duration such as 5m or 1h30m',
+      '9:39 people.ann.quiet_hours.to: must be a time such as 09:00',
+    ]);
+  });
+
   it('checks references between sections', () => {
     const yaml = [
       'people:',
