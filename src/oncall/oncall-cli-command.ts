@@ -9,6 +9,8 @@ import type { ReadOverrides } from './oncall-cli-override-reader.js';
 import { shiftsBetween } from './on-call-at.js';
 import { findGaps, ONCALL_HORIZON_MS, onCallNow, policyFor, previewEscalation, schedulesFor } from './oncall-queries.js';
 import { systemClock } from '../time/clock.js';
+import { CONTACT_VIAS, urgencyOf } from '../paging/contact-methods.js';
+import { describePlan, planNotifications } from '../paging/notification-plan.js';
 
 type LoadOncall = (io: CliIo) => Promise<OncallConfig>;
 
@@ -149,6 +151,36 @@ export function oncallCliCommands(loadOncall: LoadOncall, readOverrides: ReadOve
           const names = [step.people.map((p) => config.people[p]?.name ?? p).join(', '), again].filter(Boolean).join(' ') || 'NOBODY';
           io.out(`  ${both(step.at, 'UTC')}  level ${step.level}${step.round ? ` (repeat ${step.round})` : ''}: ${names}`);
         }
+        return 0;
+      }),
+    },
+    {
+      name: ['oncall', 'notify-preview'],
+      usage: 'oncall notify-preview <person> [--severity 1-4] [--at <ISO instant>] [--json]',
+      summary: 'how and when a page would reach a person: each method in turn, quiet hours applied',
+      run: guarded(async (args, io) => {
+        const { values, positionals } = parseFlags({ args, options: { severity: { type: 'string', default: '1' }, at: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+        if (!positionals[0]) {
+          io.err('Usage: incident-bot oncall notify-preview <person> [--severity 1-4] [--at <ISO instant>] [--json]');
+          return 2;
+        }
+        const config = await loadOncall(io);
+        const person = config.people[positionals[0]];
+        if (!person) {
+          io.err(`No person "${positionals[0]}" under people in oncall.yaml (known: ${Object.keys(config.people).join(', ') || 'none'})`);
+          return 1;
+        }
+        const severity = flagValue('--severity', values.severity, wholeNumber(1, 4));
+        const at = instant(values.at, '--at');
+        // Verification of contact methods comes with their providers: until then every method with an address is shown as usable.
+        const plan = planNotifications(person, urgencyOf(severity), at, new Set(CONTACT_VIAS));
+        if (values.json) {
+          io.out(JSON.stringify({ person: person.key, severity, ...plan, start: at.toISOString(), notifications: plan.notifications.map((n) => ({ via: n.via, at: n.at.toISOString(), ...(n.heldFrom ? { heldFrom: n.heldFrom.toISOString() } : {}) })) }, null, 2));
+          return 0;
+        }
+        io.out(`A SEV${severity} page (${plan.urgency} urgency) to ${person.name} starting ${both(at, person.timeZone)}, ${plan.rules === 'own' ? 'by their own rules' : 'by the default rules'}:`);
+        for (const line of describePlan(plan, at, person.timeZone)) io.out(`  ${line}`);
+        if (plan.notifications.length === 0) io.out('  Nothing would reach them: give them a chat id, email or phone in oncall.yaml.');
         return 0;
       }),
     },

@@ -41,6 +41,28 @@ describe('incident-bot oncall (shipped oncall.yaml)', () => {
     expect(preview.steps).toHaveLength(3);
   });
 
+  it('notify-preview: how a page reaches a person, the phone for high urgency, quiet hours holding low urgency until morning', async () => {
+    // 23:30 in Berlin on a Tuesday.
+    const high = await runCli(['oncall', 'notify-preview', 'bruno', '--severity', '1', '--at', '2026-12-01T22:30:00Z'], env);
+    expect(high.code, high.stderr).toBe(0);
+    expect(high.stdout).toContain('A SEV1 page (high urgency) to Bruno Keller');
+    expect(high.stdout).toContain('chat    Tue 1 Dec 23:30  +0s');
+    expect(high.stdout).toContain('sms     Tue 1 Dec 23:32  +2m');
+    expect(high.stdout).toContain('voice   Tue 1 Dec 23:35  +5m');
+    const low = JSON.parse((await runCli(['oncall', 'notify-preview', 'bruno', '--severity', '4', '--at', '2026-12-01T22:30:00Z', '--json'], env)).stdout);
+    expect(low).toMatchObject({ urgency: 'low', rules: 'default' });
+    expect(low.notifications).toEqual([
+      { via: 'chat', at: '2026-12-02T06:00:00.000Z', heldFrom: '2026-12-01T22:30:00.000Z' },
+      { via: 'email', at: '2026-12-02T06:00:00.000Z', heldFrom: '2026-12-01T22:30:00.000Z' },
+    ]);
+    const nobody = await runCli(['oncall', 'notify-preview', 'zoe'], env);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toContain('No person "zoe" under people in oncall.yaml (known: alice, bruno, chen, dana, emma)');
+    const badSeverity = await runCli(['oncall', 'notify-preview', 'bruno', '--severity', '7'], env);
+    expect(badSeverity.code).toBe(2);
+    expect(badSeverity.stderr).toContain('--severity');
+  });
+
   it('shifts and gaps, and clear errors for unknown names', async () => {
     const shifts = JSON.parse((await runCli(['oncall', 'shifts', 'payments-weekly', '--from', '2026-11-23T00:00:00Z', '--to', '2026-12-08T00:00:00Z', '--json'], env)).stdout);
     expect(shifts.map((s: { person: string }) => s.person)).toEqual(['bruno', 'chen', 'bruno', 'chen']);
