@@ -80,7 +80,10 @@ describeEachDatabase('migrations', (db) => {
     await prisma.oncallOverride.create({
       data: { scheduleKey: 'primary', personId: person.id, startsAt: at, endsAt: new Date(at.getTime() + 3_600_000), createdById: person.id },
     });
-    await prisma.page.create({ data: { incidentId: incident.id, personId: person.id, level: 1, escalationVersion: 0, message: 'INC-1', status: 'sent', platform: 'slack', sentAt: at } });
+    const page = await prisma.page.create({ data: { incidentId: incident.id, personId: person.id, level: 1, escalationVersion: 0, message: 'INC-1', status: 'sent', platform: 'slack', sentAt: at } });
+    await prisma.notification.create({ data: { pageId: page.id, via: 'sms', address: '+15550100001', dueAt: at, heldFrom: at, providerId: 'SM1' } });
+    await prisma.actionToken.create({ data: { tokenHash: 'h1', purpose: 'ack', personId: person.id, pageId: page.id, via: 'email', address: 'a@example.com', expiresAt: at } });
+    await prisma.contactVerification.create({ data: { personId: person.id, via: 'sms', address: '+15550100001', codeHash: 'c', codeExpiresAt: at, verifiedAt: at } });
     await prisma.postmortem.create({ data: { incidentId: incident.id, markdown: '# RCA', generatedAt: at } });
     await prisma.processedRequest.create({ data: { key: 'slack:event:Ev1' } });
     await prisma.job.create({ data: { kind: 'chat.sync', subject: `incident:${incident.id}`, coalesceKey: 'k', payload: { a: 1 }, dueAt: at, fence: 0 } });
@@ -96,7 +99,7 @@ describeEachDatabase('migrations', (db) => {
         roles: { include: { person: true } },
         channels: true,
         playbookRun: { include: { steps: true } },
-        pages: true,
+        pages: { include: { notifications: true } },
         postmortem: true,
       },
     });
@@ -111,6 +114,9 @@ describeEachDatabase('migrations', (db) => {
     expect(read.channels[0]?.name).toBe('inc-1-checkout');
     expect(read.playbookRun?.steps[0]?.status).toBe('done');
     expect(read.pages[0]?.platform).toBe('slack');
+    expect(read.pages[0]?.notifications[0]).toMatchObject({ via: 'sms', status: 'pending', providerId: 'SM1' });
+    expect((await prisma.actionToken.findFirstOrThrow()).usedAt).toBeNull();
+    expect((await prisma.contactVerification.findFirstOrThrow()).verifiedAt?.toISOString()).toBe(at.toISOString());
     expect(read.postmortem?.markdown).toBe('# RCA');
     expect(await prisma.oncallOverride.count()).toBe(1);
     expect((await prisma.sentMessage.findFirstOrThrow()).messageId).toBe('1.2');
@@ -123,6 +129,7 @@ describeEachDatabase('migrations', (db) => {
     const exercised = [
       'Person', 'Team', 'TeamMember', 'Incident', 'Alert', 'IncidentAlert', 'TimelineEvent', 'IncidentRole', 'ChatChannel', 'ChatChannelInvite',
       'SentMessage', 'PlaybookRun', 'PlaybookStepState', 'OncallOverride', 'Page', 'Postmortem', 'ProcessedRequest', 'Job', 'AuditEntry',
+      'Notification', 'ActionToken', 'ContactVerification',
     ];
     expect(Object.keys(Prisma.ModelName).sort()).toEqual(exercised.sort());
   });
