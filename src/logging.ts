@@ -39,12 +39,16 @@ const MIN_MASKED_VALUE_LENGTH = 8;
 export function secretValuesOf(settings: Partial<Record<(typeof SECRET_SETTINGS)[number], string | undefined>>): string[] {
   const values = new Set<string>();
   // The database URL itself stays readable (which host, which user); its password is the secret.
+  // URLs stay readable (which host, which user); their passwords are the secret.
+  const urls = new Set<string>(['DATABASE_URL', 'SMTP_URL']);
   for (const name of SECRET_SETTINGS) {
     const value = settings[name];
-    if (value && name !== 'DATABASE_URL') values.add(value);
+    if (value && !urls.has(name)) values.add(value);
   }
-  if (settings.DATABASE_URL && URL.canParse(settings.DATABASE_URL)) {
-    const password = new URL(settings.DATABASE_URL).password;
+  for (const name of urls) {
+    const value = settings[name as (typeof SECRET_SETTINGS)[number]];
+    if (!value || !URL.canParse(value)) continue;
+    const password = new URL(value).password;
     if (password) {
       values.add(password);
       values.add(decodeURIComponent(password));

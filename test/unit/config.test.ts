@@ -104,6 +104,16 @@ describe('loadConfig', () => {
     ]);
     expect(problemsOf({ DISCORD_BOT_TOKEN: 'abc' })).toHaveLength(2);
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slackEnabled).toBe(true);
+    expect(problemsOf({ SMTP_URL: 'smtp://mail.example.com:587' })).toEqual(['EMAIL_FROM: required when SMTP_URL is set (the sender of page and verification emails)']);
+    expect(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example.com:465', EMAIL_FROM: 'Incident Bot <pager@example.com>' }).EMAIL_FROM).toBe('Incident Bot <pager@example.com>');
+  });
+
+  it('says what an SMTP URL and a sender look like, without printing the URL`s password', () => {
+    const problems = problemsOf({ SMTP_URL: 'mail.example.com:25', EMAIL_FROM: 'pager' });
+    expect(problems).toEqual([
+      'SMTP_URL: must be smtp://user:pass@host:587 or smtps://user:pass@host:465',
+      'EMAIL_FROM: must be an address, optionally with a name: Incident Bot <pager@example.com>',
+    ]);
   });
 
   it('refuses a write token that is also the read or webhook token, without printing it', () => {

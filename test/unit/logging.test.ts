@@ -24,8 +24,9 @@ const SECRET_ENV: Record<(typeof SECRET_SETTINGS)[number], string> = {
   SLACK_SIGNING_SECRET: 'signing-secret-1',
   SLACK_APP_TOKEN: 'xapp-slack-app-secret-1',
   DISCORD_BOT_TOKEN: 'discord-secret-1',
+  SMTP_URL: 'smtps://pager%40example.com:smtp-password-1@mail.example.com:465',
 };
-const SECRET_VALUES = [...Object.values(SECRET_ENV).filter((value) => !value.startsWith('postgresql:')), 'db-password-1'];
+const SECRET_VALUES = [...Object.values(SECRET_ENV).filter((value) => !/^(postgresql|smtps?):/.test(value)), 'db-password-1', 'smtp-password-1'];
 
 const config = loadConfig({ ...SECRET_ENV, DISCORD_APPLICATION_ID: '1', DISCORD_GUILD_ID: '2' });
 
