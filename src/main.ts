@@ -36,6 +36,7 @@ import { levelTargetResolver, overridesFromDatabase } from './oncall/level-targe
 import { reportGaps } from './oncall/report-gaps.js';
 import { choosePlaybook } from './playbooks/playbook-matcher.js';
 import { loadRunView, stepCard } from './playbooks/playbook-messages.js';
+import { contactPlanner, contactPorts, pagingJobHandlers } from './paging/paging.js';
 import { playbookEffects, PlaybookRunner } from './playbooks/playbook-runner.js';
 import { weeklyReportPost } from './reports/weekly-report-post.js';
 import type { RunningBot, StartOptions } from './running-bot.js';
@@ -80,7 +81,9 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const stepCardOf = async (incidentId: number) => { const view = await loadRunView(database.prisma, incidentId); return view ? stepCard(view) : undefined; };
 
     const ports: ChatPort[] = [];
-    const delivery = new Delivery({ prisma: database.prisma, ports, clock });
+    const contacts = contactPorts(config);
+    resources.unshift({ close: async () => contacts.forEach((port) => port.close?.()) });
+    const delivery = new Delivery({ prisma: database.prisma, ports, contacts, clock });
     const people = new PeopleDirectory(database.prisma, {});
     const audit = new AuditLog(database.prisma, log);
     people.onEmailMatch(emailMatchRecorder({ audit, sql: database.sql, log, onEnqueued: onCommitted }));
@@ -92,10 +95,11 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const sync = new IncidentSync({ prisma: database.prisma, delivery, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL, stepCard: stepCardOf, clock });
     handlers.set(PLAYBOOK_START_JOB, runner.startHandler());
     handlers.set(WEEKLY_REPORT_JOB, weeklyReportHandler({ database, cron: config.REPORT_CRON, timeZone: config.REPORT_TIMEZONE }));
-    handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), onCommitted, clock }));
+    handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), planContacts: contactPlanner(oncall), onCommitted, clock }));
     const renderReport = weeklyReportPost({ database, oncall, timeZone: config.REPORT_TIMEZONE });
     const sending = deliveryJobHandlers({ database, delivery, sync, log, clock, reportChannel: config.REPORT_CHANNEL, renderReport, playbookReminder: (payload) => runner.reminder(payload) });
-    for (const [kind, handler] of sending) handlers.set(kind, handler);
+    let publicUrl = botAddress(config.PORT, config.PUBLIC_URL);
+    for (const [kind, handler] of [...sending, ...pagingJobHandlers({ database, delivery, publicUrl: () => publicUrl, log, clock })]) handlers.set(kind, handler);
     if (config.REPORT_CHANNEL) await scheduleWeeklyReport(database, config.REPORT_CRON, config.REPORT_TIMEZONE, clock.now());
 
     // A sync that fails is retried in the background: the bot still starts, and a reload still takes effect for routes and roles.
@@ -122,6 +126,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     worker.start();
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
+    publicUrl = botAddress(port, config.PUBLIC_URL);
     if (adapters.length === 0) log.info('no chat platform is configured: alerts are ingested and recorded, nobody is paged in chat');
     log.info({ port, storage: config.storage }, 'incident bot ready');
     // The 14-day gap scan only warns (and reads the database for overrides): it runs once the

@@ -3,6 +3,7 @@ import type { NeutralMessage } from '../chat/neutral-message.js';
 import type { PrismaClient } from '../db/database.js';
 import { GiveUpError } from '../engine/job.js';
 import { systemClock, type Clock } from '../time/clock.js';
+import type { ContactMessage, ContactPort } from '../paging/contact-port.js';
 import type { DeliveryTarget } from './delivery-target.js';
 
 /** What went out: on which way, to which channel or person, and the provider's id for it. */
@@ -34,7 +35,26 @@ const DELETED = ['message_not_found', '10008'];
  * and the retry then sends once more: at least once, never twice in the ordinary course.
  */
 export class Delivery {
-  constructor(private readonly deps: { prisma: PrismaClient; ports: readonly ChatPort[]; clock?: Clock }) {}
+  constructor(private readonly deps: { prisma: PrismaClient; ports: readonly ChatPort[]; contacts?: readonly ContactPort[]; clock?: Clock }) {}
+
+  /** The ways beyond chat that are configured (email, SMS, ...). */
+  contact(via: ContactPort['via']): ContactPort | undefined {
+    return this.deps.contacts?.find((port) => port.via === via);
+  }
+
+  /**
+   * Sends once under `key` to a person beyond chat: an email, an SMS, a call, a push, a webhook.
+   * `already` says the key was sent before (a retried job), and nothing went out this time.
+   */
+  async notifyOnce(key: string, via: ContactPort['via'], address: string, message: () => Promise<ContactMessage>): Promise<{ providerId: string; already: boolean }> {
+    const done = await this.sent(via, key);
+    if (done) return { providerId: done.messageId, already: true };
+    const port = this.contact(via);
+    if (!port) throw new GiveUpError(`no ${via} provider is configured`);
+    const { providerId } = await port.send(address, await message());
+    await this.record(via, key, address, providerId);
+    return { providerId, already: false };
+  }
 
   /** The ways out that are configured, in order of preference. */
   get ports(): readonly ChatPort[] {

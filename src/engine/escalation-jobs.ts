@@ -12,6 +12,8 @@ import { cancelJobs, completeJobWithin, enqueueJobs } from './job-store.js';
 import type { ClaimedJob, JobHandler, JobSpec } from './job.js';
 
 import { writePage } from '../delivery/page-request.js';
+import { writeNotifications, type PlannedContact } from '../paging/page-notifications.js';
+import { formatDuration } from '../time/duration.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { ESCALATION_STEP_JOB } from './job-kinds.js';
 
@@ -80,7 +82,10 @@ interface FencedIncident {
  * are written in the same transaction as the job's completion, so a step runs whole exactly once:
  * a crash before the commit leaves the job to run again, a crash after it leaves nothing to repeat.
  */
-export function escalationStepHandler(deps: { database: Database; resolveTargets: TargetResolver; clock?: Clock; onCommitted?: () => void }): JobHandler {
+/** What a person's rules plan beyond chat for a page (email, SMS, a call, push, a webhook), read in the step's transaction. */
+export type ContactPlanner = (tx: Sql, person: { id: number; handle: string }, severity: number, at: Date) => Promise<PlannedContact[]>;
+
+export function escalationStepHandler(deps: { database: Database; resolveTargets: TargetResolver; planContacts?: ContactPlanner; clock?: Clock; onCommitted?: () => void }): JobHandler {
   return async (job: ClaimedJob) => {
     const incidentId = Number(/^incident:(\d+)$/.exec(job.subject ?? '')?.[1]);
     const step = job.payload as unknown as EscalationStepPayload;
@@ -132,8 +137,12 @@ export function escalationStepHandler(deps: { database: Database; resolveTargets
           incidentId, personId: Number(person.id), level: step.level + 1, escalationVersion: job.fence ?? undefined, message: `${label}: ${oneLine(incident.title)}`,
         });
         jobs.push(delivery);
+        // Each notification beyond chat is its own job at its time: never sent inside this step.
+        const contacts = (await deps.planContacts?.(tx, { id: Number(person.id), handle: person.handle }, Number(incident.severity), now)) ?? [];
+        jobs.push(...(await writeNotifications(tx, pageId, contacts)));
+        const then = contacts.length ? `, then ${contacts.map((c) => `${c.via} +${formatDuration(c.at.getTime() - now.getTime())}`).join(', ')}` : '';
         await appendTimeline(tx, [
-          { incidentId, at: now, kind: 'page.created', actor, text: `Paging ${person.name} (${levelText})`, data: { pageId, personId: person.id, level: step.level + 1 } },
+          { incidentId, at: now, kind: 'page.created', actor, text: `Paging ${person.name} (${levelText})${then}`, data: { pageId, personId: person.id, level: step.level + 1 } },
         ]);
       }
       const next = nextStep(policy, step);

@@ -9,6 +9,7 @@ import type { IncidentService } from '../incidents/incident-service.js';
 import { incidentWriteRoutes } from '../incidents/incident-write-routes.js';
 import type { Logger } from '../logging.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
+import { ackRoutes } from '../paging/ack-routes.js';
 import { reportRoutes } from '../reports/report-routes.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { ApiTokens } from './api-auth.js';
@@ -40,5 +41,6 @@ export function botRoutes(deps: {
     incidentWriteRoutes({ prisma: database.prisma, incidents, oncall, audit, tokens: apiTokens }),
     reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit, clock),
     auditRoutes(database.prisma, apiTokens, audit, clock),
+    ackRoutes({ database, incidents, audit }),
   ];
 }

@@ -28,7 +28,7 @@ const SECRET_ENV: Record<(typeof SECRET_SETTINGS)[number], string> = {
 };
 const SECRET_VALUES = [...Object.values(SECRET_ENV).filter((value) => !/^(postgresql|smtps?):/.test(value)), 'db-password-1', 'smtp-password-1'];
 
-const config = loadConfig({ ...SECRET_ENV, DISCORD_APPLICATION_ID: '1', DISCORD_GUILD_ID: '2' });
+const config = loadConfig({ ...SECRET_ENV, DISCORD_APPLICATION_ID: '1', DISCORD_GUILD_ID: '2', EMAIL_FROM: 'pager@example.com' });
 
 describe('logs', () => {
   it('cover every secret setting', () => {

@@ -1,0 +1,109 @@
+import type { Database } from '../db/database.js';
+import { sql, type Sql } from '../db/sql.js';
+import type { Delivery } from '../delivery/delivery.js';
+import { retryHintOf } from '../engine/retry-hint.js';
+import type { ClaimedJob, JobHandler } from '../engine/job.js';
+import { BOT } from '../incidents/actor.js';
+import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
+import { oneLine } from '../incidents/one-line.js';
+import { appendTimeline } from '../incidents/timeline.js';
+import type { Logger } from '../logging.js';
+import { systemClock, type Clock } from '../time/clock.js';
+import { createActionToken } from './action-tokens.js';
+import type { ContactMessage, ContactPort } from './contact-port.js';
+
+/** How long an acknowledge link in an email or a push works: past the longest escalation anyone runs. */
+export const ACK_LINK_VALID_MS = 24 * 3_600_000;
+
+const METHOD_NAME: Record<ContactPort['via'], string> = { email: 'Email', sms: 'SMS', voice: 'Voice call', push: 'Push notification', webhook: 'Webhook' };
+
+interface NotificationRow {
+  id: number;
+  page_id: number;
+  via: ContactPort['via'];
+  address: string;
+  status: string;
+  page_status: string;
+  person_id: number;
+  person_name: string;
+  incident_id: number | null;
+  incident_status: string | null;
+  title: string | null;
+  severity: number | null;
+  message: string;
+}
+
+/**
+ * Sends one planned notification of a page when it falls due, through the delivery path under the
+ * notification's key (a retried job never sends twice). A page whose incident was acknowledged
+ * or resolved meanwhile is not sent: any acknowledgement stops every pending notification. A send
+ * that cannot work (a bounced address, a refused number, no provider, or a provider still failing
+ * on the last attempt) is recorded as failed and the person's next method goes at once.
+ */
+export function notificationHandler(deps: { database: Database; delivery: Delivery; publicUrl: () => string; log: Logger; clock?: Clock }): JobHandler {
+  const clock = deps.clock ?? systemClock;
+  return async (job: ClaimedJob) => {
+    const id = Number(job.payload.notificationId);
+    const [row] = await deps.database.sql.query<NotificationRow>(sql`
+      SELECT n.id, n.page_id, n.via, n.address, n.status, p.status AS page_status, p.person_id, pe.name AS person_name, p.message,
+             i.id AS incident_id, i.status AS incident_status, i.title, i.severity
+      FROM notifications n JOIN pages p ON p.id = n.page_id JOIN people pe ON pe.id = p.person_id LEFT JOIN incidents i ON i.id = p.incident_id
+      WHERE n.id = ${id}::int`);
+    if (!row || row.status !== 'pending') return;
+    const incidentId = row.incident_id === null ? null : Number(row.incident_id);
+    const method = `${METHOD_NAME[row.via]} to ${row.person_name}`;
+    if (row.page_status === 'acknowledged' || (row.incident_status !== null && row.incident_status !== 'triggered')) {
+      await deps.database.sql.query(sql`UPDATE notifications SET status = 'cancelled' WHERE id = ${id}::int AND status = 'pending'`);
+      return;
+    }
+    try {
+      const sent = await deps.delivery.notifyOnce(`notification:${id}`, row.via, row.address, () => message(row));
+      await deps.database.transaction(async (tx) => {
+        await tx.query(sql`
+          UPDATE notifications SET status = 'sent', provider_id = ${sent.providerId}, sent_at = ${clock.now()}::timestamptz WHERE id = ${id}::int AND status = 'pending'`);
+        if (incidentId !== null && !sent.already) {
+          await appendTimeline(tx, [{ incidentId, at: clock.now(), kind: 'page.notified', actor: BOT, text: `${method} sent`, data: { notificationId: id, via: row.via } }]);
+        }
+      });
+    } catch (error) {
+      const hint = retryHintOf(error);
+      const lastTry = job.attempts + 1 >= job.maxAttempts;
+      if (hint?.retryable && !lastTry) throw error;
+      if (!hint && !lastTry && !isGiveUp(error)) throw error;
+      await failAndMoveOn(deps.database, row, incidentId, method, (error as Error).message, clock);
+      deps.log.warn({ err: error, notification: id, via: row.via }, 'notification failed; the person`s next method goes now');
+    }
+  };
+
+  async function message(row: NotificationRow): Promise<ContactMessage> {
+    const label = row.incident_id === null ? 'Page' : `${incidentLabel(Number(row.incident_id))} ${severityLabel(Number(row.severity))}`;
+    const title = oneLine(row.title ?? row.message);
+    // Email and push carry a one-time link; SMS and voice are answered by reply and key press.
+    const withLink = row.via === 'email' || row.via === 'push';
+    const token = withLink && row.incident_id !== null
+      ? await deps.database.transaction((tx) => createActionToken(tx, { purpose: 'ack', personId: Number(row.person_id), pageId: Number(row.page_id), via: row.via, address: row.address, validForMs: ACK_LINK_VALID_MS }))
+      : undefined;
+    return {
+      subject: oneLine(`${label}: ${title}`).slice(0, 78),
+      text: `${label}: ${title}\nYou are paged${row.incident_id === null ? '' : ` for ${incidentLabel(Number(row.incident_id))}`}. ${row.message}`,
+      ...(token ? { actionUrl: `${deps.publicUrl()}/ack/${token}`, actionLabel: `Acknowledge ${incidentLabel(Number(row.incident_id))}` } : {}),
+    };
+  }
+}
+
+function isGiveUp(error: unknown): boolean {
+  return error instanceof Error && error.name === 'GiveUpError';
+}
+
+async function failAndMoveOn(database: Database, row: NotificationRow, incidentId: number | null, method: string, reason: string, clock: Clock): Promise<void> {
+  await database.transaction(async (tx: Sql) => {
+    await tx.query(sql`UPDATE notifications SET status = 'failed', error = ${reason.slice(0, 500)} WHERE id = ${row.id}::int AND status = 'pending'`);
+    const [next] = await tx.query<{ id: number; via: string }>(sql`
+      SELECT id, via FROM notifications WHERE page_id = ${row.page_id}::int AND status = 'pending' ORDER BY due_at, id LIMIT 1`);
+    if (next) await tx.query(sql`UPDATE jobs SET due_at = now() WHERE subject = ${`notification:${Number(next.id)}`} AND status = 'pending' AND due_at > now()`);
+    if (incidentId !== null) {
+      const moving = next ? `; ${next.via} goes now` : '';
+      await appendTimeline(tx, [{ incidentId, at: clock.now(), kind: 'page.notify-failed', actor: BOT, text: `${method} failed: ${reason}${moving}`, data: { notificationId: row.id, via: row.via } }]);
+    }
+  });
+}

@@ -1,0 +1,55 @@
+import { sql, type Sql } from '../db/sql.js';
+import { NOTIFICATION_JOB } from '../engine/job-kinds.js';
+import type { JobSpec } from '../engine/job.js';
+import type { PersonConfig } from '../oncall/oncall-config.js';
+import { CONTACT_VIAS, urgencyOf, type ContactAddresses, type ContactVia } from './contact-methods.js';
+import { planNotifications } from './notification-plan.js';
+
+/** A notification of a page beyond chat, as planned when the page is written. */
+export interface PlannedContact {
+  via: Exclude<ContactVia, 'chat'>;
+  address: string;
+  at: Date;
+  heldFrom?: Date;
+}
+
+/** The address a method sends to, from oncall.yaml. */
+export function addressOf(person: ContactAddresses, via: Exclude<ContactVia, 'chat'>): string | undefined {
+  return { email: person.email, sms: person.phone, voice: person.phone, push: person.ntfyTopic, webhook: person.webhookUrl }[via];
+}
+
+/** The methods the person verified for the addresses oncall.yaml gives them now (a changed number is not verified). */
+export async function verifiedMethods(tx: Sql, personId: number, person: ContactAddresses): Promise<Set<ContactVia>> {
+  const rows = await tx.query<{ via: string; address: string }>(sql`
+    SELECT via, address FROM contact_verifications WHERE person_id = ${personId}::int AND verified_at IS NOT NULL`);
+  const verified = new Set<ContactVia>();
+  for (const row of rows) {
+    const via = row.via as ContactVia;
+    if (via !== 'chat' && (CONTACT_VIAS as readonly string[]).includes(via) && addressOf(person, via) === row.address) verified.add(via);
+  }
+  return verified;
+}
+
+/** What the person's rules plan beyond chat for a page of this severity, starting `start`. */
+export async function plannedContacts(tx: Sql, personId: number, person: PersonConfig, severity: number, start: Date): Promise<PlannedContact[]> {
+  const plan = planNotifications(person, urgencyOf(severity), start, await verifiedMethods(tx, personId, person));
+  return plan.notifications.flatMap((n) => {
+    if (n.via === 'chat') return [];
+    const address = addressOf(person, n.via);
+    return address ? [{ via: n.via, address, at: n.at, ...(n.heldFrom ? { heldFrom: n.heldFrom } : {}) }] : [];
+  });
+}
+
+/** Writes the page's notifications and returns their jobs, each due at its time, for the caller's transaction. */
+export async function writeNotifications(tx: Sql, pageId: number, planned: readonly PlannedContact[]): Promise<JobSpec[]> {
+  const jobs: JobSpec[] = [];
+  for (const contact of planned) {
+    const [row] = await tx.query<{ id: number }>(sql`
+      INSERT INTO notifications (page_id, via, address, due_at, held_from)
+      VALUES (${pageId}::int, ${contact.via}, ${contact.address}, ${contact.at}::timestamptz, ${contact.heldFrom ?? null}::timestamptz)
+      RETURNING id`);
+    const id = Number(row!.id);
+    jobs.push({ kind: NOTIFICATION_JOB, subject: `notification:${id}`, payload: { notificationId: id }, dueAt: contact.at });
+  }
+  return jobs;
+}

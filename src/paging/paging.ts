@@ -1,0 +1,32 @@
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import type { Delivery } from '../delivery/delivery.js';
+import type { ContactPlanner } from '../engine/escalation-jobs.js';
+import { NOTIFICATION_JOB } from '../engine/job-kinds.js';
+import type { JobHandler } from '../engine/job.js';
+import type { Logger } from '../logging.js';
+import type { OncallConfig } from '../oncall/oncall-config.js';
+import type { Clock } from '../time/clock.js';
+import type { ContactPort } from './contact-port.js';
+import { smtpEmailPort } from './email/smtp-email-port.js';
+import { notificationHandler } from './notification-delivery.js';
+import { plannedContacts } from './page-notifications.js';
+
+/** The ways beyond chat that the settings configure (email with SMTP_URL; SMS, voice and push to come). */
+export function contactPorts(config: Config): (ContactPort & { close?(): void })[] {
+  const ports: (ContactPort & { close?(): void })[] = [];
+  if (config.SMTP_URL && config.EMAIL_FROM) ports.push(smtpEmailPort({ smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM }));
+  return ports;
+}
+
+/** Each paged person's plan beyond chat, from oncall.yaml as loaded now and their verified methods. */
+export function contactPlanner(oncall: () => OncallConfig): ContactPlanner {
+  return async (tx, person, severity, at) => {
+    const configured = oncall().people[person.handle];
+    return configured ? plannedContacts(tx, person.id, configured, severity, at) : [];
+  };
+}
+
+export function pagingJobHandlers(deps: { database: Database; delivery: Delivery; publicUrl: () => string; log: Logger; clock: Clock }): Map<string, JobHandler> {
+  return new Map([[NOTIFICATION_JOB, notificationHandler(deps)]]);
+}
