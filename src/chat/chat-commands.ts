@@ -12,6 +12,7 @@ import type { PlaybookLibrary } from '../playbooks/playbook-library.js';
 import type { PlaybookRunner } from '../playbooks/playbook-runner.js';
 import type { NeutralMessage } from './neutral-message.js';
 import { CommandGateway } from './commands/command-gateway.js';
+import { contactCommandHandlers } from './contact-command-handlers.js';
 import { incidentCommandHandlers } from './incident-command-handlers.js';
 import { oncallCommandHandlers } from './oncall-command-handlers.js';
 import type { PeopleDirectory } from './people-directory.js';
@@ -37,6 +38,7 @@ export function chatCommands(deps: {
   return new CommandGateway({
     handlers: {
       ...oncallCommandHandlers({ database, oncall, people, onCommitted, clock: deps.clock }),
+      ...contactCommandHandlers({ database, oncall, people, onCommitted, canSend: (via) => Boolean(deps.delivery.contact(via)) }),
       ...incidentCommandHandlers({
         prisma: database.prisma,
         database,

@@ -12,3 +12,4 @@ export const WEEKLY_REPORT_JOB = 'report.weekly';
 export const REPORT_DELIVERY_JOB = 'report.deliver';
 export const IDENTITY_LINK_NOTICE_JOB = 'identity.link-notice';
 export const NOTIFICATION_JOB = 'page.notify';
+export const CONTACT_VERIFY_JOB = 'contact.verify';

@@ -2,7 +2,8 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Delivery } from '../delivery/delivery.js';
 import type { ContactPlanner } from '../engine/escalation-jobs.js';
-import { NOTIFICATION_JOB } from '../engine/job-kinds.js';
+import { CONTACT_VERIFY_JOB, NOTIFICATION_JOB } from '../engine/job-kinds.js';
+import { verificationSendHandler } from './contact-verification.js';
 import type { JobHandler } from '../engine/job.js';
 import type { Logger } from '../logging.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
@@ -28,5 +29,8 @@ export function contactPlanner(oncall: () => OncallConfig): ContactPlanner {
 }
 
 export function pagingJobHandlers(deps: { database: Database; delivery: Delivery; publicUrl: () => string; log: Logger; clock: Clock }): Map<string, JobHandler> {
-  return new Map([[NOTIFICATION_JOB, notificationHandler(deps)]]);
+  return new Map([
+    [NOTIFICATION_JOB, notificationHandler(deps)],
+    [CONTACT_VERIFY_JOB, verificationSendHandler(deps)],
+  ]);
 }

@@ -321,6 +321,19 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       return { kind: 'oncall.preview', team: required(str(v, 'team'), 'team'), ...(at === undefined ? {} : { at }) };
     },
   },
+  { command: 'oncall', name: 'contact', kind: 'oncall.contact', summary: 'Your contact methods for pages, whether each is verified, and your rules', needsIncident: false, options: [], build: () => ({ kind: 'oncall.contact' }) },
+  {
+    command: 'oncall',
+    name: 'verify',
+    kind: 'oncall.verify',
+    summary: 'Send a test with a code to each contact method not yet verified, or confirm one with its code',
+    needsIncident: false,
+    options: [{ name: 'code', kind: 'word', required: false, description: 'The code the test message carried', label: 'Code' }],
+    build: (v) => {
+      const code = str(v, 'code');
+      return { kind: 'oncall.verify', ...(code === undefined ? {} : { code }) };
+    },
+  },
 ];
 
 export function specsOf(command: ChatCommandName): CommandSpec[] {

@@ -56,7 +56,9 @@ export type ParsedCommand =
   /** `from`/`to` as typed; the handler resolves them with resolveWhen in the asker's zone. */
   | { kind: 'oncall.override'; team: string; user: UserRef; from: string; to: string }
   | { kind: 'oncall.page'; target: PageTarget; message: string }
-  | { kind: 'oncall.preview'; team: string; at?: string };
+  | { kind: 'oncall.preview'; team: string; at?: string }
+  | { kind: 'oncall.contact' }
+  | { kind: 'oncall.verify'; code?: string };
 
 export type CommandKind = ParsedCommand['kind'];
 export type CommandOf<K extends CommandKind> = Extract<ParsedCommand, { kind: K }>;

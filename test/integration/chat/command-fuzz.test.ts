@@ -7,6 +7,7 @@ import { COMMAND_SPECS, type CommandSpec } from '../../../src/chat/commands/comm
 import { parseCommandText } from '../../../src/chat/commands/parse-command-text.js';
 import { parseStructuredCommand } from '../../../src/chat/commands/parse-structured-command.js';
 import { renderDiscordMessage } from '../../../src/chat/discord/embed.js';
+import { contactCommandHandlers } from '../../../src/chat/contact-command-handlers.js';
 import { incidentCommandHandlers } from '../../../src/chat/incident-command-handlers.js';
 import { oncallCommandHandlers } from '../../../src/chat/oncall-command-handlers.js';
 import { PeopleDirectory } from '../../../src/chat/people-directory.js';
@@ -82,6 +83,7 @@ describeEachDatabase('every command under random arguments', (db) => {
     // Wired as src/main.ts wires them, chat platforms aside.
     handlers = {
       ...oncallCommandHandlers({ database, oncall: () => oncall, people }),
+      ...contactCommandHandlers({ database, oncall: () => oncall, people, canSend: () => true }),
       ...incidentCommandHandlers({
         prisma: database.prisma,
         database,

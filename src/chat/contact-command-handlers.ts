@@ -1,0 +1,87 @@
+import type { Database } from '../db/database.js';
+import { enqueueJobs } from '../engine/job-store.js';
+import { AppError } from '../errors.js';
+import type { OncallConfig, PersonConfig } from '../oncall/oncall-config.js';
+import { defaultRules, hasAddressFor, type ContactVia } from '../paging/contact-methods.js';
+import { confirmVerificationCode, verificationJob, verificationStates } from '../paging/contact-verification.js';
+import { addressOf } from '../paging/page-notifications.js';
+import { formatDuration } from '../time/duration.js';
+import type { CommandContext, CommandHandlers, CommandReply } from './commands/command-dispatch.js';
+import type { PeopleDirectory } from './people-directory.js';
+
+type ContactHandlers = Pick<CommandHandlers, 'oncall.contact' | 'oncall.verify'>;
+type Method = Exclude<ContactVia, 'chat'>;
+const METHODS: Method[] = ['email', 'sms', 'voice', 'push', 'webhook'];
+
+export interface ContactCommandDeps {
+  database: Database;
+  oncall: () => OncallConfig;
+  people: PeopleDirectory;
+  /** Whether a provider for the method is configured (SMTP_URL for email, ...). */
+  canSend(via: Method): boolean;
+  onCommitted?: () => void;
+}
+
+const privately = (title: string, lines: string[]): CommandReply => ({ visibility: 'ephemeral', message: { summary: title, title, sections: [{ text: lines.join('\n') }] } });
+const rules = (steps: { via: ContactVia; afterMs: number }[]) => steps.map((s) => `${s.via}${s.afterMs ? ` +${formatDuration(s.afterMs)}` : ''}`).join(', ') || 'nothing';
+
+/** `/oncall contact` and `/oncall verify`: a person's own contact methods, answered to them alone. */
+export function contactCommandHandlers(deps: ContactCommandDeps): ContactHandlers {
+  const whoAsks = async (ctx: CommandContext): Promise<{ id: number; config: PersonConfig }> => {
+    const { person } = await deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);
+    const config = person.handle ? deps.oncall().people[person.handle] : undefined;
+    if (!config) throw new AppError('not_found', `${person.name} is not listed in oncall.yaml: contact methods are set there, under people, with your chat id.`);
+    return { id: person.id, config };
+  };
+
+  return {
+    async 'oncall.contact'(_command, ctx) {
+      const { id, config } = await whoAsks(ctx);
+      const states = await verificationStates(deps.database.sql, id);
+      const lines = [`chat: ${[config.slackId && 'Slack', config.discordId && 'Discord'].filter(Boolean).join(' and ') || 'no chat id in oncall.yaml'}`];
+      for (const via of METHODS) {
+        const address = addressOf(config, via);
+        if (!address) continue;
+        const state = states.find((s) => s.via === via && s.address === address);
+        const status = state?.verifiedAt ? 'verified' : state?.codePending ? 'test sent, waiting for its code' : 'not verified: `/oncall verify` sends a test';
+        lines.push(`${via}: ${address} (${status}${deps.canSend(via) ? '' : '; no provider is configured for it yet'})`);
+      }
+      const fallback = defaultRules(config);
+      lines.push('', `High urgency: ${rules(config.notify?.high ?? fallback.high)}${config.notify?.high ? '' : ' (default)'}`);
+      lines.push(`Low urgency: ${rules(config.notify?.low ?? fallback.low)}${config.notify?.low ? '' : ' (default)'}${config.quietHours ? `, held ${config.quietHours.from}-${config.quietHours.to} (${config.timeZone})` : ''}`);
+      return privately('Your contact methods for pages', lines);
+    },
+
+    async 'oncall.verify'(command, ctx) {
+      const { id, config } = await whoAsks(ctx);
+      if (command.code !== undefined) {
+        const confirmed = await deps.database.transaction((tx) => confirmVerificationCode(tx, id, command.code!));
+        if (!confirmed) throw new AppError('bad_request', 'That code is not one the bot sent you, or it expired (codes work for 30 minutes). `/oncall verify` sends new ones.');
+        return { ...privately('Verified', [`Pages can now reach you by ${confirmed.via} at ${confirmed.address}.`]), audit: { via: confirmed.via } };
+      }
+      const states = await verificationStates(deps.database.sql, id);
+      const toSend: { via: Method; address: string }[] = [];
+      const lines: string[] = [];
+      for (const via of METHODS) {
+        const address = addressOf(config, via);
+        if (!address || !hasAddressFor(config, via)) continue;
+        if (states.some((s) => s.via === via && s.address === address && s.verifiedAt)) continue;
+        // A voice call carries the same code as an SMS to the same number: one test for both.
+        if (via === 'voice' && toSend.some((t) => t.via === 'sms')) continue;
+        if (!deps.canSend(via)) {
+          lines.push(`${via}: no provider is configured for it yet, so it cannot be tested`);
+          continue;
+        }
+        toSend.push({ via, address });
+        lines.push(`${via}: a test with a code is on its way to ${address}`);
+      }
+      if (toSend.length) {
+        await deps.database.transaction((tx) => enqueueJobs(tx, toSend.map((t) => verificationJob(id, t.via, t.address))));
+        deps.onCommitted?.();
+        lines.push('', 'Type `/oncall verify <code>` with the code it carries (or open the link in the email).');
+      }
+      if (lines.length === 0) lines.push(`Nothing to verify: every contact method oncall.yaml gives you is verified. More go under people.${config.key}: email, phone (SMS and calls), ntfy_topic (push), webhook.`);
+      return privately('Verifying your contact methods', lines);
+    },
+  };
+}
