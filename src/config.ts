@@ -16,6 +16,7 @@ export const SECRET_SETTINGS = [
   'SLACK_APP_TOKEN',
   'DISCORD_BOT_TOKEN',
   'SMTP_URL',
+  'NTFY_TOKEN',
 ] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -161,6 +162,8 @@ const settingsObject = z.object({
   DISCORD_API_URL: url('Discord REST base, e.g. https://discord.com/api'),
   SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\/[^/]/.test(v), 'must be smtp://user:pass@host:587 or smtps://user:pass@host:465'),
   EMAIL_FROM: optionalText.refine((v) => v === undefined || /^(?:[^<>@\r\n]+<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/.test(v), 'must be an address, optionally with a name: Incident Bot <pager@example.com>'),
+  NTFY_URL: url('the ntfy server pages are pushed through, e.g. https://ntfy.example.com'),
+  NTFY_TOKEN: optionalText,
   INCIDENTS_CHANNEL: optionalText,
   REPORT_CHANNEL: optionalText,
   REPORT_CRON: z
@@ -236,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (settings.SLACK_SIGNING_SECRET && !settings.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET is set');
   requireTogether('DISCORD_BOT_TOKEN', ['DISCORD_APPLICATION_ID', 'DISCORD_GUILD_ID'], 'slash commands are registered for that guild');
   requireTogether('SMTP_URL', ['EMAIL_FROM'], 'the sender of page and verification emails');
+  if (settings.NTFY_TOKEN && !settings.NTFY_URL) problems.push('NTFY_URL: required when NTFY_TOKEN is set (the server the token is for)');
   // The write token acknowledges and resolves: whoever holds only the read or webhook token must not.
   for (const other of ['API_TOKEN', 'WEBHOOK_TOKEN'] as const) {
     if (settings.API_WRITE_TOKEN !== undefined && settings.API_WRITE_TOKEN === settings[other]) problems.push(`API_WRITE_TOKEN: must differ from ${other} (whoever holds ${other} could then change incidents)`);

@@ -10,13 +10,15 @@ import type { OncallConfig } from '../oncall/oncall-config.js';
 import type { Clock } from '../time/clock.js';
 import type { ContactPort } from './contact-port.js';
 import { smtpEmailPort } from './email/smtp-email-port.js';
+import { ntfyPushPort } from './push/ntfy-push-port.js';
 import { notificationHandler } from './notification-delivery.js';
 import { plannedContacts } from './page-notifications.js';
 
-/** The ways beyond chat that the settings configure (email with SMTP_URL; SMS, voice and push to come). */
+/** The ways beyond chat that the settings configure: email with SMTP_URL, push with NTFY_URL (SMS, voice and webhooks to come). */
 export function contactPorts(config: Config): (ContactPort & { close?(): void })[] {
   const ports: (ContactPort & { close?(): void })[] = [];
   if (config.SMTP_URL && config.EMAIL_FROM) ports.push(smtpEmailPort({ smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM }));
+  if (config.NTFY_URL) ports.push(ntfyPushPort({ url: config.NTFY_URL, token: config.NTFY_TOKEN }));
   return ports;
 }
 

@@ -25,10 +25,11 @@ const SECRET_ENV: Record<(typeof SECRET_SETTINGS)[number], string> = {
   SLACK_APP_TOKEN: 'xapp-slack-app-secret-1',
   DISCORD_BOT_TOKEN: 'discord-secret-1',
   SMTP_URL: 'smtps://pager%40example.com:smtp-password-1@mail.example.com:465',
+  NTFY_TOKEN: 'tk_ntfy-secret-token-1',
 };
 const SECRET_VALUES = [...Object.values(SECRET_ENV).filter((value) => !/^(postgresql|smtps?):/.test(value)), 'db-password-1', 'smtp-password-1'];
 
-const config = loadConfig({ ...SECRET_ENV, DISCORD_APPLICATION_ID: '1', DISCORD_GUILD_ID: '2', EMAIL_FROM: 'pager@example.com' });
+const config = loadConfig({ ...SECRET_ENV, DISCORD_APPLICATION_ID: '1', DISCORD_GUILD_ID: '2', EMAIL_FROM: 'pager@example.com', NTFY_URL: 'https://ntfy.example.com' });
 
 describe('logs', () => {
   it('cover every secret setting', () => {
