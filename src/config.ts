@@ -17,6 +17,7 @@ export const SECRET_SETTINGS = [
   'DISCORD_BOT_TOKEN',
   'SMTP_URL',
   'NTFY_TOKEN',
+  'PAGE_WEBHOOK_SECRET',
 ] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -164,6 +165,7 @@ const settingsObject = z.object({
   EMAIL_FROM: optionalText.refine((v) => v === undefined || /^(?:[^<>@\r\n]+<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/.test(v), 'must be an address, optionally with a name: Incident Bot <pager@example.com>'),
   NTFY_URL: url('the ntfy server pages are pushed through, e.g. https://ntfy.example.com'),
   NTFY_TOKEN: optionalText,
+  PAGE_WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || (/^whsec_[A-Za-z0-9+/]+=*$/.test(v) && Buffer.from(v.slice(6), 'base64').length >= 24), 'must be whsec_ and at least 24 random bytes in base64 (openssl rand -base64 32)'),
   INCIDENTS_CHANNEL: optionalText,
   REPORT_CHANNEL: optionalText,
   REPORT_CRON: z

@@ -51,7 +51,7 @@ export class Delivery {
     if (done) return { providerId: done.messageId, already: true };
     const port = this.contact(via);
     if (!port) throw new GiveUpError(`no ${via} provider is configured`);
-    const { providerId } = await port.send(address, await message());
+    const { providerId } = await port.send(address, await message(), { key });
     await this.record(via, key, address, providerId);
     return { providerId, already: false };
   }

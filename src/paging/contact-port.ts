@@ -18,7 +18,8 @@ export interface ContactMessage {
  */
 export interface ContactPort {
   readonly via: Exclude<ContactVia, 'chat'>;
-  send(address: string, message: ContactMessage): Promise<{ providerId: string }>;
+  /** `key` is the delivery's idempotency key: the same on every retry of one send (a webhook's id). */
+  send(address: string, message: ContactMessage, context?: { key: string }): Promise<{ providerId: string }>;
 }
 
 /** A provider refused or failed a send; `permanent` means this address will not work as it is. */

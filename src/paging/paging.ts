@@ -11,14 +11,16 @@ import type { Clock } from '../time/clock.js';
 import type { ContactPort } from './contact-port.js';
 import { smtpEmailPort } from './email/smtp-email-port.js';
 import { ntfyPushPort } from './push/ntfy-push-port.js';
+import { standardWebhookPort } from './webhook/standard-webhook-port.js';
 import { notificationHandler } from './notification-delivery.js';
 import { plannedContacts } from './page-notifications.js';
 
-/** The ways beyond chat that the settings configure: email with SMTP_URL, push with NTFY_URL (SMS, voice and webhooks to come). */
-export function contactPorts(config: Config): (ContactPort & { close?(): void })[] {
+/** The ways beyond chat that the settings configure: email with SMTP_URL, push with NTFY_URL, signed webhooks with PAGE_WEBHOOK_SECRET (SMS and voice to come). */
+export function contactPorts(config: Config, clock: Clock): (ContactPort & { close?(): void })[] {
   const ports: (ContactPort & { close?(): void })[] = [];
   if (config.SMTP_URL && config.EMAIL_FROM) ports.push(smtpEmailPort({ smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM }));
   if (config.NTFY_URL) ports.push(ntfyPushPort({ url: config.NTFY_URL, token: config.NTFY_TOKEN }));
+  if (config.PAGE_WEBHOOK_SECRET) ports.push(standardWebhookPort({ secret: config.PAGE_WEBHOOK_SECRET, now: () => clock.now() }));
   return ports;
 }
 
