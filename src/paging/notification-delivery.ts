@@ -78,8 +78,8 @@ export function notificationHandler(deps: { database: Database; delivery: Delive
   async function message(row: NotificationRow): Promise<ContactMessage> {
     const label = row.incident_id === null ? 'Page' : `${incidentLabel(Number(row.incident_id))} ${severityLabel(Number(row.severity))}`;
     const title = oneLine(row.title ?? row.message);
-    // Email and push carry a one-time link; SMS and voice are answered by reply and key press.
-    const withLink = row.via === 'email' || row.via === 'push';
+    // Email, push and webhooks carry a one-time link; SMS and voice are answered by reply and key press.
+    const withLink = row.via === 'email' || row.via === 'push' || row.via === 'webhook';
     const token = withLink && row.incident_id !== null
       ? await deps.database.transaction((tx) => createActionToken(tx, { purpose: 'ack', personId: Number(row.person_id), pageId: Number(row.page_id), via: row.via, address: row.address, validForMs: ACK_LINK_VALID_MS }))
       : undefined;
