@@ -38,7 +38,7 @@ export function chatCommands(deps: {
   return new CommandGateway({
     handlers: {
       ...oncallCommandHandlers({ database, oncall, people, onCommitted, clock: deps.clock }),
-      ...contactCommandHandlers({ database, oncall, people, onCommitted, canSend: (via) => Boolean(deps.delivery.contact(via)) }),
+      ...contactCommandHandlers({ database, oncall, people, onCommitted, canSend: (via) => Boolean(deps.delivery.contact(via)), clock: deps.clock }),
       ...incidentCommandHandlers({
         prisma: database.prisma,
         database,

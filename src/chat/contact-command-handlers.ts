@@ -4,12 +4,14 @@ import { AppError } from '../errors.js';
 import type { OncallConfig, PersonConfig } from '../oncall/oncall-config.js';
 import { defaultRules, hasAddressFor, type ContactVia } from '../paging/contact-methods.js';
 import { confirmVerificationCode, verificationJob, verificationStates } from '../paging/contact-verification.js';
-import { addressOf } from '../paging/page-notifications.js';
+import { addressOf, verifiedMethods, writeNotifications, type PlannedContact } from '../paging/page-notifications.js';
+import { writePage } from '../delivery/page-request.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { formatDuration } from '../time/duration.js';
 import type { CommandContext, CommandHandlers, CommandReply } from './commands/command-dispatch.js';
 import type { PeopleDirectory } from './people-directory.js';
 
-type ContactHandlers = Pick<CommandHandlers, 'oncall.contact' | 'oncall.verify'>;
+type ContactHandlers = Pick<CommandHandlers, 'oncall.contact' | 'oncall.verify' | 'oncall.test-page'>;
 type Method = Exclude<ContactVia, 'chat'>;
 const METHODS: Method[] = ['email', 'sms', 'voice', 'push', 'webhook'];
 
@@ -20,6 +22,7 @@ export interface ContactCommandDeps {
   /** Whether a provider for the method is configured (SMTP_URL for email, ...). */
   canSend(via: Method): boolean;
   onCommitted?: () => void;
+  clock?: Clock;
 }
 
 const privately = (title: string, lines: string[]): CommandReply => ({ visibility: 'ephemeral', message: { summary: title, title, sections: [{ text: lines.join('\n') }] } });
@@ -27,12 +30,12 @@ const rules = (steps: { via: ContactVia; afterMs: number }[]) => steps.map((s) =
 
 /** `/oncall contact` and `/oncall verify`: a person's own contact methods, answered to them alone. */
 export function contactCommandHandlers(deps: ContactCommandDeps): ContactHandlers {
-  const whoAsks = async (ctx: CommandContext): Promise<{ id: number; config: PersonConfig }> => {
-    const { person } = await deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);
+  const listed = (person: { id: number; name: string; handle: string | null }, whose: string): { id: number; name: string; config: PersonConfig } => {
     const config = person.handle ? deps.oncall().people[person.handle] : undefined;
-    if (!config) throw new AppError('not_found', `${person.name} is not listed in oncall.yaml: contact methods are set there, under people, with your chat id.`);
-    return { id: person.id, config };
+    if (!config) throw new AppError('not_found', `${person.name} is not listed in oncall.yaml: contact methods are set there, under people, with ${whose} chat id.`);
+    return { id: person.id, name: person.name, config };
   };
+  const whoAsks = async (ctx: CommandContext) => listed((await deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name)).person, 'your');
 
   return {
     async 'oncall.contact'(_command, ctx) {
@@ -82,6 +85,33 @@ export function contactCommandHandlers(deps: ContactCommandDeps): ContactHandler
       }
       if (lines.length === 0) lines.push(`Nothing to verify: every contact method oncall.yaml gives you is verified. More go under people.${config.key}: email, phone (SMS and calls), ntfy_topic (push), webhook.`);
       return privately('Verifying your contact methods', lines);
+    },
+
+    async 'oncall.test-page'(command, ctx) {
+      const asker = await whoAsks(ctx);
+      let target = asker;
+      if (command.user) {
+        target = listed(await deps.people.personFor(ctx.platform, command.user.platformId, command.user.name), 'their');
+        if (target.id !== asker.id && !asker.config.roles.includes('admin')) throw new AppError('forbidden', `Only admins may send a test page to someone else; ${asker.name} is not one in oncall.yaml. \`/oncall test-page\` tests your own methods.`);
+      }
+      const lines: string[] = [];
+      const sent = await deps.database.transaction(async (tx) => {
+        const verified = await verifiedMethods(tx, target.id, target.config);
+        const contacts: PlannedContact[] = [];
+        for (const via of METHODS) {
+          const address = addressOf(target.config, via);
+          if (!address) continue;
+          if (!verified.has(via)) lines.push(`${via}: not verified, so not tested (\`/oncall verify\`)`);
+          else if (!deps.canSend(via)) lines.push(`${via}: no provider is configured for it yet`);
+          else contacts.push({ via, address, at: (deps.clock ?? systemClock).now() });
+        }
+        const { pageId, delivery } = await writePage(tx, { personId: target.id, message: `Test page from ${asker.name}. Nothing is wrong; this checks that pages reach ${target.name}.` });
+        await enqueueJobs(tx, [delivery, ...(await writeNotifications(tx, pageId, contacts))]);
+        return contacts;
+      });
+      deps.onCommitted?.();
+      lines.unshift(`chat: a direct message${target.config.slackId || target.config.discordId ? '' : ' (no chat id in oncall.yaml: it will fail)'}`, ...sent.map((c) => `${c.via}: sent to ${c.address}`));
+      return privately(`Test page to ${target.name}`, lines);
     },
   };
 }

@@ -103,6 +103,17 @@ describe('verifying contact methods before pages use them (Slack, a real SMTP se
     expect(mail.raw).toContain(`INC-${n} SEV1`);
   });
 
+  it('/oncall test-page pages you by chat and every verified method; only an admin may test someone else', async () => {
+    const answer = await oncall('U0ALICE001', 'test-page');
+    expect(answer).toContain('Test page to Alice Archer');
+    expect(answer).toContain('email: sent to alice@example.com');
+    expect(answer).toContain('sms: not verified, so not tested');
+    const mail = await eventually('the test page email', () => inbox.mails.find((m) => m.to.includes('alice@example.com') && m.raw.includes('Test page from Alice Archer')));
+    expect(mail.raw).toContain('Nothing is wrong');
+    await eventually('the test page DM', () => fake.state.channels.find((c) => c.is_im && c.members.includes('U0ALICE001') && JSON.stringify(fake.state.messages(c.id)).includes('Test page from Alice Archer')));
+    expect(await oncall('U0BOB00001', 'test-page <@U0ALICE001|alice>')).toContain('Only admins may send a test page to someone else');
+  });
+
   it('the link in the test email confirms without typing, once', async () => {
     const sent = await oncall('U0BOB00001', 'verify');
     expect(sent).toContain('email: a test with a code is on its way to bob@example.com');

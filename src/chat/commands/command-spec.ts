@@ -334,6 +334,18 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       return { kind: 'oncall.verify', ...(code === undefined ? {} : { code }) };
     },
   },
+  {
+    command: 'oncall',
+    name: 'test-page',
+    kind: 'oncall.test-page',
+    summary: 'Page yourself (an admin: someone) as a test, by chat and every verified contact method',
+    needsIncident: false,
+    options: [{ name: 'user', kind: 'user', required: false, description: 'Who (default: you)', label: 'User' }],
+    build: (v) => {
+      const user = v.user as UserRef | undefined;
+      return { kind: 'oncall.test-page', ...(user === undefined ? {} : { user }) };
+    },
+  },
 ];
 
 export function specsOf(command: ChatCommandName): CommandSpec[] {

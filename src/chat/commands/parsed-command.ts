@@ -58,7 +58,8 @@ export type ParsedCommand =
   | { kind: 'oncall.page'; target: PageTarget; message: string }
   | { kind: 'oncall.preview'; team: string; at?: string }
   | { kind: 'oncall.contact' }
-  | { kind: 'oncall.verify'; code?: string };
+  | { kind: 'oncall.verify'; code?: string }
+  | { kind: 'oncall.test-page'; user?: UserRef };
 
 export type CommandKind = ParsedCommand['kind'];
 export type CommandOf<K extends CommandKind> = Extract<ParsedCommand, { kind: K }>;

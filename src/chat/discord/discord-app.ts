@@ -33,7 +33,7 @@ export interface DiscordAppOptions {
 const INTERACTION_ID_MEMORY_MS = 60 * 60_000;
 
 /** Subcommands whose answer only the asker needs; the rest change state and are answered in the channel. */
-const PRIVATE_ANSWERS = new Set(['help', 'list', 'timeline', 'note', 'step', 'report', 'who', 'schedule', 'preview', 'postmortem', 'contact', 'verify']);
+const PRIVATE_ANSWERS = new Set(['help', 'list', 'timeline', 'note', 'step', 'report', 'who', 'schedule', 'preview', 'postmortem', 'contact', 'verify', 'test-page']);
 
 /**
  * Discord for the bot: slash commands and buttons arrive over the gateway (discord.js, which
