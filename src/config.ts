@@ -18,6 +18,7 @@ export const SECRET_SETTINGS = [
   'SMTP_URL',
   'NTFY_TOKEN',
   'PAGE_WEBHOOK_SECRET',
+  'TWILIO_AUTH_TOKEN',
 ] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -166,6 +167,10 @@ const settingsObject = z.object({
   NTFY_URL: url('the ntfy server pages are pushed through, e.g. https://ntfy.example.com'),
   NTFY_TOKEN: optionalText,
   PAGE_WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || (/^whsec_[A-Za-z0-9+/]+=*$/.test(v) && Buffer.from(v.slice(6), 'base64').length >= 24), 'must be whsec_ and at least 24 random bytes in base64 (openssl rand -base64 32)'),
+  TWILIO_ACCOUNT_SID: optionalText.refine((v) => v === undefined || /^AC[0-9a-f]{32}$/i.test(v), 'must be an account SID: AC and 32 hex digits'),
+  TWILIO_AUTH_TOKEN: optionalText,
+  TWILIO_FROM_NUMBER: optionalText.refine((v) => v === undefined || /^\+[1-9]\d{6,14}$/.test(v), 'must be an E.164 number: + then the country code and number (+15005550006)'),
+  TWILIO_API_URL: url('Twilio REST base, e.g. https://api.twilio.com'),
   INCIDENTS_CHANNEL: optionalText,
   REPORT_CHANNEL: optionalText,
   REPORT_CRON: z
@@ -241,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (settings.SLACK_SIGNING_SECRET && !settings.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET is set');
   requireTogether('DISCORD_BOT_TOKEN', ['DISCORD_APPLICATION_ID', 'DISCORD_GUILD_ID'], 'slash commands are registered for that guild');
   requireTogether('SMTP_URL', ['EMAIL_FROM'], 'the sender of page and verification emails');
+  requireTogether('TWILIO_ACCOUNT_SID', ['TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER'], 'SMS pages are sent from that number with that account');
   if (settings.NTFY_TOKEN && !settings.NTFY_URL) problems.push('NTFY_URL: required when NTFY_TOKEN is set (the server the token is for)');
   // The write token acknowledges and resolves: whoever holds only the read or webhook token must not.
   for (const other of ['API_TOKEN', 'WEBHOOK_TOKEN'] as const) {

@@ -10,6 +10,8 @@ import { incidentWriteRoutes } from '../incidents/incident-write-routes.js';
 import type { Logger } from '../logging.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { ackRoutes } from '../paging/ack-routes.js';
+import { twilioRoutes } from '../paging/sms/twilio-routes.js';
+import { botAddress } from './bot-address.js';
 import { reportRoutes } from '../reports/report-routes.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { ApiTokens } from './api-auth.js';
@@ -42,5 +44,6 @@ export function botRoutes(deps: {
     reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit, clock),
     auditRoutes(database.prisma, apiTokens, audit, clock),
     ackRoutes({ database, incidents, audit }),
+    ...(config.TWILIO_AUTH_TOKEN ? [twilioRoutes({ database, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL), clock, log })] : []),
   ];
 }

@@ -95,9 +95,33 @@ function isGiveUp(error: unknown): boolean {
   return error instanceof Error && error.name === 'GiveUpError';
 }
 
-async function failAndMoveOn(database: Database, row: NotificationRow, incidentId: number | null, method: string, reason: string, clock: Clock): Promise<void> {
+/** What the provider said later about a notification it took (a delivery receipt): recorded on the timeline; a failure moves the page on. */
+export async function recordDeliveryStatus(database: Database, providerId: string, outcome: { delivered: true } | { delivered: false; reason: string }, clock: Clock): Promise<boolean> {
+  const [row] = await database.sql.query<NotificationRow>(sql`
+    SELECT n.id, n.page_id, n.via, n.address, n.status, p.status AS page_status, p.person_id, pe.name AS person_name, p.message,
+           i.id AS incident_id, i.status AS incident_status, i.title, i.severity
+    FROM notifications n JOIN pages p ON p.id = n.page_id JOIN people pe ON pe.id = p.person_id LEFT JOIN incidents i ON i.id = p.incident_id
+    WHERE n.provider_id = ${providerId} ORDER BY n.id DESC LIMIT 1`);
+  if (!row || row.status !== 'sent') return Boolean(row);
+  const incidentId = row.incident_id === null ? null : Number(row.incident_id);
+  const method = `${METHOD_NAME[row.via]} to ${row.person_name}`;
+  if (!outcome.delivered) {
+    await failAndMoveOn(database, row, incidentId, method, outcome.reason, clock, 'sent');
+    return true;
+  }
+  await database.transaction(async (tx) => {
+    const [updated] = await tx.query<{ id: number }>(sql`UPDATE notifications SET status = 'delivered' WHERE id = ${row.id}::int AND status = 'sent' RETURNING id`);
+    if (updated && incidentId !== null) {
+      await appendTimeline(tx, [{ incidentId, at: clock.now(), kind: 'page.delivered', actor: BOT, text: `${method} delivered`, data: { notificationId: Number(row.id), via: row.via } }]);
+    }
+  });
+  return true;
+}
+
+async function failAndMoveOn(database: Database, row: NotificationRow, incidentId: number | null, method: string, reason: string, clock: Clock, from: 'pending' | 'sent' = 'pending'): Promise<void> {
   await database.transaction(async (tx: Sql) => {
-    await tx.query(sql`UPDATE notifications SET status = 'failed', error = ${reason.slice(0, 500)} WHERE id = ${row.id}::int AND status = 'pending'`);
+    const [failed] = await tx.query<{ id: number }>(sql`UPDATE notifications SET status = 'failed', error = ${reason.slice(0, 500)} WHERE id = ${row.id}::int AND status = ${from} RETURNING id`);
+    if (!failed) return;
     const [next] = await tx.query<{ id: number; via: string }>(sql`
       SELECT id, via FROM notifications WHERE page_id = ${row.page_id}::int AND status = 'pending' ORDER BY due_at, id LIMIT 1`);
     if (next) await tx.query(sql`UPDATE jobs SET due_at = now() WHERE subject = ${`notification:${Number(next.id)}`} AND status = 'pending' AND due_at > now()`);

@@ -11,15 +11,29 @@ import type { Clock } from '../time/clock.js';
 import type { ContactPort } from './contact-port.js';
 import { smtpEmailPort } from './email/smtp-email-port.js';
 import { ntfyPushPort } from './push/ntfy-push-port.js';
+import { twilioSmsPort } from './sms/twilio-sms-port.js';
 import { standardWebhookPort } from './webhook/standard-webhook-port.js';
 import { notificationHandler } from './notification-delivery.js';
 import { plannedContacts } from './page-notifications.js';
 
-/** The ways beyond chat that the settings configure: email with SMTP_URL, push with NTFY_URL, signed webhooks with PAGE_WEBHOOK_SECRET (SMS and voice to come). */
+/** The ways beyond chat that the settings configure: email with SMTP_URL, push with NTFY_URL, signed webhooks with PAGE_WEBHOOK_SECRET, SMS with TWILIO_* (voice to come). */
 export function contactPorts(config: Config, clock: Clock): (ContactPort & { close?(): void })[] {
   const ports: (ContactPort & { close?(): void })[] = [];
   if (config.SMTP_URL && config.EMAIL_FROM) ports.push(smtpEmailPort({ smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM }));
   if (config.NTFY_URL) ports.push(ntfyPushPort({ url: config.NTFY_URL, token: config.NTFY_TOKEN }));
+  if (config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && config.TWILIO_FROM_NUMBER) {
+    const publicUrl = config.PUBLIC_URL?.replace(/\/+$/, '');
+    ports.push(
+      twilioSmsPort({
+        accountSid: config.TWILIO_ACCOUNT_SID,
+        authToken: config.TWILIO_AUTH_TOKEN,
+        fromNumber: config.TWILIO_FROM_NUMBER,
+        apiUrl: config.TWILIO_API_URL ?? 'https://api.twilio.com',
+        // Delivery receipts need an address Twilio can reach.
+        statusCallbackUrl: () => (publicUrl ? `${publicUrl}/twilio/status` : undefined),
+      }),
+    );
+  }
   if (config.PAGE_WEBHOOK_SECRET) ports.push(standardWebhookPort({ secret: config.PAGE_WEBHOOK_SECRET, now: () => clock.now() }));
   return ports;
 }

@@ -27,6 +27,7 @@ const SECRET_ENV: Record<(typeof SECRET_SETTINGS)[number], string> = {
   SMTP_URL: 'smtps://pager%40example.com:smtp-password-1@mail.example.com:465',
   NTFY_TOKEN: 'tk_ntfy-secret-token-1',
   PAGE_WEBHOOK_SECRET: 'whsec_cGFnZS13ZWJob29rLXNlY3JldC1mb3ItdGVzdHMtMQ==',
+  TWILIO_AUTH_TOKEN: 'twilio-auth-token-secret-1',
 };
 const SECRET_VALUES = [...Object.values(SECRET_ENV).filter((value) => !/^(postgresql|smtps?):/.test(value)), 'db-password-1', 'smtp-password-1'];
 

@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
+import { startFakeTwilio } from '../support/fake-twilio.js';
+import { readJson } from '../support/read-json.js';
+import { startSmtpInbox } from '../support/smtp-inbox.js';
+import { startTestBot, type TestBot } from '../support/start-test-bot.js';
+
+const SID = `AC${'0123456789abcdef'.repeat(2)}`;
+const AUTH = 'twilio-auth-token-for-tests';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('paging by SMS through a strict Twilio stand-in, with signed delivery receipts', () => {
+  let twilio: Awaited<ReturnType<typeof startFakeTwilio>>;
+  let inbox: Awaited<ReturnType<typeof startSmtpInbox>>;
+  let bot: TestBot;
+  let dir: string;
+
+  beforeAll(async () => {
+    twilio = await startFakeTwilio({ accountSid: SID, authToken: AUTH });
+    inbox = await startSmtpInbox();
+    dir = mkdtempSync(join(tmpdir(), 'paging-sms-'));
+    writeFileSync(
+      join(dir, 'oncall.yaml'),
+      [
+        'people:',
+        '  erin: { name: Erin Diaz, phone: "+15550100003", email: erin@example.com, notify: { high: [{ via: sms }, { via: email, after: 20m }] } }',
+        '  finn: { name: Finn Moss, phone: "+15005550001", email: finn@example.com, notify: { high: [{ via: sms }, { via: email, after: 20m }] } }',
+        'escalation_policies:',
+        '  erin: { levels: [{ targets: [{ person: erin }], delay: 1h }] }',
+        '  finn: { levels: [{ targets: [{ person: finn }], delay: 1h }] }',
+        'routes:',
+        '  - { id: finn, match: { labels: { service: finn } }, escalation_policy: finn }',
+        'default_route: { escalation_policy: erin }',
+      ].join('\n'),
+    );
+    const port = await freePort();
+    bot = await startTestBot('pglite', {
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ONCALL_FILE: join(dir, 'oncall.yaml'),
+      TWILIO_ACCOUNT_SID: SID,
+      TWILIO_AUTH_TOKEN: AUTH,
+      TWILIO_FROM_NUMBER: '+15005550006',
+      TWILIO_API_URL: twilio.url,
+      SMTP_URL: inbox.url,
+      EMAIL_FROM: 'pager@example.com',
+    });
+    const people = await bot.database.prisma.person.findMany();
+    const id = (handle: string) => people.find((p) => p.handle === handle)!.id;
+    await bot.database.prisma.contactVerification.createMany({
+      data: [
+        { personId: id('erin'), via: 'sms', address: '+15550100003', verifiedAt: new Date() },
+        { personId: id('erin'), via: 'email', address: 'erin@example.com', verifiedAt: new Date() },
+        { personId: id('finn'), via: 'sms', address: '+15005550001', verifiedAt: new Date() },
+        { personId: id('finn'), via: 'email', address: 'finn@example.com', verifiedAt: new Date() },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await bot?.destroy();
+    await twilio?.close();
+    await inbox?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  let count = 0;
+  const fire = async (service: string) => {
+    count++;
+    const title = `Payments API “5xx” above 5% in eu-west-1 for the last ten minutes ${count}`;
+    const response = await readJson(
+      fetch(`${bot.url}/webhooks/generic`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title, severity: 'critical', service, fingerprint: `sms-${count}` }),
+      }),
+    );
+    return Number(String(response.alerts[0].incident).slice(4));
+  };
+  const timeline = async (n: number) =>
+    ((await readJson(fetch(`${bot.url}/api/incidents/${n}/timeline`, { headers: { authorization: `Bearer ${bot.apiTokens.read}` } }))).events as { kind: string; text: string }[]).map((e) => e.text);
+
+  it('sends one GSM-7 segment from the configured number, asks for receipts, and records the delivered one', async () => {
+    const n = await fire('payments');
+    const sms = await eventually('the SMS', () => twilio.messages.find((m) => m.body.includes(`INC-${n}`)));
+    expect(sms).toMatchObject({ to: '+15550100003', from: '+15005550006', statusCallback: `${bot.url}/twilio/status` });
+    expect(sms.body.length).toBeLessThanOrEqual(160);
+    expect(sms.body).toContain('"5xx"');
+    await eventually('sent on the timeline', async () => (await timeline(n)).includes('SMS to Erin Diaz sent'));
+    expect((await twilio.report(sms.sid, 'delivered')).status).toBe(204);
+    await eventually('delivered on the timeline', async () => (await timeline(n)).includes('SMS to Erin Diaz delivered'));
+  });
+
+  it('refuses a forged receipt and one without a signature, and changes nothing', async () => {
+    const n = await fire('payments');
+    const sms = await eventually('the SMS', () => twilio.messages.find((m) => m.body.includes(`INC-${n}`)));
+    await eventually('sent', async () => (await timeline(n)).includes('SMS to Erin Diaz sent'));
+    expect((await twilio.report(sms.sid, 'failed', { forge: true })).status).toBe(403);
+    const unsigned = await fetch(`${bot.url}/twilio/status`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `MessageSid=${sms.sid}&MessageStatus=failed` });
+    expect(unsigned.status).toBe(401);
+    expect((await bot.database.prisma.notification.findFirstOrThrow({ where: { providerId: sms.sid } })).status).toBe('sent');
+  });
+
+  it('an undelivered SMS moves the page on to email at once, and says so', async () => {
+    const n = await fire('payments');
+    const sms = await eventually('the SMS', () => twilio.messages.find((m) => m.body.includes(`INC-${n}`)));
+    await eventually('sent', async () => (await timeline(n)).includes('SMS to Erin Diaz sent'));
+    await twilio.report(sms.sid, 'undelivered', { errorCode: '30003' });
+    await eventually('the failure', async () => (await timeline(n)).some((t) => t === 'SMS to Erin Diaz failed: Twilio says undelivered (error 30003); email goes now'));
+    await eventually('the email, twenty minutes early', () => inbox.mails.find((m) => m.to.includes('erin@example.com') && m.raw.includes(`INC-${n}`)));
+  });
+
+  it('a number Twilio refuses (21211) fails at once and moves on, with Twilio`s reason', async () => {
+    const n = await fire('finn');
+    const failed = await eventually('the failure', async () => (await timeline(n)).find((t) => t.startsWith('SMS to Finn Moss failed')));
+    expect(failed).toContain("21211 The 'To' number +15005550001 is not a valid phone number.");
+    await eventually('the email', () => inbox.mails.find((m) => m.to.includes('finn@example.com') && m.raw.includes(`INC-${n}`)));
+  });
+
+  it('a Twilio rate limit delays the SMS without losing it', async () => {
+    twilio.failNext(429);
+    const n = await fire('payments');
+    const job = await eventually('the retry', async () => (await bot.database.prisma.job.findFirst({ where: { kind: 'page.notify', status: 'pending', lastError: { contains: '20429' } } })) ?? undefined);
+    expect(job.attempts).toBe(0);
+    await bot.database.prisma.job.update({ where: { id: job.id }, data: { dueAt: new Date(Date.now() - 1000) } });
+    bot.worker.wake();
+    await eventually('the SMS', () => twilio.messages.find((m) => m.body.includes(`INC-${n}`)));
+    expect(twilio.messages.filter((m) => m.body.includes(`INC-${n}`))).toHaveLength(1);
+  });
+});
