@@ -44,6 +44,6 @@ export function botRoutes(deps: {
     reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit, clock),
     auditRoutes(database.prisma, apiTokens, audit, clock),
     ackRoutes({ database, incidents, audit }),
-    ...(config.TWILIO_AUTH_TOKEN ? [twilioRoutes({ database, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL), clock, log })] : []),
+    ...(config.TWILIO_AUTH_TOKEN ? [twilioRoutes({ database, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL), clock, log, incidents, oncall, audit })] : []),
   ];
 }

@@ -128,6 +128,32 @@ describe('paging by SMS through a strict Twilio stand-in, with signed delivery r
     await eventually('the email', () => inbox.mails.find((m) => m.to.includes('finn@example.com') && m.raw.includes(`INC-${n}`)));
   });
 
+  it('acknowledges by SMS reply ("ack" or "ack 42"), answers in TwiML, and helps with anything else', async () => {
+    const n = await fire('payments');
+    await eventually('the SMS', () => twilio.messages.find((m) => m.body.includes(`INC-${n}`)));
+    const reply = async (from: string, body: string) => {
+      const response = await twilio.text(`${bot.url}/twilio/sms`, from, body);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('text/xml');
+      return /<Message>(.*)<\/Message>/.exec(await response.text())![1]!;
+    };
+    expect(await reply('+15550100003', 'hello?')).toBe('Reply &quot;ack&quot; to acknowledge your latest page, &quot;ack 42&quot; for INC-42, or &quot;esc 42&quot; to escalate INC-42 now.');
+    expect(await reply('+15550199999', 'ack')).toBe('This number is not on any on-call list.');
+    expect(await reply('+15550100003', 'ack 99999')).toBe('You were not paged for INC-99999.');
+    expect((await twilio.text(`${bot.url}/twilio/sms`, '+15550100003', 'ack', { forge: true })).status).toBe(403);
+    expect(await reply('+15550100003', `ACK INC-${n}`)).toBe(`INC-${n} acknowledged. Escalation stopped.`);
+    const incident = await readJson(fetch(`${bot.url}/api/incidents/${n}`, { headers: { authorization: `Bearer ${bot.apiTokens.read}` } }));
+    expect(incident.status).toBe('acknowledged');
+    expect(await bot.database.prisma.auditEntry.findFirstOrThrow({ where: { platform: 'sms', action: 'incident.ack' } })).toMatchObject({ actorName: 'Erin Diaz', result: 'ok' });
+    expect(await reply('+15550100003', `ack ${n}`)).toBe(`INC-${n} is already acknowledged`);
+    // "esc": the next escalation step runs now instead of in an hour (here the policy's end).
+    const m = await fire('payments');
+    await eventually('the SMS', () => twilio.messages.find((msg) => msg.body.includes(`INC-${m}`)));
+    expect(await reply('+15550100003', `esc ${m}`)).toBe(`INC-${m}: escalating to the next level now.`);
+    await eventually('the policy ran out, an hour early', async () => (await timeline(m)).some((t) => t.startsWith('Escalation policy')));
+    expect(await timeline(m)).toContain('Erin Diaz asked by SMS to escalate now');
+  });
+
   it('a Twilio rate limit delays the SMS without losing it', async () => {
     twilio.failNext(429);
     const n = await fire('payments');

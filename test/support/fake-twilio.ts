@@ -79,6 +79,15 @@ export async function startFakeTwilio(options: { accountSid: string; authToken: 
         body: new URLSearchParams(params).toString(),
       });
     },
+    /** A person texting the bot's number: Twilio posts it, signed, to the number's webhook URL. */
+    async text(webhookUrl: string, from: string, body: string, extra: { forge?: boolean } = {}) {
+      const params: Record<string, string> = { MessageSid: `SM${randomBytes(16).toString('hex')}`, AccountSid: options.accountSid, From: from, To: '+15005550006', Body: body, NumMedia: '0', ApiVersion: '2010-04-01' };
+      return fetch(webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilio(extra.forge ? 'not-the-token' : options.authToken, webhookUrl, params) },
+        body: new URLSearchParams(params).toString(),
+      });
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { oneSegment, smsLength } from '../../../src/paging/sms/gsm7.js';
+import { parseSmsReply } from '../../../src/paging/sms/sms-replies.js';
 
 describe('SMS length (GSM-7 and UCS-2)', () => {
   it('counts GSM-7 at 160 a segment, extension characters as two, and anything else as UCS-2 at 70', () => {
@@ -21,5 +22,19 @@ describe('SMS length (GSM-7 and UCS-2)', () => {
     // Never half an emoji.
     const emoji = oneSegment('😀'.repeat(50));
     expect(emoji).toBe(`${'😀'.repeat(33)}...`);
+  });
+});
+
+describe('SMS replies to a page', () => {
+  it('reads ack and esc with or without an incident number, in any case, and nothing else', () => {
+    expect(parseSmsReply('ack')).toEqual({ kind: 'ack' });
+    expect(parseSmsReply(' ACK 42 ')).toEqual({ kind: 'ack', incident: 42 });
+    expect(parseSmsReply('ack INC-42')).toEqual({ kind: 'ack', incident: 42 });
+    expect(parseSmsReply('Acknowledge #7.')).toEqual({ kind: 'ack', incident: 7 });
+    expect(parseSmsReply('esc 42')).toEqual({ kind: 'esc', incident: 42 });
+    expect(parseSmsReply('escalate')).toEqual({ kind: 'esc' });
+    expect(parseSmsReply('ack 42 please')).toEqual({ kind: 'unknown' });
+    expect(parseSmsReply('acked')).toEqual({ kind: 'unknown' });
+    expect(parseSmsReply('STOP')).toEqual({ kind: 'unknown' });
   });
 });
