@@ -12,11 +12,12 @@ import type { ContactPort } from './contact-port.js';
 import { smtpEmailPort } from './email/smtp-email-port.js';
 import { ntfyPushPort } from './push/ntfy-push-port.js';
 import { twilioSmsPort } from './sms/twilio-sms-port.js';
+import { twilioVoicePort } from './sms/twilio-voice-port.js';
 import { standardWebhookPort } from './webhook/standard-webhook-port.js';
 import { notificationHandler } from './notification-delivery.js';
 import { plannedContacts } from './page-notifications.js';
 
-/** The ways beyond chat that the settings configure: email with SMTP_URL, push with NTFY_URL, signed webhooks with PAGE_WEBHOOK_SECRET, SMS with TWILIO_* (voice to come). */
+/** The ways beyond chat that the settings configure: email with SMTP_URL, push with NTFY_URL, signed webhooks with PAGE_WEBHOOK_SECRET, SMS and voice calls with TWILIO_*. */
 export function contactPorts(config: Config, clock: Clock): (ContactPort & { close?(): void })[] {
   const ports: (ContactPort & { close?(): void })[] = [];
   if (config.SMTP_URL && config.EMAIL_FROM) ports.push(smtpEmailPort({ smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM }));
@@ -31,6 +32,15 @@ export function contactPorts(config: Config, clock: Clock): (ContactPort & { clo
         apiUrl: config.TWILIO_API_URL ?? 'https://api.twilio.com',
         // Delivery receipts need an address Twilio can reach.
         statusCallbackUrl: () => (publicUrl ? `${publicUrl}/twilio/status` : undefined),
+      }),
+      twilioVoicePort({
+        accountSid: config.TWILIO_ACCOUNT_SID,
+        authToken: config.TWILIO_AUTH_TOKEN,
+        fromNumber: config.TWILIO_FROM_NUMBER,
+        apiUrl: config.TWILIO_API_URL ?? 'https://api.twilio.com',
+        statusCallbackUrl: () => (publicUrl ? `${publicUrl}/twilio/status` : undefined),
+        // Without an address Twilio can reach, the call only reads the page.
+        voiceUrl: () => (publicUrl ? `${publicUrl}/twilio/voice` : undefined),
       }),
     );
   }

@@ -37,11 +37,14 @@ describe('paging by SMS through a strict Twilio stand-in, with signed delivery r
         'people:',
         '  erin: { name: Erin Diaz, phone: "+15550100003", email: erin@example.com, notify: { high: [{ via: sms }, { via: email, after: 20m }] } }',
         '  finn: { name: Finn Moss, phone: "+15005550001", email: finn@example.com, notify: { high: [{ via: sms }, { via: email, after: 20m }] } }',
+        '  gus: { name: Gus Hale, phone: "+15550100004", email: gus@example.com, notify: { high: [{ via: voice }, { via: email, after: 20m }] } }',
         'escalation_policies:',
         '  erin: { levels: [{ targets: [{ person: erin }], delay: 1h }] }',
         '  finn: { levels: [{ targets: [{ person: finn }], delay: 1h }] }',
+        '  gus: { levels: [{ targets: [{ person: gus }], delay: 1h }] }',
         'routes:',
         '  - { id: finn, match: { labels: { service: finn } }, escalation_policy: finn }',
+        '  - { id: gus, match: { labels: { service: gus } }, escalation_policy: gus }',
         'default_route: { escalation_policy: erin }',
       ].join('\n'),
     );
@@ -65,6 +68,8 @@ describe('paging by SMS through a strict Twilio stand-in, with signed delivery r
         { personId: id('erin'), via: 'email', address: 'erin@example.com', verifiedAt: new Date() },
         { personId: id('finn'), via: 'sms', address: '+15005550001', verifiedAt: new Date() },
         { personId: id('finn'), via: 'email', address: 'finn@example.com', verifiedAt: new Date() },
+        { personId: id('gus'), via: 'voice', address: '+15550100004', verifiedAt: new Date() },
+        { personId: id('gus'), via: 'email', address: 'gus@example.com', verifiedAt: new Date() },
       ],
     });
   });
@@ -152,6 +157,25 @@ describe('paging by SMS through a strict Twilio stand-in, with signed delivery r
     expect(await reply('+15550100003', `esc ${m}`)).toBe(`INC-${m}: escalating to the next level now.`);
     await eventually('the policy ran out, an hour early', async () => (await timeline(m)).some((t) => t.startsWith('Escalation policy')));
     expect(await timeline(m)).toContain('Erin Diaz asked by SMS to escalate now');
+  });
+
+  it('calls, reads the page and takes a key press: 1 acknowledges; a call nobody answers moves the page on', async () => {
+    const n = await fire('gus');
+    const call = await eventually('the call', () => twilio.calls.find((c) => c.twiml.includes(`INC-${n}`)));
+    expect(call).toMatchObject({ to: '+15550100004', from: '+15005550006', statusCallback: `${bot.url}/twilio/status` });
+    expect(call.twiml).toContain(`<Gather numDigits="1" timeout="10" action="${bot.url}/twilio/voice" method="POST">`);
+    expect(call.twiml).toContain('Press 1 to acknowledge. Press 2 to escalate.');
+    const pressed = await twilio.press(call.sid, '1');
+    expect(pressed.status).toBe(200);
+    expect(await pressed.text()).toContain(`<Say>INC-${n} acknowledged. Escalation stopped. Goodbye.</Say>`);
+    expect((await readJson(fetch(`${bot.url}/api/incidents/${n}`, { headers: { authorization: `Bearer ${bot.apiTokens.read}` } }))).status).toBe('acknowledged');
+
+    const m = await fire('gus');
+    const unanswered = await eventually('the second call', () => twilio.calls.find((c) => c.twiml.includes(`INC-${m}`)));
+    await eventually('the call on the timeline', async () => (await timeline(m)).includes('Voice call to Gus Hale sent'));
+    expect((await twilio.endCall(unanswered.sid, 'no-answer')).status).toBe(204);
+    await eventually('no answer on the timeline', async () => (await timeline(m)).includes('Voice call to Gus Hale failed: Twilio says no-answer; email goes now'));
+    await eventually('the email', () => inbox.mails.find((mail) => mail.to.includes('gus@example.com') && mail.raw.includes(`INC-${m}`)));
   });
 
   it('a Twilio rate limit delays the SMS without losing it', async () => {

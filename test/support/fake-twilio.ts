@@ -3,6 +3,14 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+export interface TwilioCall {
+  sid: string;
+  to: string;
+  from: string;
+  twiml: string;
+  statusCallback?: string;
+}
+
 export interface TwilioMessage {
   sid: string;
   to: string;
@@ -27,6 +35,7 @@ export function signTwilio(authToken: string, url: string, params: Record<string
  */
 export async function startFakeTwilio(options: { accountSid: string; authToken: string }) {
   const messages: TwilioMessage[] = [];
+  const calls: TwilioCall[] = [];
   const failures: { status: number; code: number; message: string }[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -37,7 +46,7 @@ export async function startFakeTwilio(options: { accountSid: string; authToken: 
         response.end(JSON.stringify(body));
       };
       const error = (status: number, code: number, message: string) => answer(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
-      const match = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(request.url ?? '');
+      const match = /^\/2010-04-01\/Accounts\/([^/]+)\/(Messages|Calls)\.json$/.exec(request.url ?? '');
       if (request.method !== 'POST' || !match) return error(404, 20404, 'The requested resource was not found');
       const expected = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`;
       if (request.headers.authorization !== expected) return error(401, 20003, 'Authenticate');
@@ -47,6 +56,16 @@ export async function startFakeTwilio(options: { accountSid: string; authToken: 
       // +15005550001 is Twilio's own test number for "invalid".
       if (!/^\+[1-9]\d{6,14}$/.test(to) || to === '+15005550001') return error(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
       if (!form.get('From')) return error(400, 21603, "A 'From' phone number is required.");
+      if (match[2] === 'Calls') {
+        const twiml = form.get('Twiml') ?? '';
+        if (!twiml && !form.get('Url')) return error(400, 21205, 'Url parameter is required.');
+        if (twiml && !/^<Response>[\s\S]*<\/Response>$/.test(twiml)) return error(400, 13201, 'Invalid TwiML.');
+        const failure = failures.shift();
+        if (failure) return error(failure.status, failure.code, failure.message);
+        const sid = `CA${randomBytes(16).toString('hex')}`;
+        calls.push({ sid, to, from: form.get('From')!, twiml, statusCallback: form.get('StatusCallback') ?? undefined });
+        return answer(201, { sid, account_sid: options.accountSid, to, from: form.get('From'), status: 'queued', api_version: '2010-04-01' });
+      }
       const body = form.get('Body') ?? '';
       if (!body) return error(400, 21602, 'Message body is required.');
       if (body.length > 1600) return error(400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
@@ -63,6 +82,20 @@ export async function startFakeTwilio(options: { accountSid: string; authToken: 
   return {
     url: `http://127.0.0.1:${port}`,
     messages,
+    calls,
+    /** The callee presses keys during the call's Gather: Twilio posts them, signed, to its action URL. */
+    async press(callSid: string, digits: string) {
+      const call = calls.find((c) => c.sid === callSid)!;
+      const action = /<Gather[^>]* action="([^"]+)"/.exec(call.twiml)![1]!.replace(/&amp;/g, '&');
+      const params: Record<string, string> = { CallSid: callSid, AccountSid: options.accountSid, From: call.from, To: call.to, Digits: digits, CallStatus: 'in-progress', ApiVersion: '2010-04-01' };
+      return fetch(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilio(options.authToken, action, params) }, body: new URLSearchParams(params).toString() });
+    },
+    /** How a call ended, posted signed to its status callback. */
+    async endCall(callSid: string, status: 'completed' | 'no-answer' | 'busy' | 'failed') {
+      const call = calls.find((c) => c.sid === callSid)!;
+      const params: Record<string, string> = { CallSid: callSid, CallStatus: status, AccountSid: options.accountSid, From: call.from, To: call.to, ApiVersion: '2010-04-01' };
+      return fetch(call.statusCallback!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilio(options.authToken, call.statusCallback!, params) }, body: new URLSearchParams(params).toString() });
+    },
     failNext(status: 429 | 500) {
       failures.push(status === 429 ? { status, code: 20429, message: 'Too Many Requests' } : { status, code: 20500, message: 'Internal Server Error' });
     },

@@ -48,13 +48,18 @@ export async function answerSmsReply(deps: { database: Database; incidents: Inci
       return { text: error.message, audit: { personId, name: person.name, action: 'incident.ack', incident: incidentId, result: 'refused', detail: error.message } };
     }
   }
-  const moved = await deps.database.transaction(async (tx) => {
-    const rows = await tx.query<{ id: number }>(sql`
-      UPDATE jobs SET due_at = now() WHERE kind = ${ESCALATION_STEP_JOB} AND subject = ${`incident:${incidentId}`} AND status = 'pending' RETURNING id`);
-    if (rows.length) await appendTimeline(tx, [{ incidentId, at: deps.clock.now(), kind: 'escalation.now', actor: { kind: 'person', personId, name: person.name }, text: `${person.name} asked by SMS to escalate now` }]);
-    return rows.length > 0;
-  });
+  const moved = await escalateNow(deps, incidentId, { personId, name: person.name }, 'SMS');
   return moved
     ? { text: `${label}: escalating to the next level now.`, audit: { personId, name: person.name, action: 'incident.escalate', incident: incidentId, result: 'ok' } }
     : { text: `${label} has no escalation step left to hurry (acknowledged, resolved, or at its last level).`, audit: { personId, name: person.name, action: 'incident.escalate', incident: incidentId, result: 'refused' } };
+}
+
+/** Runs an incident's next escalation step now instead of at its time; false when none is pending. */
+export async function escalateNow(deps: { database: Database; clock: Clock }, incidentId: number, person: { personId: number; name: string }, by: string): Promise<boolean> {
+  return deps.database.transaction(async (tx) => {
+    const rows = await tx.query<{ id: number }>(sql`
+      UPDATE jobs SET due_at = now() WHERE kind = ${ESCALATION_STEP_JOB} AND subject = ${`incident:${incidentId}`} AND status = 'pending' RETURNING id`);
+    if (rows.length) await appendTimeline(tx, [{ incidentId, at: deps.clock.now(), kind: 'escalation.now', actor: { kind: 'person', ...person }, text: `${person.name} asked by ${by} to escalate now` }]);
+    return rows.length > 0;
+  });
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../../logging.js';
 import type { OncallConfig } from '../../oncall/oncall-config.js';
 import type { Clock } from '../../time/clock.js';
 import { recordDeliveryStatus } from '../notification-delivery.js';
+import { answerKeyPress } from './key-press.js';
 import { answerSmsReply } from './sms-replies.js';
 import { validTwilioSignature } from './twilio-signature.js';
 
@@ -14,7 +15,7 @@ import { validTwilioSignature } from './twilio-signature.js';
 const TWILIO_BODY_LIMIT = 16 * 1024;
 
 /** Message statuses that end a message, and what each means for the page. */
-const FAILED = new Set(['failed', 'undelivered']);
+const FAILED = new Set(['failed', 'undelivered', 'no-answer', 'busy', 'canceled']);
 
 const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -59,14 +60,25 @@ export function twilioRoutes(deps: TwilioRouteDeps): RouteModule {
     app.post('/twilio/status', options, async (request, reply) => {
       const params = await signedForm(request, reply, '/twilio/status');
       if (!params) return reply;
-      const sid = params.MessageSid ?? params.SmsSid;
-      const status = params.MessageStatus ?? params.SmsStatus;
-      if (sid && status === 'delivered') await recordDeliveryStatus(deps.database, sid, { delivered: true }, deps.clock);
+      const sid = params.MessageSid ?? params.SmsSid ?? params.CallSid;
+      const status = params.MessageStatus ?? params.SmsStatus ?? params.CallStatus;
+      if (sid && (status === 'delivered' || status === 'completed')) await recordDeliveryStatus(deps.database, sid, { delivered: true }, deps.clock);
       else if (sid && status && FAILED.has(status)) {
         const reason = `Twilio says ${status}${params.ErrorCode ? ` (error ${params.ErrorCode})` : ''}`;
         await recordDeliveryStatus(deps.database, sid, { delivered: false, reason }, deps.clock);
       }
       return reply.status(204).send();
+    });
+
+    app.post('/twilio/voice', options, async (request, reply) => {
+      const params = await signedForm(request, reply, '/twilio/voice');
+      if (!params) return reply;
+      const said = await answerKeyPress(deps, params.CallSid ?? '', params.Digits ?? '');
+      if (said.audit) {
+        const { personId, name, action, incident, result, detail } = said.audit;
+        await deps.audit.record({ actorId: personId, actorName: name, platform: 'voice', action, args: { incident, via: 'key press' }, result, detail });
+      }
+      return reply.status(200).type('text/xml').send(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${xml(said.text)}</Say></Response>`);
     });
 
     app.post('/twilio/sms', options, async (request, reply) => {
