@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { AuditLog } from '../access/audit-log.js';
 import type { Database } from '../db/database.js';
 import { sql } from '../db/sql.js';
@@ -31,12 +32,10 @@ export function ackRoutes(deps: { database: Database; incidents: IncidentService
   };
   const personName = async (personId: number) =>
     (await deps.database.sql.query<{ name: string }>(sql`SELECT name FROM people WHERE id = ${personId}::int`))[0]?.name ?? 'someone';
-  const html = (reply: { status(code: number): { type(t: string): { header(n: string, v: string): { send(body: string): unknown } } } }, status: number, body: string) =>
-    reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+  const html = (reply: FastifyReply, status: number, body: string) => reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 
-  /** Why a token cannot be used now, as a page: unknown, used, or expired. */
-  const unusable = async (token: string) => {
-    const record = await readActionToken(deps.database.sql, token);
+  /** Why a token cannot be used now, as a page: unknown, used, or expired; undefined when it can. */
+  const refusal = async (record: Awaited<ReturnType<typeof readActionToken>>) => {
     if (!record) return { status: 404, body: page('This link is not valid', 'It may have been copied incompletely. Acknowledge from chat or by replying to the page instead.') };
     if (record.usedAt) {
       const incident = await incidentOf(record.pageId);
@@ -48,10 +47,9 @@ export function ackRoutes(deps: { database: Database; incidents: IncidentService
 
   return (app) => {
     app.get<{ Params: { token: string } }>('/ack/:token', async (request, reply) => {
-      const token = request.params.token;
-      const refused = await unusable(token);
-      if (refused) return html(reply, refused.status, refused.body);
-      const record = (await readActionToken(deps.database.sql, token))!;
+      const record = await readActionToken(deps.database.sql, request.params.token);
+      const refused = await refusal(record);
+      if (refused || !record) return html(reply, refused?.status ?? 404, refused?.body ?? '');
       const incident = await incidentOf(record.pageId);
       if (record.purpose === 'verify') return html(reply, 200, page(`Confirm ${record.via ?? 'this contact method'} for paging`, `Pages will reach ${record.address ?? 'you'} once you confirm.`, 'Confirm'));
       if (!incident) return html(reply, 404, page('This link is not valid', 'The page it belongs to no longer exists.'));
@@ -64,7 +62,7 @@ export function ackRoutes(deps: { database: Database; incidents: IncidentService
       const token = request.params.token;
       const used = await deps.database.transaction((tx) => useActionToken(tx, token));
       if (!used) {
-        const refused = await unusable(token);
+        const refused = await refusal(await readActionToken(deps.database.sql, token));
         return html(reply, refused?.status ?? 404, refused?.body ?? page('This link is not valid', ''));
       }
       const name = await personName(used.personId);

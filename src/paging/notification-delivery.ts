@@ -85,7 +85,8 @@ export function notificationHandler(deps: { database: Database; delivery: Delive
       : undefined;
     return {
       subject: oneLine(`${label}: ${title}`).slice(0, 78),
-      text: `${label}: ${title}\nYou are paged${row.incident_id === null ? '' : ` for ${incidentLabel(Number(row.incident_id))}`}. ${row.message}`,
+      // A page about an incident names it; a page about nothing (a test, /oncall page) is its message.
+      text: row.incident_id === null ? oneLine(row.message) : `${label}: ${title}\nYou are paged for ${incidentLabel(Number(row.incident_id))}.`,
       ...(token ? { actionUrl: `${deps.publicUrl()}/ack/${token}`, actionLabel: `Acknowledge ${incidentLabel(Number(row.incident_id))}` } : {}),
     };
   }
