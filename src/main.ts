@@ -81,7 +81,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const stepCardOf = async (incidentId: number) => { const view = await loadRunView(database.prisma, incidentId); return view ? stepCard(view) : undefined; };
 
     const ports: ChatPort[] = [];
-    const contacts = contactPorts(config, clock);
+    const contacts = contactPorts(config, clock, log);
     resources.unshift({ close: async () => contacts.forEach((port) => port.close?.()) });
     const delivery = new Delivery({ prisma: database.prisma, ports, contacts, clock });
     const people = new PeopleDirectory(database.prisma, {});

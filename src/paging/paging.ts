@@ -18,7 +18,7 @@ import { notificationHandler } from './notification-delivery.js';
 import { plannedContacts } from './page-notifications.js';
 
 /** The ways beyond chat that the settings configure: email with SMTP_URL, push with NTFY_URL, signed webhooks with PAGE_WEBHOOK_SECRET, SMS and voice calls with TWILIO_*. */
-export function contactPorts(config: Config, clock: Clock): (ContactPort & { close?(): void })[] {
+export function contactPorts(config: Config, clock: Clock, log: Logger): (ContactPort & { close?(): void })[] {
   const ports: (ContactPort & { close?(): void })[] = [];
   if (config.SMTP_URL && config.EMAIL_FROM) ports.push(smtpEmailPort({ smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM }));
   if (config.NTFY_URL) ports.push(ntfyPushPort({ url: config.NTFY_URL, token: config.NTFY_TOKEN }));
@@ -45,6 +45,9 @@ export function contactPorts(config: Config, clock: Clock): (ContactPort & { clo
     );
   }
   if (config.PAGE_WEBHOOK_SECRET) ports.push(standardWebhookPort({ secret: config.PAGE_WEBHOOK_SECRET, now: () => clock.now() }));
+  if (ports.length > 0 && !config.PUBLIC_URL) {
+    log.warn(`PUBLIC_URL is unset: acknowledge links in page emails, pushes and webhooks point at http://localhost:${config.PORT}, which a phone cannot open${config.TWILIO_ACCOUNT_SID ? ', and Twilio cannot send receipts, replies or key presses' : ''}. Set PUBLIC_URL to the address people and providers reach the bot at.`);
+  }
   return ports;
 }
 
