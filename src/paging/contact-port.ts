@@ -10,6 +10,8 @@ export interface ContactMessage {
   /** A one-time link the person may open instead of replying (acknowledge, confirm). */
   actionUrl?: string;
   actionLabel?: string;
+  /** A page the person can answer (acknowledge, escalate) by reply or key press; a test or verification is not. */
+  answerable?: boolean;
 }
 
 /**

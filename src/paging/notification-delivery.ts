@@ -86,6 +86,7 @@ export function notificationHandler(deps: { database: Database; delivery: Delive
     return {
       subject: oneLine(`${label}: ${title}`).slice(0, 78),
       // A page about an incident names it; a page about nothing (a test, /oncall page) is its message.
+      answerable: row.incident_id !== null,
       text: row.incident_id === null ? oneLine(row.message) : `${label}: ${title}\nYou are paged for ${incidentLabel(Number(row.incident_id))}.`,
       ...(token ? { actionUrl: `${deps.publicUrl()}/ack/${token}`, actionLabel: `Acknowledge ${incidentLabel(Number(row.incident_id))}` } : {}),
     };

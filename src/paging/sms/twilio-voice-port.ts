@@ -16,7 +16,7 @@ export function twilioVoicePort(settings: TwilioSettings & { voiceUrl: () => str
   return {
     via: 'voice',
     async send(number: string, message: ContactMessage) {
-      const action = settings.voiceUrl();
+      const action = message.answerable ? settings.voiceUrl() : undefined;
       const say = `<Say>${xml(message.text)}</Say>`;
       const gather = action ? `<Gather numDigits="1" timeout="10" action="${xml(action)}" method="POST">${say}<Say>Press 1 to acknowledge. Press 2 to escalate.</Say></Gather>` : say;
       const form = new URLSearchParams({ To: number, From: settings.fromNumber, Twiml: `<Response>${gather}${say}</Response>` });
