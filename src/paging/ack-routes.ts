@@ -8,13 +8,13 @@ import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import type { IncidentService } from '../incidents/incident-service.js';
 import { oneLine } from '../incidents/one-line.js';
 import { readActionToken, useActionToken } from './action-tokens.js';
+import { escapeMarkup } from './escape-markup.js';
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function page(title: string, body: string, button?: string): string {
-  const form = button ? `<form method="post" enctype="text/plain"><button type="submit" style="font-size:1.2em;padding:12px 24px">${escape(button)}</button></form>` : '';
-  return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${escape(title)}</title></head>
-<body style="font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em"><h1 style="font-size:1.4em">${escape(title)}</h1><p>${escape(body)}</p>${form}</body></html>`;
+  const form = button ? `<form method="post" enctype="text/plain"><button type="submit" style="font-size:1.2em;padding:12px 24px">${escapeMarkup(button)}</button></form>` : '';
+  return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${escapeMarkup(title)}</title></head>
+<body style="font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em"><h1 style="font-size:1.4em">${escapeMarkup(title)}</h1><p>${escapeMarkup(body)}</p>${form}</body></html>`;
 }
 
 /**

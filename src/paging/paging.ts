@@ -24,25 +24,15 @@ export function contactPorts(config: Config, clock: Clock, log: Logger): (Contac
   if (config.NTFY_URL) ports.push(ntfyPushPort({ url: config.NTFY_URL, token: config.NTFY_TOKEN }));
   if (config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && config.TWILIO_FROM_NUMBER) {
     const publicUrl = config.PUBLIC_URL?.replace(/\/+$/, '');
-    ports.push(
-      twilioSmsPort({
-        accountSid: config.TWILIO_ACCOUNT_SID,
-        authToken: config.TWILIO_AUTH_TOKEN,
-        fromNumber: config.TWILIO_FROM_NUMBER,
-        apiUrl: config.TWILIO_API_URL ?? 'https://api.twilio.com',
-        // Delivery receipts need an address Twilio can reach.
-        statusCallbackUrl: () => (publicUrl ? `${publicUrl}/twilio/status` : undefined),
-      }),
-      twilioVoicePort({
-        accountSid: config.TWILIO_ACCOUNT_SID,
-        authToken: config.TWILIO_AUTH_TOKEN,
-        fromNumber: config.TWILIO_FROM_NUMBER,
-        apiUrl: config.TWILIO_API_URL ?? 'https://api.twilio.com',
-        statusCallbackUrl: () => (publicUrl ? `${publicUrl}/twilio/status` : undefined),
-        // Without an address Twilio can reach, the call only reads the page.
-        voiceUrl: () => (publicUrl ? `${publicUrl}/twilio/voice` : undefined),
-      }),
-    );
+    const twilio = {
+      accountSid: config.TWILIO_ACCOUNT_SID,
+      authToken: config.TWILIO_AUTH_TOKEN,
+      fromNumber: config.TWILIO_FROM_NUMBER,
+      apiUrl: config.TWILIO_API_URL ?? 'https://api.twilio.com',
+      // Receipts, and a call's key presses, need an address Twilio can reach; without one a call only reads the page.
+      statusCallbackUrl: () => (publicUrl ? `${publicUrl}/twilio/status` : undefined),
+    };
+    ports.push(twilioSmsPort(twilio), twilioVoicePort({ ...twilio, voiceUrl: () => (publicUrl ? `${publicUrl}/twilio/voice` : undefined) }));
   }
   if (config.PAGE_WEBHOOK_SECRET) ports.push(standardWebhookPort({ secret: config.PAGE_WEBHOOK_SECRET, now: () => clock.now() }));
   if (ports.length > 0 && !config.PUBLIC_URL) {

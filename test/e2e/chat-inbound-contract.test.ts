@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { startFakeDiscord, type FakeDiscord } from '../support/fake-discord/index.js';
 import { startFakeSlack, type FakeSlack, type SlackRequestSender } from '../support/fake-slack/index.js';
+import { fireGenericAlert } from '../support/generic-alert.js';
 import { readJson } from '../support/read-json.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
@@ -146,14 +147,7 @@ describe('chat inbound contract', () => {
   let alerts = 0;
   const openIncident = async (title: string): Promise<number> => {
     alerts++;
-    const response = await readJson(
-      fetch(`${bot.url}/webhooks/generic`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ title: `${title} ${alerts}`, severity: 'critical', service: 'checkout', fingerprint: `inbound-contract-${alerts}`, group: `inbound-contract-${alerts}` }),
-      }),
-    );
-    return Number(String(response.alerts[0].incident).slice(4));
+    return fireGenericAlert(bot, { title: `${title} ${alerts}`, severity: 'critical', service: 'checkout', fingerprint: `inbound-contract-${alerts}`, group: `inbound-contract-${alerts}` });
   };
   const api = (path: string) => readJson(fetch(`${bot.url}/api${path}`, { headers: { authorization: `Bearer ${API_TOKEN}` } }));
   const audited = async (platform: string, action: string, incident: number) =>

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { startFakeSlack, type FakeSlack, type SlackRequestSender } from '../support/fake-slack/index.js';
-import { readJson } from '../support/read-json.js';
+import { fireGenericAlert } from '../support/generic-alert.js';
 import { startSmtpInbox } from '../support/smtp-inbox.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
@@ -59,14 +59,7 @@ describe('verifying contact methods before pages use them (Slack, a real SMTP se
     return JSON.stringify(reply.body);
   };
   const fire = async (title: string) => {
-    const response = await readJson(
-      fetch(`${bot.url}/webhooks/generic`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ title, severity: 'critical', fingerprint: title }),
-      }),
-    );
-    return Number(String(response.alerts[0].incident).slice(4));
+    return fireGenericAlert(bot, { title, severity: 'critical', fingerprint: title });
   };
 
   it('pages only by chat while email is unverified, and says so in /oncall contact', async () => {

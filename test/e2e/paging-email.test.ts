@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { fallDueNow } from '../support/job-time.js';
+import { fireGenericAlert } from '../support/generic-alert.js';
 import { readJson } from '../support/read-json.js';
 import { startSmtpInbox } from '../support/smtp-inbox.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
@@ -71,14 +72,7 @@ describe('paging by email: a real SMTP server, the one-time link clicked over HT
   let alerts = 0;
   const fire = async (service: string) => {
     alerts++;
-    const response = await readJson(
-      fetch(`${bot.url}/webhooks/generic`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ title: `Checkout errors ${alerts}`, severity: 'critical', service, fingerprint: `paging-${alerts}` }),
-      }),
-    );
-    return Number(String(response.alerts[0].incident).slice(4));
+    return fireGenericAlert(bot, { title: `Checkout errors ${alerts}`, severity: 'critical', service, fingerprint: `paging-${alerts}` });
   };
   const incident = (n: number) => readJson(fetch(`${bot.url}/api/incidents/${n}`, { headers: { authorization: `Bearer ${bot.apiTokens.read}` } }));
   const timeline = async (n: number) =>

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { startFakeNtfy } from '../support/fake-ntfy.js';
 import { fallDueNow } from '../support/job-time.js';
+import { fireGenericAlert } from '../support/generic-alert.js';
 import { readJson } from '../support/read-json.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
@@ -37,14 +38,7 @@ describe('paging by push through ntfy: the Acknowledge button, and an outage tha
   });
 
   const fire = async (title: string) => {
-    const response = await readJson(
-      fetch(`${bot.url}/webhooks/generic`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ title, severity: 'critical', fingerprint: title }),
-      }),
-    );
-    return Number(String(response.alerts[0].incident).slice(4));
+    return fireGenericAlert(bot, { title, severity: 'critical', fingerprint: title });
   };
   const status = async (n: number) => (await readJson(fetch(`${bot.url}/api/incidents/${n}`, { headers: { authorization: `Bearer ${bot.apiTokens.read}` } }))).status;
 

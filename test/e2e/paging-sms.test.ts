@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { startFakeTwilio } from '../support/fake-twilio.js';
+import { fireGenericAlert } from '../support/generic-alert.js';
 import { readJson } from '../support/read-json.js';
 import { startSmtpInbox } from '../support/smtp-inbox.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
@@ -84,14 +85,7 @@ describe('paging by SMS through a strict Twilio stand-in, with signed delivery r
   const fire = async (service: string) => {
     count++;
     const title = `Payments API “5xx” above 5% in eu-west-1 for the last ten minutes ${count}`;
-    const response = await readJson(
-      fetch(`${bot.url}/webhooks/generic`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ title, severity: 'critical', service, fingerprint: `sms-${count}` }),
-      }),
-    );
-    return Number(String(response.alerts[0].incident).slice(4));
+    return fireGenericAlert(bot, { title, severity: 'critical', service, fingerprint: `sms-${count}` });
   };
   const timeline = async (n: number) =>
     ((await readJson(fetch(`${bot.url}/api/incidents/${n}/timeline`, { headers: { authorization: `Bearer ${bot.apiTokens.read}` } }))).events as { kind: string; text: string }[]).map((e) => e.text);

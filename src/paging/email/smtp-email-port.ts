@@ -1,6 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { ContactMessage, ContactPort } from '../contact-port.js';
 import { ContactSendError } from '../contact-port.js';
+import { escapeMarkup } from '../escape-markup.js';
 
 /** Errors from the connection itself: the server may well be back in a minute. */
 const TRANSIENT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPROTOCOL']);
@@ -39,13 +40,12 @@ function toSendError(error: unknown): ContactSendError {
   return new ContactSendError(`could not send the email: ${e.message ?? String(error)}`, 'email', { retryable, providerCode: e.code, cause: error });
 }
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A plain page a phone shows well: the text, and the one button that matters. */
 function html(message: ContactMessage): string {
-  const paragraphs = message.text.split(/\n{2,}/).map((p) => `<p>${escape(p).replace(/\n/g, '<br>')}</p>`).join('\n');
+  const paragraphs = message.text.split(/\n{2,}/).map((p) => `<p>${escapeMarkup(p).replace(/\n/g, '<br>')}</p>`).join('\n');
   const button = message.actionUrl
-    ? `<p><a href="${escape(message.actionUrl)}" style="display:inline-block;padding:12px 20px;background:#c0392b;color:#fff;text-decoration:none;border-radius:4px">${escape(message.actionLabel ?? 'Open')}</a></p>`
+    ? `<p><a href="${escapeMarkup(message.actionUrl)}" style="display:inline-block;padding:12px 20px;background:#c0392b;color:#fff;text-decoration:none;border-radius:4px">${escapeMarkup(message.actionLabel ?? 'Open')}</a></p>`
     : '';
   return `<!doctype html><html><body style="font-family:sans-serif">\n${paragraphs}\n${button}\n</body></html>`;
 }

@@ -10,6 +10,7 @@ import { recordDeliveryStatus } from '../notification-delivery.js';
 import { answerKeyPress } from './key-press.js';
 import { answerSmsReply } from './sms-replies.js';
 import { validTwilioSignature } from './twilio-signature.js';
+import { escapeMarkup } from '../escape-markup.js';
 
 /** Twilio's callbacks are a few hundred bytes of form fields. */
 const TWILIO_BODY_LIMIT = 16 * 1024;
@@ -17,7 +18,6 @@ const TWILIO_BODY_LIMIT = 16 * 1024;
 /** Message statuses that end a message, and what each means for the page. */
 const FAILED = new Set(['failed', 'undelivered', 'no-answer', 'busy', 'canceled']);
 
-const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export interface TwilioRouteDeps {
   database: Database;
@@ -78,7 +78,7 @@ export function twilioRoutes(deps: TwilioRouteDeps): RouteModule {
         const { personId, name, action, incident, result, detail } = said.audit;
         await deps.audit.record({ actorId: personId, actorName: name, platform: 'voice', action, args: { incident, via: 'key press' }, result, detail });
       }
-      return reply.status(200).type('text/xml').send(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${xml(said.text)}</Say></Response>`);
+      return reply.status(200).type('text/xml').send(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${escapeMarkup(said.text)}</Say></Response>`);
     });
 
     app.post('/twilio/sms', options, async (request, reply) => {
@@ -89,7 +89,7 @@ export function twilioRoutes(deps: TwilioRouteDeps): RouteModule {
         const { personId, name, action, incident, result, detail } = answer.audit;
         await deps.audit.record({ actorId: personId, actorName: name, platform: 'sms', action, args: { incident, via: 'sms reply' }, result, detail });
       }
-      return reply.status(200).type('text/xml').send(`<?xml version="1.0" encoding="UTF-8"?><Response><Message>${xml(answer.text)}</Message></Response>`);
+      return reply.status(200).type('text/xml').send(`<?xml version="1.0" encoding="UTF-8"?><Response><Message>${escapeMarkup(answer.text)}</Message></Response>`);
     });
   };
 }
