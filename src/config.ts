@@ -171,6 +171,16 @@ const settingsObject = z.object({
   TWILIO_AUTH_TOKEN: optionalText,
   TWILIO_FROM_NUMBER: optionalText.refine((v) => v === undefined || /^\+[1-9]\d{6,14}$/.test(v), 'must be an E.164 number: + then the country code and number (+15005550006)'),
   TWILIO_API_URL: url('Twilio REST base, e.g. https://api.twilio.com'),
+  PAGE_RATE_LIMIT: z
+    .string()
+    .default('5')
+    .transform((value, ctx) => {
+      const text = value.trim().toLowerCase();
+      if (text === 'off') return undefined;
+      if (/^\d{1,4}$/.test(text) && Number(text) >= 1) return Number(text);
+      ctx.addIssue({ code: 'custom', message: `must be how many texts and calls one person may get in 10 minutes (1 or more, e.g. 5), or "off"; got "${value.slice(0, 40)}"` });
+      return z.NEVER;
+    }),
   INCIDENTS_CHANNEL: optionalText,
   REPORT_CHANNEL: optionalText,
   REPORT_CRON: z

@@ -99,7 +99,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const renderReport = weeklyReportPost({ database, oncall, timeZone: config.REPORT_TIMEZONE });
     const sending = deliveryJobHandlers({ database, delivery, sync, log, clock, reportChannel: config.REPORT_CHANNEL, renderReport, playbookReminder: (payload) => runner.reminder(payload) });
     let publicUrl = botAddress(config.PORT, config.PUBLIC_URL);
-    for (const [kind, handler] of [...sending, ...pagingJobHandlers({ database, delivery, publicUrl: () => publicUrl, log, clock })]) handlers.set(kind, handler);
+    for (const [kind, handler] of [...sending, ...pagingJobHandlers({ database, delivery, publicUrl: () => publicUrl, log, clock, phoneLimit: config.PAGE_RATE_LIMIT })]) handlers.set(kind, handler);
     if (config.REPORT_CHANNEL) await scheduleWeeklyReport(database, config.REPORT_CRON, config.REPORT_TIMEZONE, clock.now());
 
     // A sync that fails is retried in the background: the bot still starts, and a reload still takes effect for routes and roles.

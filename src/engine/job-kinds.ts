@@ -13,3 +13,4 @@ export const REPORT_DELIVERY_JOB = 'report.deliver';
 export const IDENTITY_LINK_NOTICE_JOB = 'identity.link-notice';
 export const NOTIFICATION_JOB = 'page.notify';
 export const CONTACT_VERIFY_JOB = 'contact.verify';
+export const PHONE_DIGEST_JOB = 'page.phone-digest';

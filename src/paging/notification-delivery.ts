@@ -11,6 +11,10 @@ import type { Logger } from '../logging.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { createActionToken } from './action-tokens.js';
 import type { ContactMessage, ContactPort } from './contact-port.js';
+import { carriedPages, digestMessage, pageStillOpen, phoneDigestJob } from './phone-digest.js';
+import { takePhoneSlot, PHONE_WINDOW_MS } from './phone-slots.js';
+import { enqueueJobs } from '../engine/job-store.js';
+import { formatDuration } from '../time/duration.js';
 
 /** How long an acknowledge link in an email or a push works: past the longest escalation anyone runs. */
 export const ACK_LINK_VALID_MS = 24 * 3_600_000;
@@ -38,9 +42,11 @@ interface NotificationRow {
  * notification's key (a retried job never sends twice). A page whose incident was acknowledged
  * or resolved meanwhile is not sent: any acknowledgement stops every pending notification. A send
  * that cannot work (a bounced address, a refused number, no provider, or a provider still failing
- * on the last attempt) is recorded as failed and the person's next method goes at once.
+ * on the last attempt) is recorded as failed and the person's next method goes at once. A text
+ * or call past the person's PAGE_RATE_LIMIT (`phoneLimit`) is held, and goes with the others held
+ * meanwhile as one message when a slot frees (phone-digest.ts).
  */
-export function notificationHandler(deps: { database: Database; delivery: Delivery; publicUrl: () => string; log: Logger; clock?: Clock }): JobHandler {
+export function notificationHandler(deps: { database: Database; delivery: Delivery; publicUrl: () => string; log: Logger; clock?: Clock; phoneLimit?: number }): JobHandler {
   const clock = deps.clock ?? systemClock;
   return async (job: ClaimedJob) => {
     const id = Number(job.payload.notificationId);
@@ -52,12 +58,17 @@ export function notificationHandler(deps: { database: Database; delivery: Delive
     if (!row || row.status !== 'pending') return;
     const incidentId = row.incident_id === null ? null : Number(row.incident_id);
     const method = `${METHOD_NAME[row.via]} to ${row.person_name}`;
-    if (row.page_status === 'acknowledged' || (row.incident_status !== null && row.incident_status !== 'triggered')) {
+    const byPhone = row.via === 'sms' || row.via === 'voice';
+    // A text or call may carry others folded into it: it goes while any of them still matters.
+    const carried = byPhone ? await carriedPages(deps.database.sql, id) : [];
+    const live = carried.filter((page) => page.live);
+    if (byPhone ? live.length === 0 : !pageStillOpen(row)) {
       await deps.database.sql.query(sql`UPDATE notifications SET status = 'cancelled' WHERE id = ${id}::int AND status = 'pending'`);
       return;
     }
+    if (byPhone && deps.phoneLimit !== undefined && (await holdPastLimit(row, method, deps.phoneLimit))) return;
     try {
-      const sent = await deps.delivery.notifyOnce(`notification:${id}`, row.via, row.address, () => message(row));
+      const sent = await deps.delivery.notifyOnce(`notification:${id}`, row.via, row.address, () => (carried.length > 1 ? Promise.resolve(digestMessage(live, row.via as 'sms' | 'voice')) : message(row)));
       await deps.database.transaction(async (tx) => {
         await tx.query(sql`
           UPDATE notifications SET status = 'sent', provider_id = ${sent.providerId}, sent_at = ${clock.now()}::timestamptz WHERE id = ${id}::int AND status = 'pending'`);
@@ -74,6 +85,27 @@ export function notificationHandler(deps: { database: Database; delivery: Delive
       deps.log.warn({ err: error, notification: id, via: row.via }, 'notification failed; the person`s next method goes now');
     }
   };
+
+  /** Past the person's phone limit: held, with a digest due when a slot frees; true when held. */
+  async function holdPastLimit(row: NotificationRow, method: string, limit: number): Promise<boolean> {
+    const id = Number(row.id);
+    const now = clock.now();
+    return deps.database.transaction(async (tx) => {
+      const slot = await takePhoneSlot(tx, Number(row.person_id), id, now, limit);
+      if (slot.taken) return false;
+      const [held] = await tx.query<{ id: number }>(sql`UPDATE notifications SET status = 'held' WHERE id = ${id}::int AND status = 'pending' RETURNING id`);
+      if (!held) return true;
+      // Whatever this one carried waits with it.
+      await tx.query(sql`UPDATE notifications SET status = 'held', folded_into = NULL WHERE folded_into = ${id}::int AND status = 'folded'`);
+      const waitMs = slot.freeAt.getTime() - now.getTime();
+      await enqueueJobs(tx, [phoneDigestJob(Number(row.person_id), waitMs)]);
+      if (row.incident_id !== null) {
+        const text = `${method} held: ${limit} texts and calls in ${formatDuration(PHONE_WINDOW_MS)} is the limit (PAGE_RATE_LIMIT); it goes in ${formatDuration(waitMs)}, with any others waiting`;
+        await appendTimeline(tx, [{ incidentId: Number(row.incident_id), at: now, kind: 'page.held', actor: BOT, text, data: { notificationId: id, via: row.via } }]);
+      }
+      return true;
+    });
+  }
 
   async function message(row: NotificationRow): Promise<ContactMessage> {
     const label = row.incident_id === null ? 'Page' : `${incidentLabel(Number(row.incident_id))} ${severityLabel(Number(row.severity))}`;
@@ -124,12 +156,19 @@ async function failAndMoveOn(database: Database, row: NotificationRow, incidentI
   await database.transaction(async (tx: Sql) => {
     const [failed] = await tx.query<{ id: number }>(sql`UPDATE notifications SET status = 'failed', error = ${reason.slice(0, 500)} WHERE id = ${row.id}::int AND status = ${from} RETURNING id`);
     if (!failed) return;
-    const [next] = await tx.query<{ id: number; via: string }>(sql`
-      SELECT id, via FROM notifications WHERE page_id = ${row.page_id}::int AND status = 'pending' ORDER BY due_at, id LIMIT 1`);
-    if (next) await tx.query(sql`UPDATE jobs SET due_at = now() WHERE subject = ${`notification:${Number(next.id)}`} AND status = 'pending' AND due_at > now()`);
-    if (incidentId !== null) {
-      const moving = next ? `; ${next.via} goes now` : '';
-      await appendTimeline(tx, [{ incidentId, at: clock.now(), kind: 'page.notify-failed', actor: BOT, text: `${method} failed: ${reason}${moving}`, data: { notificationId: row.id, via: row.via } }]);
+    // The pages folded into a failed text or call did not reach the person either.
+    const folded = await tx.query<{ id: number; page_id: number; incident_id: number | null }>(sql`
+      UPDATE notifications n SET status = 'failed', error = ${reason.slice(0, 500)} FROM pages p
+      WHERE n.folded_into = ${row.id}::int AND n.status = 'folded' AND p.id = n.page_id RETURNING n.id, n.page_id, p.incident_id`);
+    const failedPages = [{ id: Number(row.id), pageId: Number(row.page_id), incidentId }, ...folded.map((f) => ({ id: Number(f.id), pageId: Number(f.page_id), incidentId: f.incident_id === null ? null : Number(f.incident_id) }))];
+    for (const page of failedPages) {
+      const [next] = await tx.query<{ id: number; via: string }>(sql`
+        SELECT id, via FROM notifications WHERE page_id = ${page.pageId}::int AND status = 'pending' ORDER BY due_at, id LIMIT 1`);
+      if (next) await tx.query(sql`UPDATE jobs SET due_at = now() WHERE subject = ${`notification:${Number(next.id)}`} AND status = 'pending' AND due_at > now()`);
+      if (page.incidentId !== null) {
+        const moving = next ? `; ${next.via} goes now` : '';
+        await appendTimeline(tx, [{ incidentId: page.incidentId, at: clock.now(), kind: 'page.notify-failed', actor: BOT, text: `${method} failed: ${reason}${moving}`, data: { notificationId: page.id, via: row.via } }]);
+      }
     }
   });
 }

@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Delivery } from '../delivery/delivery.js';
 import type { ContactPlanner } from '../engine/escalation-jobs.js';
-import { CONTACT_VERIFY_JOB, NOTIFICATION_JOB } from '../engine/job-kinds.js';
+import { CONTACT_VERIFY_JOB, NOTIFICATION_JOB, PHONE_DIGEST_JOB } from '../engine/job-kinds.js';
 import { verificationSendHandler } from './contact-verification.js';
 import type { JobHandler } from '../engine/job.js';
 import type { Logger } from '../logging.js';
@@ -16,6 +16,7 @@ import { twilioVoicePort } from './sms/twilio-voice-port.js';
 import { standardWebhookPort } from './webhook/standard-webhook-port.js';
 import { notificationHandler } from './notification-delivery.js';
 import { plannedContacts } from './page-notifications.js';
+import { phoneDigestHandler } from './phone-digest.js';
 
 /** The ways beyond chat that the settings configure: email with SMTP_URL, push with NTFY_URL, signed webhooks with PAGE_WEBHOOK_SECRET, SMS and voice calls with TWILIO_*. */
 export function contactPorts(config: Config, clock: Clock, log: Logger): (ContactPort & { close?(): void })[] {
@@ -49,9 +50,12 @@ export function contactPlanner(oncall: () => OncallConfig): ContactPlanner {
   };
 }
 
-export function pagingJobHandlers(deps: { database: Database; delivery: Delivery; publicUrl: () => string; log: Logger; clock: Clock }): Map<string, JobHandler> {
+/** `phoneLimit`: PAGE_RATE_LIMIT, texts and calls per person in 10 minutes (undefined: no limit). */
+export function pagingJobHandlers(deps: { database: Database; delivery: Delivery; publicUrl: () => string; log: Logger; clock: Clock; phoneLimit?: number }): Map<string, JobHandler> {
   return new Map([
     [NOTIFICATION_JOB, notificationHandler(deps)],
     [CONTACT_VERIFY_JOB, verificationSendHandler(deps)],
+    // Registered without a limit too: digests queued before the limit was turned off still go.
+    [PHONE_DIGEST_JOB, phoneDigestHandler({ database: deps.database, clock: deps.clock, limit: deps.phoneLimit ?? Number.POSITIVE_INFINITY })],
   ]);
 }

@@ -58,6 +58,8 @@ describe('paging by SMS through a strict Twilio stand-in, with signed delivery r
       TWILIO_AUTH_TOKEN: AUTH,
       TWILIO_FROM_NUMBER: '+15005550006',
       TWILIO_API_URL: twilio.url,
+      // Erin gets more texts here than the default limit allows in 10 minutes (test/integration/paging/phone-rate-limit.test.ts).
+      PAGE_RATE_LIMIT: 'off',
       SMTP_URL: inbox.url,
       EMAIL_FROM: 'pager@example.com',
     });
@@ -136,7 +138,7 @@ describe('paging by SMS through a strict Twilio stand-in, with signed delivery r
       expect(response.headers.get('content-type')).toContain('text/xml');
       return /<Message>(.*)<\/Message>/.exec(await response.text())![1]!;
     };
-    expect(await reply('+15550100003', 'hello?')).toBe('Reply &quot;ack&quot; to acknowledge your latest page, &quot;ack 42&quot; for INC-42, or &quot;esc 42&quot; to escalate INC-42 now.');
+    expect(await reply('+15550100003', 'hello?')).toBe('Reply &quot;ack&quot; to acknowledge your latest page, &quot;ack 42&quot; for INC-42, &quot;ack all&quot; for every open one, or &quot;esc 42&quot; to escalate INC-42 now.');
     expect(await reply('+15550199999', 'ack')).toBe('This number is not on any on-call list.');
     expect(await reply('+15550100003', 'ack 99999')).toBe('You were not paged for INC-99999.');
     expect((await twilio.text(`${bot.url}/twilio/sms`, '+15550100003', 'ack', { forge: true })).status).toBe(403);

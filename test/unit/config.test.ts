@@ -72,6 +72,7 @@ describe('loadConfig', () => {
       WEBHOOK_RATE_LIMIT_PER_ADDRESS: 'lots',
       TRUST_PROXY: 'everyone',
       COMMAND_RATE_LIMIT: 'lots',
+      PAGE_RATE_LIMIT: '0',
     };
     const problems = problemsOf(bad);
     expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual(Object.keys(bad).sort());
@@ -96,6 +97,13 @@ describe('loadConfig', () => {
       'REDACT_PII: must be true or false (also 1/0, yes/no, on/off), got "maybe"',
       'STORE_RAW_ALERTS: must be true or false (also 1/0, yes/no, on/off), got "constructor"',
     ]);
+  });
+
+  it('reads PAGE_RATE_LIMIT as texts and calls per person in 10 minutes: 5 unless set, or off', () => {
+    expect(loadConfig({}).PAGE_RATE_LIMIT).toBe(5);
+    expect(loadConfig({ PAGE_RATE_LIMIT: '12' }).PAGE_RATE_LIMIT).toBe(12);
+    expect(loadConfig({ PAGE_RATE_LIMIT: 'OFF' }).PAGE_RATE_LIMIT).toBeUndefined();
+    expect(problemsOf({ PAGE_RATE_LIMIT: '5/m' })).toEqual(['PAGE_RATE_LIMIT: must be how many texts and calls one person may get in 10 minutes (1 or more, e.g. 5), or "off"; got "5/m"']);
   });
 
   it('requires the settings that go together', () => {

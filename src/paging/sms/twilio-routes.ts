@@ -74,8 +74,7 @@ export function twilioRoutes(deps: TwilioRouteDeps): RouteModule {
       const params = await signedForm(request, reply, '/twilio/voice');
       if (!params) return reply;
       const said = await answerKeyPress(deps, params.CallSid ?? '', params.Digits ?? '');
-      if (said.audit) {
-        const { personId, name, action, incident, result, detail } = said.audit;
+      for (const { personId, name, action, incident, result, detail } of said.audits) {
         await deps.audit.record({ actorId: personId, actorName: name, platform: 'voice', action, args: { incident, via: 'key press' }, result, detail });
       }
       return reply.status(200).type('text/xml').send(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${escapeMarkup(said.text)}</Say></Response>`);
@@ -85,8 +84,7 @@ export function twilioRoutes(deps: TwilioRouteDeps): RouteModule {
       const params = await signedForm(request, reply, '/twilio/sms');
       if (!params) return reply;
       const answer = await answerSmsReply(deps, params.From ?? '', params.Body ?? '');
-      if (answer.audit) {
-        const { personId, name, action, incident, result, detail } = answer.audit;
+      for (const { personId, name, action, incident, result, detail } of answer.audits) {
         await deps.audit.record({ actorId: personId, actorName: name, platform: 'sms', action, args: { incident, via: 'sms reply' }, result, detail });
       }
       return reply.status(200).type('text/xml').send(`<?xml version="1.0" encoding="UTF-8"?><Response><Message>${escapeMarkup(answer.text)}</Message></Response>`);

@@ -36,5 +36,7 @@ describe('SMS replies to a page', () => {
     expect(parseSmsReply('ack 42 please')).toEqual({ kind: 'unknown' });
     expect(parseSmsReply('acked')).toEqual({ kind: 'unknown' });
     expect(parseSmsReply('STOP')).toEqual({ kind: 'unknown' });
+    expect(parseSmsReply('Ack all')).toEqual({ kind: 'ack', all: true });
+    expect(parseSmsReply('esc all')).toEqual({ kind: 'unknown' });
   });
 });
