@@ -12,6 +12,7 @@ import { levelTargetResolver, overridesFromDatabase } from '../../../src/oncall/
 import { emptyOncallConfig, type OncallConfig } from '../../../src/oncall/oncall-config.js';
 import type { NotifyStep } from '../../../src/paging/contact-methods.js';
 import { contactPlanner, pagingJobHandlers } from '../../../src/paging/paging.js';
+import { recordDeliveryStatus } from '../../../src/paging/notification-delivery.js';
 import { answerKeyPress } from '../../../src/paging/sms/key-press.js';
 import { smsLength } from '../../../src/paging/sms/gsm7.js';
 import { answerSmsReply } from '../../../src/paging/sms/sms-replies.js';
@@ -166,6 +167,19 @@ describeEachDatabase('the phone limit: a storm of pages becomes one text or one 
     expect(await prisma().notification.count({ where: { status: 'held' } })).toBe(6);
     // One digest for the person, however many replicas held a text.
     expect(await prisma().job.count({ where: { kind: 'page.phone-digest', status: 'pending' } })).toBe(1);
+  });
+
+  it('a folded text that is not delivered moves every page it carried on to its next method', async () => {
+    await setUp(1, [{ via: 'sms', afterMs: 0 }, { via: 'voice', afterMs: 30 * MINUTE }]);
+    await fire(3);
+    await runDue();
+    await time.advance(10 * MINUTE);
+    await runDue();
+    expect(twilio.messages).toHaveLength(2);
+    const held = [1, 2, 3].filter((n) => !sentTo().has(n));
+    expect(twilio.messages[1]!.body.startsWith('2 incidents are paging you.')).toBe(true);
+    await recordDeliveryStatus(db().database, twilio.messages[1]!.sid, { delivered: false, reason: 'Twilio says undelivered (error 30003)' }, time.clock);
+    for (const n of held) expect(await timeline(n)).toContain('SMS to Hana Ito failed: Twilio says undelivered (error 30003); voice goes now');
   });
 
   it('a page acknowledged while held is not sent; a lone held text goes as itself', async () => {
