@@ -59,5 +59,11 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('npm run bench (BENCH_QUICK)', (
     // Every durable timer fires, none twice.
     const timers = latest.benchmarks.timers as unknown as { lateness: { timers: number; fired: number; firedTwice: number }[] };
     for (const run of timers.lateness) expect([run.fired, run.firedTwice]).toEqual([run.timers, 0]);
+    // Every page due at once reaches the provider, once, with one engine and with two.
+    const paging = latest.benchmarks.paging as unknown as { runs: { replicas: number; pages: number; reached: number }[] };
+    expect(paging.runs.map((run) => [run.replicas, run.reached === run.pages])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
   }, 900_000);
 });
