@@ -95,7 +95,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const sync = new IncidentSync({ prisma: database.prisma, delivery, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL, stepCard: stepCardOf, clock });
     handlers.set(PLAYBOOK_START_JOB, runner.startHandler());
     handlers.set(WEEKLY_REPORT_JOB, weeklyReportHandler({ database, cron: config.REPORT_CRON, timeZone: config.REPORT_TIMEZONE }));
-    handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), planContacts: contacts.length ? contactPlanner(oncall) : undefined, onCommitted, clock }));
+    handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), planContacts: contactPlanner(oncall, contacts.length > 0), onCommitted, clock }));
     const renderReport = weeklyReportPost({ database, oncall, timeZone: config.REPORT_TIMEZONE });
     const sending = deliveryJobHandlers({ database, delivery, sync, log, clock, reportChannel: config.REPORT_CHANNEL, renderReport, playbookReminder: (payload) => runner.reminder(payload) });
     let publicUrl = botAddress(config.PORT, config.PUBLIC_URL);

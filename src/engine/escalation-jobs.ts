@@ -12,7 +12,7 @@ import { cancelJobs, completeJobWithin, enqueueJobs } from './job-store.js';
 import type { ClaimedJob, JobHandler, JobSpec } from './job.js';
 
 import { writePage } from '../delivery/page-request.js';
-import { writeNotifications, type PlannedContact } from '../paging/page-notifications.js';
+import { writeNotifications, type PersonPagePlan } from '../paging/page-notifications.js';
 import { formatDuration } from '../time/duration.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { ESCALATION_STEP_JOB } from './job-kinds.js';
@@ -82,8 +82,8 @@ interface FencedIncident {
  * are written in the same transaction as the job's completion, so a step runs whole exactly once:
  * a crash before the commit leaves the job to run again, a crash after it leaves nothing to repeat.
  */
-/** What a person's rules plan beyond chat for a page (email, SMS, a call, push, a webhook), read in the step's transaction. */
-export type ContactPlanner = (tx: Sql, person: { id: number; handle: string }, severity: number, at: Date) => Promise<PlannedContact[]>;
+/** What a person's rules plan for a page (when chat goes; email, SMS, a call, push, a webhook), read in the step's transaction. */
+export type ContactPlanner = (tx: Sql, person: { id: number; handle: string }, severity: number, at: Date) => Promise<PersonPagePlan>;
 
 export function escalationStepHandler(deps: { database: Database; resolveTargets: TargetResolver; planContacts?: ContactPlanner; clock?: Clock; onCommitted?: () => void }): JobHandler {
   return async (job: ClaimedJob) => {
@@ -136,11 +136,14 @@ export function escalationStepHandler(deps: { database: Database; resolveTargets
         const { pageId, delivery } = await writePage(tx, {
           incidentId, personId: Number(person.id), level: step.level + 1, escalationVersion: job.fence ?? undefined, message: `${label}: ${oneLine(incident.title)}`,
         });
-        jobs.push(delivery);
+        const plan = (await deps.planContacts?.(tx, { id: Number(person.id), handle: person.handle }, Number(incident.severity), now)) ?? { contacts: [] };
+        // The chat message goes when the person's rules say (at once when they give it no time).
+        const chatLater = plan.chatAt && plan.chatAt.getTime() > now.getTime() ? plan.chatAt : undefined;
+        jobs.push(chatLater ? { ...delivery, dueAt: chatLater } : delivery);
         // Each notification beyond chat is its own job at its time: never sent inside this step.
-        const contacts = (await deps.planContacts?.(tx, { id: Number(person.id), handle: person.handle }, Number(incident.severity), now)) ?? [];
-        jobs.push(...(await writeNotifications(tx, pageId, contacts)));
-        const then = contacts.length ? `, then ${contacts.map((c) => `${c.via} +${formatDuration(c.at.getTime() - now.getTime())}`).join(', ')}` : '';
+        jobs.push(...(await writeNotifications(tx, pageId, plan.contacts)));
+        const later = [...(chatLater ? [{ via: 'chat', at: chatLater }] : []), ...plan.contacts].sort((a, b) => a.at.getTime() - b.at.getTime());
+        const then = later.length ? `, then ${later.map((c) => `${c.via} +${formatDuration(c.at.getTime() - now.getTime())}`).join(', ')}` : '';
         await appendTimeline(tx, [
           { incidentId, at: now, kind: 'page.created', actor, text: `Paging ${person.name} (${levelText})${then}`, data: { pageId, personId: person.id, level: step.level + 1 } },
         ]);

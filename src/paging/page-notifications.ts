@@ -30,14 +30,29 @@ export async function verifiedMethods(tx: Sql, personId: number, person: Contact
   return verified;
 }
 
-/** What the person's rules plan beyond chat for a page of this severity, starting `start`. */
-export async function plannedContacts(tx: Sql, personId: number, person: PersonConfig, severity: number, start: Date): Promise<PlannedContact[]> {
-  const plan = planNotifications(person, urgencyOf(severity), start, await verifiedMethods(tx, personId, person));
-  return plan.notifications.flatMap((n) => {
-    if (n.via === 'chat') return [];
-    const address = addressOf(person, n.via);
-    return address ? [{ via: n.via, address, at: n.at, ...(n.heldFrom ? { heldFrom: n.heldFrom } : {}) }] : [];
-  });
+/** One person's part of a page: when the chat message goes, and each notification beyond chat. */
+export interface PersonPagePlan {
+  /** When the person's rules send the chat message (quiet hours applied); undefined: their rules have no chat step. */
+  chatAt?: Date;
+  contacts: PlannedContact[];
+}
+
+/**
+ * What the person's rules plan for a page of this severity, starting `start`. Without a way
+ * beyond chat configured (`beyondChat` false) only the chat step is planned, with no query.
+ */
+export async function planPersonPage(tx: Sql, personId: number, person: PersonConfig, severity: number, start: Date, beyondChat: boolean): Promise<PersonPagePlan> {
+  const verified = beyondChat ? await verifiedMethods(tx, personId, person) : new Set<ContactVia>();
+  const plan = planNotifications(person, urgencyOf(severity), start, verified);
+  const chat = plan.notifications.find((n) => n.via === 'chat');
+  const contacts = beyondChat
+    ? plan.notifications.flatMap((n) => {
+        if (n.via === 'chat') return [];
+        const address = addressOf(person, n.via);
+        return address ? [{ via: n.via, address, at: n.at, ...(n.heldFrom ? { heldFrom: n.heldFrom } : {}) }] : [];
+      })
+    : [];
+  return { ...(chat ? { chatAt: chat.at } : {}), contacts };
 }
 
 /** Writes the page's notifications and returns their jobs, each due at its time, for the caller's transaction. */

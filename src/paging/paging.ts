@@ -15,7 +15,7 @@ import { twilioSmsPort } from './sms/twilio-sms-port.js';
 import { twilioVoicePort } from './sms/twilio-voice-port.js';
 import { standardWebhookPort } from './webhook/standard-webhook-port.js';
 import { notificationHandler } from './notification-delivery.js';
-import { plannedContacts } from './page-notifications.js';
+import { planPersonPage } from './page-notifications.js';
 import { phoneDigestHandler } from './phone-digest.js';
 
 /** The ways beyond chat that the settings configure: email with SMTP_URL, push with NTFY_URL, signed webhooks with PAGE_WEBHOOK_SECRET, SMS and voice calls with TWILIO_*. */
@@ -42,11 +42,14 @@ export function contactPorts(config: Config, clock: Clock, log: Logger): (Contac
   return ports;
 }
 
-/** Each paged person's plan beyond chat, from oncall.yaml as loaded now and their verified methods. */
-export function contactPlanner(oncall: () => OncallConfig): ContactPlanner {
+/**
+ * Each paged person's plan from oncall.yaml as loaded now: when their chat message goes and, when
+ * a way beyond chat is configured (`beyondChat`), their verified methods' notifications.
+ */
+export function contactPlanner(oncall: () => OncallConfig, beyondChat = true): ContactPlanner {
   return async (tx, person, severity, at) => {
     const configured = oncall().people[person.handle];
-    return configured ? plannedContacts(tx, person.id, configured, severity, at) : [];
+    return configured ? planPersonPage(tx, person.id, configured, severity, at, beyondChat) : { contacts: [] };
   };
 }
 

@@ -15,6 +15,7 @@ import { levelTargetResolver, overridesFromDatabase } from '../../../src/oncall/
 import { emptyOncallConfig, type OncallConfig } from '../../../src/oncall/oncall-config.js';
 import { loadOncallFile } from '../../../src/oncall/oncall-file.js';
 import { projectRoot } from '../../../src/project-root.js';
+import { contactPlanner } from '../../../src/paging/paging.js';
 import { JobTime, runDueJobs } from '../../support/job-time.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
@@ -57,7 +58,7 @@ describeEachDatabase('escalation', (db) => {
     time = new JobTime(database);
     const clock = time.clock;
     const handlers = new Map([
-      [ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => config, overridesFromDatabase), clock })],
+      [ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => config, overridesFromDatabase), planContacts: contactPlanner(() => config, false), clock })],
       [PAGE_DELIVERY_JOB, pageDeliveryHandler({ database, delivery: new Delivery({ prisma: database.prisma, ports: [], clock }), log, clock })],
       ['incident.sync', async () => {}],
     ]);
@@ -129,6 +130,26 @@ describeEachDatabase('escalation', (db) => {
     // No escalation step is left (cancelled, or run and fenced off), and the policy did not "run out".
     expect(await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB } })).toBe(0);
     expect(await exhausted()).toBe(0);
+  });
+
+  it('sends the chat message when the person`s rules say, and at once when they give chat no time', async () => {
+    config.people.alice = { ...config.people.alice!, slackId: 'U0ALICE', notify: { high: [{ via: 'chat', afterMs: 3 * MINUTE }] } };
+    config.people.bob = { ...config.people.bob!, slackId: 'U0BOB', notify: { high: [{ via: 'email', afterMs: 0 }] } };
+    await fire();
+    await runDue();
+    const delivered = () => prisma().page.findMany({ where: { status: { not: 'pending' } }, include: { person: true } });
+    expect(await delivered()).toEqual([]);
+    expect(await prisma().timelineEvent.findFirstOrThrow({ where: { kind: 'page.created' } })).toMatchObject({ text: 'Paging Alice (level 1), then chat +3m' });
+    await time.advance(3 * MINUTE - 1_000);
+    await runDue();
+    expect(await delivered()).toEqual([]);
+    await time.advance(1_000);
+    await runDue();
+    expect((await delivered()).map((page) => page.person.name)).toEqual(['Alice']);
+    await time.advance(LEVEL_DELAY);
+    await runDue();
+    // Bob's rules have no chat step: his chat message goes with the page, as Carol's (no rules) does.
+    expect((await delivered()).map((page) => page.person.name).sort()).toEqual(['Alice', 'Bob', 'Carol']);
   });
 
   it('stops escalating once someone acknowledges: pending steps are fenced', async () => {
