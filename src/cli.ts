@@ -16,7 +16,7 @@ import { loadPlaybookDirectory } from './playbooks/playbook-library.js';
 import { choosePlaybook } from './playbooks/playbook-matcher.js';
 import { playbooksLintCommand } from './playbooks/playbooks-lint-cli-command.js';
 import { oncallCliCommands } from './oncall/oncall-cli-command.js';
-import { storedOverridesReader } from './oncall/oncall-cli-override-reader.js';
+import { storedOverridesReader, storedVerificationsReader } from './oncall/oncall-cli-stored-reads.js';
 import { loadOncallFile, OncallFileError } from './oncall/oncall-file.js';
 import { StartupError } from './startup-error.js';
 import { auditCliCommand } from './access/audit-cli-command.js';
@@ -119,7 +119,7 @@ const commands: CliCommand[] = [
   migrateCommand,
   simulate,
   oncallCheckCommand,
-  ...oncallCliCommands(loadOncall, storedOverridesReader(openMigratedStorage)),
+  ...oncallCliCommands(loadOncall, storedOverridesReader(openMigratedStorage), storedVerificationsReader(openMigratedStorage)),
   playbooksLintCommand,
   auditCliCommand(openMigratedStorage),
   incidentCliCommand,

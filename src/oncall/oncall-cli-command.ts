@@ -5,7 +5,7 @@ import { isAppError } from '../errors.js';
 import { wholeNumber } from '../input-values.js';
 import { readInstant } from '../time/instant.js';
 import type { OncallConfig } from './oncall-config.js';
-import type { ReadOverrides } from './oncall-cli-override-reader.js';
+import type { ReadOverrides, ReadVerified } from './oncall-cli-stored-reads.js';
 import { shiftsBetween } from './on-call-at.js';
 import { findGaps, ONCALL_HORIZON_MS, onCallNow, policyFor, previewEscalation, schedulesFor } from './oncall-queries.js';
 import { systemClock } from '../time/clock.js';
@@ -48,7 +48,7 @@ function guarded(run: (args: string[], io: CliIo) => Promise<number>): (args: st
  * `incident-bot oncall who|shifts|gaps|preview`: answers from oncall.yaml and the overrides set
  * from chat, as chat answers, for scripts (--json) and people.
  */
-export function oncallCliCommands(loadOncall: LoadOncall, readOverrides: ReadOverrides): CliCommand[] {
+export function oncallCliCommands(loadOncall: LoadOncall, readOverrides: ReadOverrides, readVerified: ReadVerified): CliCommand[] {
   /** The stored overrides that overlap [from, to); when they cannot be read, the answer says so. */
   const overridesFor = async (io: CliIo, from: Date, to: Date) => {
     const read = await readOverrides(io, from, to);
@@ -156,12 +156,12 @@ export function oncallCliCommands(loadOncall: LoadOncall, readOverrides: ReadOve
     },
     {
       name: ['oncall', 'notify-preview'],
-      usage: 'oncall notify-preview <person> [--severity 1-4] [--at <ISO instant>] [--json]',
-      summary: 'how and when a page would reach a person: each method in turn, quiet hours applied',
+      usage: 'oncall notify-preview <person> [--severity 1-4] [--at <ISO instant>] [--as-verified] [--json]',
+      summary: 'how and when a page would reach a person: each method in turn, quiet hours applied, unverified methods skipped (--as-verified: as if all were verified)',
       run: guarded(async (args, io) => {
-        const { values, positionals } = parseFlags({ args, options: { severity: { type: 'string', default: '1' }, at: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+        const { values, positionals } = parseFlags({ args, options: { severity: { type: 'string', default: '1' }, at: { type: 'string' }, 'as-verified': { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: true });
         if (!positionals[0]) {
-          io.err('Usage: incident-bot oncall notify-preview <person> [--severity 1-4] [--at <ISO instant>] [--json]');
+          io.err('Usage: incident-bot oncall notify-preview <person> [--severity 1-4] [--at <ISO instant>] [--as-verified] [--json]');
           return 2;
         }
         const config = await loadOncall(io);
@@ -172,8 +172,10 @@ export function oncallCliCommands(loadOncall: LoadOncall, readOverrides: ReadOve
         }
         const severity = flagValue('--severity', values.severity, wholeNumber(1, 4));
         const at = instant(values.at, '--at');
-        // Verification of contact methods comes with their providers: until then every method with an address is shown as usable.
-        const plan = planNotifications(person, urgencyOf(severity), at, new Set(CONTACT_VIAS));
+        // Real pages use only verified methods; when the database cannot be read, the preview says so and assumes them verified.
+        const stored = values['as-verified'] ? { value: undefined } : await readVerified(io, person);
+        if (stored.notIncluded) io.err(`Note: ${stored.notIncluded} Every method is shown as verified.`);
+        const plan = planNotifications(person, urgencyOf(severity), at, stored.value ?? new Set(CONTACT_VIAS));
         if (values.json) {
           io.out(JSON.stringify({ person: person.key, severity, ...plan, start: at.toISOString(), notifications: plan.notifications.map((n) => ({ via: n.via, at: n.at.toISOString(), ...(n.heldFrom ? { heldFrom: n.heldFrom.toISOString() } : {}) })) }, null, 2));
           return 0;

@@ -22,6 +22,11 @@ export function addressOf(person: ContactAddresses, via: Exclude<ContactVia, 'ch
 export async function verifiedMethods(tx: Sql, personId: number, person: ContactAddresses): Promise<Set<ContactVia>> {
   const rows = await tx.query<{ via: string; address: string }>(sql`
     SELECT via, address FROM contact_verifications WHERE person_id = ${personId}::int AND verified_at IS NOT NULL`);
+  return verifiedAmong(rows, person);
+}
+
+/** Of the verifications stored for a person, the methods whose address is still theirs. */
+export function verifiedAmong(rows: readonly { via: string; address: string }[], person: ContactAddresses): Set<ContactVia> {
   const verified = new Set<ContactVia>();
   for (const row of rows) {
     const via = row.via as ContactVia;

@@ -2,6 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openStorage } from '../../src/db/open-storage.js';
+import { migrate } from '../../src/db/migrator.js';
+import { createLogger } from '../../src/logging.js';
+import { syncDirectory } from '../../src/oncall/directory-sync.js';
+import { loadOncallFile } from '../../src/oncall/oncall-file.js';
 import { projectRoot } from '../../src/project-root.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -43,13 +48,18 @@ describe('incident-bot oncall (shipped oncall.yaml)', () => {
 
   it('notify-preview: how a page reaches a person, the phone for high urgency, quiet hours holding low urgency until morning', async () => {
     // 23:30 in Berlin on a Tuesday.
-    const high = await runCli(['oncall', 'notify-preview', 'bruno', '--severity', '1', '--at', '2026-12-01T22:30:00Z'], env);
+    const unverified = await runCli(['oncall', 'notify-preview', 'bruno', '--severity', '1', '--at', '2026-12-01T22:30:00Z'], env);
+    expect(unverified.code, unverified.stderr).toBe(0);
+    // Nothing is stored in this DATA_DIR: the phone is not verified, and a real page would not use it.
+    expect(unverified.stdout).toContain('sms     skipped: not verified yet');
+    expect(unverified.stdout).toContain('voice   skipped: not verified yet');
+    const high = await runCli(['oncall', 'notify-preview', 'bruno', '--severity', '1', '--at', '2026-12-01T22:30:00Z', '--as-verified'], env);
     expect(high.code, high.stderr).toBe(0);
     expect(high.stdout).toContain('A SEV1 page (high urgency) to Bruno Keller');
     expect(high.stdout).toContain('chat    Tue 1 Dec 23:30  +0s');
     expect(high.stdout).toContain('sms     Tue 1 Dec 23:32  +2m');
     expect(high.stdout).toContain('voice   Tue 1 Dec 23:35  +5m');
-    const low = JSON.parse((await runCli(['oncall', 'notify-preview', 'bruno', '--severity', '4', '--at', '2026-12-01T22:30:00Z', '--json'], env)).stdout);
+    const low = JSON.parse((await runCli(['oncall', 'notify-preview', 'bruno', '--severity', '4', '--at', '2026-12-01T22:30:00Z', '--as-verified', '--json'], env)).stdout);
     expect(low).toMatchObject({ urgency: 'low', rules: 'default' });
     expect(low.notifications).toEqual([
       { via: 'chat', at: '2026-12-02T06:00:00.000Z', heldFrom: '2026-12-01T22:30:00.000Z' },
@@ -61,6 +71,30 @@ describe('incident-bot oncall (shipped oncall.yaml)', () => {
     const badSeverity = await runCli(['oncall', 'notify-preview', 'bruno', '--severity', '7'], env);
     expect(badSeverity.code).toBe(2);
     expect(badSeverity.stderr).toContain('--severity');
+  });
+
+  it('notify-preview reads which methods the person verified from the bot`s storage', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cli-verified-'));
+    folders.push(dataDir);
+    const database = await openStorage({ dataDir }, createLogger('silent'));
+    try {
+      await migrate(database);
+      await syncDirectory(database.prisma, loadOncallFile(env.ONCALL_FILE).config);
+      const bruno = await database.prisma.person.findUniqueOrThrow({ where: { handle: 'bruno' } });
+      const phone = loadOncallFile(env.ONCALL_FILE).config.people.bruno!.phone!;
+      // SMS verified for the number oncall.yaml gives; voice verified for an old number, so not now.
+      await database.prisma.contactVerification.createMany({
+        data: [
+          { personId: bruno.id, via: 'sms', address: phone, verifiedAt: new Date() },
+          { personId: bruno.id, via: 'voice', address: '+15550000000', verifiedAt: new Date() },
+        ],
+      });
+    } finally {
+      await database.close();
+    }
+    const preview = JSON.parse((await runCli(['oncall', 'notify-preview', 'bruno', '--severity', '1', '--at', '2026-12-01T22:30:00Z', '--json'], { ...env, DATA_DIR: dataDir })).stdout);
+    expect(preview.notifications.map((n: { via: string }) => n.via)).toEqual(['chat', 'sms']);
+    expect(preview.skipped).toContainEqual({ via: 'voice', why: 'not verified yet' });
   });
 
   it('shifts and gaps, and clear errors for unknown names', async () => {

@@ -73,7 +73,7 @@ describeEachDatabase('CLI flags under random arguments', (db) => {
     const loadOncall = async () => oncall;
     commands = [
       auditCliCommand(openPrisma, { now: () => now }),
-      ...oncallCliCommands(loadOncall, async (_io, from, to) => ({ overrides: await overridesBetween(prisma, from, to) })),
+      ...oncallCliCommands(loadOncall, async (_io, from, to) => ({ overrides: await overridesBetween(prisma, from, to) }), async () => ({ value: new Set() })),
       simulateCommand({
         loadOncall,
         openLookup: async () => ({

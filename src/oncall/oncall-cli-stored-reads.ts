@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { CliIo } from '../cli-command.js';
+import { loadConfig } from '../config.js';
+import type { PrismaClient } from '../db/database.js';
+import type { ContactVia } from '../paging/contact-methods.js';
+import { verifiedAmong } from '../paging/page-notifications.js';
+import { StartupError } from '../startup-error.js';
+import type { PersonConfig } from './oncall-config.js';
+import type { ScheduleOverride } from './on-call-at.js';
+import { overridesBetween } from './stored-overrides.js';
+
+/** What the CLI read from the bot's database, or why it could not (said to the user next to the answer). */
+export interface StoredRead<T> {
+  value: T;
+  notIncluded?: string;
+}
+
+export interface OverridesRead {
+  overrides: ScheduleOverride[];
+  notIncluded?: string;
+}
+
+export type ReadOverrides = (io: CliIo, from: Date, to: Date) => Promise<OverridesRead>;
+/** The methods a person verified; undefined when the database could not be read (then `notIncluded` says why). */
+export type ReadVerified = (io: CliIo, person: PersonConfig) => Promise<StoredRead<Set<ContactVia> | undefined>>;
+
+type OpenPrisma = (io: CliIo) => Promise<{ prisma: PrismaClient; close(): Promise<void> }>;
+
+/**
+ * Reads from the bot's database so that the CLI answers as chat does. No database yet means
+ * nothing was ever stored (and none is created just to ask): `empty`. Embedded storage held by
+ * the running bot cannot be opened a second time: the answer then says what it leaves out.
+ */
+async function readStored<T>(openPrisma: OpenPrisma, io: CliIo, empty: T, locked: T, what: string, read: (prisma: PrismaClient) => Promise<T>): Promise<StoredRead<T>> {
+  const config = loadConfig(io.env);
+  if (!config.DATABASE_URL && !existsSync(join(resolve(config.DATA_DIR), 'pglite'))) return { value: empty };
+  let storage: Awaited<ReturnType<OpenPrisma>>;
+  try {
+    storage = await openPrisma(io);
+  } catch (error) {
+    if (error instanceof StartupError && error.code === 'data_dir_locked') {
+      return {
+        value: locked,
+        notIncluded:
+          `${what} not included: the running bot holds the embedded database in DATA_DIR ${resolve(config.DATA_DIR)}. ` +
+          'Chat includes them; with PostgreSQL (DATABASE_URL) this command reads them while the bot runs.',
+      };
+    }
+    throw error;
+  }
+  try {
+    return { value: await read(storage.prisma) };
+  } finally {
+    await storage.close();
+  }
+}
+
+/** The overrides set from chat. */
+export function storedOverridesReader(openPrisma: OpenPrisma): ReadOverrides {
+  return async (io, from, to) => {
+    const read = await readStored(openPrisma, io, [], [], 'Overrides set from chat are', (prisma) => overridesBetween(prisma, from, to));
+    return { overrides: read.value, ...(read.notIncluded ? { notIncluded: read.notIncluded } : {}) };
+  };
+}
+
+/** The contact methods a person verified (`/oncall verify`), for the addresses oncall.yaml gives them now. */
+export function storedVerificationsReader(openPrisma: OpenPrisma): ReadVerified {
+  return (io, person) =>
+    readStored(openPrisma, io, new Set<ContactVia>(), undefined, 'Which contact methods are verified is', async (prisma) => {
+      const rows = await prisma.contactVerification.findMany({ where: { person: { handle: person.key }, verifiedAt: { not: null } }, select: { via: true, address: true } });
+      return verifiedAmong(rows, person);
+    });
+}
