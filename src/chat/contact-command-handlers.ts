@@ -97,16 +97,17 @@ export function contactCommandHandlers(deps: ContactCommandDeps): ContactHandler
       const lines: string[] = [];
       const sent = await deps.database.transaction(async (tx) => {
         const verified = await verifiedMethods(tx, target.id, target.config);
+        const now = (deps.clock ?? systemClock).now();
         const contacts: PlannedContact[] = [];
         for (const via of METHODS) {
           const address = addressOf(target.config, via);
           if (!address) continue;
           if (!verified.has(via)) lines.push(`${via}: not verified, so not tested (\`/oncall verify\`)`);
           else if (!deps.canSend(via)) lines.push(`${via}: no provider is configured for it yet`);
-          else contacts.push({ via, address, at: (deps.clock ?? systemClock).now() });
+          else contacts.push({ via, address, at: now });
         }
         const { pageId, delivery } = await writePage(tx, { personId: target.id, message: `Test page from ${asker.name}. Nothing is wrong; this checks that pages reach ${target.name}.` });
-        await enqueueJobs(tx, [delivery, ...(await writeNotifications(tx, pageId, contacts))]);
+        await enqueueJobs(tx, [delivery, ...(await writeNotifications(tx, pageId, contacts, now))]);
         return contacts;
       });
       deps.onCommitted?.();

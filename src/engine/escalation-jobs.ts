@@ -139,9 +139,9 @@ export function escalationStepHandler(deps: { database: Database; resolveTargets
         const plan = (await deps.planContacts?.(tx, { id: Number(person.id), handle: person.handle }, Number(incident.severity), now)) ?? { contacts: [] };
         // The chat message goes when the person's rules say (at once when they give it no time).
         const chatLater = plan.chatAt && plan.chatAt.getTime() > now.getTime() ? plan.chatAt : undefined;
-        jobs.push(chatLater ? { ...delivery, dueAt: chatLater } : delivery);
+        jobs.push(chatLater ? { ...delivery, delayMs: chatLater.getTime() - now.getTime() } : delivery);
         // Each notification beyond chat is its own job at its time: never sent inside this step.
-        jobs.push(...(await writeNotifications(tx, pageId, plan.contacts)));
+        jobs.push(...(await writeNotifications(tx, pageId, plan.contacts, now)));
         const later = [...(chatLater ? [{ via: 'chat', at: chatLater }] : []), ...plan.contacts].sort((a, b) => a.at.getTime() - b.at.getTime());
         const then = later.length ? `, then ${later.map((c) => `${c.via} +${formatDuration(c.at.getTime() - now.getTime())}`).join(', ')}` : '';
         await appendTimeline(tx, [

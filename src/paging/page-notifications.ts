@@ -60,8 +60,12 @@ export async function planPersonPage(tx: Sql, personId: number, person: PersonCo
   return { ...(chat ? { chatAt: chat.at } : {}), contacts };
 }
 
-/** Writes the page's notifications and returns their jobs, each due at its time, for the caller's transaction. */
-export async function writeNotifications(tx: Sql, pageId: number, planned: readonly PlannedContact[]): Promise<JobSpec[]> {
+/**
+ * Writes the page's notifications and returns their jobs for the caller's transaction, each due
+ * as long after the database's now as its time is after `now` (the bot's clock when it planned):
+ * the job engine keeps time by the database, and the two clocks need not agree.
+ */
+export async function writeNotifications(tx: Sql, pageId: number, planned: readonly PlannedContact[], now: Date): Promise<JobSpec[]> {
   const jobs: JobSpec[] = [];
   for (const contact of planned) {
     const [row] = await tx.query<{ id: number }>(sql`
@@ -69,7 +73,7 @@ export async function writeNotifications(tx: Sql, pageId: number, planned: reado
       VALUES (${pageId}::int, ${contact.via}, ${contact.address}, ${contact.at}::timestamptz, ${contact.heldFrom ?? null}::timestamptz)
       RETURNING id`);
     const id = Number(row!.id);
-    jobs.push({ kind: NOTIFICATION_JOB, subject: `notification:${id}`, payload: { notificationId: id }, dueAt: contact.at });
+    jobs.push({ kind: NOTIFICATION_JOB, subject: `notification:${id}`, payload: { notificationId: id }, delayMs: Math.max(0, contact.at.getTime() - now.getTime()) });
   }
   return jobs;
 }

@@ -1,17 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { normalizeGeneric } from '../../../src/alerts/generic.js';
-import { Delivery } from '../../../src/delivery/delivery.js';
-import { escalationEffects, escalationStepHandler } from '../../../src/engine/escalation-jobs.js';
-import { ESCALATION_STEP_JOB } from '../../../src/engine/job-kinds.js';
-import { JobWorker } from '../../../src/engine/job-worker.js';
-import { AlertIntake } from '../../../src/incidents/alert-intake.js';
-import { IncidentService } from '../../../src/incidents/incident-service.js';
-import { createLogger } from '../../../src/logging.js';
-import { syncDirectory } from '../../../src/oncall/directory-sync.js';
-import { levelTargetResolver, overridesFromDatabase } from '../../../src/oncall/level-target-resolver.js';
 import { emptyOncallConfig, type OncallConfig } from '../../../src/oncall/oncall-config.js';
+import { syncDirectory } from '../../../src/oncall/directory-sync.js';
 import type { NotifyStep } from '../../../src/paging/contact-methods.js';
-import { contactPlanner, pagingJobHandlers } from '../../../src/paging/paging.js';
 import { recordDeliveryStatus } from '../../../src/paging/notification-delivery.js';
 import { answerKeyPress } from '../../../src/paging/sms/key-press.js';
 import { smsLength } from '../../../src/paging/sms/gsm7.js';
@@ -19,10 +9,9 @@ import { answerSmsReply } from '../../../src/paging/sms/sms-replies.js';
 import { twilioSmsPort } from '../../../src/paging/sms/twilio-sms-port.js';
 import { twilioVoicePort } from '../../../src/paging/sms/twilio-voice-port.js';
 import { startFakeTwilio } from '../../support/fake-twilio.js';
-import { JobTime, runDueJobs } from '../../support/job-time.js';
+import { startPagingEngine } from '../../support/paging-engine.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
-const log = createLogger('silent');
 const MINUTE = 60_000;
 const SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH = 'twilio-auth-token-for-tests';
@@ -38,21 +27,17 @@ function oncall(notify: NotifyStep[]): OncallConfig {
 
 describeEachDatabase('the phone limit: a storm of pages becomes one text or one call', (db) => {
   let twilio: Awaited<ReturnType<typeof startFakeTwilio>>;
-  let workers: JobWorker[] = [];
-  let time: JobTime;
+  let engine: ReturnType<typeof startPagingEngine>;
+  let time: ReturnType<typeof startPagingEngine>['time'];
+  let incidents: ReturnType<typeof startPagingEngine>['incidents'];
   let config: OncallConfig;
-  let intake: AlertIntake;
-  let incidents: IncidentService;
   const prisma = () => db().database.prisma;
 
   beforeAll(async () => {
     twilio = await startFakeTwilio({ accountSid: SID, authToken: AUTH });
   });
   afterAll(() => twilio?.close());
-  afterEach(async () => {
-    for (const worker of workers) await worker.stop();
-    workers = [];
-  });
+  afterEach(() => engine?.stop());
 
   /** A bot's engine with PAGE_RATE_LIMIT = `limit`, and `replicas` workers on the one database. */
   async function setUp(limit: number, notify: NotifyStep[], replicas = 1) {
@@ -63,34 +48,16 @@ describeEachDatabase('the phone limit: a storm of pages becomes one text or one 
     await syncDirectory(prisma(), config);
     const hana = await prisma().person.findUniqueOrThrow({ where: { handle: 'hana' } });
     await prisma().contactVerification.createMany({ data: ['sms', 'voice'].map((via) => ({ personId: hana.id, via, address: HANA, verifiedAt: new Date() })) });
-    const database = db().database;
-    time = new JobTime(database);
-    const clock = time.clock;
     const twilioSettings = { accountSid: SID, authToken: AUTH, fromNumber: '+15005550006', apiUrl: twilio.url, statusCallbackUrl: () => 'https://bot.example.com/twilio/status' };
     const contacts = [twilioSmsPort(twilioSettings), twilioVoicePort({ ...twilioSettings, voiceUrl: () => 'https://bot.example.com/twilio/voice' })];
-    for (let replica = 0; replica < replicas; replica++) {
-      const delivery = new Delivery({ prisma: database.prisma, ports: [], contacts, clock });
-      const handlers = new Map([
-        [ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(() => config, overridesFromDatabase), planContacts: contactPlanner(() => config), clock })],
-        ['page.deliver', async () => {}],
-        ['incident.sync', async () => {}],
-        ...pagingJobHandlers({ database, delivery, publicUrl: () => 'https://bot.example.com', log, clock, phoneLimit: limit }),
-      ]);
-      workers.push(new JobWorker(database, handlers, log));
-    }
-    intake = new AlertIntake({ database, oncall: () => config, effects: escalationEffects, reopenWindowMs: 60_000, storeRawAlerts: false, clock });
-    incidents = new IncidentService(database, escalationEffects, { clock });
+    engine = startPagingEngine(db().database, { config: () => config, contacts, phoneLimit: limit, replicas });
+    time = engine.time;
+    incidents = engine.incidents;
   }
 
-  const runDue = async () => {
-    // Replicas claim side by side, as separate bots would.
-    await Promise.all(workers.map((worker) => runDueJobs(worker)));
-    await runDueJobs(workers[0]!);
-  };
+  const runDue = () => engine.runDue();
   const fire = async (count: number) => {
-    for (let n = 1; n <= count; n++) {
-      await intake.receive(normalizeGeneric({ title: `Disk full on node-${n}`, service: 'storage', severity: 'critical', fingerprint: `storm-${n}` }, time.clock.now()));
-    }
+    for (let n = 1; n <= count; n++) await engine.fire(`Disk full on node-${n}`);
   };
   const timeline = async (incidentId: number) => (await prisma().timelineEvent.findMany({ where: { incidentId }, orderBy: { id: 'asc' } })).map((e) => e.text);
   /** The incidents texted one by one so far. */
