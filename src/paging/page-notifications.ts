@@ -5,6 +5,13 @@ import type { PersonConfig } from '../oncall/oncall-config.js';
 import { CONTACT_VIAS, urgencyOf, type ContactAddresses, type ContactVia } from './contact-methods.js';
 import { planNotifications } from './notification-plan.js';
 
+/**
+ * Tries of one notification before it counts as failed and the person's next method goes: with
+ * the engine's back-off (1 s doubling to 30 s), about five to eight minutes of a provider failing.
+ * A page is urgent: past that, the next way to reach the person is worth more than more waiting.
+ */
+export const NOTIFICATION_MAX_ATTEMPTS = 20;
+
 /** A notification of a page beyond chat, as planned when the page is written. */
 export interface PlannedContact {
   via: Exclude<ContactVia, 'chat'>;
@@ -73,7 +80,7 @@ export async function writeNotifications(tx: Sql, pageId: number, planned: reado
       VALUES (${pageId}::int, ${contact.via}, ${contact.address}, ${contact.at}::timestamptz, ${contact.heldFrom ?? null}::timestamptz)
       RETURNING id`);
     const id = Number(row!.id);
-    jobs.push({ kind: NOTIFICATION_JOB, subject: `notification:${id}`, payload: { notificationId: id }, delayMs: Math.max(0, contact.at.getTime() - now.getTime()) });
+    jobs.push({ kind: NOTIFICATION_JOB, subject: `notification:${id}`, payload: { notificationId: id }, delayMs: Math.max(0, contact.at.getTime() - now.getTime()), maxAttempts: NOTIFICATION_MAX_ATTEMPTS });
   }
   return jobs;
 }

@@ -9,6 +9,7 @@ import { oneLine } from '../incidents/one-line.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import type { Clock } from '../time/clock.js';
 import type { ContactMessage } from './contact-port.js';
+import { NOTIFICATION_MAX_ATTEMPTS } from './page-notifications.js';
 import { takePhoneSlot } from './phone-slots.js';
 
 /** The job that sends a person's held texts and calls as one, once a phone slot frees. */
@@ -114,7 +115,7 @@ export function phoneDigestHandler(deps: { database: Database; clock: Clock; lim
             data: { notificationId: Number(row.id), carrier: Number(carrier.id) },
           })),
       );
-      await enqueueJobs(tx, [{ kind: NOTIFICATION_JOB, subject: `notification:${carrier.id}`, payload: { notificationId: Number(carrier.id) } }]);
+      await enqueueJobs(tx, [{ kind: NOTIFICATION_JOB, subject: `notification:${carrier.id}`, payload: { notificationId: Number(carrier.id) }, maxAttempts: NOTIFICATION_MAX_ATTEMPTS }]);
     });
   };
 }
