@@ -32,7 +32,7 @@ type OpenPrisma = (io: CliIo) => Promise<{ prisma: PrismaClient; close(): Promis
  * nothing was ever stored (and none is created just to ask): `empty`. Embedded storage held by
  * the running bot cannot be opened a second time: the answer then says what it leaves out.
  */
-async function readStored<T>(openPrisma: OpenPrisma, io: CliIo, empty: T, locked: T, what: string, read: (prisma: PrismaClient) => Promise<T>): Promise<StoredRead<T>> {
+async function readStored<T>(openPrisma: OpenPrisma, io: CliIo, empty: T, locked: T, what: { missing: string; inChat: string }, read: (prisma: PrismaClient) => Promise<T>): Promise<StoredRead<T>> {
   const config = loadConfig(io.env);
   if (!config.DATABASE_URL && !existsSync(join(resolve(config.DATA_DIR), 'pglite'))) return { value: empty };
   let storage: Awaited<ReturnType<OpenPrisma>>;
@@ -43,8 +43,8 @@ async function readStored<T>(openPrisma: OpenPrisma, io: CliIo, empty: T, locked
       return {
         value: locked,
         notIncluded:
-          `${what} not included: the running bot holds the embedded database in DATA_DIR ${resolve(config.DATA_DIR)}. ` +
-          'Chat includes them; with PostgreSQL (DATABASE_URL) this command reads them while the bot runs.',
+          `${what.missing} not included: the running bot holds the embedded database in DATA_DIR ${resolve(config.DATA_DIR)}. ` +
+          `${what.inChat}; with PostgreSQL (DATABASE_URL) this command reads them while the bot runs.`,
       };
     }
     throw error;
@@ -59,7 +59,7 @@ async function readStored<T>(openPrisma: OpenPrisma, io: CliIo, empty: T, locked
 /** The overrides set from chat. */
 export function storedOverridesReader(openPrisma: OpenPrisma): ReadOverrides {
   return async (io, from, to) => {
-    const read = await readStored(openPrisma, io, [], [], 'Overrides set from chat are', (prisma) => overridesBetween(prisma, from, to));
+    const read = await readStored(openPrisma, io, [], [], { missing: 'Overrides set from chat are', inChat: '/oncall in chat includes them' }, (prisma) => overridesBetween(prisma, from, to));
     return { overrides: read.value, ...(read.notIncluded ? { notIncluded: read.notIncluded } : {}) };
   };
 }
@@ -67,7 +67,7 @@ export function storedOverridesReader(openPrisma: OpenPrisma): ReadOverrides {
 /** The contact methods a person verified (`/oncall verify`), for the addresses oncall.yaml gives them now. */
 export function storedVerificationsReader(openPrisma: OpenPrisma): ReadVerified {
   return (io, person) =>
-    readStored(openPrisma, io, new Set<ContactVia>(), undefined, 'Which contact methods are verified is', async (prisma) => {
+    readStored(openPrisma, io, new Set<ContactVia>(), undefined, { missing: 'Which contact methods are verified is', inChat: '/oncall contact in chat shows it' }, async (prisma) => {
       const rows = await prisma.contactVerification.findMany({ where: { person: { handle: person.key }, verifiedAt: { not: null } }, select: { via: true, address: true } });
       return verifiedAmong(rows, person);
     });
