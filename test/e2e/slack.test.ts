@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack, type SlackRequestSender } from '../support/fake-slack/index.js';
 import { sharedFixture } from '../support/fixtures.js';
@@ -228,7 +229,8 @@ describe('Slack, a restart between creating the channel and recording it', () =>
         headers: { authorization: `Bearer ${first.webhookToken}`, 'content-type': 'application/json' },
         body: JSON.stringify(sharedFixture('alertmanager/firing.json')),
       });
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The channel job met Slack's 503 and waits to retry.
+      await eventually('the failed attempt', async () => (await first.database.prisma.job.count({ where: { kind: 'incident.sync', attempts: { gte: 1 }, status: 'pending' } })) > 0);
       await first.close();
     } catch (error) {
       await first.destroy();
@@ -246,11 +248,12 @@ describe('Slack, a restart between creating the channel and recording it', () =>
       await fallDueNow(second.database);
       second.worker.wake();
       await eventually('the channel after restart', () => fake.state.channels.find((c) => c.name.startsWith('inc-1-') && fake.state.messages(c.id).length > 0), 15_000);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await eventually('nothing left to sync', async () => (await second.database.prisma.job.count({ where: { kind: 'incident.sync', status: 'pending' } })) === 0);
       expect(fake.state.channels.filter((c) => c.name.startsWith('inc-1-'))).toHaveLength(1);
     } finally {
       await second.close();
       await fake.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
