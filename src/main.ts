@@ -15,7 +15,8 @@ import { Delivery } from './delivery/delivery.js';
 import { IncidentSync } from './delivery/incident-sync.js';
 import { commanderReminderEffects } from './delivery/reminders.js';
 import { escalationEffects, escalationStepHandler } from './engine/escalation-jobs.js';
-import { ESCALATION_STEP_JOB, PLAYBOOK_START_JOB, WEEKLY_REPORT_JOB } from './engine/job-kinds.js';
+import { ESCALATION_STEP_JOB, HEARTBEAT_CHECK_JOB, PLAYBOOK_START_JOB, WEEKLY_REPORT_JOB } from './engine/job-kinds.js';
+import { HeartbeatMonitor } from './heartbeats/heartbeat-monitor.js';
 import { jobBacklog } from './engine/job-store.js';
 import { JobWorker } from './engine/job-worker.js';
 import type { JobHandler } from './engine/job.js';
@@ -69,7 +70,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const effects = combineEffects(escalationEffects, commanderReminderEffects, playbookEffects);
     const intake = new AlertIntake({
       database, oncall, effects, onCommitted, clock,
-      reopenWindowMs: config.REOPEN_WINDOW, storeRawAlerts: config.STORE_RAW_ALERTS, redactPii: config.REDACT_PII,
+      reopenWindowMs: config.REOPEN_WINDOW, storeRawAlerts: config.STORE_RAW_ALERTS, redactPii: config.REDACT_PII, beat: (name): Promise<boolean> => heartbeats.beat(name),
       // The run starts after the commit (playbook.start); this only records the choice.
       choosePlaybook: ({ alert, decision }) => {
         const choice = choosePlaybook(playbooks.all(), { title: alert.title, severity: decision.severity, service: decision.service, labels: alert.labels }, decision.playbook);
@@ -77,6 +78,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       },
     });
     const incidents = new IncidentService(database, effects, { onCommitted, clock });
+    const heartbeats = new HeartbeatMonitor({ database, intake, incidents, oncall, clock, onCommitted });
     const runner = new PlaybookRunner(database, playbooks, { onCommitted, clock });
     const stepCardOf = async (incidentId: number) => { const view = await loadRunView(database.prisma, incidentId); return view ? stepCard(view) : undefined; };
 
@@ -94,6 +96,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
 
     const sync = new IncidentSync({ prisma: database.prisma, delivery, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL, stepCard: stepCardOf, clock });
     handlers.set(PLAYBOOK_START_JOB, runner.startHandler());
+    handlers.set(HEARTBEAT_CHECK_JOB, heartbeats.checkHandler());
     handlers.set(WEEKLY_REPORT_JOB, weeklyReportHandler({ database, cron: config.REPORT_CRON, timeZone: config.REPORT_TIMEZONE }));
     handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), planContacts: contactPlanner(oncall, contacts.length > 0), onCommitted, clock }));
     const renderReport = weeklyReportPost({ database, oncall, timeZone: config.REPORT_TIMEZONE });
@@ -106,7 +109,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const directory = new DirectorySyncer(database.prisma, log);
     resources.unshift({ close: () => directory.close() });
     await directory.sync(oncall());
-    oncallStore.onChange(async (next) => { await directory.sync(next); await reportGaps(next, database, log, clock.now()); });
+    await heartbeats.sync(oncall());
+    oncallStore.onChange(async (next) => { await directory.sync(next); await heartbeats.sync(next); await reportGaps(next, database, log, clock.now()); });
     auditConfigReloads(audit, oncallStore, playbooks);
     oncallStore.watch();
 
@@ -117,7 +121,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       log,
       metrics,
       trustProxy: config.TRUST_PROXY,
-      routes: [...botRoutes({ config, database, log, metrics, intake, incidents, oncall, audit, tokens, apiTokens, clock }), ...adapters.flatMap((adapter) => adapter.routes())],
+      routes: [...botRoutes({ config, database, log, metrics, intake, incidents, oncall, audit, tokens, apiTokens, clock, heartbeats }), ...adapters.flatMap((adapter) => adapter.routes())],
     });
     // Closed in this order: no new requests, the alerts in flight stored, the running jobs finished.
     resources.unshift({ close: () => http.close() }, { close: () => intake.drain() }, { close: () => worker.stop() });

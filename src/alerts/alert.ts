@@ -1,6 +1,8 @@
 /** Where an alert came from; each has a normalizer in this folder. */
 export const ALERT_SOURCES = ['alertmanager', 'grafana', 'pagerduty', 'generic'] as const;
-export type AlertSource = (typeof ALERT_SOURCES)[number];
+export type WebhookSource = (typeof ALERT_SOURCES)[number];
+/** Webhook senders, and the bot itself for a heartbeat that went silent. */
+export type AlertSource = WebhookSource | 'heartbeat';
 
 /** One alert in the shape every source is turned into before the core sees it. */
 export interface NormalizedAlert {

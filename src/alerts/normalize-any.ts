@@ -1,10 +1,10 @@
-import type { AlertBatch, AlertSource } from './alert.js';
+import type { AlertBatch, WebhookSource } from './alert.js';
 import { normalizeAlertmanager } from './alertmanager.js';
 import { normalizeGeneric } from './generic.js';
 import { normalizeGrafana } from './grafana.js';
 import { normalizePagerDuty } from './pagerduty.js';
 
-export function normalizeFrom(source: AlertSource, body: unknown, now: Date): AlertBatch {
+export function normalizeFrom(source: WebhookSource, body: unknown, now: Date): AlertBatch {
   switch (source) {
     case 'alertmanager':
       return normalizeAlertmanager(body);

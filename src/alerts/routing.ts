@@ -15,6 +15,8 @@ export interface RouteDecision {
   private: boolean;
   /** Alerts with the same key share one open incident. */
   groupKey: string;
+  /** The route takes this alert as a beat of the named heartbeat, not as an incident. */
+  heartbeat?: string;
 }
 
 export const DEFAULT_SEVERITY: Severity = 3;
@@ -34,6 +36,8 @@ export function routeAlert(alert: NormalizedAlert, oncall: OncallConfig): RouteD
     playbook: route.playbook,
     private: route.private,
     groupKey: groupKeyFor(alert, route),
+    // The bot's own missed-heartbeat alert is never a beat, whatever route it meets.
+    ...(route.heartbeat && alert.source !== 'heartbeat' ? { heartbeat: route.heartbeat } : {}),
   };
 }
 

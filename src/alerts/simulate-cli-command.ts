@@ -6,7 +6,7 @@ import { formatPath } from '../errors.js';
 import { oneOf } from '../input-values.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
-import { ALERT_SOURCES, type AlertSource, type NormalizedAlert } from './alert.js';
+import { ALERT_SOURCES, type WebhookSource, type NormalizedAlert } from './alert.js';
 import { detectSource } from './detect-source.js';
 import { normalizeFrom } from './normalize-any.js';
 import { routeAlert, type RouteDecision } from './routing.js';
@@ -45,7 +45,7 @@ export function simulateCommand(deps: SimulateDeps): CliCommand {
         io.err(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(error as Error).message})`}`);
         return 1;
       }
-      const source: AlertSource = chosenSource ?? detectSource(body);
+      const source: WebhookSource = chosenSource ?? detectSource(body);
       let alerts: NormalizedAlert[];
       try {
         alerts = normalizeFrom(source, body, systemClock.now()).alerts;

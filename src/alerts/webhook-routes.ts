@@ -61,6 +61,8 @@ export interface WebhookDeps {
   rateLimits?: WebhookRateLimits;
   /** Monotonic milliseconds for the rate limits. */
   monotonicMs?: () => number;
+  /** Takes heartbeat beats (POST or GET /heartbeats/<name>); false for a name oncall.yaml does not declare. */
+  beat?: (name: string) => Promise<boolean>;
 }
 
 type RefusedCheck = Extract<LimitCheck, { ok: false }>;
@@ -143,6 +145,18 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
     app.post('/webhooks/generic', guarded, async (request) =>
       ingest(normalizeOrExplain(() => normalizeGeneric(jsonBody(request.body), clock.now()))),
     );
+
+    // A beat carries nothing but its name: GET serves cron jobs that run `curl` with no body.
+    const heartbeat = async (request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
+      const { name } = request.params;
+      if (!deps.beat || !(await deps.beat(name))) {
+        const declared = Object.keys(deps.oncall().heartbeats);
+        throw new AppError('not_found', `No heartbeat "${name.slice(0, 100)}" under heartbeats in oncall.yaml (declared: ${declared.join(', ') || 'none'})`);
+      }
+      return reply.status(202).send({ status: 'ok', heartbeat: name, at: clock.now().toISOString() });
+    };
+    app.post<{ Params: { name: string } }>('/heartbeats/:name', { ...guarded, bodyLimit: 4096 }, heartbeat);
+    app.get<{ Params: { name: string } }>('/heartbeats/:name', guarded, heartbeat);
 
     // PagerDuty senders read errors in PagerDuty's shape, a 413 or 429 included.
     const pagerDutyErrors = async (error: Error, request: FastifyRequest, reply: FastifyReply) => {

@@ -14,3 +14,4 @@ export const IDENTITY_LINK_NOTICE_JOB = 'identity.link-notice';
 export const NOTIFICATION_JOB = 'page.notify';
 export const CONTACT_VERIFY_JOB = 'contact.verify';
 export const PHONE_DIGEST_JOB = 'page.phone-digest';
+export const HEARTBEAT_CHECK_JOB = 'heartbeat.check';

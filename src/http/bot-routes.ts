@@ -1,3 +1,4 @@
+import type { HeartbeatMonitor } from '../heartbeats/heartbeat-monitor.js';
 import type { AuditLog } from '../access/audit-log.js';
 import { auditRoutes } from '../access/audit-routes.js';
 import { webhookRoutes } from '../alerts/webhook-routes.js';
@@ -33,12 +34,13 @@ export function botRoutes(deps: {
   tokens: AccessTokens;
   apiTokens: ApiTokens;
   clock: Clock;
+  heartbeats?: HeartbeatMonitor;
 }): RouteModule[] {
-  const { config, database, log, metrics, intake, incidents, oncall, audit, tokens, apiTokens, clock } = deps;
+  const { config, database, log, metrics, intake, incidents, oncall, audit, tokens, apiTokens, clock, heartbeats } = deps;
   const rateLimits = { perToken: config.WEBHOOK_RATE_LIMIT, perAddress: config.WEBHOOK_RATE_LIMIT_PER_ADDRESS };
   return [
     healthRoutes(database, metrics),
-    webhookRoutes({ intake, webhookToken: tokens.WEBHOOK_TOKEN.token, oncall, metrics, log, rateLimits, clock }),
+    webhookRoutes({ intake, webhookToken: tokens.WEBHOOK_TOKEN.token, oncall, metrics, log, rateLimits, clock, beat: heartbeats && ((name) => heartbeats.beat(name)) }),
     incidentApiRoutes(database.prisma, apiTokens, audit),
     incidentWriteRoutes({ prisma: database.prisma, incidents, oncall, audit, tokens: apiTokens }),
     reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit, clock),

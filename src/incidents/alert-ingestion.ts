@@ -28,8 +28,9 @@ export interface IngestItem {
 /**
  * 'refused': a trigger sent with a routing key for an alert that came in with another credential.
  * 'stale': a firing notification of an occurrence that had already ended (isRepeatOfEndedOccurrence); nothing is written.
+ * 'heartbeat': an alert on a route marked `heartbeat:`, taken as a beat; no alert row is written.
  */
-export type IngestOutcome = 'created' | 'updated' | 'unchanged' | 'resolved' | 'refired' | 'reopened' | 'acknowledged' | 'ignored' | 'refused' | 'stale';
+export type IngestOutcome = 'created' | 'updated' | 'unchanged' | 'resolved' | 'refired' | 'reopened' | 'acknowledged' | 'ignored' | 'refused' | 'stale' | 'heartbeat';
 
 export interface IngestResult {
   outcome: IngestOutcome;

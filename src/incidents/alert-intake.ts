@@ -27,6 +27,8 @@ export interface AlertIntakeOptions {
   onCommitted?: () => void;
   /** The bot's clock (the composition root's); the system clock when absent. */
   clock?: Clock;
+  /** Takes a beat of a heartbeat, from an alert whose route is marked `heartbeat:` (Watchdog). */
+  beat?: (heartbeat: string) => Promise<unknown>;
 }
 
 const CONFLICT_RETRIES = 3;
@@ -66,7 +68,19 @@ export class AlertIntake {
       }),
     );
     try {
-      return await this.committer.submit(items);
+      const beats = items.flatMap((item, index) => (item.decision.heartbeat ? [index] : []));
+      if (beats.length === 0) return await this.committer.submit(items);
+      // A heartbeat's alert (an always-firing Watchdog) is a beat: no alert row, no incident.
+      const beaten = new Map<number, IngestResult>();
+      for (const index of beats) {
+        const { alert, decision } = items[index]!;
+        if (alert.status === 'firing' && this.options.beat) await this.options.beat(decision.heartbeat!);
+        beaten.set(index, { outcome: alert.status === 'firing' ? 'heartbeat' : 'ignored' });
+      }
+      const rest = items.filter((item) => !item.decision.heartbeat);
+      const stored = rest.length ? await this.committer.submit(rest) : [];
+      let next = 0;
+      return items.map((_, index) => beaten.get(index) ?? stored[next++]!);
     } catch (error) {
       if (isDatabaseUnavailable(error)) {
         throw new AppError('unavailable', 'The database is unavailable; nothing was stored. Retry shortly.', { retryAfterSeconds: 5 });

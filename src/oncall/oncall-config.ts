@@ -109,6 +109,19 @@ export interface RouteConfig {
   private: boolean;
   /** Labels whose values group alerts into one incident; else the source's own group key. */
   groupBy?: string[];
+  /** The alerts of this route are beats of this heartbeat (Prometheus' always-firing Watchdog), not incidents. */
+  heartbeat?: string;
+}
+
+/** A heartbeat: something that must check in every `intervalMs`; silence for longer (plus grace) opens an incident. */
+export interface HeartbeatConfig {
+  name: string;
+  intervalMs: number;
+  graceMs: number;
+  /** Added to the missed-heartbeat alert, so routes match it as any alert (team, service, ...). */
+  labels: Record<string, string>;
+  /** The severity word of that alert (sev1..sev4, critical, ...), read through the severity map. */
+  severity: string;
 }
 
 export interface OncallConfig {
@@ -124,6 +137,7 @@ export interface OncallConfig {
   severityMap: Record<string, Severity>;
   /** PagerDuty Events v2 routing_key -> route id. */
   routingKeys: Record<string, string>;
+  heartbeats: Record<string, HeartbeatConfig>;
 }
 
 export const BUILTIN_SEVERITY_MAP: Record<string, Severity> = {
@@ -168,5 +182,6 @@ export function emptyOncallConfig(): OncallConfig {
     defaultRoute: { id: 'default', match: { labels: {}, labelRegex: {} }, private: false },
     severityMap: lookupTable(BUILTIN_SEVERITY_MAP),
     routingKeys: lookupTable(),
+    heartbeats: lookupTable(),
   };
 }

@@ -27,7 +27,7 @@ export type OncallFileProblem = ConfigFileProblem;
  * How many entries oncall.yaml may list, checked before anything walks them: far above any real
  * organisation, far below what makes every reload, route match and rotation sum crawl.
  */
-export const ONCALL_LIMITS = { people: 3000, teams: 500, schedules: 200, escalation_policies: 200, routes: 500 } as const;
+export const ONCALL_LIMITS = { people: 3000, teams: 500, schedules: 200, escalation_policies: 200, routes: 500, heartbeats: 500 } as const;
 /** Room for the people above with all their fields and a few hundred teams, schedules and routes; parsing runs on the thread that answers /healthz. */
 export const ONCALL_SHAPE: YamlShapeLimits = { what: 'oncall.yaml', maxLines: 50_000, maxValues: 50_000, maxDepth: 20 };
 /** Per schedule and per escalation policy. */
@@ -129,7 +129,7 @@ const matchSchema = z
   .object({
     labels: z.record(z.string(), z.string()).default({}),
     label_regex: z.record(z.string(), z.string()).default({}),
-    sources: z.array(z.enum(['alertmanager', 'grafana', 'pagerduty', 'generic'])).optional(),
+    sources: z.array(z.enum(['alertmanager', 'grafana', 'pagerduty', 'generic', 'heartbeat'])).optional(),
   })
   .strict();
 
@@ -142,7 +142,17 @@ const routeFields = {
   playbook: z.string().optional(),
   private: z.boolean().default(false),
   group_by: z.array(z.string()).optional(),
+  heartbeat: key.optional(),
 };
+
+const heartbeatSchema = z
+  .object({
+    interval: duration.refine((value) => parseDuration(value)! >= 10_000, 'must be at least 10s'),
+    grace: duration.optional(),
+    labels: z.record(z.string(), z.string()).default({}),
+    severity: z.string().min(1).default('sev2'),
+  })
+  .strict();
 
 const fileSchema = z
   .object({
@@ -154,6 +164,7 @@ const fileSchema = z
     default_route: z.object(routeFields).strict().optional(),
     severity_map: z.record(z.string(), severity).default({}),
     pagerduty_routing_keys: z.record(z.string(), key).default({}),
+    heartbeats: z.record(key, heartbeatSchema).default({}),
   })
   .strict();
 
@@ -253,6 +264,8 @@ function crossReferences(raw: unknown): [(string | number)[], string][] {
       if (ids.has(id)) problems.push([[...where, 'id'], `duplicate route id "${id}"`]);
       ids.add(id);
     }
+    const heartbeat = asString(route.heartbeat);
+    if (heartbeat !== undefined && !hasKey(asRecord(file.heartbeats), heartbeat)) problems.push([[...where, 'heartbeat'], `no heartbeat "${heartbeat}" under heartbeats`]);
     const [team, policy] = [asString(route.team), asString(route.escalation_policy)];
     if (team && !hasKey(teams, team)) problems.push([[...where, 'team'], `no team "${team}"`]);
     if (policy && !hasKey(policies, policy)) problems.push([[...where, 'escalation_policy'], `no escalation policy "${policy}"`]);
@@ -291,6 +304,7 @@ function toRoute(id: string, route: Omit<OncallFile['routes'][number], 'id'>): R
     playbook: route.playbook,
     private: route.private,
     groupBy: route.group_by,
+    heartbeat: route.heartbeat,
   };
 }
 
@@ -346,5 +360,10 @@ function toConfig(file: OncallFile): OncallConfig {
   if (file.default_route) config.defaultRoute = toRoute('default', file.default_route);
   config.severityMap = lookupTable({ ...BUILTIN_SEVERITY_MAP, ...Object.fromEntries(Object.entries(file.severity_map).map(([word, sev]) => [word.toLowerCase(), toSeverity(sev)])) });
   config.routingKeys = lookupTable(file.pagerduty_routing_keys);
+  for (const [name, h] of Object.entries(file.heartbeats)) {
+    const intervalMs = parseDuration(h.interval)!;
+    // Without a grace, one whole interval more: a beat that is merely late is not an outage.
+    config.heartbeats[name] = { name, intervalMs, graceMs: h.grace === undefined ? intervalMs : parseDuration(h.grace)!, labels: h.labels, severity: h.severity };
+  }
   return config;
 }
