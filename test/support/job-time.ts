@@ -12,8 +12,9 @@ import { ManualClock } from '../../src/time/clock.js';
 export class JobTime {
   readonly clock: ManualClock;
 
-  constructor(private readonly database: Database, start: Date = new Date()) {
-    this.clock = new ManualClock(start);
+  /** `start`: when the bot's clock starts, or the ManualClock a bot was started with. */
+  constructor(private readonly database: Database, start: Date | ManualClock = new Date()) {
+    this.clock = start instanceof ManualClock ? start : new ManualClock(start);
   }
 
   async advance(ms: number): Promise<void> {
