@@ -16,7 +16,8 @@ import { loadPlaybookDirectory } from './playbooks/playbook-library.js';
 import { choosePlaybook } from './playbooks/playbook-matcher.js';
 import { playbooksLintCommand } from './playbooks/playbooks-lint-cli-command.js';
 import { oncallCliCommands } from './oncall/oncall-cli-command.js';
-import { storedOverridesReader, storedVerificationsReader } from './oncall/oncall-cli-stored-reads.js';
+import { storedHeartbeatsReader, storedOverridesReader, storedVerificationsReader } from './oncall/oncall-cli-stored-reads.js';
+import { heartbeatsCliCommand } from './heartbeats/heartbeats-cli-command.js';
 import { loadOncallFile, OncallFileError } from './oncall/oncall-file.js';
 import { StartupError } from './startup-error.js';
 import { auditCliCommand } from './access/audit-cli-command.js';
@@ -120,6 +121,7 @@ const commands: CliCommand[] = [
   simulate,
   oncallCheckCommand,
   ...oncallCliCommands(loadOncall, storedOverridesReader(openMigratedStorage), storedVerificationsReader(openMigratedStorage)),
+  heartbeatsCliCommand(loadOncall, storedHeartbeatsReader(openMigratedStorage)),
   playbooksLintCommand,
   auditCliCommand(openMigratedStorage),
   incidentCliCommand,

@@ -15,8 +15,9 @@ import { resolveWhen } from './commands/resolve-when.js';
 import { mention } from './neutral-message.js';
 import type { PeopleDirectory } from './people-directory.js';
 import { systemClock, type Clock } from '../time/clock.js';
+import { describeHeartbeats, readHeartbeats } from '../heartbeats/heartbeat-list.js';
 
-type OncallHandlers = Pick<CommandHandlers, 'oncall.who' | 'oncall.schedule' | 'oncall.override' | 'oncall.page' | 'oncall.preview'>;
+type OncallHandlers = Pick<CommandHandlers, 'oncall.who' | 'oncall.schedule' | 'oncall.override' | 'oncall.page' | 'oncall.preview' | 'oncall.heartbeats'>;
 
 export interface OncallCommandDeps {
   database: Database;
@@ -113,6 +114,11 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
           return `${when(s.at, ctx)} level ${s.level}${s.round ? ` (repeat ${s.round})` : ''}: ${who}`;
         }),
       );
+    },
+
+    async 'oncall.heartbeats'(_command, ctx) {
+      const views = await readHeartbeats(deps.database.prisma, deps.oncall());
+      return privately(`Heartbeats (times in ${ctx.timeZone})`, describeHeartbeats(views, clock.now(), ctx.timeZone));
     },
 
     async 'oncall.page'(command, ctx) {

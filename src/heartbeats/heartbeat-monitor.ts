@@ -12,16 +12,6 @@ import type { Clock } from '../time/clock.js';
 import { formatDuration } from '../time/duration.js';
 import { heartbeatDeadline, missedTitle, type HeartbeatState } from './heartbeat-deadline.js';
 
-/** A heartbeat as `incident-bot heartbeats` and `/oncall heartbeats` show it. */
-export interface HeartbeatView {
-  name: string;
-  intervalMs: number;
-  graceMs: number;
-  lastBeatAt: Date | null;
-  beats: number;
-  missedSince: Date | null;
-}
-
 const checkJob = (name: string, delayMs: number): JobSpec => ({
   kind: HEARTBEAT_CHECK_JOB,
   subject: `heartbeat:${name}`,
@@ -105,22 +95,6 @@ export class HeartbeatMonitor {
       await this.deps.database.sql.query(sql`
         UPDATE heartbeats SET missed_at = ${deadline}::timestamptz WHERE name = ${name} AND missed_at IS NULL AND last_beat_at IS NOT DISTINCT FROM ${state.lastBeatAt}::timestamptz`);
     };
-  }
-
-  async list(): Promise<HeartbeatView[]> {
-    const rows = await this.deps.database.sql.query<HeartbeatRow & { name: string }>(sql`SELECT name, last_beat_at, declared_at, missed_at, beats FROM heartbeats`);
-    const byName = new Map(rows.map((row) => [row.name, row]));
-    return Object.values(this.deps.oncall().heartbeats).map((heartbeat) => {
-      const row = byName.get(heartbeat.name);
-      return {
-        name: heartbeat.name,
-        intervalMs: heartbeat.intervalMs,
-        graceMs: heartbeat.graceMs,
-        lastBeatAt: row?.last_beat_at ? new Date(row.last_beat_at) : null,
-        beats: Number(row?.beats ?? 0),
-        missedSince: row?.missed_at ? new Date(row.missed_at) : null,
-      };
-    });
   }
 
   /** Beats again: the missed-heartbeat alert resolves, and so does its incident if someone had acknowledged it meanwhile. */

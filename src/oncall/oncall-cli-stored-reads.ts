@@ -5,6 +5,8 @@ import { loadConfig } from '../config.js';
 import type { PrismaClient } from '../db/database.js';
 import type { ContactVia } from '../paging/contact-methods.js';
 import { verifiedAmong } from '../paging/page-notifications.js';
+import { readHeartbeats, type HeartbeatView } from '../heartbeats/heartbeat-list.js';
+import type { OncallConfig } from './oncall-config.js';
 import { StartupError } from '../startup-error.js';
 import type { PersonConfig } from './oncall-config.js';
 import type { ScheduleOverride } from './on-call-at.js';
@@ -71,4 +73,12 @@ export function storedVerificationsReader(openPrisma: OpenPrisma): ReadVerified 
       const rows = await prisma.contactVerification.findMany({ where: { person: { handle: person.key }, verifiedAt: { not: null } }, select: { via: true, address: true } });
       return verifiedAmong(rows, person);
     });
+}
+
+/** The heartbeats oncall.yaml declares, with their last beats; undefined when the running bot holds embedded storage. */
+export type ReadHeartbeats = (io: CliIo, config: OncallConfig) => Promise<StoredRead<HeartbeatView[] | undefined>>;
+
+export function storedHeartbeatsReader(openPrisma: OpenPrisma): ReadHeartbeats {
+  return (io, config) =>
+    readStored(openPrisma, io, Object.values(config.heartbeats).map((h) => ({ name: h.name, intervalMs: h.intervalMs, graceMs: h.graceMs, lastBeatAt: null, beats: 0, missedSince: null })), undefined, { missing: 'Heartbeats are', inChat: '/oncall heartbeats in chat shows them' }, (prisma) => readHeartbeats(prisma, config));
 }

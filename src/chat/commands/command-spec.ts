@@ -346,6 +346,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       return { kind: 'oncall.test-page', ...(user === undefined ? {} : { user }) };
     },
   },
+  { command: 'oncall', name: 'heartbeats', kind: 'oncall.heartbeats', summary: 'Each heartbeat of the monitoring: its last beat, and whether it is missed', needsIncident: false, options: [], build: () => ({ kind: 'oncall.heartbeats' }) },
 ];
 
 export function specsOf(command: ChatCommandName): CommandSpec[] {

@@ -59,7 +59,8 @@ export type ParsedCommand =
   | { kind: 'oncall.preview'; team: string; at?: string }
   | { kind: 'oncall.contact' }
   | { kind: 'oncall.verify'; code?: string }
-  | { kind: 'oncall.test-page'; user?: UserRef };
+  | { kind: 'oncall.test-page'; user?: UserRef }
+  | { kind: 'oncall.heartbeats' };
 
 export type CommandKind = ParsedCommand['kind'];
 export type CommandOf<K extends CommandKind> = Extract<ParsedCommand, { kind: K }>;
