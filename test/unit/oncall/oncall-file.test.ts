@@ -107,6 +107,20 @@ describe('oncall.yaml', () => {
     ]);
   });
 
+  it('reads heartbeats (grace defaults to one more interval) and says what is wrong with one', () => {
+    const config = parseOncallYaml(['heartbeats:', '  prom: { interval: 1m, labels: { team: platform } }', 'routes:', '  - { id: wd, match: { labels: { alertname: Watchdog } }, heartbeat: prom }'].join('\n'));
+    expect(config.heartbeats.prom).toEqual({ name: 'prom', intervalMs: 60_000, graceMs: 60_000, labels: { team: 'platform' }, severity: 'sev2' });
+    expect(config.routes[0]!.heartbeat).toBe('prom');
+    expect(
+      problems(['heartbeats:', '  fast: { interval: 1s }', '  odd: { interval: 1m, grace: soon, every: 2m }', 'routes:', '  - { id: wd, heartbeat: typo }'].join('\n')),
+    ).toEqual([
+      '2:21 heartbeats.fast.interval: must be at least 10s',
+      '3:31 heartbeats.odd.grace: must be a duration such as 5m or 1h30m',
+      '3:44 heartbeats.odd.every: Unrecognized key: "every"',
+      '5:26 routes[0].heartbeat: no heartbeat "typo" under heartbeats',
+    ]);
+  });
+
   it('checks references between sections', () => {
     const yaml = [
       'people:',
