@@ -53,6 +53,8 @@ export function incidentCard(facts: IncidentFacts, platform: ChatPlatformName, o
   if (facts.status === 'triggered') buttons.push({ action: 'incident.ack', label: 'Acknowledge', value, style: 'primary' });
   if (facts.status !== 'resolved') buttons.push({ action: 'incident.resolve', label: 'Resolve', value, style: 'danger' });
   if (facts.playbook && facts.playbook.status === 'running') buttons.push({ action: 'step.next', label: 'Next step', value: stepButtonValue(facts.id) });
+  // Feedback for the weekly report: worth giving after the fact too.
+  buttons.push({ action: 'incident.noise', label: 'Noisy', value });
 
   return {
     summary: `${label} ${severityLabel(facts.severity)} ${facts.status}: ${oneLine(facts.title)}`,

@@ -144,6 +144,12 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
       const { tag } = await deps.incidents.addNote(ctx.incidentNumber, command.text, actor, command.tag);
       return reply('ephemeral', `Noted on the timeline of ${incidentLabel(ctx.incidentNumber)}${tag ? ` (tagged ${tag} for the postmortem)` : ''}.`);
     },
+    async 'incident.noise'(command, ctx) {
+      const { actor } = await actorOf(ctx);
+      if (actor.kind !== 'person') throw new AppError('bad_request', 'Only a person can say an incident was noise');
+      const { again } = await deps.incidents.markNoisy(ctx.incidentNumber, actor, command.reason);
+      return reply('ephemeral', `${again ? 'Updated: ' : ''}${incidentLabel(ctx.incidentNumber)} counted as noise${command.reason ? ` (${command.reason.trim()})` : ''}. The weekly report ranks its alerts and names the route to tune.`);
+    },
     async 'incident.role'(command, ctx) {
       const { actor } = await actorOf(ctx);
       const person = await deps.people.personFor(ctx.platform, command.user.platformId, command.user.name);

@@ -161,6 +161,23 @@ export class IncidentService {
     });
   }
 
+  /**
+   * A person says the incident was noise: one vote per person (saying it again replaces the
+   * reason), kept with the route that opened it for the weekly report, and noted on the timeline.
+   */
+  markNoisy(id: number, person: Extract<Actor, { kind: 'person' }>, reason?: string): Promise<{ again: boolean }> {
+    const why = reason?.trim().slice(0, 500) || null;
+    return this.change(id, async (tx, incident, at) => {
+      const [vote] = await tx.query<{ inserted: boolean }>(sql`
+        INSERT INTO noise_votes (incident_id, person_id, route_id, reason, at)
+        VALUES (${incident.id}::int, ${person.personId}::int, (SELECT route_id FROM incidents WHERE id = ${incident.id}::int), ${why}, ${at}::timestamptz)
+        ON CONFLICT (incident_id, person_id) DO UPDATE SET reason = EXCLUDED.reason, at = EXCLUDED.at
+        RETURNING (xmax = 0) AS inserted`);
+      await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'noise.vote', actor: person, text: `${person.name} marked this incident as noise${why ? `: ${why}` : ''}` }]);
+      return { jobs: [], value: { again: vote?.inserted === false } };
+    });
+  }
+
   postStatusUpdate(id: number, text: string, actor: Actor): Promise<void> {
     const update = text.trim();
     if (!update) return Promise.reject(new AppError('bad_request', 'A status update needs some text'));

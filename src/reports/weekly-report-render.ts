@@ -2,7 +2,7 @@ import { channelLink, type MessageField, type NeutralMessage } from '../chat/neu
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import { oneLine } from '../incidents/one-line.js';
 import { formatDuration } from '../time/duration.js';
-import { DEFINITIONS, type Stat, type WeeklyReport, type WeekRow } from './weekly-report.js';
+import { DEFINITIONS, type NoisyAlert, type Stat, type WeeklyReport, type WeekRow } from './weekly-report.js';
 
 const dur = (seconds: number | null) => (seconds === null ? '—' : formatDuration(seconds * 1000));
 const triple = (s: Stat) => (s.n === 0 ? '—' : `${dur(s.mean)} / ${dur(s.p50)} / ${dur(s.p90)}`);
@@ -37,10 +37,18 @@ export function renderReportMarkdown(report: WeeklyReport): string {
   }
   if (report.longest.length) lines.push('', '## Longest incidents', '', ...report.longest.map((i) => `- INC-${i.number} SEV${i.severity} ${oneLine(i.title)}: ${dur(i.seconds)}`));
   if (report.missingPostmortem.length) lines.push('', '## Resolved without a postmortem', '', ...report.missingPostmortem.map((i) => `- INC-${i.number} ${oneLine(i.title)}`));
-  if (report.noisiest.length) lines.push('', '## Noisiest alerts', '', ...report.noisiest.map((a) => `- ${oneLine(a.title)} (${a.source}, ${a.fingerprint}): fired ${a.firings} time(s)`));
+  if (report.noisiest.length) lines.push('', '## Noisiest alerts', '', ...report.noisiest.map(noisyLine));
   if (report.oncallLoad.length) lines.push('', '## On-call load', '', ...report.oncallLoad.map((p) => `- ${p.person}: ${p.pages} page(s), ${p.atNight} at night`));
   lines.push('', '## Definitions', '', ...DEFINITIONS.map((d) => `- ${d}`));
   return lines.join('\n') + '\n';
+}
+
+/** "- Disk full (alertmanager, 3f2a): fired 14 time(s) in 6 incident(s), 3 noise votes; responders spent 42m (page to ack 12m, ack to resolve 30m); tune route storage". */
+function noisyLine(a: NoisyAlert): string {
+  const votes = a.noiseVotes ? `, ${a.noiseVotes} noise vote(s)` : '';
+  const spent = a.pageToAckSeconds + a.ackToResolveSeconds;
+  const cost = spent > 0 ? `; responders spent ${dur(spent)} (page to ack ${dur(a.pageToAckSeconds)}, ack to resolve ${dur(a.ackToResolveSeconds)})` : '';
+  return `- ${oneLine(a.title)} (${a.source}, ${a.fingerprint}): fired ${a.firings} time(s) in ${a.incidents} incident(s)${votes}${cost}${a.route ? `; tune route ${a.route}` : ''}`;
 }
 
 /** Teams past this many are summed up in one line: a message has room for a few dozen fields. */
@@ -112,7 +120,10 @@ export function renderReportMessage(report: WeeklyReport, options: ReportMessage
     });
     sections.push({ text: `**Longest incidents** (open to resolved)\n${lines.join('\n')}` });
   }
-  if (report.noisiest.length) sections.push({ text: `**Noisiest alerts:** ${report.noisiest.slice(0, 3).map((a) => `${shortTitle(a.title)} ×${a.firings}`).join(', ')}` });
+  if (report.noisiest.length) {
+    const top = report.noisiest.slice(0, 3).map((a) => `${shortTitle(a.title)} ×${a.firings}${a.noiseVotes ? ` (${a.noiseVotes} noise vote${a.noiseVotes === 1 ? '' : 's'})` : ''}${a.route ? `, route ${a.route}` : ''}`);
+    sections.push({ text: `**Noisiest alerts:** ${top.join('; ')}` });
+  }
   if (report.oncallLoad.length) sections.push({ text: `**On-call load:** ${report.oncallLoad.slice(0, 5).map((p) => `${p.person} ${p.pages} (${p.atNight} at night)`).join(', ')}` });
   return {
     summary: `Incident report: ${latest?.count ?? 0} incident(s) this week`,

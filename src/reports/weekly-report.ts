@@ -30,8 +30,24 @@ export interface WeeklyReport {
   /** Resolved incidents of the window, longest first; a private one's title is for its members only. */
   longest: { number: number; title: string; severity: number; seconds: number; private: boolean }[];
   missingPostmortem: { number: number; title: string; resolvedAt: string }[];
-  noisiest: { source: string; fingerprint: string; title: string; firings: number }[];
+  /** Alerts ranked by noise votes, then by how often they fired, with what they cost responders and the route that opened them. */
+  noisiest: NoisyAlert[];
   oncallLoad: { person: string; pages: number; atNight: number }[];
+}
+
+export interface NoisyAlert {
+  source: string;
+  fingerprint: string;
+  title: string;
+  firings: number;
+  incidents: number;
+  /** Votes (`/incident noise`, the Noisy button) on the incidents it opened or joined. */
+  noiseVotes: number;
+  /** The route most of its incidents came through: the rule to tune. */
+  route: string | null;
+  /** Summed over its incidents: first page to acknowledgement, and acknowledgement to resolution, in seconds. */
+  pageToAckSeconds: number;
+  ackToResolveSeconds: number;
 }
 
 export const DEFINITIONS = [
@@ -42,6 +58,7 @@ export const DEFINITIONS = [
   'A time recorded before the opening (a sender`s clock ahead of ours) counts as 0, never as negative.',
   'Weeks start Monday 00:00 in the report`s time zone; p50/p90 are continuous percentiles.',
   'At night: a page between 22:00 and 07:00 in the paged person`s own time zone.',
+  'Noisiest alerts: ranked by noise votes on their incidents, then by how often they fired; responder time is first page to acknowledgement plus acknowledgement to resolution, summed over their incidents.',
 ];
 
 interface StatRow {
@@ -152,11 +169,27 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
       WHERE i.status = 'resolved' AND p.incident_id IS NULL AND i.opened_at >= ${window.from}::timestamptz AND i.opened_at < ${window.to}::timestamptz
         AND (${team}::text IS NULL OR i.team_id = (SELECT id FROM teams WHERE key = ${team}::text))
       ORDER BY i.resolved_at DESC LIMIT 20`),
-    db.query<{ source: string; fingerprint: string; title: string; firings: number }>(sql`
-      SELECT a.source, a.fingerprint, max(a.title) AS title, count(*)::int AS firings
-      FROM timeline_events e JOIN alerts a ON a.id = (e.data->>'alertId')::int
-      WHERE e.kind = 'alert.firing' AND e.at >= ${window.from}::timestamptz AND e.at < ${window.to}::timestamptz
-      GROUP BY a.source, a.fingerprint ORDER BY firings DESC, a.fingerprint LIMIT 10`),
+    db.query<{ source: string; fingerprint: string; title: string; firings: number; incidents: number; noise_votes: number; route: string | null; page_to_ack: number; ack_to_resolve: number }>(sql`
+      WITH fired AS (
+        SELECT a.id, a.source, a.fingerprint, max(a.title) AS title, count(*)::int AS firings
+        FROM timeline_events e JOIN alerts a ON a.id = (e.data->>'alertId')::int
+        WHERE e.kind = 'alert.firing' AND e.at >= ${window.from}::timestamptz AND e.at < ${window.to}::timestamptz
+        GROUP BY a.id, a.source, a.fingerprint
+      ), theirs AS (
+        SELECT ia.alert_id, i.id AS incident_id, i.route_id, i.acknowledged_at, i.resolved_at,
+               (SELECT min(p.created_at) FROM pages p WHERE p.incident_id = i.id) AS first_page,
+               (SELECT count(*) FROM noise_votes v WHERE v.incident_id = i.id)::int AS votes
+        FROM incident_alerts ia JOIN incidents i ON i.id = ia.incident_id
+        WHERE ia.alert_id IN (SELECT id FROM fired) AND (${team}::text IS NULL OR i.team_id = (SELECT id FROM teams WHERE key = ${team}::text))
+      )
+      SELECT f.source, f.fingerprint, f.title, f.firings, count(t.incident_id)::int AS incidents, COALESCE(sum(t.votes), 0)::int AS noise_votes,
+             mode() WITHIN GROUP (ORDER BY t.route_id) AS route,
+             COALESCE(sum(EXTRACT(EPOCH FROM t.acknowledged_at - LEAST(COALESCE(t.first_page, t.acknowledged_at), t.acknowledged_at))), 0)::float8 AS page_to_ack,
+             COALESCE(sum(EXTRACT(EPOCH FROM t.resolved_at - LEAST(t.acknowledged_at, t.resolved_at))), 0)::float8 AS ack_to_resolve
+      FROM fired f LEFT JOIN theirs t ON t.alert_id = f.id
+      GROUP BY f.id, f.source, f.fingerprint, f.title, f.firings
+      HAVING ${team}::text IS NULL OR count(t.incident_id) > 0
+      ORDER BY noise_votes DESC, f.firings DESC, f.fingerprint LIMIT 10`),
     db.query<{ person: string; pages: number; at_night: number }>(sql`
       SELECT pe.name AS person, count(*)::int AS pages,
              count(*) FILTER (WHERE EXTRACT(HOUR FROM p.created_at AT TIME ZONE pe.time_zone) >= 22
@@ -173,7 +206,17 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
     previous: all.find((r) => r.week === previousWeek && r.group === 'all'),
     longest: longest.map((r) => ({ number: Number(r.id), title: r.title, severity: Number(r.severity), seconds: Number(r.seconds), private: r.private === true })),
     missingPostmortem: missing.map((r) => ({ number: Number(r.id), title: r.title, resolvedAt: new Date(r.resolved_at).toISOString() })),
-    noisiest: noisy.map((r) => ({ source: r.source, fingerprint: r.fingerprint, title: r.title, firings: Number(r.firings) })),
+    noisiest: noisy.map((r) => ({
+      source: r.source,
+      fingerprint: r.fingerprint,
+      title: r.title,
+      firings: Number(r.firings),
+      incidents: Number(r.incidents),
+      noiseVotes: Number(r.noise_votes),
+      route: r.route,
+      pageToAckSeconds: Number(r.page_to_ack),
+      ackToResolveSeconds: Number(r.ack_to_resolve),
+    })),
     oncallLoad: load.map((r) => ({ person: r.person, pages: Number(r.pages), atNight: Number(r.at_night) })),
   };
 }

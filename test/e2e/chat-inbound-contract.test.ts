@@ -199,6 +199,18 @@ describe('chat inbound contract', () => {
         expect(acks).toHaveLength(1);
       });
 
+      it('a click on the card`s Noisy counts a noise vote for that person, privately, once', async () => {
+        const h = harnesses[platform]();
+        const number = await openIncident('Flapping disk alert');
+        const { channelId, cardId } = await h.incidentChannel(number);
+        const answer = await h.click(h.stranger, channelId, cardId, 'incident.noise', number);
+        expect(answer.visibility).toBe('ephemeral');
+        expect(answer.text).toContain(`INC-${number} counted as noise`);
+        expect((await h.click(h.stranger, channelId, cardId, 'incident.noise', number)).text).toContain('Updated:');
+        expect(await bot.database.prisma.noiseVote.count({ where: { incidentId: number } })).toBe(1);
+        expect((await api(`/incidents/${number}`)).status).toBe('triggered');
+      });
+
       it('a typed note goes onto the incident`s timeline as that person`s', async () => {
         const h = harnesses[platform]();
         const number = await openIncident('Replica lag');

@@ -5,12 +5,12 @@ import type { CommandParseResult } from './parse-command-text.js';
 import type { ParsedCommand } from './parsed-command.js';
 
 /** The actions the bot's cards carry. A click becomes the same ParsedCommand as the typed command. */
-export const BUTTON_ACTIONS = ['incident.ack', 'incident.resolve', 'step.next', 'step.done', 'step.skip', 'step.choose', 'page.ack'] as const;
+export const BUTTON_ACTIONS = ['incident.ack', 'incident.resolve', 'incident.noise', 'step.next', 'step.done', 'step.skip', 'step.choose', 'page.ack'] as const;
 export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 
 /*
  * Values are "<incident number>[:<id>[:<id>]]":
- *   incident.ack, incident.resolve  "42"
+ *   incident.ack, incident.resolve, incident.noise  "42"
  *   step.next, step.done, step.skip "42" or "42:<step id>"
  *   step.choose                     "42:<step id>:<choice id>"
  *   page.ack                        "42" or "42:<page id>"
@@ -57,7 +57,7 @@ export function parseButtonAction(input: { action: string; value: string }): Com
   const [numberText = '', id, ...rest] = input.value.split(':');
   const choice = rest.length ? rest.join(':') : undefined;
   const incidentNumber = /^\d+$/.test(numberText) ? Number(numberText) : undefined;
-  const kind: ParsedCommand['kind'] = action.startsWith('step.') ? 'incident.step' : action === 'incident.resolve' ? 'incident.resolve' : 'incident.ack';
+  const kind: ParsedCommand['kind'] = action.startsWith('step.') ? 'incident.step' : action === 'incident.resolve' || action === 'incident.noise' ? action : 'incident.ack';
   if (!(BUTTON_ACTIONS as readonly string[]).includes(action)) {
     return new CommandUsageError(`This button ("${input.action}") is not one this bot knows; it may come from an older version`, '/incident help');
   }
@@ -72,6 +72,8 @@ export function parseButtonAction(input: { action: string; value: string }): Com
       return { kind: 'incident.ack', incidentNumber, ...(stepId === undefined ? {} : { pageId: stepId }) };
     case 'incident.resolve':
       return { kind: 'incident.resolve', incidentNumber };
+    case 'incident.noise':
+      return { kind: 'incident.noise', incidentNumber };
     case 'step.next':
     case 'step.done':
     case 'step.skip': {

@@ -46,7 +46,8 @@ export type IncidentCommandKind =
   | 'incident.note'
   | 'incident.timeline'
   | 'incident.step'
-  | 'incident.postmortem';
+  | 'incident.postmortem'
+  | 'incident.noise';
 
 type ContextFor<K extends CommandKind> = K extends IncidentCommandKind ? IncidentCommandContext : CommandContext;
 

@@ -230,6 +230,18 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     },
   },
   { command: 'incident', name: 'postmortem', kind: 'incident.postmortem', summary: 'Write the postmortem draft from the timeline', needsIncident: true, options: [], build: () => ({ kind: 'incident.postmortem' }) },
+  {
+    command: 'incident',
+    name: 'noise',
+    kind: 'incident.noise',
+    summary: 'Say this incident was noise: the weekly report ranks its alerts and route to tune',
+    needsIncident: true,
+    options: [{ name: 'reason', kind: 'text', required: false, description: 'Why it was noise (threshold too low, flapping, ...)', label: 'Reason' }],
+    build: (v) => {
+      const reason = str(v, 'reason');
+      return { kind: 'incident.noise', ...(reason === undefined ? {} : { reason }) };
+    },
+  },
   { command: 'incident', name: 'list', kind: 'incident.list', summary: 'List open incidents', needsIncident: false, options: [], build: () => ({ kind: 'incident.list' }) },
   {
     command: 'incident',

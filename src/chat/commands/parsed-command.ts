@@ -48,6 +48,7 @@ export type ParsedCommand =
       choiceId?: string;
     } & IncidentScoped)
   | ({ kind: 'incident.postmortem' } & IncidentScoped)
+  | ({ kind: 'incident.noise'; reason?: string } & IncidentScoped)
   | { kind: 'incident.list' }
   | { kind: 'incident.report'; weeks?: number; team?: string }
   | { kind: 'incident.help' }

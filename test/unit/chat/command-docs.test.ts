@@ -23,6 +23,7 @@ describe('command docs from the spec table', () => {
       '/incident timeline [page]',
       '/incident step [done|skip|back|<choice id>]',
       '/incident postmortem',
+      '/incident noise [reason]',
       '/incident list',
       '/incident report [weeks] [team]',
       '/incident help',
@@ -51,6 +52,7 @@ describe('command docs from the spec table', () => {
       'incident.timeline',
       'incident.step',
       'incident.postmortem',
+      'incident.noise',
     ];
     expect(COMMAND_SPECS.filter((spec) => spec.needsIncident).map((spec) => spec.kind)).toEqual(needing);
   });

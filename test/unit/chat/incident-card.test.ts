@@ -56,9 +56,10 @@ describe('incident card', () => {
   });
 
   it('offers the buttons that make sense for the status', () => {
-    expect(buttons(facts())).toEqual(['incident.ack', 'incident.resolve']);
-    expect(buttons(facts({ status: 'acknowledged', acknowledgedAt: new Date('2026-11-24T03:04:00Z') }))).toEqual(['incident.resolve']);
-    expect(buttons(facts({ status: 'resolved' }))).toEqual([]);
+    expect(buttons(facts())).toEqual(['incident.ack', 'incident.resolve', 'incident.noise']);
+    expect(buttons(facts({ status: 'acknowledged', acknowledgedAt: new Date('2026-11-24T03:04:00Z') }))).toEqual(['incident.resolve', 'incident.noise']);
+    // Whether it was noise is often clearest once it is over.
+    expect(buttons(facts({ status: 'resolved' }))).toEqual(['incident.noise']);
     expect(buttons(facts({ playbook: { name: 'API errors', status: 'running', currentStepTitle: 'Check the deploy' } }))).toContain('step.next');
   });
 
