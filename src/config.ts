@@ -193,6 +193,18 @@ const settingsObject = z.object({
     }),
   REPORT_TIMEZONE: timeZone,
   REOPEN_WINDOW: duration('30m'),
+  FLAP_DETECTION: z
+    .string()
+    .default('3/30m')
+    .transform((value, ctx) => {
+      const text = value.trim().toLowerCase();
+      if (text === 'off') return undefined;
+      const match = /^(\d{1,3})\s*\/\s*(\S+)$/.exec(text);
+      const windowMs = match ? parseDuration(match[2]!) : undefined;
+      if (match && Number(match[1]) >= 2 && windowMs !== undefined && windowMs >= 60_000) return { fires: Number(match[1]), windowMs };
+      ctx.addIssue({ code: 'custom', message: `must be <fires>/<window>: an alert firing that many times (2 or more) within the window (1m or more) is flapping, e.g. 3/30m; or "off"; got "${value.slice(0, 40)}"` });
+      return z.NEVER;
+    }),
   REDACT_PII: flag(false),
   STORE_RAW_ALERTS: flag(true),
   // Generous: a real Alertmanager storm (every group flushing at once) stays far under them;

@@ -15,7 +15,8 @@ import { Delivery } from './delivery/delivery.js';
 import { IncidentSync } from './delivery/incident-sync.js';
 import { commanderReminderEffects } from './delivery/reminders.js';
 import { escalationEffects, escalationStepHandler } from './engine/escalation-jobs.js';
-import { ESCALATION_STEP_JOB, HEARTBEAT_CHECK_JOB, PLAYBOOK_START_JOB, WEEKLY_REPORT_JOB } from './engine/job-kinds.js';
+import { ESCALATION_STEP_JOB, FLAP_SETTLE_JOB, HEARTBEAT_CHECK_JOB, PLAYBOOK_START_JOB, WEEKLY_REPORT_JOB } from './engine/job-kinds.js';
+import { flapSettleHandler } from './incidents/flap-settle.js';
 import { HeartbeatMonitor } from './heartbeats/heartbeat-monitor.js';
 import { jobBacklog } from './engine/job-store.js';
 import { JobWorker } from './engine/job-worker.js';
@@ -70,7 +71,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const effects = combineEffects(escalationEffects, commanderReminderEffects, playbookEffects);
     const intake = new AlertIntake({
       database, oncall, effects, onCommitted, clock,
-      reopenWindowMs: config.REOPEN_WINDOW, storeRawAlerts: config.STORE_RAW_ALERTS, redactPii: config.REDACT_PII, beat: (name): Promise<boolean> => heartbeats.beat(name),
+      reopenWindowMs: config.REOPEN_WINDOW, storeRawAlerts: config.STORE_RAW_ALERTS, redactPii: config.REDACT_PII, flap: config.FLAP_DETECTION, beat: (name): Promise<boolean> => heartbeats.beat(name),
       // The run starts after the commit (playbook.start); this only records the choice.
       choosePlaybook: ({ alert, decision }) => {
         const choice = choosePlaybook(playbooks.all(), { title: alert.title, severity: decision.severity, service: decision.service, labels: alert.labels }, decision.playbook);
@@ -97,6 +98,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const sync = new IncidentSync({ prisma: database.prisma, delivery, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL, stepCard: stepCardOf, clock });
     handlers.set(PLAYBOOK_START_JOB, runner.startHandler());
     handlers.set(HEARTBEAT_CHECK_JOB, heartbeats.checkHandler());
+    handlers.set(FLAP_SETTLE_JOB, flapSettleHandler({ database, effects, clock, windowMs: config.FLAP_DETECTION?.windowMs ?? 0 }));
     handlers.set(WEEKLY_REPORT_JOB, weeklyReportHandler({ database, cron: config.REPORT_CRON, timeZone: config.REPORT_TIMEZONE }));
     handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), planContacts: contactPlanner(oncall, contacts.length > 0), onCommitted, clock }));
     const renderReport = weeklyReportPost({ database, oncall, timeZone: config.REPORT_TIMEZONE });

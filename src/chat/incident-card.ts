@@ -40,6 +40,7 @@ export function incidentCard(facts: IncidentFacts, platform: ChatPlatformName, o
   if (facts.mitigatedAt) fields.push({ label: 'Mitigated', value: time(facts.mitigatedAt) });
   if (facts.resolvedAt) fields.push({ label: 'Resolved', value: `${time(facts.resolvedAt)} (after ${formatDuration(elapsedMs(facts.openedAt, facts.resolvedAt))})` });
   if (facts.alertCount > 0) fields.push({ label: 'Alerts', value: `${facts.firingCount} firing of ${facts.alertCount}` });
+  if (facts.flapping.length > 0) fields.push({ label: 'Flapping', value: facts.flapping.map((a) => `${oneLine(a.title)} (fired ${a.fires} times lately; pages nobody twice)`).join('; ') });
   if (facts.playbook) fields.push({ label: 'Playbook', value: `${facts.playbook.name}${facts.playbook.currentStepTitle ? ` — now: ${facts.playbook.currentStepTitle}` : ` (${facts.playbook.status})`}` });
 
   const sections = [] as NeutralMessage['sections'];

@@ -25,6 +25,8 @@ export interface IncidentFacts {
   firstAlert: { title: string; description: string | null; links: Record<string, string> } | null;
   alertCount: number;
   firingCount: number;
+  /** Its alerts that are flapping now: "DiskFull on node-1", fired 3 times in the window. */
+  flapping: { title: string; fires: number }[];
   playbook: { name: string; currentStepTitle: string | null; status: string } | null;
 }
 
@@ -59,6 +61,7 @@ export async function loadIncidentFacts(prisma: PrismaClient, id: number): Promi
     firstAlert: first ? { title: first.title, description: first.description, links: first.links } : null,
     alertCount: incident.alerts.length,
     firingCount: incident.alerts.filter((alert) => alert.status === 'firing' && alert.current).length,
+    flapping: incident.alerts.flatMap((alert) => (alert.flapping && alert.current ? [{ title: alert.title, fires: alert.flapping.fires }] : [])),
     playbook: run ? { name: run.name, status: run.status, currentStepTitle: run.steps.find((step) => step.id === run.currentStepId)?.title ?? null } : null,
   };
 }

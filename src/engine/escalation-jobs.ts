@@ -30,12 +30,12 @@ export interface EscalationStepPayload {
   paged?: number[];
 }
 
-/** The first step of a policy, fenced by the incident's current escalation version. */
-export function firstEscalationStep(incident: IncidentRef): JobSpec {
+/** The first step of a policy, fenced by the incident's current escalation version; `paged`: people this pass must not page again. */
+export function firstEscalationStep(incident: IncidentRef, paged: number[] = []): JobSpec {
   return {
     kind: ESCALATION_STEP_JOB,
     subject: `incident:${incident.id}`,
-    payload: { level: 0, round: 0 } satisfies EscalationStepPayload,
+    payload: { level: 0, round: 0, ...(paged.length ? { paged } : {}) } satisfies EscalationStepPayload,
     fence: incident.escalationVersion,
   };
 }
@@ -49,7 +49,12 @@ export const escalationEffects: IncidentEffects = {
   opened: async (_tx, incident) => [firstEscalationStep(incident)],
   escalationChanged: async (tx, incident, status) => {
     await cancelJobs(tx, `incident:${incident.id}`, [ESCALATION_STEP_JOB]);
-    return status === 'reopened' ? [firstEscalationStep(incident)] : [];
+    if (status === 'reopened') return [firstEscalationStep(incident)];
+    if (status !== 'reopened-flapping') return [];
+    // A flapping alert re-opened it: the policy runs again (so it still escalates), but whoever
+    // was already paged for this incident is not paged on every flap.
+    const paged = await tx.query<{ person_id: number }>(sql`SELECT DISTINCT person_id FROM pages WHERE incident_id = ${incident.id}::int`);
+    return [firstEscalationStep(incident, paged.map((row) => Number(row.person_id)))];
   },
 };
 

@@ -15,3 +15,4 @@ export const NOTIFICATION_JOB = 'page.notify';
 export const CONTACT_VERIFY_JOB = 'contact.verify';
 export const PHONE_DIGEST_JOB = 'page.phone-digest';
 export const HEARTBEAT_CHECK_JOB = 'heartbeat.check';
+export const FLAP_SETTLE_JOB = 'incident.flap-settle';

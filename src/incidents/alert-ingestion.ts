@@ -10,6 +10,8 @@ import { writeFollowUps } from './incident-effects.js';
 import { incidentLabel, isOpen, isRepeatOfEndedOccurrence, onAllAlertsCleared, severityLabel, shouldReopen } from './incident-rules.js';
 import { IncidentTransitions, lockIncident, lockOpenIncidentOfGroup, type LockedIncident } from './incident-transitions.js';
 import { appendTimeline, type TimelineEntry } from './timeline.js';
+import { formatDuration } from '../time/duration.js';
+import { flapSettleJob } from './flap-settle.js';
 
 /** One alert ready to be stored: normalized, routed, hashed. */
 export interface IngestItem {
@@ -49,6 +51,8 @@ export interface OpeningDetails {
 export interface IngestContext {
   now: Date;
   reopenWindowMs: number;
+  /** FLAP_DETECTION: an alert firing `fires` times within `windowMs` is flapping; undefined: never. */
+  flap?: { fires: number; windowMs: number };
   effects: IncidentEffects;
   openingDetails(item: IngestItem): OpeningDetails;
 }
@@ -81,6 +85,8 @@ interface AlertState {
   routingKeyHash: string | null;
   /** When the alert ended, as stored: for a resolved alert, its recorded resolution. */
   endsAt: Date | null;
+  recentFires: Date[];
+  flappingSince: Date | null;
 }
 
 interface AlertRow {
@@ -92,6 +98,9 @@ interface AlertRow {
   incident_id: number | null;
   routing_key_hash: string | null;
   ends_at: Date | string | null;
+  /** As JSON: both drivers read a jsonb array the same way. */
+  recent_fires: string[] | null;
+  flapping_since: Date | string | null;
 }
 
 const keyOf = (source: string, fingerprint: string) => `${source}\u0000${fingerprint}`;
@@ -150,10 +159,10 @@ async function readAlertStates(tx: Sql, items: IngestItem[], lock: boolean): Pro
   // Rows are locked in id order so that two replicas locking overlapping sets cannot deadlock.
   const rows = lock
     ? await tx.query<AlertRow>(sql`
-        SELECT id, source, fingerprint, status, content_hash, incident_id, routing_key_hash, ends_at FROM alerts
+        SELECT id, source, fingerprint, status, content_hash, incident_id, routing_key_hash, ends_at, to_jsonb(recent_fires) AS recent_fires, flapping_since FROM alerts
         WHERE (source, fingerprint) IN (${tuples}) ORDER BY id FOR UPDATE`)
     : await tx.query<AlertRow>(sql`
-        SELECT id, source, fingerprint, status, content_hash, incident_id, routing_key_hash, ends_at FROM alerts
+        SELECT id, source, fingerprint, status, content_hash, incident_id, routing_key_hash, ends_at, to_jsonb(recent_fires) AS recent_fires, flapping_since FROM alerts
         WHERE (source, fingerprint) IN (${tuples})`);
   const states = new Map<string, AlertState>();
   for (const row of rows) {
@@ -164,6 +173,8 @@ async function readAlertStates(tx: Sql, items: IngestItem[], lock: boolean): Pro
       incidentId: row.incident_id === null ? null : Number(row.incident_id),
       routingKeyHash: row.routing_key_hash,
       endsAt: row.ends_at === null ? null : new Date(row.ends_at),
+      recentFires: timestamps(row.recent_fires),
+      flappingSince: row.flapping_since === null ? null : new Date(row.flapping_since),
     });
   }
   return states;
@@ -200,7 +211,7 @@ class BatchWriter {
         // Resolved before we ever saw it fire: keep the record, open nothing.
         const id = await this.insertAlert(item, null);
         if (id === undefined) return this.apply(item, await this.relock(item, states));
-        states.set(key, { id, status: 'resolved', contentHash: item.contentHash, incidentId: null, routingKeyHash: alert.routingKeyHash ?? null, endsAt: alert.endsAt ?? null });
+        states.set(key, { id, status: 'resolved', contentHash: item.contentHash, incidentId: null, routingKeyHash: alert.routingKeyHash ?? null, endsAt: alert.endsAt ?? null, recentFires: [], flappingSince: null });
         return { outcome: 'ignored', alertId: id };
       }
       const incident = await this.openIncidentFor(item);
@@ -208,7 +219,7 @@ class BatchWriter {
       // Another replica inserted the same alert a moment ago: take the existing-alert path.
       if (id === undefined) return this.apply(item, await this.relock(item, states));
       await this.attach(incident, id, item);
-      states.set(key, { id, status: 'firing', contentHash: item.contentHash, incidentId: incident.id, routingKeyHash: alert.routingKeyHash ?? null, endsAt: alert.endsAt ?? null });
+      states.set(key, { id, status: 'firing', contentHash: item.contentHash, incidentId: incident.id, routingKeyHash: alert.routingKeyHash ?? null, endsAt: alert.endsAt ?? null, recentFires: [this.ctx.now], flappingSince: null });
       return { outcome: 'created', alertId: id, incidentId: incident.id };
     }
 
@@ -308,11 +319,12 @@ class BatchWriter {
     const { alert } = item;
     const [row] = await this.tx.query<{ id: number }>(sql`
       INSERT INTO alerts (source, fingerprint, status, title, description, source_severity, labels, annotations, links,
-                          starts_at, ends_at, last_received_at, content_hash, incident_id, raw, routing_key_hash)
+                          starts_at, ends_at, last_received_at, content_hash, incident_id, raw, routing_key_hash, recent_fires)
       VALUES (${alert.source}, ${alert.fingerprint}, ${alert.status}::"AlertStatus", ${alert.title}, ${alert.description ?? null},
               ${alert.sourceSeverity ?? null}, ${json(alert.labels)}::jsonb, ${json(alert.annotations)}::jsonb,
               ${json(alert.links)}::jsonb, ${alert.startsAt}::timestamptz, ${alert.endsAt ?? null}::timestamptz, now(),
-              ${item.contentHash}, ${incidentId}::int, ${json(item.raw)}::jsonb, ${alert.routingKeyHash ?? null})
+              ${item.contentHash}, ${incidentId}::int, ${json(item.raw)}::jsonb, ${alert.routingKeyHash ?? null},
+              CASE WHEN ${alert.status} = 'firing' THEN ARRAY[${this.ctx.now}::timestamptz] ELSE ARRAY[]::timestamptz[] END)
       ON CONFLICT (source, fingerprint) DO NOTHING
       RETURNING id`);
     return row ? Number(row.id) : undefined;
@@ -370,7 +382,18 @@ class BatchWriter {
       SELECT count(*)::int AS firing FROM alerts WHERE incident_id = ${incident.id}::int AND status = 'firing'`)) as [{ firing: number }];
     if (Number(firing) === 0) {
       const decision = onAllAlertsCleared(incident);
-      if (decision === 'auto-resolve') {
+      const flapping = this.ctx.flap && decision === 'auto-resolve' ? await this.flappingAlertOf(incident.id) : undefined;
+      if (flapping) {
+        // Resolving now would re-open it, and page, on the next flap: it resolves once the alert stays clear.
+        this.timeline.push({
+          incidentId: incident.id,
+          at: endsAt,
+          kind: 'alerts.cleared',
+          actor,
+          text: `All alerts have cleared, but "${flapping}" is flapping: the incident resolves itself once it stays clear for ${formatDuration(this.ctx.flap!.windowMs)}.`,
+        });
+        this.jobs.push(flapSettleJob(incident.id, this.ctx.flap!.windowMs));
+      } else if (decision === 'auto-resolve') {
         await this.flushTimeline();
         this.jobs.push(...(await this.transitions.resolve(this.tx, incident, actor, endsAt, 'all alerts resolved before anyone acknowledged')));
       } else if (decision === 'note-only') {
@@ -388,19 +411,21 @@ class BatchWriter {
 
   private async refire(item: IngestItem, state: AlertState, states: Map<string, AlertState>, key: string): Promise<IngestResult> {
     const previous = state.incidentId === null ? undefined : await this.incident(state.incidentId);
+    const now = this.ctx.now;
+    const recentFires = flapWindow(state.recentFires, now, this.ctx.flap);
+    const flapping = isFlapping(recentFires, this.ctx.flap);
     let incident: LockedIncident;
     let outcome: IngestOutcome = 'refired';
     if (previous && isOpen(previous.status)) {
       incident = previous;
-    } else if (previous && shouldReopen(previous.resolvedAt, this.ctx.now, this.ctx.reopenWindowMs)) {
+    } else if (previous && shouldReopen(previous.resolvedAt, now, this.ctx.reopenWindowMs)) {
       const holder = previous.groupKey ? await lockOpenIncidentOfGroup(this.tx, previous.groupKey) : undefined;
       if (holder) {
         incident = this.remember(holder);
       } else {
         await this.flushTimeline();
-        this.jobs.push(
-          ...(await this.transitions.reopen(this.tx, previous, sourceActor(item.alert.source), this.ctx.now, `alert "${item.alert.title}" fired again`)),
-        );
+        const why = flapping ? `alert "${item.alert.title}" is flapping` : `alert "${item.alert.title}" fired again`;
+        this.jobs.push(...(await this.transitions.reopen(this.tx, previous, sourceActor(item.alert.source), now, why, flapping ? 'reopened-flapping' : 'reopened')));
         this.remember(previous);
         incident = previous;
         outcome = 'reopened';
@@ -408,10 +433,31 @@ class BatchWriter {
     } else {
       incident = await this.openIncidentFor(item);
     }
-    await this.updateAlertContent(item, state.id, sql`, fire_count = fire_count + 1, incident_id = ${incident.id}::int`);
-    states.set(key, { ...state, status: 'firing', contentHash: item.contentHash, incidentId: incident.id });
+    await this.updateAlertContent(
+      item,
+      state.id,
+      sql`, fire_count = fire_count + 1, incident_id = ${incident.id}::int, recent_fires = ${recentFires.map((at) => at.toISOString())}::timestamptz[],
+          flapping_since = CASE WHEN ${flapping} THEN COALESCE(flapping_since, ${now}::timestamptz) END`,
+    );
+    if (flapping && !state.flappingSince) {
+      this.timeline.push({
+        incidentId: incident.id,
+        at: now,
+        kind: 'alert.flapping',
+        actor: sourceActor(item.alert.source),
+        text: `Alert "${item.alert.title}" is flapping: it fired ${recentFires.length} times in ${formatDuration(this.ctx.flap!.windowMs)}. The incident stays open while it flaps, and nobody already paged for it is paged again.`,
+        data: { alertId: state.id, fires: recentFires.length },
+      });
+    }
+    states.set(key, { ...state, status: 'firing', contentHash: item.contentHash, incidentId: incident.id, recentFires, flappingSince: flapping ? (state.flappingSince ?? now) : null });
     await this.attach(incident, state.id, item);
     return { outcome, alertId: state.id, incidentId: incident.id };
+  }
+
+  /** The title of an alert of the incident that is flapping, if one is. */
+  private async flappingAlertOf(incidentId: number): Promise<string | undefined> {
+    const [row] = await this.tx.query<{ title: string }>(sql`SELECT title FROM alerts WHERE incident_id = ${incidentId}::int AND flapping_since IS NOT NULL LIMIT 1`);
+    return row?.title;
   }
 
   private async alertTitle(alertId: number): Promise<string> {
@@ -423,4 +469,19 @@ class BatchWriter {
   private async flushTimeline(): Promise<void> {
     await appendTimeline(this.tx, this.timeline.splice(0));
   }
+}
+
+/** The fires still inside the flap window, and this one: at most as many as make an alert flapping. */
+export function flapWindow(fires: readonly Date[], now: Date, flap: IngestContext['flap']): Date[] {
+  if (!flap) return [];
+  return [...fires.filter((at) => now.getTime() - at.getTime() < flap.windowMs), now].slice(-flap.fires);
+}
+
+export function isFlapping(recentFires: readonly Date[], flap: IngestContext['flap']): boolean {
+  return flap !== undefined && recentFires.length >= flap.fires;
+}
+
+/** When an alert fired lately, from its stored recent_fires. */
+function timestamps(value: AlertRow['recent_fires']): Date[] {
+  return (value ?? []).map((at) => new Date(at));
 }

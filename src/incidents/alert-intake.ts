@@ -27,6 +27,8 @@ export interface AlertIntakeOptions {
   onCommitted?: () => void;
   /** The bot's clock (the composition root's); the system clock when absent. */
   clock?: Clock;
+  /** FLAP_DETECTION: an alert firing `fires` times within `windowMs` is flapping. */
+  flap?: { fires: number; windowMs: number };
   /** Takes a beat of a heartbeat, from an alert whose route is marked `heartbeat:` (Watchdog). */
   beat?: (heartbeat: string) => Promise<unknown>;
 }
@@ -100,6 +102,7 @@ export class AlertIntake {
         const results = await ingestAlerts(this.options.database, items, {
           now: this.clock.now(),
           reopenWindowMs: this.options.reopenWindowMs,
+          flap: this.options.flap,
           effects: this.options.effects,
           openingDetails: (item) => this.openingDetails(item, oncall),
         });

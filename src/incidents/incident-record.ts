@@ -21,6 +21,8 @@ export interface IncidentAlertRecord {
   startsAt: Date;
   endsAt: Date | null;
   fireCount: number;
+  /** Set while it is flapping (FLAP_DETECTION), with how often it fired in the window. */
+  flapping: { since: Date; fires: number } | null;
   /** Whether the alert still belongs to this incident (it may have moved on to a newer one). */
   current: boolean;
 }
@@ -103,6 +105,7 @@ export async function loadIncidentRecord(prisma: PrismaClient, id: number): Prom
       startsAt: alert.startsAt,
       endsAt: alert.endsAt,
       fireCount: alert.fireCount,
+      flapping: alert.flappingSince ? { since: alert.flappingSince, fires: alert.recentFires.length } : null,
       current: alert.incidentId === incident.id,
     })),
     playbook: run

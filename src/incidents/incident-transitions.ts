@@ -127,7 +127,8 @@ export class IncidentTransitions {
    * Re-opens a resolved incident. Refused when another open incident already holds its alert
    * group (the caller attaches to that one instead).
    */
-  async reopen(tx: Sql, incident: LockedIncident, actor: Actor, at: Date, reason: string): Promise<JobSpec[]> {
+  /** `how`: 'reopened-flapping' when a flapping alert re-opens it (escalation then skips the people already paged). */
+  async reopen(tx: Sql, incident: LockedIncident, actor: Actor, at: Date, reason: string, how: 'reopened' | 'reopened-flapping' = 'reopened'): Promise<JobSpec[]> {
     if (incident.status !== 'resolved') throw new AppError('conflict', `${incidentLabel(incident.id)} is not resolved`);
     if (incident.groupKey) {
       const holder = await lockOpenIncidentOfGroup(tx, incident.groupKey);
@@ -142,7 +143,7 @@ export class IncidentTransitions {
       WHERE id = ${incident.id}::int`);
     await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.reopened', actor, text: `Re-opened: ${reason}` }]);
     Object.assign(incident, { status: 'triggered', resolvedAt: null, openGroupKey: incident.groupKey, escalationVersion: version });
-    return this.effects.escalationChanged(tx, incident, 'reopened');
+    return this.effects.escalationChanged(tx, incident, how);
   }
 
   async setSeverity(tx: Sql, incident: LockedIncident, severity: number, actor: Actor, at: Date, why?: string): Promise<void> {

@@ -48,7 +48,7 @@ function noisyLine(a: NoisyAlert): string {
   const votes = a.noiseVotes ? `, ${a.noiseVotes} noise vote(s)` : '';
   const spent = a.pageToAckSeconds + a.ackToResolveSeconds;
   const cost = spent > 0 ? `; responders spent ${dur(spent)} (page to ack ${dur(a.pageToAckSeconds)}, ack to resolve ${dur(a.ackToResolveSeconds)})` : '';
-  return `- ${oneLine(a.title)} (${a.source}, ${a.fingerprint}): fired ${a.firings} time(s) in ${a.incidents} incident(s)${votes}${cost}${a.route ? `; tune route ${a.route}` : ''}`;
+  return `- ${oneLine(a.title)}${a.flapping ? ' (flapping)' : ''} (${a.source}, ${a.fingerprint}): fired ${a.firings} time(s) in ${a.incidents} incident(s)${votes}${cost}${a.route ? `; tune route ${a.route}` : ''}`;
 }
 
 /** Teams past this many are summed up in one line: a message has room for a few dozen fields. */
@@ -121,7 +121,7 @@ export function renderReportMessage(report: WeeklyReport, options: ReportMessage
     sections.push({ text: `**Longest incidents** (open to resolved)\n${lines.join('\n')}` });
   }
   if (report.noisiest.length) {
-    const top = report.noisiest.slice(0, 3).map((a) => `${shortTitle(a.title)} ×${a.firings}${a.noiseVotes ? ` (${a.noiseVotes} noise vote${a.noiseVotes === 1 ? '' : 's'})` : ''}${a.route ? `, route ${a.route}` : ''}`);
+    const top = report.noisiest.slice(0, 3).map((a) => `${shortTitle(a.title)}${a.flapping ? ' (flapping)' : ''} ×${a.firings}${a.noiseVotes ? ` (${a.noiseVotes} noise vote${a.noiseVotes === 1 ? '' : 's'})` : ''}${a.route ? `, route ${a.route}` : ''}`);
     sections.push({ text: `**Noisiest alerts:** ${top.join('; ')}` });
   }
   if (report.oncallLoad.length) sections.push({ text: `**On-call load:** ${report.oncallLoad.slice(0, 5).map((p) => `${p.person} ${p.pages} (${p.atNight} at night)`).join(', ')}` });

@@ -48,6 +48,8 @@ export interface NoisyAlert {
   /** Summed over its incidents: first page to acknowledgement, and acknowledgement to resolution, in seconds. */
   pageToAckSeconds: number;
   ackToResolveSeconds: number;
+  /** It was flapping (FLAP_DETECTION) at some point of the window. */
+  flapping: boolean;
 }
 
 export const DEFINITIONS = [
@@ -169,7 +171,7 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
       WHERE i.status = 'resolved' AND p.incident_id IS NULL AND i.opened_at >= ${window.from}::timestamptz AND i.opened_at < ${window.to}::timestamptz
         AND (${team}::text IS NULL OR i.team_id = (SELECT id FROM teams WHERE key = ${team}::text))
       ORDER BY i.resolved_at DESC LIMIT 20`),
-    db.query<{ source: string; fingerprint: string; title: string; firings: number; incidents: number; noise_votes: number; route: string | null; page_to_ack: number; ack_to_resolve: number }>(sql`
+    db.query<{ source: string; fingerprint: string; title: string; firings: number; incidents: number; flapping: boolean; noise_votes: number; route: string | null; page_to_ack: number; ack_to_resolve: number }>(sql`
       WITH fired AS (
         SELECT a.id, a.source, a.fingerprint, max(a.title) AS title, count(*)::int AS firings
         FROM timeline_events e JOIN alerts a ON a.id = (e.data->>'alertId')::int
@@ -182,7 +184,9 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
         FROM incident_alerts ia JOIN incidents i ON i.id = ia.incident_id
         WHERE ia.alert_id IN (SELECT id FROM fired) AND (${team}::text IS NULL OR i.team_id = (SELECT id FROM teams WHERE key = ${team}::text))
       )
-      SELECT f.source, f.fingerprint, f.title, f.firings, count(t.incident_id)::int AS incidents, COALESCE(sum(t.votes), 0)::int AS noise_votes,
+      SELECT f.source, f.fingerprint, f.title, f.firings, count(t.incident_id)::int AS incidents,
+             EXISTS (SELECT 1 FROM timeline_events e WHERE e.kind = 'alert.flapping' AND e.data->>'alertId' = f.id::text
+                       AND e.at >= ${window.from}::timestamptz AND e.at < ${window.to}::timestamptz) AS flapping, COALESCE(sum(t.votes), 0)::int AS noise_votes,
              mode() WITHIN GROUP (ORDER BY t.route_id) AS route,
              COALESCE(sum(EXTRACT(EPOCH FROM t.acknowledged_at - LEAST(COALESCE(t.first_page, t.acknowledged_at), t.acknowledged_at))), 0)::float8 AS page_to_ack,
              COALESCE(sum(EXTRACT(EPOCH FROM t.resolved_at - LEAST(t.acknowledged_at, t.resolved_at))), 0)::float8 AS ack_to_resolve
@@ -216,6 +220,7 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
       route: r.route,
       pageToAckSeconds: Number(r.page_to_ack),
       ackToResolveSeconds: Number(r.ack_to_resolve),
+      flapping: r.flapping === true,
     })),
     oncallLoad: load.map((r) => ({ person: r.person, pages: Number(r.pages), atNight: Number(r.at_night) })),
   };

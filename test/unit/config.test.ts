@@ -73,6 +73,7 @@ describe('loadConfig', () => {
       TRUST_PROXY: 'everyone',
       COMMAND_RATE_LIMIT: 'lots',
       PAGE_RATE_LIMIT: '0',
+      FLAP_DETECTION: '1/30m',
     };
     const problems = problemsOf(bad);
     expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual(Object.keys(bad).sort());
@@ -97,6 +98,13 @@ describe('loadConfig', () => {
       'REDACT_PII: must be true or false (also 1/0, yes/no, on/off), got "maybe"',
       'STORE_RAW_ALERTS: must be true or false (also 1/0, yes/no, on/off), got "constructor"',
     ]);
+  });
+
+  it('reads FLAP_DETECTION as fires within a window: 3 in 30 minutes unless set, or off', () => {
+    expect(loadConfig({}).FLAP_DETECTION).toEqual({ fires: 3, windowMs: 1_800_000 });
+    expect(loadConfig({ FLAP_DETECTION: '5 / 1h' }).FLAP_DETECTION).toEqual({ fires: 5, windowMs: 3_600_000 });
+    expect(loadConfig({ FLAP_DETECTION: 'off' }).FLAP_DETECTION).toBeUndefined();
+    expect(problemsOf({ FLAP_DETECTION: '3/10s' })[0]).toMatch(/^FLAP_DETECTION: must be <fires>\/<window>/);
   });
 
   it('reads PAGE_RATE_LIMIT as texts and calls per person in 10 minutes: 5 unless set, or off', () => {

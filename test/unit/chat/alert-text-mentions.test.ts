@@ -36,6 +36,7 @@ const facts = (overrides: Partial<IncidentFacts> = {}): IncidentFacts => ({
   firstAlert: { title: 'DiskFull', description: `Disk is full. ${HOSTILE}`, links: { '<!here>': 'https://grafana.example.com/d/1' } },
   alertCount: 1,
   firingCount: 1,
+  flapping: [{ title: `Disk flapping ${HOSTILE}`, fires: 3 }],
   playbook: null,
   ...overrides,
 });

@@ -23,6 +23,7 @@ const facts = (overrides: Partial<IncidentFacts> = {}): IncidentFacts => ({
   firstAlert: { title: 'HighErrorRate', description: 'checkout 5xx above 5%', links: { generator: 'http://prometheus/graph' } },
   alertCount: 2,
   firingCount: 2,
+  flapping: [],
   playbook: null,
   ...overrides,
 });
