@@ -1,4 +1,9 @@
 import { AuditLog } from './access/audit-log.js';
+import { botJobHandlers } from './bot-job-handlers.js';
+import { escalationEffects } from './engine/escalation-jobs.js';
+import { scheduleWeeklyReport } from './engine/weekly-report-schedule.js';
+import { contactPorts } from './paging/paging.js';
+import { runningWindows } from './maintenance/maintenance-store.js';
 import { auditConfigReloads } from './access/config-reload-audit.js';
 import { permissionsOpen } from './access/permissions.js';
 import { createChatAdapters } from './chat/chat-adapter.js';
@@ -10,18 +15,13 @@ import { checkOncallFileExists, openOncallStore, openPlaybooks } from './config-
 import type { Config } from './config.js';
 import { migrate } from './db/migrator.js';
 import { openStorage } from './db/open-storage.js';
-import { deliveryJobHandlers } from './delivery/delivery-jobs.js';
 import { Delivery } from './delivery/delivery.js';
 import { IncidentSync } from './delivery/incident-sync.js';
 import { commanderReminderEffects } from './delivery/reminders.js';
-import { escalationEffects, escalationStepHandler } from './engine/escalation-jobs.js';
-import { ESCALATION_STEP_JOB, FLAP_SETTLE_JOB, HEARTBEAT_CHECK_JOB, PLAYBOOK_START_JOB, WEEKLY_REPORT_JOB } from './engine/job-kinds.js';
-import { flapSettleHandler } from './incidents/flap-settle.js';
 import { HeartbeatMonitor } from './heartbeats/heartbeat-monitor.js';
 import { jobBacklog } from './engine/job-store.js';
 import { JobWorker } from './engine/job-worker.js';
 import type { JobHandler } from './engine/job.js';
-import { scheduleWeeklyReport, weeklyReportHandler } from './engine/weekly-report-schedule.js';
 import { accessTokens } from './http/access-tokens.js';
 import { botAddress } from './http/bot-address.js';
 import { botRoutes } from './http/bot-routes.js';
@@ -34,13 +34,10 @@ import { combineEffects } from './incidents/incident-effects.js';
 import { IncidentService } from './incidents/incident-service.js';
 import { createLogger, secretValuesOf } from './logging.js';
 import { DirectorySyncer } from './oncall/directory-syncer.js';
-import { levelTargetResolver, overridesFromDatabase } from './oncall/level-target-resolver.js';
 import { reportGaps } from './oncall/report-gaps.js';
 import { choosePlaybook } from './playbooks/playbook-matcher.js';
 import { loadRunView, stepCard } from './playbooks/playbook-messages.js';
-import { contactPlanner, contactPorts, pagingJobHandlers } from './paging/paging.js';
 import { playbookEffects, PlaybookRunner } from './playbooks/playbook-runner.js';
-import { weeklyReportPost } from './reports/weekly-report-post.js';
 import type { RunningBot, StartOptions } from './running-bot.js';
 import { StartupError } from './startup-error.js';
 import { systemClock } from './time/clock.js';
@@ -71,7 +68,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const effects = combineEffects(escalationEffects, commanderReminderEffects, playbookEffects);
     const intake = new AlertIntake({
       database, oncall, effects, onCommitted, clock,
-      reopenWindowMs: config.REOPEN_WINDOW, storeRawAlerts: config.STORE_RAW_ALERTS, redactPii: config.REDACT_PII, flap: config.FLAP_DETECTION, beat: (name): Promise<boolean> => heartbeats.beat(name),
+      reopenWindowMs: config.REOPEN_WINDOW, storeRawAlerts: config.STORE_RAW_ALERTS, redactPii: config.REDACT_PII, flap: config.FLAP_DETECTION,
+      beat: (name): Promise<boolean> => heartbeats.beat(name), maintenanceWindows: (at) => runningWindows(database.sql, at),
       // The run starts after the commit (playbook.start); this only records the choice.
       choosePlaybook: ({ alert, decision }) => {
         const choice = choosePlaybook(playbooks.all(), { title: alert.title, severity: decision.severity, service: decision.service, labels: alert.labels }, decision.playbook);
@@ -90,21 +88,14 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const people = new PeopleDirectory(database.prisma, {});
     const audit = new AuditLog(database.prisma, log);
     people.onEmailMatch(emailMatchRecorder({ audit, sql: database.sql, log, onEnqueued: onCommitted }));
-    const commands = chatCommands({ config, database, log, audit, people, oncall, incidents, onCommitted, delivery, stepCard: stepCardOf, runner, playbooks, clock });
+    const commands = chatCommands({ config, database, log, audit, people, oncall, incidents, onCommitted, delivery, stepCard: stepCardOf, runner, playbooks, clock, onWindowsChanged: () => intake.forgetMaintenance() });
     if (permissionsOpen(oncall())) log.warn('oncall.yaml lists nobody: every chat user may run every command until people are added');
     const adapters = await createChatAdapters({ config, database, log, commands, audit, clock });
     for (const adapter of adapters) { ports.push(adapter.port); people.register(adapter.port); }
 
     const sync = new IncidentSync({ prisma: database.prisma, delivery, log, incidentsChannel: config.INCIDENTS_CHANNEL, publicUrl: config.PUBLIC_URL, stepCard: stepCardOf, clock });
-    handlers.set(PLAYBOOK_START_JOB, runner.startHandler());
-    handlers.set(HEARTBEAT_CHECK_JOB, heartbeats.checkHandler());
-    handlers.set(FLAP_SETTLE_JOB, flapSettleHandler({ database, effects, clock, windowMs: config.FLAP_DETECTION?.windowMs ?? 0 }));
-    handlers.set(WEEKLY_REPORT_JOB, weeklyReportHandler({ database, cron: config.REPORT_CRON, timeZone: config.REPORT_TIMEZONE }));
-    handlers.set(ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), planContacts: contactPlanner(oncall, contacts.length > 0), onCommitted, clock }));
-    const renderReport = weeklyReportPost({ database, oncall, timeZone: config.REPORT_TIMEZONE });
-    const sending = deliveryJobHandlers({ database, delivery, sync, log, clock, reportChannel: config.REPORT_CHANNEL, renderReport, playbookReminder: (payload) => runner.reminder(payload) });
     let publicUrl = botAddress(config.PORT, config.PUBLIC_URL);
-    for (const [kind, handler] of [...sending, ...pagingJobHandlers({ database, delivery, publicUrl: () => publicUrl, log, clock, phoneLimit: config.PAGE_RATE_LIMIT })]) handlers.set(kind, handler);
+    for (const [kind, handler] of botJobHandlers({ config, database, oncall, effects, intake, runner, heartbeats, delivery, sync, publicUrl: () => publicUrl, log, clock, onCommitted })) handlers.set(kind, handler);
     if (config.REPORT_CHANNEL) await scheduleWeeklyReport(database, config.REPORT_CRON, config.REPORT_TIMEZONE, clock.now());
 
     // A sync that fails is retried in the background: the bot still starts, and a reload still takes effect for routes and roles.

@@ -13,6 +13,7 @@ import type { PlaybookRunner } from '../playbooks/playbook-runner.js';
 import type { NeutralMessage } from './neutral-message.js';
 import { CommandGateway } from './commands/command-gateway.js';
 import { contactCommandHandlers } from './contact-command-handlers.js';
+import { maintenanceCommandHandlers } from './maintenance-command-handlers.js';
 import { incidentCommandHandlers } from './incident-command-handlers.js';
 import { oncallCommandHandlers } from './oncall-command-handlers.js';
 import type { PeopleDirectory } from './people-directory.js';
@@ -33,12 +34,14 @@ export function chatCommands(deps: {
   runner: PlaybookRunner;
   playbooks: PlaybookLibrary;
   clock: Clock;
+  onWindowsChanged?: () => void;
 }): CommandGateway {
   const { config, database, log, audit, people, oncall, incidents, onCommitted, runner, playbooks } = deps;
   return new CommandGateway({
     handlers: {
       ...oncallCommandHandlers({ database, oncall, people, onCommitted, clock: deps.clock }),
       ...contactCommandHandlers({ database, oncall, people, onCommitted, canSend: (via) => Boolean(deps.delivery.contact(via)), clock: deps.clock }),
+      ...maintenanceCommandHandlers({ database, oncall, people, onCommitted, onWindowsChanged: deps.onWindowsChanged, clock: deps.clock }),
       ...incidentCommandHandlers({
         prisma: database.prisma,
         database,

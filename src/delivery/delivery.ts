@@ -37,6 +37,11 @@ const DELETED = ['message_not_found', '10008'];
 export class Delivery {
   constructor(private readonly deps: { prisma: PrismaClient; ports: readonly ChatPort[]; contacts?: readonly ContactPort[]; clock?: Clock }) {}
 
+  /** Whether any way beyond chat is configured: without one, a page plans chat alone. */
+  get hasContactPorts(): boolean {
+    return (this.deps.contacts?.length ?? 0) > 0;
+  }
+
   /** The ways beyond chat that are configured (email, SMS, ...). */
   contact(via: ContactPort['via']): ContactPort | undefined {
     return this.deps.contacts?.find((port) => port.via === via);

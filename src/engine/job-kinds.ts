@@ -16,3 +16,5 @@ export const CONTACT_VERIFY_JOB = 'contact.verify';
 export const PHONE_DIGEST_JOB = 'page.phone-digest';
 export const HEARTBEAT_CHECK_JOB = 'heartbeat.check';
 export const FLAP_SETTLE_JOB = 'incident.flap-settle';
+export const MAINTENANCE_START_JOB = 'maintenance.start';
+export const MAINTENANCE_END_JOB = 'maintenance.end';

@@ -12,6 +12,7 @@ import { IncidentTransitions, lockIncident, lockOpenIncidentOfGroup, type Locked
 import { appendTimeline, type TimelineEntry } from './timeline.js';
 import { formatDuration } from '../time/duration.js';
 import { flapSettleJob } from './flap-settle.js';
+import { holdingWindow, type MaintenanceWindow } from '../maintenance/maintenance-window.js';
 
 /** One alert ready to be stored: normalized, routed, hashed. */
 export interface IngestItem {
@@ -25,14 +26,17 @@ export interface IngestItem {
   raw: unknown;
   /** See AlertBatch.ownAlertsOnly: acts only on alerts with the same routing key hash. */
   ownAlertsOnly?: boolean;
+  /** A held alert let go at its maintenance window's end: it opens its incident now. */
+  release?: boolean;
 }
 
 /**
  * 'refused': a trigger sent with a routing key for an alert that came in with another credential.
  * 'stale': a firing notification of an occurrence that had already ended (isRepeatOfEndedOccurrence); nothing is written.
  * 'heartbeat': an alert on a route marked `heartbeat:`, taken as a beat; no alert row is written.
+ * 'held': stored, but a maintenance window holds it: no incident, nobody paged.
  */
-export type IngestOutcome = 'created' | 'updated' | 'unchanged' | 'resolved' | 'refired' | 'reopened' | 'acknowledged' | 'ignored' | 'refused' | 'stale' | 'heartbeat';
+export type IngestOutcome = 'created' | 'updated' | 'unchanged' | 'resolved' | 'refired' | 'reopened' | 'acknowledged' | 'ignored' | 'refused' | 'stale' | 'heartbeat' | 'held';
 
 export interface IngestResult {
   outcome: IngestOutcome;
@@ -53,6 +57,8 @@ export interface IngestContext {
   reopenWindowMs: number;
   /** FLAP_DETECTION: an alert firing `fires` times within `windowMs` is flapping; undefined: never. */
   flap?: { fires: number; windowMs: number };
+  /** The maintenance windows running now: an alert one of them holds opens no incident. */
+  maintenance?: readonly MaintenanceWindow[];
   effects: IncidentEffects;
   openingDetails(item: IngestItem): OpeningDetails;
 }
@@ -136,6 +142,7 @@ export async function ingestAlerts(database: Database, items: IngestItem[], ctx:
 
 function classifyWithoutWriting(item: IngestItem, state: AlertState | undefined): IngestResult | undefined {
   const { alert } = item;
+  if (item.release) return state?.status === 'firing' && state.incidentId === null ? undefined : { outcome: 'unchanged', alertId: state?.id, incidentId: state?.incidentId ?? undefined };
   if (item.ownAlertsOnly && state && state.routingKeyHash !== (alert.routingKeyHash ?? null)) {
     // As PagerDuty does, another key's acknowledge or resolve is dropped, saying nothing of the alert.
     return { outcome: alert.eventOnly ? 'ignored' : 'refused' };
@@ -203,6 +210,7 @@ class BatchWriter {
     if (noop) return noop;
     const { alert } = item;
 
+    if (item.release) return this.release(item, state!, states, key);
     if (alert.eventOnly === 'acknowledge') return this.acknowledgeFromSource(item, state!);
     if (alert.eventOnly === 'resolve') return this.resolveAlert(item, state!, states, key, false);
 
@@ -213,6 +221,13 @@ class BatchWriter {
         if (id === undefined) return this.apply(item, await this.relock(item, states));
         states.set(key, { id, status: 'resolved', contentHash: item.contentHash, incidentId: null, routingKeyHash: alert.routingKeyHash ?? null, endsAt: alert.endsAt ?? null, recentFires: [], flappingSince: null });
         return { outcome: 'ignored', alertId: id };
+      }
+      const window = this.holdingWindow(item);
+      if (window) {
+        const id = await this.insertAlert(item, null, window.id);
+        if (id === undefined) return this.apply(item, await this.relock(item, states));
+        states.set(key, { id, status: 'firing', contentHash: item.contentHash, incidentId: null, routingKeyHash: alert.routingKeyHash ?? null, endsAt: alert.endsAt ?? null, recentFires: [this.ctx.now], flappingSince: null });
+        return { outcome: 'held', alertId: id };
       }
       const incident = await this.openIncidentFor(item);
       const id = await this.insertAlert(item, incident.id);
@@ -315,15 +330,15 @@ class BatchWriter {
     }
   }
 
-  private async insertAlert(item: IngestItem, incidentId: number | null): Promise<number | undefined> {
+  private async insertAlert(item: IngestItem, incidentId: number | null, heldBy: number | null = null): Promise<number | undefined> {
     const { alert } = item;
     const [row] = await this.tx.query<{ id: number }>(sql`
       INSERT INTO alerts (source, fingerprint, status, title, description, source_severity, labels, annotations, links,
-                          starts_at, ends_at, last_received_at, content_hash, incident_id, raw, routing_key_hash, recent_fires)
+                          starts_at, ends_at, last_received_at, content_hash, incident_id, raw, routing_key_hash, held_by_window, recent_fires)
       VALUES (${alert.source}, ${alert.fingerprint}, ${alert.status}::"AlertStatus", ${alert.title}, ${alert.description ?? null},
               ${alert.sourceSeverity ?? null}, ${json(alert.labels)}::jsonb, ${json(alert.annotations)}::jsonb,
               ${json(alert.links)}::jsonb, ${alert.startsAt}::timestamptz, ${alert.endsAt ?? null}::timestamptz, now(),
-              ${item.contentHash}, ${incidentId}::int, ${json(item.raw)}::jsonb, ${alert.routingKeyHash ?? null},
+              ${item.contentHash}, ${incidentId}::int, ${json(item.raw)}::jsonb, ${alert.routingKeyHash ?? null}, ${heldBy}::int,
               CASE WHEN ${alert.status} = 'firing' THEN ARRAY[${this.ctx.now}::timestamptz] ELSE ARRAY[]::timestamptz[] END)
       ON CONFLICT (source, fingerprint) DO NOTHING
       RETURNING id`);
@@ -416,6 +431,13 @@ class BatchWriter {
     const flapping = isFlapping(recentFires, this.ctx.flap);
     let incident: LockedIncident;
     let outcome: IngestOutcome = 'refired';
+    const window = previous && isOpen(previous.status) ? undefined : this.holdingWindow(item);
+    if (window) {
+      // Planned work: the alert is recorded firing, held, with no incident to re-open or open.
+      await this.updateAlertContent(item, state.id, sql`, fire_count = fire_count + 1, incident_id = NULL, held_by_window = ${window.id}::int`);
+      states.set(key, { ...state, status: 'firing', contentHash: item.contentHash, incidentId: null });
+      return { outcome: 'held', alertId: state.id };
+    }
     if (previous && isOpen(previous.status)) {
       incident = previous;
     } else if (previous && shouldReopen(previous.resolvedAt, now, this.ctx.reopenWindowMs)) {
@@ -452,6 +474,22 @@ class BatchWriter {
     states.set(key, { ...state, status: 'firing', contentHash: item.contentHash, incidentId: incident.id, recentFires, flappingSince: flapping ? (state.flappingSince ?? now) : null });
     await this.attach(incident, state.id, item);
     return { outcome, alertId: state.id, incidentId: incident.id };
+  }
+
+  /** The running maintenance window that holds this alert, if one does. */
+  private holdingWindow(item: IngestItem): MaintenanceWindow | undefined {
+    if (!this.ctx.maintenance?.length) return undefined;
+    return holdingWindow(this.ctx.maintenance, { labels: item.alert.labels, service: item.decision.service, team: item.decision.team }, this.ctx.now);
+  }
+
+  /** A held alert still firing when its window ended: it opens (or joins) its incident now, as it would have. */
+  private async release(item: IngestItem, state: AlertState, states: Map<string, AlertState>, key: string): Promise<IngestResult> {
+    const incident = await this.openIncidentFor(item);
+    await this.tx.query(sql`UPDATE alerts SET incident_id = ${incident.id}::int WHERE id = ${state.id}::int`);
+    states.set(key, { ...state, incidentId: incident.id });
+    await this.attach(incident, state.id, item);
+    this.timeline.push({ incidentId: incident.id, at: this.ctx.now, kind: 'maintenance.released', actor: sourceActor(item.alert.source), text: `Alert "${item.alert.title}" was held by a maintenance window; still firing when it ended, it opens its incident now` });
+    return { outcome: 'created', alertId: state.id, incidentId: incident.id };
   }
 
   /** The title of an alert of the incident that is flapping, if one is. */

@@ -2,7 +2,8 @@ import type { Database } from '../db/database.js';
 import { isDatabaseUnavailable, isRetryableConflict } from '../db/database-errors.js';
 import { GroupCommitter } from '../db/group-commit.js';
 import { AppError } from '../errors.js';
-import type { AlertBatch } from '../alerts/alert.js';
+import type { AlertBatch, NormalizedAlert } from '../alerts/alert.js';
+import type { MaintenanceWindow } from '../maintenance/maintenance-window.js';
 import { routeAlert } from '../alerts/routing.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { alertForPeople } from '../privacy/alert-for-people.js';
@@ -29,6 +30,8 @@ export interface AlertIntakeOptions {
   clock?: Clock;
   /** FLAP_DETECTION: an alert firing `fires` times within `windowMs` is flapping. */
   flap?: { fires: number; windowMs: number };
+  /** The maintenance windows running at an instant (read at most once a second; a window opened here is seen at once). */
+  maintenanceWindows?: (at: Date) => Promise<MaintenanceWindow[]>;
   /** Takes a beat of a heartbeat, from an alert whose route is marked `heartbeat:` (Watchdog). */
   beat?: (heartbeat: string) => Promise<unknown>;
 }
@@ -91,6 +94,28 @@ export class AlertIntake {
     }
   }
 
+  /** Lets go of held alerts (their window ended): each still firing opens or joins its incident now. */
+  async release(alerts: NormalizedAlert[]): Promise<IngestResult[]> {
+    const oncall = this.options.oncall();
+    this.forgetMaintenance();
+    return this.committer.submit(alerts.map((alert) => ({ alert, received: alert, decision: routeAlert(alert, oncall), contentHash: contentHashOf(alert), raw: null, release: true })));
+  }
+
+  /** A window was opened or ended here: the next commit reads them again. */
+  forgetMaintenance(): void {
+    this.maintenance = undefined;
+  }
+
+  private maintenance: { at: number; windows: Promise<MaintenanceWindow[]> } | undefined;
+
+  private runningWindows(now: Date): Promise<MaintenanceWindow[]> {
+    if (!this.options.maintenanceWindows) return Promise.resolve([]);
+    if (!this.maintenance || Math.abs(now.getTime() - this.maintenance.at) > 1_000) {
+      this.maintenance = { at: now.getTime(), windows: this.options.maintenanceWindows(now) };
+    }
+    return this.maintenance.windows;
+  }
+
   drain(): Promise<void> {
     return this.committer.drain();
   }
@@ -99,8 +124,10 @@ export class AlertIntake {
     const oncall = this.options.oncall();
     for (let attempt = 1; ; attempt++) {
       try {
+        const now = this.clock.now();
         const results = await ingestAlerts(this.options.database, items, {
-          now: this.clock.now(),
+          now,
+          maintenance: await this.runningWindows(now),
           reopenWindowMs: this.options.reopenWindowMs,
           flap: this.options.flap,
           effects: this.options.effects,

@@ -7,6 +7,7 @@ import { COMMAND_SPECS, type CommandSpec } from '../../../src/chat/commands/comm
 import { parseCommandText } from '../../../src/chat/commands/parse-command-text.js';
 import { parseStructuredCommand } from '../../../src/chat/commands/parse-structured-command.js';
 import { renderDiscordMessage } from '../../../src/chat/discord/embed.js';
+import { maintenanceCommandHandlers } from '../../../src/chat/maintenance-command-handlers.js';
 import { contactCommandHandlers } from '../../../src/chat/contact-command-handlers.js';
 import { incidentCommandHandlers } from '../../../src/chat/incident-command-handlers.js';
 import { oncallCommandHandlers } from '../../../src/chat/oncall-command-handlers.js';
@@ -84,6 +85,7 @@ describeEachDatabase('every command under random arguments', (db) => {
     handlers = {
       ...oncallCommandHandlers({ database, oncall: () => oncall, people }),
       ...contactCommandHandlers({ database, oncall: () => oncall, people, canSend: () => true }),
+      ...maintenanceCommandHandlers({ database, oncall: () => oncall, people }),
       ...incidentCommandHandlers({
         prisma: database.prisma,
         database,

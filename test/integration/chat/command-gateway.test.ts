@@ -5,6 +5,7 @@ import { CommandGateway } from '../../../src/chat/commands/command-gateway.js';
 import type { CommandHandlers, CommandReply } from '../../../src/chat/commands/command-dispatch.js';
 import { parseCommandText } from '../../../src/chat/commands/parse-command-text.js';
 import { parseButtonAction } from '../../../src/chat/commands/button-actions.js';
+import { maintenanceCommandHandlers } from '../../../src/chat/maintenance-command-handlers.js';
 import { contactCommandHandlers } from '../../../src/chat/contact-command-handlers.js';
 import { incidentCommandHandlers } from '../../../src/chat/incident-command-handlers.js';
 import { oncallCommandHandlers } from '../../../src/chat/oncall-command-handlers.js';
@@ -52,6 +53,7 @@ describeEachDatabase('the command gateway: roles, audit, throttling', (db) => {
     const handlers: CommandHandlers = {
       ...oncallCommandHandlers({ database, oncall: () => config, people }),
       ...contactCommandHandlers({ database, oncall: () => config, people, canSend: () => true }),
+      ...maintenanceCommandHandlers({ database, oncall: () => config, people }),
       ...incidentCommandHandlers({ prisma: prisma(), database, incidents: new IncidentService(database, noEffects), people, oncall: () => config }),
     };
     now = 1_000_000;
