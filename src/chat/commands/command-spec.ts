@@ -232,15 +232,6 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   { command: 'incident', name: 'postmortem', kind: 'incident.postmortem', summary: 'Write the postmortem draft from the timeline', needsIncident: true, options: [], build: () => ({ kind: 'incident.postmortem' }) },
   {
     command: 'incident',
-    name: 'maintenance',
-    kind: 'incident.maintenance',
-    summary: 'Planned work: hold matching alerts (no incident, no page) for a while; list or end windows',
-    needsIncident: false,
-    options: [{ name: 'what', kind: 'text', required: true, description: 'start <service|team|label=value> [at <when>] for <duration> <reason> | list | end <id>', label: 'What', usage: '<start ...|list|end <id>>' }],
-    build: (v) => ({ kind: 'incident.maintenance', text: required(str(v, 'what'), 'what') }),
-  },
-  {
-    command: 'incident',
     name: 'noise',
     kind: 'incident.noise',
     summary: 'Say this incident was noise: the weekly report ranks its alerts and route to tune',
@@ -252,6 +243,15 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     },
   },
   { command: 'incident', name: 'list', kind: 'incident.list', summary: 'List open incidents', needsIncident: false, options: [], build: () => ({ kind: 'incident.list' }) },
+  {
+    command: 'incident',
+    name: 'maintenance',
+    kind: 'incident.maintenance',
+    summary: 'Planned work: hold matching alerts (no incident, no page) for a while; list or end windows',
+    needsIncident: false,
+    options: [{ name: 'what', kind: 'text', required: true, description: 'start <service|team|label=value> [at <when>] for <duration> <reason> | list | end <id>', label: 'What', usage: '<start ...|list|end <id>>' }],
+    build: (v) => ({ kind: 'incident.maintenance', text: required(str(v, 'what'), 'what') }),
+  },
   {
     command: 'incident',
     name: 'report',
