@@ -1,0 +1,112 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logging.js';
+import { openWindow } from '../../src/maintenance/maintenance-store.js';
+import { startBot } from '../../src/main.js';
+import type { RunningBot } from '../../src/running-bot.js';
+import { ManualClock } from '../../src/time/clock.js';
+import { eventually } from '../support/eventually.js';
+import { JobTime } from '../support/job-time.js';
+
+const BINARY = 'prometheus-alertmanager';
+const installed = spawnSync('sh', ['-c', `command -v ${BINARY}`]).status === 0;
+if (!installed && process.env.CI === 'true') throw new Error(`${BINARY} is not installed; .ci/run installs it from Debian`);
+const WEBHOOK_TOKEN = 'webhook-token-maintenance-01234';
+const HOUR = 3_600_000;
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe.skipIf(!installed)('a maintenance window holding a real Alertmanager`s alerts', () => {
+  let bot: RunningBot;
+  let time: JobTime;
+  let alertmanager: ChildProcess;
+  let amUrl: string;
+  let dir: string;
+  let amLog = '';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'maintenance-am-'));
+    writeFileSync(join(dir, 'oncall.yaml'), ['teams:', '  payments: { name: Payments, services: [checkout] }'].join('\n'));
+    const clock = new ManualClock(new Date());
+    bot = await startBot(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: join(dir, 'bot'), ONCALL_FILE: join(dir, 'oncall.yaml'), WEBHOOK_TOKEN }), { log: createLogger('silent'), host: '127.0.0.1', clock });
+    time = new JobTime(bot.database, clock);
+    const port = await freePort();
+    amUrl = `http://127.0.0.1:${port}`;
+    writeFileSync(
+      join(dir, 'alertmanager.yml'),
+      [
+        'route:',
+        '  receiver: bot',
+        "  group_by: ['alertname', 'instance']",
+        '  group_wait: 1s',
+        '  group_interval: 1s',
+        '  repeat_interval: 1h',
+        'receivers:',
+        '  - name: bot',
+        '    webhook_configs:',
+        `      - url: ${bot.url}/webhooks/alertmanager`,
+        '        send_resolved: true',
+        '        http_config:',
+        '          authorization:',
+        '            type: Bearer',
+        `            credentials: ${WEBHOOK_TOKEN}`,
+      ].join('\n'),
+    );
+    alertmanager = spawn(BINARY, [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', `--web.external-url=${amUrl}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    alertmanager.stderr!.on('data', (chunk) => (amLog += chunk));
+    await eventually('Alertmanager to be ready', () => fetch(`${amUrl}/-/ready`).then((r) => r.ok || undefined, () => undefined), 20_000, 200);
+  }, 60_000);
+  afterAll(async () => {
+    alertmanager?.kill('SIGTERM');
+    await bot?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const post = async (instance: string, endsAt?: string) => {
+    const alert = { labels: { alertname: 'HighLatency', service: 'checkout', severity: 'critical', instance }, annotations: { summary: `checkout slow on ${instance}` }, startsAt: new Date(Date.now() - 60_000).toISOString(), ...(endsAt ? { endsAt } : {}) };
+    const response = await fetch(`${amUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([alert]) });
+    expect(response.status, amLog).toBe(200);
+  };
+  const alerts = () => bot.database.prisma.alert.findMany({ orderBy: { id: 'asc' } });
+
+  it('stores them without an incident while it runs, and opens an incident for the one still firing when it ends', async () => {
+    const id = (await bot.database.transaction((tx) =>
+      openWindow(tx, { matcher: { service: 'checkout' }, teamKey: 'payments', startsAt: time.clock.now(), endsAt: new Date(time.clock.now().getTime() + 2 * HOUR), reason: 'database upgrade', createdById: null, createdByName: 'Ben', origin: 'chat' }, time.clock.now()),
+    ))!;
+    bot.intake.forgetMaintenance();
+    await post('checkout-1:8080');
+    await post('checkout-2:8080');
+    await eventually('both alerts stored', async () => (await alerts()).length === 2, 20_000, 200);
+    expect((await alerts()).map((a) => [a.heldByWindow, a.incidentId])).toEqual([
+      [id, null],
+      [id, null],
+    ]);
+    // One recovers during the work.
+    await post('checkout-2:8080', new Date().toISOString());
+    await eventually('the resolve', async () => (await alerts()).some((a) => a.status === 'resolved'), 20_000, 200);
+    expect(await bot.database.prisma.incident.count()).toBe(0);
+
+    // The window's two hours pass on the bot's clock.
+    await time.advance(2 * HOUR + 1_000);
+    bot.worker.wake();
+    const [incident] = await eventually('the incident of the alert still firing', async () => {
+      const list = await bot.database.prisma.incident.findMany();
+      return list.length ? list : undefined;
+    });
+    expect(incident!.title).toContain('checkout');
+    const firing = (await alerts()).find((a) => a.status === 'firing')!;
+    expect(firing.incidentId).toBe(incident!.id);
+    expect(await bot.database.prisma.incident.count()).toBe(1);
+  });
+});
