@@ -18,6 +18,7 @@ import { playbooksLintCommand } from './playbooks/playbooks-lint-cli-command.js'
 import { oncallCliCommands } from './oncall/oncall-cli-command.js';
 import { storedHeartbeatsReader, storedOverridesReader, storedVerificationsReader } from './oncall/oncall-cli-stored-reads.js';
 import { heartbeatsCliCommand } from './heartbeats/heartbeats-cli-command.js';
+import { maintenanceCliCommand } from './maintenance/maintenance-cli-command.js';
 import { loadOncallFile, OncallFileError } from './oncall/oncall-file.js';
 import { StartupError } from './startup-error.js';
 import { auditCliCommand } from './access/audit-cli-command.js';
@@ -122,6 +123,7 @@ const commands: CliCommand[] = [
   oncallCheckCommand,
   ...oncallCliCommands(loadOncall, storedOverridesReader(openMigratedStorage), storedVerificationsReader(openMigratedStorage)),
   heartbeatsCliCommand(loadOncall, storedHeartbeatsReader(openMigratedStorage)),
+  maintenanceCliCommand(loadOncall),
   playbooksLintCommand,
   auditCliCommand(openMigratedStorage),
   incidentCliCommand,

@@ -1,3 +1,4 @@
+import { maintenanceRoutes } from '../maintenance/maintenance-routes.js';
 import type { HeartbeatMonitor } from '../heartbeats/heartbeat-monitor.js';
 import type { AuditLog } from '../access/audit-log.js';
 import { auditRoutes } from '../access/audit-routes.js';
@@ -46,6 +47,7 @@ export function botRoutes(deps: {
     reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit, clock),
     auditRoutes(database.prisma, apiTokens, audit, clock),
     ackRoutes({ database, incidents, audit }),
+    maintenanceRoutes({ database, oncall, tokens: apiTokens, audit, clock, onWindowsChanged: () => intake.forgetMaintenance() }),
     ...(config.TWILIO_AUTH_TOKEN ? [twilioRoutes({ database, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL), clock, log, incidents, oncall, audit })] : []),
   ];
 }

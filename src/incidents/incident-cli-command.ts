@@ -1,8 +1,6 @@
 import { UsageError, type CliCommand } from '../cli-command.js';
 import { flagValue, parseFlags } from '../cli-flags.js';
-import { loadConfig } from '../config.js';
-import { storedToken } from '../http/access-tokens.js';
-import { botAddress } from '../http/bot-address.js';
+import { callBotApi, refusal } from '../http/bot-api-client.js';
 import { readIncidentNumber } from '../input-values.js';
 
 const USAGE = 'incident ack|mitigate|resolve|note <number> [summary or note text] [--as <handle|email>] [--url <bot address>] [--json]';
@@ -15,11 +13,6 @@ const VERBS = {
   note: { route: 'notes', words: 'text' },
 } as const;
 type Verb = keyof typeof VERBS;
-
-interface ApiAnswer {
-  message?: string;
-  problems?: { path: string; message: string }[];
-}
 
 /**
  * `incident-bot incident ack|mitigate|resolve|note <number>`: closes the loop without chat. It
@@ -49,48 +42,19 @@ export const incidentCliCommand: CliCommand = {
     if (verb.words === 'none' && text) throw new UsageError(`${verbWord} takes no text (got "${text.slice(0, 40)}"); add a note with: incident note ${number} <text>`);
     if (verb.words === 'text' && !text) throw new UsageError(`Say what to note: incident note ${number} <text>`);
 
-    if (values.url !== undefined && !/^https?:\/\//.test(values.url)) throw new UsageError(`--url must be the bot's http(s) address, such as http://localhost:3000 (got ${JSON.stringify(values.url)})`);
-    const config = loadConfig(io.env);
-    // This machine by default: the generated token is in this machine's DATA_DIR, and PUBLIC_URL
-    // may be a proxy that passes only what Slack and Discord need, or unreachable from inside.
-    const base = (values.url ?? botAddress(config.PORT)).replace(/\/+$/, '');
-    const token = config.API_WRITE_TOKEN ?? storedToken('API_WRITE_TOKEN', config.DATA_DIR);
-    if (!token) {
-      io.err(`No write token: set API_WRITE_TOKEN, or run this where the bot keeps its DATA_DIR (${config.DATA_DIR}), into which it generates api-write-token on its first start.`);
-      return 1;
-    }
     const body = {
       ...(values.as !== undefined ? { as: values.as } : {}),
       ...(verb.words === 'summary' && text ? { summary: text } : {}),
       ...(verb.words === 'text' ? { text } : {}),
     };
-    const url = `${base}/api/incidents/${number}/${verb.route}`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'user-agent': 'incident-bot-cli' },
-        body: JSON.stringify(body),
-      });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      io.err(`Could not reach the bot at ${base} (${cause?.code ?? cause?.message ?? (error as Error).message}). Is it running (npm start)? Set PORT as the bot has it, or give its address with --url (e.g. --url "$PUBLIC_URL").`);
-      return 1;
-    }
-    const raw = await response.text();
-    let answer: ApiAnswer = {};
-    try {
-      answer = JSON.parse(raw) as ApiAnswer;
-    } catch {
-      // A proxy's HTML error page, say: shown as it came, cut short.
-    }
-    if (values.json) io.out(raw);
-    if (response.ok) {
-      if (!values.json) io.out(answer.message ?? `Done (${response.status}).`);
+    const result = await callBotApi(io, { url: values.url, scope: 'write', method: 'POST', path: `/api/incidents/${number}/${verb.route}`, body });
+    if (!result) return 1;
+    if (values.json) io.out(result.raw);
+    if (result.ok) {
+      if (!values.json) io.out(result.answer.message ?? `Done (${result.status}).`);
       return 0;
     }
-    const problems = (answer.problems ?? []).map((problem) => `  ${problem.path}: ${problem.message}`);
-    io.err([`The bot refused (${response.status}): ${answer.message ?? raw.slice(0, 300)}`, ...problems].join('\n'));
+    io.err(refusal(result));
     return 1;
   },
 };

@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fireGenericAlert } from '../support/generic-alert.js';
+import { runCli } from '../support/run-cli.js';
+import { startTestBot, type TestBot } from '../support/start-test-bot.js';
+
+describe('maintenance windows through the API and the CLI', () => {
+  let bot: TestBot;
+  let dir: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'maintenance-api-'));
+    writeFileSync(join(dir, 'oncall.yaml'), ['teams:', '  payments: { name: Payments, services: [checkout] }'].join('\n'));
+    bot = await startTestBot('pglite', { ONCALL_FILE: join(dir, 'oncall.yaml') });
+    env = { DATA_DIR: bot.dataDir, ONCALL_FILE: join(dir, 'oncall.yaml') };
+  });
+  afterAll(async () => {
+    await bot?.destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const api = (path: string, init: RequestInit = {}, token = bot.apiTokens.write) =>
+    fetch(`${bot.url}/api${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+
+  it('opens a window from the CLI, which then holds matching alerts; lists it; ends it early', async () => {
+    const opened = await runCli(['maintenance', 'start', 'checkout', 'for', '2h', 'database', 'upgrade', '--url', bot.url], env);
+    expect(opened.code, opened.stderr).toBe(0);
+    expect(opened.stdout).toMatch(/^#1 service checkout, .* \(2h\), running, by API write token from [^:]+: database upgrade$/m);
+    const held = await fireGenericAlert(bot, { title: 'Checkout latency', service: 'checkout', severity: 'critical', fingerprint: 'checkout-latency' }).catch(() => NaN);
+    expect(held).toBeNaN();
+    expect((await bot.database.prisma.alert.findFirstOrThrow()).heldByWindow).toBe(1);
+    expect(await bot.database.prisma.incident.count()).toBe(0);
+
+    const listed = await runCli(['maintenance', 'list', '--url', bot.url, '--json'], env);
+    expect(JSON.parse(listed.stdout).windows).toEqual([expect.objectContaining({ id: 1, matcher: { service: 'checkout' }, team: 'payments', held: 1, reason: 'database upgrade' })]);
+    const ended = await runCli(['maintenance', 'end', '1', '--url', bot.url], env);
+    expect(ended.code, ended.stderr).toBe(0);
+    const again = await runCli(['maintenance', 'end', '1', '--url', bot.url], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('The bot refused (409): Maintenance #1 is already over');
+    await expect.poll(() => bot.database.prisma.incident.count(), { timeout: 10_000 }).toBe(1);
+    expect(await bot.database.prisma.auditEntry.count({ where: { action: { startsWith: 'maintenance.' }, result: 'ok' } })).toBe(2);
+  });
+
+  it('says what is wrong with a window, and the read token cannot open one', async () => {
+    const bad = await api('/maintenance', { method: 'POST', body: JSON.stringify({ duration: 'soon', reason: '' }) });
+    expect(bad.status).toBe(422);
+    const body = await bad.json();
+    expect(body.problems.map((p: { path: string }) => p.path).sort()).toEqual(['duration', 'reason', 'service']);
+    expect((await api('/maintenance', { method: 'POST', body: JSON.stringify({ service: 'checkout', duration: '1h', reason: 'x' }) }, bot.apiTokens.read)).status).toBe(403);
+    expect((await api('/maintenance/999/end', { method: 'POST' })).status).toBe(404);
+    const usage = await runCli(['maintenance', 'start', 'checkout', 'for', '2h'], env);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('Say why');
+  });
+});
