@@ -39,6 +39,7 @@ export function renderReportMarkdown(report: WeeklyReport): string {
   if (report.missingPostmortem.length) lines.push('', '## Resolved without a postmortem', '', ...report.missingPostmortem.map((i) => `- INC-${i.number} ${oneLine(i.title)}`));
   if (report.noisiest.length) lines.push('', '## Noisiest alerts', '', ...report.noisiest.map(noisyLine));
   if (report.oncallLoad.length) lines.push('', '## On-call load', '', ...report.oncallLoad.map((p) => `- ${p.person}: ${p.pages} page(s), ${p.atNight} at night`));
+  if (report.maintenance.length) lines.push('', '## Maintenance windows', '', ...report.maintenance.map((w) => `- #${w.id} ${w.what}, ${w.startsAt.slice(0, 16).replace('T', ' ')} to ${w.endsAt.slice(0, 16).replace('T', ' ')} UTC: ${oneLine(w.reason)}; held ${w.held} alert(s)`));
   lines.push('', '## Definitions', '', ...DEFINITIONS.map((d) => `- ${d}`));
   return lines.join('\n') + '\n';
 }
@@ -125,6 +126,7 @@ export function renderReportMessage(report: WeeklyReport, options: ReportMessage
     sections.push({ text: `**Noisiest alerts:** ${top.join('; ')}` });
   }
   if (report.oncallLoad.length) sections.push({ text: `**On-call load:** ${report.oncallLoad.slice(0, 5).map((p) => `${p.person} ${p.pages} (${p.atNight} at night)`).join(', ')}` });
+  if (report.maintenance.length) sections.push({ text: `**Maintenance:** ${report.maintenance.slice(0, 5).map((w) => `#${w.id} ${w.what} held ${w.held}`).join(', ')}` });
   return {
     summary: `Incident report: ${latest?.count ?? 0} incident(s) this week`,
     title: `📊 Incident report${report.team ? ` — ${report.team}` : ''} (${report.weeks.length} week(s), ${report.timeZone})`,

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { sql, type Sql } from '../db/sql.js';
+import { describeMatcher, type MaintenanceMatcher } from '../maintenance/maintenance-window.js';
 
 /** mean, p50 and p90 of one measure, in seconds; null when no incident in the group has it. */
 export interface Stat {
@@ -33,6 +34,8 @@ export interface WeeklyReport {
   /** Alerts ranked by noise votes, then by how often they fired, with what they cost responders and the route that opened them. */
   noisiest: NoisyAlert[];
   oncallLoad: { person: string; pages: number; atNight: number }[];
+  /** Maintenance windows of the window, with the alerts each held (stored, no incident, nobody paged). */
+  maintenance: { id: number; what: string; startsAt: string; endsAt: string; reason: string; held: number }[];
 }
 
 export interface NoisyAlert {
@@ -160,7 +163,7 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
   const shown = weekList.slice(1);
 
   const window = { from: first.plus({ weeks: 1 }).toJSDate(), to };
-  const [longest, missing, noisy, load] = await Promise.all([
+  const [longest, missing, noisy, load, windows] = await Promise.all([
     db.query<{ id: number; title: string; severity: number; private: boolean; seconds: number }>(sql`
       SELECT id, title, severity, private, EXTRACT(EPOCH FROM resolved_at - LEAST(opened_at, resolved_at))::float8 AS seconds FROM incidents
       WHERE resolved_at IS NOT NULL AND opened_at >= ${window.from}::timestamptz AND opened_at < ${window.to}::timestamptz
@@ -201,6 +204,13 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
       FROM pages p JOIN people pe ON pe.id = p.person_id
       WHERE p.created_at >= ${window.from}::timestamptz AND p.created_at < ${window.to}::timestamptz
       GROUP BY pe.name ORDER BY pages DESC, pe.name LIMIT 20`),
+    db.query<{ id: number; matcher: MaintenanceMatcher; team_key: string | null; starts_at: Date; ends_at: Date; reason: string; held: number }>(sql`
+      SELECT w.id, w.matcher, w.team_key, w.starts_at, LEAST(w.ends_at, COALESCE(w.ended_at, w.ends_at)) AS ends_at, w.reason,
+             (SELECT count(*) FROM alerts a WHERE a.held_by_window = w.id)::int AS held
+      FROM maintenance_windows w
+      WHERE w.starts_at < ${window.to}::timestamptz AND LEAST(w.ends_at, COALESCE(w.ended_at, w.ends_at)) > ${window.from}::timestamptz
+        AND (${team}::text IS NULL OR w.team_key = ${team}::text)
+      ORDER BY w.starts_at, w.id LIMIT 50`),
   ]);
   return {
     timeZone,
@@ -223,5 +233,6 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
       flapping: r.flapping === true,
     })),
     oncallLoad: load.map((r) => ({ person: r.person, pages: Number(r.pages), atNight: Number(r.at_night) })),
+    maintenance: windows.map((w) => ({ id: Number(w.id), what: describeMatcher(w.matcher), startsAt: new Date(w.starts_at).toISOString(), endsAt: new Date(w.ends_at).toISOString(), reason: w.reason, held: Number(w.held) })),
   };
 }

@@ -48,7 +48,7 @@ describe('maintenance windows through the API and the CLI', () => {
   it('says what is wrong with a window, and the read token cannot open one', async () => {
     const bad = await api('/maintenance', { method: 'POST', body: JSON.stringify({ duration: 'soon', reason: '' }) });
     expect(bad.status).toBe(422);
-    const body = await bad.json();
+    const body = (await bad.json()) as { problems: { path: string }[] };
     expect(body.problems.map((p: { path: string }) => p.path).sort()).toEqual(['duration', 'reason', 'service']);
     expect((await api('/maintenance', { method: 'POST', body: JSON.stringify({ service: 'checkout', duration: '1h', reason: 'x' }) }, bot.apiTokens.read)).status).toBe(403);
     expect((await api('/maintenance/999/end', { method: 'POST' })).status).toBe(404);

@@ -9,6 +9,8 @@ import { createLogger } from '../../../src/logging.js';
 import { maintenanceJobHandlers } from '../../../src/maintenance/maintenance-jobs.js';
 import { endWindowNow, openWindow, runningWindows } from '../../../src/maintenance/maintenance-store.js';
 import { parseOncallYaml } from '../../../src/oncall/oncall-file.js';
+import { buildWeeklyReport } from '../../../src/reports/weekly-report.js';
+import { renderReportMarkdown } from '../../../src/reports/weekly-report-render.js';
 import { JobTime, runDueJobs } from '../../support/job-time.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
@@ -72,6 +74,9 @@ describeEachDatabase('maintenance windows', (db) => {
     expect(timeline.map((e) => e.kind)).toContain('maintenance.released');
     // Held alerts keep the record of the window that held them.
     expect((await db().database.prisma.alert.findFirstOrThrow({ where: { title: 'Errors on checkout' } })).heldByWindow).toBe(id);
+    // The weekly report lists each window with the alerts it held.
+    const report = renderReportMarkdown(await buildWeeklyReport(db().database.sql, { weeks: 1, timeZone: 'UTC', now: time.clock.now() }));
+    expect(report).toMatch(new RegExp(`- #${id} service checkout, \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d to .* UTC: database upgrade; held 2 alert\\(s\\)`));
   });
 
   it('with overlapping windows, an alert is let go only when the last one holding it ends; ending one early releases at once', async () => {

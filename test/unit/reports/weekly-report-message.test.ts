@@ -41,6 +41,7 @@ const report: WeeklyReport = {
   ],
   missingPostmortem: [],
   noisiest: [],
+  maintenance: [],
   oncallLoad: [],
 };
 
