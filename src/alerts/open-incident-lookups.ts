@@ -8,6 +8,9 @@ import { botAddress } from '../http/bot-address.js';
 import { createLogger } from '../logging.js';
 import { StartupError } from '../startup-error.js';
 import type { OpenIncidentLookup } from './simulate-cli-command.js';
+import { runningWindows } from '../maintenance/maintenance-store.js';
+import type { MaintenanceWindow } from '../maintenance/maintenance-window.js';
+import { systemClock } from '../time/clock.js';
 
 /**
  * Where `simulate` finds the open incident an alert would join: the database itself, or, while
@@ -23,6 +26,7 @@ export async function openIncidentLookup(io: CliIo): Promise<OpenIncidentLookup>
     return {
       openIncidentOfGroup: async (groupKey) =>
         (await database.prisma.incident.findUnique({ where: { openGroupKey: groupKey }, select: { id: true, title: true } })) ?? undefined,
+      runningWindows: () => runningWindows(database.sql, systemClock.now()),
       close: () => database.close(),
     };
   } catch (error) {
@@ -49,6 +53,12 @@ export function botApiLookup(base: string, token: string): OpenIncidentLookup {
       const { incidents } = (await response.json()) as { incidents: { number: number; title: string }[] };
       const found = incidents[0];
       return found ? { id: found.number, title: found.title } : undefined;
+    },
+    async runningWindows() {
+      const response = await fetch(`${base}/api/maintenance`, { headers: { authorization: `Bearer ${token}`, 'user-agent': 'incident-bot-cli' }, signal: AbortSignal.timeout(5_000) });
+      if (!response.ok) return [];
+      const { windows } = (await response.json()) as { windows: { id: number; matcher: MaintenanceWindow['matcher']; team: string | null; startsAt: string; endsAt: string; reason: string; createdBy: string; origin: string }[] };
+      return windows.map((w) => ({ id: w.id, matcher: w.matcher, teamKey: w.team, startsAt: new Date(w.startsAt), endsAt: new Date(w.endsAt), endedAt: null, reason: w.reason, createdByName: w.createdBy, origin: w.origin }));
     },
     close: async () => undefined,
   };

@@ -6,6 +6,7 @@ import { formatPath } from '../errors.js';
 import { oneOf } from '../input-values.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
+import { holdingWindow, windowEnd, type MaintenanceWindow } from '../maintenance/maintenance-window.js';
 import { ALERT_SOURCES, type WebhookSource, type NormalizedAlert } from './alert.js';
 import { detectSource } from './detect-source.js';
 import { normalizeFrom } from './normalize-any.js';
@@ -15,6 +16,8 @@ import { systemClock } from '../time/clock.js';
 /** What the running bot already holds for an alert: the open incident it would join. */
 export interface OpenIncidentLookup {
   openIncidentOfGroup(groupKey: string): Promise<{ id: number; title: string } | undefined>;
+  /** The maintenance windows running now, which would hold a matching alert. */
+  runningWindows?(): Promise<MaintenanceWindow[]>;
   close(): Promise<void>;
 }
 
@@ -68,8 +71,11 @@ export function simulateCommand(deps: SimulateDeps): CliCommand {
       const opened = lookup;
       try {
         const report = [];
+        const windows = lookup?.runningWindows ? await lookup.runningWindows().catch(() => []) : [];
+        const now = systemClock.now();
         for (const alert of alerts) {
           const decision = routeAlert(alert, oncall);
+          const heldBy = holdingWindow(windows, { labels: alert.labels, service: decision.service, team: decision.team }, now);
           const playbook = deps.choosePlaybook ? await deps.choosePlaybook(alert, decision, io) : undefined;
           let open: { id: number; title: string } | undefined;
           let checked = lookup !== undefined;
@@ -80,14 +86,14 @@ export function simulateCommand(deps: SimulateDeps): CliCommand {
             lookup = undefined;
             checked = false;
           }
-          report.push({ alert, decision, playbook, open, checked });
+          report.push({ alert, decision, playbook, open, checked, ...(heldBy ? { heldBy: { id: heldBy.id, until: windowEnd(heldBy).toISOString(), reason: heldBy.reason } } : {}) });
         }
         if (values.json) {
           io.out(JSON.stringify({ source, alerts: report, openIncidentCheck: lookupProblem ?? 'ok' }, null, 2));
           return 0;
         }
         io.out(`Source: ${source}${values.source ? '' : ' (detected)'}; ${alerts.length} alert(s)`);
-        for (const { alert, decision, playbook, open, checked } of report) {
+        for (const { alert, decision, playbook, open, checked, heldBy } of report) {
           io.out('');
           io.out(`Alert "${alert.title || alert.fingerprint}" [${alert.status}] fingerprint ${alert.fingerprint}`);
           io.out(`  labels:      ${Object.entries(alert.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)'}`);
@@ -99,7 +105,8 @@ export function simulateCommand(deps: SimulateDeps): CliCommand {
           io.out(`  playbook:    ${playbook ? `${playbook.id} (${playbook.why})` : (decision.playbook ?? 'default')}`);
           io.out(`  group:       ${decision.groupKey}`);
           const joins = open ? `joins open ${incidentLabel(open.id)} "${open.title}"` : checked ? 'opens a new incident' : `unknown (${lookupProblem ?? 'no database'})`;
-          io.out(`  incident:    ${alert.status === 'resolved' ? 'resolves the alert' : joins}`);
+          const held = heldBy && !open ? `held by maintenance #${heldBy.id} until ${heldBy.until} (${heldBy.reason}): stored, no incident, nobody paged` : undefined;
+          io.out(`  incident:    ${alert.status === 'resolved' ? 'resolves the alert' : (held ?? joins)}`);
         }
         return 0;
       } finally {

@@ -34,6 +34,11 @@ describe('maintenance windows through the API and the CLI', () => {
     expect((await bot.database.prisma.alert.findFirstOrThrow()).heldByWindow).toBe(1);
     expect(await bot.database.prisma.incident.count()).toBe(0);
 
+    // simulate says so too, asking the running bot (which holds the embedded storage).
+    writeFileSync(join(dir, 'alert.json'), JSON.stringify({ title: 'Checkout errors', service: 'checkout', severity: 'critical' }));
+    const simulated = await runCli(['simulate', join(dir, 'alert.json'), '--source', 'generic'], { ...env, PORT: String(bot.port) });
+    expect(simulated.stdout).toMatch(/incident: +held by maintenance #1 until \S+ \(database upgrade\): stored, no incident, nobody paged/);
+
     const listed = await runCli(['maintenance', 'list', '--url', bot.url, '--json'], env);
     expect(JSON.parse(listed.stdout).windows).toEqual([expect.objectContaining({ id: 1, matcher: { service: 'checkout' }, team: 'payments', held: 1, reason: 'database upgrade' })]);
     const ended = await runCli(['maintenance', 'end', '1', '--url', bot.url], env);
