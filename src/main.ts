@@ -4,6 +4,8 @@ import { escalationEffects } from './engine/escalation-jobs.js';
 import { scheduleWeeklyReport } from './engine/weekly-report-schedule.js';
 import { contactPorts } from './paging/paging.js';
 import { runningWindows } from './maintenance/maintenance-store.js';
+import { syncRecurringMaintenance } from './maintenance/recurring-maintenance.js';
+import type { OncallConfig } from './oncall/oncall-config.js';
 import { auditConfigReloads } from './access/config-reload-audit.js';
 import { permissionsOpen } from './access/permissions.js';
 import { createChatAdapters } from './chat/chat-adapter.js';
@@ -102,8 +104,9 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const directory = new DirectorySyncer(database.prisma, log);
     resources.unshift({ close: () => directory.close() });
     await directory.sync(oncall());
-    await heartbeats.sync(oncall());
-    oncallStore.onChange(async (next) => { await directory.sync(next); await heartbeats.sync(next); await reportGaps(next, database, log, clock.now()); });
+    const syncSchedules = async (next: OncallConfig) => { await heartbeats.sync(next); await syncRecurringMaintenance(database, next, clock.now()); };
+    await syncSchedules(oncall());
+    oncallStore.onChange(async (next) => { await directory.sync(next); await syncSchedules(next); await reportGaps(next, database, log, clock.now()); });
     auditConfigReloads(audit, oncallStore, playbooks);
     oncallStore.watch();
 

@@ -13,6 +13,7 @@ import type { Logger } from '../logging.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import type { Clock } from '../time/clock.js';
 import { findWindow, maintenanceJob, runningWindows } from './maintenance-store.js';
+import { syncRecurringMaintenance } from './recurring-maintenance.js';
 import { describeWindow, holdingWindow, windowEnd, type MaintenanceWindow } from './maintenance-window.js';
 
 /** A release is swept once more this long after a window ends: a replica that had not yet seen the end may have held one more alert meanwhile. */
@@ -81,6 +82,8 @@ export function maintenanceJobHandlers(deps: MaintenanceJobDeps): Map<string, Jo
     const incidents = opened.length ? ` Still firing, these open their incidents now: ${opened.map(incidentLabel).join(', ')}.` : '';
     await announce(window, `maintenance:${window.id}:end`, `Maintenance #${window.id} ended\n${describeWindow(window, 'UTC', now)}\nIt held ${Number(held)} alert(s).${incidents}`);
     await deps.database.transaction((tx) => enqueueJobs(tx, [maintenanceJob(MAINTENANCE_END_JOB, window.id, SWEEP_AFTER_MS, { sweep: true })]));
+    // A recurring window plans the one after it.
+    if (window.origin === 'oncall.yaml') await syncRecurringMaintenance(deps.database, deps.oncall(), now);
   };
 
   return new Map([

@@ -138,6 +138,18 @@ export interface OncallConfig {
   /** PagerDuty Events v2 routing_key -> route id. */
   routingKeys: Record<string, string>;
   heartbeats: Record<string, HeartbeatConfig>;
+  /** Recurring maintenance windows (`maintenance:`), by key. */
+  maintenance: Record<string, RecurringMaintenance>;
+}
+
+/** A maintenance window that comes back on a schedule: a cron expression read in a time zone. */
+export interface RecurringMaintenance {
+  key: string;
+  matcher: { service?: string; team?: string; labels?: Record<string, string> };
+  cron: string;
+  timeZone: string;
+  durationMs: number;
+  reason: string;
 }
 
 export const BUILTIN_SEVERITY_MAP: Record<string, Severity> = {
@@ -183,5 +195,6 @@ export function emptyOncallConfig(): OncallConfig {
     severityMap: lookupTable(BUILTIN_SEVERITY_MAP),
     routingKeys: lookupTable(),
     heartbeats: lookupTable(),
+    maintenance: lookupTable(),
   };
 }

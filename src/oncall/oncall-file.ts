@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { maskRoutingKey, weakRoutingKeyReason } from '../alerts/routing-key.js';
 import { DEFAULT_CONFIG_FILE_LIMITS, type ConfigFileLimits } from '../config-files/config-file-limits.js';
@@ -27,7 +28,7 @@ export type OncallFileProblem = ConfigFileProblem;
  * How many entries oncall.yaml may list, checked before anything walks them: far above any real
  * organisation, far below what makes every reload, route match and rotation sum crawl.
  */
-export const ONCALL_LIMITS = { people: 3000, teams: 500, schedules: 200, escalation_policies: 200, routes: 500, heartbeats: 500 } as const;
+export const ONCALL_LIMITS = { people: 3000, teams: 500, schedules: 200, escalation_policies: 200, routes: 500, heartbeats: 500, maintenance: 200 } as const;
 /** Room for the people above with all their fields and a few hundred teams, schedules and routes; parsing runs on the thread that answers /healthz. */
 export const ONCALL_SHAPE: YamlShapeLimits = { what: 'oncall.yaml', maxLines: 50_000, maxValues: 50_000, maxDepth: 20 };
 /** Per schedule and per escalation policy. */
@@ -145,6 +146,28 @@ const routeFields = {
   heartbeat: key.optional(),
 };
 
+const cronText = z.string().refine((value) => {
+  try {
+    CronExpressionParser.parse(value);
+    return value.trim().split(/\s+/).length === 5;
+  } catch {
+    return false;
+  }
+}, 'must be a five-field cron expression (minute hour day-of-month month day-of-week), such as "0 2 * * *"');
+
+const maintenanceSchema = z
+  .object({
+    match: z
+      .object({ service: z.string().min(1).optional(), team: key.optional(), labels: z.record(z.string(), z.string()).optional() })
+      .strict()
+      .refine((m) => m.service !== undefined || m.team !== undefined || (m.labels && Object.keys(m.labels).length > 0), 'give service, team or labels: what the window holds'),
+    cron: cronText,
+    timezone: zone.default('UTC'),
+    duration: duration.refine((value) => parseDuration(value)! >= 60_000 && parseDuration(value)! <= 7 * 86_400_000, 'must be from 1m to 7d'),
+    reason: z.string().min(1).max(300),
+  })
+  .strict();
+
 const heartbeatSchema = z
   .object({
     interval: duration.refine((value) => parseDuration(value)! >= 10_000, 'must be at least 10s'),
@@ -165,6 +188,7 @@ const fileSchema = z
     severity_map: z.record(z.string(), severity).default({}),
     pagerduty_routing_keys: z.record(z.string(), key).default({}),
     heartbeats: z.record(key, heartbeatSchema).default({}),
+    maintenance: z.record(key, maintenanceSchema).default({}),
   })
   .strict();
 
@@ -278,6 +302,10 @@ function crossReferences(raw: unknown): [(string | number)[], string][] {
       }
     }
   }
+  for (const [windowKey, window] of Object.entries(asRecord(file.maintenance))) {
+    const team = asString(asRecord(asRecord(window).match).team);
+    if (team !== undefined && !hasKey(teams, team)) problems.push([['maintenance', windowKey, 'match', 'team'], `no team "${team}"`]);
+  }
   for (const [routingKey, routeId] of Object.entries(asRecord(file.pagerduty_routing_keys))) {
     if (typeof routeId === 'string' && !ids.has(routeId) && routeId !== 'default') problems.push([['pagerduty_routing_keys', routingKey], `no route "${routeId}"`]);
     const weak = weakRoutingKeyReason(routingKey);
@@ -364,6 +392,9 @@ function toConfig(file: OncallFile): OncallConfig {
     const intervalMs = parseDuration(h.interval)!;
     // Without a grace, one whole interval more: a beat that is merely late is not an outage.
     config.heartbeats[name] = { name, intervalMs, graceMs: h.grace === undefined ? intervalMs : parseDuration(h.grace)!, labels: h.labels, severity: h.severity };
+  }
+  for (const [k, m] of Object.entries(file.maintenance)) {
+    config.maintenance[k] = { key: k, matcher: m.match, cron: m.cron.trim(), timeZone: m.timezone, durationMs: parseDuration(m.duration)!, reason: m.reason };
   }
   return config;
 }

@@ -121,6 +121,20 @@ describe('oncall.yaml', () => {
     ]);
   });
 
+  it('reads recurring maintenance windows and says what is wrong with one', () => {
+    const config = parseOncallYaml(['maintenance:', '  backups: { match: { service: postgres }, cron: "0 2 * * *", timezone: Europe/Berlin, duration: 1h, reason: nightly backups }'].join('\n'));
+    expect(config.maintenance.backups).toEqual({ key: 'backups', matcher: { service: 'postgres' }, cron: '0 2 * * *', timeZone: 'Europe/Berlin', durationMs: 3_600_000, reason: 'nightly backups' });
+    const found = problems(['maintenance:', '  a: { match: { team: ghosts }, cron: "every night", duration: 9d, reason: x }', '  b: { match: {}, cron: "0 2 * * *", duration: 1h, reason: y }'].join('\n'));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^2:\d+ maintenance\.a\.cron: must be a five-field cron expression/),
+        expect.stringMatching(/^2:\d+ maintenance\.a\.duration: must be from 1m to 7d/),
+        expect.stringMatching(/^2:\d+ maintenance\.a\.match\.team: no team "ghosts"/),
+        expect.stringMatching(/^3:\d+ maintenance\.b\.match: give service, team or labels/),
+      ]),
+    );
+  });
+
   it('checks references between sections', () => {
     const yaml = [
       'people:',
