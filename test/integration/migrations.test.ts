@@ -58,6 +58,9 @@ describeEachDatabase('migrations', (db) => {
         labels: { alertname: 'HighErrorRate', service: 'checkout' },
         annotations: { summary: 'It is broken' },
         links: { generator: 'http://prometheus/graph' },
+        recentFires: [at],
+        flappingSince: at,
+        heldByWindow: 7,
         startsAt: at,
         lastReceivedAt: at,
         contentHash: 'abc',
@@ -81,7 +84,10 @@ describeEachDatabase('migrations', (db) => {
       data: { scheduleKey: 'primary', personId: person.id, startsAt: at, endsAt: new Date(at.getTime() + 3_600_000), createdById: person.id },
     });
     const page = await prisma.page.create({ data: { incidentId: incident.id, personId: person.id, level: 1, escalationVersion: 0, message: 'INC-1', status: 'sent', platform: 'slack', sentAt: at } });
-    await prisma.notification.create({ data: { pageId: page.id, via: 'sms', address: '+15550100001', dueAt: at, heldFrom: at, providerId: 'SM1' } });
+    await prisma.notification.create({ data: { pageId: page.id, via: 'sms', address: '+15550100001', dueAt: at, heldFrom: at, providerId: 'SM1', slotAt: at, foldedInto: 1 } });
+    await prisma.heartbeat.create({ data: { name: 'prometheus-prod', lastBeatAt: at, missedAt: at, beats: 3 } });
+    await prisma.noiseVote.create({ data: { incidentId: incident.id, personId: person.id, routeId: 'default', reason: 'flaps', at } });
+    await prisma.maintenanceWindow.create({ data: { matcher: { service: 'checkout' }, teamKey: 'payments', startsAt: at, endsAt: at, endedAt: at, reason: 'upgrade', createdById: person.id, createdByName: 'Alice Doe', origin: 'oncall.yaml', recurrence: 'nightly' } });
     await prisma.actionToken.create({ data: { tokenHash: 'h1', purpose: 'ack', personId: person.id, pageId: page.id, via: 'email', address: 'a@example.com', expiresAt: at } });
     await prisma.contactVerification.create({ data: { personId: person.id, via: 'sms', address: '+15550100001', codeHash: 'c', codeExpiresAt: at, verifiedAt: at } });
     await prisma.postmortem.create({ data: { incidentId: incident.id, markdown: '# RCA', generatedAt: at } });
@@ -124,12 +130,17 @@ describeEachDatabase('migrations', (db) => {
     expect((await prisma.processedRequest.findFirstOrThrow()).key).toBe('slack:event:Ev1');
     expect((await prisma.job.findFirstOrThrow()).payload).toEqual({ a: 1 });
     expect((await prisma.auditEntry.findFirstOrThrow()).args).toEqual(['1']);
+    expect(read.currentAlerts[0]).toMatchObject({ recentFires: [at], flappingSince: at, heldByWindow: 7 });
+    expect(read.pages[0]?.notifications[0]).toMatchObject({ slotAt: at, foldedInto: 1 });
+    expect(await prisma.heartbeat.findFirstOrThrow()).toMatchObject({ name: 'prometheus-prod', beats: 3, missedAt: at });
+    expect(await prisma.noiseVote.findFirstOrThrow()).toMatchObject({ reason: 'flaps', routeId: 'default' });
+    expect(await prisma.maintenanceWindow.findFirstOrThrow()).toMatchObject({ matcher: { service: 'checkout' }, recurrence: 'nightly', endedAt: at });
 
     // A model added to the schema without being exercised here fails this test.
     const exercised = [
       'Person', 'Team', 'TeamMember', 'Incident', 'Alert', 'IncidentAlert', 'TimelineEvent', 'IncidentRole', 'ChatChannel', 'ChatChannelInvite',
       'SentMessage', 'PlaybookRun', 'PlaybookStepState', 'OncallOverride', 'Page', 'Postmortem', 'ProcessedRequest', 'Job', 'AuditEntry',
-      'Notification', 'ActionToken', 'ContactVerification',
+      'Notification', 'ActionToken', 'ContactVerification', 'Heartbeat', 'NoiseVote', 'MaintenanceWindow',
     ];
     expect(Object.keys(Prisma.ModelName).sort()).toEqual(exercised.sort());
   });
