@@ -1,6 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,28 +10,17 @@ import type { RunningBot } from '../../src/running-bot.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { eventually } from '../support/eventually.js';
 import { JobTime } from '../support/job-time.js';
+import { alertmanagerInstalled, startRealAlertmanager, type RealAlertmanager } from '../support/real-alertmanager.js';
 
-const BINARY = 'prometheus-alertmanager';
-const installed = spawnSync('sh', ['-c', `command -v ${BINARY}`]).status === 0;
-if (!installed && process.env.CI === 'true') throw new Error(`${BINARY} is not installed; .ci/run installs it from Debian`);
+const installed = alertmanagerInstalled();
 const WEBHOOK_TOKEN = 'webhook-token-maintenance-01234';
 const HOUR = 3_600_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe.skipIf(!installed)('a maintenance window holding a real Alertmanager`s alerts', () => {
   let bot: RunningBot;
   let time: JobTime;
-  let alertmanager: ChildProcess;
-  let amUrl: string;
+  let alertmanager: RealAlertmanager;
   let dir: string;
-  let amLog = '';
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'maintenance-am-'));
@@ -41,42 +28,23 @@ describe.skipIf(!installed)('a maintenance window holding a real Alertmanager`s 
     const clock = new ManualClock(new Date());
     bot = await startBot(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: join(dir, 'bot'), ONCALL_FILE: join(dir, 'oncall.yaml'), WEBHOOK_TOKEN }), { log: createLogger('silent'), host: '127.0.0.1', clock });
     time = new JobTime(bot.database, clock);
-    const port = await freePort();
-    amUrl = `http://127.0.0.1:${port}`;
-    writeFileSync(
-      join(dir, 'alertmanager.yml'),
-      [
-        'route:',
-        '  receiver: bot',
-        "  group_by: ['alertname', 'instance']",
-        '  group_wait: 1s',
-        '  group_interval: 1s',
-        '  repeat_interval: 1h',
-        'receivers:',
-        '  - name: bot',
-        '    webhook_configs:',
-        `      - url: ${bot.url}/webhooks/alertmanager`,
-        '        send_resolved: true',
-        '        http_config:',
-        '          authorization:',
-        '            type: Bearer',
-        `            credentials: ${WEBHOOK_TOKEN}`,
-      ].join('\n'),
-    );
-    alertmanager = spawn(BINARY, [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', `--web.external-url=${amUrl}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    alertmanager.stderr!.on('data', (chunk) => (amLog += chunk));
-    await eventually('Alertmanager to be ready', () => fetch(`${amUrl}/-/ready`).then((r) => r.ok || undefined, () => undefined), 20_000, 200);
+    alertmanager = await startRealAlertmanager({
+      dir,
+      webhookUrl: `${bot.url}/webhooks/alertmanager`,
+      token: WEBHOOK_TOKEN,
+      route: ["group_by: ['alertname', 'instance']", 'group_wait: 1s', 'group_interval: 1s', 'repeat_interval: 1h'],
+    });
   }, 60_000);
   afterAll(async () => {
-    alertmanager?.kill('SIGTERM');
+    await alertmanager?.stop();
     await bot?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const post = async (instance: string, endsAt?: string) => {
     const alert = { labels: { alertname: 'HighLatency', service: 'checkout', severity: 'critical', instance }, annotations: { summary: `checkout slow on ${instance}` }, startsAt: new Date(Date.now() - 60_000).toISOString(), ...(endsAt ? { endsAt } : {}) };
-    const response = await fetch(`${amUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([alert]) });
-    expect(response.status, amLog).toBe(200);
+    const response = await alertmanager.post([alert]);
+    expect(response.status, alertmanager.log()).toBe(200);
   };
   const alerts = () => bot.database.prisma.alert.findMany({ orderBy: { id: 'asc' } });
 

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFICATION_JOB } from '../../src/engine/job-kinds.js';
 import { eventually } from '../support/eventually.js';
+import { freePort } from '../support/free-port.js';
 import { DEFAULT_SLACK_USERS, startFakeSlack, type FakeSlack } from '../support/fake-slack/index.js';
 import { startFakeTwilio } from '../support/fake-twilio.js';
 import { fireGenericAlert } from '../support/generic-alert.js';
@@ -17,14 +17,6 @@ const SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH = 'twilio-auth-token-for-chain';
 const IVY = { slack: 'U0IVY00001', phone: '+15550100011' };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('one page, every way in turn: a Slack DM, then an SMS, then a call answered with a key press', () => {
   let slack: FakeSlack;

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
+import { freePort } from '../support/free-port.js';
 import { startFakeTwilio } from '../support/fake-twilio.js';
 import { fireGenericAlert } from '../support/generic-alert.js';
 import { readJson } from '../support/read-json.js';
@@ -13,14 +13,6 @@ import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 const SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH = 'twilio-auth-token-for-tests';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('paging by SMS through a strict Twilio stand-in, with signed delivery receipts', () => {
   let twilio: Awaited<ReturnType<typeof startFakeTwilio>>;

@@ -1,24 +1,13 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJson } from '../support/read-json.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 import { eventually } from '../support/eventually.js';
+import { alertmanagerInstalled, startRealAlertmanager, type RealAlertmanager } from '../support/real-alertmanager.js';
 
-const BINARY = 'prometheus-alertmanager';
-const installed = spawnSync('sh', ['-c', `command -v ${BINARY}`]).status === 0;
-if (!installed && process.env.CI === 'true') throw new Error(`${BINARY} is not installed; .ci/run installs it from Debian`);
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+const installed = alertmanagerInstalled();
 
 /** Waits for a probe that may fail while Alertmanager is starting (a refused connection counts as not yet). */
 function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -27,54 +16,29 @@ function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs
 
 describe.skipIf(!installed)('a real Prometheus Alertmanager pointed at the bot', () => {
   let bot: TestBot;
-  let alertmanager: ChildProcess;
-  let amUrl: string;
+  let alertmanager: RealAlertmanager;
   let dir: string;
-  let amLog = '';
 
   beforeAll(async () => {
     bot = await startTestBot('pglite', { API_TOKEN: 'api-token-0123456789abcdef' });
     dir = mkdtempSync(join(tmpdir(), 'alertmanager-'));
-    const port = await freePort();
-    amUrl = `http://127.0.0.1:${port}`;
-    writeFileSync(
-      join(dir, 'alertmanager.yml'),
-      [
-        'route:',
-        '  receiver: bot',
-        "  group_by: ['alertname', 'service']",
-        '  group_wait: 1s',
-        '  group_interval: 1s',
-        '  repeat_interval: 1h',
-        'receivers:',
-        '  - name: bot',
-        '    webhook_configs:',
-        `      - url: ${bot.url}/webhooks/alertmanager`,
-        '        send_resolved: true',
-        '        http_config:',
-        '          authorization:',
-        '            type: Bearer',
-        `            credentials: ${bot.webhookToken}`,
-      ].join('\n'),
-    );
-    alertmanager = spawn(
-      BINARY,
-      [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', `--web.external-url=${amUrl}`],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    alertmanager.stderr!.on('data', (chunk) => (amLog += chunk));
-    await waitFor('Alertmanager to be ready', async () => ((await fetch(`${amUrl}/-/ready`)).ok ? true : undefined));
+    alertmanager = await startRealAlertmanager({
+      dir,
+      webhookUrl: `${bot.url}/webhooks/alertmanager`,
+      token: bot.webhookToken,
+      route: ["group_by: ['alertname', 'service']", 'group_wait: 1s', 'group_interval: 1s', 'repeat_interval: 1h'],
+    });
   });
 
   afterAll(async () => {
-    alertmanager?.kill('SIGTERM');
+    await alertmanager?.stop();
     await bot?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const postToAlertmanager = async (alerts: unknown[]) => {
-    const response = await fetch(`${amUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
-    expect(response.status, amLog).toBe(200);
+    const response = await alertmanager.post(alerts);
+    expect(response.status, alertmanager.log()).toBe(200);
   };
   const incidents = async () =>
     (await readJson(await fetch(`${bot.url}/api/incidents?status=all`, { headers: { authorization: 'Bearer api-token-0123456789abcdef' } }))).incidents as {
