@@ -12,6 +12,7 @@ import { IncidentTransitions, lockIncident, lockOpenIncidentOfGroup, type Locked
 import { appendTimeline, type TimelineEntry } from './timeline.js';
 import { formatDuration } from '../time/duration.js';
 import { flapSettleJob } from './flap-settle.js';
+import { flapWindow, isFlapping, type FlapDetection } from './flapping.js';
 import { holdingWindow, type MaintenanceWindow } from '../maintenance/maintenance-window.js';
 
 /** One alert ready to be stored: normalized, routed, hashed. */
@@ -55,8 +56,8 @@ export interface OpeningDetails {
 export interface IngestContext {
   now: Date;
   reopenWindowMs: number;
-  /** FLAP_DETECTION: an alert firing `fires` times within `windowMs` is flapping; undefined: never. */
-  flap?: { fires: number; windowMs: number };
+  /** FLAP_DETECTION; undefined: nothing is ever flapping. */
+  flap?: FlapDetection;
   /** The maintenance windows running now: an alert one of them holds opens no incident. */
   maintenance?: readonly MaintenanceWindow[];
   effects: IncidentEffects;
@@ -507,16 +508,6 @@ class BatchWriter {
   private async flushTimeline(): Promise<void> {
     await appendTimeline(this.tx, this.timeline.splice(0));
   }
-}
-
-/** The fires still inside the flap window, and this one: at most as many as make an alert flapping. */
-export function flapWindow(fires: readonly Date[], now: Date, flap: IngestContext['flap']): Date[] {
-  if (!flap) return [];
-  return [...fires.filter((at) => now.getTime() - at.getTime() < flap.windowMs), now].slice(-flap.fires);
-}
-
-export function isFlapping(recentFires: readonly Date[], flap: IngestContext['flap']): boolean {
-  return flap !== undefined && recentFires.length >= flap.fires;
 }
 
 /** When an alert fired lately, from its stored recent_fires. */

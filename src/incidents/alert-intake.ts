@@ -4,6 +4,7 @@ import { GroupCommitter } from '../db/group-commit.js';
 import { AppError } from '../errors.js';
 import type { AlertBatch, NormalizedAlert } from '../alerts/alert.js';
 import type { MaintenanceWindow } from '../maintenance/maintenance-window.js';
+import type { FlapDetection } from './flapping.js';
 import { routeAlert } from '../alerts/routing.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { alertForPeople } from '../privacy/alert-for-people.js';
@@ -28,8 +29,8 @@ export interface AlertIntakeOptions {
   onCommitted?: () => void;
   /** The bot's clock (the composition root's); the system clock when absent. */
   clock?: Clock;
-  /** FLAP_DETECTION: an alert firing `fires` times within `windowMs` is flapping. */
-  flap?: { fires: number; windowMs: number };
+  /** FLAP_DETECTION; undefined: nothing is ever flapping. */
+  flap?: FlapDetection;
   /** The maintenance windows running at an instant (read at most once a second; a window opened here is seen at once). */
   maintenanceWindows?: (at: Date) => Promise<MaintenanceWindow[]>;
   /** Takes a beat of a heartbeat, from an alert whose route is marked `heartbeat:` (Watchdog). */
