@@ -46,6 +46,6 @@ export function botJobHandlers(deps: {
     [ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), planContacts: contactPlanner(oncall, delivery.hasContactPorts), onCommitted, clock })],
     ...deliveryJobHandlers({ database, delivery, sync, log, clock, reportChannel: config.REPORT_CHANNEL, renderReport, playbookReminder: (payload) => runner.reminder(payload) }),
     ...pagingJobHandlers({ database, delivery, publicUrl, log, clock, phoneLimit: config.PAGE_RATE_LIMIT }),
-    ...maintenanceJobHandlers({ database, intake, delivery, oncall, incidentsChannel: config.INCIDENTS_CHANNEL, clock, log }),
+    ...maintenanceJobHandlers({ database, intake, delivery, oncall, incidentsChannel: config.INCIDENTS_CHANNEL, timeZone: config.REPORT_TIMEZONE, clock, log }),
   ]);
 }

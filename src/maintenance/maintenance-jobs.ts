@@ -39,6 +39,8 @@ export interface MaintenanceJobDeps {
   oncall: () => OncallConfig;
   /** INCIDENTS_CHANNEL: where a window without a team (or whose team has no channel) is announced. */
   incidentsChannel?: string;
+  /** REPORT_TIMEZONE: the zone announcements give times in (a channel has readers in many). */
+  timeZone?: string;
   clock: Clock;
   log: Logger;
 }
@@ -65,7 +67,7 @@ export function maintenanceJobHandlers(deps: MaintenanceJobDeps): Map<string, Jo
     const window = await findWindow(deps.database.sql, Number(job.payload.id));
     const now = deps.clock.now();
     if (!window || windowEnd(window) <= now) return;
-    await announce(window, `maintenance:${window.id}:start`, `Maintenance #${window.id} started\n${describeWindow(window, 'UTC', now)}\nMatching alerts are recorded but open no incident and page nobody until it ends.`);
+    await announce(window, `maintenance:${window.id}:start`, `Maintenance #${window.id} started\n${describeWindow(window, deps.timeZone ?? 'UTC', now)}\nMatching alerts are recorded but open no incident and page nobody until it ends.`);
   };
 
   const end: JobHandler = async (job) => {
@@ -80,7 +82,7 @@ export function maintenanceJobHandlers(deps: MaintenanceJobDeps): Map<string, Jo
     if (job.payload.sweep) return;
     const [{ held }] = (await deps.database.sql.query<{ held: number }>(sql`SELECT count(*)::int AS held FROM alerts WHERE held_by_window = ${window.id}::int`)) as [{ held: number }];
     const incidents = opened.length ? ` Still firing, these open their incidents now: ${opened.map(incidentLabel).join(', ')}.` : '';
-    await announce(window, `maintenance:${window.id}:end`, `Maintenance #${window.id} ended\n${describeWindow(window, 'UTC', now)}\nIt held ${Number(held)} alert(s).${incidents}`);
+    await announce(window, `maintenance:${window.id}:end`, `Maintenance #${window.id} ended\n${describeWindow(window, deps.timeZone ?? 'UTC', now)}\nIt held ${Number(held)} alert(s).${incidents}`);
     await deps.database.transaction((tx) => enqueueJobs(tx, [maintenanceJob(MAINTENANCE_END_JOB, window.id, SWEEP_AFTER_MS, { sweep: true })]));
     // A recurring window plans the one after it.
     if (window.origin === 'oncall.yaml') await syncRecurringMaintenance(deps.database, deps.oncall(), now);
