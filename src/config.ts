@@ -195,7 +195,7 @@ const settingsObject = z.object({
   REOPEN_WINDOW: duration('30m'),
   FLAP_DETECTION: z
     .string()
-    .default('3/30m')
+    .default('2/30m')
     .transform((value, ctx) => {
       const text = value.trim().toLowerCase();
       if (text === 'off') return undefined;

@@ -100,8 +100,8 @@ describe('loadConfig', () => {
     ]);
   });
 
-  it('reads FLAP_DETECTION as fires within a window: 3 in 30 minutes unless set, or off', () => {
-    expect(loadConfig({}).FLAP_DETECTION).toEqual({ fires: 3, windowMs: 1_800_000 });
+  it('reads FLAP_DETECTION as fires within a window: twice in 30 minutes unless set, or off', () => {
+    expect(loadConfig({}).FLAP_DETECTION).toEqual({ fires: 2, windowMs: 1_800_000 });
     expect(loadConfig({ FLAP_DETECTION: '5 / 1h' }).FLAP_DETECTION).toEqual({ fires: 5, windowMs: 3_600_000 });
     expect(loadConfig({ FLAP_DETECTION: 'off' }).FLAP_DETECTION).toBeUndefined();
     expect(problemsOf({ FLAP_DETECTION: '3/10s' })[0]).toMatch(/^FLAP_DETECTION: must be <fires>\/<window>/);
