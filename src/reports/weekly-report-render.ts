@@ -39,7 +39,7 @@ export function renderReportMarkdown(report: WeeklyReport): string {
   if (report.missingPostmortem.length) lines.push('', '## Resolved without a postmortem', '', ...report.missingPostmortem.map((i) => `- INC-${i.number} ${oneLine(i.title)}`));
   if (report.noisiest.length) lines.push('', '## Noisiest alerts', '', ...report.noisiest.map(noisyLine));
   if (report.oncallLoad.length) lines.push('', '## On-call load', '', ...report.oncallLoad.map((p) => `- ${p.person}: ${p.pages} page(s), ${p.atNight} at night`));
-  if (report.maintenance.length) lines.push('', '## Maintenance windows', '', ...report.maintenance.map((w) => `- #${w.id} ${w.what}, ${w.startsAt.slice(0, 16).replace('T', ' ')} to ${w.endsAt.slice(0, 16).replace('T', ' ')} UTC: ${oneLine(w.reason)}; held ${w.held} alert(s)`));
+  if (report.maintenance.length) lines.push('', '## Maintenance windows', '', ...report.maintenance.map((w) => `- #${w.id} ${w.what}, ${w.startsAt.slice(0, 16).replace('T', ' ')} to ${w.endsAt.slice(0, 16).replace('T', ' ')} UTC: ${oneLine(w.reason)}; held ${w.held} alert(s)${w.alerts.length ? `: ${w.alerts.map(oneLine).join(', ')}${w.held > w.alerts.length ? ', ...' : ''}` : ''}`));
   lines.push('', '## Definitions', '', ...DEFINITIONS.map((d) => `- ${d}`));
   return lines.join('\n') + '\n';
 }

@@ -35,7 +35,7 @@ export interface WeeklyReport {
   noisiest: NoisyAlert[];
   oncallLoad: { person: string; pages: number; atNight: number }[];
   /** Maintenance windows of the window, with the alerts each held (stored, no incident, nobody paged). */
-  maintenance: { id: number; what: string; startsAt: string; endsAt: string; reason: string; held: number }[];
+  maintenance: { id: number; what: string; startsAt: string; endsAt: string; reason: string; held: number; alerts: string[] }[];
 }
 
 export interface NoisyAlert {
@@ -204,9 +204,11 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
       FROM pages p JOIN people pe ON pe.id = p.person_id
       WHERE p.created_at >= ${window.from}::timestamptz AND p.created_at < ${window.to}::timestamptz
       GROUP BY pe.name ORDER BY pages DESC, pe.name LIMIT 20`),
-    db.query<{ id: number; matcher: MaintenanceMatcher; team_key: string | null; starts_at: Date; ends_at: Date; reason: string; held: number }>(sql`
+    db.query<{ id: number; matcher: MaintenanceMatcher; team_key: string | null; starts_at: Date; ends_at: Date; reason: string; held: number; alerts: string[] }>(sql`
       SELECT w.id, w.matcher, w.team_key, w.starts_at, LEAST(w.ends_at, COALESCE(w.ended_at, w.ends_at)) AS ends_at, w.reason,
-             (SELECT count(*) FROM alerts a WHERE a.held_by_window = w.id)::int AS held
+             (SELECT count(*) FROM alerts a WHERE a.held_by_window = w.id)::int AS held,
+             (SELECT COALESCE(array_agg(t.title ORDER BY t.n DESC, t.title), ARRAY[]::text[]) FROM (
+                SELECT a.title, count(*) AS n FROM alerts a WHERE a.held_by_window = w.id GROUP BY a.title ORDER BY n DESC, a.title LIMIT 5) t) AS alerts
       FROM maintenance_windows w
       WHERE w.starts_at < ${window.to}::timestamptz AND LEAST(w.ends_at, COALESCE(w.ended_at, w.ends_at)) > ${window.from}::timestamptz
         AND (${team}::text IS NULL OR w.team_key = ${team}::text)
@@ -233,6 +235,6 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
       flapping: r.flapping === true,
     })),
     oncallLoad: load.map((r) => ({ person: r.person, pages: Number(r.pages), atNight: Number(r.at_night) })),
-    maintenance: windows.map((w) => ({ id: Number(w.id), what: describeMatcher(w.matcher), startsAt: new Date(w.starts_at).toISOString(), endsAt: new Date(w.ends_at).toISOString(), reason: w.reason, held: Number(w.held) })),
+    maintenance: windows.map((w) => ({ id: Number(w.id), what: describeMatcher(w.matcher), startsAt: new Date(w.starts_at).toISOString(), endsAt: new Date(w.ends_at).toISOString(), reason: w.reason, held: Number(w.held), alerts: w.alerts ?? [] })),
   };
 }

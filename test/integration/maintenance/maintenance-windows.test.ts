@@ -76,7 +76,7 @@ describeEachDatabase('maintenance windows', (db) => {
     expect((await db().database.prisma.alert.findFirstOrThrow({ where: { title: 'Errors on checkout' } })).heldByWindow).toBe(id);
     // The weekly report lists each window with the alerts it held.
     const report = renderReportMarkdown(await buildWeeklyReport(db().database.sql, { weeks: 1, timeZone: 'UTC', now: time.clock.now() }));
-    expect(report).toMatch(new RegExp(`- #${id} service checkout, \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d to .* UTC: database upgrade; held 2 alert\\(s\\)`));
+    expect(report).toMatch(new RegExp(`- #${id} service checkout, \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d to .* UTC: database upgrade; held 2 alert\\(s\\): Errors on checkout, Latency on checkout`));
   });
 
   it('with overlapping windows, an alert is let go only when the last one holding it ends; ending one early releases at once', async () => {
