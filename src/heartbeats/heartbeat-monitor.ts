@@ -4,6 +4,7 @@ import { sql } from '../db/sql.js';
 import { HEARTBEAT_CHECK_JOB } from '../engine/job-kinds.js';
 import { enqueueJobs } from '../engine/job-store.js';
 import type { JobHandler, JobSpec } from '../engine/job.js';
+import { isAppError } from '../errors.js';
 import { sourceActor } from '../incidents/actor.js';
 import type { AlertIntake } from '../incidents/alert-intake.js';
 import type { IncidentService } from '../incidents/incident-service.js';
@@ -108,7 +109,13 @@ export class HeartbeatMonitor {
     });
     if (!result?.incidentId) return;
     const [incident] = await this.deps.database.sql.query<{ status: string }>(sql`SELECT status FROM incidents WHERE id = ${result.incidentId}::int`);
-    if (incident && incident.status !== 'resolved') await this.deps.incidents.resolve(result.incidentId, sourceActor('heartbeat'), `heartbeat ${name} is beating again`);
+    if (!incident || incident.status === 'resolved') return;
+    try {
+      await this.deps.incidents.resolve(result.incidentId, sourceActor('heartbeat'), `heartbeat ${name} is beating again`);
+    } catch (error) {
+      // Someone resolved it in the same moment: what the beat wanted is done.
+      if (!isAppError(error) || error.code !== 'conflict') throw error;
+    }
   }
 }
 
