@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { OncallConfig } from '../oncall/oncall-config.js';
+import { oneLine } from '../incidents/one-line.js';
 import { formatDuration } from '../time/duration.js';
 
 /** What a window holds: every field given must match (a service, a team, label values). */
@@ -69,7 +70,7 @@ export function describeWindow(window: MaintenanceWindow, timeZone: string, now:
   const end = local(windowEnd(window));
   const endText = end.hasSame(start, 'day') ? end.toFormat('HH:mm') : end.toFormat('ccc d MMM HH:mm');
   const state = window.endedAt && window.endedAt <= now ? 'ended' : isActive(window, now) ? 'running' : window.startsAt > now ? 'planned' : 'over';
-  return `#${window.id} ${describeMatcher(window.matcher)}, ${start.toFormat('ccc d MMM HH:mm')}-${endText} ${end.toFormat('ZZZZ')} (${formatDuration(windowEnd(window).getTime() - window.startsAt.getTime())}), ${state}, by ${window.createdByName}: ${window.reason}`;
+  return `#${window.id} ${describeMatcher(window.matcher)}, ${start.toFormat('ccc d MMM HH:mm')}-${endText} ${end.toFormat('ZZZZ')} (${formatDuration(windowEnd(window).getTime() - window.startsAt.getTime())}), ${state}, by ${oneLine(window.createdByName)}: ${oneLine(window.reason)}`;
 }
 
 /**
