@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { openIncidentLookup } from './alerts/open-incident-lookups.js';
 import { simulateCommand } from './alerts/simulate-cli-command.js';
 import type { CliCommand, CliIo } from './cli-command.js';

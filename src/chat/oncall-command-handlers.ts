@@ -1,6 +1,5 @@
 import { DateTime } from 'luxon';
 import type { Database } from '../db/database.js';
-import { sql } from '../db/sql.js';
 import { writePage } from '../delivery/page-request.js';
 import { enqueueJobs } from '../engine/job-store.js';
 import { AppError } from '../errors.js';

@@ -1,6 +1,5 @@
 import type { Database } from '../db/database.js';
 import { json, sql, type Sql } from '../db/sql.js';
-import type { IncidentStatus } from '../db/generated/enums.js';
 import { AppError } from '../errors.js';
 import type { JobSpec } from '../engine/job.js';
 import type { Actor } from './actor.js';
