@@ -2,20 +2,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logging.js';
-import { startBot } from '../../src/main.js';
-import type { RunningBot } from '../../src/running-bot.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { eventually } from '../support/eventually.js';
 import { JobTime } from '../support/job-time.js';
+import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 import { alertmanagerInstalled, startRealAlertmanager, type RealAlertmanager } from '../support/real-alertmanager.js';
 
 const installed = alertmanagerInstalled();
 const WEBHOOK_TOKEN = 'webhook-token-heartbeat-0123456';
 
 describe.skipIf(!installed)('Prometheus` Watchdog through a real Alertmanager as the heartbeat of the monitoring', () => {
-  let bot: RunningBot;
+  let bot: TestBot;
   let time: JobTime;
   let alertmanager: RealAlertmanager;
   let dir: string;
@@ -36,7 +33,7 @@ describe.skipIf(!installed)('Prometheus` Watchdog through a real Alertmanager as
       ['heartbeats:', '  monitoring: { interval: 10s, grace: 10s, labels: { service: prometheus } }', 'routes:', '  - { id: watchdog, match: { labels: { alertname: Watchdog } }, heartbeat: monitoring }'].join('\n'),
     );
     const clock = new ManualClock(new Date());
-    bot = await startBot(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: join(dir, 'bot'), ONCALL_FILE: join(dir, 'oncall.yaml'), WEBHOOK_TOKEN }), { log: createLogger('silent'), host: '127.0.0.1', clock });
+    bot = await startTestBot('pglite', { ONCALL_FILE: join(dir, 'oncall.yaml'), WEBHOOK_TOKEN }, { clock });
     time = new JobTime(bot.database, clock);
     alertmanager = await startRealAlertmanager({
       dir,
@@ -48,7 +45,7 @@ describe.skipIf(!installed)('Prometheus` Watchdog through a real Alertmanager as
   }, 60_000);
   afterAll(async () => {
     await alertmanager?.stop();
-    await bot?.close();
+    await bot?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -2,14 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logging.js';
 import { openWindow } from '../../src/maintenance/maintenance-store.js';
-import { startBot } from '../../src/main.js';
-import type { RunningBot } from '../../src/running-bot.js';
 import { ManualClock } from '../../src/time/clock.js';
 import { eventually } from '../support/eventually.js';
 import { JobTime } from '../support/job-time.js';
+import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 import { alertmanagerInstalled, startRealAlertmanager, type RealAlertmanager } from '../support/real-alertmanager.js';
 
 const installed = alertmanagerInstalled();
@@ -17,7 +14,7 @@ const WEBHOOK_TOKEN = 'webhook-token-maintenance-01234';
 const HOUR = 3_600_000;
 
 describe.skipIf(!installed)('a maintenance window holding a real Alertmanager`s alerts', () => {
-  let bot: RunningBot;
+  let bot: TestBot;
   let time: JobTime;
   let alertmanager: RealAlertmanager;
   let dir: string;
@@ -26,7 +23,7 @@ describe.skipIf(!installed)('a maintenance window holding a real Alertmanager`s 
     dir = mkdtempSync(join(tmpdir(), 'maintenance-am-'));
     writeFileSync(join(dir, 'oncall.yaml'), ['teams:', '  payments: { name: Payments, services: [checkout] }'].join('\n'));
     const clock = new ManualClock(new Date());
-    bot = await startBot(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: join(dir, 'bot'), ONCALL_FILE: join(dir, 'oncall.yaml'), WEBHOOK_TOKEN }), { log: createLogger('silent'), host: '127.0.0.1', clock });
+    bot = await startTestBot('pglite', { ONCALL_FILE: join(dir, 'oncall.yaml'), WEBHOOK_TOKEN }, { clock });
     time = new JobTime(bot.database, clock);
     alertmanager = await startRealAlertmanager({
       dir,
@@ -37,7 +34,7 @@ describe.skipIf(!installed)('a maintenance window holding a real Alertmanager`s 
   }, 60_000);
   afterAll(async () => {
     await alertmanager?.stop();
-    await bot?.close();
+    await bot?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
 import { expect } from 'vitest';
 import { startBot, type RunningBot } from '../../src/main.js';
+import type { Clock } from '../../src/time/clock.js';
 import { LEFT_BY } from './left-by.js';
 import { createPostgresDatabase, type DatabaseKind } from './test-database.js';
 
@@ -15,7 +16,8 @@ export interface TestBot extends RunningBot {
 }
 
 /** The real bot on a random port, on embedded storage in a temp folder or a fresh PostgreSQL database. */
-export async function startTestBot(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestBot> {
+/** `options.clock`: the bot's clock (a ManualClock, for a test that moves time with JobTime). */
+export async function startTestBot(kind: DatabaseKind, env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestBot> {
   const dataDir = mkdtempSync(join(tmpdir(), 'incident-bot-test-'));
   // Names the test in the suite's leftovers report if this folder is never destroyed.
   writeFileSync(join(dataDir, LEFT_BY), `${expect.getState().testPath ?? ''} ${expect.getState().currentTestName ?? ''}`.trim());
@@ -34,7 +36,7 @@ export async function startTestBot(kind: DatabaseKind, env: Record<string, strin
       ...(postgres ? { DATABASE_URL: postgres.url } : {}),
       ...env,
     });
-    bot = await startBot(config, { log: createLogger(config.LOG_LEVEL), host: '127.0.0.1' });
+    bot = await startBot(config, { log: createLogger(config.LOG_LEVEL), host: '127.0.0.1', ...(options.clock ? { clock: options.clock } : {}) });
   } catch (error) {
     // A bot that never started leaves neither its folder nor its database behind.
     await postgres?.drop().catch(() => {});
