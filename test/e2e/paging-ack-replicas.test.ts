@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
 import { startBot } from '../../src/main.js';
 import type { RunningBot } from '../../src/running-bot.js';
+import { markVerified } from '../support/mark-verified.js';
 import { eventually } from '../support/eventually.js';
 import { fireGenericAlert } from '../support/generic-alert.js';
 import { startSmtpInbox } from '../support/smtp-inbox.js';
@@ -40,8 +41,7 @@ describe.skipIf(!databaseKinds().includes('postgres'))('an emailed acknowledge l
       });
       replicas.push(await startBot(config, { log: createLogger('silent'), host: '127.0.0.1' }));
     }
-    const bruno = await replicas[0]!.database.prisma.person.findUniqueOrThrow({ where: { handle: 'bruno' } });
-    await replicas[0]!.database.prisma.contactVerification.create({ data: { personId: bruno.id, via: 'email', address: 'bruno@example.com', verifiedAt: new Date() } });
+    await markVerified(replicas[0]!.database.prisma, 'bruno', { email: 'bruno@example.com' });
   }, 120_000);
   afterAll(async () => {
     for (const replica of replicas) await replica.close();

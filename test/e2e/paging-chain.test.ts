@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFICATION_JOB } from '../../src/engine/job-kinds.js';
+import { markVerified } from '../support/mark-verified.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/free-port.js';
 import { DEFAULT_SLACK_USERS, startFakeSlack, type FakeSlack } from '../support/fake-slack/index.js';
@@ -51,8 +52,7 @@ describe('one page, every way in turn: a Slack DM, then an SMS, then a call answ
       TWILIO_FROM_NUMBER: '+15005550006',
       TWILIO_API_URL: twilio.url,
     });
-    const ivy = await bot.database.prisma.person.findUniqueOrThrow({ where: { handle: 'ivy' } });
-    await bot.database.prisma.contactVerification.createMany({ data: ['sms', 'voice'].map((via) => ({ personId: ivy.id, via, address: IVY.phone, verifiedAt: new Date() })) });
+    await markVerified(bot.database.prisma, 'ivy', { sms: IVY.phone, voice: IVY.phone });
   });
   afterAll(async () => {
     await bot?.destroy();

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { markVerified } from '../support/mark-verified.js';
 import { eventually } from '../support/eventually.js';
 import { fallDueNow } from '../support/job-time.js';
 import { fireGenericAlert } from '../support/generic-alert.js';
@@ -52,16 +53,9 @@ describe('paging by email: a real SMTP server, the one-time link clicked over HT
     );
     bot = await startTestBot('pglite', { ONCALL_FILE: join(dir, 'oncall.yaml'), SMTP_URL: inbox.url, EMAIL_FROM: 'Incident Bot <pager@example.com>' });
     // Verification of contact methods arrives with its own commands; here the methods are taken as verified.
-    const people = await bot.database.prisma.person.findMany();
-    const id = (handle: string) => people.find((p) => p.handle === handle)!.id;
-    await bot.database.prisma.contactVerification.createMany({
-      data: [
-        { personId: id('bruno'), via: 'email', address: 'bruno@example.com', verifiedAt: new Date() },
-        { personId: id('ann'), via: 'email', address: 'ann@gone.example.com', verifiedAt: new Date() },
-        { personId: id('ann'), via: 'push', address: 'ann-pages', verifiedAt: new Date() },
-        { personId: id('cleo'), via: 'email', address: 'cleo@example.com', verifiedAt: new Date() },
-      ],
-    });
+    await markVerified(bot.database.prisma, 'bruno', { email: 'bruno@example.com' });
+    await markVerified(bot.database.prisma, 'ann', { email: 'ann@gone.example.com', push: 'ann-pages' });
+    await markVerified(bot.database.prisma, 'cleo', { email: 'cleo@example.com' });
   });
   afterAll(async () => {
     await bot?.destroy();

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { markVerified } from '../support/mark-verified.js';
 import { eventually } from '../support/eventually.js';
 import { startFakeNtfy } from '../support/fake-ntfy.js';
 import { fallDueNow } from '../support/job-time.js';
@@ -28,8 +29,7 @@ describe('paging by push through ntfy: the Acknowledge button, and an outage tha
       ].join('\n'),
     );
     bot = await startTestBot('pglite', { ONCALL_FILE: join(dir, 'oncall.yaml'), NTFY_URL: ntfy.url, NTFY_TOKEN: 'tk_push-e2e-token' });
-    const dana = await bot.database.prisma.person.findUniqueOrThrow({ where: { handle: 'dana' } });
-    await bot.database.prisma.contactVerification.create({ data: { personId: dana.id, via: 'push', address: 'dana-pages', verifiedAt: new Date() } });
+    await markVerified(bot.database.prisma, 'dana', { push: 'dana-pages' });
   });
   afterAll(async () => {
     await bot?.destroy();

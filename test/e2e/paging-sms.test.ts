@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/free-port.js';
+import { markVerified } from '../support/mark-verified.js';
 import { startFakeTwilio } from '../support/fake-twilio.js';
 import { fireGenericAlert } from '../support/generic-alert.js';
 import { readJson } from '../support/read-json.js';
@@ -55,18 +56,9 @@ describe('paging by SMS through a strict Twilio stand-in, with signed delivery r
       SMTP_URL: inbox.url,
       EMAIL_FROM: 'pager@example.com',
     });
-    const people = await bot.database.prisma.person.findMany();
-    const id = (handle: string) => people.find((p) => p.handle === handle)!.id;
-    await bot.database.prisma.contactVerification.createMany({
-      data: [
-        { personId: id('erin'), via: 'sms', address: '+15550100003', verifiedAt: new Date() },
-        { personId: id('erin'), via: 'email', address: 'erin@example.com', verifiedAt: new Date() },
-        { personId: id('finn'), via: 'sms', address: '+15005550001', verifiedAt: new Date() },
-        { personId: id('finn'), via: 'email', address: 'finn@example.com', verifiedAt: new Date() },
-        { personId: id('gus'), via: 'voice', address: '+15550100004', verifiedAt: new Date() },
-        { personId: id('gus'), via: 'email', address: 'gus@example.com', verifiedAt: new Date() },
-      ],
-    });
+    await markVerified(bot.database.prisma, 'erin', { sms: '+15550100003', email: 'erin@example.com' });
+    await markVerified(bot.database.prisma, 'finn', { sms: '+15005550001', email: 'finn@example.com' });
+    await markVerified(bot.database.prisma, 'gus', { voice: '+15550100004', email: 'gus@example.com' });
   });
   afterAll(async () => {
     await bot?.destroy();

@@ -8,6 +8,7 @@ import { smsLength } from '../../../src/paging/sms/gsm7.js';
 import { answerSmsReply } from '../../../src/paging/sms/sms-replies.js';
 import { twilioSmsPort } from '../../../src/paging/sms/twilio-sms-port.js';
 import { twilioVoicePort } from '../../../src/paging/sms/twilio-voice-port.js';
+import { markVerified } from '../../support/mark-verified.js';
 import { startFakeTwilio } from '../../support/fake-twilio.js';
 import { startPagingEngine } from '../../support/paging-engine.js';
 import { describeEachDatabase } from '../../support/test-database.js';
@@ -46,8 +47,7 @@ describeEachDatabase('the phone limit: a storm of pages becomes one text or one 
     twilio.calls.length = 0;
     config = oncall(notify);
     await syncDirectory(prisma(), config);
-    const hana = await prisma().person.findUniqueOrThrow({ where: { handle: 'hana' } });
-    await prisma().contactVerification.createMany({ data: ['sms', 'voice'].map((via) => ({ personId: hana.id, via, address: HANA, verifiedAt: new Date() })) });
+    await markVerified(prisma(), 'hana', { sms: HANA, voice: HANA });
     const twilioSettings = { accountSid: SID, authToken: AUTH, fromNumber: '+15005550006', apiUrl: twilio.url, statusCallbackUrl: () => 'https://bot.example.com/twilio/status' };
     const contacts = [twilioSmsPort(twilioSettings), twilioVoicePort({ ...twilioSettings, voiceUrl: () => 'https://bot.example.com/twilio/voice' })];
     engine = startPagingEngine(db().database, { config: () => config, contacts, phoneLimit: limit, replicas });

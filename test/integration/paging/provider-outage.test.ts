@@ -4,6 +4,7 @@ import { emptyOncallConfig, type OncallConfig } from '../../../src/oncall/oncall
 import { NOTIFICATION_MAX_ATTEMPTS } from '../../../src/paging/page-notifications.js';
 import { twilioSmsPort } from '../../../src/paging/sms/twilio-sms-port.js';
 import { twilioVoicePort } from '../../../src/paging/sms/twilio-voice-port.js';
+import { markVerified } from '../../support/mark-verified.js';
 import { startFakeTwilio } from '../../support/fake-twilio.js';
 import { startPagingEngine } from '../../support/paging-engine.js';
 import { describeEachDatabase } from '../../support/test-database.js';
@@ -39,8 +40,7 @@ describeEachDatabase('a provider outage: pages wait for it and are not lost', (d
     twilio.messages.length = 0;
     twilio.calls.length = 0;
     await syncDirectory(prisma(), config);
-    const omar = await prisma().person.findUniqueOrThrow({ where: { handle: 'omar' } });
-    await prisma().contactVerification.createMany({ data: ['sms', 'voice'].map((via) => ({ personId: omar.id, via, address: OMAR, verifiedAt: new Date() })) });
+    await markVerified(prisma(), 'omar', { sms: OMAR, voice: OMAR });
     const settings = { accountSid: SID, authToken: AUTH, fromNumber: '+15005550006', apiUrl: twilio.url };
     engine = startPagingEngine(db().database, { config: () => config, contacts: [twilioSmsPort(settings), twilioVoicePort({ ...settings, voiceUrl: () => undefined })] });
   }

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { syncDirectory } from '../../../src/oncall/directory-sync.js';
 import { emptyOncallConfig, type OncallConfig } from '../../../src/oncall/oncall-config.js';
 import { smtpEmailPort } from '../../../src/paging/email/smtp-email-port.js';
+import { markVerified } from '../../support/mark-verified.js';
 import { startPagingEngine } from '../../support/paging-engine.js';
 import { startSmtpInbox } from '../../support/smtp-inbox.js';
 import { describeEachDatabase } from '../../support/test-database.js';
@@ -40,8 +41,7 @@ describeEachDatabase('quiet hours through the engine, a real SMTP server receivi
   it('holds a low-urgency page until 07:00 in the person`s zone, and never holds a high-urgency one', async () => {
     await prisma().$executeRawUnsafe('TRUNCATE incidents, alerts, incident_alerts, timeline_events, jobs, pages, people, teams, notifications, contact_verifications, sent_messages RESTART IDENTITY CASCADE');
     await syncDirectory(prisma(), config);
-    const noor = await prisma().person.findUniqueOrThrow({ where: { handle: 'noor' } });
-    await prisma().contactVerification.create({ data: { personId: noor.id, via: 'email', address: 'noor@example.com', verifiedAt: new Date() } });
+    await markVerified(prisma(), 'noor', { email: 'noor@example.com' });
     // 23:30 in Berlin (22:30 UTC, winter time).
     engine = startPagingEngine(db().database, { config: () => config, contacts: [smtpEmailPort({ smtpUrl: inbox.url, from: 'pager@example.com' })], start: new Date('2026-12-01T22:30:00Z') });
     inbox.mails.length = 0;
