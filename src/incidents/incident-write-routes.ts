@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AuditLog, AuditResult } from '../access/audit-log.js';
+import { auditDetailOf, auditResultOf } from '../access/audit-outcome.js';
 import { incidentAccessFacts } from '../access/incident-access-facts.js';
 import { decideAccess, needsIncidentFacts } from '../access/permissions.js';
 import { jsonBody } from '../alerts/json-body.js';
@@ -54,19 +55,6 @@ interface WriteActor {
   personId?: number;
   name: string;
   handle?: string;
-}
-
-function auditResult(error: AppError): AuditResult {
-  if (error.code === 'forbidden') return 'refused';
-  if (error.code === 'not_found' || error.code === 'conflict') return 'failed';
-  if (error.code === 'validation_failed' || error.code === 'invalid_json' || error.code === 'bad_request') return 'invalid';
-  return 'error';
-}
-
-/** What the caller was told, as the audit row's detail. */
-function auditDetail(error: AppError): string {
-  const problems = error.details.problems?.map((problem) => `${problem.path}: ${problem.message}`) ?? [];
-  return problems.length ? problems.join('; ') : error.message;
 }
 
 /** A body may be left out (`curl -X POST`): it then means "as the write token, no text". */
@@ -150,7 +138,7 @@ export function incidentWriteRoutes(deps: IncidentWriteDeps): RouteModule {
       return outcome;
     } catch (error) {
       const failure = toAppError(error as Error);
-      await record(auditResult(failure), auditDetail(failure));
+      await record(auditResultOf(failure), auditDetailOf(failure));
       throw error;
     }
   };

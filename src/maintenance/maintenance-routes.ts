@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AuditLog } from '../access/audit-log.js';
+import { auditDetailOf, auditResultOf } from '../access/audit-outcome.js';
 import { jsonBody } from '../alerts/json-body.js';
 import type { Database } from '../db/database.js';
 import { AppError, formatPath } from '../errors.js';
@@ -56,7 +57,7 @@ export function maintenanceRoutes(deps: { database: Database; oncall: () => Onca
       return result;
     } catch (error) {
       const failure = toAppError(error as Error);
-      await deps.audit.record({ actorId: null, actorName: caller, platform: 'api', action, args, result: failure.code === 'internal' ? 'error' : 'invalid', detail: failure.message });
+      await deps.audit.record({ actorId: null, actorName: caller, platform: 'api', action, args, result: auditResultOf(failure), detail: auditDetailOf(failure) });
       throw error;
     }
   };
