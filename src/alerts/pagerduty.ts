@@ -5,6 +5,9 @@ import type { AlertBatch, NormalizedAlert } from './alert.js';
 import { maskRoutingKey, routingKeyHash } from './routing-key.js';
 
 const linkSchema = z.object({ href: z.string(), text: z.string().optional() });
+/** PagerDuty shows an image from `src`, linked to `href`; anything else in the array is ignored as PagerDuty does. */
+const imageSchema = z.object({ src: z.string(), href: z.string().optional(), alt: z.string().optional() }).passthrough();
+const webAddress = /^https?:\/\//i;
 
 const payloadSchema = z.object({
   summary: z.string().min(1).max(1024),
@@ -79,6 +82,12 @@ export function normalizePagerDuty(body: unknown, now: Date): AlertBatch & { ded
   }
   const linkEntries: Record<string, string> = {};
   for (const [index, link] of (event.links ?? []).entries()) linkEntries[link.text || `link ${index + 1}`] = link.href;
+  // The card links an image (a graph, mostly) rather than embedding it: a chat client would fetch it from wherever it points.
+  for (const [index, item] of (event.images ?? []).entries()) {
+    const image = imageSchema.safeParse(item);
+    if (!image.success || !webAddress.test(image.data.src)) continue;
+    linkEntries[`image: ${image.data.alt || index + 1}`] = image.data.href && webAddress.test(image.data.href) ? image.data.href : image.data.src;
+  }
   const alert: NormalizedAlert = {
     source: 'pagerduty',
     fingerprint: dedupKey,

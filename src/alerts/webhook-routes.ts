@@ -197,7 +197,9 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
 
     const pagerDuty = async (request: FastifyRequest, reply: FastifyReply) => {
       const byHeader = byWebhookToken.has(request);
-      const unauthorized = () => reply.status(401).send({ status: 'unauthorized', message: pagerDutyUnauthorizedMessage(request.headers.authorization) });
+      // PagerDuty answers an unknown routing key as an invalid event (400), and senders expect that.
+      const unauthorized = () =>
+        reply.status(400).send({ status: 'invalid event', message: 'Event object is invalid', errors: ['Invalid routing key', pagerDutyUnauthorizedMessage(request.headers.authorization)], error: 'unauthorized' });
       let credential: string | undefined;
       if (!byHeader) {
         // Nothing but the routing key is read until it proves to be a credential.
@@ -221,7 +223,7 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
       } catch (error) {
         if (!(error instanceof ZodError)) throw error;
         const problems = error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
-        return reply.status(422).send({
+        return reply.status(400).send({
           status: 'invalid event',
           message: 'Event object is invalid',
           errors: problems.map((p) => `${p.path}: ${p.message}`),

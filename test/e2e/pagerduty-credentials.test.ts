@@ -133,15 +133,15 @@ for (const kind of databaseKinds()) {
       expect((await send(justUnder)).status).toBe(202);
     });
 
-    it('answers an unknown key 401 without looking further, and checks the key the event really carries', async () => {
+    it('answers an unknown key as PagerDuty does (400, "Invalid routing key") without looking further, and checks the key the event really carries', async () => {
       const unknown = await send(trigger('f0e1d2c3b4a5968778695a4b3c2d1e0f', 'unknown-key'));
-      expect(unknown.status).toBe(401);
+      expect(unknown.status).toBe(400);
       const answer = await readJson(unknown);
-      expect(answer).toMatchObject({ status: 'unauthorized', message: expect.stringContaining('routing_key') });
+      expect(answer).toMatchObject({ status: 'invalid event', message: 'Event object is invalid', errors: ['Invalid routing key', expect.stringContaining('routing_key')] });
       expect(JSON.stringify(answer)).not.toContain('f0e1d2c3');
       // JSON.parse keeps the last of two routing_key fields: that is the one that must be a credential.
       const twice = `{"routing_key":"${KEY_A}","event_action":"resolve","dedup_key":"by-token","routing_key":"f0e1d2c3b4a5968778695a4b3c2d1e0f"}`;
-      expect((await send(twice)).status).toBe(401);
+      expect(await readJson(await send(twice))).toMatchObject({ errors: ['Invalid routing key', expect.any(String)] });
       expect((await send('{"routing_key": ')).status).toBe(400);
     });
   });

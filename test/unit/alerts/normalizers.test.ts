@@ -95,6 +95,19 @@ describe('PagerDuty Events v2', () => {
     expect(normalizePagerDuty(sharedFixture('pagerduty/resolve.json'), now).alerts[0]).toMatchObject({ eventOnly: 'resolve', status: 'resolved' });
   });
 
+  it("links PagerDuty's images and links on the card, as in PagerDuty's documented example, and drops images that are not web addresses", () => {
+    const batch = normalizePagerDuty(sharedFixture('pagerduty/trigger-documented.json'), now);
+    expect(batch.alerts[0]!.links).toEqual({
+      client: 'https://monitoring.service.com',
+      'An example link.': 'https://google.com',
+      'image: An example link with an image': 'https://google.com',
+    });
+    const body = structuredClone(sharedFixture('pagerduty/trigger-documented.json')) as Record<string, unknown>;
+    body.images = [{ src: 'https://graphs.example/cpu.png' }, { src: 'javascript:alert(1)' }, 'not an image', { href: 'https://x.example' }];
+    expect(normalizePagerDuty(body, now).alerts[0]!.links).toMatchObject({ 'image: 1': 'https://graphs.example/cpu.png' });
+    expect(Object.keys(normalizePagerDuty(body, now).alerts[0]!.links).filter((name) => name.startsWith('image'))).toEqual(['image: 1']);
+  });
+
   it('refuses an acknowledge without dedup_key and a bad severity', () => {
     expect(() => normalizePagerDuty({ routing_key: 'k', event_action: 'acknowledge' }, now)).toThrow(ZodError);
     const body = structuredClone(sharedFixture('pagerduty/trigger.json')) as { payload: { severity: string } };
