@@ -87,6 +87,8 @@ describeEachDatabase('migrations', (db) => {
     await prisma.notification.create({ data: { pageId: page.id, via: 'sms', address: '+15550100001', dueAt: at, heldFrom: at, providerId: 'SM1', slotAt: at, foldedInto: 1 } });
     await prisma.heartbeat.create({ data: { name: 'prometheus-prod', lastBeatAt: at, missedAt: at, beats: 3 } });
     await prisma.noiseVote.create({ data: { incidentId: incident.id, personId: person.id, routeId: 'default', reason: 'flaps', at } });
+    await prisma.changeEvent.create({ data: { summary: 'Deploy 1.2.3', source: 'ci', at, receivedAt: at, routeId: 'default', service: 'checkout', teamKey: 'payments', details: { build: 7 }, links: { build: 'https://ci.example/7' }, routingKeyHash: 'ab' } });
+    await prisma.opsgenieRequest.create({ data: { id: 'req-1', keyHash: 'cd', action: 'Create', success: true, status: 'Created alert', alertId: '4', alias: 'a-1', processedAt: at } });
     await prisma.maintenanceWindow.create({ data: { matcher: { service: 'checkout' }, teamKey: 'payments', startsAt: at, endsAt: at, endedAt: at, reason: 'upgrade', createdById: person.id, createdByName: 'Alice Doe', origin: 'oncall.yaml', recurrence: 'nightly' } });
     await prisma.actionToken.create({ data: { tokenHash: 'h1', purpose: 'ack', personId: person.id, pageId: page.id, via: 'email', address: 'a@example.com', expiresAt: at } });
     await prisma.contactVerification.create({ data: { personId: person.id, via: 'sms', address: '+15550100001', codeHash: 'c', codeExpiresAt: at, verifiedAt: at } });
@@ -134,13 +136,15 @@ describeEachDatabase('migrations', (db) => {
     expect(read.pages[0]?.notifications[0]).toMatchObject({ slotAt: at, foldedInto: 1 });
     expect(await prisma.heartbeat.findFirstOrThrow()).toMatchObject({ name: 'prometheus-prod', beats: 3, missedAt: at });
     expect(await prisma.noiseVote.findFirstOrThrow()).toMatchObject({ reason: 'flaps', routeId: 'default' });
+    expect(await prisma.changeEvent.findFirstOrThrow()).toMatchObject({ summary: 'Deploy 1.2.3', service: 'checkout', teamKey: 'payments', details: { build: 7 }, links: { build: 'https://ci.example/7' }, at, receivedAt: at, routingKeyHash: 'ab', source: 'ci', routeId: 'default' });
+    expect(await prisma.opsgenieRequest.findFirstOrThrow()).toMatchObject({ id: 'req-1', keyHash: 'cd', action: 'Create', success: true, status: 'Created alert', alertId: '4', alias: 'a-1', processedAt: at });
     expect(await prisma.maintenanceWindow.findFirstOrThrow()).toMatchObject({ matcher: { service: 'checkout' }, recurrence: 'nightly', endedAt: at });
 
     // A model added to the schema without being exercised here fails this test.
     const exercised = [
       'Person', 'Team', 'TeamMember', 'Incident', 'Alert', 'IncidentAlert', 'TimelineEvent', 'IncidentRole', 'ChatChannel', 'ChatChannelInvite',
       'SentMessage', 'PlaybookRun', 'PlaybookStepState', 'OncallOverride', 'Page', 'Postmortem', 'ProcessedRequest', 'Job', 'AuditEntry',
-      'Notification', 'ActionToken', 'ContactVerification', 'Heartbeat', 'NoiseVote', 'MaintenanceWindow',
+      'Notification', 'ActionToken', 'ContactVerification', 'Heartbeat', 'NoiseVote', 'MaintenanceWindow', 'ChangeEvent', 'OpsgenieRequest',
     ];
     expect(Object.keys(Prisma.ModelName).sort()).toEqual(exercised.sort());
   });
