@@ -193,6 +193,7 @@ const settingsObject = z.object({
     }),
   REPORT_TIMEZONE: timeZone,
   REOPEN_WINDOW: duration('30m'),
+  CHANGE_EVENT_WINDOW: duration('2h'),
   FLAP_DETECTION: z
     .string()
     .default('2/30m')

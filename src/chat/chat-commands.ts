@@ -46,6 +46,7 @@ export function chatCommands(deps: {
         prisma: database.prisma,
         database,
         reportTimeZone: config.REPORT_TIMEZONE,
+        changeWindowMs: config.CHANGE_EVENT_WINDOW,
         clock: deps.clock,
         incidents,
         people,

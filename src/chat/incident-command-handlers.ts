@@ -47,6 +47,8 @@ export interface IncidentCommandDeps {
   prisma: PrismaClient;
   database: Database;
   reportTimeZone?: string;
+  /** CHANGE_EVENT_WINDOW, for the postmortem's "What changed". */
+  changeWindowMs?: number;
   clock?: Clock;
   incidents: IncidentService;
   people: PeopleDirectory;
@@ -209,7 +211,7 @@ export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHand
       return reply('in_channel', `${who(ctx)}: ${text}`, naming(ctx));
     },
     async 'incident.postmortem'(_command, ctx) {
-      const markdown = await generatePostmortem(deps.prisma, ctx.incidentNumber, (deps.clock ?? systemClock).now());
+      const markdown = await generatePostmortem(deps.prisma, ctx.incidentNumber, (deps.clock ?? systemClock).now(), deps.changeWindowMs);
       if (!markdown) throw new AppError('not_found', `There is no incident ${incidentLabel(ctx.incidentNumber)}`);
       await deps.uploadFile?.(ctx.platform, ctx.channelId, {
         filename: `${incidentLabel(ctx.incidentNumber)}-postmortem.md`,

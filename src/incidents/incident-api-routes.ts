@@ -6,6 +6,7 @@ import { apiAuth, apiCaller, type ApiTokens } from '../http/api-auth.js';
 import { requestValue } from '../http/request-value.js';
 import type { RouteModule } from '../http/server.js';
 import { readIdCursor, readIncidentNumber, readSearchText, wholeNumber } from '../input-values.js';
+import type { Clock } from '../time/clock.js';
 import { draftPostmortem } from '../reports/postmortem.js';
 import { getIncident, getTimeline, listIncidents } from './incident-queries.js';
 
@@ -22,7 +23,7 @@ export function parseIncidentNumber(params: unknown): number {
   return numberParam.parse(params).number;
 }
 
-export function incidentApiRoutes(prisma: PrismaClient, tokens: ApiTokens, audit?: AuditLog): RouteModule {
+export function incidentApiRoutes(prisma: PrismaClient, tokens: ApiTokens, audit?: AuditLog, postmortem: { changeWindowMs?: number; clock?: Clock } = {}): RouteModule {
   const onRequest = apiAuth(tokens, 'read');
   return (app) => {
     app.get('/api/incidents', { onRequest }, async (request) => {
@@ -38,7 +39,7 @@ export function incidentApiRoutes(prisma: PrismaClient, tokens: ApiTokens, audit
     app.get('/api/incidents/:number/postmortem.md', { onRequest }, async (request, reply) => {
       const number = parseIncidentNumber(request.params);
       // A read: the draft is rendered, never stored (only a person generating it records one).
-      const markdown = await draftPostmortem(prisma, number);
+      const markdown = await draftPostmortem(prisma, number, { changeWindowMs: postmortem.changeWindowMs, now: postmortem.clock?.now() });
       await audit?.record({ actorName: apiCaller(request), platform: 'api', action: 'api.postmortem.read', args: { incident: number }, result: markdown === undefined ? 'failed' : 'ok' });
       if (markdown === undefined) throw new AppError('not_found', `There is no incident INC-${number}`);
       return reply.type('text/markdown; charset=utf-8').send(markdown);

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { PrismaClient } from '../db/database.js';
+import { changesNear, type ChangeNearIncident } from '../incidents/change-events.js';
 import { loadIncidentRecord } from '../incidents/incident-record.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import { oneLine } from '../incidents/one-line.js';
@@ -26,11 +27,29 @@ export interface PostmortemFacts {
   roles: { role: string; name: string }[];
   steps: { title: string; status: string; by: string | null; choice: string | null }[];
   playbook: string | null;
+  /** Change events of its service or team from `changeWindowMs` before it opened until it resolved. */
+  changes: ChangeNearIncident[];
+  changeWindowMs: number;
 }
 
-export async function loadPostmortemFacts(prisma: PrismaClient, id: number): Promise<PostmortemFacts | undefined> {
+/** CHANGE_EVENT_WINDOW's default: how long before an incident a change is listed under "What changed". */
+export const DEFAULT_CHANGE_WINDOW_MS = 2 * 3_600_000;
+
+export interface PostmortemOptions {
+  changeWindowMs?: number;
+  now?: Date;
+}
+
+export async function loadPostmortemFacts(prisma: PrismaClient, id: number, options: PostmortemOptions = {}): Promise<PostmortemFacts | undefined> {
   const incident = await loadIncidentRecord(prisma, id);
   if (!incident) return undefined;
+  const changeWindowMs = options.changeWindowMs ?? DEFAULT_CHANGE_WINDOW_MS;
+  const changes = await changesNear(
+    prisma,
+    { openedAt: incident.openedAt, resolvedAt: incident.resolvedAt, service: incident.service, teamKey: incident.team?.key ?? null },
+    changeWindowMs,
+    options.now ?? new Date(),
+  );
   const timeline = await prisma.timelineEvent.findMany({ where: { incidentId: id }, orderBy: [{ at: 'asc' }, { id: 'asc' }] });
   const first = incident.alerts[0];
   return {
@@ -54,6 +73,8 @@ export async function loadPostmortemFacts(prisma: PrismaClient, id: number): Pro
       step.status && step.status !== 'active' && step.status !== 'pending' ? [{ title: step.title, status: step.status, by: step.by, choice: step.choice }] : [],
     ),
     playbook: incident.playbook?.name ?? null,
+    changes,
+    changeWindowMs,
   };
 }
 
@@ -93,6 +114,16 @@ export function renderPostmortem(facts: PostmortemFacts): string {
       ? `First alert: **${oneLine(facts.firstAlert.title)}** from ${facts.firstAlert.source} at ${utc(facts.firstAlert.startsAt)}${link ? ` (${link})` : ''}; ${facts.alertCount} alert(s) in all.`
       : 'Declared by hand; no alert fired.',
     '',
+    '## What changed',
+    '',
+    ...(facts.changes.length
+      ? facts.changes.map((c) => {
+          const links = Object.entries(c.links).map(([name, url]) => `[${name}](${url})`).join(', ');
+          const where = [c.service, c.source].filter(Boolean).map((text) => oneLine(text!)).join(', ');
+          return `- ${utc(c.at)}: ${oneLine(c.summary)}${where ? ` (${where})` : ''}${links ? ` ${links}` : ''}`;
+        })
+      : [`No change events of ${facts.service ? 'this service' : 'this team'} from ${formatDuration(facts.changeWindowMs)} before it opened${facts.resolvedAt ? ' until it resolved' : ''} (PagerDuty change events, CHANGE_EVENT_WINDOW).`]),
+    '',
     '## Impact',
     '',
     ...(notes('impact').length ? notes('impact') : [PLACEHOLDER]),
@@ -127,8 +158,8 @@ export function renderPostmortem(facts: PostmortemFacts): string {
 }
 
 /** The draft as it would be written now, for reading: it records nothing. */
-export async function draftPostmortem(prisma: PrismaClient, id: number): Promise<string | undefined> {
-  const facts = await loadPostmortemFacts(prisma, id);
+export async function draftPostmortem(prisma: PrismaClient, id: number, options: PostmortemOptions = {}): Promise<string | undefined> {
+  const facts = await loadPostmortemFacts(prisma, id, options);
   return facts ? renderPostmortem(facts) : undefined;
 }
 
@@ -136,8 +167,8 @@ export async function draftPostmortem(prisma: PrismaClient, id: number): Promise
  * Writes (or rewrites) the draft and keeps it: a person asked for the postmortem, so the weekly
  * report no longer lists the incident as missing one.
  */
-export async function generatePostmortem(prisma: PrismaClient, id: number, now: Date): Promise<string | undefined> {
-  const markdown = await draftPostmortem(prisma, id);
+export async function generatePostmortem(prisma: PrismaClient, id: number, now: Date, changeWindowMs?: number): Promise<string | undefined> {
+  const markdown = await draftPostmortem(prisma, id, { now, changeWindowMs });
   if (markdown === undefined) return undefined;
   await prisma.postmortem.upsert({ where: { incidentId: id }, create: { incidentId: id, markdown, generatedAt: now }, update: { markdown, generatedAt: now } });
   return markdown;
