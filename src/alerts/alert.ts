@@ -1,5 +1,5 @@
 /** Where an alert came from; each has a normalizer in this folder. */
-export const ALERT_SOURCES = ['alertmanager', 'grafana', 'pagerduty', 'generic'] as const;
+export const ALERT_SOURCES = ['alertmanager', 'grafana', 'pagerduty', 'opsgenie', 'datadog', 'cloudwatch', 'generic'] as const;
 export type WebhookSource = (typeof ALERT_SOURCES)[number];
 /** Webhook senders, and the bot itself for a heartbeat that went silent. */
 export type AlertSource = WebhookSource | 'heartbeat';
@@ -27,7 +27,7 @@ export interface NormalizedAlert {
    * content: they change the alert's (or incident's) state and nothing else.
    */
   eventOnly?: 'acknowledge' | 'resolve';
-  /** PagerDuty routing key, which oncall.yaml maps to a route. */
+  /** PagerDuty routing key or Opsgenie GenieKey, which oncall.yaml maps to a route. */
   routingKey?: string;
   /** Hash of that routing key, stored with the alert (see routing-key.ts); unset for the webhook token. */
   routingKeyHash?: string;

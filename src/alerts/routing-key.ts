@@ -16,15 +16,23 @@ export const DOCUMENTED_EXAMPLE_KEYS: readonly string[] = [
   'samplekeyhere',
   'routingkeyhere',
   'R0123456789abcdef0123456789abcdef',
+  // Opsgenie's API documentation (every curl example).
+  'eb243592-faa2-4ba2-a551q-1afdf565c889',
 ];
 
+const KEY_KINDS = {
+  pagerduty: { what: 'routing key', own: 'PagerDuty integration key', theirs: "PagerDuty's have 32" },
+  opsgenie: { what: 'API key', own: 'Opsgenie integration API key', theirs: "Opsgenie's have 36" },
+};
+
 /** Why a key may not be configured, or undefined when it may. */
-export function weakRoutingKeyReason(key: string): string | undefined {
+export function weakRoutingKeyReason(key: string, kind: keyof typeof KEY_KINDS = 'pagerduty'): string | undefined {
+  const words = KEY_KINDS[kind];
   if (DOCUMENTED_EXAMPLE_KEYS.some((example) => example.toLowerCase() === key.toLowerCase())) {
-    return 'is an example key from documentation, which anyone can send: generate your own (PagerDuty integration key, or `openssl rand -hex 16`)';
+    return `is an example key from documentation, which anyone can send: generate your own (${words.own}, or \`openssl rand -hex 16\`)`;
   }
   if (key.length < MIN_ROUTING_KEY_LENGTH) {
-    return `is ${key.length} characters long; a routing key is a credential and needs at least ${MIN_ROUTING_KEY_LENGTH} (PagerDuty's have 32)`;
+    return `is ${key.length} characters long; a ${words.what} is a credential and needs at least ${MIN_ROUTING_KEY_LENGTH} (${words.theirs})`;
   }
   return undefined;
 }

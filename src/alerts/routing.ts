@@ -43,7 +43,7 @@ export function routeAlert(alert: NormalizedAlert, oncall: OncallConfig): RouteD
 
 function chooseRoute(alert: NormalizedAlert, oncall: OncallConfig): RouteConfig {
   if (alert.routingKey) {
-    const routeId = oncall.routingKeys[alert.routingKey];
+    const routeId = (alert.source === 'opsgenie' ? oncall.opsgenieKeys : oncall.routingKeys)[alert.routingKey];
     const keyed = routeId ? [...oncall.routes, oncall.defaultRoute].find((route) => route.id === routeId) : undefined;
     if (keyed) return keyed;
   }

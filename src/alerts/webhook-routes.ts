@@ -16,6 +16,7 @@ import { normalizeAlertmanager } from './alertmanager.js';
 import { normalizeGeneric } from './generic.js';
 import { normalizeGrafana } from './grafana.js';
 import { jsonBody } from './json-body.js';
+import { opsgenieRoutes } from './opsgenie-routes.js';
 import { pagerDutyRoutes } from './pagerduty-routes.js';
 import { systemClock, type Clock } from '../time/clock.js';
 
@@ -42,7 +43,12 @@ type RefusedCheck = Extract<LimitCheck, { ok: false }>;
 export interface WebhookGuards {
   limitByAddress(request: FastifyRequest): Promise<void>;
   limitByToken(request: FastifyRequest, credential: string): void;
+  /** Commits a batch (counted in the metrics): each alert's result. */
+  receive(batch: AlertBatch): Promise<IngestResult[]>;
+  /** The same, answered as the bot's own webhooks answer. */
   ingest(batch: AlertBatch): Promise<ReturnType<typeof summarize>>;
+  /** Monotonic milliseconds, for the time a request took. */
+  monotonicMs(): number;
 }
 
 function rateLimitMessage(refused: RefusedCheck): string {
@@ -104,12 +110,14 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
     limitByToken(request, token!);
   };
 
-  const ingest = async (batch: AlertBatch) => {
+  const receive = async (batch: AlertBatch) => {
     if (batch.truncated > 0) deps.log.warn({ source: batch.source, truncated: batch.truncated }, 'the sender left alerts out of this notification');
     const results = await deps.intake.receive(batch);
     deps.metrics.alertsReceived.inc({ source: batch.source }, results.length);
-    return summarize(batch, results);
+    return results;
   };
+  const ingest = async (batch: AlertBatch) => summarize(batch, await receive(batch));
+  const guards: WebhookGuards = { limitByAddress, limitByToken, receive, ingest, monotonicMs };
 
   return (app) => {
     // Limits and token are checked before the body is read: an unauthenticated sender costs nothing.
@@ -136,6 +144,7 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
     app.post<{ Params: { name: string } }>('/heartbeats/:name', { ...guarded, bodyLimit: 4096 }, heartbeat);
     app.get<{ Params: { name: string } }>('/heartbeats/:name', guarded, heartbeat);
 
-    pagerDutyRoutes(deps, { limitByAddress, limitByToken, ingest })(app);
+    pagerDutyRoutes(deps, guards)(app);
+    opsgenieRoutes(deps, guards)(app);
   };
 }

@@ -137,6 +137,8 @@ export interface OncallConfig {
   severityMap: Record<string, Severity>;
   /** PagerDuty Events v2 routing_key -> route id. */
   routingKeys: Record<string, string>;
+  /** Opsgenie API key (GenieKey) -> route id. */
+  opsgenieKeys: Record<string, string>;
   heartbeats: Record<string, HeartbeatConfig>;
   /** Recurring maintenance windows (`maintenance:`), by key. */
   maintenance: Record<string, RecurringMaintenance>;
@@ -194,6 +196,7 @@ export function emptyOncallConfig(): OncallConfig {
     defaultRoute: { id: 'default', match: { labels: {}, labelRegex: {} }, private: false },
     severityMap: lookupTable(BUILTIN_SEVERITY_MAP),
     routingKeys: lookupTable(),
+    opsgenieKeys: lookupTable(),
     heartbeats: lookupTable(),
     maintenance: lookupTable(),
   };

@@ -130,7 +130,7 @@ const matchSchema = z
   .object({
     labels: z.record(z.string(), z.string()).default({}),
     label_regex: z.record(z.string(), z.string()).default({}),
-    sources: z.array(z.enum(['alertmanager', 'grafana', 'pagerduty', 'generic', 'heartbeat'])).optional(),
+    sources: z.array(z.enum(['alertmanager', 'grafana', 'pagerduty', 'opsgenie', 'datadog', 'cloudwatch', 'generic', 'heartbeat'])).optional(),
   })
   .strict();
 
@@ -187,6 +187,7 @@ const fileSchema = z
     default_route: z.object(routeFields).strict().optional(),
     severity_map: z.record(z.string(), severity).default({}),
     pagerduty_routing_keys: z.record(z.string(), key).default({}),
+    opsgenie_keys: z.record(z.string(), key).default({}),
     heartbeats: z.record(key, heartbeatSchema).default({}),
     maintenance: z.record(key, maintenanceSchema).default({}),
   })
@@ -220,7 +221,7 @@ export function parseOncallYaml(text: string, file = 'oncall.yaml'): OncallConfi
 
 /** A path as problems show it: routing keys are credentials, so only their first characters. */
 function shownPath(path: readonly PropertyKey[]): readonly PropertyKey[] {
-  return path[0] === 'pagerduty_routing_keys' && typeof path[1] === 'string' ? [path[0], maskRoutingKey(path[1]), ...path.slice(2)] : path;
+  return (path[0] === 'pagerduty_routing_keys' || path[0] === 'opsgenie_keys') && typeof path[1] === 'string' ? [path[0], maskRoutingKey(path[1]), ...path.slice(2)] : path;
 }
 
 /**
@@ -311,6 +312,11 @@ function crossReferences(raw: unknown): [(string | number)[], string][] {
     const weak = weakRoutingKeyReason(routingKey);
     if (weak) problems.push([['pagerduty_routing_keys', routingKey], `this routing key ${weak}`]);
   }
+  for (const [apiKey, routeId] of Object.entries(asRecord(file.opsgenie_keys))) {
+    if (typeof routeId === 'string' && !ids.has(routeId) && routeId !== 'default') problems.push([['opsgenie_keys', apiKey], `no route "${routeId}"`]);
+    const weak = weakRoutingKeyReason(apiKey, 'opsgenie');
+    if (weak) problems.push([['opsgenie_keys', apiKey], `this API key ${weak}`]);
+  }
   return problems;
 }
 
@@ -388,6 +394,7 @@ function toConfig(file: OncallFile): OncallConfig {
   if (file.default_route) config.defaultRoute = toRoute('default', file.default_route);
   config.severityMap = lookupTable({ ...BUILTIN_SEVERITY_MAP, ...Object.fromEntries(Object.entries(file.severity_map).map(([word, sev]) => [word.toLowerCase(), toSeverity(sev)])) });
   config.routingKeys = lookupTable(file.pagerduty_routing_keys);
+  config.opsgenieKeys = lookupTable(file.opsgenie_keys);
   for (const [name, h] of Object.entries(file.heartbeats)) {
     const intervalMs = parseDuration(h.interval)!;
     // Without a grace, one whole interval more: a beat that is merely late is not an outage.

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { ALERT_SOURCES } from '../alerts/alert.js';
 import type { PrismaClient } from '../db/database.js';
 import { changesNear, type ChangeNearIncident } from '../incidents/change-events.js';
 import { loadIncidentRecord } from '../incidents/incident-record.js';
@@ -87,7 +88,7 @@ const PLACEHOLDER = '_To be written._';
 export function renderPostmortem(facts: PostmortemFacts): string {
   const notes = (tag: string) =>
     facts.timeline.filter((e) => e.tag === tag).map((e) => `- ${e.text.replace(/^\s*(root\s*cause|rootcause|impact|action)\s*:\s*/i, '')} (${e.actor}, ${utc(e.at)})`);
-  const people = [...new Set(facts.timeline.filter((e) => e.actor !== 'incident-bot' && !['alertmanager', 'grafana', 'pagerduty', 'generic'].includes(e.actor)).map((e) => e.actor))];
+  const people = [...new Set(facts.timeline.filter((e) => e.actor !== 'incident-bot' && !(ALERT_SOURCES as readonly string[]).includes(e.actor)).map((e) => e.actor))];
   const link = facts.firstAlert ? Object.entries(facts.firstAlert.links).map(([name, url]) => `[${name}](${url})`).join(', ') : '';
   const lines = [
     `# Postmortem: ${incidentLabel(facts.id)} ${oneLine(facts.title)}`,
