@@ -24,11 +24,28 @@ export interface RealAlertmanager {
   start(): Promise<void>;
 }
 
+/** The receiver's lines (under `- name: bot`): the bot's webhook with the bot's token. */
+export function webhookReceiver(webhookUrl: string, token: string, sendResolved = true): string[] {
+  return [
+    'webhook_configs:',
+    `  - url: ${webhookUrl}`,
+    `    send_resolved: ${sendResolved}`,
+    '    http_config:',
+    '      authorization:',
+    '        type: Bearer',
+    `        credentials: ${token}`,
+  ];
+}
+
 /**
- * A real Prometheus Alertmanager (Debian's) in `dir`, its one receiver the bot's webhook with the
- * bot's token; `route` adds to the route (group_by, group_wait, repeat_interval ...).
+ * A real Prometheus Alertmanager (Debian's) in `dir` with one receiver: the bot's webhook with the
+ * bot's token, or `receiver` (its lines, e.g. an opsgenie_configs block pointed at the bot);
+ * `route` adds to the route (group_by, group_wait, repeat_interval ...).
  */
-export async function startRealAlertmanager(options: { dir: string; webhookUrl: string; token: string; route: string[]; sendResolved?: boolean }): Promise<RealAlertmanager> {
+export async function startRealAlertmanager(
+  options: { dir: string; route: string[] } & ({ webhookUrl: string; token: string; sendResolved?: boolean } | { receiver: string[] }),
+): Promise<RealAlertmanager> {
+  const receiver = 'receiver' in options ? options.receiver : webhookReceiver(options.webhookUrl, options.token, options.sendResolved);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   writeFileSync(
@@ -39,13 +56,7 @@ export async function startRealAlertmanager(options: { dir: string; webhookUrl: 
       ...options.route.map((line) => `  ${line}`),
       'receivers:',
       '  - name: bot',
-      '    webhook_configs:',
-      `      - url: ${options.webhookUrl}`,
-      `        send_resolved: ${options.sendResolved ?? true}`,
-      '        http_config:',
-      '          authorization:',
-      '            type: Bearer',
-      `            credentials: ${options.token}`,
+      ...receiver.map((line) => `    ${line}`),
     ].join('\n'),
   );
   let child: ChildProcess | undefined;

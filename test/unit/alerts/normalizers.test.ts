@@ -3,6 +3,7 @@ import { ZodError } from 'zod';
 import { normalizeAlertmanager } from '../../../src/alerts/alertmanager.js';
 import { fingerprintOf, normalizeGeneric } from '../../../src/alerts/generic.js';
 import { normalizeGrafana } from '../../../src/alerts/grafana.js';
+import { normalizeOpsgenieCreate } from '../../../src/alerts/opsgenie.js';
 import { normalizePagerDuty } from '../../../src/alerts/pagerduty.js';
 import { sharedFixture } from '../../support/fixtures.js';
 
@@ -113,6 +114,27 @@ describe('PagerDuty Events v2', () => {
     const body = structuredClone(sharedFixture('pagerduty/trigger.json')) as { payload: { severity: string } };
     body.payload.severity = 'catastrophic';
     expect(() => normalizePagerDuty(body, now)).toThrow(/critical/);
+  });
+});
+
+describe('Opsgenie Alert API', () => {
+  it("reads what a real Alertmanager 0.25's opsgenie_configs sends: details are the labels routes match, the alias the identity", () => {
+    const [create] = sharedFixture('opsgenie/alertmanager-0.25-requests.json') as { body: unknown }[];
+    const batch = normalizeOpsgenieCreate(create!.body, 'key-key-key-key-key-key', now);
+    expect(batch.alerts[0]).toMatchObject({
+      source: 'opsgenie',
+      fingerprint: 'f81472f68fb28a2044eb6a9855a66790819b1b941e20fbbf3701976e0fd2aae6',
+      title: '[FIRING:1] DiskFull postgres (db-3:9100 critical)',
+      sourceSeverity: 'P1',
+      labels: { alertname: 'DiskFull', instance: 'db-3:9100', service: 'postgres', severity: 'critical', source: 'http://vm:19556/#/alerts?receiver=og' },
+    });
+  });
+
+  it('gives an alert without alias one of its own, so that each such request is an alert, as in Opsgenie', () => {
+    const first = normalizeOpsgenieCreate({ message: 'x' }, 'key-key-key-key-key-key', now);
+    const second = normalizeOpsgenieCreate({ message: 'x' }, 'key-key-key-key-key-key', now);
+    expect(first.alias).not.toBe(second.alias);
+    expect(first.alerts[0]!.sourceSeverity).toBe('P3');
   });
 });
 
