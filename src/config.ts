@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { RATE_LIMIT_FORMAT, parseRateLimitSetting } from './abuse/rate-limit-setting.js';
 import { parseConfigMaxBytes } from './config-files/config-file-limits.js';
@@ -194,6 +195,20 @@ const settingsObject = z.object({
   REPORT_TIMEZONE: timeZone,
   REOPEN_WINDOW: duration('30m'),
   CHANGE_EVENT_WINDOW: duration('2h'),
+  // Amazon SNS (CloudWatch alarms): certificates come from sns.<region>.amazonaws.com unless this
+  // names another host (host[:port]) to fetch them from, with SNS_CA_FILE's CA trusted: for tests.
+  SNS_CERT_HOST: optionalText.refine((value) => value === undefined || /^[a-z0-9.-]+(:\d{1,5})?$/i.test(value), 'must be a host name, with :port if not 443 (e.g. localhost:8443)'),
+  SNS_CA_FILE: optionalText.superRefine((path, ctx) => {
+    if (path === undefined) return;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): it names a PEM file of the CA to trust` });
+      return;
+    }
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) ctx.addIssue({ code: 'custom', message: `${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)` });
+  }),
   FLAP_DETECTION: z
     .string()
     .default('2/30m')

@@ -31,7 +31,7 @@ export interface SimulateDeps {
 export function simulateCommand(deps: SimulateDeps): CliCommand {
   return {
     name: ['simulate'],
-    usage: 'simulate <alert.json> [--source alertmanager|grafana|pagerduty|generic] [--json]',
+    usage: `simulate <alert.json> [--source ${ALERT_SOURCES.join('|')}] [--json]`,
     summary: 'show how an alert would be normalized and routed, writing nothing',
     async run(args, io) {
       const { values, positionals } = parseFlags({ args, options: { source: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });

@@ -16,7 +16,10 @@ import { normalizeAlertmanager } from './alertmanager.js';
 import { normalizeGeneric } from './generic.js';
 import { normalizeGrafana } from './grafana.js';
 import { jsonBody } from './json-body.js';
+import { cloudWatchRoutes } from './cloudwatch-routes.js';
+import { normalizeDatadog } from './datadog.js';
 import { opsgenieRoutes } from './opsgenie-routes.js';
+import type { SnsTrust } from './sns-signature.js';
 import { pagerDutyRoutes } from './pagerduty-routes.js';
 import { systemClock, type Clock } from '../time/clock.js';
 
@@ -33,6 +36,8 @@ export interface WebhookDeps {
   rateLimits?: WebhookRateLimits;
   /** Monotonic milliseconds for the rate limits. */
   monotonicMs?: () => number;
+  /** SNS_CERT_HOST and SNS_CA_FILE's CA: where SNS certificates may come from besides Amazon. */
+  snsTrust?: SnsTrust;
   /** Takes heartbeat beats (POST or GET /heartbeats/<name>); false for a name oncall.yaml does not declare. */
   beat?: (name: string) => Promise<boolean>;
 }
@@ -49,6 +54,8 @@ export interface WebhookGuards {
   ingest(batch: AlertBatch): Promise<ReturnType<typeof summarize>>;
   /** Monotonic milliseconds, for the time a request took. */
   monotonicMs(): number;
+  /** The webhook token, as a Bearer token or basic auth password, checked before the body is read. */
+  requireToken(request: FastifyRequest, reply: FastifyReply): Promise<unknown>;
 }
 
 function rateLimitMessage(refused: RefusedCheck): string {
@@ -117,7 +124,7 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
     return results;
   };
   const ingest = async (batch: AlertBatch) => summarize(batch, await receive(batch));
-  const guards: WebhookGuards = { limitByAddress, limitByToken, receive, ingest, monotonicMs };
+  const guards: WebhookGuards = { limitByAddress, limitByToken, receive, ingest, monotonicMs, requireToken };
 
   return (app) => {
     // Limits and token are checked before the body is read: an unauthenticated sender costs nothing.
@@ -127,6 +134,9 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
     );
     app.post('/webhooks/grafana', guarded, async (request) =>
       ingest(normalizeOrExplain(() => normalizeGrafana(jsonBody(request.body)))),
+    );
+    app.post('/webhooks/datadog', guarded, async (request) =>
+      ingest(normalizeOrExplain(() => normalizeDatadog(jsonBody(request.body), clock.now()))),
     );
     app.post('/webhooks/generic', guarded, async (request) =>
       ingest(normalizeOrExplain(() => normalizeGeneric(jsonBody(request.body), clock.now()))),
@@ -146,5 +156,6 @@ export function webhookRoutes(deps: WebhookDeps): RouteModule {
 
     pagerDutyRoutes(deps, guards)(app);
     opsgenieRoutes(deps, guards)(app);
+    cloudWatchRoutes({ ...deps, snsTrust: deps.snsTrust ?? {} }, guards)(app);
   };
 }

@@ -18,3 +18,4 @@ export const HEARTBEAT_CHECK_JOB = 'heartbeat.check';
 export const FLAP_SETTLE_JOB = 'incident.flap-settle';
 export const MAINTENANCE_START_JOB = 'maintenance.start';
 export const MAINTENANCE_END_JOB = 'maintenance.end';
+export const SNS_CONFIRM_JOB = 'sns.confirm-subscription';

@@ -2,6 +2,7 @@ import { maintenanceRoutes } from '../maintenance/maintenance-routes.js';
 import type { HeartbeatMonitor } from '../heartbeats/heartbeat-monitor.js';
 import type { AuditLog } from '../access/audit-log.js';
 import { auditRoutes } from '../access/audit-routes.js';
+import { snsTrustFrom } from '../alerts/sns-trust.js';
 import { webhookRoutes } from '../alerts/webhook-routes.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -41,7 +42,7 @@ export function botRoutes(deps: {
   const rateLimits = { perToken: config.WEBHOOK_RATE_LIMIT, perAddress: config.WEBHOOK_RATE_LIMIT_PER_ADDRESS };
   return [
     healthRoutes(database, metrics),
-    webhookRoutes({ intake, database, webhookToken: tokens.WEBHOOK_TOKEN.token, oncall, metrics, log, rateLimits, clock, beat: heartbeats && ((name) => heartbeats.beat(name)) }),
+    webhookRoutes({ intake, database, snsTrust: snsTrustFrom(config), webhookToken: tokens.WEBHOOK_TOKEN.token, oncall, metrics, log, rateLimits, clock, beat: heartbeats && ((name) => heartbeats.beat(name)) }),
     incidentApiRoutes(database.prisma, apiTokens, audit, { changeWindowMs: config.CHANGE_EVENT_WINDOW, clock }),
     incidentWriteRoutes({ prisma: database.prisma, incidents, oncall, audit, tokens: apiTokens }),
     reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit, clock),
