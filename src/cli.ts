@@ -21,6 +21,7 @@ import { loadOncallFile, OncallFileError } from './oncall/oncall-file.js';
 import { StartupError } from './startup-error.js';
 import { auditCliCommand } from './access/audit-cli-command.js';
 import { incidentCliCommand } from './incidents/incident-cli-command.js';
+import { importCliCommand } from './importers/import-cli-command.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -125,6 +126,7 @@ const commands: CliCommand[] = [
   playbooksLintCommand,
   auditCliCommand(openMigratedStorage),
   incidentCliCommand,
+  importCliCommand,
 ];
 
 function usage(): string {

@@ -61,6 +61,17 @@ describe('routeAlert', () => {
     expect(routeAlert(alert({ source: 'pagerduty', labels: {}, routingKey: 'unknown' }), config()).routeId).toBe('default');
   });
 
+  it("routes Opsgenie alerts by their key, and a PagerDuty routing key never picks an Opsgenie key's route", () => {
+    const oncall = config();
+    oncall.routes.push(route('from-opsgenie', { match: { labels: {}, labelRegex: {}, sources: [] }, team: 'payments' }));
+    oncall.opsgenieKeys = { 'genie-key-genie-key-1': 'from-opsgenie' };
+    expect(routeAlert(alert({ source: 'opsgenie', labels: {}, routingKey: 'genie-key-genie-key-1' }), oncall).routeId).toBe('from-opsgenie');
+    expect(routeAlert(alert({ source: 'pagerduty', labels: {}, routingKey: 'genie-key-genie-key-1' }), oncall).routeId).toBe('default');
+    expect(routeAlert(alert({ source: 'opsgenie', labels: {}, routingKey: 'R0123' }), oncall).routeId).toBe('default');
+    // `sources: []`: reached through a key only, never by matching.
+    for (const source of ['opsgenie', 'generic', 'alertmanager'] as const) expect(routeAlert(alert({ source, labels: {} }), oncall).routeId).toBe('default');
+  });
+
   it('maps severities, with SEV3 and a reason when it cannot', () => {
     const words: [string | undefined, number][] = [['P1', 1], ['error', 2], ['warning', 3], ['info', 4], ['sev2', 2], ['weird', 3], [undefined, 3]];
     for (const [word, expected] of words) expect(routeAlert(alert({ sourceSeverity: word }), config()).severity).toBe(expected);
