@@ -48,6 +48,8 @@ const valueOf = (value: string | undefined) => (present(value) ? value.trim() : 
 const TITLE_PREFIX = /^\s*(?:\[(?:P[1-5]|Triggered|Re-Triggered|Recovered|Warn|Re-Warn|No Data|Re-No Data|Renotify|Resolved)(?:\s+on\s+[^\]]*)?\]\s*)+/i;
 const RECOVERED = /^\s*(?:\[P[1-5]\]\s*)?\[(?:Recovered|Resolved)\b/i;
 const PRIORITY_IN_TITLE = /^\s*\[(P[1-5])\]/i;
+// A multi-alert monitor names the group it fired for: "[Triggered on {host:web-1}]".
+const SCOPE_IN_TITLE = /\[(?:Triggered|Re-Triggered|Recovered|Warn|Re-Warn|No Data|Re-No Data|Renotify|Resolved)\s+on\s+\{([^}\]]*)\}\]/i;
 
 function instantOf(value: string | undefined, fallback: Date): Date {
   const raw = valueOf(value);
@@ -102,11 +104,11 @@ export function normalizeDatadog(body: unknown, now: Date): AlertBatch {
   const eventTitle = valueOf(event.title) ?? rawTitle;
   const title = (rawTitle.replace(TITLE_PREFIX, '').trim() || rawTitle).slice(0, 500);
   const resolved = isResolved(event, eventTitle);
-  const scope = valueOf(event.alert_scope);
+  const scope = valueOf(event.alert_scope) ?? SCOPE_IN_TITLE.exec(eventTitle)?.[1]?.trim();
   const monitor = valueOf(event.alert_id);
   // One alert per monitor and group (scope), the way Datadog notifies; without the monitor's id
   // (the default payload), the title without its transition names the alert.
-  const identity = monitor ? `monitor:${monitor}:${scope ?? '*'}` : valueOf(event.aggreg_key) ? `aggreg:${valueOf(event.aggreg_key)}` : `title:${title}`;
+  const identity = monitor ? `monitor:${monitor}:${scope ?? '*'}` : valueOf(event.aggreg_key) ? `aggreg:${valueOf(event.aggreg_key)}` : `title:${title}${scope ? ` on ${scope}` : ''}`;
   const fingerprint = identity.length <= 255 ? identity : createHash('sha256').update(identity).digest('hex');
   const labels: Record<string, string> = { ...tagLabels(valueOf(event.tags)) };
   if (valueOf(event.hostname)) labels.host ??= valueOf(event.hostname)!;

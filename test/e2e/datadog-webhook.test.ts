@@ -27,7 +27,8 @@ for (const kind of databaseKinds()) {
       expect(fired.outcome).toBe('created');
       const recovered = await incidentOf(await post(sharedFixture('datadog/default-recovered.json')));
       expect(recovered).toEqual({ outcome: 'resolved', incident: fired.incident });
-      const alert = await bot.database.prisma.alert.findFirstOrThrow({ where: { source: 'datadog', fingerprint: 'title:CPU usage high' }, include: { incident: true } });
+      const alert = await bot.database.prisma.alert.findFirstOrThrow({ where: { source: 'datadog', fingerprint: 'title:CPU usage high on host:web-1' }, include: { incident: true } });
+      expect(alert.labels).toMatchObject({ scope: 'host:web-1' });
       expect(alert.incident!.status).toBe('resolved');
       // Datadog's %%% markers are gone; its @-handles stay text.
       expect(alert.description).toMatch(/^CPU usage is back under 90% on web-1\.$/);

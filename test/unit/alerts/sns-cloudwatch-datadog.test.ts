@@ -63,6 +63,8 @@ describe('Datadog', () => {
     expect(alert).toMatchObject({ title: 'Disk full', sourceSeverity: 'P1', status: 'firing', startsAt: new Date(1795428000 * 1000) });
     expect(normalizeDatadog({ title: '[P1] [Recovered on {host:db-1}] Disk full' }, now).alerts[0]).toMatchObject({ status: 'resolved', fingerprint: alert.fingerprint });
     expect(normalizeDatadog({ title: '[Warn] Disk filling' }, now).alerts[0]!.status).toBe('firing');
+    // One monitor, two hosts: two alerts.
+    expect(normalizeDatadog({ title: '[P1] [Triggered on {host:db-2}] Disk full' }, now).alerts[0]!.fingerprint).not.toBe(alert.fingerprint);
     expect(normalizeDatadog({ title: 'x', alert_transition: 'Warn' }, now).alerts[0]!.sourceSeverity).toBe('warning');
   });
 
