@@ -43,6 +43,21 @@ describe('incident-bot simulate', () => {
     expect(report.alerts[0].decision).toMatchObject({ routeId: 'default', severity: 1 });
   });
 
+  it('takes the new senders, detected from the payload: Opsgenie, Datadog, and CloudWatch through SNS', async () => {
+    const cases: [string, string, Record<string, unknown>][] = [
+      ['opsgenie/create-alert.json', 'opsgenie', { severity: 1 }],
+      ['datadog/template-triggered.json', 'datadog', { severity: 2, service: 'checkout' }],
+      ['cloudwatch/alarm-notification.json', 'cloudwatch', { routeId: 'default' }],
+    ];
+    for (const [file, source, decision] of cases) {
+      const result = await runCli(['simulate', join(fixtures, file), '--json'], env);
+      expect(result.code, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout);
+      expect(report.source).toBe(source);
+      expect(report.alerts[0].decision).toMatchObject(decision);
+    }
+  });
+
   it('checks oncall.yaml: the shipped one passes, a broken one names each problem with its line', async () => {
     const good = await runCli(['oncall', 'check', join(projectRoot(), 'oncall.yaml')], env);
     expect(good.code, good.stderr).toBe(0);
