@@ -5,6 +5,7 @@ import { changesNear, type ChangeNearIncident } from '../incidents/change-events
 import { loadIncidentRecord } from '../incidents/incident-record.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import { oneLine } from '../incidents/one-line.js';
+import { systemClock } from '../time/clock.js';
 import { formatDuration } from '../time/duration.js';
 import { elapsedMs } from '../time/elapsed.js';
 
@@ -49,7 +50,7 @@ export async function loadPostmortemFacts(prisma: PrismaClient, id: number, opti
     prisma,
     { openedAt: incident.openedAt, resolvedAt: incident.resolvedAt, service: incident.service, teamKey: incident.team?.key ?? null },
     changeWindowMs,
-    options.now ?? new Date(),
+    options.now ?? systemClock.now(),
   );
   const timeline = await prisma.timelineEvent.findMany({ where: { incidentId: id }, orderBy: [{ at: 'asc' }, { id: 'asc' }] });
   const first = incident.alerts[0];
