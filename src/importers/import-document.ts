@@ -154,3 +154,23 @@ export function weeklyWindow(startDay: number, start: string, endDay: number, en
   if (end !== '00:00') out.push({ days: [WEEKDAY_NAMES[endDay]!], from: '00:00', to: end });
   return out;
 }
+
+/** A layer as oncall.yaml writes it: weekly rotations hand off on their start's weekday. */
+export function importedLayer(name: string, participants: string[], rotation: ImportedLayer['rotation'], start: NonNullable<ReturnType<typeof layerStart>>, restrictions: ImportedRestriction[]): ImportedLayer {
+  return {
+    name,
+    participants,
+    rotation,
+    handoff: start.handoff,
+    ...(rotation === 'weekly' ? { handoff_day: start.weekday } : {}),
+    start: start.start,
+    ...(restrictions.length ? { restrictions } : {}),
+  };
+}
+
+/** Whether a rotation ended before the import (noted, and left out). */
+export function endedBefore(doc: ImportDocument, where: string, end: string | undefined, now: Date): boolean {
+  if (!end || Date.parse(end) > now.getTime()) return false;
+  doc.note('Schedules', `${where} ended ${end}; not carried over`);
+  return true;
+}

@@ -1,5 +1,5 @@
 import { arr, num, obj, readListing, readPerObject, str, ImportInputError } from './api-export.js';
-import { hhmm, ianaZone, ImportDocument, layerStart, rotationOf, weeklyWindow, WEEKDAY_NAMES, type ImportedLayer, type ImportedRestriction, type ImportedTarget } from './import-document.js';
+import { endedBefore, hhmm, ianaZone, importedLayer, ImportDocument, layerStart, rotationOf, weeklyWindow, WEEKDAY_NAMES, type ImportedLayer, type ImportedRestriction, type ImportedTarget } from './import-document.js';
 import { weakRoutingKeyReason } from '../alerts/routing-key.js';
 
 /**
@@ -157,10 +157,7 @@ function opsgenieLayer(doc: ImportDocument, schedule: string, rotation: Record<s
   const name = str(rotation.name) ?? 'rotation';
   const where = `${schedule} / ${name}`;
   const end = str(rotation.endDate);
-  if (end && Date.parse(end) <= now.getTime()) {
-    doc.note('Schedules', `${where} ended ${end}; not carried over`);
-    return undefined;
-  }
+  if (endedBefore(doc, where, end, now)) return undefined;
   const participants: string[] = [];
   for (const participant of arr(rotation.participants)) {
     const type = str(participant.type);
@@ -180,15 +177,7 @@ function opsgenieLayer(doc: ImportDocument, schedule: string, rotation: Record<s
   if (typeof rotationValue === 'object' && unitMs >= 86_400_000) doc.note('Schedules', `${where}: hands off every ${length} ${str(rotation.type) === 'daily' ? 'days' : 'weeks'}, counted in hours: across a DST change the handoff moves by an hour`);
   if (end) doc.note('Schedules', `${where}: ends ${end} in Opsgenie; carried without an end (remove the layer then)`);
   const restrictions = opsgenieRestrictions(obj(rotation.timeRestriction));
-  return {
-    name,
-    participants,
-    rotation: rotationValue,
-    handoff: start.handoff,
-    ...(rotationValue === 'weekly' ? { handoff_day: start.weekday } : {}),
-    start: start.start,
-    ...(restrictions.length ? { restrictions } : {}),
-  };
+  return importedLayer(name, participants, rotationValue, start, restrictions);
 }
 
 function opsgenieRestrictions(timeRestriction: Record<string, unknown>): ImportedRestriction[] {

@@ -1,5 +1,5 @@
 import { arr, num, obj, readListing, readPerObject, str, ImportInputError } from './api-export.js';
-import { ianaZone, ImportDocument, layerStart, rotationOf, weeklyWindow, WEEKDAY_NAMES, type ImportedLayer, type ImportedRestriction, type ImportedTarget } from './import-document.js';
+import { endedBefore, ianaZone, importedLayer, ImportDocument, layerStart, rotationOf, weeklyWindow, WEEKDAY_NAMES, type ImportedLayer, type ImportedRestriction, type ImportedTarget } from './import-document.js';
 import { weakRoutingKeyReason } from '../alerts/routing-key.js';
 
 /** Integrations whose key is an Events API key (v2, and the v1 "generic" one, which v2 also accepts). */
@@ -142,10 +142,7 @@ function pagerDutyLayer(doc: ImportDocument, schedule: string, layer: Record<str
   const name = str(layer.name) ?? 'layer';
   const where = `${schedule} / ${name}`;
   const end = str(layer.end);
-  if (end && Date.parse(end) <= now.getTime()) {
-    doc.note('Schedules', `${where} ended ${end}; not carried over`);
-    return undefined;
-  }
+  if (endedBefore(doc, where, end, now)) return undefined;
   const participants = arr(layer.users)
     .map((entry) => personOf(obj(entry.user)))
     .filter((person): person is string => person !== undefined);
@@ -161,15 +158,7 @@ function pagerDutyLayer(doc: ImportDocument, schedule: string, layer: Record<str
   if (typeof rotation === 'object' && turn % 86_400 === 0) doc.note('Schedules', `${where}: hands off every ${turn / 86_400} days, counted in hours: across a DST change the handoff moves by an hour`);
   if (end) doc.note('Schedules', `${where}: ends ${end} in PagerDuty; carried without an end (remove the layer then)`);
   const restrictions = arr(layer.restrictions).flatMap((r) => pagerDutyRestriction(r));
-  return {
-    name,
-    participants,
-    rotation,
-    handoff: start.handoff,
-    ...(rotation === 'weekly' ? { handoff_day: start.weekday } : {}),
-    start: start.start,
-    ...(restrictions.length ? { restrictions } : {}),
-  };
+  return importedLayer(name, participants, rotation, start, restrictions);
 }
 
 /** daily_restriction: every day from start_time_of_day for duration_seconds; weekly_restriction: from that day and time. */
