@@ -129,7 +129,7 @@ describeEachDatabase('CLI flags under random arguments', (db) => {
       ['oncall gaps', ['--days', 'abc'], /^--days must be a whole number/],
       ['oncall shifts', ['payments-weekly', '--from', '0001-01-01', '--to', '9999-12-31'], /^--to must be after --from, and at most 366 days later/],
       ['oncall preview', ['payments', '--at'], /Option '--at <value>' argument missing/],
-      ['simulate', [samplePath('alertmanager/firing.json'), '--source', 'nagios'], /^--source must be one of alertmanager, grafana, pagerduty, generic \(got "nagios"\)/],
+      ['simulate', [samplePath('alertmanager/firing.json'), '--source', 'nagios'], /^--source must be one of alertmanager, grafana, pagerduty, opsgenie, datadog, cloudwatch, generic \(got "nagios"\)/],
       ['simulate', [samplePath('alertmanager/firing.json'), '--bogus'], /Unknown option '--bogus'/],
     ];
     for (const [name, args, message] of cases) {
