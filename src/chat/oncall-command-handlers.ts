@@ -7,7 +7,7 @@ import type { OncallConfig } from '../oncall/oncall-config.js';
 import { overridesFromDatabase } from '../oncall/level-target-resolver.js';
 import { shiftsBetween } from '../oncall/on-call-at.js';
 import { ONCALL_HORIZON_MS, onCallNow, policyFor, previewEscalation, schedulesFor } from '../oncall/oncall-queries.js';
-import { overridesBetween } from '../oncall/stored-overrides.js';
+import { allOverridesBetween, plannedOverlapping } from '../oncall/stored-overrides.js';
 import type { CommandContext, CommandHandlers, CommandReply } from './commands/command-dispatch.js';
 import type { CommandOf } from './commands/parsed-command.js';
 import { resolveWhen } from './commands/resolve-when.js';
@@ -34,9 +34,9 @@ const privately = (title: string, lines: string[]): CommandReply => ({
 /** `/oncall ...`: answered from oncall.yaml and the overrides in the database, times in the asker's zone. */
 export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
   const clock = deps.clock ?? systemClock;
-  const overridesAt = (at: Date) => deps.database.transaction((tx) => overridesFromDatabase(at, tx));
+  const overridesAt = async (at: Date) => [...plannedOverlapping(deps.oncall(), at, new Date(at.getTime() + 1)), ...(await deps.database.transaction((tx) => overridesFromDatabase(at, tx)))];
   /** Overrides from `at` on, far enough to say until when and who is next. */
-  const overridesAhead = (at: Date) => overridesBetween(deps.database.prisma, at, new Date(at.getTime() + ONCALL_HORIZON_MS));
+  const overridesAhead = (at: Date) => allOverridesBetween(deps.database.prisma, deps.oncall(), at, new Date(at.getTime() + ONCALL_HORIZON_MS));
   const nameOf = (key: string | undefined) => (key ? (deps.oncall().people[key]?.name ?? key) : 'nobody (a gap)');
   const when = (date: Date, ctx: CommandContext) => DateTime.fromJSDate(date, { zone: ctx.timeZone }).toFormat('ccc d MMM HH:mm');
 
@@ -61,7 +61,7 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       const days = Math.min(Math.max(command.days ?? 7, 1), 31);
       const from = clock.now();
       const to = new Date(from.getTime() + days * 86_400_000);
-      const overrides = await overridesBetween(deps.database.prisma, from, to);
+      const overrides = await allOverridesBetween(deps.database.prisma, config, from, to);
       const lines = schedulesFor(config, command.team).flatMap((schedule) => [
         `**${schedule.name}**`,
         ...shiftsBetween(schedule, overrides, from, to).map((s) => `${when(s.start, ctx)} → ${when(s.end, ctx)}  ${nameOf(s.personKey)}${s.via === 'override' ? ' (override)' : ''}`),

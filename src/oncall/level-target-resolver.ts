@@ -1,3 +1,4 @@
+import { plannedOverlapping } from './stored-overrides.js';
 import { sql, type Sql } from '../db/sql.js';
 import type { TargetResolver } from '../engine/escalation-jobs.js';
 import type { OncallConfig } from './oncall-config.js';
@@ -27,5 +28,8 @@ export const overridesFromDatabase: OverrideLoader = async (at, tx) => {
  * on-call people of the team's schedules, or all its members when it has none on call.
  */
 export function levelTargetResolver(oncall: () => OncallConfig, loadOverrides: OverrideLoader = async () => []): TargetResolver {
-  return async (level, at, tx) => targetsAt(oncall(), level, await loadOverrides(at, tx), at);
+  return async (level, at, tx) => {
+    const config = oncall();
+    return targetsAt(config, level, [...plannedOverlapping(config, at, new Date(at.getTime() + 1)), ...(await loadOverrides(at, tx))], at);
+  };
 }

@@ -7,6 +7,7 @@ import { readInstant } from '../time/instant.js';
 import type { OncallConfig } from './oncall-config.js';
 import type { ReadOverrides, ReadVerified } from './oncall-cli-stored-reads.js';
 import { shiftsBetween } from './on-call-at.js';
+import { plannedOverlapping } from './stored-overrides.js';
 import { findGaps, ONCALL_HORIZON_MS, onCallNow, policyFor, previewEscalation, schedulesFor } from './oncall-queries.js';
 import { systemClock } from '../time/clock.js';
 import { CONTACT_VIAS, urgencyOf } from '../paging/contact-methods.js';
@@ -53,7 +54,7 @@ export function oncallCliCommands(loadOncall: LoadOncall, readOverrides: ReadOve
   const overridesFor = async (io: CliIo, from: Date, to: Date) => {
     const read = await readOverrides(io, from, to);
     if (read.notIncluded) io.err(`Note: ${read.notIncluded}`);
-    return read.overrides;
+    return [...plannedOverlapping(await loadOncall(io), from, to), ...read.overrides];
   };
   return [
     {

@@ -1,3 +1,4 @@
+import type { ScheduleOverride } from './on-call-at.js';
 import type { NotifyStep, QuietHours } from '../paging/contact-methods.js';
 /**
  * oncall.yaml as the rest of the bot sees it once loaded and validated: people, teams,
@@ -142,6 +143,8 @@ export interface OncallConfig {
   heartbeats: Record<string, HeartbeatConfig>;
   /** Recurring maintenance windows (`maintenance:`), by key. */
   maintenance: Record<string, RecurringMaintenance>;
+  /** Planned leave written in the file (`overrides:`); those set from chat are in the database. */
+  plannedOverrides: (ScheduleOverride & { reason?: string })[];
 }
 
 /** A maintenance window that comes back on a schedule: a cron expression read in a time zone. */
@@ -199,5 +202,6 @@ export function emptyOncallConfig(): OncallConfig {
     opsgenieKeys: lookupTable(),
     heartbeats: lookupTable(),
     maintenance: lookupTable(),
+    plannedOverrides: [],
   };
 }

@@ -28,7 +28,7 @@ export type OncallFileProblem = ConfigFileProblem;
  * How many entries oncall.yaml may list, checked before anything walks them: far above any real
  * organisation, far below what makes every reload, route match and rotation sum crawl.
  */
-export const ONCALL_LIMITS = { people: 3000, teams: 500, schedules: 200, escalation_policies: 200, routes: 500, heartbeats: 500, maintenance: 200 } as const;
+export const ONCALL_LIMITS = { people: 3000, teams: 500, schedules: 200, escalation_policies: 200, routes: 500, heartbeats: 500, maintenance: 200, overrides: 2000 } as const;
 /** Room for the people above with all their fields and a few hundred teams, schedules and routes; parsing runs on the thread that answers /healthz. */
 export const ONCALL_SHAPE: YamlShapeLimits = { what: 'oncall.yaml', maxLines: 50_000, maxValues: 50_000, maxDepth: 20 };
 /** Per schedule and per escalation policy. */
@@ -177,6 +177,18 @@ const heartbeatSchema = z
   })
   .strict();
 
+/** Planned leave: someone else on call for a schedule over a stretch, known in advance. */
+const plannedOverrideSchema = z
+  .object({
+    schedule: key,
+    person: key,
+    from: z.iso.datetime({ offset: true, message: 'must be an instant with its offset, such as 2026-12-24T09:00:00+01:00' }),
+    to: z.iso.datetime({ offset: true, message: 'must be an instant with its offset, such as 2026-12-27T09:00:00+01:00' }),
+    reason: z.string().max(300).optional(),
+  })
+  .strict()
+  .refine((o) => Date.parse(o.to) > Date.parse(o.from), { message: 'must end after it starts', path: ['to'] });
+
 const fileSchema = z
   .object({
     people: z.record(key, personSchema).default({}),
@@ -190,6 +202,7 @@ const fileSchema = z
     opsgenie_keys: z.record(z.string(), key).default({}),
     heartbeats: z.record(key, heartbeatSchema).default({}),
     maintenance: z.record(key, maintenanceSchema).default({}),
+    overrides: z.array(plannedOverrideSchema).default([]),
   })
   .strict();
 
@@ -303,6 +316,12 @@ function crossReferences(raw: unknown): [(string | number)[], string][] {
       }
     }
   }
+  asArray(file.overrides).forEach((rawOverride, i) => {
+    const override = asRecord(rawOverride);
+    const [schedule, person] = [asString(override.schedule), asString(override.person)];
+    if (schedule !== undefined && !hasKey(schedules, schedule)) problems.push([['overrides', i, 'schedule'], `no schedule "${schedule}" under schedules`]);
+    if (person !== undefined && !hasKey(people, person)) problems.push([['overrides', i, 'person'], `no person "${person}" under people`]);
+  });
   for (const [windowKey, window] of Object.entries(asRecord(file.maintenance))) {
     const team = asString(asRecord(asRecord(window).match).team);
     if (team !== undefined && !hasKey(teams, team)) problems.push([['maintenance', windowKey, 'match', 'team'], `no team "${team}"`]);
@@ -400,6 +419,8 @@ function toConfig(file: OncallFile): OncallConfig {
     // Without a grace, one whole interval more: a beat that is merely late is not an outage.
     config.heartbeats[name] = { name, intervalMs, graceMs: h.grace === undefined ? intervalMs : parseDuration(h.grace)!, labels: h.labels, severity: h.severity };
   }
+  // Written in the file long before: any override set from chat over the same stretch wins.
+  config.plannedOverrides = file.overrides.map((o) => ({ scheduleKey: o.schedule, personKey: o.person, startsAt: new Date(o.from), endsAt: new Date(o.to), createdAt: new Date(0), reason: o.reason }));
   for (const [k, m] of Object.entries(file.maintenance)) {
     config.maintenance[k] = { key: k, matcher: m.match, cron: m.cron.trim(), timeZone: m.timezone, durationMs: parseDuration(m.duration)!, reason: m.reason };
   }

@@ -2,7 +2,7 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../logging.js';
 import type { OncallConfig } from './oncall-config.js';
 import { findGaps } from './oncall-queries.js';
-import { overridesBetween } from './stored-overrides.js';
+import { allOverridesBetween } from './stored-overrides.js';
 
 /**
  * Nobody on call is the failure this bot exists to prevent: say so loudly, at start and on each
@@ -11,7 +11,7 @@ import { overridesBetween } from './stored-overrides.js';
 export async function reportGaps(config: OncallConfig, database: Database, log: Logger, now: Date): Promise<void> {
   const to = new Date(now.getTime() + 14 * 86_400_000);
   // A gap someone has already covered from chat is no gap.
-  const overrides = await overridesBetween(database.prisma, now, to);
+  const overrides = await allOverridesBetween(database.prisma, config, now, to);
   for (const schedule of Object.values(config.schedules)) {
     await new Promise((resolve) => setImmediate(resolve));
     const gaps = findGaps(schedule, overrides, now, to);

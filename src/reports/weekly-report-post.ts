@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import type { WeeklyReportContent } from '../delivery/report-delivery.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { findGaps } from '../oncall/oncall-queries.js';
-import { overridesBetween } from '../oncall/stored-overrides.js';
+import { allOverridesBetween } from '../oncall/stored-overrides.js';
 import { buildWeeklyReport } from './weekly-report.js';
 import { renderReportMessage } from './weekly-report-render.js';
 
@@ -29,7 +29,7 @@ export function weeklyReportPost(deps: { database: Database; oncall: () => Oncal
   return async (occurrence) => {
     const report = await buildWeeklyReport(deps.database.sql, { weeks: WEEKS, timeZone: deps.timeZone, now: endOfLastCompleteWeek(occurrence, deps.timeZone) });
     const gapsUntil = new Date(occurrence.getTime() + GAP_HORIZON_MS);
-    const overrides = await overridesBetween(deps.database.prisma, occurrence, gapsUntil);
+    const overrides = await allOverridesBetween(deps.database.prisma, deps.oncall(), occurrence, gapsUntil);
     const gaps = Object.values(deps.oncall().schedules).flatMap((s) => findGaps(s, overrides, occurrence, gapsUntil).map((g) => ({ ...g, name: s.name })));
     const { reportChartPng } = await import('./report-chart.js');
     return {
