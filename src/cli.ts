@@ -22,6 +22,7 @@ import { StartupError } from './startup-error.js';
 import { auditCliCommand } from './access/audit-cli-command.js';
 import { incidentCliCommand } from './incidents/incident-cli-command.js';
 import { importCliCommand } from './importers/import-cli-command.js';
+import { overrideCliCommands } from './oncall/override-cli-command.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -127,6 +128,7 @@ const commands: CliCommand[] = [
   auditCliCommand(openMigratedStorage),
   incidentCliCommand,
   importCliCommand,
+  ...overrideCliCommands(),
 ];
 
 function usage(): string {

@@ -12,6 +12,7 @@ import type { IncidentService } from '../incidents/incident-service.js';
 import { incidentWriteRoutes } from '../incidents/incident-write-routes.js';
 import type { Logger } from '../logging.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
+import { overrideRoutes } from '../oncall/override-routes.js';
 import { ackRoutes } from '../paging/ack-routes.js';
 import { twilioRoutes } from '../paging/sms/twilio-routes.js';
 import { botAddress } from './bot-address.js';
@@ -48,6 +49,7 @@ export function botRoutes(deps: {
     reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit, clock),
     auditRoutes(database.prisma, apiTokens, audit, clock),
     ackRoutes({ database, incidents, audit }),
+    overrideRoutes({ prisma: database.prisma, oncall, tokens: apiTokens, audit, clock }),
     maintenanceRoutes({ database, oncall, tokens: apiTokens, audit, clock, onWindowsChanged: () => intake.forgetMaintenance() }),
     ...(config.TWILIO_AUTH_TOKEN ? [twilioRoutes({ database, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL), clock, log, incidents, oncall, audit })] : []),
   ];

@@ -1,12 +1,11 @@
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AuditLog } from '../access/audit-log.js';
-import { auditDetailOf, auditResultOf } from '../access/audit-outcome.js';
+import { auditedApiCall } from '../access/audited-api-call.js';
 import { jsonBody } from '../alerts/json-body.js';
 import type { Database } from '../db/database.js';
 import { AppError, formatPath } from '../errors.js';
 import { apiAuth, apiCaller, type ApiTokens } from '../http/api-auth.js';
-import { toAppError, type RouteModule } from '../http/server.js';
+import type { RouteModule } from '../http/server.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import type { Clock } from '../time/clock.js';
 import { parseDuration } from '../time/duration.js';
@@ -49,18 +48,7 @@ const view = (window: MaintenanceWindow & { held?: number }) => ({
  * admin, as the other write routes do): open a window, end one early. Each write is audited.
  */
 export function maintenanceRoutes(deps: { database: Database; oncall: () => OncallConfig; tokens: ApiTokens; audit: AuditLog; clock: Clock; onWindowsChanged?: () => void; onCommitted?: () => void }): RouteModule {
-  const audited = async <T>(request: FastifyRequest, action: string, args: Record<string, unknown>, work: () => Promise<T>): Promise<T> => {
-    const caller = apiCaller(request, 'API write token');
-    try {
-      const result = await work();
-      await deps.audit.record({ actorId: null, actorName: caller, platform: 'api', action, args, result: 'ok' });
-      return result;
-    } catch (error) {
-      const failure = toAppError(error as Error);
-      await deps.audit.record({ actorId: null, actorName: caller, platform: 'api', action, args, result: auditResultOf(failure), detail: auditDetailOf(failure) });
-      throw error;
-    }
-  };
+  const audited = auditedApiCall(deps.audit);
 
   return (app) => {
     app.get('/api/maintenance', { onRequest: apiAuth(deps.tokens, 'read') }, async () => ({ windows: (await listWindows(deps.database.sql, deps.clock.now())).map(view) }));

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { auditedApiCall } from '../access/audited-api-call.js';
+import type { AuditLog } from '../access/audit-log.js';
+import { jsonBody } from '../alerts/json-body.js';
+import type { PrismaClient } from '../db/database.js';
+import { AppError, formatPath } from '../errors.js';
+import { apiAuth, type ApiTokens } from '../http/api-auth.js';
+import type { RouteModule } from '../http/server.js';
+import type { Clock } from '../time/clock.js';
+import type { OncallConfig } from './oncall-config.js';
+import { addOverride, findOverride, listOverrides, removeOverride, scheduleToOverride, type OverrideView } from './override-store.js';
+
+const name = z.string().min(1).max(100);
+const newOverride = z
+  .object({
+    team: name.optional(),
+    schedule: name.optional(),
+    person: name,
+    from: z.iso.datetime({ offset: true, message: 'must be an instant with its offset, such as 2026-12-24T09:00:00+01:00' }),
+    to: z.iso.datetime({ offset: true, message: 'must be an instant with its offset, such as 2026-12-27T09:00:00+01:00' }),
+    reason: z.string().max(300).optional(),
+  })
+  .strict()
+  .refine((body) => (body.team === undefined) !== (body.schedule === undefined), { message: 'give team or schedule (one of them)', path: ['team'] })
+  .refine((body) => Date.parse(body.to) > Date.parse(body.from), { message: 'must end after it starts', path: ['to'] });
+
+export const overrideJson = (o: OverrideView) => ({ ...o, startsAt: o.startsAt.toISOString(), endsAt: o.endsAt.toISOString() });
+
+/**
+ * GET /api/overrides[?team=] (read token): current and coming overrides, planned leave from
+ * oncall.yaml included. POST /api/overrides and POST /api/overrides/:id/remove (write token): set
+ * and remove them, as `/oncall override` and the Remove button do. Each write is audited.
+ */
+export function overrideRoutes(deps: { prisma: PrismaClient; oncall: () => OncallConfig; tokens: ApiTokens; audit: AuditLog; clock: Clock }): RouteModule {
+  const audited = auditedApiCall(deps.audit);
+  return (app) => {
+    app.get<{ Querystring: { team?: string } }>('/api/overrides', { onRequest: apiAuth(deps.tokens, 'read') }, async (request) => {
+      const team = typeof request.query.team === 'string' && request.query.team !== '' ? request.query.team.slice(0, 100) : undefined;
+      return { overrides: (await listOverrides(deps.prisma, deps.oncall(), deps.clock.now(), team)).map(overrideJson) };
+    });
+
+    app.post('/api/overrides', { onRequest: apiAuth(deps.tokens, 'write'), bodyLimit: 16 * 1024 }, async (request, reply) => {
+      const raw = jsonBody(request.body);
+      return audited(request, 'oncall.override', raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {}, async () => {
+        const parsed = newOverride.safeParse(raw);
+        if (!parsed.success) throw new AppError('validation_failed', 'The override does not have the expected shape', { problems: parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })) });
+        const body = parsed.data;
+        const config = deps.oncall();
+        const schedule = scheduleToOverride(config, (body.schedule ?? body.team)!);
+        const id = await addOverride(deps.prisma, config, { scheduleKey: schedule.key, personHandle: body.person, startsAt: new Date(body.from), endsAt: new Date(body.to), reason: body.reason, createdById: null });
+        return reply.status(201).send({ override: overrideJson((await findOverride(deps.prisma, config, id, deps.clock.now()))!) });
+      });
+    });
+
+    app.post<{ Params: { id: string } }>('/api/overrides/:id/remove', { onRequest: apiAuth(deps.tokens, 'write') }, async (request) => {
+      const id = /^\d{1,9}$/.test(request.params.id) ? Number(request.params.id) : undefined;
+      return audited(request, 'oncall.override.remove', { override: request.params.id.slice(0, 20) }, async () => {
+        const now = deps.clock.now();
+        const before = id === undefined ? undefined : await findOverride(deps.prisma, deps.oncall(), id, now);
+        if (!before) throw new AppError('not_found', `No override ${request.params.id.slice(0, 20)} (planned leave in oncall.yaml is removed by editing the file)`);
+        if (!(await removeOverride(deps.prisma, id!, now))) throw new AppError('conflict', `Override ${id} has already ended`);
+        return { removed: overrideJson(before) };
+      });
+    });
+  };
+}
