@@ -8,6 +8,7 @@ import { overridesFromDatabase } from '../oncall/level-target-resolver.js';
 import { shiftsBetween } from '../oncall/on-call-at.js';
 import { ONCALL_HORIZON_MS, onCallNow, policyFor, previewEscalation, schedulesFor } from '../oncall/oncall-queries.js';
 import { allOverridesBetween, plannedOverlapping } from '../oncall/stored-overrides.js';
+import { findOverride, listOverrides, removeOverride, type OverrideView } from '../oncall/override-store.js';
 import type { CommandContext, CommandHandlers, CommandReply } from './commands/command-dispatch.js';
 import type { CommandOf } from './commands/parsed-command.js';
 import { resolveWhen } from './commands/resolve-when.js';
@@ -16,7 +17,10 @@ import type { PeopleDirectory } from './people-directory.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { describeHeartbeats, readHeartbeats } from '../heartbeats/heartbeat-list.js';
 
-type OncallHandlers = Pick<CommandHandlers, 'oncall.who' | 'oncall.schedule' | 'oncall.override' | 'oncall.page' | 'oncall.preview' | 'oncall.heartbeats'>;
+type OncallHandlers = Pick<CommandHandlers, 'oncall.who' | 'oncall.schedule' | 'oncall.override' | 'oncall.overrides' | 'oncall.unoverride' | 'oncall.page' | 'oncall.preview' | 'oncall.heartbeats'>;
+
+/** At most this many overrides in one list: Slack and Discord both cap a message's buttons at 25. */
+const LISTED_OVERRIDES = 20;
 
 export interface OncallCommandDeps {
   database: Database;
@@ -92,6 +96,53 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
         },
         // The instants the typed times resolved to, since "tomorrow 9:00" means nothing in a month.
         audit: { schedule: schedule.key, person: covering.handle, startsAt: from.at.toISOString(), endsAt: to.at.toISOString() },
+      };
+    },
+
+    async 'oncall.overrides'(command, ctx) {
+      const config = deps.oncall();
+      const now = clock.now();
+      const all = await listOverrides(deps.database.prisma, config, now, command.team);
+      const shown = all.slice(0, LISTED_OVERRIDES);
+      const line = (o: OverrideView) =>
+        `${o.id === null ? 'oncall.yaml' : `#${o.id}`}  **${o.scheduleName}**: ${o.personName} from ${when(o.startsAt, ctx)} to ${when(o.endsAt, ctx)}${o.startsAt <= now ? ' (now)' : ''}${o.reason ? ` · ${o.reason}` : ''}${o.createdBy ? ` · set by ${o.createdBy}` : ''}`;
+      const title = `Overrides${command.team ? ` of ${command.team}` : ''} now and coming (times in ${ctx.timeZone})`;
+      const lines = shown.length ? shown.map(line) : ['None.'];
+      if (all.length > shown.length) lines.push(`… and ${all.length - shown.length} more: \`incident-bot oncall overrides\` lists them all.`);
+      if (shown.some((o) => o.id === null)) lines.push('_Planned leave from oncall.yaml is removed by editing the file._');
+      return {
+        visibility: 'ephemeral',
+        message: {
+          summary: title,
+          title,
+          sections: [{ text: lines.join('\n') }],
+          buttons: shown.filter((o) => o.id !== null).map((o) => ({ action: 'override.remove', label: `Remove #${o.id}`, value: String(o.id), style: 'danger' as const })),
+        },
+      };
+    },
+
+    async 'oncall.unoverride'(command, ctx) {
+      const config = deps.oncall();
+      const now = clock.now();
+      const found = await findOverride(deps.database.prisma, config, command.id, now);
+      if (!found) throw new AppError('not_found', `There is no override #${command.id}`);
+      const { person: asker } = await deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);
+      const handle = asker.handle ?? undefined;
+      const isAdmin = handle !== undefined && (config.people[handle]?.roles ?? []).includes('admin');
+      const onTeam = handle !== undefined && found.teams.some((team) => config.teams[team]?.members.includes(handle));
+      const open = Object.keys(config.people).length === 0;
+      if (!(open || isAdmin || onTeam || found.person === handle)) {
+        throw new AppError('forbidden', `Only ${found.personName}, members of ${found.teams.map((t) => config.teams[t]?.name ?? t).join(' or ') || 'its team'} or an admin may remove override #${found.id}.`);
+      }
+      if (!(await removeOverride(deps.database.prisma, command.id, now))) throw new AppError('conflict', `Override #${command.id} has already ended`);
+      return {
+        visibility: 'in_channel',
+        message: {
+          summary: `Override #${found.id} removed`,
+          sections: [{ text: `${mention(ctx.actor.platformId)} removed override #${found.id}: ${found.personName} on call for **${found.scheduleName}** from ${when(found.startsAt, ctx)} to ${when(found.endsAt, ctx)} (${ctx.timeZone}). ${found.startsAt <= now ? 'It ended now.' : 'It will not happen.'}` }],
+          mentions: [ctx.actor.platformId],
+        },
+        audit: { override: found.id, schedule: found.schedule, person: found.person, startsAt: found.startsAt.toISOString(), endsAt: found.endsAt.toISOString() },
       };
     },
 

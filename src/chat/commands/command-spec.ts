@@ -316,6 +316,27 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   },
   {
     command: 'oncall',
+    name: 'overrides',
+    kind: 'oncall.overrides',
+    summary: 'Current and coming overrides, each with a Remove button',
+    needsIncident: false,
+    options: [TEAM(false)],
+    build: (v) => {
+      const team = str(v, 'team');
+      return { kind: 'oncall.overrides', ...(team === undefined ? {} : { team }) };
+    },
+  },
+  {
+    command: 'oncall',
+    name: 'unoverride',
+    kind: 'oncall.unoverride',
+    summary: 'Remove an override (its id as /oncall overrides shows it)',
+    needsIncident: false,
+    options: [{ name: 'id', kind: 'integer', required: true, description: 'The override id, as /oncall overrides shows it', label: 'Id', min: 1, max: 999_999_999 }],
+    build: (v) => ({ kind: 'oncall.unoverride', id: required(num(v, 'id'), 'id') }),
+  },
+  {
+    command: 'oncall',
     name: 'page',
     kind: 'oncall.page',
     summary: 'Page a team (its on-call person) or a person',

@@ -57,6 +57,9 @@ export type ParsedCommand =
   | { kind: 'oncall.schedule'; team: string; days?: number }
   /** `from`/`to` as typed; the handler resolves them with resolveWhen in the asker's zone. */
   | { kind: 'oncall.override'; team: string; user: UserRef; from: string; to: string }
+  | { kind: 'oncall.overrides'; team?: string }
+  /** The Remove button of `/oncall overrides`, or typed with the id the list shows. */
+  | { kind: 'oncall.unoverride'; id: number }
   | { kind: 'oncall.page'; target: PageTarget; message: string }
   | { kind: 'oncall.preview'; team: string; at?: string }
   | { kind: 'oncall.contact' }

@@ -4,7 +4,7 @@ import type { CommandGateway } from '../commands/command-gateway.js';
 import type { RouteModule } from '../../http/server.js';
 import type { Logger } from '../../logging.js';
 import type { CommandReply } from '../commands/command-dispatch.js';
-import { parseButtonAction } from '../commands/button-actions.js';
+import { BUTTON_ACTIONS, parseButtonAction } from '../commands/button-actions.js';
 import { parseCommandText, type CommandParseResult } from '../commands/parse-command-text.js';
 import type { ChatCommandName } from '../commands/parsed-command.js';
 import { renderSlackMessage } from './block-kit.js';
@@ -107,7 +107,8 @@ export class SlackApp {
         await respond({ response_type: result.visibility, replace_original: false, ...renderSlackMessage(result.message) } as never);
       });
     }
-    this.app.action(/^(incident|step|page)\./, async ({ ack, body, action, respond }) => {
+    // Every action the cards carry, so a new button is never dropped on Slack's side.
+    this.app.action(new RegExp(`^(${[...new Set(BUTTON_ACTIONS.map((action) => action.split('.')[0]))].join('|')})\\.`), async ({ ack, body, action, respond }) => {
       await ack();
       const button = action as { action_id: string; value?: string };
       const user = (body as { user: { id: string; username?: string; name?: string } }).user;

@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
+import { startFakeSlack, type FakeSlack } from '../support/fake-slack/index.js';
+import { startTestBot, type TestBot } from '../support/start-test-bot.js';
+
+const TOKEN = 'xoxb-test-bot-token';
+const SECRET = 'test-signing-secret';
+const HOUR = 3_600_000;
+
+describe('/oncall overrides: every override in sight, each with a Remove button', () => {
+  let fake: FakeSlack;
+  let bot: TestBot;
+  let dir: string;
+  const from = new Date(Date.now() + 48 * HOUR).toISOString().replace(/\.\d+Z$/, 'Z');
+  const to = new Date(Date.now() + 52 * HOUR).toISOString().replace(/\.\d+Z$/, 'Z');
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'overrides-slack-'));
+    writeFileSync(
+      join(dir, 'oncall.yaml'),
+      [
+        'people:',
+        '  alice: { name: Alice Archer, slack: U0ALICE001, roles: [admin] }',
+        '  bob: { name: Bob Baker, slack: U0BOB00001 }',
+        '  carol: { name: Carol Chen, slack: U0CAROL001 }',
+        'teams:',
+        '  db: { name: Databases, members: [alice, bob], schedules: [db-primary] }',
+        '  web: { name: Web, members: [carol] }',
+        'schedules:',
+        '  db-primary:',
+        '    layers:',
+        '      - { participants: [alice], rotation: daily, handoff: "09:00", start: 2026-01-01 }',
+      ].join('\n'),
+    );
+    fake = await startFakeSlack({ token: TOKEN, signingSecret: SECRET });
+    bot = await startTestBot('pglite', { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, ONCALL_FILE: join(dir, 'oncall.yaml') });
+  });
+  afterAll(async () => {
+    await bot?.destroy();
+    await fake?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const command = async (text: string, user: string) => {
+    const sent = await fake.requestsTo(`${bot.url}/slack/events`).slashCommand({ command: '/oncall', text, user_id: user });
+    return eventually(`the answer to /oncall ${text}`, () => fake.state.responses.find((r) => r.url === sent.response_url));
+  };
+  const click = async (value: string, user: string) => {
+    const sent = await fake.requestsTo(`${bot.url}/slack/events`).blockAction({ action_id: 'override.remove', value, user_id: user });
+    return eventually('the answer to the click', () => fake.state.responses.find((r) => r.url === sent.response_url));
+  };
+
+  it('lists the override privately with a Remove button; someone off the team may not remove it; Bob may', async () => {
+    await command(`override db <@U0BOB00001|bob> ${from} ${to}`, 'U0ALICE001');
+    const [stored] = await bot.database.prisma.oncallOverride.findMany();
+    const listed = await command('overrides db', 'U0BOB00001');
+    expect(listed.body.response_type).toBe('ephemeral');
+    const text = JSON.stringify(listed.body);
+    expect(text).toContain(`#${stored!.id}`);
+    expect(text).toContain('Bob Baker');
+    const button = JSON.stringify(listed.body.blocks).match(/"action_id":"(override\.remove[^"]*)","value":"(\d+)"/);
+    expect(button?.[2]).toBe(String(stored!.id));
+
+    const refused = await click(String(stored!.id), 'U0CAROL001');
+    expect(JSON.stringify(refused.body)).toContain('Only Bob Baker, members of Databases or an admin may remove override');
+    expect(await bot.database.prisma.oncallOverride.count()).toBe(1);
+
+    const removed = await click(String(stored!.id), 'U0BOB00001');
+    expect(removed.body.response_type).toBe('in_channel');
+    expect(JSON.stringify(removed.body)).toContain(`removed override #${stored!.id}`);
+    expect(await bot.database.prisma.oncallOverride.count()).toBe(0);
+    const audit = await bot.database.prisma.auditEntry.findMany({ where: { action: { contains: 'unoverride' } }, orderBy: { id: 'asc' } });
+    expect(audit.map((a) => a.result)).toEqual(['refused', 'ok']);
+    // Typed with the id the list shows, once it is gone.
+    expect(JSON.stringify((await command(`unoverride ${stored!.id}`, 'U0ALICE001')).body)).toContain(`There is no override #${stored!.id}`);
+  });
+});
