@@ -1,3 +1,4 @@
+import { botAddress } from '../http/bot-address.js';
 import type { AuditLog } from '../access/audit-log.js';
 import { TokenBuckets } from '../abuse/token-buckets.js';
 import type { Config } from '../config.js';
@@ -39,7 +40,7 @@ export function chatCommands(deps: {
   const { config, database, log, audit, people, oncall, incidents, onCommitted, runner, playbooks } = deps;
   return new CommandGateway({
     handlers: {
-      ...oncallCommandHandlers({ database, oncall, people, onCommitted, clock: deps.clock }),
+      ...oncallCommandHandlers({ database, oncall, people, onCommitted, clock: deps.clock, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL) }),
       ...contactCommandHandlers({ database, oncall, people, onCommitted, canSend: (via) => Boolean(deps.delivery.contact(via)), clock: deps.clock }),
       ...maintenanceCommandHandlers({ database, oncall, people, onCommitted, onWindowsChanged: deps.onWindowsChanged, clock: deps.clock }),
       ...incidentCommandHandlers({

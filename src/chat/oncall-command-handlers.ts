@@ -9,6 +9,8 @@ import { shiftsBetween } from '../oncall/on-call-at.js';
 import { ONCALL_HORIZON_MS, onCallNow, policyFor, previewEscalation, schedulesFor } from '../oncall/oncall-queries.js';
 import { allOverridesBetween, plannedOverlapping } from '../oncall/stored-overrides.js';
 import { findOverride, listOverrides, removeOverride, type OverrideView } from '../oncall/override-store.js';
+import { CALENDAR_DAYS, type FeedSubject } from '../calendar/calendar-feed.js';
+import { calendarUrl, feedToken, resetFeed } from '../calendar/calendar-store.js';
 import type { CommandContext, CommandHandlers, CommandReply } from './commands/command-dispatch.js';
 import type { CommandOf } from './commands/parsed-command.js';
 import { resolveWhen } from './commands/resolve-when.js';
@@ -17,7 +19,7 @@ import type { PeopleDirectory } from './people-directory.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { describeHeartbeats, readHeartbeats } from '../heartbeats/heartbeat-list.js';
 
-type OncallHandlers = Pick<CommandHandlers, 'oncall.who' | 'oncall.schedule' | 'oncall.override' | 'oncall.overrides' | 'oncall.unoverride' | 'oncall.page' | 'oncall.preview' | 'oncall.heartbeats'>;
+type OncallHandlers = Pick<CommandHandlers, 'oncall.who' | 'oncall.schedule' | 'oncall.override' | 'oncall.overrides' | 'oncall.unoverride' | 'oncall.calendar' | 'oncall.page' | 'oncall.preview' | 'oncall.heartbeats'>;
 
 /** At most this many overrides in one list: Slack and Discord both cap a message's buttons at 25. */
 const LISTED_OVERRIDES = 20;
@@ -28,6 +30,8 @@ export interface OncallCommandDeps {
   people: PeopleDirectory;
   onCommitted?: () => void;
   clock?: Clock;
+  /** The bot's public address, for the calendar links. */
+  publicUrl?: () => string;
 }
 
 const privately = (title: string, lines: string[]): CommandReply => ({
@@ -144,6 +148,38 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
         },
         audit: { override: found.id, schedule: found.schedule, person: found.person, startsAt: found.startsAt.toISOString(), endsAt: found.endsAt.toISOString() },
       };
+    },
+
+    async 'oncall.calendar'(command, ctx) {
+      const config = deps.oncall();
+      const { person: asker } = await deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);
+      const handle = asker.handle && config.people[asker.handle] ? asker.handle : undefined;
+      if (!handle) throw new AppError('bad_request', `${asker.name} is not listed in oncall.yaml (under people:, with their chat id), so the bot has no shifts to put in a calendar.`);
+      const base = deps.publicUrl?.() ?? 'http://localhost:3000';
+      const myTeams = Object.values(config.teams).filter((team) => team.members.includes(handle));
+      if (command.reset) {
+        let subject: FeedSubject = { kind: 'person', handle };
+        let what = 'your calendar';
+        if (command.schedule !== undefined) {
+          const schedule = config.schedules[command.schedule];
+          if (!schedule) throw new AppError('not_found', `No schedule "${command.schedule}" in oncall.yaml`);
+          const allowed = (config.people[handle]!.roles ?? []).includes('admin') || myTeams.some((team) => team.schedules.includes(schedule.key));
+          if (!allowed) throw new AppError('forbidden', `Only members of the teams of ${schedule.name} or an admin may reset its calendar address.`);
+          subject = { kind: 'schedule', key: schedule.key };
+          what = `the calendar of ${schedule.name}`;
+        }
+        const token = await resetFeed(deps.database.prisma, subject, asker.id, clock.now());
+        return {
+          ...privately(`New address for ${what}`, [`The old address no longer works; subscribe again with:`, calendarUrl(base, token)]),
+          audit: { reset: subject.kind === 'person' ? 'person' : subject.key },
+        };
+      }
+      const mine = calendarUrl(base, await feedToken(deps.database.prisma, { kind: 'person', handle }, asker.id));
+      const scheduleKeys = [...new Set(myTeams.flatMap((team) => team.schedules))].filter((key) => config.schedules[key]);
+      const lines = [`**Your shifts:** ${mine}`];
+      for (const key of scheduleKeys) lines.push(`**${config.schedules[key]!.name}:** ${calendarUrl(base, await feedToken(deps.database.prisma, { kind: 'schedule', key }, asker.id))}`);
+      lines.push(`_Subscribe by URL in your calendar app (the next ${CALENDAR_DAYS} days of shifts, overrides included). These addresses are secret: anyone with one sees those shifts. \`/oncall calendar reset\` gives yours a new one._`);
+      return privately('Your on-call calendars', lines);
     },
 
     async 'oncall.preview'(command, ctx) {

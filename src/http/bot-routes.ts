@@ -13,6 +13,7 @@ import { incidentWriteRoutes } from '../incidents/incident-write-routes.js';
 import type { Logger } from '../logging.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { overrideRoutes } from '../oncall/override-routes.js';
+import { calendarRoutes } from '../calendar/calendar-routes.js';
 import { ackRoutes } from '../paging/ack-routes.js';
 import { twilioRoutes } from '../paging/sms/twilio-routes.js';
 import { botAddress } from './bot-address.js';
@@ -50,6 +51,7 @@ export function botRoutes(deps: {
     auditRoutes(database.prisma, apiTokens, audit, clock),
     ackRoutes({ database, incidents, audit }),
     overrideRoutes({ prisma: database.prisma, oncall, tokens: apiTokens, audit, clock }),
+    calendarRoutes({ prisma: database.prisma, oncall, clock, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL) }),
     maintenanceRoutes({ database, oncall, tokens: apiTokens, audit, clock, onWindowsChanged: () => intake.forgetMaintenance() }),
     ...(config.TWILIO_AUTH_TOKEN ? [twilioRoutes({ database, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL), clock, log, incidents, oncall, audit })] : []),
   ];

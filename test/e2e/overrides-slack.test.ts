@@ -77,4 +77,28 @@ describe('/oncall overrides: every override in sight, each with a Remove button'
     // Typed with the id the list shows, once it is gone.
     expect(JSON.stringify((await command(`unoverride ${stored!.id}`, 'U0ALICE001')).body)).toContain(`There is no override #${stored!.id}`);
   });
+
+  it('/oncall calendar: secret addresses of your shifts and your team, valid iCalendar, revoked by reset', async () => {
+    const answer = JSON.stringify((await command('calendar', 'U0ALICE001')).body);
+    const urls = [...answer.matchAll(/http:\/\/[^\s"|>]+?\.ics/g)].map((m) => m[0]);
+    expect(urls).toHaveLength(2);
+    const [mine, team] = urls as [string, string];
+    const feed = await fetch(mine.replace(/^http:\/\/[^/]+/, bot.url));
+    expect(feed.status).toBe(200);
+    expect(feed.headers.get('content-type')).toContain('text/calendar');
+    const ics = await feed.text();
+    expect(ics).toMatch(/^BEGIN:VCALENDAR\r?\n/);
+    expect(ics).toContain('SUMMARY:On call: db-primary');
+    expect((await fetch(team.replace(/^http:\/\/[^/]+/, bot.url))).status).toBe(200);
+    // The same address when asked again; a new one after reset, and the old one is gone.
+    expect(JSON.stringify((await command('calendar', 'U0ALICE001')).body)).toContain(mine);
+    const reset = JSON.stringify((await command('calendar reset', 'U0ALICE001')).body);
+    expect(reset).not.toContain(mine);
+    const gone = await fetch(mine.replace(/^http:\/\/[^/]+/, bot.url));
+    expect(gone.status).toBe(404);
+    expect(await gone.text()).toContain('it was reset');
+    expect((await fetch(`${bot.url}/calendar/not-a-token.ics`)).status).toBe(404);
+    // Carol is on another team: she may not reset the team's address.
+    expect(JSON.stringify((await command('calendar reset db-primary', 'U0CAROL001')).body)).toContain('Only members of the teams of db-primary or an admin');
+  });
 });

@@ -337,6 +337,22 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   },
   {
     command: 'oncall',
+    name: 'calendar',
+    kind: 'oncall.calendar',
+    summary: 'Secret calendar addresses of your shifts and your teams; reset revokes one',
+    needsIncident: false,
+    options: [
+      { name: 'action', kind: 'choice', required: false, description: 'reset: revoke the address and get a new one', label: 'Action', choices: ['reset'] },
+      { name: 'schedule', kind: 'word', required: false, description: 'With reset: a schedule whose address to reset (default: yours)', label: 'Schedule' },
+    ],
+    build: (v) => {
+      const schedule = str(v, 'schedule');
+      if (schedule !== undefined && str(v, 'action') !== 'reset') return 'Name a schedule only to reset its address: /oncall calendar reset <schedule>';
+      return { kind: 'oncall.calendar', reset: str(v, 'action') === 'reset', ...(schedule === undefined ? {} : { schedule }) };
+    },
+  },
+  {
+    command: 'oncall',
     name: 'page',
     kind: 'oncall.page',
     summary: 'Page a team (its on-call person) or a person',

@@ -60,6 +60,8 @@ export type ParsedCommand =
   | { kind: 'oncall.overrides'; team?: string }
   /** The Remove button of `/oncall overrides`, or typed with the id the list shows. */
   | { kind: 'oncall.unoverride'; id: number }
+  /** Your calendar addresses (yours and your teams' schedules); `reset` revokes yours, or a schedule's. */
+  | { kind: 'oncall.calendar'; reset: boolean; schedule?: string }
   | { kind: 'oncall.page'; target: PageTarget; message: string }
   | { kind: 'oncall.preview'; team: string; at?: string }
   | { kind: 'oncall.contact' }
