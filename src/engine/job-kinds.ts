@@ -19,3 +19,4 @@ export const FLAP_SETTLE_JOB = 'incident.flap-settle';
 export const MAINTENANCE_START_JOB = 'maintenance.start';
 export const MAINTENANCE_END_JOB = 'maintenance.end';
 export const SNS_CONFIRM_JOB = 'sns.confirm-subscription';
+export const GAP_SCAN_JOB = 'oncall.gap-scan';
