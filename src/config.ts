@@ -196,7 +196,18 @@ const settingsObject = z.object({
   REOPEN_WINDOW: duration('30m'),
   CHANGE_EVENT_WINDOW: duration('2h'),
   // How far ahead on-call gaps are posted to the team's channel (once each).
-  GAP_WARNING_DAYS: z.coerce.number({ message: 'must be a whole number of days from 1 to 90' }).int('must be a whole number of days from 1 to 90').min(1, 'must be a whole number of days from 1 to 90').max(90, 'must be a whole number of days from 1 to 90').default(7),
+  GAP_WARNING_DAYS: z
+    .string()
+    .default('7')
+    .transform((value, ctx) => {
+      const text = value.trim().toLowerCase();
+      if (text === 'off') return undefined;
+      if (/^\d{1,2}$/.test(text) && Number(text) >= 1 && Number(text) <= 90) return Number(text);
+      ctx.addIssue({ code: 'custom', message: `must be a whole number of days from 1 to 90, or "off"; got "${value.slice(0, 40)}"` });
+      return z.NEVER;
+    }),
+  // A DM an hour before each shift, and a summary to both people at each handoff.
+  SHIFT_NOTICES: flag(true),
   // Amazon SNS (CloudWatch alarms): certificates come from sns.<region>.amazonaws.com unless this
   // names another host (host[:port]) to fetch them from, with SNS_CA_FILE's CA trusted: for tests.
   SNS_CERT_HOST: optionalText.refine((value) => value === undefined || /^[a-z0-9.-]+(:\d{1,5})?$/i.test(value), 'must be a host name, with :port if not 443 (e.g. localhost:8443)'),

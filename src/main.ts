@@ -38,6 +38,7 @@ import { createLogger, secretValuesOf } from './logging.js';
 import { DirectorySyncer } from './oncall/directory-syncer.js';
 import { reportGaps } from './oncall/report-gaps.js';
 import { scheduleGapScan } from './oncall/gap-warning-jobs.js';
+import { scheduleShiftNotices } from './oncall/shift-notice-jobs.js';
 import { choosePlaybook } from './playbooks/playbook-matcher.js';
 import { loadRunView, stepCard } from './playbooks/playbook-messages.js';
 import { playbookEffects, PlaybookRunner } from './playbooks/playbook-runner.js';
@@ -100,7 +101,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     let publicUrl = botAddress(config.PORT, config.PUBLIC_URL);
     for (const [kind, handler] of botJobHandlers({ config, database, oncall, effects, intake, runner, heartbeats, delivery, sync, publicUrl: () => publicUrl, log, clock, onCommitted })) handlers.set(kind, handler);
     if (config.REPORT_CHANNEL) await scheduleWeeklyReport(database, config.REPORT_CRON, config.REPORT_TIMEZONE, clock.now());
-    await scheduleGapScan(database, clock.now());
+    if (config.GAP_WARNING_DAYS) await scheduleGapScan(database, clock.now());
+    if (config.SHIFT_NOTICES) await scheduleShiftNotices(database, clock.now());
 
     // A sync that fails is retried in the background: the bot still starts, and a reload still takes effect for routes and roles.
     const directory = new DirectorySyncer(database.prisma, log);
@@ -108,7 +110,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     await directory.sync(oncall());
     const syncSchedules = async (next: OncallConfig) => { await heartbeats.sync(next); await syncRecurringMaintenance(database, next, clock.now()); };
     await syncSchedules(oncall());
-    oncallStore.onChange(async (next) => { await directory.sync(next); await syncSchedules(next); await reportGaps(next, database, log, clock.now()); await scheduleGapScan(database, clock.now()); });
+    oncallStore.onChange(async (next) => { await directory.sync(next); await syncSchedules(next); await reportGaps(next, database, log, clock.now()); if (config.GAP_WARNING_DAYS) await scheduleGapScan(database, clock.now()); });
     auditConfigReloads(audit, oncallStore, playbooks);
     oncallStore.watch();
 

@@ -20,3 +20,4 @@ export const MAINTENANCE_START_JOB = 'maintenance.start';
 export const MAINTENANCE_END_JOB = 'maintenance.end';
 export const SNS_CONFIRM_JOB = 'sns.confirm-subscription';
 export const GAP_SCAN_JOB = 'oncall.gap-scan';
+export const SHIFT_NOTICES_JOB = 'oncall.shift-notices';

@@ -30,8 +30,8 @@ export interface GapScanDeps {
   database: Database;
   oncall: () => OncallConfig;
   delivery: Delivery;
-  /** GAP_WARNING_DAYS. */
-  days: number;
+  /** GAP_WARNING_DAYS; undefined (off): a scan left from before stops. */
+  days: number | undefined;
   incidentsChannel?: string;
   timeZone: string;
   clock: Clock;
@@ -58,11 +58,13 @@ function warningText(config: OncallConfig, warning: GapWarning, zone: string): {
  */
 export function gapScanHandler(deps: GapScanDeps): JobHandler {
   return async () => {
+    const days = deps.days;
+    if (days === undefined) return;
     const now = deps.clock.now();
     const config = deps.oncall();
     try {
-      const overrides = await allOverridesBetween(deps.database.prisma, config, now, new Date(now.getTime() + deps.days * 86_400_000));
-      const warnings = gapWarnings(config, overrides, now, deps.days);
+      const overrides = await allOverridesBetween(deps.database.prisma, config, now, new Date(now.getTime() + days * 86_400_000));
+      const warnings = gapWarnings(config, overrides, now, days);
       for (const warning of warnings) {
         const channels = new Map<string, string>();
         for (const teamKey of warning.teams) {

@@ -34,6 +34,9 @@ export async function startTestBot(kind: DatabaseKind, env: Record<string, strin
       // No routes, people or policies unless the test brings its own oncall.yaml.
       ONCALL_FILE: join(dataDir, 'oncall.yaml'),
       ...(postgres ? { DATABASE_URL: postgres.url } : {}),
+      // The periodic notices post on their own: only the tests of them turn them on.
+      GAP_WARNING_DAYS: 'off',
+      SHIFT_NOTICES: 'false',
       ...env,
     });
     bot = await startBot(config, { log: createLogger(config.LOG_LEVEL), host: '127.0.0.1', ...(options.clock ? { clock: options.clock } : {}) });
