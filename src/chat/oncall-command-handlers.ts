@@ -10,6 +10,7 @@ import { ONCALL_HORIZON_MS, onCallNow, policyFor, previewEscalation, schedulesFo
 import { allOverridesBetween, plannedOverlapping } from '../oncall/stored-overrides.js';
 import { findOverride, listOverrides, removeOverride, type OverrideView } from '../oncall/override-store.js';
 import { CALENDAR_DAYS, type FeedSubject } from '../calendar/calendar-feed.js';
+import { loadBetween, loadLines } from '../oncall/oncall-load.js';
 import { calendarUrl, feedToken, resetFeed } from '../calendar/calendar-store.js';
 import type { CommandContext, CommandHandlers, CommandReply } from './commands/command-dispatch.js';
 import type { CommandOf } from './commands/parsed-command.js';
@@ -19,7 +20,7 @@ import type { PeopleDirectory } from './people-directory.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { describeHeartbeats, readHeartbeats } from '../heartbeats/heartbeat-list.js';
 
-type OncallHandlers = Pick<CommandHandlers, 'oncall.who' | 'oncall.schedule' | 'oncall.override' | 'oncall.overrides' | 'oncall.unoverride' | 'oncall.calendar' | 'oncall.page' | 'oncall.preview' | 'oncall.heartbeats'>;
+type OncallHandlers = Pick<CommandHandlers, 'oncall.who' | 'oncall.schedule' | 'oncall.override' | 'oncall.overrides' | 'oncall.unoverride' | 'oncall.calendar' | 'oncall.load' | 'oncall.page' | 'oncall.preview' | 'oncall.heartbeats'>;
 
 /** At most this many overrides in one list: Slack and Discord both cap a message's buttons at 25. */
 const LISTED_OVERRIDES = 20;
@@ -180,6 +181,21 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       for (const key of scheduleKeys) lines.push(`**${config.schedules[key]!.name}:** ${calendarUrl(base, await feedToken(deps.database.prisma, { kind: 'schedule', key }, asker.id))}`);
       lines.push(`_Subscribe by URL in your calendar app (the next ${CALENDAR_DAYS} days of shifts, overrides included). These addresses are secret: anyone with one sees those shifts. \`/oncall calendar reset\` gives yours a new one._`);
       return privately('Your on-call calendars', lines);
+    },
+
+    async 'oncall.load'(command, ctx) {
+      const config = deps.oncall();
+      const weeks = command.weeks ?? 4;
+      const to = clock.now();
+      const from = new Date(to.getTime() - weeks * 7 * 86_400_000);
+      let people: string[] | undefined;
+      if (command.team !== undefined) {
+        const team = config.teams[command.team] ?? Object.values(config.teams).find((t) => t.name.toLowerCase() === command.team!.toLowerCase());
+        if (!team) throw new AppError('not_found', `No team "${command.team}" in oncall.yaml (known: ${Object.keys(config.teams).join(', ') || 'none'})`);
+        people = team.members;
+      }
+      const loads = await loadBetween(deps.database.prisma, config, from, to, people);
+      return privately(`On-call load, the last ${weeks} week(s)${command.team ? ` of ${command.team}` : ''}`, loadLines(loads));
     },
 
     async 'oncall.preview'(command, ctx) {

@@ -5,6 +5,7 @@ import type { WeeklyReportContent } from '../delivery/report-delivery.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { findGaps } from '../oncall/oncall-queries.js';
 import { allOverridesBetween } from '../oncall/stored-overrides.js';
+import { loadBetween, loadLines } from '../oncall/oncall-load.js';
 import { buildWeeklyReport } from './weekly-report.js';
 import { renderReportMessage } from './weekly-report-render.js';
 
@@ -31,6 +32,9 @@ export function weeklyReportPost(deps: { database: Database; oncall: () => Oncal
     const gapsUntil = new Date(occurrence.getTime() + GAP_HORIZON_MS);
     const overrides = await allOverridesBetween(deps.database.prisma, deps.oncall(), occurrence, gapsUntil);
     const gaps = Object.values(deps.oncall().schedules).flatMap((s) => findGaps(s, overrides, occurrence, gapsUntil).map((g) => ({ ...g, name: s.name })));
+    // Who carried the pager in the week the report covers, so fairness is discussed with the numbers.
+    const weekEnd = endOfLastCompleteWeek(occurrence, deps.timeZone);
+    const loads = (await loadBetween(deps.database.prisma, deps.oncall(), new Date(weekEnd.getTime() - 7 * 86_400_000), weekEnd)).slice(0, 10);
     const { reportChartPng } = await import('./report-chart.js');
     return {
       message: async (platform) => {
@@ -39,6 +43,7 @@ export function weeklyReportPost(deps: { database: Database; oncall: () => Oncal
         if (gaps.length) {
           message.sections.push({ text: `⚠️ **On-call gaps in the next 14 days:** ${gaps.slice(0, 5).map((g) => `${g.name} ${g.start.toISOString().slice(0, 16)}Z–${g.end.toISOString().slice(0, 16)}Z`).join(', ')}` });
         }
+        if (loads.length) message.sections.push({ text: `**On-call load last week:**\n${loadLines(loads).join('\n')}` });
         return message;
       },
       chart: { filename: 'mtta-mttr.png', png: reportChartPng(report) },

@@ -101,4 +101,13 @@ describe('/oncall overrides: every override in sight, each with a Remove button'
     // Carol is on another team: she may not reset the team's address.
     expect(JSON.stringify((await command('calendar reset db-primary', 'U0CAROL001')).body)).toContain('Only members of the teams of db-primary or an admin');
   });
+
+  it('/oncall load: hours on call, at night and at weekends, per person of the team', async () => {
+    const answer = JSON.stringify((await command('load 1 db', 'U0CAROL001')).body);
+    // Alice (UTC) holds db-primary all week: any 7 days have 63 night hours and 48 weekend hours.
+    expect(answer).toContain('Alice Archer*: 168 h on call (63 h at night, 48 h at weekends)');
+    expect(answer).toContain('Bob Baker*: 0 h on call');
+    expect(answer).not.toContain('Carol Chen');
+    expect(JSON.stringify((await command('load 1 nosuchteam', 'U0CAROL001')).body)).toContain('No team \\"nosuchteam\\"');
+  });
 });

@@ -353,6 +353,19 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   },
   {
     command: 'oncall',
+    name: 'load',
+    kind: 'oncall.load',
+    summary: 'Who carried the pager: hours on call, at night and weekends, and pages, per person',
+    needsIncident: false,
+    options: [{ name: 'weeks', kind: 'integer', required: false, description: 'How many weeks back (default 4)', label: 'Weeks', min: 1, max: 26 }, TEAM(false)],
+    build: (v) => {
+      const weeks = num(v, 'weeks');
+      const team = str(v, 'team');
+      return { kind: 'oncall.load', ...(weeks === undefined ? {} : { weeks }), ...(team === undefined ? {} : { team }) };
+    },
+  },
+  {
+    command: 'oncall',
     name: 'page',
     kind: 'oncall.page',
     summary: 'Page a team (its on-call person) or a person',

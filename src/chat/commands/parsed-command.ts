@@ -62,6 +62,7 @@ export type ParsedCommand =
   | { kind: 'oncall.unoverride'; id: number }
   /** Your calendar addresses (yours and your teams' schedules); `reset` revokes yours, or a schedule's. */
   | { kind: 'oncall.calendar'; reset: boolean; schedule?: string }
+  | { kind: 'oncall.load'; weeks?: number; team?: string }
   | { kind: 'oncall.page'; target: PageTarget; message: string }
   | { kind: 'oncall.preview'; team: string; at?: string }
   | { kind: 'oncall.contact' }
