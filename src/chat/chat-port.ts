@@ -60,6 +60,8 @@ export interface ChatPort {
   /** The comment is plain text, shown as written: nothing in it mentions anyone. */
   uploadFile(channelId: string, file: { filename: string; title: string; content: Buffer; comment?: string }): Promise<void>;
   getUser(userId: string): Promise<ChatUserProfile>;
+  /** Where the platform has user groups (Slack): makes `userIds` the members of the group `handle` (no @). */
+  setUserGroupMembers?(handle: string, userIds: string[]): Promise<void>;
 }
 
 /** A platform call that failed, with the platform's own error code ("name_taken", "50001", ...). */

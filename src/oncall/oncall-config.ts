@@ -68,6 +68,8 @@ export interface ScheduleConfig {
   key: string;
   name: string;
   timeZone: string;
+  /** A Slack user group handle (without @) whose members are set to whoever is on call. */
+  slackUserGroup?: string;
   /** Lowest first: a later layer wins wherever it has someone. */
   layers: LayerConfig[];
 }

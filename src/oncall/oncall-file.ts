@@ -106,7 +106,13 @@ const layerSchema = z
   .strict();
 
 const scheduleSchema = z
-  .object({ name: z.string().optional(), timezone: zone.default('UTC'), layers: z.array(layerSchema).min(1).max(MAX_LAYERS, `at most ${MAX_LAYERS} layers`) })
+  .object({
+    name: z.string().optional(),
+    timezone: zone.default('UTC'),
+    /** A Slack user group (@payments-oncall) whose members follow the rotation. */
+    slack_user_group: z.string().regex(/^@?[a-z0-9][a-z0-9._-]{0,79}$/, 'must be a Slack user group handle such as @payments-oncall').optional(),
+    layers: z.array(layerSchema).min(1).max(MAX_LAYERS, `at most ${MAX_LAYERS} layers`),
+  })
   .strict();
 
 const targetSchema = z.union([
@@ -385,6 +391,7 @@ function toConfig(file: OncallFile): OncallConfig {
       key: k,
       name: s.name ?? k,
       timeZone: s.timezone,
+      ...(s.slack_user_group ? { slackUserGroup: s.slack_user_group.replace(/^@/, '') } : {}),
       layers: s.layers.map((layer, i) => ({
         name: layer.name ?? `layer ${i + 1}`,
         participants: layer.participants,

@@ -12,6 +12,9 @@ import type { Clock } from '../time/clock.js';
 import type { OncallConfig } from './oncall-config.js';
 import { shiftStartsBetween, type ShiftStart } from './shift-starts.js';
 import { allOverridesBetween } from './stored-overrides.js';
+import { whoIsOnCall, type ScheduleOverride } from './on-call-at.js';
+import { firstDelivery } from '../db/processed-requests.js';
+import { sql } from '../db/sql.js';
 
 /** How often the notices are looked for; a shift's hour-ahead notice goes within this of the hour. */
 export const SHIFT_SCAN_MS = 5 * 60_000;
@@ -35,7 +38,7 @@ export interface ShiftNoticeDeps {
   delivery: Delivery;
   clock: Clock;
   log: Logger;
-  /** SHIFT_NOTICES; false: a scan left from before stops. */
+  /** SHIFT_NOTICES; false: no notices (Slack user groups still follow the rotation). */
   enabled: boolean;
 }
 
@@ -100,17 +103,45 @@ export function shiftNoticesHandler(deps: ShiftNoticeDeps): JobHandler {
     if (shift.previousPersonKey) await dm(config, shift.previousPersonKey, `handoff-out:${key}`, `Your on-call shift for ${schedule.name} has ended`, summary);
   };
 
+  /** Sets each schedule's Slack user group to whoever is on call, once per stretch (the update is idempotent, so a retry is harmless). */
+  const syncUserGroups = async (config: OncallConfig, overrides: ScheduleOverride[], now: Date) => {
+    const slack = deps.delivery.ports.find((port) => port.setUserGroupMembers);
+    if (!slack) return;
+    for (const schedule of Object.values(config.schedules)) {
+      if (!schedule.slackUserGroup) continue;
+      const onCall = whoIsOnCall(schedule, overrides, now)?.personKey;
+      const userId = onCall ? config.people[onCall]?.slackId : undefined;
+      // Slack keeps a group's members when nobody is on call (a group cannot be emptied by this call): the gap warning says so.
+      if (!userId) continue;
+      const prefix = `usergroup:${schedule.slackUserGroup}=`;
+      const key = `${prefix}${userId}`;
+      const [last] = await deps.database.sql.query<{ key: string }>(sql`SELECT key FROM processed_requests WHERE starts_with(key, ${prefix}) LIMIT 1`);
+      if (last?.key === key) continue;
+      try {
+        await slack.setUserGroupMembers!(schedule.slackUserGroup, [userId]);
+      } catch (error) {
+        deps.log.warn({ err: error, schedule: schedule.key, group: schedule.slackUserGroup }, 'could not set the Slack user group to who is on call; trying again at the next scan');
+        continue;
+      }
+      await deps.database.sql.query(sql`DELETE FROM processed_requests WHERE starts_with(key, ${prefix})`);
+      await firstDelivery(deps.database.sql, key);
+      deps.log.info({ schedule: schedule.key, group: schedule.slackUserGroup, person: onCall }, 'Slack user group now names who is on call');
+    }
+  };
+
   return async () => {
-    if (!deps.enabled) return;
     const now = deps.clock.now();
     const config = deps.oncall();
     try {
       if (deps.delivery.ports.length === 0) return;
       const overrides = await allOverridesBetween(prisma, config, new Date(now.getTime() - 32 * 86_400_000), new Date(now.getTime() + 2 * 86_400_000));
+      await syncUserGroups(config, overrides, now);
+      if (!deps.enabled) return;
       for (const shift of shiftStartsBetween(config, overrides, now, new Date(now.getTime() + HEADS_UP_MS))) await headsUp(config, shift, now);
       for (const shift of shiftStartsBetween(config, overrides, new Date(now.getTime() - HANDOFF_GRACE_MS), now)) await handoff(config, shift);
     } finally {
-      await deps.database.transaction((tx) => enqueueJobs(tx, [shiftNoticesJob(now, true)]));
+      const needed = deps.enabled || Object.values(deps.oncall().schedules).some((schedule) => schedule.slackUserGroup);
+      if (needed) await deps.database.transaction((tx) => enqueueJobs(tx, [shiftNoticesJob(now, true)]));
     }
   };
 }

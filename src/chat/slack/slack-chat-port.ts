@@ -30,6 +30,7 @@ export class SlackChatPort implements ChatPort {
   readonly platform = 'slack' as const;
   readonly capabilities = SLACK_CAPABILITIES;
   private readonly channelIds = new Map<string, string>();
+  private readonly userGroupIds = new Map<string, string>();
 
   constructor(
     readonly client: WebClient,
@@ -150,6 +151,17 @@ export class SlackChatPort implements ChatPort {
         ...(file.comment ? { initial_comment: escapeSlackText(file.comment) } : {}),
       }),
     );
+  }
+
+  async setUserGroupMembers(handle: string, userIds: string[]): Promise<void> {
+    let id = this.userGroupIds.get(handle);
+    if (!id) {
+      const list = await this.call('usergroups.list', () => this.client.usergroups.list({}));
+      for (const group of list.usergroups ?? []) if (group.handle && group.id) this.userGroupIds.set(group.handle, group.id);
+      id = this.userGroupIds.get(handle);
+    }
+    if (!id) throw new ChatApiError('slack', 'usergroups.list', `no user group @${handle} in this workspace (create it in Slack first)`);
+    await this.call('usergroups.users.update', () => this.client.usergroups.users.update({ usergroup: id, users: userIds.join(',') }));
   }
 
   async getUser(userId: string): Promise<ChatUserProfile> {

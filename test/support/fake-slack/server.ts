@@ -16,6 +16,8 @@ export interface FakeSlackOptions {
   users?: SlackUser[];
   /** Channels that exist before the test (the bot is a member unless botIsMember is false). */
   channels?: Array<{ name: string; is_private?: boolean; members?: string[]; botIsMember?: boolean }>;
+  /** User groups that exist before the test (`@handle`). */
+  userGroups?: Array<{ handle: string; name?: string; users?: string[] }>;
 }
 
 export interface SlackCall {
@@ -90,6 +92,10 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
   for (const seed of options.channels ?? []) {
     const members = [...(seed.members ?? []), ...(seed.botIsMember === false ? [] : [FAKE_BOT.user_id])];
     workspace.addChannel({ name: seed.name, is_private: seed.is_private, members, creator: members[0] ?? FAKE_BOT.user_id });
+  }
+  for (const seed of options.userGroups ?? []) {
+    const id = workspace.ids.next('S');
+    workspace.userGroups.set(id, { id, handle: seed.handle, name: seed.name ?? seed.handle, users: seed.users ?? [], date_update: 1700000000 });
   }
   const calls: SlackCall[] = [];
   const failures = new SlackFailureQueue();

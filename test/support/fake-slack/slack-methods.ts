@@ -252,6 +252,31 @@ export const SLACK_METHODS: Record<string, Method> = {
     return { channel: channelJson(ctx.workspace.addChannel({ name: users[0]!, is_im: true, members })) };
   },
 
+  // A user group is found by its id; its members are replaced as a whole (at least one, all real users).
+  'usergroups.list': (args, ctx) => ({
+    usergroups: [...ctx.workspace.userGroups.values()].map((group) => ({
+      id: group.id,
+      team_id: 'T0FAKETEAM',
+      is_usergroup: true,
+      name: group.name,
+      handle: group.handle,
+      date_update: group.date_update,
+      user_count: group.users.length,
+      ...(args.include_users === true || args.include_users === 'true' ? { users: group.users } : {}),
+    })),
+  }),
+  'usergroups.users.update': (args, ctx) => {
+    const id = str(args, 'usergroup');
+    if (!id) throw new SlackMethodError('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: usergroup'] } });
+    const group = ctx.workspace.userGroups.get(id);
+    if (!group) throw new SlackMethodError('no_such_subteam');
+    const users = (str(args, 'users') ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+    if (users.length === 0 || users.some((user) => !ctx.workspace.users.has(user))) throw new SlackMethodError('invalid_users');
+    group.users = [...new Set(users)];
+    group.date_update = Math.floor(Date.now() / 1000);
+    return { usergroup: { id: group.id, handle: group.handle, name: group.name, users: group.users, user_count: group.users.length, date_update: group.date_update } };
+  },
+
   'chat.postMessage': (args, ctx) => {
     const channel = channelArg(args, ctx);
     requireMember(channel);

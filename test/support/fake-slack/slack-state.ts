@@ -120,8 +120,18 @@ export class SlackIds {
   }
 }
 
+/** A user group (a "@handle" that mentions its members), as usergroups.list returns it. */
+export interface SlackUserGroup {
+  id: string;
+  handle: string;
+  name: string;
+  users: string[];
+  date_update: number;
+}
+
 export class SlackWorkspace {
   readonly users = new Map<string, SlackUser>();
+  readonly userGroups = new Map<string, SlackUserGroup>();
   readonly channels = new Map<string, SlackChannel>();
   readonly messages = new Map<string, SlackMessage[]>();
   readonly ephemerals: SlackEphemeral[] = [];
@@ -174,6 +184,7 @@ export interface SlackStateView {
   channel(idOrName: string): SlackChannel | undefined;
   messages(idOrName: string): SlackMessage[];
   ephemerals: SlackEphemeral[];
+  userGroups: SlackUserGroup[];
   uploads: SlackUpload[];
   responses: SlackResponseUrlPost[];
   views: SlackView[];
@@ -182,6 +193,9 @@ export interface SlackStateView {
 
 export function viewOf(workspace: SlackWorkspace): SlackStateView {
   return {
+    get userGroups() {
+      return [...workspace.userGroups.values()].map((group) => ({ ...group, users: [...group.users] }));
+    },
     get channels() {
       return [...workspace.channels.values()];
     },
