@@ -4,7 +4,8 @@ import { deliveryJobHandlers } from './delivery/delivery-jobs.js';
 import type { Delivery } from './delivery/delivery.js';
 import type { IncidentSync } from './delivery/incident-sync.js';
 import { escalationStepHandler } from './engine/escalation-jobs.js';
-import { ESCALATION_STEP_JOB, FLAP_SETTLE_JOB, HEARTBEAT_CHECK_JOB, PLAYBOOK_START_JOB, SNS_CONFIRM_JOB, GAP_SCAN_JOB, SHIFT_NOTICES_JOB, WEEKLY_REPORT_JOB } from './engine/job-kinds.js';
+import { ESCALATION_STEP_JOB, FLAP_SETTLE_JOB, HEARTBEAT_CHECK_JOB, PLAYBOOK_START_JOB, SNS_CONFIRM_JOB, GAP_SCAN_JOB, SHIFT_NOTICES_JOB, COVER_FOLLOW_UP_JOB, WEEKLY_REPORT_JOB } from './engine/job-kinds.js';
+import { coverFollowUpHandler } from './oncall/cover-requests.js';
 import { shiftNoticesHandler } from './oncall/shift-notice-jobs.js';
 import { gapScanHandler } from './oncall/gap-warning-jobs.js';
 import { confirmSubscriptionHandler } from './alerts/sns-subscription.js';
@@ -46,6 +47,7 @@ export function botJobHandlers(deps: {
     [PLAYBOOK_START_JOB, runner.startHandler()],
     [HEARTBEAT_CHECK_JOB, heartbeats.checkHandler()],
     [SNS_CONFIRM_JOB, confirmSubscriptionHandler({ trust: snsTrustFrom(config), log })],
+    [COVER_FOLLOW_UP_JOB, coverFollowUpHandler({ database, oncall, delivery, incidentsChannel: config.INCIDENTS_CHANNEL, timeZone: config.REPORT_TIMEZONE, clock, log })],
     [SHIFT_NOTICES_JOB, shiftNoticesHandler({ database, oncall, delivery, clock, log, enabled: config.SHIFT_NOTICES })],
     [GAP_SCAN_JOB, gapScanHandler({ database, oncall, delivery, days: config.GAP_WARNING_DAYS, incidentsChannel: config.INCIDENTS_CHANNEL, timeZone: config.REPORT_TIMEZONE, clock, log })],
     [FLAP_SETTLE_JOB, flapSettleHandler({ database, effects, clock, windowMs: config.FLAP_DETECTION?.windowMs ?? 0 })],

@@ -195,6 +195,8 @@ const settingsObject = z.object({
   REPORT_TIMEZONE: timeZone,
   REOPEN_WINDOW: duration('30m'),
   CHANGE_EVENT_WINDOW: duration('2h'),
+  // A cover request nobody took is reminded in the channel after this long, and the team's lead told after twice as long.
+  COVER_TIMEOUT: duration('2h'),
   // How far ahead on-call gaps are posted to the team's channel (once each).
   GAP_WARNING_DAYS: z
     .string()

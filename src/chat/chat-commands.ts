@@ -40,7 +40,7 @@ export function chatCommands(deps: {
   const { config, database, log, audit, people, oncall, incidents, onCommitted, runner, playbooks } = deps;
   return new CommandGateway({
     handlers: {
-      ...oncallCommandHandlers({ database, oncall, people, onCommitted, clock: deps.clock, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL) }),
+      ...oncallCommandHandlers({ database, oncall, people, onCommitted, clock: deps.clock, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL), delivery: deps.delivery, incidentsChannel: config.INCIDENTS_CHANNEL, coverTimeoutMs: config.COVER_TIMEOUT }),
       ...contactCommandHandlers({ database, oncall, people, onCommitted, canSend: (via) => Boolean(deps.delivery.contact(via)), clock: deps.clock }),
       ...maintenanceCommandHandlers({ database, oncall, people, onCommitted, onWindowsChanged: deps.onWindowsChanged, clock: deps.clock }),
       ...incidentCommandHandlers({

@@ -11,6 +11,10 @@ import { allOverridesBetween, plannedOverlapping } from '../oncall/stored-overri
 import { findOverride, listOverrides, removeOverride, type OverrideView } from '../oncall/override-store.js';
 import { CALENDAR_DAYS, type FeedSubject } from '../calendar/calendar-feed.js';
 import { loadBetween, loadLines } from '../oncall/oncall-load.js';
+import { assertCanTake, coverChannel, coverFollowUpJob, coverMessage, findCoverRequest, takeCoverRequest } from '../oncall/cover-requests.js';
+import type { Delivery } from '../delivery/delivery.js';
+import type { ChatPlatformName } from './chat-port.js';
+import { sql } from '../db/sql.js';
 import { calendarUrl, feedToken, resetFeed } from '../calendar/calendar-store.js';
 import type { CommandContext, CommandHandlers, CommandReply } from './commands/command-dispatch.js';
 import type { CommandOf } from './commands/parsed-command.js';
@@ -20,7 +24,7 @@ import type { PeopleDirectory } from './people-directory.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { describeHeartbeats, readHeartbeats } from '../heartbeats/heartbeat-list.js';
 
-type OncallHandlers = Pick<CommandHandlers, 'oncall.who' | 'oncall.schedule' | 'oncall.override' | 'oncall.overrides' | 'oncall.unoverride' | 'oncall.calendar' | 'oncall.load' | 'oncall.page' | 'oncall.preview' | 'oncall.heartbeats'>;
+type OncallHandlers = Pick<CommandHandlers, 'oncall.who' | 'oncall.schedule' | 'oncall.override' | 'oncall.overrides' | 'oncall.unoverride' | 'oncall.calendar' | 'oncall.load' | 'oncall.cover' | 'oncall.take' | 'oncall.page' | 'oncall.preview' | 'oncall.heartbeats'>;
 
 /** At most this many overrides in one list: Slack and Discord both cap a message's buttons at 25. */
 const LISTED_OVERRIDES = 20;
@@ -33,6 +37,11 @@ export interface OncallCommandDeps {
   clock?: Clock;
   /** The bot's public address, for the calendar links. */
   publicUrl?: () => string;
+  /** Posts and updates cover requests, and tells people of them. */
+  delivery?: Delivery;
+  incidentsChannel?: string;
+  /** COVER_TIMEOUT: a request nobody took is reminded then, and its team's lead told after twice as long. */
+  coverTimeoutMs?: number;
 }
 
 const privately = (title: string, lines: string[]): CommandReply => ({
@@ -196,6 +205,77 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       }
       const loads = await loadBetween(deps.database.prisma, config, from, to, people);
       return privately(`On-call load, the last ${weeks} week(s)${command.team ? ` of ${command.team}` : ''}`, loadLines(loads));
+    },
+
+    async 'oncall.cover'(command, ctx) {
+      const config = deps.oncall();
+      const now = clock.now();
+      const from = resolveWhen(command.from, ctx.timeZone, now);
+      const to = resolveWhen(command.to, ctx.timeZone, now);
+      if (!from.ok) throw new AppError('bad_request', `From: ${from.message}`);
+      if (!to.ok) throw new AppError('bad_request', `To: ${to.message}`);
+      if (to.at <= from.at) throw new AppError('bad_request', 'The stretch to cover must end after it starts');
+      if (to.at <= now) throw new AppError('bad_request', 'That stretch is over already');
+      const { person: asker } = await deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);
+      const handle = asker.handle && config.people[asker.handle] ? asker.handle : undefined;
+      if (!handle) throw new AppError('bad_request', `${asker.name} is not listed in oncall.yaml (under people:, with their chat id), so the bot cannot tell which shifts are theirs.`);
+      const overrides = await allOverridesBetween(deps.database.prisma, config, from.at, to.at);
+      const mine = Object.values(config.teams)
+        .filter((team) => team.members.includes(handle))
+        .flatMap((team) => team.schedules.map((key) => ({ team, schedule: config.schedules[key] })))
+        .find(({ schedule }) => schedule && shiftsBetween(schedule, overrides, from.at, to.at).some((shift) => shift.personKey === handle));
+      if (!mine) throw new AppError('bad_request', `You are not on call in your teams' schedules between ${when(from.at, ctx)} and ${when(to.at, ctx)} (${ctx.timeZone}): there is nothing to cover.`);
+      const channel = coverChannel(config, mine.team.key, deps.incidentsChannel);
+      const port = deps.delivery?.ports.find((p) => p.platform === ctx.platform);
+      const channelId = channel && port ? await port.resolveChannel(channel.name) : undefined;
+      if (!channel || !channelId) throw new AppError('bad_request', `${mine.team.name} has no channel to ask in: set teams.${mine.team.key}.channel in oncall.yaml (or INCIDENTS_CHANNEL).`);
+      const timeout = deps.coverTimeoutMs ?? 2 * 3_600_000;
+      const id = await deps.database.transaction(async (tx) => {
+        const [row] = await tx.query<{ id: number }>(sql`
+          INSERT INTO cover_requests (team_key, schedule_key, requester_id, starts_at, ends_at, reason, platform)
+          VALUES (${mine.team.key}, ${mine.schedule!.key}, ${asker.id}::int, ${from.at}::timestamptz, ${to.at}::timestamptz, ${command.reason ?? null}, ${ctx.platform})
+          RETURNING id`);
+        const created = Number(row!.id);
+        await enqueueJobs(tx, [coverFollowUpJob(created, 'reminder', timeout), coverFollowUpJob(created, 'lead', 2 * timeout)]);
+        return created;
+      });
+      deps.onCommitted?.();
+      const request = (await findCoverRequest(deps.database, id))!;
+      await deps.delivery!.upsert(`cover:${id}`, { kind: 'channel', via: ctx.platform, channelId }, coverMessage(config, request, { requester: { name: asker.name, chatId: ctx.actor.platformId } }, ctx.timeZone));
+      return privately(`Cover #${id} asked in ${channel.name}`, [`The first member of ${mine.team.name} to take it is on call for ${mine.schedule!.name} from ${when(from.at, ctx)} to ${when(to.at, ctx)} (${ctx.timeZone}); you will be told.`]);
+    },
+
+    async 'oncall.take'(command, ctx) {
+      const config = deps.oncall();
+      const request = await findCoverRequest(deps.database, command.id);
+      if (!request) throw new AppError('not_found', `There is no cover request #${command.id}`);
+      const { person: taker } = await deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);
+      assertCanTake(config, request, taker.handle ?? undefined, taker.id);
+      const result = await takeCoverRequest(deps.database, command.id, taker.id, clock.now());
+      if (result === 'gone') throw new AppError('conflict', `Cover #${command.id} has been taken already, or is over`);
+      const requester = await deps.database.prisma.person.findUnique({ where: { id: request.requesterId } });
+      const platform = request.platform as ChatPlatformName;
+      const chatId = (person: { slackId: string | null; discordId: string | null } | null) => (person ? ((platform === 'slack' ? person.slackId : person.discordId) ?? undefined) : undefined);
+      const takerRow = await deps.database.prisma.person.findUnique({ where: { id: taker.id } });
+      const people = { requester: { name: requester?.name ?? 'someone', chatId: chatId(requester) }, taker: { name: taker.name, chatId: chatId(takerRow) } };
+      const taken = { ...request, status: 'taken', takenById: taker.id };
+      const channel = coverChannel(config, request.teamKey, deps.incidentsChannel);
+      const port = deps.delivery?.ports.find((p) => p.platform === platform);
+      const channelId = channel && port ? await port.resolveChannel(channel.name) : undefined;
+      if (channelId) await deps.delivery!.upsert(`cover:${request.id}`, { kind: 'channel', via: platform, channelId }, coverMessage(config, taken, people, ctx.timeZone));
+      const schedule = config.schedules[request.scheduleKey]?.name ?? request.scheduleKey;
+      const stretch = `${schedule} from ${when(request.startsAt, ctx)} to ${when(request.endsAt, ctx)} (${ctx.timeZone})`;
+      for (const [person, text] of [
+        [people.requester, `${taker.name} took cover #${request.id}: they are on call for ${stretch} instead of you.`],
+        [people.taker, `You took cover #${request.id}: you are on call for ${stretch} (override #${result.overrideId}; \`/oncall unoverride ${result.overrideId}\` undoes it).`],
+      ] as const) {
+        if (person.chatId && deps.delivery) await deps.delivery.deliverOnce(`cover:${request.id}:taken:${person.chatId}`, { kind: 'person', via: platform, userId: person.chatId }, { summary: text, sections: [{ text }] }).catch(() => {});
+      }
+      return {
+        visibility: 'in_channel',
+        message: { summary: `Cover #${request.id} taken by ${taker.name}`, sections: [{ text: `${mention(ctx.actor.platformId)} takes cover #${request.id}: on call for ${stretch}.` }], mentions: [ctx.actor.platformId] },
+        audit: { cover: request.id, override: result.overrideId, schedule: request.scheduleKey, startsAt: request.startsAt.toISOString(), endsAt: request.endsAt.toISOString() },
+      };
     },
 
     async 'oncall.preview'(command, ctx) {

@@ -21,3 +21,4 @@ export const MAINTENANCE_END_JOB = 'maintenance.end';
 export const SNS_CONFIRM_JOB = 'sns.confirm-subscription';
 export const GAP_SCAN_JOB = 'oncall.gap-scan';
 export const SHIFT_NOTICES_JOB = 'oncall.shift-notices';
+export const COVER_FOLLOW_UP_JOB = 'oncall.cover-follow-up';

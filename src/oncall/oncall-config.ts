@@ -36,6 +36,8 @@ export interface TeamConfig {
   channel?: string;
   /** Escalation policy key used for this team's incidents unless a route names another. */
   escalationPolicy?: string;
+  /** Person key told when a cover request of the team stays open. */
+  lead?: string;
   /** Schedule keys that say who of this team is on call (for /oncall <team>). */
   schedules: string[];
 }

@@ -88,6 +88,8 @@ const teamSchema = z
     channel: z.string().optional(),
     escalation_policy: key.optional(),
     schedules: z.array(key).default([]),
+    /** Told when a cover request of the team stays open. */
+    lead: key.optional(),
   })
   .strict();
 
@@ -272,6 +274,8 @@ function crossReferences(raw: unknown): [(string | number)[], string][] {
     const team = asRecord(rawTeam);
     for (const [member, i] of names(team.members)) if (!hasKey(people, member)) problems.push([['teams', teamKey, 'members', i], `no person "${member}" under people`]);
     for (const [s, i] of names(team.schedules)) if (!hasKey(schedules, s)) problems.push([['teams', teamKey, 'schedules', i], `no schedule "${s}" under schedules`]);
+    const lead = asString(team.lead);
+    if (lead !== undefined && !hasKey(people, lead)) problems.push([['teams', teamKey, 'lead'], `no person "${lead}" under people`]);
     const policy = asString(team.escalation_policy);
     if (policy && !hasKey(policies, policy)) problems.push([['teams', teamKey, 'escalation_policy'], `no escalation policy "${policy}"`]);
   }
@@ -384,7 +388,7 @@ function toConfig(file: OncallFile): OncallConfig {
     };
   }
   for (const [k, t] of Object.entries(file.teams)) {
-    config.teams[k] = { key: k, name: t.name, members: t.members, services: t.services, channel: t.channel, escalationPolicy: t.escalation_policy, schedules: t.schedules };
+    config.teams[k] = { key: k, name: t.name, members: t.members, services: t.services, channel: t.channel, escalationPolicy: t.escalation_policy, schedules: t.schedules, ...(t.lead ? { lead: t.lead } : {}) };
   }
   for (const [k, s] of Object.entries(file.schedules)) {
     config.schedules[k] = {

@@ -90,6 +90,7 @@ describeEachDatabase('migrations', (db) => {
     await prisma.changeEvent.create({ data: { summary: 'Deploy 1.2.3', source: 'ci', at, receivedAt: at, routeId: 'default', service: 'checkout', teamKey: 'payments', details: { build: 7 }, links: { build: 'https://ci.example/7' }, routingKeyHash: 'ab' } });
     await prisma.opsgenieRequest.create({ data: { id: 'req-1', keyHash: 'cd', action: 'Create', success: true, status: 'Created alert', alertId: '4', alias: 'a-1', processedAt: at } });
     await prisma.calendarFeed.create({ data: { token: 'cal-token-1', kind: 'person', subject: 'alice', createdById: person.id, createdAt: at, revokedAt: at } });
+    await prisma.coverRequest.create({ data: { teamKey: 'payments', scheduleKey: 'payments-weekly', requesterId: person.id, startsAt: at, endsAt: at, reason: 'dentist', status: 'taken', takenById: person.id, takenAt: at, overrideId: 1, platform: 'slack', createdAt: at } });
     await prisma.maintenanceWindow.create({ data: { matcher: { service: 'checkout' }, teamKey: 'payments', startsAt: at, endsAt: at, endedAt: at, reason: 'upgrade', createdById: person.id, createdByName: 'Alice Doe', origin: 'oncall.yaml', recurrence: 'nightly' } });
     await prisma.actionToken.create({ data: { tokenHash: 'h1', purpose: 'ack', personId: person.id, pageId: page.id, via: 'email', address: 'a@example.com', expiresAt: at } });
     await prisma.contactVerification.create({ data: { personId: person.id, via: 'sms', address: '+15550100001', codeHash: 'c', codeExpiresAt: at, verifiedAt: at } });
@@ -140,13 +141,14 @@ describeEachDatabase('migrations', (db) => {
     expect(await prisma.changeEvent.findFirstOrThrow()).toMatchObject({ summary: 'Deploy 1.2.3', service: 'checkout', teamKey: 'payments', details: { build: 7 }, links: { build: 'https://ci.example/7' }, at, receivedAt: at, routingKeyHash: 'ab', source: 'ci', routeId: 'default' });
     expect(await prisma.opsgenieRequest.findFirstOrThrow()).toMatchObject({ id: 'req-1', keyHash: 'cd', action: 'Create', success: true, status: 'Created alert', alertId: '4', alias: 'a-1', processedAt: at });
     expect(await prisma.calendarFeed.findFirstOrThrow()).toMatchObject({ token: 'cal-token-1', kind: 'person', subject: 'alice', createdById: person.id, createdAt: at, revokedAt: at });
+    expect(await prisma.coverRequest.findFirstOrThrow()).toMatchObject({ teamKey: 'payments', scheduleKey: 'payments-weekly', requesterId: person.id, startsAt: at, endsAt: at, reason: 'dentist', status: 'taken', takenById: person.id, takenAt: at, overrideId: 1, platform: 'slack', createdAt: at });
     expect(await prisma.maintenanceWindow.findFirstOrThrow()).toMatchObject({ matcher: { service: 'checkout' }, recurrence: 'nightly', endedAt: at });
 
     // A model added to the schema without being exercised here fails this test.
     const exercised = [
       'Person', 'Team', 'TeamMember', 'Incident', 'Alert', 'IncidentAlert', 'TimelineEvent', 'IncidentRole', 'ChatChannel', 'ChatChannelInvite',
       'SentMessage', 'PlaybookRun', 'PlaybookStepState', 'OncallOverride', 'Page', 'Postmortem', 'ProcessedRequest', 'Job', 'AuditEntry',
-      'Notification', 'ActionToken', 'ContactVerification', 'Heartbeat', 'NoiseVote', 'MaintenanceWindow', 'ChangeEvent', 'OpsgenieRequest', 'CalendarFeed',
+      'Notification', 'ActionToken', 'ContactVerification', 'Heartbeat', 'NoiseVote', 'MaintenanceWindow', 'ChangeEvent', 'OpsgenieRequest', 'CalendarFeed', 'CoverRequest',
     ];
     expect(Object.keys(Prisma.ModelName).sort()).toEqual(exercised.sort());
   });

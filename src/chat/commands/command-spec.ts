@@ -366,6 +366,31 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   },
   {
     command: 'oncall',
+    name: 'cover',
+    kind: 'oncall.cover',
+    summary: 'Ask your team to cover a stretch of your on-call; the first to take it gets it',
+    needsIncident: false,
+    options: [
+      { name: 'from', kind: 'when', required: true, description: 'Start: tomorrow 09:00, 2024-03-10 09:00, ISO', label: 'From' },
+      { name: 'to', kind: 'when', required: true, description: 'End: +8h, tomorrow 17:00, 2024-03-10 17:00, ISO', label: 'To' },
+      { name: 'reason', kind: 'text', required: false, description: 'Why (shown to the team)', label: 'Reason' },
+    ],
+    build: (v) => {
+      const reason = str(v, 'reason');
+      return { kind: 'oncall.cover', from: required(str(v, 'from'), 'from'), to: required(str(v, 'to'), 'to'), ...(reason === undefined ? {} : { reason }) };
+    },
+  },
+  {
+    command: 'oncall',
+    name: 'take',
+    kind: 'oncall.take',
+    summary: 'Take a cover request (its number, as the request shows it)',
+    needsIncident: false,
+    options: [{ name: 'id', kind: 'integer', required: true, description: 'The cover request number', label: 'Id', min: 1, max: 999_999_999 }],
+    build: (v) => ({ kind: 'oncall.take', id: required(num(v, 'id'), 'id') }),
+  },
+  {
+    command: 'oncall',
     name: 'page',
     kind: 'oncall.page',
     summary: 'Page a team (its on-call person) or a person',

@@ -63,6 +63,10 @@ export type ParsedCommand =
   /** Your calendar addresses (yours and your teams' schedules); `reset` revokes yours, or a schedule's. */
   | { kind: 'oncall.calendar'; reset: boolean; schedule?: string }
   | { kind: 'oncall.load'; weeks?: number; team?: string }
+  /** `from`/`to` as typed, resolved in the asker's zone. */
+  | { kind: 'oncall.cover'; from: string; to: string; reason?: string }
+  /** The Take it button of a cover request, or typed with its number. */
+  | { kind: 'oncall.take'; id: number }
   | { kind: 'oncall.page'; target: PageTarget; message: string }
   | { kind: 'oncall.preview'; team: string; at?: string }
   | { kind: 'oncall.contact' }
