@@ -15,6 +15,8 @@ import { assertCanTake, coverChannel, coverFollowUpJob, coverMessage, findCoverR
 import type { Delivery } from '../delivery/delivery.js';
 import type { ChatPlatformName } from './chat-port.js';
 import { sql } from '../db/sql.js';
+import { stretchAt } from '../oncall/shift-starts.js';
+import { acceptSwap, declineSwap, findSwapRequest } from '../oncall/swap-requests.js';
 import { calendarUrl, feedToken, resetFeed } from '../calendar/calendar-store.js';
 import type { CommandContext, CommandHandlers, CommandReply } from './commands/command-dispatch.js';
 import type { CommandOf } from './commands/parsed-command.js';
@@ -24,7 +26,7 @@ import type { PeopleDirectory } from './people-directory.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { describeHeartbeats, readHeartbeats } from '../heartbeats/heartbeat-list.js';
 
-type OncallHandlers = Pick<CommandHandlers, 'oncall.who' | 'oncall.schedule' | 'oncall.override' | 'oncall.overrides' | 'oncall.unoverride' | 'oncall.calendar' | 'oncall.load' | 'oncall.cover' | 'oncall.take' | 'oncall.page' | 'oncall.preview' | 'oncall.heartbeats'>;
+type OncallHandlers = Pick<CommandHandlers, 'oncall.who' | 'oncall.schedule' | 'oncall.override' | 'oncall.overrides' | 'oncall.unoverride' | 'oncall.calendar' | 'oncall.load' | 'oncall.cover' | 'oncall.take' | 'oncall.swap' | 'oncall.answer' | 'oncall.page' | 'oncall.preview' | 'oncall.heartbeats'>;
 
 /** At most this many overrides in one list: Slack and Discord both cap a message's buttons at 25. */
 const LISTED_OVERRIDES = 20;
@@ -275,6 +277,72 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
         visibility: 'in_channel',
         message: { summary: `Cover #${request.id} taken by ${taker.name}`, sections: [{ text: `${mention(ctx.actor.platformId)} takes cover #${request.id}: on call for ${stretch}.` }], mentions: [ctx.actor.platformId] },
         audit: { cover: request.id, override: result.overrideId, schedule: request.scheduleKey, startsAt: request.startsAt.toISOString(), endsAt: request.endsAt.toISOString() },
+      };
+    },
+
+    async 'oncall.swap'(command, ctx) {
+      const config = deps.oncall();
+      const now = clock.now();
+      const mineAt = resolveWhen(command.mine, ctx.timeZone, now);
+      const theirsAt = resolveWhen(command.theirs, ctx.timeZone, now);
+      if (!mineAt.ok) throw new AppError('bad_request', `My shift: ${mineAt.message}`);
+      if (!theirsAt.ok) throw new AppError('bad_request', `Their shift: ${theirsAt.message}`);
+      const { person: asker } = await deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);
+      const other = await deps.people.personFor(ctx.platform, command.user.platformId, command.user.name);
+      if (!asker.handle || !config.people[asker.handle]) throw new AppError('bad_request', `${asker.name} is not listed in oncall.yaml, so the bot cannot tell which shifts are theirs.`);
+      if (!other.handle || !config.people[other.handle]) throw new AppError('bad_request', `${other.name} is not in oncall.yaml; add them under people first`);
+      if (other.id === asker.id) throw new AppError('bad_request', 'A swap needs someone else');
+      const span = [Math.min(mineAt.at.getTime(), theirsAt.at.getTime()) - 32 * 86_400_000, Math.max(mineAt.at.getTime(), theirsAt.at.getTime()) + 32 * 86_400_000];
+      const overrides = await allOverridesBetween(deps.database.prisma, config, new Date(span[0]!), new Date(span[1]!));
+      const found = Object.values(config.schedules)
+        .map((schedule) => ({ schedule, mine: stretchAt(schedule, overrides, mineAt.at), theirs: stretchAt(schedule, overrides, theirsAt.at) }))
+        .find(({ mine, theirs }) => mine?.personKey === asker.handle && theirs?.personKey === other.handle);
+      if (!found) throw new AppError('bad_request', `No schedule has you on call at ${when(mineAt.at, ctx)} and ${other.name} at ${when(theirsAt.at, ctx)} (${ctx.timeZone}): name a time within each shift.`);
+      if (found.mine!.end <= now || found.theirs!.end <= now) throw new AppError('bad_request', 'One of those shifts is over already');
+      const [row] = await deps.database.sql.query<{ id: number }>(sql`
+        INSERT INTO swap_requests (schedule_key, requester_id, other_id, mine_from, mine_to, theirs_from, theirs_to, platform)
+        VALUES (${found.schedule.key}, ${asker.id}::int, ${other.id}::int, ${found.mine!.start}::timestamptz, ${found.mine!.end}::timestamptz, ${found.theirs!.start}::timestamptz, ${found.theirs!.end}::timestamptz, ${ctx.platform})
+        RETURNING id`);
+      const id = Number(row!.id);
+      const offer = `${asker.name} offers a swap on **${found.schedule.name}**: you take their shift ${when(found.mine!.start, ctx)} → ${when(found.mine!.end, ctx)}, they take yours ${when(found.theirs!.start, ctx)} → ${when(found.theirs!.end, ctx)} (${ctx.timeZone}).`;
+      if (!deps.delivery) throw new AppError('unavailable', 'No chat platform to ask them on');
+      await deps.delivery.deliverOnce(`swap:${id}:offer`, { kind: 'person', via: ctx.platform, userId: command.user.platformId }, {
+        summary: `Swap #${id} offered by ${asker.name}`,
+        title: `🔁 Swap #${id}`,
+        sections: [{ text: offer }],
+        buttons: [
+          { action: 'swap.accept', label: 'Accept', value: String(id), style: 'primary' },
+          { action: 'swap.decline', label: 'Decline', value: String(id) },
+        ],
+      });
+      return privately(`Swap #${id} offered to ${other.name}`, [`They are asked in a direct message; nothing changes until they accept.`]);
+    },
+
+    async 'oncall.answer'(command, ctx) {
+      const swap = await findSwapRequest(deps.database, command.id);
+      if (!swap) throw new AppError('not_found', `There is no swap request #${command.id}`);
+      const { person: answerer } = await deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);
+      if (answerer.id !== swap.otherId) throw new AppError('forbidden', `Swap #${swap.id} was offered to someone else; only they may answer it.`);
+      if (swap.status !== 'pending') throw new AppError('conflict', `Swap #${swap.id} was ${swap.status} already`);
+      const now = clock.now();
+      const requester = await deps.database.prisma.person.findUnique({ where: { id: swap.requesterId } });
+      const requesterChat = requester ? ((ctx.platform === 'slack' ? requester.slackId : requester.discordId) ?? undefined) : undefined;
+      const tell = async (text: string) => {
+        if (requesterChat && deps.delivery) await deps.delivery.deliverOnce(`swap:${swap.id}:answer`, { kind: 'person', via: ctx.platform, userId: requesterChat }, { summary: text, sections: [{ text }] }).catch(() => {});
+      };
+      if (!command.accept) {
+        if (!(await declineSwap(deps.database, swap.id, now))) throw new AppError('conflict', `Swap #${swap.id} was answered already`);
+        await tell(`${answerer.name} declined swap #${swap.id}; nothing changed.`);
+        return { visibility: 'ephemeral', message: { summary: `Swap #${swap.id} declined`, sections: [{ text: `You declined swap #${swap.id}; ${requester?.name ?? 'they'} will be told.` }] }, audit: { swap: swap.id, answer: 'decline' } };
+      }
+      const written = await acceptSwap(deps.database, swap.id, now);
+      if (written === 'gone') throw new AppError('conflict', `Swap #${swap.id} was answered already, or a shift is over`);
+      const schedule = deps.oncall().schedules[swap.scheduleKey]?.name ?? swap.scheduleKey;
+      await tell(`${answerer.name} accepted swap #${swap.id} on ${schedule}: they take ${when(swap.mineFrom, ctx)} → ${when(swap.mineTo, ctx)}, you take ${when(swap.theirsFrom, ctx)} → ${when(swap.theirsTo, ctx)} (${ctx.timeZone}).`);
+      return {
+        visibility: 'ephemeral',
+        message: { summary: `Swap #${swap.id} accepted`, sections: [{ text: `Done: you are on call for ${schedule} ${when(swap.mineFrom, ctx)} → ${when(swap.mineTo, ctx)}, and ${requester?.name ?? 'they'} ${when(swap.theirsFrom, ctx)} → ${when(swap.theirsTo, ctx)} (${ctx.timeZone}). Overrides #${written[0]} and #${written[1]}.` }] },
+        audit: { swap: swap.id, answer: 'accept', overrides: written },
       };
     },
 

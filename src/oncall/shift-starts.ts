@@ -1,5 +1,5 @@
 import { shiftsBetween, type ScheduleOverride } from './on-call-at.js';
-import type { OncallConfig } from './oncall-config.js';
+import type { OncallConfig, ScheduleConfig } from './oncall-config.js';
 
 export interface ShiftStart {
   scheduleKey: string;
@@ -32,4 +32,15 @@ export function shiftStartsBetween(config: OncallConfig, overrides: readonly Sch
     });
   }
   return starts.sort((a, b) => a.start.getTime() - b.start.getTime());
+}
+
+/** The unbroken stretch someone (or nobody) is on call in a schedule around an instant, within a month either way. */
+export function stretchAt(schedule: ScheduleConfig, overrides: readonly ScheduleOverride[], at: Date): { personKey: string | undefined; start: Date; end: Date } | undefined {
+  const stretches: { personKey: string | undefined; start: Date; end: Date }[] = [];
+  for (const shift of shiftsBetween(schedule, overrides, new Date(at.getTime() - LOOKBACK_MS), new Date(at.getTime() + LOOKBACK_MS))) {
+    const last = stretches.at(-1);
+    if (last && last.personKey === shift.personKey) last.end = shift.end;
+    else stretches.push({ personKey: shift.personKey, start: shift.start, end: shift.end });
+  }
+  return stretches.find((s) => s.start <= at && at < s.end);
 }

@@ -5,7 +5,7 @@ import type { CommandParseResult } from './parse-command-text.js';
 import type { ParsedCommand } from './parsed-command.js';
 
 /** The actions the bot's cards carry. A click becomes the same ParsedCommand as the typed command. */
-export const BUTTON_ACTIONS = ['incident.ack', 'incident.resolve', 'incident.noise', 'step.next', 'step.done', 'step.skip', 'step.choose', 'page.ack', 'override.remove', 'cover.take'] as const;
+export const BUTTON_ACTIONS = ['incident.ack', 'incident.resolve', 'incident.noise', 'step.next', 'step.done', 'step.skip', 'step.choose', 'page.ack', 'override.remove', 'cover.take', 'swap.accept', 'swap.decline'] as const;
 export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 
 /*
@@ -16,6 +16,7 @@ export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
  *   page.ack                        "42" or "42:<page id>"
  *   override.remove                 "<override id>"
  *   cover.take                      "<cover request id>"
+ *   swap.accept, swap.decline       "<swap request id>"
  * Renderers that must make an action id unique append "~<n>" to the action, and a Discord
  * custom_id is "<action>:<value>"; both are undone here.
  */
@@ -56,6 +57,9 @@ function stale(message: string, kind: ParsedCommand['kind']): CommandUsageError 
 /** A click (Slack action_id + value, or a decoded Discord custom_id) as a command. */
 export function parseButtonAction(input: { action: string; value: string }): CommandParseResult {
   const action = baseAction(input.action);
+  if (action === 'swap.accept' || action === 'swap.decline') {
+    return /^\d{1,9}$/.test(input.value) && Number(input.value) >= 1 ? { kind: 'oncall.answer', id: Number(input.value), accept: action === 'swap.accept' } : stale(`The swap button carries no request number (value "${input.value}")`, 'oncall.answer');
+  }
   if (action === 'cover.take') {
     return /^\d{1,9}$/.test(input.value) && Number(input.value) >= 1 ? { kind: 'oncall.take', id: Number(input.value) } : stale(`The Take it button carries no request number (value "${input.value}")`, 'oncall.take');
   }
@@ -90,6 +94,8 @@ export function parseButtonAction(input: { action: string; value: string }): Com
     }
     case 'override.remove':
     case 'cover.take':
+    case 'swap.accept':
+    case 'swap.decline':
       return stale('The Remove button was read as another', 'oncall.unoverride');
     case 'step.choose':
       if (stepId === undefined || choice === undefined || choice === '') {

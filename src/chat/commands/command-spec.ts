@@ -391,6 +391,31 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   },
   {
     command: 'oncall',
+    name: 'swap',
+    kind: 'oncall.swap',
+    summary: 'Offer to trade a shift of yours for one of theirs; they accept or decline',
+    needsIncident: false,
+    options: [
+      { name: 'user', kind: 'user', required: true, description: 'Who to swap with', label: 'User' },
+      { name: 'mine', kind: 'when', required: true, description: 'A time in your shift: tomorrow 12:00, 2024-03-10 12:00, ISO', label: 'My shift', usage: '<my shift>' },
+      { name: 'theirs', kind: 'when', required: true, description: 'A time in their shift', label: 'Their shift', usage: '<their shift>' },
+    ],
+    build: (v) => ({ kind: 'oncall.swap', user: required(v.user as UserRef | undefined, 'user'), mine: required(str(v, 'mine'), 'mine'), theirs: required(str(v, 'theirs'), 'theirs') }),
+  },
+  {
+    command: 'oncall',
+    name: 'answer',
+    kind: 'oncall.answer',
+    summary: 'Accept or decline a swap offered to you (its number)',
+    needsIncident: false,
+    options: [
+      { name: 'id', kind: 'integer', required: true, description: 'The swap request number', label: 'Id', min: 1, max: 999_999_999 },
+      { name: 'answer', kind: 'choice', required: true, description: 'accept or decline', label: 'Answer', choices: ['accept', 'decline'] },
+    ],
+    build: (v) => ({ kind: 'oncall.answer', id: required(num(v, 'id'), 'id'), accept: str(v, 'answer') === 'accept' }),
+  },
+  {
+    command: 'oncall',
     name: 'page',
     kind: 'oncall.page',
     summary: 'Page a team (its on-call person) or a person',

@@ -67,6 +67,10 @@ export type ParsedCommand =
   | { kind: 'oncall.cover'; from: string; to: string; reason?: string }
   /** The Take it button of a cover request, or typed with its number. */
   | { kind: 'oncall.take'; id: number }
+  /** `mine`/`theirs`: an instant within each shift, as typed. */
+  | { kind: 'oncall.swap'; user: UserRef; mine: string; theirs: string }
+  /** The Accept and Decline buttons of a swap request, or typed. */
+  | { kind: 'oncall.answer'; id: number; accept: boolean }
   | { kind: 'oncall.page'; target: PageTarget; message: string }
   | { kind: 'oncall.preview'; team: string; at?: string }
   | { kind: 'oncall.contact' }

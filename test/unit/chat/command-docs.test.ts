@@ -37,6 +37,8 @@ describe('command docs from the spec table', () => {
       '/oncall load [weeks] [team]',
       '/oncall cover <from> <to> [reason]',
       '/oncall take <id>',
+      '/oncall swap @user <my shift> <their shift>',
+      '/oncall answer <id> <accept|decline>',
       '/oncall page <team|@user> <message>',
       '/oncall preview <team> [at]',
       '/oncall contact',
@@ -119,7 +121,7 @@ describe('command docs from the spec table', () => {
     expect(role.options?.[2]).toMatchObject({ name: 'incident', type: 3, required: false });
     expect(incident.options.find((sub) => sub.name === 'reopen')!.options).toEqual([{ name: 'reason', description: 'Why it is not over', required: false, type: 3 }]);
     const oncall = definitions[1] as unknown as { options: Array<{ name: string; options?: Array<Record<string, unknown>> }> };
-    expect(oncall.options.map((sub) => sub.name)).toEqual(['who', 'schedule', 'override', 'overrides', 'unoverride', 'calendar', 'load', 'cover', 'take', 'page', 'preview', 'contact', 'verify', 'test-page', 'heartbeats']);
+    expect(oncall.options.map((sub) => sub.name)).toEqual(['who', 'schedule', 'override', 'overrides', 'unoverride', 'calendar', 'load', 'cover', 'take', 'swap', 'answer', 'page', 'preview', 'contact', 'verify', 'test-page', 'heartbeats']);
     expect(oncall.options.find((sub) => sub.name === 'page')!.options!.map((option) => [option.name, option.type])).toEqual([
       ['message', 3],
       ['team', 3],
