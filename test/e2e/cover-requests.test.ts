@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/time/clock.js';
 import { eventually } from '../support/eventually.js';
+import { slackConversation } from '../support/slack-conversation.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack/index.js';
 import { JobTime } from '../support/job-time.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
@@ -51,16 +52,11 @@ describe('cover requests: ask the team, the first to take it gets the override',
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const command = async (text: string, user: string) => {
-    const sent = await fake.requestsTo(`${bot.url}/slack/events`).slashCommand({ command: '/oncall', text, user_id: user });
-    return JSON.stringify((await eventually(`the answer to /oncall ${text}`, () => fake.state.responses.find((r) => r.url === sent.response_url))).body);
-  };
-  const click = async (value: string, user: string) => {
-    const sent = await fake.requestsTo(`${bot.url}/slack/events`).blockAction({ action_id: 'cover.take', value, user_id: user });
-    return JSON.stringify((await eventually('the answer to the click', () => fake.state.responses.find((r) => r.url === sent.response_url))).body);
-  };
-  const channel = () => fake.state.messages('db-oncall').map((m) => JSON.stringify(m.blocks ?? m.text));
-  const dms = (user: string) => fake.state.channels.filter((c) => c.is_im && c.members.includes(user)).flatMap((c) => fake.state.messages(c.id).map((m) => JSON.stringify(m.blocks ?? m.text)));
+  const slack = slackConversation(() => fake, () => bot.url);
+  const command = (text: string, user: string) => slack.command('/oncall', text, user);
+  const click = (value: string, user: string) => slack.click('cover.take', value, user);
+  const channel = () => slack.channel('db-oncall');
+  const dms = (user: string) => slack.dms(user);
 
   it('posts the request with Take it; Carol (another team) may not; Bob takes it: override, message updated, both told; a second click is refused', async () => {
     const asked = await command(`cover ${day(6)}T08:00:00Z ${day(6)}T20:00:00Z dentist`, 'U0ALICE001');

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../support/eventually.js';
+import { slackConversation } from '../support/slack-conversation.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack/index.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
@@ -44,14 +44,10 @@ describe('/oncall overrides: every override in sight, each with a Remove button'
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const command = async (text: string, user: string) => {
-    const sent = await fake.requestsTo(`${bot.url}/slack/events`).slashCommand({ command: '/oncall', text, user_id: user });
-    return eventually(`the answer to /oncall ${text}`, () => fake.state.responses.find((r) => r.url === sent.response_url));
-  };
-  const click = async (value: string, user: string) => {
-    const sent = await fake.requestsTo(`${bot.url}/slack/events`).blockAction({ action_id: 'override.remove', value, user_id: user });
-    return eventually('the answer to the click', () => fake.state.responses.find((r) => r.url === sent.response_url));
-  };
+  const slack = slackConversation(() => fake, () => bot.url);
+  // The answers' bodies, parsed.
+  const command = async (text: string, user: string) => ({ body: JSON.parse(await slack.command('/oncall', text, user)) });
+  const click = async (value: string, user: string) => ({ body: JSON.parse(await slack.click('override.remove', value, user)) });
 
   it('lists the override privately with a Remove button; someone off the team may not remove it; Bob may', async () => {
     await command(`override db <@U0BOB00001|bob> ${from} ${to}`, 'U0ALICE001');

@@ -6,6 +6,7 @@ import { parseOncallYaml } from '../../src/oncall/oncall-file.js';
 import { shiftStartsBetween, stretchAt } from '../../src/oncall/shift-starts.js';
 import { overridesBetween } from '../../src/oncall/stored-overrides.js';
 import { eventually } from '../support/eventually.js';
+import { slackConversation } from '../support/slack-conversation.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack/index.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
@@ -49,15 +50,10 @@ describe('shift swaps: offered in chat, accepted or declined in a DM, both overr
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const command = async (text: string, user: string) => {
-    const sent = await fake.requestsTo(`${bot.url}/slack/events`).slashCommand({ command: '/oncall', text, user_id: user });
-    return JSON.stringify((await eventually(`the answer to /oncall ${text}`, () => fake.state.responses.find((r) => r.url === sent.response_url))).body);
-  };
-  const click = async (action: string, value: string, user: string) => {
-    const sent = await fake.requestsTo(`${bot.url}/slack/events`).blockAction({ action_id: action, value, user_id: user });
-    return JSON.stringify((await eventually('the answer to the click', () => fake.state.responses.find((r) => r.url === sent.response_url))).body);
-  };
-  const dms = (user: string) => fake.state.channels.filter((c) => c.is_im && c.members.includes(user)).flatMap((c) => fake.state.messages(c.id).map((m) => JSON.stringify(m.blocks ?? m.text)));
+  const slack = slackConversation(() => fake, () => bot.url);
+  const command = (text: string, user: string) => slack.command('/oncall', text, user);
+  const click = (action: string, value: string, user: string) => slack.click(action, value, user);
+  const dms = (user: string) => slack.dms(user);
 
   it('Alice offers her week for Bob\'s; only Bob may answer; on accept each is on call for the other\'s week', async () => {
     const offered = await command(`swap <@U0BOB00001|bob> ${inside(aliceWeek.start)} ${inside(bobWeek.start)}`, 'U0ALICE001');
