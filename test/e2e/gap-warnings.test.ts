@@ -62,6 +62,8 @@ describe('gap warnings: a coming stretch with nobody on call is posted once to t
     expect(post).toContain('/oncall override db @you 2026-12-12T00:00:00.000Z 2026-12-14T00:00:00.000Z');
     // Hours later the same gap is still there: scanned again, not posted again.
     const pendingScan = async () => (await bot.database.prisma.job.findMany({ where: { kind: 'oncall.gap-scan' } })).map((job) => job.coalesceKey);
+    // Time moves only once the scan has asked for the next one, or that one would fall due an hour late.
+    await eventually('the first scan done', async () => ((await pendingScan()).includes(`oncall.gap-scan:${new Date(start.getTime() + HOUR).toISOString()}`) ? true : undefined));
     for (let hour = 1; hour <= 3; hour++) {
       await time.advance(HOUR);
       // Each scan, once run, asks for the next hour's.

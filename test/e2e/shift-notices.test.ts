@@ -67,6 +67,8 @@ describe('shift notices: an hour ahead, and a summary to both people at the hand
     expect(headsUp).toContain('Tue 8 Dec 04:00'); // 09:00 UTC in New York, Bob's zone
     expect(headsUp).toContain(`INC-${incident} SEV1`);
     expect(dms('U0ALICE001')).toEqual([]);
+    // Time moves only once each scan has asked for the next, or that one would fall due late.
+    await scanned(new Date(start.getTime() + 5 * MINUTE));
 
     for (let i = 0; i < 12; i++) {
       await time.advance(5 * MINUTE);

@@ -56,6 +56,8 @@ describe('a Slack user group follows the rotation', () => {
   it('names Alice while she is on call, Bob from the 09:00 handoff, and calls Slack once per change', async () => {
     await eventually('the group set to Alice', async () => (members().join() === 'U0ALICE001' ? true : undefined));
     const afterFirst = updates().length;
+    // Time moves only once the scan has asked for the next one, or that one would fall due an hour late.
+    await eventually('the next scan asked for', async () => ((await bot.database.prisma.job.findMany({ where: { kind: 'oncall.shift-notices' } })).some((j) => j.coalesceKey === 'oncall.shift-notices:2026-12-08T08:35:00.000Z') ? true : undefined));
     await time.advance(HOUR);
     await eventually('the group set to Bob', async () => (members().join() === 'U0BOB00001' ? true : undefined));
     for (let i = 0; i < 3; i++) await time.advance(5 * 60_000);
