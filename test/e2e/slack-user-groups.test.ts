@@ -60,8 +60,13 @@ describe('a Slack user group follows the rotation', () => {
     await eventually('the next scan asked for', async () => ((await bot.database.prisma.job.findMany({ where: { kind: 'oncall.shift-notices' } })).some((j) => j.coalesceKey === 'oncall.shift-notices:2026-12-08T08:35:00.000Z') ? true : undefined));
     await time.advance(HOUR);
     await eventually('the group set to Bob', async () => (members().join() === 'U0BOB00001' ? true : undefined));
-    for (let i = 0; i < 3; i++) await time.advance(5 * 60_000);
-    await eventually('three more scans', async () => ((await bot.database.prisma.job.findMany({ where: { kind: 'oncall.shift-notices' } })).some((j) => j.coalesceKey === 'oncall.shift-notices:2026-12-08T09:50:00.000Z') ? true : undefined));
+    const queued = (slot: string) => async () => ((await bot.database.prisma.job.findMany({ where: { kind: 'oncall.shift-notices' } })).some((j) => j.coalesceKey === `oncall.shift-notices:2026-12-08T${slot}:00.000Z`) ? true : undefined);
+    await eventually('the scan after the handoff', queued('09:35'));
+    // Each step waits for the scan to queue the next one before time moves again.
+    for (const slot of ['09:40', '09:45', '09:50']) {
+      await time.advance(5 * 60_000);
+      await eventually(`the scan before ${slot}`, queued(slot));
+    }
     // One call for Alice, one for Bob; the group that does not exist is tried each scan and logged, never crashing the scan.
     expect(updates().filter((call) => call.args.usergroup !== undefined).length).toBe(afterFirst + 1);
   });
