@@ -1,7 +1,10 @@
 /**
  * npm run bench:ingest: how fast the bot takes alerts durably, beside what the machine can do.
- * Prints a table and writes bench/results/ingest.json. Figures, not pass/fail. (The alert
- * storm is its own benchmark: bench/storm.ts.)
+ * Three scenarios of one Alertmanager alert per request, as a storm of ungrouped alerts sends
+ * them: repeats of known alerts (dedup), alerts whose annotation changes on every request, and
+ * alerts that each open a new incident. Each is printed beside pgbench's single-row upsert rate
+ * from the same run, as a ratio to it, with the targets of issue 20. Prints a table and writes
+ * bench/results/ingest.json. (The alert storm is its own benchmark: bench/storm.ts.)
  */
 import { createBenchDatabase } from './support/bench-database.js';
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,8 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { alertmanagerBatch } from './support/alert-payloads.js';
-import { writeResult } from './support/bench-result.js';
+import { alertmanagerBatch, alertmanagerSingle } from './support/alert-payloads.js';
+import { describeTarget, floorTarget, target, writeResult, type Target } from './support/bench-result.js';
 import { ADMIN_URL, QUICK } from './support/bench-settings.js';
 import { httpPool, runLoad, type LoadResult } from './support/load.js';
 import { freePort, startBotProcess, waitUntil } from './support/processes.js';
@@ -20,20 +23,23 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 1 : 10));
 const CONCURRENCY = 16;
 const FINGERPRINTS = QUICK ? 100 : 1_000;
 
-type Row = { name: string; storage: string; result: LoadResult; note?: string };
+/** The three scenarios of issue 20, and what each must reach as a share of pgbench's upsert rate. */
+const SCENARIOS = {
+  repeats: { name: 'repeats of known alerts (dedup)', outcome: 'unchanged', ratio: 1.0, p99ms: 20 },
+  changes: { name: 'alerts whose annotation changes', outcome: 'updated', ratio: 0.5, p99ms: 20 },
+  opens: { name: 'alerts that each open an incident', outcome: 'created', ratio: 0.15, p99ms: undefined },
+} as const;
+type Scenario = keyof typeof SCENARIOS;
+
+type Row = { name: string; storage: string; result: LoadResult; scenario?: Scenario; note?: string };
 const rows: Row[] = [];
 const extras: Record<string, unknown> = {};
-
-function genericAlert(i: number, extra: Record<string, unknown> = {}) {
-  const n = i % FINGERPRINTS;
-  return { title: `Latency high on api-${n}`, fingerprint: `bench-${n}`, severity: 'warning', service: `api-${n % 50}`, starts_at: '2026-11-24T00:00:00Z', ...extra };
-}
 
 async function benchBot(storage: 'postgres' | 'pglite'): Promise<void> {
   // Capacity is measured with the rate limiter on the path but far above what 16 senders reach.
   const env: Record<string, string> = { WEBHOOK_TOKEN: TOKEN, WEBHOOK_RATE_LIMIT: '1000000/s', WEBHOOK_RATE_LIMIT_PER_ADDRESS: '1000000/s' };
   let cleanup: () => Promise<void> = async () => {};
-    if (storage === 'postgres') {
+  if (storage === 'postgres') {
     const created = await createBenchDatabase(`bench_ingest_${process.pid}`);
     env.DATABASE_URL = created.url;
     cleanup = created.drop;
@@ -44,32 +50,45 @@ async function benchBot(storage: 'postgres' | 'pglite'): Promise<void> {
   }
   const bot = await startBotProcess(env);
   const http = httpPool(bot.url, CONCURRENCY);
-  const post = (path: string, body: unknown) => http.post(path, body, { authorization: `Bearer ${TOKEN}` });
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const post = (body: unknown) => http.post('/webhooks/alertmanager', body, auth);
+  // Before each timed run, one request shows the scenario does what its name says.
+  const expectOutcome = async (scenario: Scenario, body: unknown) => {
+    const answer = await http.postForAnswer('/webhooks/alertmanager', body, auth);
+    const outcome = (answer.body as { alerts?: { outcome: string }[] }).alerts?.[0]?.outcome;
+    if (outcome !== SCENARIOS[scenario].outcome) throw new Error(`${scenario} on ${storage}: expected "${SCENARIOS[scenario].outcome}", the bot answered ${answer.status} ${JSON.stringify(answer.body)}`);
+  };
+  const timed = (send: (i: number) => Promise<{ status: number }>) => runLoad({ concurrency: CONCURRENCY, durationMs: SECONDS * 1000, send });
   try {
-    // Every fingerprint exists before the timed runs, so they measure dedup, as in steady state.
-    const warm = await runLoad({ concurrency: CONCURRENCY, totalRequests: FINGERPRINTS, send: (i) => post('/webhooks/generic', genericAlert(i)) });
+    // Every known fingerprint exists before the timed runs, so repeats and changes measure steady state.
+    const warm = await runLoad({ concurrency: CONCURRENCY, totalRequests: FINGERPRINTS, send: (i) => post(alertmanagerSingle(`known-${i}`)) });
     rows.push({ name: `first sight of ${FINGERPRINTS} alerts (opens incidents)`, storage, result: warm });
+
+    await expectOutcome('repeats', alertmanagerSingle('known-0'));
+    rows.push({ name: SCENARIOS.repeats.name, storage, scenario: 'repeats', result: await timed((i) => post(alertmanagerSingle(`known-${i % FINGERPRINTS}`))) });
+
+    let change = 0;
+    await expectOutcome('changes', alertmanagerSingle('known-0', `sample ${change++}`));
     rows.push({
-      name: 'single-alert requests, repeats (dedup)',
+      name: SCENARIOS.changes.name,
       storage,
-      result: await runLoad({ concurrency: CONCURRENCY, durationMs: SECONDS * 1000, send: (i) => post('/webhooks/generic', genericAlert(i)) }),
+      scenario: 'changes',
+      result: await timed((i) => post(alertmanagerSingle(`known-${i % FINGERPRINTS}`, `sample ${change++}`))),
+      note: 'every request updates its alert row and its incident\'s sync job',
     });
-    rows.push({
-      name: 'single-alert requests, changed content',
-      storage,
-      result: await runLoad({
-        concurrency: CONCURRENCY,
-        durationMs: SECONDS * 1000,
-        send: (i) => post('/webhooks/generic', genericAlert(i, { description: `p99 latency sample ${i}` })),
-      }),
-      note: 'every request updates its alert row',
-    });
-    const batches = await runLoad({
-      concurrency: CONCURRENCY,
-      durationMs: SECONDS * 1000,
-      send: (i) => post('/webhooks/alertmanager', alertmanagerBatch(i * 10, 10, FINGERPRINTS, 100)),
-    });
+
+    const batches = await timed((i) => post(alertmanagerBatch(i * 10, 10, FINGERPRINTS, 100)));
     rows.push({ name: 'Alertmanager batches of 10', storage, result: batches, note: `${Math.round(batches.perSecond * 10)} alerts/s` });
+
+    let opened = 0;
+    await expectOutcome('opens', alertmanagerSingle(`new-${opened++}`));
+    rows.push({
+      name: SCENARIOS.opens.name,
+      storage,
+      scenario: 'opens',
+      result: await timed(() => post(alertmanagerSingle(`new-${opened++}`))),
+      note: 'each writes an incident, alert, link, 2 timeline entries, 4 jobs',
+    });
   } finally {
     await http.close();
     await bot.stop();
@@ -127,12 +146,18 @@ async function benchAlertmanager(): Promise<void> {
   }
 }
 
+function upsertRate(): number | undefined {
+  return (extras.pgbench as { upsertsPerSecond: number | null } | undefined)?.upsertsPerSecond ?? undefined;
+}
+
 function printTable(): void {
-  const header = ['benchmark', 'storage', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'note'];
+  const upserts = upsertRate();
+  const header = ['benchmark', 'storage', 'req/s', 'x upsert', 'p50 ms', 'p99 ms', 'errors', 'note'];
   const lines = rows.map((r) => [
     r.name,
     r.storage,
     r.result.perSecond.toFixed(0),
+    upserts && r.storage !== 'memory' ? (r.result.perSecond / upserts).toFixed(2) : '',
     r.result.p50ms.toFixed(2),
     r.result.p99ms.toFixed(2),
     String(r.result.errors),
@@ -144,24 +169,45 @@ function printTable(): void {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const line of lines) console.log(format(line));
   const pgb = extras.pgbench as { upsertsPerSecond: number | null; latencyAverageMs: number | null } | undefined;
-  if (pgb) console.log(`\npgbench single-row upsert, ${CONCURRENCY} clients: ${pgb.upsertsPerSecond?.toFixed(0) ?? '?'} tps (avg ${pgb.latencyAverageMs ?? '?'} ms)`);
+  if (pgb) console.log(`\npgbench single-row upsert, ${CONCURRENCY} clients, same run: ${pgb.upsertsPerSecond?.toFixed(0) ?? '?'} tps (avg ${pgb.latencyAverageMs ?? '?'} ms)`);
+}
+
+/** Issue 20's targets, on PostgreSQL: each scenario's rate as a share of the upsert rate, and p99s. */
+function targets(): Target[] {
+  const upserts = upsertRate();
+  if (!upserts) return [];
+  const out: Target[] = [];
+  for (const row of rows) {
+    if (!row.scenario || row.storage !== 'postgres') continue;
+    const scenario = SCENARIOS[row.scenario];
+    out.push(floorTarget(`${scenario.name}, PostgreSQL, share of pgbench upserts`, Number((row.result.perSecond / upserts).toFixed(2)), scenario.ratio, 'x'));
+    if (scenario.p99ms) out.push(target(`${scenario.name}, PostgreSQL, p99`, Number(row.result.p99ms.toFixed(1)), scenario.p99ms, 'ms'));
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
   const only = process.argv[2];
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   console.log(`ingest benchmark: ${CONCURRENCY} concurrent senders, ${SECONDS} s per run, ${machine.cpus} cores, Node ${machine.node}\n`);
+  if (!only || only === 'reference') await benchPgbench();
   if (!only || only === 'postgres') await benchBot('postgres');
   if (!only || only === 'pglite') await benchBot('pglite');
-  if (!only || only === 'reference') {
-    await benchPgbench();
-    await benchAlertmanager();
-  }
+  if (!only || only === 'reference') await benchAlertmanager();
   printTable();
-  const headlines = rows.map((r) => ({ label: `${r.name}, ${r.storage}`, value: Math.round(r.result.perSecond), unit: `req/s, p99 ${r.result.p99ms.toFixed(1)} ms` }));
-  const pgbench = extras.pgbench as { upsertsPerSecond: number | null } | undefined;
-  if (pgbench?.upsertsPerSecond) headlines.push({ label: 'pgbench single-row upserts (reference)', value: Math.round(pgbench.upsertsPerSecond), unit: 'tps' });
-  const file = writeResult('ingest', { machine, concurrency: CONCURRENCY, seconds: SECONDS, rows, ...extras, headlines });
+  const upserts = upsertRate();
+  const headlines = rows.map((r) => ({
+    label: `${r.name}, ${r.storage}`,
+    value: Math.round(r.result.perSecond),
+    unit: `req/s, p99 ${r.result.p99ms.toFixed(1)} ms${upserts && r.storage !== 'memory' ? `, ${(r.result.perSecond / upserts).toFixed(2)}x upsert` : ''}`,
+  }));
+  if (upserts) headlines.push({ label: 'pgbench single-row upserts (reference)', value: Math.round(upserts), unit: 'tps' });
+  const promised = targets();
+  if (promised.length) {
+    console.log('');
+    for (const t of promised) console.log(describeTarget(t));
+  }
+  const file = writeResult('ingest', { machine, concurrency: CONCURRENCY, seconds: SECONDS, rows, ...extras, headlines, targets: promised });
   console.log(`\nwritten to ${file}`);
 }
 

@@ -9,21 +9,28 @@ export interface Headline {
   unit: string;
 }
 
-/** A limit the project promises (issue 9): idle memory, start-up time. */
+/** A limit the project promises (issue 9): idle memory, start-up time; (issue 20) ingest rates. */
 export interface Target {
   name: string;
   limit: number;
   unit: string;
   value: number;
   met: boolean;
+  /** A floor (the value must reach the limit) rather than a ceiling (it must stay under it). */
+  atLeast?: boolean;
 }
 
 export function target(name: string, value: number, limit: number, unit: string): Target {
   return { name, limit, unit, value, met: value < limit };
 }
 
+/** A rate the project promises to reach: met when value >= limit. */
+export function floorTarget(name: string, value: number, limit: number, unit: string): Target {
+  return { name, limit, unit, value, met: value >= limit, atLeast: true };
+}
+
 export function describeTarget(t: Target): string {
-  return `target ${t.name} < ${t.limit} ${t.unit}: ${t.value} ${t.unit}, ${t.met ? 'met' : 'MISSED'}`;
+  return `target ${t.name} ${t.atLeast ? '>=' : '<'} ${t.limit} ${t.unit}: ${t.value} ${t.unit}, ${t.met ? 'met' : 'MISSED'}`;
 }
 
 /**

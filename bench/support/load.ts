@@ -29,6 +29,16 @@ export function httpPool(url: string, connections: number) {
       await response.body.dump();
       return { status: response.statusCode };
     },
+    /** The same, with the answer read: for checking what a scenario does, not for timed loops. */
+    async postForAnswer(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+      const response = await pool.request({
+        path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+      return { status: response.statusCode, body: await response.body.json() };
+    },
     close: () => pool.close(),
   };
 }

@@ -39,6 +39,7 @@ export function openPostgres({ connectionString, poolSize = 10 }: PostgresOption
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { onPoolError: () => {}, onConnectionError: () => {} }) });
   const run = async <Row>(client: pg.Pool | pg.PoolClient, fragment: SqlFragment): Promise<Row[]> => {
     const { text, params } = fragment.toQuery();
+    if (fragment.statementName) return (await client.query({ name: fragment.statementName, text, values: params })).rows as Row[];
     return (await client.query(text, params)).rows as Row[];
   };
   return {

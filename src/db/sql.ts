@@ -8,6 +8,9 @@ import { isStorableText, storableJson, storableText } from './storable-text.js';
  * is replaced here, once for every caller, rather than failing the transaction.
  */
 export class SqlFragment {
+  /** Set by `prepared`: the server keeps the statement's plan, per connection, under this name. */
+  statementName?: string;
+
   constructor(
     readonly strings: readonly string[],
     readonly values: readonly unknown[],
@@ -53,6 +56,27 @@ export function join(fragments: SqlFragment[], separator = ', '): SqlFragment {
 }
 
 export const empty = new SqlFragment([''], []);
+
+/**
+ * A set of rows as one JSON parameter, read as table `r` with the given columns (constant text,
+ * never input) and `e.ord`, each row's place in the list, for ORDER BY.
+ */
+export function jsonRecords(rows: readonly unknown[], columns: string): SqlFragment {
+  return new SqlFragment(
+    ['json_array_elements(', `::json) WITH ORDINALITY AS e(value, ord) CROSS JOIN LATERAL json_to_record(e.value) AS r(${columns})`],
+    [json(rows)],
+  );
+}
+
+/**
+ * A statement whose text never changes (its values travel as parameters, sets of rows as one JSON
+ * parameter): PostgreSQL parses and plans it once per connection instead of on every call. The
+ * hot paths of ingestion use it; a name must always go with the same text.
+ */
+export function prepared(name: string, fragment: SqlFragment): SqlFragment {
+  fragment.statementName = name;
+  return fragment;
+}
 
 /** An escape jsonb refuses: \u0000, or a surrogate JSON.stringify wrote escaped because it was unpaired. */
 const UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f][0-9a-f]{2})/i;

@@ -1,4 +1,4 @@
-import { join, json, sql, type Sql } from '../db/sql.js';
+import { join, json, jsonRecords, prepared, sql, type Sql } from '../db/sql.js';
 import { DEFAULT_MAX_ATTEMPTS } from './backoff.js';
 import type { ClaimedJob, JobSpec } from './job.js';
 
@@ -8,20 +8,31 @@ import type { ClaimedJob, JobSpec } from './job.js';
  */
 export async function enqueueJobs(tx: Sql, specs: JobSpec[]): Promise<void> {
   if (specs.length === 0) return;
-  const rows = coalesce(specs).map(
-    (spec) => sql`(${spec.kind}, ${spec.subject ?? null}, ${spec.coalesceKey ?? null}, ${json(spec.payload ?? {})}::jsonb,
-      COALESCE(${spec.dueAt ?? null}::timestamptz, now() + ${spec.delayMs ?? 0}::int * interval '1 millisecond'),
-      ${spec.fence ?? null}::int, ${spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS}::int)`,
-  );
-  await tx.query(sql`
+  const rows = coalesce(specs).map((spec) => ({
+    kind: spec.kind,
+    subject: spec.subject ?? null,
+    coalesce_key: spec.coalesceKey ?? null,
+    payload: spec.payload ?? {},
+    due_at: spec.dueAt?.toISOString() ?? null,
+    delay_ms: spec.delayMs ?? 0,
+    fence: spec.fence ?? null,
+    max_attempts: spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+  }));
+  // Fixed text, rows as one JSON parameter: one plan per connection however many jobs.
+  await tx.query(prepared('jobs.enqueue', sql`
     INSERT INTO jobs (kind, subject, coalesce_key, payload, due_at, fence, max_attempts)
-    VALUES ${join(rows)}
-    ON CONFLICT (coalesce_key) DO UPDATE SET due_at = LEAST(jobs.due_at, EXCLUDED.due_at)`);
+    SELECT r.kind, r.subject, r.coalesce_key, r.payload, COALESCE(r.due_at, now() + r.delay_ms * interval '1 millisecond'), r.fence, r.max_attempts
+    FROM ${jsonRecords(rows, 'kind text, subject text, coalesce_key text, payload jsonb, due_at timestamptz, delay_ms double precision, fence int, max_attempts int')}
+    ORDER BY e.ord
+    ON CONFLICT (coalesce_key) DO UPDATE SET due_at = LEAST(jobs.due_at, EXCLUDED.due_at)`));
 }
 
 const due = (spec: JobSpec) => spec.dueAt?.getTime() ?? Date.now() + (spec.delayMs ?? 0);
 
-/** One spec per coalesce key (the earliest), since one INSERT may not touch a row twice. */
+/**
+ * One spec per coalesce key (the earliest), since one INSERT may not touch a row twice; keyed
+ * ones in key order, so two transactions coalescing into the same jobs lock them in one order.
+ */
 function coalesce(specs: JobSpec[]): JobSpec[] {
   const byKey = new Map<string, JobSpec>();
   const out: JobSpec[] = [];
@@ -33,7 +44,8 @@ function coalesce(specs: JobSpec[]): JobSpec[] {
     const kept = byKey.get(spec.coalesceKey);
     if (!kept || due(spec) < due(kept)) byKey.set(spec.coalesceKey, spec);
   }
-  return [...out, ...byKey.values()];
+  const keys = [...byKey.keys()].sort();
+  return [...out, ...keys.map((key) => byKey.get(key)!)];
 }
 
 /** Cancels pending jobs about a subject (e.g. reminders of a resolved incident). */

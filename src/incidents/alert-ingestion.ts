@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.js';
-import { empty, join, json, sql, type Sql, type SqlFragment } from '../db/sql.js';
+import { empty, json, sql, type Sql, type SqlFragment } from '../db/sql.js';
 import type { JobSpec } from '../engine/job.js';
 import type { NormalizedAlert } from '../alerts/alert.js';
 import type { RouteDecision } from '../alerts/routing.js';
 import { sourceActor } from './actor.js';
 import type { IncidentEffects } from './incident-effects.js';
 import { writeFollowUps } from './incident-effects.js';
-import { incidentLabel, isOpen, isRepeatOfEndedOccurrence, onAllAlertsCleared, severityLabel, shouldReopen } from './incident-rules.js';
+import { incidentLabel, isOpen, onAllAlertsCleared, severityLabel, shouldReopen } from './incident-rules.js';
+import { alertKey, classifyWithoutWriting, readAlertStates, type AlertState } from './alert-states.js';
+import { insertAlerts, insertIncidents, linkAlerts, lockOpenIncidentsOfGroups, updateAlertContents } from './alert-set-writes.js';
 import { IncidentTransitions, lockIncident, lockOpenIncidentOfGroup, type LockedIncident } from './incident-transitions.js';
 import { appendTimeline, type TimelineEntry } from './timeline.js';
 import { formatDuration } from '../time/duration.js';
@@ -84,34 +86,6 @@ function sorted(map: Record<string, string>): [string, string][] {
   return Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-interface AlertState {
-  id: number;
-  status: 'firing' | 'resolved';
-  contentHash: string;
-  incidentId: number | null;
-  routingKeyHash: string | null;
-  /** When the alert ended, as stored: for a resolved alert, its recorded resolution. */
-  endsAt: Date | null;
-  recentFires: Date[];
-  flappingSince: Date | null;
-}
-
-interface AlertRow {
-  id: number;
-  source: string;
-  fingerprint: string;
-  status: 'firing' | 'resolved';
-  content_hash: string;
-  incident_id: number | null;
-  routing_key_hash: string | null;
-  ends_at: Date | string | null;
-  /** As JSON: both drivers read a jsonb array the same way. */
-  recent_fires: string[] | null;
-  flapping_since: Date | string | null;
-}
-
-const keyOf = (source: string, fingerprint: string) => `${source}\u0000${fingerprint}`;
-
 /**
  * Applies a batch of alerts (from one or many requests), in order. Repeats that change nothing
  * cost one shared read and no transaction at all: that is what keeps an alert storm cheap.
@@ -123,7 +97,7 @@ export async function ingestAlerts(database: Database, items: IngestItem[], ctx:
   const results: IngestResult[] = new Array(items.length);
   const pending: number[] = [];
   for (const [index, item] of items.entries()) {
-    const state = states.get(keyOf(item.alert.source, item.alert.fingerprint));
+    const state = states.get(alertKey(item.alert.source, item.alert.fingerprint));
     const noop = classifyWithoutWriting(item, state);
     if (noop) results[index] = noop;
     else pending.push(index);
@@ -133,62 +107,24 @@ export async function ingestAlerts(database: Database, items: IngestItem[], ctx:
   return database.transaction(async (tx) => {
     // Something will be written: lock the rows involved and decide again from what is committed now.
     const locked = await readAlertStates(tx, pending.map((i) => items[i]!), true);
-    const batch = new BatchWriter(tx, ctx);
     const written = [...results];
-    for (const index of pending) written[index] = await batch.apply(items[index]!, locked);
+    const batch = new BatchWriter(tx, ctx, locked, written);
+    for (const index of pending) await batch.apply(index, items[index]!);
     await batch.finish();
     return written;
   });
 }
 
-function classifyWithoutWriting(item: IngestItem, state: AlertState | undefined): IngestResult | undefined {
-  const { alert } = item;
-  if (item.release) return state?.status === 'firing' && state.incidentId === null ? undefined : { outcome: 'unchanged', alertId: state?.id, incidentId: state?.incidentId ?? undefined };
-  if (item.ownAlertsOnly && state && state.routingKeyHash !== (alert.routingKeyHash ?? null)) {
-    // As PagerDuty does, another key's acknowledge or resolve is dropped, saying nothing of the alert.
-    return { outcome: alert.eventOnly ? 'ignored' : 'refused' };
-  }
-  if (alert.eventOnly === 'acknowledge') return state?.incidentId ? undefined : { outcome: 'ignored' };
-  if (alert.eventOnly === 'resolve') {
-    if (!state) return { outcome: 'ignored' };
-    return state.status === 'resolved' ? { outcome: 'unchanged', alertId: state.id, incidentId: state.incidentId ?? undefined } : undefined;
-  }
-  if (state && state.contentHash === item.contentHash && state.status === alert.status) {
-    return { outcome: 'unchanged', alertId: state.id, incidentId: state.incidentId ?? undefined };
-  }
-  if (state && isRepeatOfEndedOccurrence(alert, state)) return { outcome: 'stale', alertId: state.id, incidentId: state.incidentId ?? undefined };
-  return undefined;
-}
+/** An item whose write waits in the current set: an alert seen for the first time, or new content for a stored one. */
+type SetWrite = { index: number; item: IngestItem; key: string } & ({ kind: 'insert' } | { kind: 'update'; state: AlertState });
 
-async function readAlertStates(tx: Sql, items: IngestItem[], lock: boolean): Promise<Map<string, AlertState>> {
-  const keys = new Map<string, [string, string]>();
-  for (const { alert } of items) keys.set(keyOf(alert.source, alert.fingerprint), [alert.source, alert.fingerprint]);
-  const tuples = join([...keys.values()].map(([source, fingerprint]) => sql`(${source}, ${fingerprint})`));
-  // Rows are locked in id order so that two replicas locking overlapping sets cannot deadlock.
-  const rows = lock
-    ? await tx.query<AlertRow>(sql`
-        SELECT id, source, fingerprint, status, content_hash, incident_id, routing_key_hash, ends_at, to_jsonb(recent_fires) AS recent_fires, flapping_since FROM alerts
-        WHERE (source, fingerprint) IN (${tuples}) ORDER BY id FOR UPDATE`)
-    : await tx.query<AlertRow>(sql`
-        SELECT id, source, fingerprint, status, content_hash, incident_id, routing_key_hash, ends_at, to_jsonb(recent_fires) AS recent_fires, flapping_since FROM alerts
-        WHERE (source, fingerprint) IN (${tuples})`);
-  const states = new Map<string, AlertState>();
-  for (const row of rows) {
-    states.set(keyOf(row.source, row.fingerprint), {
-      id: Number(row.id),
-      status: row.status,
-      contentHash: row.content_hash,
-      incidentId: row.incident_id === null ? null : Number(row.incident_id),
-      routingKeyHash: row.routing_key_hash,
-      endsAt: row.ends_at === null ? null : new Date(row.ends_at),
-      recentFires: timestamps(row.recent_fires),
-      flappingSince: row.flapping_since === null ? null : new Date(row.flapping_since),
-    });
-  }
-  return states;
-}
-
-/** Applies the alerts of one batch that change something, keeping incidents it touched locked and cached. */
+/**
+ * Applies the alerts of one batch that change something, keeping incidents it touched locked and
+ * cached. The common changes (new alerts, opening or joining incidents, new content) gather into
+ * a set written with a fixed handful of statements whatever its size; the rest (resolutions,
+ * re-fires, acknowledgements, releases) are applied one at a time, after the set gathered before
+ * them is written, so every alert's events keep their order.
+ */
 class BatchWriter {
   private readonly incidents = new Map<number, LockedIncident>();
   private readonly openByGroup = new Map<string, LockedIncident>();
@@ -196,16 +132,227 @@ class BatchWriter {
   private readonly timeline: TimelineEntry[] = [];
   private readonly jobs: JobSpec[] = [];
   private readonly transitions: IncidentTransitions;
+  private set: SetWrite[] = [];
+  private readonly keysInSet = new Set<string>();
 
   constructor(
     private readonly tx: Sql,
     private readonly ctx: IngestContext,
+    private readonly states: Map<string, AlertState>,
+    private readonly results: IngestResult[],
   ) {
     this.transitions = new IncidentTransitions(ctx.effects);
   }
 
-  async apply(item: IngestItem, states: Map<string, AlertState>): Promise<IngestResult> {
-    const key = keyOf(item.alert.source, item.alert.fingerprint);
+  async apply(index: number, item: IngestItem): Promise<void> {
+    const key = alertKey(item.alert.source, item.alert.fingerprint);
+    // A second notification of an alert already in the set waits for the first to be written.
+    if (this.keysInSet.has(key)) await this.writeSet();
+    const state = this.states.get(key);
+    const noop = classifyWithoutWriting(item, state);
+    if (noop) {
+      this.results[index] = noop;
+      return;
+    }
+    const { alert } = item;
+    if (!item.release && !alert.eventOnly) {
+      if (!state) return this.addToSet({ index, item, key, kind: 'insert' });
+      if (state.status === alert.status) return this.addToSet({ index, item, key, kind: 'update', state });
+    }
+    await this.writeSet();
+    this.results[index] = await this.applyOne(item, this.states, key);
+  }
+
+  async finish(): Promise<void> {
+    await this.writeSet();
+    await appendTimeline(this.tx, this.timeline);
+    await writeFollowUps(this.tx, this.changed, this.jobs);
+  }
+
+  private addToSet(write: SetWrite): void {
+    this.set.push(write);
+    this.keysInSet.add(write.key);
+  }
+
+  /** Writes the gathered set: new content, then incidents to open, alerts to insert, and their links. */
+  private async writeSet(): Promise<void> {
+    if (this.set.length === 0) return;
+    const set = this.set;
+    this.set = [];
+    this.keysInSet.clear();
+
+    const updates = set.filter((write): write is Extract<SetWrite, { kind: 'update' }> => write.kind === 'update');
+    if (updates.length > 0) {
+      await updateAlertContents(this.tx, updates.map(({ item, state }) => ({ item, alertId: state.id })));
+      for (const { index, item, key, state } of updates) {
+        this.states.set(key, { ...state, contentHash: item.contentHash, endsAt: item.alert.endsAt ?? null });
+        if (state.incidentId !== null) this.changed.add(state.incidentId);
+        this.results[index] = { outcome: 'updated', alertId: state.id, incidentId: state.incidentId ?? undefined };
+      }
+    }
+    const inserts = set.filter((write) => write.kind === 'insert');
+    if (inserts.length > 0) await this.insertSet(inserts);
+  }
+
+  private async insertSet(inserts: SetWrite[]): Promise<void> {
+    const held = new Map<number, MaintenanceWindow>();
+    const opening: SetWrite[] = [];
+    for (const write of inserts) {
+      if (write.item.alert.status === 'resolved') continue;
+      const window = this.holdingWindow(write.item);
+      if (window) held.set(write.index, window);
+      else opening.push(write);
+    }
+    const incidentOf = await this.openIncidentsFor(opening);
+    const ids = await insertAlerts(
+      this.tx,
+      inserts.map(({ index, item }) => ({ item, incidentId: incidentOf.get(index)?.id ?? null, heldBy: held.get(index)?.id ?? null })),
+      this.ctx.now,
+    );
+    const links: { incidentId: number; alertId: number }[] = [];
+    const joined: { incident: LockedIncident; item: IngestItem }[] = [];
+    const lost: SetWrite[] = [];
+    for (const write of inserts) {
+      const { index, item, key } = write;
+      const { alert } = item;
+      const id = ids.get(key);
+      // Another replica stored the same alert a moment ago: it takes the existing-alert path below.
+      if (id === undefined) {
+        lost.push(write);
+        continue;
+      }
+      const incident = incidentOf.get(index);
+      const fired = alert.status === 'firing';
+      this.states.set(key, {
+        id,
+        status: alert.status,
+        contentHash: item.contentHash,
+        incidentId: incident?.id ?? null,
+        routingKeyHash: alert.routingKeyHash ?? null,
+        endsAt: alert.endsAt ?? null,
+        recentFires: fired ? [this.ctx.now] : [],
+        flappingSince: null,
+      });
+      if (!fired) {
+        // Resolved before we ever saw it fire: keep the record, open nothing.
+        this.results[index] = { outcome: 'ignored', alertId: id };
+      } else if (!incident) {
+        this.results[index] = { outcome: 'held', alertId: id };
+      } else {
+        links.push({ incidentId: incident.id, alertId: id });
+        this.alertFiring(incident, id, item);
+        joined.push({ incident, item });
+        this.results[index] = { outcome: 'created', alertId: id, incidentId: incident.id };
+      }
+    }
+    await linkAlerts(this.tx, links);
+    for (const { incident, item } of joined) await this.raiseSeverity(incident, item);
+    for (const { index, item, key } of lost) {
+      await this.relock(item, this.states);
+      this.results[index] = await this.applyOne(item, this.states, key);
+    }
+  }
+
+  /**
+   * The incident each firing alert of the set joins: its group's open one (locked, in one
+   * statement for the whole set), else one opened now (one statement for all the groups).
+   */
+  private async openIncidentsFor(opening: SetWrite[]): Promise<Map<number, LockedIncident>> {
+    const incidentOf = new Map<number, LockedIncident>();
+    if (opening.length === 0) return incidentOf;
+    const unknownGroups = new Set<string>();
+    for (const { item } of opening) if (!this.openOfGroup(item.decision.groupKey)) unknownGroups.add(item.decision.groupKey);
+    if (unknownGroups.size > 0) {
+      for (const incident of (await lockOpenIncidentsOfGroups(this.tx, [...unknownGroups])).values()) this.remember(incident);
+      // The first alert of a group opens its incident, as it would alone.
+      const firstOfGroup = new Map<string, IngestItem>();
+      for (const { item } of opening) {
+        const group = item.decision.groupKey;
+        if (!this.openOfGroup(group) && !firstOfGroup.has(group)) firstOfGroup.set(group, item);
+      }
+      if (firstOfGroup.size > 0) await this.openIncidents([...firstOfGroup.values()]);
+    }
+    for (const { index, item } of opening) incidentOf.set(index, this.openOfGroup(item.decision.groupKey)!);
+    return incidentOf;
+  }
+
+  /** The open incident of a group this transaction holds locked, if it holds one. */
+  private openOfGroup(groupKey: string): LockedIncident | undefined {
+    const cached = this.openByGroup.get(groupKey);
+    return cached && isOpen(cached.status) ? cached : undefined;
+  }
+
+  private async openIncidents(firsts: IngestItem[]): Promise<void> {
+    const detailsOf = new Map(firsts.map((item) => [item.decision.groupKey, this.ctx.openingDetails(item)]));
+    const opened = await insertIncidents(
+      this.tx,
+      firsts.map(({ alert, decision }) => {
+        const details = detailsOf.get(decision.groupKey)!;
+        return {
+          groupKey: decision.groupKey,
+          title: alert.title,
+          severity: decision.severity,
+          team: decision.team ?? null,
+          service: decision.service ?? null,
+          private: decision.private || details.private === true,
+          source: alert.source,
+          routeId: decision.routeId,
+          escalationPolicy: details.escalationPolicy,
+          playbookId: details.playbookId,
+          openedAt: alert.startsAt,
+        };
+      }),
+    );
+    const beatenTo: string[] = [];
+    for (const { alert, decision } of firsts) {
+      const incident = opened.get(decision.groupKey);
+      if (!incident) {
+        beatenTo.push(decision.groupKey);
+        continue;
+      }
+      this.remember(incident);
+      this.changed.add(incident.id);
+      this.timeline.push({
+        incidentId: incident.id,
+        at: alert.startsAt,
+        kind: 'incident.opened',
+        actor: sourceActor(alert.source),
+        text: `${incidentLabel(incident.id)} opened by ${alert.source} alert "${alert.title}" (${severityLabel(decision.severity)}, route ${decision.routeId})`,
+        data: { route: decision.routeId, team: decision.team ?? null, service: decision.service ?? null, severityReason: decision.severityReason },
+      });
+      this.jobs.push(...(await this.ctx.effects.opened(this.tx, incident)));
+    }
+    if (beatenTo.length === 0) return;
+    // Opened by another replica between our read and our insert.
+    const winners = await lockOpenIncidentsOfGroups(this.tx, beatenTo);
+    for (const group of beatenTo) {
+      const winner = winners.get(group);
+      if (!winner) throw new Error(`incident for group ${group} vanished while opening`);
+      this.remember(winner);
+    }
+  }
+
+  private alertFiring(incident: LockedIncident, alertId: number, item: IngestItem): void {
+    this.changed.add(incident.id);
+    this.timeline.push({
+      incidentId: incident.id,
+      at: item.alert.startsAt,
+      kind: 'alert.firing',
+      actor: sourceActor(item.alert.source),
+      text: `Alert firing: ${item.alert.title}`,
+      data: { alertId, fingerprint: item.alert.fingerprint, labels: item.alert.labels, links: item.alert.links },
+    });
+  }
+
+  /** A more severe alert joining an open incident raises its severity. */
+  private async raiseSeverity(incident: LockedIncident, item: IngestItem): Promise<void> {
+    if (item.decision.severity >= incident.severity || !isOpen(incident.status)) return;
+    await this.flushTimeline();
+    await this.transitions.setSeverity(this.tx, incident, item.decision.severity, sourceActor(item.alert.source), this.ctx.now, `raised by alert "${item.alert.title}"`);
+  }
+
+  /** One alert's change that is not written as part of a set (resolutions, re-fires, acknowledgements, releases). */
+  private async applyOne(item: IngestItem, states: Map<string, AlertState>, key: string): Promise<IngestResult> {
     const state = states.get(key);
     const noop = classifyWithoutWriting(item, state);
     if (noop) return noop;
@@ -214,44 +361,17 @@ class BatchWriter {
     if (item.release) return this.release(item, state!, states, key);
     if (alert.eventOnly === 'acknowledge') return this.acknowledgeFromSource(item, state!);
     if (alert.eventOnly === 'resolve') return this.resolveAlert(item, state!, states, key, false);
-
     if (!state) {
-      if (alert.status === 'resolved') {
-        // Resolved before we ever saw it fire: keep the record, open nothing.
-        const id = await this.insertAlert(item, null);
-        if (id === undefined) return this.apply(item, await this.relock(item, states));
-        states.set(key, { id, status: 'resolved', contentHash: item.contentHash, incidentId: null, routingKeyHash: alert.routingKeyHash ?? null, endsAt: alert.endsAt ?? null, recentFires: [], flappingSince: null });
-        return { outcome: 'ignored', alertId: id };
-      }
-      const window = this.holdingWindow(item);
-      if (window) {
-        const id = await this.insertAlert(item, null, window.id);
-        if (id === undefined) return this.apply(item, await this.relock(item, states));
-        states.set(key, { id, status: 'firing', contentHash: item.contentHash, incidentId: null, routingKeyHash: alert.routingKeyHash ?? null, endsAt: alert.endsAt ?? null, recentFires: [this.ctx.now], flappingSince: null });
-        return { outcome: 'held', alertId: id };
-      }
-      const incident = await this.openIncidentFor(item);
-      const id = await this.insertAlert(item, incident.id);
-      // Another replica inserted the same alert a moment ago: take the existing-alert path.
-      if (id === undefined) return this.apply(item, await this.relock(item, states));
-      await this.attach(incident, id, item);
-      states.set(key, { id, status: 'firing', contentHash: item.contentHash, incidentId: incident.id, routingKeyHash: alert.routingKeyHash ?? null, endsAt: alert.endsAt ?? null, recentFires: [this.ctx.now], flappingSince: null });
-      return { outcome: 'created', alertId: id, incidentId: incident.id };
+      // Only after losing an insert to another replica, which then stored it first.
+      throw new Error(`alert ${alert.source}/${alert.fingerprint} is neither stored nor insertable`);
     }
-
     if (state.status === 'firing' && alert.status === 'resolved') return this.resolveAlert(item, state, states, key, true);
     if (state.status === 'resolved' && alert.status === 'firing') return this.refire(item, state, states, key);
 
     await this.updateAlertContent(item, state.id);
-    state.contentHash = item.contentHash;
-    state.endsAt = alert.endsAt ?? null;
+    states.set(key, { ...state, contentHash: item.contentHash, endsAt: alert.endsAt ?? null });
     if (state.incidentId !== null) this.changed.add(state.incidentId);
     return { outcome: 'updated', alertId: state.id, incidentId: state.incidentId ?? undefined };
-  }
-
-  async finish(): Promise<void> {
-    await appendTimeline(this.tx, this.timeline);
-    await writeFollowUps(this.tx, this.changed, this.jobs);
   }
 
   private async relock(item: IngestItem, states: Map<string, AlertState>): Promise<Map<string, AlertState>> {
@@ -271,41 +391,12 @@ class BatchWriter {
   /** The open incident of the alert's group, opened now if there is none. */
   private async openIncidentFor(item: IngestItem): Promise<LockedIncident> {
     const { groupKey } = item.decision;
-    const cached = this.openByGroup.get(groupKey);
-    if (cached && isOpen(cached.status)) return cached;
-    const existing = await lockOpenIncidentOfGroup(this.tx, groupKey);
+    const cached = this.openOfGroup(groupKey);
+    if (cached) return cached;
+    const existing = (await lockOpenIncidentsOfGroups(this.tx, [groupKey])).get(groupKey);
     if (existing) return this.remember(existing);
-
-    const { alert, decision } = item;
-    const details = this.ctx.openingDetails(item);
-    const [created] = await this.tx.query<{ id: number }>(sql`
-      INSERT INTO incidents (title, severity, team_id, service, private, source, route_id, open_group_key, group_key,
-                             escalation_policy, playbook_id, opened_at, updated_at)
-      VALUES (${alert.title.slice(0, 500)}, ${decision.severity}::int, (SELECT id FROM teams WHERE key = ${decision.team ?? null}),
-              ${decision.service ?? null}, ${decision.private || details.private === true}, ${alert.source}, ${decision.routeId}, ${groupKey}, ${groupKey},
-              ${json(details.escalationPolicy)}::jsonb, ${details.playbookId},
-              ${alert.startsAt}::timestamptz, now())
-      ON CONFLICT (open_group_key) DO NOTHING
-      RETURNING id`);
-    if (!created) {
-      // Opened by another replica between our read and our insert.
-      const winner = await lockOpenIncidentOfGroup(this.tx, groupKey);
-      if (!winner) throw new Error(`incident for group ${groupKey} vanished while opening`);
-      return this.remember(winner);
-    }
-    const incident = (await lockIncident(this.tx, Number(created.id)))!;
-    this.remember(incident);
-    this.changed.add(incident.id);
-    this.timeline.push({
-      incidentId: incident.id,
-      at: alert.startsAt,
-      kind: 'incident.opened',
-      actor: sourceActor(alert.source),
-      text: `${incidentLabel(incident.id)} opened by ${alert.source} alert "${alert.title}" (${severityLabel(decision.severity)}, route ${decision.routeId})`,
-      data: { route: decision.routeId, team: decision.team ?? null, service: decision.service ?? null, severityReason: decision.severityReason },
-    });
-    this.jobs.push(...(await this.ctx.effects.opened(this.tx, incident)));
-    return incident;
+    await this.openIncidents([item]);
+    return this.openOfGroup(groupKey)!;
   }
 
   private remember(incident: LockedIncident): LockedIncident {
@@ -315,35 +406,9 @@ class BatchWriter {
   }
 
   private async attach(incident: LockedIncident, alertId: number, item: IngestItem): Promise<void> {
-    await this.tx.query(sql`
-      INSERT INTO incident_alerts (incident_id, alert_id) VALUES (${incident.id}::int, ${alertId}::int) ON CONFLICT DO NOTHING`);
-    this.changed.add(incident.id);
-    this.timeline.push({
-      incidentId: incident.id,
-      at: item.alert.startsAt,
-      kind: 'alert.firing',
-      actor: sourceActor(item.alert.source),
-      text: `Alert firing: ${item.alert.title}`,
-      data: { alertId, fingerprint: item.alert.fingerprint, labels: item.alert.labels, links: item.alert.links },
-    });
-    if (item.decision.severity < incident.severity && isOpen(incident.status)) {
-      await this.transitions.setSeverity(this.tx, incident, item.decision.severity, sourceActor(item.alert.source), this.ctx.now, `raised by alert "${item.alert.title}"`);
-    }
-  }
-
-  private async insertAlert(item: IngestItem, incidentId: number | null, heldBy: number | null = null): Promise<number | undefined> {
-    const { alert } = item;
-    const [row] = await this.tx.query<{ id: number }>(sql`
-      INSERT INTO alerts (source, fingerprint, status, title, description, source_severity, labels, annotations, links,
-                          starts_at, ends_at, last_received_at, content_hash, incident_id, raw, routing_key_hash, held_by_window, recent_fires)
-      VALUES (${alert.source}, ${alert.fingerprint}, ${alert.status}::"AlertStatus", ${alert.title}, ${alert.description ?? null},
-              ${alert.sourceSeverity ?? null}, ${json(alert.labels)}::jsonb, ${json(alert.annotations)}::jsonb,
-              ${json(alert.links)}::jsonb, ${alert.startsAt}::timestamptz, ${alert.endsAt ?? null}::timestamptz, now(),
-              ${item.contentHash}, ${incidentId}::int, ${json(item.raw)}::jsonb, ${alert.routingKeyHash ?? null}, ${heldBy}::int,
-              CASE WHEN ${alert.status} = 'firing' THEN ARRAY[${this.ctx.now}::timestamptz] ELSE ARRAY[]::timestamptz[] END)
-      ON CONFLICT (source, fingerprint) DO NOTHING
-      RETURNING id`);
-    return row ? Number(row.id) : undefined;
+    await linkAlerts(this.tx, [{ incidentId: incident.id, alertId }]);
+    this.alertFiring(incident, alertId, item);
+    await this.raiseSeverity(incident, item);
   }
 
   private async updateAlertContent(item: IngestItem, alertId: number, extra: SqlFragment = empty): Promise<void> {
@@ -508,9 +573,4 @@ class BatchWriter {
   private async flushTimeline(): Promise<void> {
     await appendTimeline(this.tx, this.timeline.splice(0));
   }
-}
-
-/** When an alert fired lately, from its stored recent_fires. */
-function timestamps(value: AlertRow['recent_fires']): Date[] {
-  return (value ?? []).map((at) => new Date(at));
 }

@@ -1,4 +1,4 @@
-import { join, json, sql, type Sql } from '../db/sql.js';
+import { json, jsonRecords, prepared, sql, type Sql } from '../db/sql.js';
 import { actorColumns, type Actor } from './actor.js';
 
 export interface TimelineEntry {
@@ -11,15 +11,29 @@ export interface TimelineEntry {
   data?: Record<string, unknown>;
 }
 
-/** Appends entries in one statement. The timeline is append-only: nothing here updates or deletes. */
+/**
+ * Appends entries in one statement of fixed text (the rows travel as one JSON parameter). The
+ * timeline is append-only: nothing here updates or deletes.
+ */
 export async function appendTimeline(tx: Sql, entries: TimelineEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const rows = entries.map((entry) => {
     const actor = actorColumns(entry.actor);
-    return sql`(${entry.incidentId}::int, ${entry.at}::timestamptz, ${entry.kind}, ${actor.actorType}, ${actor.actorId}::int,
-      ${actor.actorName}, ${entry.text}, ${entry.tag ?? null}, ${json(entry.data)}::jsonb)`;
+    return {
+      incident_id: entry.incidentId,
+      at: entry.at.toISOString(),
+      kind: entry.kind,
+      actor_type: actor.actorType,
+      actor_id: actor.actorId,
+      actor_name: actor.actorName,
+      text: entry.text,
+      tag: entry.tag ?? null,
+      data: entry.data ?? null,
+    };
   });
-  await tx.query(sql`
+  await tx.query(prepared('timeline.append', sql`
     INSERT INTO timeline_events (incident_id, at, kind, actor_type, actor_id, actor_name, text, tag, data)
-    VALUES ${join(rows)}`);
+    SELECT r.incident_id, r.at, r.kind, r.actor_type, r.actor_id, r.actor_name, r.text, r.tag, r.data
+    FROM ${jsonRecords(rows, 'incident_id int, at timestamptz, kind text, actor_type text, actor_id int, actor_name text, text text, tag text, data jsonb')}
+    ORDER BY e.ord`));
 }

@@ -1,0 +1,202 @@
+import { json, jsonRecords, prepared, sql, type Sql } from '../db/sql.js';
+import type { LockedIncident } from './incident-transitions.js';
+import { alertKey } from './alert-states.js';
+import type { IngestItem } from './alert-ingestion.js';
+
+/**
+ * The statements that write a whole batch of alerts at once. Each has a fixed text: its rows
+ * travel as one JSON parameter, so it costs one round trip and one plan however many rows it
+ * holds. New incidents and alerts are inserted in the order they came in, so the first to fire
+ * gets the lower number; updates and links go in key order, so two replicas changing overlapping
+ * sets take their row locks in one order. (Two replicas inserting the same new alerts in opposite
+ * orders would deadlock; PostgreSQL breaks it and the losing batch is retried.)
+ */
+
+/** The request bodies of a batch, each stored once per alert but sent once: rows point into the list. */
+export class RawBodies {
+  private readonly indexOf = new Map<unknown, number>();
+  readonly list: unknown[] = [];
+
+  at(raw: unknown): number | null {
+    if (raw === null || raw === undefined) return null;
+    let index = this.indexOf.get(raw);
+    if (index === undefined) {
+      index = this.list.length;
+      this.list.push(raw);
+      this.indexOf.set(raw, index);
+    }
+    return index;
+  }
+}
+
+export interface IncidentToOpen {
+  groupKey: string;
+  title: string;
+  severity: number;
+  team: string | null;
+  service: string | null;
+  private: boolean;
+  source: string;
+  routeId: string;
+  escalationPolicy: unknown;
+  playbookId: string | null;
+  openedAt: Date;
+}
+
+const INCIDENT_COLUMNS = sql`id, title, status, severity, group_key, open_group_key, acknowledged_at, mitigated_at, resolved_at, escalation_version`;
+
+interface IncidentRow {
+  id: number;
+  title: string;
+  status: LockedIncident['status'];
+  severity: number;
+  group_key: string | null;
+  open_group_key: string | null;
+  acknowledged_at: Date | string | null;
+  mitigated_at: Date | string | null;
+  resolved_at: Date | string | null;
+  escalation_version: number;
+}
+
+function lockedIncident(row: IncidentRow): LockedIncident {
+  const date = (value: Date | string | null) => (value === null ? null : new Date(value));
+  return {
+    id: Number(row.id),
+    title: row.title,
+    status: row.status,
+    severity: Number(row.severity),
+    groupKey: row.group_key,
+    openGroupKey: row.open_group_key,
+    acknowledgedAt: date(row.acknowledged_at),
+    mitigatedAt: date(row.mitigated_at),
+    resolvedAt: date(row.resolved_at),
+    escalationVersion: Number(row.escalation_version),
+  };
+}
+
+/** Locks the open incidents of these alert groups (one statement), by group key. */
+export async function lockOpenIncidentsOfGroups(tx: Sql, groupKeys: readonly string[]): Promise<Map<string, LockedIncident>> {
+  const rows = await tx.query<IncidentRow>(prepared('ingest.lock-open-incidents', sql`
+    SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE open_group_key IN (SELECT value FROM json_array_elements_text(${json(groupKeys)}::json))
+    ORDER BY id FOR UPDATE`));
+  return new Map(rows.map((row) => [row.open_group_key!, lockedIncident(row)]));
+}
+
+/**
+ * Opens one incident per group (one statement). A group another replica opened since it was
+ * read is left out of the answer (ON CONFLICT waits for that replica's commit, then skips).
+ */
+export async function insertIncidents(tx: Sql, incidents: readonly IncidentToOpen[]): Promise<Map<string, LockedIncident>> {
+  const rows = incidents.map((incident) => ({
+    group_key: incident.groupKey,
+    title: incident.title.slice(0, 500),
+    severity: incident.severity,
+    team: incident.team,
+    service: incident.service,
+    private: incident.private,
+    source: incident.source,
+    route_id: incident.routeId,
+    escalation_policy: incident.escalationPolicy ?? null,
+    playbook_id: incident.playbookId,
+    opened_at: incident.openedAt.toISOString(),
+  }));
+  const inserted = await tx.query<IncidentRow>(prepared('ingest.insert-incidents', sql`
+    INSERT INTO incidents (title, severity, team_id, service, private, source, route_id, open_group_key, group_key,
+                           escalation_policy, playbook_id, opened_at, updated_at)
+    SELECT r.title, r.severity, t.id, r.service, r.private, r.source, r.route_id, r.group_key, r.group_key,
+           r.escalation_policy, r.playbook_id, r.opened_at, now()
+    FROM ${jsonRecords(rows, 'group_key text, title text, severity int, team text, service text, private boolean, source text, route_id text, escalation_policy jsonb, playbook_id text, opened_at timestamptz')}
+    LEFT JOIN teams t ON t.key = r.team
+    ORDER BY e.ord
+    ON CONFLICT (open_group_key) DO NOTHING
+    RETURNING ${INCIDENT_COLUMNS}`));
+  return new Map(inserted.map((row) => [row.open_group_key!, lockedIncident(row)]));
+}
+
+export interface AlertToInsert {
+  item: IngestItem;
+  incidentId: number | null;
+  heldBy: number | null;
+}
+
+/**
+ * Inserts new alerts (one statement). Answers the id of each, by alert key; an alert another
+ * replica stored since it was read is left out (the caller takes it down the existing-alert path).
+ */
+export async function insertAlerts(tx: Sql, alerts: readonly AlertToInsert[], now: Date): Promise<Map<string, number>> {
+  const raws = new RawBodies();
+  const rows = alerts.map(({ item, incidentId, heldBy }) => {
+    const { alert } = item;
+    return {
+      source: alert.source,
+      fingerprint: alert.fingerprint,
+      status: alert.status,
+      title: alert.title,
+      description: alert.description ?? null,
+      source_severity: alert.sourceSeverity ?? null,
+      labels: alert.labels,
+      annotations: alert.annotations,
+      links: alert.links,
+      starts_at: alert.startsAt.toISOString(),
+      ends_at: alert.endsAt?.toISOString() ?? null,
+      content_hash: item.contentHash,
+      incident_id: incidentId,
+      raw_at: raws.at(item.raw),
+      routing_key_hash: alert.routingKeyHash ?? null,
+      held_by: heldBy,
+    };
+  });
+  const inserted = await tx.query<{ id: number; source: string; fingerprint: string }>(prepared('ingest.insert-alerts', sql`
+    INSERT INTO alerts (source, fingerprint, status, title, description, source_severity, labels, annotations, links,
+                        starts_at, ends_at, last_received_at, content_hash, incident_id, raw, routing_key_hash, held_by_window, recent_fires)
+    SELECT r.source, r.fingerprint, r.status::"AlertStatus", r.title, r.description, r.source_severity, r.labels, r.annotations, r.links,
+           r.starts_at, r.ends_at, now(), r.content_hash, r.incident_id, ${json(raws.list)}::jsonb -> r.raw_at, r.routing_key_hash, r.held_by,
+           CASE WHEN r.status = 'firing' THEN ARRAY[${now}::timestamptz] ELSE ARRAY[]::timestamptz[] END
+    FROM ${jsonRecords(rows, 'source text, fingerprint text, status text, title text, description text, source_severity text, labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, content_hash text, incident_id int, raw_at int, routing_key_hash text, held_by int')}
+    ORDER BY e.ord
+    ON CONFLICT (source, fingerprint) DO NOTHING
+    RETURNING id, source, fingerprint`));
+  return new Map(inserted.map((row) => [alertKey(row.source, row.fingerprint), Number(row.id)]));
+}
+
+/** New content for alerts already stored whose status stays as it was (one statement). */
+export async function updateAlertContents(tx: Sql, updates: readonly { item: IngestItem; alertId: number }[]): Promise<void> {
+  const raws = new RawBodies();
+  const rows = [...updates]
+    .sort((a, b) => a.alertId - b.alertId)
+    .map(({ item, alertId }) => {
+      const { alert } = item;
+      return {
+        id: alertId,
+        status: alert.status,
+        title: alert.title,
+        description: alert.description ?? null,
+        source_severity: alert.sourceSeverity ?? null,
+        labels: alert.labels,
+        annotations: alert.annotations,
+        links: alert.links,
+        starts_at: alert.startsAt.toISOString(),
+        ends_at: alert.endsAt?.toISOString() ?? null,
+        content_hash: item.contentHash,
+        raw_at: raws.at(item.raw),
+      };
+    });
+  await tx.query(prepared('ingest.update-alert-contents', sql`
+    UPDATE alerts a SET status = r.status::"AlertStatus", title = r.title, description = r.description, source_severity = r.source_severity,
+      labels = r.labels, annotations = r.annotations, links = r.links, starts_at = r.starts_at, ends_at = r.ends_at,
+      content_hash = r.content_hash, received_count = a.received_count + 1, last_received_at = now(),
+      raw = COALESCE(${json(raws.list)}::jsonb -> r.raw_at, a.raw)
+    FROM json_to_recordset(${json(rows)}::json) AS r(id int, status text, title text, description text, source_severity text,
+      labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, content_hash text, raw_at int)
+    WHERE a.id = r.id`));
+}
+
+/** Links alerts to the incidents they belong to, as their history (one statement). */
+export async function linkAlerts(tx: Sql, links: readonly { incidentId: number; alertId: number }[]): Promise<void> {
+  if (links.length === 0) return;
+  const rows = [...links].sort((a, b) => a.incidentId - b.incidentId || a.alertId - b.alertId).map((link) => [link.incidentId, link.alertId]);
+  await tx.query(prepared('ingest.link-alerts', sql`
+    INSERT INTO incident_alerts (incident_id, alert_id)
+    SELECT (pair->>0)::int, (pair->>1)::int FROM json_array_elements(${json(rows)}::json) AS pair
+    ON CONFLICT DO NOTHING`));
+}

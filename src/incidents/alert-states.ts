@@ -1,0 +1,88 @@
+import { json, prepared, sql, type Sql } from '../db/sql.js';
+import type { IngestItem, IngestResult } from './alert-ingestion.js';
+import { isRepeatOfEndedOccurrence } from './incident-rules.js';
+
+/** What ingestion needs to know of a stored alert to decide what a new notification of it does. */
+export interface AlertState {
+  id: number;
+  status: 'firing' | 'resolved';
+  contentHash: string;
+  incidentId: number | null;
+  routingKeyHash: string | null;
+  /** When the alert ended, as stored: for a resolved alert, its recorded resolution. */
+  endsAt: Date | null;
+  recentFires: Date[];
+  flappingSince: Date | null;
+}
+
+interface AlertRow {
+  id: number;
+  source: string;
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  content_hash: string;
+  incident_id: number | null;
+  routing_key_hash: string | null;
+  ends_at: Date | string | null;
+  /** As JSON: both drivers read a jsonb array the same way. */
+  recent_fires: string[] | null;
+  flapping_since: Date | string | null;
+}
+
+export const alertKey = (source: string, fingerprint: string) => `${source}\u0000${fingerprint}`;
+
+const COLUMNS = sql`a.id, a.source, a.fingerprint, a.status, a.content_hash, a.incident_id, a.routing_key_hash, a.ends_at,
+  to_jsonb(a.recent_fires) AS recent_fires, a.flapping_since`;
+
+/**
+ * The stored state of the alerts of a batch, in one statement of fixed text (the keys travel as
+ * one JSON parameter), so the server plans it once per connection. `lock` takes their row locks,
+ * in id order so that two replicas locking overlapping sets cannot deadlock.
+ */
+export async function readAlertStates(tx: Sql, items: readonly IngestItem[], lock: boolean): Promise<Map<string, AlertState>> {
+  const keys = new Map<string, { source: string; fingerprint: string }>();
+  for (const { alert } of items) keys.set(alertKey(alert.source, alert.fingerprint), { source: alert.source, fingerprint: alert.fingerprint });
+  const wanted = json([...keys.values()]);
+  const rows = lock
+    ? await tx.query<AlertRow>(prepared('ingest.lock-alert-states', sql`
+        SELECT ${COLUMNS} FROM alerts a JOIN json_to_recordset(${wanted}::json) AS k(source text, fingerprint text)
+          ON a.source = k.source AND a.fingerprint = k.fingerprint
+        ORDER BY a.id FOR UPDATE OF a`))
+    : await tx.query<AlertRow>(prepared('ingest.read-alert-states', sql`
+        SELECT ${COLUMNS} FROM alerts a JOIN json_to_recordset(${wanted}::json) AS k(source text, fingerprint text)
+          ON a.source = k.source AND a.fingerprint = k.fingerprint`));
+  const states = new Map<string, AlertState>();
+  for (const row of rows) {
+    states.set(alertKey(row.source, row.fingerprint), {
+      id: Number(row.id),
+      status: row.status,
+      contentHash: row.content_hash,
+      incidentId: row.incident_id === null ? null : Number(row.incident_id),
+      routingKeyHash: row.routing_key_hash,
+      endsAt: row.ends_at === null ? null : new Date(row.ends_at),
+      recentFires: (row.recent_fires ?? []).map((at) => new Date(at)),
+      flappingSince: row.flapping_since === null ? null : new Date(row.flapping_since),
+    });
+  }
+  return states;
+}
+
+/** The result of an item that writes nothing, decided from its stored state alone; undefined when it writes. */
+export function classifyWithoutWriting(item: IngestItem, state: AlertState | undefined): IngestResult | undefined {
+  const { alert } = item;
+  if (item.release) return state?.status === 'firing' && state.incidentId === null ? undefined : { outcome: 'unchanged', alertId: state?.id, incidentId: state?.incidentId ?? undefined };
+  if (item.ownAlertsOnly && state && state.routingKeyHash !== (alert.routingKeyHash ?? null)) {
+    // As PagerDuty does, another key's acknowledge or resolve is dropped, saying nothing of the alert.
+    return { outcome: alert.eventOnly ? 'ignored' : 'refused' };
+  }
+  if (alert.eventOnly === 'acknowledge') return state?.incidentId ? undefined : { outcome: 'ignored' };
+  if (alert.eventOnly === 'resolve') {
+    if (!state) return { outcome: 'ignored' };
+    return state.status === 'resolved' ? { outcome: 'unchanged', alertId: state.id, incidentId: state.incidentId ?? undefined } : undefined;
+  }
+  if (state && state.contentHash === item.contentHash && state.status === alert.status) {
+    return { outcome: 'unchanged', alertId: state.id, incidentId: state.incidentId ?? undefined };
+  }
+  if (state && isRepeatOfEndedOccurrence(alert, state)) return { outcome: 'stale', alertId: state.id, incidentId: state.incidentId ?? undefined };
+  return undefined;
+}
