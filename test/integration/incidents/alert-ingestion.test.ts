@@ -9,6 +9,8 @@ import { IncidentService } from '../../../src/incidents/incident-service.js';
 import { emptyOncallConfig } from '../../../src/oncall/oncall-config.js';
 import { sharedFixture } from '../../support/fixtures.js';
 import { describeEachDatabase } from '../../support/test-database.js';
+import type { Database } from '../../../src/db/database.js';
+import type { Sql, SqlFragment } from '../../../src/db/sql.js';
 
 const MINUTE = 60_000;
 
@@ -184,6 +186,93 @@ describeEachDatabase('alert ingestion', (db) => {
     const [leak, disk] = await prisma().incident.findMany({ orderBy: { id: 'asc' } });
     expect(leak).toMatchObject({ playbookId: 'security-breach', private: true });
     expect(disk).toMatchObject({ playbookId: 'default', private: false });
+  });
+
+  /** One Alertmanager notification of ungrouped alerts: each alert is its own group. */
+  const notification = (alerts: { fingerprint: string; status?: 'firing' | 'resolved'; description?: string; severity?: string; startsAt?: string }[]) =>
+    normalizeAlertmanager({
+      version: '4',
+      status: 'firing',
+      receiver: 'bot',
+      groupLabels: {},
+      commonLabels: {},
+      commonAnnotations: {},
+      externalURL: '',
+      alerts: alerts.map(({ fingerprint, status = 'firing', description, severity = 'warning', startsAt = '2026-11-24T09:00:00Z' }) => ({
+        status,
+        labels: { alertname: 'Down', instance: fingerprint, severity },
+        annotations: { summary: `${fingerprint} down`, ...(description ? { description } : {}) },
+        startsAt,
+        endsAt: status === 'resolved' ? '2026-11-24T09:30:00Z' : '0001-01-01T00:00:00Z',
+        generatorURL: '',
+        fingerprint,
+      })),
+    });
+
+  it('applies one notification mixing new alerts, new content, a resolution and a re-fire in the order it lists them', async () => {
+    await intake.receive(notification([{ fingerprint: 'c' }]));
+    const results = await intake.receive(
+      notification([
+        { fingerprint: 'a' },
+        { fingerprint: 'b' },
+        { fingerprint: 'c', description: 'first change' },
+        { fingerprint: 'a', status: 'resolved' },
+        { fingerprint: 'a', startsAt: '2026-11-24T09:40:00Z' },
+        { fingerprint: 'd' },
+        { fingerprint: 'c', description: 'second change' },
+      ]),
+    );
+    expect(results.map((r) => [r.outcome, r.incidentId])).toEqual([
+      ['created', 2],
+      ['created', 3],
+      ['updated', 1],
+      ['resolved', 2],
+      ['reopened', 2],
+      ['created', 4],
+      ['updated', 1],
+    ]);
+    // Incidents are numbered in the order their first alerts came in.
+    const incidents = await prisma().incident.findMany({ orderBy: { id: 'asc' }, select: { id: true, title: true, status: true } });
+    expect(incidents.map((i) => [i.id, i.title, i.status])).toEqual([
+      [1, 'c down', 'triggered'],
+      [2, 'a down', 'triggered'],
+      [3, 'b down', 'triggered'],
+      [4, 'd down', 'triggered'],
+    ]);
+    const timeline = await prisma().timelineEvent.findMany({ where: { incidentId: 2 }, orderBy: { id: 'asc' } });
+    expect(timeline.map((e) => e.kind)).toEqual(['incident.opened', 'alert.firing', 'alert.resolved', 'status.resolved', 'status.reopened', 'alert.firing']);
+    const c = await prisma().alert.findUniqueOrThrow({ where: { source_fingerprint: { source: 'alertmanager', fingerprint: 'c' } } });
+    expect(c).toMatchObject({ description: 'second change', receivedCount: 3 });
+    expect((await prisma().alert.findMany({ orderBy: { id: 'asc' } })).map((a) => a.fingerprint)).toEqual(['c', 'a', 'b', 'd']);
+  });
+
+  it('writes a notification of many new alerts with the same few statements as one of two', async () => {
+    const statementsFor = async (alerts: number, first: number) => {
+      let statements = 0;
+      const database = db().database;
+      const counting = {
+        ...database,
+        sql: { query: (fragment: SqlFragment) => (statements++, database.sql.query(fragment)) },
+        transaction: <T>(work: (tx: Sql) => Promise<T>) => database.transaction((tx) => work({ query: (fragment) => (statements++, tx.query(fragment)) })),
+      } as Database;
+      const counted = new AlertIntake({ database: counting, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 30 * MINUTE, storeRawAlerts: true, clock: { now: () => now } });
+      const fingerprints = Array.from({ length: alerts }, (_, i) => ({ fingerprint: `host-${first + i}`, severity: i === alerts - 1 ? 'critical' : 'warning' }));
+      const opened = await counted.receive(notification(fingerprints));
+      expect(opened.every((r) => r.outcome === 'created')).toBe(true);
+      const changed = fingerprints.map((f) => ({ ...f, description: 'changed' }));
+      const before = statements;
+      const updated = await counted.receive(notification(changed));
+      expect(updated.every((r) => r.outcome === 'updated')).toBe(true);
+      return { open: before, change: statements - before };
+    };
+    const small = await statementsFor(2, 0);
+    const large = await statementsFor(300, 100);
+    expect(large).toEqual(small);
+    expect(small.open).toBeLessThanOrEqual(8);
+    expect(small.change).toBeLessThanOrEqual(4);
+    expect(await prisma().incident.count()).toBe(302);
+    expect(await prisma().timelineEvent.count({ where: { kind: 'alert.firing' } })).toBe(302);
+    expect(await prisma().incidentAlert.count()).toBe(302);
   });
 
   it('stores hostile text verbatim', async () => {
