@@ -8,7 +8,7 @@ import { alertmanagerBatch } from './support/alert-payloads.js';
 import { writeResult } from './support/bench-result.js';
 import { QUICK } from './support/bench-settings.js';
 import { httpPool, runLoad, type LoadResult } from './support/load.js';
-import { startBotProcess } from './support/processes.js';
+import { jobsDue, startBotProcess } from './support/processes.js';
 import { freshStorage, type StorageKind } from './support/storage-under-test.js';
 
 const TOKEN = 'bench-webhook-token-0123456789';
@@ -68,9 +68,7 @@ async function outcomeOf(url: string): Promise<StormOutcome> {
     incidents: { title: string; alertCount: number }[];
   };
   const stormIncidents = incidents.filter((incident) => incident.title.startsWith('storm-'));
-  const metrics = await (await fetch(`${url}/metrics`)).text();
-  const jobsDue = [...metrics.matchAll(/^incident_bot_job_backlog\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-  return { alerts: stormIncidents.reduce((sum, incident) => sum + incident.alertCount, 0), incidents: stormIncidents.length, jobsDue };
+  return { alerts: stormIncidents.reduce((sum, incident) => sum + incident.alertCount, 0), incidents: stormIncidents.length, jobsDue: await jobsDue(url) };
 }
 
 async function main(): Promise<void> {

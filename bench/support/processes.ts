@@ -66,3 +66,20 @@ export function residentMiB(pid: number): number {
   if (!kib) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(kib) / 1024;
 }
+
+/** Jobs due and not yet done, as the bot's /metrics reports them. */
+export async function jobsDue(url: string): Promise<number> {
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  return [...metrics.matchAll(/^incident_bot_job_backlog\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+/**
+ * Waits for the jobs that earlier steps queued (escalation, playbooks, chat sync of the incidents
+ * a warm-up opened) to be done, so a timed run measures its own scenario, not their backlog.
+ * Answers how long that took.
+ */
+export async function waitForJobsDone(url: string, timeoutMs = 120_000): Promise<number> {
+  const started = Date.now();
+  await waitUntil('the job backlog to be done', async () => (await jobsDue(url)) === 0, timeoutMs, 250);
+  return Date.now() - started;
+}

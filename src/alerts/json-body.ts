@@ -17,13 +17,36 @@ export function jsonBody(body: unknown): unknown {
   } catch (error) {
     throw new AppError('invalid_json', `The body is not valid JSON: ${(error as Error).message}`);
   }
-  const tooDeep = pathBeyondDepth(value, MAX_JSON_DEPTH);
+  const tooDeep = nestsDeeperThan(value, MAX_JSON_DEPTH) ? pathBeyondDepth(value, MAX_JSON_DEPTH) : undefined;
   if (tooDeep !== undefined) {
     throw new AppError('invalid_json', `The body nests deeper than ${MAX_JSON_DEPTH} levels`, {
       problems: [{ path: tooDeep, message: `nested deeper than ${MAX_JSON_DEPTH} levels` }],
     });
   }
-  return storableJson(value);
+  // Text PostgreSQL cannot hold reaches JSON.parse only as a \u escape: without one, nothing to walk.
+  return ESCAPED_UNSTORABLE.test(body) ? storableJson(value) : value;
+}
+
+/** NUL or a surrogate (perhaps unpaired) written as a \u escape; other text decoded from UTF-8 is storable. */
+const ESCAPED_UNSTORABLE = /\\u(?:0000|d[89a-f])/i;
+
+/** Whether anything is nested deeper than `max`: the cheap walk every body takes, with no paths. */
+function nestsDeeperThan(root: unknown, max: number): boolean {
+  const stack: unknown[] = [root];
+  const depths: number[] = [0];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    const depth = depths.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) {
+      if (child !== null && typeof child === 'object') {
+        stack.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
 }
 
 /** The path of the first value nested deeper than `max`, found without recursion. */

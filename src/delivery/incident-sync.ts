@@ -31,6 +31,8 @@ export class IncidentSync {
   constructor(private readonly options: IncidentSyncOptions) {}
 
   async sync(incidentId: number): Promise<void> {
+    // With no chat platform set up there is nothing to bring up to date: the facts are not read.
+    if (this.options.delivery.ports.length === 0) return;
     const facts = await loadIncidentFacts(this.options.prisma, incidentId);
     if (!facts) return;
     // One platform failing (and retrying later) must not hold up the other.

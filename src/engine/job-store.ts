@@ -106,8 +106,11 @@ export async function claimDueJobs(db: Sql, workerId: string, limit: number, lea
   }));
 }
 
-export async function completeJob(db: Sql, job: ClaimedJob, workerId: string): Promise<void> {
-  await db.query(sql`DELETE FROM jobs WHERE id = ${String(job.id)}::bigint AND locked_by = ${workerId}`);
+/** Ends jobs that ran, in one statement (the worker gathers the jobs that finished together). */
+export async function completeJobs(db: Sql, jobs: readonly ClaimedJob[], workerId: string): Promise<void> {
+  if (jobs.length === 0) return;
+  const ids = jobs.map((job) => String(job.id)).sort();
+  await db.query(prepared('jobs.complete', sql`DELETE FROM jobs WHERE id = ANY (${ids}::bigint[]) AND locked_by = ${workerId}`));
 }
 
 /**

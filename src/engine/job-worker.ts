@@ -4,7 +4,8 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../logging.js';
 import { backoffMs } from './backoff.js';
 import { GiveUpError, RetryLaterError, type ClaimedJob, type JobHandler } from './job.js';
-import { claimDueJobs, completeJob, failJob } from './job-store.js';
+import { GroupCommitter } from '../db/group-commit.js';
+import { claimDueJobs, completeJobs, failJob } from './job-store.js';
 import { retryHintOf } from './retry-hint.js';
 
 export interface JobWorkerOptions {
@@ -30,6 +31,11 @@ export class JobWorker {
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /**
+   * Jobs that finish together are deleted by one statement, one commit: deleting each on its own
+   * cost a commit (a WAL flush) per job, and under load those flushes were the database's limit.
+   */
+  private readonly completions: GroupCommitter<ClaimedJob, void>;
 
   constructor(
     private readonly database: Database,
@@ -41,6 +47,10 @@ export class JobWorker {
     this.batchSize = options.batchSize ?? 32;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.completions = new GroupCommitter(async (jobs) => {
+      await completeJobs(this.database.sql, jobs, this.workerId);
+      return jobs.map(() => undefined);
+    });
   }
 
   start(): void {
@@ -89,7 +99,7 @@ export class JobWorker {
     try {
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
       await handler(job);
-      await completeJob(this.database.sql, job, this.workerId);
+      await this.completions.submit([job]);
     } catch (error) {
       const hint = retryHintOf(error);
       // A provider's Retry-After is waited out, whichever job met it, and costs no attempt.

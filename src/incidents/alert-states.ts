@@ -36,21 +36,22 @@ const COLUMNS = sql`a.id, a.source, a.fingerprint, a.status, a.content_hash, a.i
 
 /**
  * The stored state of the alerts of a batch, in one statement of fixed text (the keys travel as
- * one JSON parameter), so the server plans it once per connection. `lock` takes their row locks,
- * in id order so that two replicas locking overlapping sets cannot deadlock.
+ * one JSON parameter), so the server plans it once per connection. Each key is looked up through
+ * the unique index (LATERAL ... LIMIT 1): a plan made without knowing how many keys come would
+ * otherwise scan the whole table. `lock` takes their row locks in id order, so that two replicas
+ * locking overlapping sets cannot deadlock.
  */
 export async function readAlertStates(tx: Sql, items: readonly IngestItem[], lock: boolean): Promise<Map<string, AlertState>> {
   const keys = new Map<string, { source: string; fingerprint: string }>();
   for (const { alert } of items) keys.set(alertKey(alert.source, alert.fingerprint), { source: alert.source, fingerprint: alert.fingerprint });
-  const wanted = json([...keys.values()]);
+  const ids = sql`SELECT found.id FROM json_to_recordset(${json([...keys.values()])}::json) AS k(source text, fingerprint text)
+    CROSS JOIN LATERAL (SELECT id FROM alerts b WHERE b.source = k.source AND b.fingerprint = k.fingerprint LIMIT 1) found`;
   const rows = lock
     ? await tx.query<AlertRow>(prepared('ingest.lock-alert-states', sql`
-        SELECT ${COLUMNS} FROM alerts a JOIN json_to_recordset(${wanted}::json) AS k(source text, fingerprint text)
-          ON a.source = k.source AND a.fingerprint = k.fingerprint
-        ORDER BY a.id FOR UPDATE OF a`))
+        SELECT ${COLUMNS} FROM alerts a WHERE a.id = ANY (ARRAY(${ids})) ORDER BY a.id FOR UPDATE`))
     : await tx.query<AlertRow>(prepared('ingest.read-alert-states', sql`
-        SELECT ${COLUMNS} FROM alerts a JOIN json_to_recordset(${wanted}::json) AS k(source text, fingerprint text)
-          ON a.source = k.source AND a.fingerprint = k.fingerprint`));
+        SELECT ${COLUMNS} FROM json_to_recordset(${json([...keys.values()])}::json) AS k(source text, fingerprint text)
+        CROSS JOIN LATERAL (SELECT * FROM alerts b WHERE b.source = k.source AND b.fingerprint = k.fingerprint LIMIT 1) a`));
   const states = new Map<string, AlertState>();
   for (const row of rows) {
     states.set(alertKey(row.source, row.fingerprint), {
