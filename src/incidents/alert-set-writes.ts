@@ -1,5 +1,5 @@
 import { json, jsonRecords, prepared, sql, type Sql } from '../db/sql.js';
-import type { LockedIncident } from './incident-transitions.js';
+import { LOCKED_INCIDENT_COLUMNS, lockedIncidentFromRow, type IncidentRow, type LockedIncident } from './incident-transitions.js';
 import { alertKey } from './alert-states.js';
 import type { IngestItem } from './alert-ingestion.js';
 
@@ -43,45 +43,6 @@ export interface IncidentToOpen {
   openedAt: Date;
 }
 
-const INCIDENT_COLUMNS = sql`id, title, status, severity, group_key, open_group_key, acknowledged_at, mitigated_at, resolved_at, escalation_version`;
-
-interface IncidentRow {
-  id: number;
-  title: string;
-  status: LockedIncident['status'];
-  severity: number;
-  group_key: string | null;
-  open_group_key: string | null;
-  acknowledged_at: Date | string | null;
-  mitigated_at: Date | string | null;
-  resolved_at: Date | string | null;
-  escalation_version: number;
-}
-
-function lockedIncident(row: IncidentRow): LockedIncident {
-  const date = (value: Date | string | null) => (value === null ? null : new Date(value));
-  return {
-    id: Number(row.id),
-    title: row.title,
-    status: row.status,
-    severity: Number(row.severity),
-    groupKey: row.group_key,
-    openGroupKey: row.open_group_key,
-    acknowledgedAt: date(row.acknowledged_at),
-    mitigatedAt: date(row.mitigated_at),
-    resolvedAt: date(row.resolved_at),
-    escalationVersion: Number(row.escalation_version),
-  };
-}
-
-/** Locks the open incidents of these alert groups (one statement), by group key. */
-export async function lockOpenIncidentsOfGroups(tx: Sql, groupKeys: readonly string[]): Promise<Map<string, LockedIncident>> {
-  const rows = await tx.query<IncidentRow>(prepared('ingest.lock-open-incidents', sql`
-    SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE open_group_key = ANY (${groupKeys}::text[])
-    ORDER BY id FOR UPDATE`));
-  return new Map(rows.map((row) => [row.open_group_key!, lockedIncident(row)]));
-}
-
 /**
  * Opens one incident per group (one statement). A group another replica opened since it was
  * read is left out of the answer (ON CONFLICT waits for that replica's commit, then skips).
@@ -109,8 +70,26 @@ export async function insertIncidents(tx: Sql, incidents: readonly IncidentToOpe
     LEFT JOIN teams t ON t.key = r.team
     ORDER BY e.ord
     ON CONFLICT (open_group_key) DO NOTHING
-    RETURNING ${INCIDENT_COLUMNS}`));
-  return new Map(inserted.map((row) => [row.open_group_key!, lockedIncident(row)]));
+    RETURNING ${LOCKED_INCIDENT_COLUMNS}`));
+  return new Map(inserted.map((row) => [row.open_group_key!, lockedIncidentFromRow(row)]));
+}
+
+/** An alert's content as the row columns both an insert and an update write. */
+function contentColumns(item: IngestItem, raws: RawBodies) {
+  const { alert } = item;
+  return {
+    status: alert.status,
+    title: alert.title,
+    description: alert.description ?? null,
+    source_severity: alert.sourceSeverity ?? null,
+    labels: alert.labels,
+    annotations: alert.annotations,
+    links: alert.links,
+    starts_at: alert.startsAt.toISOString(),
+    ends_at: alert.endsAt?.toISOString() ?? null,
+    content_hash: item.contentHash,
+    raw_at: raws.at(item.raw),
+  };
 }
 
 export interface AlertToInsert {
@@ -125,27 +104,14 @@ export interface AlertToInsert {
  */
 export async function insertAlerts(tx: Sql, alerts: readonly AlertToInsert[], now: Date): Promise<Map<string, number>> {
   const raws = new RawBodies();
-  const rows = alerts.map(({ item, incidentId, heldBy }) => {
-    const { alert } = item;
-    return {
-      source: alert.source,
-      fingerprint: alert.fingerprint,
-      status: alert.status,
-      title: alert.title,
-      description: alert.description ?? null,
-      source_severity: alert.sourceSeverity ?? null,
-      labels: alert.labels,
-      annotations: alert.annotations,
-      links: alert.links,
-      starts_at: alert.startsAt.toISOString(),
-      ends_at: alert.endsAt?.toISOString() ?? null,
-      content_hash: item.contentHash,
-      incident_id: incidentId,
-      raw_at: raws.at(item.raw),
-      routing_key_hash: alert.routingKeyHash ?? null,
-      held_by: heldBy,
-    };
-  });
+  const rows = alerts.map(({ item, incidentId, heldBy }) => ({
+    source: item.alert.source,
+    fingerprint: item.alert.fingerprint,
+    ...contentColumns(item, raws),
+    incident_id: incidentId,
+    routing_key_hash: item.alert.routingKeyHash ?? null,
+    held_by: heldBy,
+  }));
   const inserted = await tx.query<{ id: number; source: string; fingerprint: string }>(prepared('ingest.insert-alerts', sql`
     INSERT INTO alerts (source, fingerprint, status, title, description, source_severity, labels, annotations, links,
                         starts_at, ends_at, last_received_at, content_hash, incident_id, raw, routing_key_hash, held_by_window, recent_fires)
@@ -164,23 +130,7 @@ export async function updateAlertContents(tx: Sql, updates: readonly { item: Ing
   const raws = new RawBodies();
   const rows = [...updates]
     .sort((a, b) => a.alertId - b.alertId)
-    .map(({ item, alertId }) => {
-      const { alert } = item;
-      return {
-        id: alertId,
-        status: alert.status,
-        title: alert.title,
-        description: alert.description ?? null,
-        source_severity: alert.sourceSeverity ?? null,
-        labels: alert.labels,
-        annotations: alert.annotations,
-        links: alert.links,
-        starts_at: alert.startsAt.toISOString(),
-        ends_at: alert.endsAt?.toISOString() ?? null,
-        content_hash: item.contentHash,
-        raw_at: raws.at(item.raw),
-      };
-    });
+    .map(({ item, alertId }) => ({ id: alertId, ...contentColumns(item, raws) }));
   // The ids again as an array: with it the plan reaches the rows by primary key, not by a scan.
   await tx.query(prepared('ingest.update-alert-contents', sql`
     UPDATE alerts a SET status = r.status::"AlertStatus", title = r.title, description = r.description, source_severity = r.source_severity,

@@ -1,4 +1,4 @@
-import { sql, type Sql } from '../db/sql.js';
+import { prepared, sql, type Sql } from '../db/sql.js';
 import type { IncidentStatus } from '../db/generated/enums.js';
 import { AppError } from '../errors.js';
 import type { JobSpec } from '../engine/job.js';
@@ -21,7 +21,7 @@ export interface LockedIncident {
   escalationVersion: number;
 }
 
-interface IncidentRow {
+export interface IncidentRow {
   id: number;
   title: string;
   status: IncidentStatus;
@@ -34,19 +34,24 @@ interface IncidentRow {
   escalation_version: number;
 }
 
+/** The columns a LockedIncident is read from. */
+export const LOCKED_INCIDENT_COLUMNS = sql`id, title, status, severity, group_key, open_group_key, acknowledged_at, mitigated_at, resolved_at, escalation_version`;
+
 /** Locks the incident row for the rest of the transaction: concurrent changes take turns. */
 export async function lockIncident(tx: Sql, id: number): Promise<LockedIncident | undefined> {
-  const [row] = await tx.query<IncidentRow>(sql`
-    SELECT id, title, status, severity, group_key, open_group_key, acknowledged_at, mitigated_at, resolved_at, escalation_version
-    FROM incidents WHERE id = ${id}::int FOR UPDATE`);
-  return row ? fromRow(row) : undefined;
+  const [row] = await tx.query<IncidentRow>(sql`SELECT ${LOCKED_INCIDENT_COLUMNS} FROM incidents WHERE id = ${id}::int FOR UPDATE`);
+  return row ? lockedIncidentFromRow(row) : undefined;
 }
 
 export async function lockOpenIncidentOfGroup(tx: Sql, groupKey: string): Promise<LockedIncident | undefined> {
-  const [row] = await tx.query<IncidentRow>(sql`
-    SELECT id, title, status, severity, group_key, open_group_key, acknowledged_at, mitigated_at, resolved_at, escalation_version
-    FROM incidents WHERE open_group_key = ${groupKey} FOR UPDATE`);
-  return row ? fromRow(row) : undefined;
+  return (await lockOpenIncidentsOfGroups(tx, [groupKey])).get(groupKey);
+}
+
+/** Locks the open incidents of these alert groups (one statement, in id order), by group key. */
+export async function lockOpenIncidentsOfGroups(tx: Sql, groupKeys: readonly string[]): Promise<Map<string, LockedIncident>> {
+  const rows = await tx.query<IncidentRow>(prepared('incidents.lock-open-of-groups', sql`
+    SELECT ${LOCKED_INCIDENT_COLUMNS} FROM incidents WHERE open_group_key = ANY (${groupKeys}::text[]) ORDER BY id FOR UPDATE`));
+  return new Map(rows.map((row) => [row.open_group_key!, lockedIncidentFromRow(row)]));
 }
 
 export async function requireIncident(tx: Sql, id: number): Promise<LockedIncident> {
@@ -55,7 +60,7 @@ export async function requireIncident(tx: Sql, id: number): Promise<LockedIncide
   return incident;
 }
 
-function fromRow(row: IncidentRow): LockedIncident {
+export function lockedIncidentFromRow(row: IncidentRow): LockedIncident {
   return {
     id: Number(row.id),
     title: row.title,
