@@ -1,14 +1,13 @@
-import { join, json, jsonRecords, prepared, sql, type Sql } from '../db/sql.js';
+import { join, json, jsonRecords, prepared, sql, type Sql, type SqlFragment } from '../db/sql.js';
 import { DEFAULT_MAX_ATTEMPTS } from './backoff.js';
 import type { ClaimedJob, JobSpec } from './job.js';
 
-/**
- * Writes jobs in the caller's transaction, so a job exists if and only if the change that
- * asked for it was committed. Due times are computed by the database clock.
- */
-export async function enqueueJobs(tx: Sql, specs: JobSpec[]): Promise<void> {
-  if (specs.length === 0) return;
-  const rows = coalesce(specs).map((spec) => ({
+/** The columns of a job row as `jobRow` writes it and `insertJobs` reads it. */
+export const JOB_ROW_COLUMNS = 'kind text, subject text, coalesce_key text, payload jsonb, due_at timestamptz, delay_ms double precision, fence int, max_attempts int';
+
+/** A job as a row for `insertJobs`. */
+export function jobRow(spec: JobSpec) {
+  return {
     kind: spec.kind,
     subject: spec.subject ?? null,
     coalesce_key: spec.coalesceKey ?? null,
@@ -17,14 +16,30 @@ export async function enqueueJobs(tx: Sql, specs: JobSpec[]): Promise<void> {
     delay_ms: spec.delayMs ?? 0,
     fence: spec.fence ?? null,
     max_attempts: spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-  }));
-  // Fixed text, rows as one JSON parameter: one plan per connection however many jobs.
-  await tx.query(prepared('jobs.enqueue', sql`
+  };
+}
+
+/**
+ * Inserts the job rows a query yields (its columns named as `jobRow`'s), coalescing into pending
+ * jobs with the same key. Due times are computed by the database clock.
+ */
+export function insertJobs(rows: SqlFragment): SqlFragment {
+  return sql`
     INSERT INTO jobs (kind, subject, coalesce_key, payload, due_at, fence, max_attempts)
-    SELECT r.kind, r.subject, r.coalesce_key, r.payload, COALESCE(r.due_at, now() + r.delay_ms * interval '1 millisecond'), r.fence, r.max_attempts
-    FROM ${jsonRecords(rows, 'kind text, subject text, coalesce_key text, payload jsonb, due_at timestamptz, delay_ms double precision, fence int, max_attempts int')}
-    ORDER BY e.ord
-    ON CONFLICT (coalesce_key) DO UPDATE SET due_at = LEAST(jobs.due_at, EXCLUDED.due_at)`));
+    SELECT j.kind, j.subject, j.coalesce_key, j.payload, COALESCE(j.due_at, now() + j.delay_ms * interval '1 millisecond'), j.fence, j.max_attempts
+    FROM (${rows}) j
+    ON CONFLICT (coalesce_key) DO UPDATE SET due_at = LEAST(jobs.due_at, EXCLUDED.due_at)`;
+}
+
+/**
+ * Writes jobs in the caller's transaction, so a job exists if and only if the change that
+ * asked for it was committed. Fixed text, rows as one JSON parameter: one plan per connection
+ * however many jobs.
+ */
+export async function enqueueJobs(tx: Sql, specs: JobSpec[]): Promise<void> {
+  if (specs.length === 0) return;
+  const rows = coalesce(specs).map(jobRow);
+  await tx.query(prepared('jobs.enqueue', insertJobs(sql`SELECT r.* FROM ${jsonRecords(rows, JOB_ROW_COLUMNS)} ORDER BY e.ord`)));
 }
 
 const due = (spec: JobSpec) => spec.dueAt?.getTime() ?? Date.now() + (spec.delayMs ?? 0);

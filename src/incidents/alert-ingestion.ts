@@ -6,10 +6,10 @@ import type { NormalizedAlert } from '../alerts/alert.js';
 import type { RouteDecision } from '../alerts/routing.js';
 import { sourceActor } from './actor.js';
 import type { IncidentEffects } from './incident-effects.js';
-import { writeFollowUps } from './incident-effects.js';
+import { syncJob, writeFollowUps } from './incident-effects.js';
 import { incidentLabel, isOpen, onAllAlertsCleared, severityLabel, shouldReopen } from './incident-rules.js';
 import { alertKey, classifyWithoutWriting, readAlertStates, type AlertState } from './alert-states.js';
-import { insertAlerts, insertIncidents, linkAlerts, updateAlertContents } from './alert-set-writes.js';
+import { insertAlerts, insertIncidents, linkAlerts, updateAlertContents, updateIfUnchanged } from './alert-set-writes.js';
 import { IncidentTransitions, lockIncident, lockOpenIncidentOfGroup, lockOpenIncidentsOfGroups, type LockedIncident } from './incident-transitions.js';
 import { appendTimeline, type TimelineEntry } from './timeline.js';
 import { formatDuration } from '../time/duration.js';
@@ -95,7 +95,7 @@ function sorted(map: Record<string, string>): [string, string][] {
 export async function ingestAlerts(database: Database, items: IngestItem[], ctx: IngestContext): Promise<IngestResult[]> {
   const states = await readAlertStates(database.sql, items, false);
   const results: IngestResult[] = new Array(items.length);
-  const pending: number[] = [];
+  let pending: number[] = [];
   for (const [index, item] of items.entries()) {
     const state = states.get(alertKey(item.alert.source, item.alert.fingerprint));
     const noop = classifyWithoutWriting(item, state);
@@ -103,6 +103,18 @@ export async function ingestAlerts(database: Database, items: IngestItem[], ctx:
     else pending.push(index);
   }
   if (pending.length === 0) return results;
+
+  const updates = newContentOnly(items, pending, states);
+  if (updates) {
+    // Only new content for alerts as they were read: no transaction, no lock, one statement.
+    const updated = await updateIfUnchanged(database.sql, updates, syncJob);
+    pending = [];
+    for (const { index, state } of updates) {
+      if (updated.has(state.id)) results[index] = { outcome: 'updated', alertId: state.id, incidentId: state.incidentId ?? undefined };
+      else pending.push(index);
+    }
+    if (pending.length === 0) return results;
+  }
 
   return database.transaction(async (tx) => {
     // Something will be written: lock the rows involved and decide again from what is committed now.
@@ -113,6 +125,20 @@ export async function ingestAlerts(database: Database, items: IngestItem[], ctx:
     await batch.finish();
     return written;
   });
+}
+
+/** The pending items, when every one is new content for a different stored alert whose status stays. */
+function newContentOnly(items: IngestItem[], pending: number[], states: Map<string, AlertState>): { index: number; item: IngestItem; state: AlertState }[] | undefined {
+  const seen = new Set<number>();
+  const updates: { index: number; item: IngestItem; state: AlertState }[] = [];
+  for (const index of pending) {
+    const item = items[index]!;
+    const state = states.get(alertKey(item.alert.source, item.alert.fingerprint));
+    if (!state || item.release || item.alert.eventOnly || state.status !== item.alert.status || seen.has(state.id)) return undefined;
+    seen.add(state.id);
+    updates.push({ index, item, state });
+  }
+  return updates;
 }
 
 /** An item whose write waits in the current set: an alert seen for the first time, or new content for a stored one. */

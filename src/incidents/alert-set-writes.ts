@@ -1,6 +1,8 @@
 import { json, jsonRecords, prepared, sql, type Sql } from '../db/sql.js';
 import { LOCKED_INCIDENT_COLUMNS, lockedIncidentFromRow, type IncidentRow, type LockedIncident } from './incident-transitions.js';
-import { alertKey } from './alert-states.js';
+import { alertKey, type AlertState } from './alert-states.js';
+import { insertJobs, jobRow, JOB_ROW_COLUMNS } from '../engine/job-store.js';
+import type { JobSpec } from '../engine/job.js';
 import type { IngestItem } from './alert-ingestion.js';
 
 /**
@@ -140,6 +142,46 @@ export async function updateAlertContents(tx: Sql, updates: readonly { item: Ing
     FROM json_to_recordset(${json(rows)}::json) AS r(id int, status text, title text, description text, source_severity text,
       labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, content_hash text, raw_at int)
     WHERE a.id = r.id AND a.id = ANY (${rows.map((row) => row.id)}::int[])`));
+}
+
+/**
+ * New content for stored alerts, each applied only if the alert is still as it was read (status,
+ * content, incident, end), together with the follow-up job of each incident it changed: one
+ * statement that is its own transaction. Answers the ids it updated; an alert another request
+ * changed since it was read is left alone, for the caller to take through the locked path.
+ */
+export async function updateIfUnchanged(db: Sql, updates: readonly { item: IngestItem; state: AlertState }[], followUp: (incidentId: number) => JobSpec): Promise<Set<number>> {
+  const raws = new RawBodies();
+  const rows = [...updates]
+    .sort((a, b) => a.state.id - b.state.id)
+    .map(({ item, state }) => ({
+      id: state.id,
+      ...contentColumns(item, raws),
+      was_status: state.status,
+      was_hash: state.contentHash,
+      was_incident: state.incidentId,
+      was_ends_at: state.endsAt?.toISOString() ?? null,
+    }));
+  const incidents = [...new Set(updates.flatMap(({ state }) => (state.incidentId === null ? [] : [state.incidentId])))].sort((a, b) => a - b);
+  const jobs = incidents.map((incidentId) => ({ ...jobRow(followUp(incidentId)), incident_id: incidentId }));
+  const updated = await db.query<{ id: number }>(prepared('ingest.update-if-unchanged', sql`
+    WITH updated AS (
+      UPDATE alerts a SET status = r.status::"AlertStatus", title = r.title, description = r.description, source_severity = r.source_severity,
+        labels = r.labels, annotations = r.annotations, links = r.links, starts_at = r.starts_at, ends_at = r.ends_at,
+        content_hash = r.content_hash, received_count = a.received_count + 1, last_received_at = now(),
+        raw = COALESCE(${json(raws.list)}::jsonb -> r.raw_at, a.raw)
+      FROM json_to_recordset(${json(rows)}::json) AS r(id int, status text, title text, description text, source_severity text,
+        labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, content_hash text, raw_at int,
+        was_status text, was_hash text, was_incident int, was_ends_at timestamptz)
+      WHERE a.id = r.id AND a.id = ANY (${rows.map((row) => row.id)}::int[])
+        AND a.status = r.was_status::"AlertStatus" AND a.content_hash = r.was_hash
+        AND a.incident_id IS NOT DISTINCT FROM r.was_incident AND a.ends_at IS NOT DISTINCT FROM r.was_ends_at
+      RETURNING a.id, a.incident_id
+    ), followed AS (
+      ${insertJobs(sql`SELECT r.* FROM ${jsonRecords(jobs, `${JOB_ROW_COLUMNS}, incident_id int`)} WHERE r.incident_id IN (SELECT incident_id FROM updated) ORDER BY e.ord`)}
+    )
+    SELECT id FROM updated`));
+  return new Set(updated.map((row) => Number(row.id)));
 }
 
 /** Links alerts to the incidents they belong to, as their history (one statement). */

@@ -10,7 +10,7 @@ import { emptyOncallConfig } from '../../../src/oncall/oncall-config.js';
 import { sharedFixture } from '../../support/fixtures.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 import type { Database } from '../../../src/db/database.js';
-import type { Sql, SqlFragment } from '../../../src/db/sql.js';
+import { sql, type Sql, type SqlFragment } from '../../../src/db/sql.js';
 
 const MINUTE = 60_000;
 
@@ -273,6 +273,37 @@ describeEachDatabase('alert ingestion', (db) => {
     expect(await prisma().incident.count()).toBe(302);
     expect(await prisma().timelineEvent.count({ where: { kind: 'alert.firing' } })).toBe(302);
     expect(await prisma().incidentAlert.count()).toBe(302);
+  });
+
+  it('decides again under lock when another request changed the alert between its read and its write', async () => {
+    await intake.receive(notification([{ fingerprint: 'x' }]));
+    const database = db().database;
+    let raced = false;
+    const racing = {
+      ...database,
+      sql: {
+        async query(fragment: SqlFragment) {
+          // Between this request's read and its write, another request resolves the same alert.
+          if (fragment.statementName === 'ingest.update-if-unchanged' && !raced) {
+            raced = true;
+            await database.sql.query(sql`UPDATE alerts SET status = 'resolved', ends_at = '2026-11-24T09:30:00Z', received_count = received_count + 1 WHERE fingerprint = 'x'`);
+          }
+          return database.sql.query(fragment);
+        },
+      },
+    } as Database;
+    const racer = new AlertIntake({ database: racing, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 30 * MINUTE, storeRawAlerts: true, clock: { now: () => now } });
+    const [result] = await racer.receive(notification([{ fingerprint: 'x', description: 'late news of the ended occurrence' }]));
+    expect(raced).toBe(true);
+    // Written blindly it would have made a resolved alert firing again with the old start.
+    expect(result!.outcome).toBe('stale');
+    const stored = await prisma().alert.findFirstOrThrow({ where: { fingerprint: 'x' } });
+    expect(stored).toMatchObject({ status: 'resolved', description: null, receivedCount: 2 });
+
+    const [fresh] = await racer.receive(notification([{ fingerprint: 'y' }]));
+    const [changed] = await racer.receive(notification([{ fingerprint: 'y', description: 'now worse' }]));
+    expect([fresh!.outcome, changed!.outcome]).toEqual(['created', 'updated']);
+    expect(await prisma().job.count({ where: { subject: `incident:${changed!.incidentId}` } })).toBe(1);
   });
 
   it('stores hostile text verbatim', async () => {
