@@ -88,8 +88,9 @@ function sorted(map: Record<string, string>): [string, string][] {
 
 /**
  * Applies a batch of alerts (from one or many requests), in order. Repeats that change nothing
- * cost one shared read and no transaction at all: that is what keeps an alert storm cheap.
- * Everything else (alert rows, incidents, timeline, follow-up jobs) is written in one
+ * cost one shared read and no transaction at all: that is what keeps an alert storm cheap. A
+ * batch of nothing but new content costs one more statement (a compare-and-set with its sync
+ * jobs). Everything else (alert rows, incidents, timeline, follow-up jobs) is written in one
  * transaction, so it all commits or none of it does.
  */
 export async function ingestAlerts(database: Database, items: IngestItem[], ctx: IngestContext): Promise<IngestResult[]> {
