@@ -1,4 +1,4 @@
-import { join, json, jsonRecords, prepared, sql, type Sql, type SqlFragment } from '../db/sql.js';
+import { jsonRecords, prepared, sql, type Sql, type SqlFragment } from '../db/sql.js';
 import { DEFAULT_MAX_ATTEMPTS } from './backoff.js';
 import type { ClaimedJob, JobSpec } from './job.js';
 

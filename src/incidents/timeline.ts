@@ -1,4 +1,4 @@
-import { json, jsonRecords, prepared, sql, type Sql } from '../db/sql.js';
+import { jsonRecords, prepared, sql, type Sql } from '../db/sql.js';
 import { actorColumns, type Actor } from './actor.js';
 
 export interface TimelineEntry {
