@@ -17,7 +17,7 @@ import { describeTarget, floorTarget, target, writeResult, type Target } from '.
 import { ADMIN_URL, QUICK } from './support/bench-settings.js';
 import { httpPool, runLoad, type LoadResult } from './support/load.js';
 import { rawHttpPool } from './support/raw-http.js';
-import { freePort, startBotProcess, waitForJobsDone, waitUntil } from './support/processes.js';
+import { freePort, jobsDue, startBotProcess, waitForJobsDone, waitUntil } from './support/processes.js';
 
 const TOKEN = 'bench-webhook-token-0123456789';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 1 : 10));
@@ -95,6 +95,9 @@ async function benchBot(storage: 'postgres' | 'pglite'): Promise<void> {
       result: await timed(() => post(alertmanagerSingle(`new-${opened++}`))),
       note: 'each writes an incident, alert, link, 2 timeline entries, 4 jobs',
     });
+    // What those incidents set going runs beside the timed run; this says whether it kept up.
+    const due = await jobsDue(bot.url);
+    extras[`${storage}AfterOpens`] = { jobsDue: due, drainedInMs: await waitForJobsDone(bot.url) };
   } finally {
     await http.close();
     await raw.close();
@@ -209,6 +212,12 @@ async function main(): Promise<void> {
     unit: `req/s, p99 ${r.result.p99ms.toFixed(1)} ms${upserts && r.storage !== 'memory' ? `, ${(r.result.perSecond / upserts).toFixed(2)}x upsert` : ''}`,
   }));
   if (upserts) headlines.push({ label: 'pgbench single-row upserts (reference)', value: Math.round(upserts), unit: 'tps' });
+  for (const storage of ['postgres', 'pglite']) {
+    const after = extras[`${storage}AfterOpens`] as { jobsDue: number; drainedInMs: number } | undefined;
+    if (!after) continue;
+    console.log(`after the opens run on ${storage}: ${after.jobsDue} follow-up jobs were due, done ${(after.drainedInMs / 1000).toFixed(1)} s later`);
+    headlines.push({ label: `follow-up jobs due after the opens run, ${storage}`, value: after.jobsDue, unit: `jobs, done ${(after.drainedInMs / 1000).toFixed(1)} s later` });
+  }
   const promised = targets();
   if (promised.length) {
     console.log('');
