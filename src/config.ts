@@ -20,6 +20,7 @@ export const SECRET_SETTINGS = [
   'NTFY_TOKEN',
   'PAGE_WEBHOOK_SECRET',
   'TWILIO_AUTH_TOKEN',
+  'OIDC_CLIENT_SECRET',
 ] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -182,6 +183,10 @@ const settingsObject = z.object({
       ctx.addIssue({ code: 'custom', message: `must be how many texts and calls one person may get in 10 minutes (1 or more, e.g. 5), or "off"; got "${value.slice(0, 40)}"` });
       return z.NEVER;
     }),
+  // The web console's sign-in through the company's identity provider (OpenID Connect).
+  OIDC_ISSUER: url('the identity provider, e.g. https://login.example.com/realms/company'),
+  OIDC_CLIENT_ID: optionalText,
+  OIDC_CLIENT_SECRET: optionalText,
   INCIDENTS_CHANNEL: optionalText,
   REPORT_CHANNEL: optionalText,
   REPORT_CRON: z
@@ -300,6 +305,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   requireTogether('DISCORD_BOT_TOKEN', ['DISCORD_APPLICATION_ID', 'DISCORD_GUILD_ID'], 'slash commands are registered for that guild');
   requireTogether('SMTP_URL', ['EMAIL_FROM'], 'the sender of page and verification emails');
   requireTogether('TWILIO_ACCOUNT_SID', ['TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER'], 'SMS pages are sent from that number with that account');
+  if (settings.OIDC_ISSUER) {
+    const issuer = new URL(settings.OIDC_ISSUER);
+    if (issuer.protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname)) problems.push('OIDC_ISSUER: must be an https:// address (sign-in tokens must not cross the network in clear text)');
+  }
+  requireTogether('OIDC_ISSUER', ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'PUBLIC_URL'], 'the console signs people in as that client, and the provider sends them back to PUBLIC_URL/ui/auth/callback');
+  for (const name of ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const) {
+    if (settings[name] !== undefined && settings.OIDC_ISSUER === undefined) problems.push(`OIDC_ISSUER: required when ${name} is set (the provider that client belongs to)`);
+  }
   if (settings.NTFY_TOKEN && !settings.NTFY_URL) problems.push('NTFY_URL: required when NTFY_TOKEN is set (the server the token is for)');
   // The write token acknowledges and resolves: whoever holds only the read or webhook token must not.
   for (const other of ['API_TOKEN', 'WEBHOOK_TOKEN'] as const) {

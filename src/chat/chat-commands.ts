@@ -17,6 +17,7 @@ import { contactCommandHandlers } from './contact-command-handlers.js';
 import { maintenanceCommandHandlers } from './maintenance-command-handlers.js';
 import { incidentCommandHandlers } from './incident-command-handlers.js';
 import { oncallCommandHandlers } from './oncall-command-handlers.js';
+import { webLinkCommandHandler } from '../web/web-link-command.js';
 import type { PeopleDirectory } from './people-directory.js';
 import type { Clock } from '../time/clock.js';
 
@@ -43,6 +44,7 @@ export function chatCommands(deps: {
       ...oncallCommandHandlers({ database, oncall, people, onCommitted, clock: deps.clock, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL), delivery: deps.delivery, incidentsChannel: config.INCIDENTS_CHANNEL, coverTimeoutMs: config.COVER_TIMEOUT }),
       ...contactCommandHandlers({ database, oncall, people, onCommitted, canSend: (via) => Boolean(deps.delivery.contact(via)), clock: deps.clock }),
       ...maintenanceCommandHandlers({ database, oncall, people, onCommitted, onWindowsChanged: deps.onWindowsChanged, clock: deps.clock }),
+      ...webLinkCommandHandler({ database, oncall, people, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL) }),
       ...incidentCommandHandlers({
         prisma: database.prisma,
         database,

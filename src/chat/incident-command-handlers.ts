@@ -72,7 +72,7 @@ export interface IncidentCommandDeps {
  * person first, so the timeline names people; state changes are answered in the channel,
  * everything else privately.
  */
-export type IncidentHandlers = Omit<CommandHandlers, `oncall.${string}` | 'incident.maintenance'>;
+export type IncidentHandlers = Omit<CommandHandlers, `oncall.${string}` | 'incident.maintenance' | 'incident.web'>;
 
 export function incidentCommandHandlers(deps: IncidentCommandDeps): IncidentHandlers {
   const actorOf = (ctx: CommandContext) => deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);

@@ -21,11 +21,12 @@ import { reportRoutes } from '../reports/report-routes.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { ApiTokens } from './api-auth.js';
 import { healthRoutes } from './health-routes.js';
+import { webConsoleRoutes } from '../web/web-routes.js';
 import type { Metrics } from './metrics.js';
 import type { RouteModule } from './server.js';
 import type { Clock } from '../time/clock.js';
 
-/** The bot's own routes: health, the webhooks, the read and write API, reports and the audit trail. */
+/** The bot's own routes: health, the webhooks, the read and write API, reports, the audit trail and the web console. */
 export function botRoutes(deps: {
   config: Config;
   database: Database;
@@ -53,6 +54,10 @@ export function botRoutes(deps: {
     overrideRoutes({ prisma: database.prisma, oncall, tokens: apiTokens, audit, clock }),
     calendarRoutes({ prisma: database.prisma, oncall, clock, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL) }),
     maintenanceRoutes({ database, oncall, tokens: apiTokens, audit, clock, onWindowsChanged: () => intake.forgetMaintenance() }),
+    webConsoleRoutes({
+      database, oncall, audit, log, clock, changeWindowMs: config.CHANGE_EVENT_WINDOW, publicUrl: config.PUBLIC_URL,
+      oidc: config.OIDC_ISSUER && config.OIDC_CLIENT_ID && config.OIDC_CLIENT_SECRET ? { issuer: config.OIDC_ISSUER, clientId: config.OIDC_CLIENT_ID, clientSecret: config.OIDC_CLIENT_SECRET } : undefined,
+    }),
     ...(config.TWILIO_AUTH_TOKEN ? [twilioRoutes({ database, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL), clock, log, incidents, oncall, audit })] : []),
   ];
 }

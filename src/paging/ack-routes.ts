@@ -47,7 +47,9 @@ export function ackRoutes(deps: { database: Database; incidents: IncidentService
 
   return (app) => {
     app.get<{ Params: { token: string } }>('/ack/:token', async (request, reply) => {
-      const record = await readActionToken(deps.database.sql, request.params.token);
+      const found = await readActionToken(deps.database.sql, request.params.token);
+      // A console sign-in link is not an acknowledgement: here it is unknown.
+      const record = found?.purpose === 'web' ? undefined : found;
       const refused = await refusal(record);
       if (refused || !record) return html(reply, refused?.status ?? 404, refused?.body ?? '');
       const incident = await incidentOf(record.pageId);
@@ -60,9 +62,10 @@ export function ackRoutes(deps: { database: Database; incidents: IncidentService
 
     app.post<{ Params: { token: string } }>('/ack/:token', { bodyLimit: 1024 }, async (request, reply) => {
       const token = request.params.token;
-      const used = await deps.database.transaction((tx) => useActionToken(tx, token));
+      const used = await deps.database.transaction((tx) => useActionToken(tx, token, ['ack', 'verify']));
       if (!used) {
-        const refused = await refusal(await readActionToken(deps.database.sql, token));
+        const found = await readActionToken(deps.database.sql, token);
+        const refused = await refusal(found?.purpose === 'web' ? undefined : found);
         return html(reply, refused?.status ?? 404, refused?.body ?? page('This link is not valid', ''));
       }
       const name = await personName(used.personId);

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Sql } from '../db/sql.js';
 
-/** What a one-time link does when opened: acknowledge a page, or confirm a contact method. */
-export type ActionPurpose = 'ack' | 'verify';
+/** What a one-time link does when opened: acknowledge a page, confirm a contact method, or sign in to the web console. */
+export type ActionPurpose = 'ack' | 'verify' | 'web';
 
 export interface ActionTokenRecord {
   purpose: ActionPurpose;
@@ -45,14 +45,14 @@ export async function readActionToken(db: Sql, token: string): Promise<(ActionTo
 }
 
 /**
- * Uses the token once: of two clicks, two replicas or a click and a retry, exactly one gets the
+ * Uses the token once, when it is for one of `purposes` (a sign-in link is no acknowledgement): of two clicks, two replicas or a click and a retry, exactly one gets the
  * record; the others get undefined. Expired tokens are never used.
  */
-export async function useActionToken(tx: Sql, token: string): Promise<Omit<ActionTokenRecord, 'usedAt' | 'expiresAt'> | undefined> {
+export async function useActionToken(tx: Sql, token: string, purposes: readonly ActionPurpose[]): Promise<Omit<ActionTokenRecord, 'usedAt' | 'expiresAt'> | undefined> {
   if (!isTokenShaped(token)) return undefined;
   const [row] = await tx.query<{ purpose: ActionPurpose; person_id: number; page_id: number | null; via: string | null; address: string | null }>(sql`
     UPDATE action_tokens SET used_at = now()
-    WHERE token_hash = ${hashOf(token)} AND used_at IS NULL AND expires_at > now()
+    WHERE token_hash = ${hashOf(token)} AND used_at IS NULL AND expires_at > now() AND purpose = ANY (${[...purposes]}::text[])
     RETURNING purpose, person_id, page_id, via, address`);
   return row ? { purpose: row.purpose, personId: Number(row.person_id), pageId: row.page_id === null ? null : Number(row.page_id), via: row.via, address: row.address } : undefined;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { LEFT_BY } from './left-by.js';
+import { BROWSER_CACHE_FILES } from './browser-cache-files.js';
 
 const DEFAULT_URL = 'postgresql://postgres@127.0.0.1:5432/test';
 
@@ -44,7 +45,7 @@ function ownTempFolder(): () => void {
   chmodSync(folder, 0o755);
   process.env.TMPDIR = folder;
   return () => {
-    const left = readdirSync(folder).map((name) => {
+    const left = readdirSync(folder).filter((name) => !BROWSER_CACHE_FILES.has(name)).map((name) => {
       const marker = join(folder, name, LEFT_BY);
       return existsSync(marker) ? `${name} (${readFileSync(marker, 'utf8')})` : name;
     });

@@ -20,6 +20,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('asks for the whole OpenID Connect client at once, over https, with PUBLIC_URL to come back to', () => {
+    expect(() => loadConfig({ OIDC_ISSUER: 'https://login.example.com' })).toThrow(/OIDC_CLIENT_ID: required when OIDC_ISSUER is set[\s\S]*OIDC_CLIENT_SECRET: required[\s\S]*PUBLIC_URL: required/);
+    expect(() => loadConfig({ OIDC_CLIENT_ID: 'bot' })).toThrow(/OIDC_ISSUER: required when OIDC_CLIENT_ID is set/);
+    expect(() => loadConfig({ OIDC_ISSUER: 'http://login.example.com', OIDC_CLIENT_ID: 'bot', OIDC_CLIENT_SECRET: 's', PUBLIC_URL: 'https://bot.example.com' })).toThrow(/OIDC_ISSUER: must be an https:\/\/ address/);
+    const config = loadConfig({ OIDC_ISSUER: 'http://127.0.0.1:9000', OIDC_CLIENT_ID: 'bot', OIDC_CLIENT_SECRET: 'client-secret-value', PUBLIC_URL: 'http://127.0.0.1:3000' });
+    expect(config.OIDC_ISSUER).toBe('http://127.0.0.1:9000');
+    expect(() => loadConfig({ OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'bot', OIDC_CLIENT_SECRET: '' })).not.toThrow(/client-secret/);
+  });
+
   it('selects PostgreSQL when DATABASE_URL is set', () => {
     expect(loadConfig({ DATABASE_URL: 'postgresql://u:p@db:5432/bot' }).storage).toBe('postgres');
   });

@@ -28,10 +28,11 @@ const SECRET_ENV: Record<(typeof SECRET_SETTINGS)[number], string> = {
   NTFY_TOKEN: 'tk_ntfy-secret-token-1',
   PAGE_WEBHOOK_SECRET: 'whsec_cGFnZS13ZWJob29rLXNlY3JldC1mb3ItdGVzdHMtMQ==',
   TWILIO_AUTH_TOKEN: 'twilio-auth-token-secret-1',
+  OIDC_CLIENT_SECRET: 'oidc-client-secret-1',
 };
 const SECRET_VALUES = [...Object.values(SECRET_ENV).filter((value) => !/^(postgresql|smtps?):/.test(value)), 'db-password-1', 'smtp-password-1'];
 
-const config = loadConfig({ ...SECRET_ENV, DISCORD_APPLICATION_ID: '1', DISCORD_GUILD_ID: '2', EMAIL_FROM: 'pager@example.com', NTFY_URL: 'https://ntfy.example.com' });
+const config = loadConfig({ ...SECRET_ENV, DISCORD_APPLICATION_ID: '1', DISCORD_GUILD_ID: '2', EMAIL_FROM: 'pager@example.com', NTFY_URL: 'https://ntfy.example.com', OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'incident-bot', PUBLIC_URL: 'https://bot.example.com' });
 
 describe('logs', () => {
   it('cover every secret setting', () => {

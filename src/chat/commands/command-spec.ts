@@ -243,6 +243,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     },
   },
   { command: 'incident', name: 'list', kind: 'incident.list', summary: 'List open incidents', needsIncident: false, options: [], build: () => ({ kind: 'incident.list' }) },
+  { command: 'incident', name: 'web', kind: 'incident.web', summary: 'A one-time link to the web console, sent to you privately (valid 10 minutes)', needsIncident: false, options: [], build: () => ({ kind: 'incident.web' }) },
   {
     command: 'incident',
     name: 'maintenance',

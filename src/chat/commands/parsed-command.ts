@@ -50,6 +50,7 @@ export type ParsedCommand =
   | ({ kind: 'incident.postmortem' } & IncidentScoped)
   | ({ kind: 'incident.noise'; reason?: string } & IncidentScoped)
   | { kind: 'incident.list' }
+  | { kind: 'incident.web' }
   | { kind: 'incident.maintenance'; text: string }
   | { kind: 'incident.report'; weeks?: number; team?: string }
   | { kind: 'incident.help' }

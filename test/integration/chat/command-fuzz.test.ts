@@ -8,6 +8,7 @@ import { parseCommandText } from '../../../src/chat/commands/parse-command-text.
 import { parseStructuredCommand } from '../../../src/chat/commands/parse-structured-command.js';
 import { renderDiscordMessage } from '../../../src/chat/discord/embed.js';
 import { maintenanceCommandHandlers } from '../../../src/chat/maintenance-command-handlers.js';
+import { webLinkCommandHandler } from '../../../src/web/web-link-command.js';
 import { contactCommandHandlers } from '../../../src/chat/contact-command-handlers.js';
 import { incidentCommandHandlers } from '../../../src/chat/incident-command-handlers.js';
 import { oncallCommandHandlers } from '../../../src/chat/oncall-command-handlers.js';
@@ -86,6 +87,7 @@ describeEachDatabase('every command under random arguments', (db) => {
       ...oncallCommandHandlers({ database, oncall: () => oncall, people }),
       ...contactCommandHandlers({ database, oncall: () => oncall, people, canSend: () => true }),
       ...maintenanceCommandHandlers({ database, oncall: () => oncall, people }),
+      ...webLinkCommandHandler({ database, oncall: () => oncall, people, publicUrl: () => 'http://127.0.0.1:3000' }),
       ...incidentCommandHandlers({
         prisma: database.prisma,
         database,

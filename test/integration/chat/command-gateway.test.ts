@@ -6,6 +6,7 @@ import type { CommandHandlers, CommandReply } from '../../../src/chat/commands/c
 import { parseCommandText } from '../../../src/chat/commands/parse-command-text.js';
 import { parseButtonAction } from '../../../src/chat/commands/button-actions.js';
 import { maintenanceCommandHandlers } from '../../../src/chat/maintenance-command-handlers.js';
+import { webLinkCommandHandler } from '../../../src/web/web-link-command.js';
 import { contactCommandHandlers } from '../../../src/chat/contact-command-handlers.js';
 import { incidentCommandHandlers } from '../../../src/chat/incident-command-handlers.js';
 import { oncallCommandHandlers } from '../../../src/chat/oncall-command-handlers.js';
@@ -54,6 +55,7 @@ describeEachDatabase('the command gateway: roles, audit, throttling', (db) => {
       ...oncallCommandHandlers({ database, oncall: () => config, people }),
       ...contactCommandHandlers({ database, oncall: () => config, people, canSend: () => true }),
       ...maintenanceCommandHandlers({ database, oncall: () => config, people }),
+      ...webLinkCommandHandler({ database, oncall: () => config, people, publicUrl: () => 'http://127.0.0.1:3000' }),
       ...incidentCommandHandlers({ prisma: prisma(), database, incidents: new IncidentService(database, noEffects), people, oncall: () => config }),
     };
     now = 1_000_000;

@@ -25,6 +25,7 @@ describe('command docs from the spec table', () => {
       '/incident postmortem',
       '/incident noise [reason]',
       '/incident list',
+      '/incident web',
       '/incident maintenance <start ...|list|end <id>>',
       '/incident report [weeks] [team]',
       '/incident help',

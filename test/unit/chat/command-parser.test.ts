@@ -94,7 +94,7 @@ const errors: Array<[ChatCommandName, string, string, string]> = [
   ['incident', 'role commander <@U1> INC-12 now', 'Unexpected "now"', '/incident role <commander|comms|scribe> @user [INC-n|#channel]'],
   ['incident', 'acknowledge', 'Unknown subcommand "acknowledge". Did you mean "ack"?', '/incident ack'],
   ['incident', 'resolv fixed', 'Unknown subcommand "resolv". Did you mean "resolve"?', '/incident resolve [summary]'],
-  ['incident', 'frobnicate', 'Unknown subcommand "frobnicate". Try /incident help.', '/incident <declare|ack|mitigate|resolve|reopen|sev|status|role|note|timeline|step|postmortem|noise|list|maintenance|report|help> ...'],
+  ['incident', 'frobnicate', 'Unknown subcommand "frobnicate". Try /incident help.', '/incident <declare|ack|mitigate|resolve|reopen|sev|status|role|note|timeline|step|postmortem|noise|list|web|maintenance|report|help> ...'],
   ['incident', 'declare', 'Title is required', '/incident declare [sev1..sev4] [--private] [--team <key>] <title>'],
   ['incident', 'declare sev2 --private', 'Title is required', '/incident declare [sev1..sev4] [--private] [--team <key>] <title>'],
   ['incident', 'declare sev7 Everything', 'Severity must be 1 to 4 (got 7)', '/incident declare [sev1..sev4] [--private] [--team <key>] <title>'],

@@ -1,0 +1,198 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditLog } from '../access/audit-log.js';
+import type { Database } from '../db/database.js';
+import { sql } from '../db/sql.js';
+import type { RouteModule } from '../http/server.js';
+import { incidentLabel } from '../incidents/incident-rules.js';
+import type { Logger } from '../logging.js';
+import type { OncallConfig } from '../oncall/oncall-config.js';
+import { readActionToken, useActionToken } from '../paging/action-tokens.js';
+import { draftPostmortem } from '../reports/postmortem.js';
+import type { Clock } from '../time/clock.js';
+import { parseIncidentListFilter } from './incident-list-filter.js';
+import { filterForm, incidentTable, readIncidentList } from './incident-list-page.js';
+import { canSeeIncident, incidentPageContent } from './incident-page.js';
+import { OidcSignIn, SignInError, type OidcSettings } from './oidc-sign-in.js';
+import { consolePage, h } from './web-page.js';
+import { cookieValue, sessionCookie, sessionCookieName } from './web-cookies.js';
+import { createWebSession, endWebSession, readWebSession, SESSION_LIFETIME_MS, type SignInMethod } from './web-sessions.js';
+import { personByEmail, viewerOf, type Viewer } from './web-viewer.js';
+
+export interface WebConsoleDeps {
+  database: Database;
+  oncall: () => OncallConfig;
+  audit: AuditLog;
+  log: Logger;
+  clock: Clock;
+  /** PUBLIC_URL: https there makes the cookie Secure and __Host-. */
+  publicUrl?: string;
+  oidc?: Omit<OidcSettings, 'redirectUri'>;
+  changeWindowMs?: number;
+}
+
+// No script at all, nothing from elsewhere, never framed; and no Referer, so the one-time link
+// in the address bar never leaves with a click.
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+const FORM_BODY_LIMIT = 4 * 1024;
+
+/** A local page of the console to go back to after sign-in; anything else (another site) becomes the incidents page. */
+export function safeReturnPath(value: unknown): string {
+  return typeof value === 'string' && /^\/ui\/[A-Za-z0-9/_.?=&%+-]*$/.test(value) && !value.startsWith('//') && value.length <= 500 ? value : '/ui/incidents';
+}
+
+/**
+ * The web console: `GET /` and `/ui/...`. Every page but sign-in needs a session, checked in
+ * onRequest, before any body is read. Sessions come from the company's OpenID provider or from
+ * the one-time link `/incident web` sends in chat.
+ */
+export function webConsoleRoutes(deps: WebConsoleDeps): RouteModule {
+  const secure = deps.publicUrl?.startsWith('https://') ?? false;
+  const cookieName = sessionCookieName(secure);
+  const oidc = deps.oidc && deps.publicUrl ? new OidcSignIn({ ...deps.oidc, redirectUri: new URL('/ui/auth/callback', deps.publicUrl).toString() }, deps.database.sql) : undefined;
+  const viewers = new WeakMap<FastifyRequest, Viewer>();
+
+  const html = (reply: FastifyReply, status: number, body: string) => reply.status(status).headers(SECURITY_HEADERS).type('text/html; charset=utf-8').send(body);
+  const message = (reply: FastifyReply, status: number, title: string, text: string, viewer?: Viewer) =>
+    html(reply, status, consolePage(title, undefined, viewer, `<p>${h(text)}</p><p><a href="${viewer ? '/ui/incidents' : '/ui/sign-in'}">${viewer ? 'Incidents' : 'Sign in'}</a></p>`));
+
+  /** onRequest: the viewer, or a redirect to sign-in (GET) or a 401 (anything else). */
+  const requireViewer = async (request: FastifyRequest, reply: FastifyReply) => {
+    const session = await readWebSession(deps.database.sql, cookieValue(request.headers.cookie, cookieName));
+    const viewer = session ? await viewerOf(deps.database.sql, session, deps.oncall()) : undefined;
+    if (viewer) {
+      viewers.set(request, viewer);
+      return;
+    }
+    if (request.method === 'GET') return reply.status(303).headers(SECURITY_HEADERS).header('location', `/ui/sign-in?next=${encodeURIComponent(safeReturnPath(request.url))}`).send();
+    return message(reply, 401, 'Signed out', 'Your session has ended. Sign in again.');
+  };
+  const viewerOfRequest = (request: FastifyRequest) => viewers.get(request)!;
+
+  /** A form post's fields, once the session is known; refused unless its CSRF token is the session's. */
+  const formOf = (request: FastifyRequest, viewer: Viewer): URLSearchParams | undefined => {
+    const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
+    return form.get('csrf') === viewer.csrfToken ? form : undefined;
+  };
+
+  const signIn = async (reply: FastifyReply, personId: number, via: SignInMethod, returnTo: string) => {
+    const session = await createWebSession(deps.database.sql, personId, via);
+    const [person] = await deps.database.sql.query<{ name: string }>(sql`SELECT name FROM people WHERE id = ${personId}::int`);
+    await deps.audit.record({ actorId: personId, actorName: person?.name ?? 'someone', platform: 'web', action: 'web.sign-in', args: { via }, result: 'ok' });
+    return reply
+      .status(303)
+      .headers(SECURITY_HEADERS)
+      .header('set-cookie', sessionCookie(cookieName, session.id, { secure, maxAgeSeconds: SESSION_LIFETIME_MS / 1000 }))
+      .header('location', safeReturnPath(returnTo))
+      .send();
+  };
+
+  return (app) => {
+    app.get('/', async (_request, reply) => reply.status(303).header('location', '/ui/incidents').send());
+    app.get('/ui', async (_request, reply) => reply.status(303).header('location', '/ui/incidents').send());
+
+    app.get<{ Querystring: { next?: string } }>('/ui/sign-in', async (request, reply) => {
+      const next = safeReturnPath(request.query.next);
+      const provider = oidc
+        ? `<p><a href="/ui/auth/start?next=${h(encodeURIComponent(next))}" id="sign-in-oidc">Sign in with your company account</a></p><p>Or, without it:</p>`
+        : '';
+      return html(reply, 200, consolePage('Sign in', undefined, undefined, `${provider}<p>Type <code>/incident web</code> in Slack or Discord. The bot answers you privately with a one-time link, valid for 10 minutes.</p>`));
+    });
+
+    app.get<{ Querystring: { next?: string } }>('/ui/auth/start', async (request, reply) => {
+      if (!oidc) return message(reply, 404, 'No identity provider', 'Sign-in through an identity provider is not set up here (OIDC_ISSUER). Use /incident web in chat.');
+      try {
+        const url = await oidc.start(safeReturnPath(request.query.next));
+        return reply.status(303).headers(SECURITY_HEADERS).header('location', url.toString()).send();
+      } catch (error) {
+        if (!(error instanceof SignInError)) throw error;
+        deps.log.warn({ reason: error.reason }, error.message);
+        return message(reply, 502, 'Sign-in is unavailable', error.message);
+      }
+    });
+
+    app.get('/ui/auth/callback', async (request, reply) => {
+      if (!oidc) return message(reply, 404, 'No identity provider', 'Sign-in through an identity provider is not set up here (OIDC_ISSUER).');
+      try {
+        const identity = await oidc.finish(new URL(request.url, 'http://callback.invalid'));
+        const personId = await personByEmail(deps.database.sql, deps.oncall(), identity.email);
+        if (personId === undefined) {
+          await deps.audit.record({ actorName: identity.email, platform: 'web', action: 'web.sign-in', args: { via: 'oidc' }, result: 'refused', detail: 'not in oncall.yaml' });
+          return message(reply, 403, 'Not listed', `${identity.email} is not the email of anyone in oncall.yaml. Ask an admin to add it to your entry.`);
+        }
+        return await signIn(reply, personId, 'oidc', identity.returnTo);
+      } catch (error) {
+        if (!(error instanceof SignInError)) throw error;
+        return message(reply, error.reason === 'provider_unreachable' ? 502 : 400, 'Sign-in failed', error.message);
+      }
+    });
+
+    // The link from /incident web. Opening it only shows a button: mail and chat link previews
+    // open every link they see, and must not use it up.
+    app.get<{ Params: { token: string } }>('/ui/link/:token', async (request, reply) => {
+      const record = await readActionToken(deps.database.sql, request.params.token);
+      if (!record || record.purpose !== 'web') return message(reply, 404, 'This link is not valid', 'It may have been copied incompletely. Type /incident web in chat for a new one.');
+      if (record.usedAt) return message(reply, 410, 'This link was already used', 'Each link signs in once. Type /incident web in chat for a new one.');
+      if (record.expired) return message(reply, 410, 'This link has expired', 'Links are valid for 10 minutes. Type /incident web in chat for a new one.');
+      return html(reply, 200, consolePage('Sign in to the incident console', undefined, undefined, '<form method="post"><button type="submit" id="use-link">Sign in</button></form>'));
+    });
+
+    app.post<{ Params: { token: string } }>('/ui/link/:token', { bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
+      const used = await deps.database.transaction((tx) => useActionToken(tx, request.params.token, ['web']));
+      if (!used) {
+        const record = await readActionToken(deps.database.sql, request.params.token);
+        const why = record?.purpose !== 'web' ? 'It may have been copied incompletely.' : record.usedAt ? 'It was already used: each link signs in once.' : 'It has expired: links are valid for 10 minutes.';
+        return message(reply, record?.purpose === 'web' ? 410 : 404, 'This link cannot sign you in', `${why} Type /incident web in chat for a new one.`);
+      }
+      return signIn(reply, used.personId, 'link', '/ui/incidents');
+    });
+
+    app.post('/ui/sign-out', { onRequest: requireViewer, bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
+      const viewer = viewerOfRequest(request);
+      if (!formOf(request, viewer)) return message(reply, 403, 'Not signed out', 'The form was not from this console (its check token did not match). Reload the page and try again.', viewer);
+      await endWebSession(deps.database.sql, cookieValue(request.headers.cookie, cookieName) ?? '');
+      await deps.audit.record({ actorId: viewer.personId, actorName: viewer.name, platform: 'web', action: 'web.sign-out', result: 'ok' });
+      return reply.status(303).headers(SECURITY_HEADERS).header('set-cookie', sessionCookie(cookieName, '', { secure, maxAgeSeconds: 0 })).header('location', '/ui/sign-in').send();
+    });
+
+    app.get<{ Querystring: Record<string, unknown> }>('/ui/incidents', { onRequest: requireViewer }, async (request, reply) => {
+      const viewer = viewerOfRequest(request);
+      const teams = Object.values(deps.oncall().teams).map((team) => ({ key: team.key, name: team.name }));
+      const parsed = parseIncidentListFilter(request.query, teams.map((team) => team.key), viewer.timeZone);
+      if ('problems' in parsed) return html(reply, 400, consolePage('Incidents', 'incidents', viewer, filterForm(parsed.raw, teams, parsed.problems)));
+      const { rows, more } = await readIncidentList(deps.database.sql, viewer, parsed.filter);
+      return html(reply, 200, consolePage('Incidents', 'incidents', viewer, filterForm(parsed.filter.raw, teams) + incidentTable(rows, more, parsed.filter, viewer.timeZone)));
+    });
+
+    app.get<{ Params: { id: string } }>('/ui/incidents/:id', { onRequest: requireViewer }, async (request, reply) => {
+      const viewer = viewerOfRequest(request);
+      const id = incidentNumber(request.params.id);
+      const content = id !== undefined && (await canSeeIncident(deps.database, viewer, id)) ? await incidentPageContent(deps.database, viewer, id, { now: deps.clock.now(), changeWindowMs: deps.changeWindowMs }) : undefined;
+      if (content === undefined) return message(reply, 404, 'No such incident', `There is no incident ${h(request.params.id.slice(0, 20))} that you can see.`, viewer);
+      return html(reply, 200, consolePage(incidentLabel(id!), 'incidents', viewer, content));
+    });
+
+    app.get<{ Params: { id: string } }>('/ui/incidents/:id/postmortem.md', { onRequest: requireViewer }, async (request, reply) => {
+      const viewer = viewerOfRequest(request);
+      const id = incidentNumber(request.params.id);
+      const markdown = id !== undefined && (await canSeeIncident(deps.database, viewer, id)) ? await draftPostmortem(deps.database.prisma, id, { now: deps.clock.now(), changeWindowMs: deps.changeWindowMs }) : undefined;
+      if (markdown === undefined) return message(reply, 404, 'No such incident', 'There is no such incident that you can see.', viewer);
+      return reply
+        .headers(SECURITY_HEADERS)
+        .type('text/markdown; charset=utf-8')
+        .header('content-disposition', `attachment; filename="postmortem-${incidentLabel(id!)}.md"`)
+        .send(markdown);
+    });
+  };
+}
+
+/** INC-12 or 12 as an incident number. */
+function incidentNumber(text: string): number | undefined {
+  const match = /^(?:INC-)?(\d{1,9})$/i.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
