@@ -55,7 +55,7 @@ export function botRoutes(deps: {
     calendarRoutes({ prisma: database.prisma, oncall, clock, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL) }),
     maintenanceRoutes({ database, oncall, tokens: apiTokens, audit, clock, onWindowsChanged: () => intake.forgetMaintenance() }),
     webConsoleRoutes({
-      database, oncall, audit, log, clock, changeWindowMs: config.CHANGE_EVENT_WINDOW, publicUrl: config.PUBLIC_URL,
+      database, oncall, audit, log, clock, changeWindowMs: config.CHANGE_EVENT_WINDOW, publicUrl: config.PUBLIC_URL, reportTimeZone: config.REPORT_TIMEZONE,
       oidc: config.OIDC_ISSUER && config.OIDC_CLIENT_ID && config.OIDC_CLIENT_SECRET ? { issuer: config.OIDC_ISSUER, clientId: config.OIDC_CLIENT_ID, clientSecret: config.OIDC_CLIENT_SECRET } : undefined,
     }),
     ...(config.TWILIO_AUTH_TOKEN ? [twilioRoutes({ database, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL), clock, log, incidents, oncall, audit })] : []),

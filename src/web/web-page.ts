@@ -6,9 +6,11 @@ export const h = escapeMarkup;
 export interface PageViewer {
   name: string;
   csrfToken: string;
+  canSeeReports: boolean;
+  canSeeAudit: boolean;
 }
 
-export type Section = 'incidents';
+export type Section = 'incidents' | 'reports' | 'audit';
 
 // Served inline with every page: nothing comes from a CDN, and one response paints the page.
 // Colours keep a contrast of at least 4.5:1 in both schemes; focus is always visible.
@@ -33,6 +35,7 @@ button{cursor:pointer;border-color:var(--accent);color:var(--accent)}
 .sev1{color:var(--sev1);font-weight:700}.sev2{color:var(--sev2);font-weight:700}.resolved{color:var(--ok)}
 .muted{color:var(--muted)}dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dl.facts dt{color:var(--muted)}
 pre{white-space:pre-wrap;word-break:break-word}
+.scroll{overflow-x:auto}figure{margin:0}figure svg{max-width:100%;height:auto}
 @media (min-width:1800px){body{font-size:20px}main{max-width:1600px}}
 `;
 
@@ -40,7 +43,7 @@ pre{white-space:pre-wrap;word-break:break-word}
 export function consolePage(title: string, section: Section | undefined, viewer: PageViewer | undefined, content: string): string {
   const link = (to: Section, href: string, label: string) => `<li><a href="${href}"${to === section ? ' aria-current="page"' : ''}>${label}</a></li>`;
   const nav = viewer
-    ? `<nav aria-label="Sections"><ul>${link('incidents', '/ui/incidents', 'Incidents')}</ul></nav>
+    ? `<nav aria-label="Sections"><ul>${link('incidents', '/ui/incidents', 'Incidents')}${viewer.canSeeReports ? link('reports', '/ui/reports', 'Reports') : ''}${viewer.canSeeAudit ? link('audit', '/ui/audit', 'Audit') : ''}</ul></nav>
 <form method="post" action="/ui/sign-out"><input type="hidden" name="csrf" value="${h(viewer.csrfToken)}"><span class="muted">${h(viewer.name)}</span> <button type="submit">Sign out</button></form>`
     : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuditLog } from '../access/audit-log.js';
+import { findAuditEntries, type AuditLog } from '../access/audit-log.js';
 import type { Database } from '../db/database.js';
 import { sql } from '../db/sql.js';
 import type { RouteModule } from '../http/server.js';
@@ -8,6 +8,10 @@ import type { Logger } from '../logging.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { readActionToken, useActionToken } from '../paging/action-tokens.js';
 import { draftPostmortem } from '../reports/postmortem.js';
+import { buildWeeklyReport } from '../reports/weekly-report.js';
+import { renderReportCsv } from '../reports/weekly-report-render.js';
+import { auditPageContent } from './audit-page.js';
+import { reportPageContent } from './report-page.js';
 import type { Clock } from '../time/clock.js';
 import { parseIncidentListFilter } from './incident-list-filter.js';
 import { filterForm, incidentTable, readIncidentList } from './incident-list-page.js';
@@ -28,6 +32,8 @@ export interface WebConsoleDeps {
   publicUrl?: string;
   oidc?: Omit<OidcSettings, 'redirectUri'>;
   changeWindowMs?: number;
+  /** REPORT_TIMEZONE: the report's weeks start Monday there, as the API's do. */
+  reportTimeZone: string;
 }
 
 // No script at all, nothing from elsewhere, never framed; and no Referer, so the one-time link
@@ -167,6 +173,50 @@ export function webConsoleRoutes(deps: WebConsoleDeps): RouteModule {
       if ('problems' in parsed) return html(reply, 400, consolePage('Incidents', 'incidents', viewer, filterForm(parsed.raw, teams, parsed.problems)));
       const { rows, more } = await readIncidentList(deps.database.sql, viewer, parsed.filter);
       return html(reply, 200, consolePage('Incidents', 'incidents', viewer, filterForm(parsed.filter.raw, teams) + incidentTable(rows, more, parsed.filter, viewer.timeZone)));
+    });
+
+    /** The report's choices from the query string, or what is wrong with them. */
+    const reportChoice = (query: Record<string, unknown>): { weeks: number; team?: string } | { problems: string[] } => {
+      const weeksText = typeof query.weeks === 'string' && query.weeks !== '' ? query.weeks : '12';
+      const team = typeof query.team === 'string' && query.team !== '' ? query.team.slice(0, 100) : undefined;
+      const problems: string[] = [];
+      if (!/^\d{1,3}$/.test(weeksText) || Number(weeksText) < 1 || Number(weeksText) > 104) problems.push(`Weeks: "${weeksText.slice(0, 20)}" is not a number of weeks from 1 to 104.`);
+      if (team !== undefined && !deps.oncall().teams[team]) problems.push(`Team: no team "${team}" in oncall.yaml.`);
+      return problems.length ? { problems } : { weeks: Number(weeksText), team };
+    };
+    const teamChoices = () => Object.values(deps.oncall().teams).map((team) => ({ key: team.key, name: team.name }));
+
+    app.get<{ Querystring: Record<string, unknown> }>('/ui/reports', { onRequest: requireViewer }, async (request, reply) => {
+      const viewer = viewerOfRequest(request);
+      if (!viewer.canSeeReports) return message(reply, 403, 'Reports', 'Reports are for managers and admins (roles: in oncall.yaml).', viewer);
+      const choice = reportChoice(request.query);
+      if ('problems' in choice) return html(reply, 400, consolePage('Reports', 'reports', viewer, `<div role="alert"><ul>${choice.problems.map((p) => `<li>${h(p)}</li>`).join('')}</ul></div><p><a href="/ui/reports">The last 12 weeks</a></p>`));
+      const report = await buildWeeklyReport(deps.database.sql, { weeks: choice.weeks, team: choice.team, timeZone: deps.reportTimeZone, now: deps.clock.now() });
+      await deps.audit.record({ actorId: viewer.personId, actorName: viewer.name, platform: 'web', action: 'web.report.read', args: { weeks: choice.weeks, team: choice.team }, result: 'ok' });
+      return html(reply, 200, consolePage('Reports', 'reports', viewer, reportPageContent(report, { ...choice, teams: teamChoices(), showPrivateTitles: viewer.isAdmin })));
+    });
+
+    app.get<{ Querystring: Record<string, unknown> }>('/ui/reports.csv', { onRequest: requireViewer }, async (request, reply) => {
+      const viewer = viewerOfRequest(request);
+      if (!viewer.canSeeReports) return message(reply, 403, 'Reports', 'Reports are for managers and admins (roles: in oncall.yaml).', viewer);
+      const choice = reportChoice(request.query);
+      if ('problems' in choice) return message(reply, 400, 'Reports', choice.problems.join(' '), viewer);
+      const report = await buildWeeklyReport(deps.database.sql, { weeks: choice.weeks, team: choice.team, timeZone: deps.reportTimeZone, now: deps.clock.now() });
+      await deps.audit.record({ actorId: viewer.personId, actorName: viewer.name, platform: 'web', action: 'web.report.read', args: { weeks: choice.weeks, team: choice.team, format: 'csv' }, result: 'ok' });
+      return reply.headers(SECURITY_HEADERS).type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="incident-report-${choice.weeks}w.csv"`).send(renderReportCsv(report));
+    });
+
+    app.get<{ Querystring: Record<string, unknown> }>('/ui/audit', { onRequest: requireViewer }, async (request, reply) => {
+      const viewer = viewerOfRequest(request);
+      if (!viewer.canSeeAudit) return message(reply, 403, 'Audit', 'The audit trail is for admins (roles: [admin] in oncall.yaml).', viewer);
+      const text = (value: unknown) => (typeof value === 'string' ? value.trim().slice(0, 100) : '');
+      const daysText = text(request.query.days) || '7';
+      const days = /^\d{1,3}$/.test(daysText) && Number(daysText) >= 1 && Number(daysText) <= 365 ? Number(daysText) : undefined;
+      const filter = { actor: text(request.query.actor), action: text(request.query.action), days: days ?? 7 };
+      if (days === undefined) return html(reply, 400, consolePage('Audit', 'audit', viewer, `<div role="alert"><p>Days back: "${h(daysText.slice(0, 20))}" is not a number of days from 1 to 365.</p></div>${auditPageContent([], filter, viewer.timeZone)}`));
+      const since = new Date(deps.clock.now().getTime() - days * 86_400_000);
+      const entries = await findAuditEntries(deps.database.prisma, { since, actor: filter.actor || undefined, action: filter.action || undefined, limit: 500 });
+      return html(reply, 200, consolePage('Audit', 'audit', viewer, auditPageContent(entries, filter, viewer.timeZone)));
     });
 
     app.get<{ Params: { id: string } }>('/ui/incidents/:id', { onRequest: requireViewer }, async (request, reply) => {

@@ -9,6 +9,8 @@ import { sql } from '../../src/db/sql.js';
 import { createActionToken } from '../../src/paging/action-tokens.js';
 import { parseOncallYaml } from '../../src/oncall/oncall-file.js';
 import { webLinkCommandHandler } from '../../src/web/web-link-command.js';
+import { seconds } from '../../src/web/report-page.js';
+import type { WeeklyReport } from '../../src/reports/weekly-report.js';
 import { freePort } from '../support/free-port.js';
 import { launchBrowser } from '../support/headless-browser.js';
 import { startOidcProvider, type RealOidcProvider } from '../support/real-oidc-provider.js';
@@ -66,6 +68,11 @@ describe('the web console in a real browser, signed in through a real OpenID pro
     const bob = { kind: 'person' as const, personId: await personId('bob'), name: 'Bob Stone' };
     incidents.public = (await bot.incidents.declare({ title: 'Checkout <b>latency</b> @here', severity: 2, team: 'platform' }, bob)).id;
     incidents.private = (await bot.incidents.declare({ title: 'Suspected credential leak', severity: 1, private: true }, bob)).id;
+    // One incident with figures for the report: acknowledged after 15 minutes, resolved after 95.
+    incidents.resolved = (await bot.incidents.declare({ title: 'Disk full on db-1', severity: 3, team: 'platform' }, bob)).id;
+    await bot.incidents.acknowledge(incidents.resolved, bob);
+    await bot.incidents.resolve(incidents.resolved, bob, 'old WAL removed');
+    await bot.database.sql.query(sql`UPDATE incidents SET opened_at = resolved_at - interval '95 minutes', acknowledged_at = resolved_at - interval '80 minutes' WHERE id = ${incidents.resolved}::int`);
     browser = await launchBrowser();
   }, 120_000);
 
@@ -215,7 +222,8 @@ describe('the web console in a real browser, signed in through a real OpenID pro
     // Tab to the first incident link and open it with Enter.
     await page.focus('tbody a');
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-    expect(new URL(page.url()).pathname).toBe(`/ui/incidents/${incidents.public}`);
+    // Newest first: the incident declared last.
+    expect(new URL(page.url()).pathname).toBe(`/ui/incidents/${incidents.resolved}`);
   });
 
   it('says what is wrong with a filter, field by field', async () => {
@@ -230,13 +238,52 @@ describe('the web console in a real browser, signed in through a real OpenID pro
     expect(text).toContain('Opened from: "yesterday" is not a date (YYYY-MM-DD).');
   });
 
-  it('lets an admin see private incidents', async () => {
+  /** Signs in as the person with this Slack id through the link /incident web sends them. */
+  const signInWithLink = async (slackId: string): Promise<Page> => {
     const handler = webLinkCommandHandler({ database: bot.database, oncall: () => parseOncallYaml(ONCALL), people: new PeopleDirectory(bot.database.prisma), publicUrl: () => bot.url });
-    const reply = await handler['incident.web']({ kind: 'incident.web' }, { platform: 'slack', actor: { platformId: 'U0000000003' }, channelId: 'D1', timeZone: 'UTC' });
-    const link = /http:\/\/\S+\/ui\/link\/[A-Za-z0-9_-]{43}/.exec(reply.message.sections[0]!.text ?? "")![0];
+    const reply = await handler['incident.web']({ kind: 'incident.web' }, { platform: 'slack', actor: { platformId: slackId }, channelId: 'D1', timeZone: 'UTC' });
+    const link = /http:\/\/\S+\/ui\/link\/[A-Za-z0-9_-]{43}/.exec(reply.message.sections[0]!.text ?? '')![0];
     const page = await freshPage();
     await page.goto(link);
     await Promise.all([page.waitForNavigation(), page.click('#use-link')]);
+    return page;
+  };
+
+  it('lets an admin see private incidents', async () => {
+    const page = await signInWithLink('U0000000003');
     expect((await page.goto(`${bot.url}/ui/incidents/${incidents.private}`))?.status()).toBe(200);
+  });
+
+  it('shows managers and admins the report with the very figures of /api/reports/weekly', async () => {
+    const page = await signInWithLink('U0000000003');
+    expect((await page.goto(`${bot.url}/ui/reports?weeks=12`))?.status()).toBe(200);
+    const api = (await (await fetch(`${bot.url}/api/reports/weekly?weeks=12`, { headers: { authorization: `Bearer ${bot.apiTokens.read}` } })).json()) as WeeklyReport;
+    const shown = await page.$$eval('tr[data-group="all"]', (rows) =>
+      rows.map((row) => [(row as unknown as { dataset: { week: string } }).dataset.week, ...Array.from((row as unknown as { children: ArrayLike<{ textContent: string }> }).children).map((cell) => cell.textContent)]));
+    const expected = api.rows.filter((row) => row.group === 'all').map((row) => [row.week, row.week, String(row.count), ...[row.mtta, row.ttm, row.mttr].flatMap((stat) => [seconds(stat.mean), seconds(stat.p50), seconds(stat.p90)])]);
+    expect(shown).toEqual(expected);
+    expect(shown.length).toBe(12);
+    // The resolved incident's figures are there as people read them: acknowledged in 15m, resolved in 1h 35m.
+    expect(shown.some((row) => row.includes('15m') && row.includes('1h 35m'))).toBe(true);
+    expect(await page.$('figure svg circle[data-series="MTTR"]')).not.toBeNull();
+    const session = (await page.browserContext().cookies()).find((cookie) => cookie.name === 'incident_session')!.value;
+    const csv = await fetch(`${bot.url}/ui/reports.csv?weeks=12`, { headers: { cookie: `incident_session=${session}` } });
+    const apiCsv = await fetch(`${bot.url}/api/reports/weekly?weeks=12&format=csv`, { headers: { authorization: `Bearer ${bot.apiTokens.read}` } });
+    expect(await csv.text()).toBe(await apiCsv.text());
+
+    // A responder gets neither the page nor the link to it.
+    const responder = await signInWithLink('U0000000001');
+    expect(await responder.$('nav a[href="/ui/reports"]')).toBeNull();
+    expect((await responder.goto(`${bot.url}/ui/reports`))?.status()).toBe(403);
+  });
+
+  it('shows admins the audit trail, sign-ins included, and nobody else', async () => {
+    const page = await signInWithLink('U0000000003');
+    await Promise.all([page.waitForNavigation(), page.click('nav a[href="/ui/audit"]')]);
+    const text = await bodyText(page);
+    expect(text).toMatch(/Carol Admin \(carol\)\s+web\s+web\.sign-in\s+ok/);
+    expect(text).toContain('mallory@example.com');
+    const responder = await signInWithLink('U0000000002');
+    expect((await responder.goto(`${bot.url}/ui/audit`))?.status()).toBe(403);
   });
 });
