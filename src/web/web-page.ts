@@ -10,13 +10,13 @@ export interface PageViewer {
   canSeeAudit: boolean;
 }
 
-export type Section = 'incidents' | 'reports' | 'audit';
+export type Section = 'incidents' | 'reports' | 'oncall' | 'audit';
 
 // Served inline with every page: nothing comes from a CDN, and one response paints the page.
 // Colours keep a contrast of at least 4.5:1 in both schemes; focus is always visible.
 const STYLE = `
-:root{color-scheme:light dark;--bg:#fff;--fg:#1a1a1a;--muted:#555;--line:#d0d0d0;--accent:#0b57d0;--sev1:#b3261e;--sev2:#a34a00;--ok:#146c2e}
-@media (prefers-color-scheme:dark){:root{--bg:#121212;--fg:#ececec;--muted:#b0b0b0;--line:#3a3a3a;--accent:#8ab4f8;--sev1:#ff8a80;--sev2:#ffb74d;--ok:#81c995}}
+:root{color-scheme:light dark;--bg:#fff;--fg:#1a1a1a;--muted:#555;--line:#d0d0d0;--accent:#0b57d0;--sev1:#b3261e;--sev2:#a34a00;--ok:#146c2e;--gap:#fdecea}
+@media (prefers-color-scheme:dark){:root{--bg:#121212;--fg:#ececec;--muted:#b0b0b0;--line:#3a3a3a;--accent:#8ab4f8;--sev1:#ff8a80;--sev2:#ffb74d;--ok:#81c995;--gap:#4a1c1a}}
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,sans-serif;background:var(--bg);color:var(--fg)}
 a{color:var(--accent)}:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:var(--bg);padding:8px;z-index:1}
@@ -35,7 +35,7 @@ button{cursor:pointer;border-color:var(--accent);color:var(--accent)}
 .sev1{color:var(--sev1);font-weight:700}.sev2{color:var(--sev2);font-weight:700}.resolved{color:var(--ok)}
 .muted{color:var(--muted)}dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dl.facts dt{color:var(--muted)}
 pre{white-space:pre-wrap;word-break:break-word}
-.scroll{overflow-x:auto}figure{margin:0}figure svg{max-width:100%;height:auto}
+.scroll{overflow-x:auto}tr.gap td,td.gap{background:var(--gap)}figure{margin:0}figure svg{max-width:100%;height:auto}
 @media (min-width:1800px){body{font-size:20px}main{max-width:1600px}}
 `;
 
@@ -43,7 +43,7 @@ pre{white-space:pre-wrap;word-break:break-word}
 export function consolePage(title: string, section: Section | undefined, viewer: PageViewer | undefined, content: string): string {
   const link = (to: Section, href: string, label: string) => `<li><a href="${href}"${to === section ? ' aria-current="page"' : ''}>${label}</a></li>`;
   const nav = viewer
-    ? `<nav aria-label="Sections"><ul>${link('incidents', '/ui/incidents', 'Incidents')}${viewer.canSeeReports ? link('reports', '/ui/reports', 'Reports') : ''}${viewer.canSeeAudit ? link('audit', '/ui/audit', 'Audit') : ''}</ul></nav>
+    ? `<nav aria-label="Sections"><ul>${link('incidents', '/ui/incidents', 'Incidents')}${viewer.canSeeReports ? link('reports', '/ui/reports', 'Reports') : ''}${link('oncall', '/ui/oncall', 'On call')}${viewer.canSeeAudit ? link('audit', '/ui/audit', 'Audit') : ''}</ul></nav>
 <form method="post" action="/ui/sign-out"><input type="hidden" name="csrf" value="${h(viewer.csrfToken)}"><span class="muted">${h(viewer.name)}</span> <button type="submit">Sign out</button></form>`
     : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">

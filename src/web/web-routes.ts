@@ -12,6 +12,8 @@ import { buildWeeklyReport } from '../reports/weekly-report.js';
 import { renderReportCsv } from '../reports/weekly-report-render.js';
 import { auditPageContent } from './audit-page.js';
 import { reportPageContent } from './report-page.js';
+import { oncallPageContent, VIEW_DAYS, type OncallView } from './oncall-page.js';
+import { allOverridesBetween } from '../oncall/stored-overrides.js';
 import type { Clock } from '../time/clock.js';
 import { parseIncidentListFilter } from './incident-list-filter.js';
 import { filterForm, incidentTable, readIncidentList } from './incident-list-page.js';
@@ -204,6 +206,18 @@ export function webConsoleRoutes(deps: WebConsoleDeps): RouteModule {
       const report = await buildWeeklyReport(deps.database.sql, { weeks: choice.weeks, team: choice.team, timeZone: deps.reportTimeZone, now: deps.clock.now() });
       await deps.audit.record({ actorId: viewer.personId, actorName: viewer.name, platform: 'web', action: 'web.report.read', args: { weeks: choice.weeks, team: choice.team, format: 'csv' }, result: 'ok' });
       return reply.headers(SECURITY_HEADERS).type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="incident-report-${choice.weeks}w.csv"`).send(renderReportCsv(report));
+    });
+
+    app.get<{ Querystring: { view?: string } }>('/ui/oncall', { onRequest: requireViewer }, async (request, reply) => {
+      const viewer = viewerOfRequest(request);
+      const viewText = request.query.view ?? 'week';
+      if (viewText !== 'week' && viewText !== 'month') return message(reply, 400, 'On call', `View: "${String(viewText).slice(0, 20)}" is not week or month.`, viewer);
+      const view: OncallView = viewText;
+      const config = deps.oncall();
+      const now = deps.clock.now();
+      // A day either side: the view starts at midnight in the reader's zone, and "next" may be days away.
+      const overrides = await allOverridesBetween(deps.database.prisma, config, new Date(now.getTime() - 86_400_000), new Date(now.getTime() + (VIEW_DAYS[view] + 15) * 86_400_000));
+      return html(reply, 200, consolePage('On call', 'oncall', viewer, oncallPageContent(config, overrides, { now, view, timeZone: viewer.timeZone })));
     });
 
     app.get<{ Querystring: Record<string, unknown> }>('/ui/audit', { onRequest: requireViewer }, async (request, reply) => {

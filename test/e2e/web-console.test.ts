@@ -38,6 +38,18 @@ teams:
     name: Platform
     members: [alice, bob]
     services: [postgres]
+    schedules: [platform-days]
+schedules:
+  platform-days:
+    timezone: Europe/Paris
+    layers:
+      - name: days
+        participants: [alice, bob]
+        rotation: daily
+        handoff: "08:00"
+        start: 2026-01-05
+        restrictions:
+          - { days: [mon, tue, wed, thu, fri, sat, sun], from: "08:00", to: "20:00" }
 `;
 
 describe('the web console in a real browser, signed in through a real OpenID provider', () => {
@@ -275,6 +287,28 @@ describe('the web console in a real browser, signed in through a real OpenID pro
     const responder = await signInWithLink('U0000000001');
     expect(await responder.$('nav a[href="/ui/reports"]')).toBeNull();
     expect((await responder.goto(`${bot.url}/ui/reports`))?.status()).toBe(403);
+  });
+
+  it('shows who is on call now and next, and the shifts of the week and the month with the nights as gaps', async () => {
+    // Bob covers two nights from now, 2 days ahead: an override fills part of a gap.
+    const bobId = Number((await bot.database.sql.query<{ id: number }>(sql`SELECT id FROM people WHERE handle = 'bob'`))[0]!.id);
+    const night = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 2 * 86_400_000 + 21 * 3_600_000);
+    await bot.database.prisma.oncallOverride.create({ data: { scheduleKey: 'platform-days', personId: bobId, startsAt: night, endsAt: new Date(night.getTime() + 2 * 3_600_000), reason: 'covering' } });
+    const page = await signInWithLink('U0000000001');
+    await Promise.all([page.waitForNavigation(), page.click('nav a[href="/ui/oncall"]')]);
+    const text = await bodyText(page);
+    expect(text).toMatch(/Platform\s+platform-days\s+(Alice Martin|Bob Stone|nobody \(a gap\))/);
+    // Covered 08:00 to 20:00 in Paris: every night of the week is a gap, and says so.
+    const week = await page.$$eval('#shifts ~ div table tbody tr', (rows) => rows.map((row) => ({ gap: (row as unknown as { className: string }).className === 'gap', text: (row as unknown as { textContent: string }).textContent })));
+    expect(week.filter((row) => row.gap).length).toBeGreaterThanOrEqual(7);
+    expect(week.filter((row) => row.gap).every((row) => row.text.includes('nobody (a gap)'))).toBe(true);
+    expect(week.some((row) => !row.gap && /Alice Martin|Bob Stone/.test(row.text))).toBe(true);
+    expect(week.filter((row) => /Bob Stone\s*override/.test(row.text))).toHaveLength(1);
+    expect(text).toMatch(/\d+ gap\(s\): nobody is on call/);
+    await Promise.all([page.waitForNavigation(), page.click('a[href="/ui/oncall?view=month"]')]);
+    const month = await page.$$eval('#shifts ~ div table tbody tr.gap', (rows) => rows.length);
+    expect(month).toBeGreaterThanOrEqual(30);
+    expect((await page.goto(`${bot.url}/ui/oncall?view=year`))?.status()).toBe(400);
   });
 
   it('shows admins the audit trail, sign-ins included, and nobody else', async () => {
