@@ -51,7 +51,7 @@ const FORM_BODY_LIMIT = 4 * 1024;
 
 /** A local page of the console to go back to after sign-in; anything else (another site) becomes the incidents page. */
 export function safeReturnPath(value: unknown): string {
-  return typeof value === 'string' && /^\/ui\/[A-Za-z0-9/_.?=&%+-]*$/.test(value) && !value.startsWith('//') && value.length <= 500 ? value : '/ui/incidents';
+  return typeof value === 'string' && /^\/ui\/[A-Za-z0-9/_.?=&%+-]*$/.test(value) && !/\.\.|%2e/i.test(value) && value.length <= 500 ? value : '/ui/incidents';
 }
 
 /**
