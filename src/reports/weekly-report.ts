@@ -67,34 +67,25 @@ export const DEFINITIONS = [
 ];
 
 interface StatRow {
-  week: Date | string;
+  bucket: number;
   severity: number | null;
   team: string | null;
   grouping: number;
   count: number;
   tta_mean: number | null;
-  tta_p50: number | null;
-  tta_p90: number | null;
+  tta_p: (number | null)[] | null;
   tta_n: number;
   ttm_mean: number | null;
-  ttm_p50: number | null;
-  ttm_p90: number | null;
+  ttm_p: (number | null)[] | null;
   ttm_n: number;
   ttr_mean: number | null;
-  ttr_p50: number | null;
-  ttr_p90: number | null;
+  ttr_p: (number | null)[] | null;
   ttr_n: number;
 }
 
 const order = (row: WeekRow) => (row.group === 'all' ? 0 : row.group === 'severity' ? 1 : 2);
 const num = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 const stat = (n: unknown, mean: unknown, p50: unknown, p90: unknown): Stat => ({ n: Number(n ?? 0), mean: num(mean), p50: num(p50), p90: num(p90) });
-
-function weekKey(value: Date | string): string {
-  // date_trunc of a local timestamp comes back as a zone-less timestamp: read its fields as written.
-  const iso = value instanceof Date ? value.toISOString() : String(value).replace(' ', 'T');
-  return iso.slice(0, 10);
-}
 
 /**
  * The last `weeks` full and current weeks, aggregated by the database: counts, MTTA, time to
@@ -108,70 +99,46 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
   const first = thisWeek.minus({ weeks });
   const from = first.toJSDate();
   const to = thisWeek.plus({ weeks: 1 }).toJSDate();
-  // One query per grouping, run side by side: on PostgreSQL each gets a connection of its own.
-  const byGroup = (group: WeekRow['group']) => {
-    const keys = group === 'all' ? sql`` : group === 'severity' ? sql`, p.severity` : sql`, p.team`;
-    const grouping = group === 'all' ? 3 : group === 'severity' ? 1 : 2;
-    return db.query<StatRow>(sql`
-    WITH series AS (
-      SELECT generate_series(date_trunc('week', ${from}::timestamptz AT TIME ZONE ${timeZone}),
-                             date_trunc('week', ${now}::timestamptz AT TIME ZONE ${timeZone}), interval '1 week') AS week
-    ),
-    picked AS (
-      SELECT date_trunc('week', i.opened_at AT TIME ZONE ${timeZone}) AS week, i.severity, t.key AS team,
+  // The weeks as instants, Monday 00:00 in the report's zone (luxon keeps it right across DST):
+  // the database puts each incident in its week by binary search, not by converting every row.
+  const starts = Array.from({ length: weeks + 2 }, (_, k) => first.plus({ weeks: k }));
+  const weekKeys = starts.slice(0, weeks + 1).map((start) => start.toFormat('yyyy-LL-dd'));
+  const bounds = starts.map((start) => start.toJSDate().toISOString());
+  // All three groupings in one pass over the incidents (GROUPING SETS), durations as float8
+  // (date_part; EXTRACT's numeric costs more than the sorts), both percentiles from one sort.
+  const statsQuery = db.query<StatRow>(sql`
+    SELECT p.bucket, p.severity, p.team, GROUPING(p.severity, p.team)::int AS grouping, count(*)::int AS count,
+           avg(p.tta) AS tta_mean, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY p.tta) AS tta_p, count(p.tta)::int AS tta_n,
+           avg(p.ttm) AS ttm_mean, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY p.ttm) AS ttm_p, count(p.ttm)::int AS ttm_n,
+           avg(p.ttr) AS ttr_mean, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY p.ttr) AS ttr_p, count(p.ttr)::int AS ttr_n
+    FROM (
+      SELECT width_bucket(i.opened_at, ${bounds}::timestamptz[]) AS bucket, i.severity, t.key AS team,
              -- LEAST skips NULL: a time recorded before the opening counts as 0, a missing one stays NULL.
-             EXTRACT(EPOCH FROM i.acknowledged_at - LEAST(i.opened_at, i.acknowledged_at)) AS tta,
-             EXTRACT(EPOCH FROM i.mitigated_at - LEAST(i.opened_at, i.mitigated_at)) AS ttm,
-             EXTRACT(EPOCH FROM i.resolved_at - LEAST(i.opened_at, i.resolved_at)) AS ttr
+             date_part('epoch', i.acknowledged_at - LEAST(i.opened_at, i.acknowledged_at)) AS tta,
+             date_part('epoch', i.mitigated_at - LEAST(i.opened_at, i.mitigated_at)) AS ttm,
+             date_part('epoch', i.resolved_at - LEAST(i.opened_at, i.resolved_at)) AS ttr
       FROM incidents i LEFT JOIN teams t ON t.id = i.team_id
       WHERE i.opened_at >= ${from}::timestamptz AND i.opened_at < ${to}::timestamptz AND (${team}::text IS NULL OR t.key = ${team}::text)
-    )
-    SELECT s.week ${group === 'severity' ? sql`, p.severity, NULL::text AS team` : group === 'team' ? sql`, NULL::int AS severity, p.team` : sql`, NULL::int AS severity, NULL::text AS team`},
-           ${grouping}::int AS grouping, count(p.week)::int AS count,
-           avg(p.tta)::float8 AS tta_mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.tta)::float8 AS tta_p50,
-           percentile_cont(0.9) WITHIN GROUP (ORDER BY p.tta)::float8 AS tta_p90, count(p.tta)::int AS tta_n,
-           avg(p.ttm)::float8 AS ttm_mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.ttm)::float8 AS ttm_p50,
-           percentile_cont(0.9) WITHIN GROUP (ORDER BY p.ttm)::float8 AS ttm_p90, count(p.ttm)::int AS ttm_n,
-           avg(p.ttr)::float8 AS ttr_mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.ttr)::float8 AS ttr_p50,
-           percentile_cont(0.9) WITHIN GROUP (ORDER BY p.ttr)::float8 AS ttr_p90, count(p.ttr)::int AS ttr_n
-    FROM series s LEFT JOIN picked p ON p.week = s.week
-    GROUP BY s.week ${keys}
-    ORDER BY s.week ${group === 'severity' ? sql`, p.severity NULLS FIRST` : group === 'team' ? sql`, p.team NULLS FIRST` : sql``}`);
-  };
-  const statRows = (await Promise.all([byGroup('all'), byGroup('severity'), byGroup('team')])).flat();
-
-  const all: WeekRow[] = statRows
-    .map((row) => {
-      // Which grouping the row comes from: 3 all, 1 by severity, 2 by team.
-      const grouping = Number(row.grouping);
-      const group: WeekRow['group'] = grouping === 3 ? 'all' : grouping === 1 ? 'severity' : 'team';
-      return {
-        week: weekKey(row.week),
-        group,
-        key: group === 'all' ? 'all' : group === 'severity' ? `SEV${row.severity}` : (row.team ?? 'no team'),
-        count: Number(row.count),
-        mtta: stat(row.tta_n, row.tta_mean, row.tta_p50, row.tta_p90),
-        ttm: stat(row.ttm_n, row.ttm_mean, row.ttm_p50, row.ttm_p90),
-        mttr: stat(row.ttr_n, row.ttr_mean, row.ttr_p50, row.ttr_p90),
-      };
-    })
-    // A week with no incidents has a row with a null key in each breakdown: keep only its "all" row.
-    .filter((row) => row.group === 'all' || row.count > 0)
-    .sort((a, b) => (a.week < b.week ? -1 : a.week > b.week ? 1 : order(a) - order(b)));
-  const weekList = [...new Set(all.filter((r) => r.group === 'all').map((r) => r.week))];
-  const previousWeek = weekList[0];
-  const shown = weekList.slice(1);
+    ) p
+    GROUP BY GROUPING SETS ((p.bucket), (p.bucket, p.severity), (p.bucket, p.team))
+    ORDER BY p.bucket, p.severity NULLS FIRST, p.team NULLS FIRST`);
 
   const window = { from: first.plus({ weeks: 1 }).toJSDate(), to };
-  const [longest, missing, noisy, load, windows] = await Promise.all([
+  // Every query of the report at once: on PostgreSQL each gets a connection of its own.
+  const [statRows, longest, missing, noisy, load, windows] = await Promise.all([
+    statsQuery,
     db.query<{ id: number; title: string; severity: number; private: boolean; seconds: number }>(sql`
-      SELECT id, title, severity, private, EXTRACT(EPOCH FROM resolved_at - LEAST(opened_at, resolved_at))::float8 AS seconds FROM incidents
-      WHERE resolved_at IS NOT NULL AND opened_at >= ${window.from}::timestamptz AND opened_at < ${window.to}::timestamptz
-        AND (${team}::text IS NULL OR team_id = (SELECT id FROM teams WHERE key = ${team}::text))
-      ORDER BY seconds DESC LIMIT 5`),
+      SELECT i.id, i.title, i.severity, i.private, top.seconds FROM (
+        -- Ranked from the report's index alone; the five rows are then read for their titles.
+        SELECT id, date_part('epoch', resolved_at - LEAST(opened_at, resolved_at)) AS seconds FROM incidents
+        WHERE resolved_at IS NOT NULL AND opened_at >= ${window.from}::timestamptz AND opened_at < ${window.to}::timestamptz
+          AND (${team}::text IS NULL OR team_id = (SELECT id FROM teams WHERE key = ${team}::text))
+        ORDER BY seconds DESC, id LIMIT 5
+      ) top JOIN incidents i ON i.id = top.id
+      ORDER BY top.seconds DESC, i.id`),
     db.query<{ id: number; title: string; resolved_at: Date }>(sql`
       SELECT i.id, i.title, i.resolved_at FROM incidents i LEFT JOIN postmortems p ON p.incident_id = i.id
-      WHERE i.status = 'resolved' AND p.incident_id IS NULL AND i.opened_at >= ${window.from}::timestamptz AND i.opened_at < ${window.to}::timestamptz
+      WHERE i.status = 'resolved' AND i.resolved_at IS NOT NULL AND p.incident_id IS NULL AND i.opened_at >= ${window.from}::timestamptz AND i.opened_at < ${window.to}::timestamptz
         AND (${team}::text IS NULL OR i.team_id = (SELECT id FROM teams WHERE key = ${team}::text))
       ORDER BY i.resolved_at DESC LIMIT 20`),
     db.query<{ source: string; fingerprint: string; title: string; firings: number; incidents: number; flapping: boolean; noise_votes: number; route: string | null; page_to_ack: number; ack_to_resolve: number }>(sql`
@@ -214,6 +181,31 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
         AND (${team}::text IS NULL OR w.team_key = ${team}::text)
       ORDER BY w.starts_at, w.id LIMIT 50`),
   ]);
+
+  const byKey = new Map<string, WeekRow>();
+  const rows: WeekRow[] = statRows.map((row) => {
+    // Which grouping the row comes from: 3 all, 1 by severity, 2 by team.
+    const grouping = Number(row.grouping);
+    const group: WeekRow['group'] = grouping === 3 ? 'all' : grouping === 1 ? 'severity' : 'team';
+    const week = weekKeys[Number(row.bucket) - 1]!;
+    const made: WeekRow = {
+      week,
+      group,
+      key: group === 'all' ? 'all' : group === 'severity' ? `SEV${row.severity}` : (row.team ?? 'no team'),
+      count: Number(row.count),
+      mtta: stat(row.tta_n, row.tta_mean, row.tta_p?.[0], row.tta_p?.[1]),
+      ttm: stat(row.ttm_n, row.ttm_mean, row.ttm_p?.[0], row.ttm_p?.[1]),
+      mttr: stat(row.ttr_n, row.ttr_mean, row.ttr_p?.[0], row.ttr_p?.[1]),
+    };
+    if (group === 'all') byKey.set(week, made);
+    return made;
+  });
+  // A week without incidents still has its row: zero, and no figures.
+  const empty: Stat = { n: 0, mean: null, p50: null, p90: null };
+  for (const week of weekKeys) if (!byKey.has(week)) rows.push({ week, group: 'all', key: 'all', count: 0, mtta: empty, ttm: empty, mttr: empty });
+  const all = rows.sort((a, b) => (a.week < b.week ? -1 : a.week > b.week ? 1 : order(a) - order(b)));
+  const previousWeek = weekKeys[0];
+  const shown = weekKeys.slice(1);
   return {
     timeZone,
     team,
