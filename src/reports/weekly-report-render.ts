@@ -35,8 +35,8 @@ export function renderReportMarkdown(report: WeeklyReport): string {
     lines.push('', `## By ${group}`, '', `| week | ${group} | incidents | MTTA | MTTR |`, '| --- | --- | --- | --- | --- |');
     for (const row of rows) lines.push(`| ${row.week} | ${row.key} | ${row.count} | ${triple(row.mtta)} | ${triple(row.mttr)} |`);
   }
-  if (report.longest.length) lines.push('', '## Longest incidents', '', ...report.longest.map((i) => `- INC-${i.number} SEV${i.severity} ${oneLine(i.title)}: ${dur(i.seconds)}`));
-  if (report.missingPostmortem.length) lines.push('', '## Resolved without a postmortem', '', ...report.missingPostmortem.map((i) => `- INC-${i.number} ${oneLine(i.title)}`));
+  if (report.longest.length) lines.push('', '## Longest incidents', '', ...report.longest.map((i) => `- INC-${i.number} SEV${i.severity} ${i.private ? PRIVATE_INCIDENT : oneLine(i.title)}: ${dur(i.seconds)}`));
+  if (report.missingPostmortem.length) lines.push('', '## Resolved without a postmortem', '', ...report.missingPostmortem.map((i) => `- INC-${i.number} ${i.private ? PRIVATE_INCIDENT : oneLine(i.title)}`));
   if (report.noisiest.length) lines.push('', '## Noisiest alerts', '', ...report.noisiest.map(noisyLine));
   if (report.oncallLoad.length) lines.push('', '## On-call load', '', ...report.oncallLoad.map((p) => `- ${p.person}: ${p.pages} page(s), ${p.atNight} at night`));
   if (report.maintenance.length) lines.push('', '## Maintenance windows', '', ...report.maintenance.map((w) => `- #${w.id} ${w.what}, ${w.startsAt.slice(0, 16).replace('T', ' ')} to ${w.endsAt.slice(0, 16).replace('T', ' ')} UTC: ${oneLine(w.reason)}; held ${w.held} alert(s)${w.alerts.length ? `: ${w.alerts.map(oneLine).join(', ')}${w.held > w.alerts.length ? ', ...' : ''}` : ''}`));
@@ -45,11 +45,15 @@ export function renderReportMarkdown(report: WeeklyReport): string {
 }
 
 /** "- Disk full (alertmanager, 3f2a): fired 14 time(s) in 6 incident(s), 3 noise votes; responders spent 42m (page to ack 12m, ack to resolve 30m); tune route storage". */
+/** What a report shown to a channel or a manager says of an alert of private incidents only, and of a private incident. */
+export const PRIVATE_ALERT = '(an alert of private incidents)';
+export const PRIVATE_INCIDENT = '(private incident)';
+
 function noisyLine(a: NoisyAlert): string {
   const votes = a.noiseVotes ? `, ${a.noiseVotes} noise vote(s)` : '';
   const spent = a.pageToAckSeconds + a.ackToResolveSeconds;
   const cost = spent > 0 ? `; responders spent ${dur(spent)} (page to ack ${dur(a.pageToAckSeconds)}, ack to resolve ${dur(a.ackToResolveSeconds)})` : '';
-  return `- ${oneLine(a.title)}${a.flapping ? ' (flapping)' : ''} (${a.source}, ${a.fingerprint}): fired ${a.firings} time(s) in ${a.incidents} incident(s)${votes}${cost}${a.route ? `; tune route ${a.route}` : ''}`;
+  return `- ${a.privateOnly ? PRIVATE_ALERT : oneLine(a.title)}${a.flapping ? ' (flapping)' : ''} (${a.source}, ${a.fingerprint}): fired ${a.firings} time(s) in ${a.incidents} incident(s)${votes}${cost}${a.route ? `; tune route ${a.route}` : ''}`;
 }
 
 /** Teams past this many are summed up in one line: a message has room for a few dozen fields. */
@@ -122,7 +126,7 @@ export function renderReportMessage(report: WeeklyReport, options: ReportMessage
     sections.push({ text: `**Longest incidents** (open to resolved)\n${lines.join('\n')}` });
   }
   if (report.noisiest.length) {
-    const top = report.noisiest.slice(0, 3).map((a) => `${shortTitle(a.title)}${a.flapping ? ' (flapping)' : ''} ×${a.firings}${a.noiseVotes ? ` (${a.noiseVotes} noise vote${a.noiseVotes === 1 ? '' : 's'})` : ''}${a.route ? `, route ${a.route}` : ''}`);
+    const top = report.noisiest.slice(0, 3).map((a) => `${a.privateOnly ? PRIVATE_ALERT : shortTitle(a.title)}${a.flapping ? ' (flapping)' : ''} ×${a.firings}${a.noiseVotes ? ` (${a.noiseVotes} noise vote${a.noiseVotes === 1 ? '' : 's'})` : ''}${a.route ? `, route ${a.route}` : ''}`);
     sections.push({ text: `**Noisiest alerts:** ${top.join('; ')}` });
   }
   if (report.oncallLoad.length) sections.push({ text: `**On-call load:** ${report.oncallLoad.slice(0, 5).map((p) => `${p.person} ${p.pages} (${p.atNight} at night)`).join(', ')}` });

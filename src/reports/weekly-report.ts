@@ -30,7 +30,7 @@ export interface WeeklyReport {
   previous: WeekRow | undefined;
   /** Resolved incidents of the window, longest first; a private one's title is for its members only. */
   longest: { number: number; title: string; severity: number; seconds: number; private: boolean }[];
-  missingPostmortem: { number: number; title: string; resolvedAt: string }[];
+  missingPostmortem: { number: number; title: string; resolvedAt: string; private: boolean }[];
   /** Alerts ranked by noise votes, then by how often they fired, with what they cost responders and the route that opened them. */
   noisiest: NoisyAlert[];
   oncallLoad: { person: string; pages: number; atNight: number }[];
@@ -53,6 +53,8 @@ export interface NoisyAlert {
   ackToResolveSeconds: number;
   /** It was flapping (FLAP_DETECTION) at some point of the window. */
   flapping: boolean;
+  /** Every incident it opened or joined is private: its title is then for their members only. */
+  privateOnly: boolean;
 }
 
 export const DEFINITIONS = [
@@ -136,19 +138,19 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
         ORDER BY seconds DESC, id LIMIT 5
       ) top JOIN incidents i ON i.id = top.id
       ORDER BY top.seconds DESC, i.id`),
-    db.query<{ id: number; title: string; resolved_at: Date }>(sql`
-      SELECT i.id, i.title, i.resolved_at FROM incidents i LEFT JOIN postmortems p ON p.incident_id = i.id
+    db.query<{ id: number; title: string; resolved_at: Date; private: boolean }>(sql`
+      SELECT i.id, i.title, i.resolved_at, i.private FROM incidents i LEFT JOIN postmortems p ON p.incident_id = i.id
       WHERE i.status = 'resolved' AND i.resolved_at IS NOT NULL AND p.incident_id IS NULL AND i.opened_at >= ${window.from}::timestamptz AND i.opened_at < ${window.to}::timestamptz
         AND (${team}::text IS NULL OR i.team_id = (SELECT id FROM teams WHERE key = ${team}::text))
       ORDER BY i.resolved_at DESC LIMIT 20`),
-    db.query<{ source: string; fingerprint: string; title: string; firings: number; incidents: number; flapping: boolean; noise_votes: number; route: string | null; page_to_ack: number; ack_to_resolve: number }>(sql`
+    db.query<{ source: string; fingerprint: string; title: string; firings: number; incidents: number; flapping: boolean; private_only: boolean; noise_votes: number; route: string | null; page_to_ack: number; ack_to_resolve: number }>(sql`
       WITH fired AS (
         SELECT a.id, a.source, a.fingerprint, max(a.title) AS title, count(*)::int AS firings
         FROM timeline_events e JOIN alerts a ON a.id = (e.data->>'alertId')::int
         WHERE e.kind = 'alert.firing' AND e.at >= ${window.from}::timestamptz AND e.at < ${window.to}::timestamptz
         GROUP BY a.id, a.source, a.fingerprint
       ), theirs AS (
-        SELECT ia.alert_id, i.id AS incident_id, i.route_id, i.acknowledged_at, i.resolved_at,
+        SELECT ia.alert_id, i.id AS incident_id, i.route_id, i.private, i.acknowledged_at, i.resolved_at,
                (SELECT min(p.created_at) FROM pages p WHERE p.incident_id = i.id) AS first_page,
                (SELECT count(*) FROM noise_votes v WHERE v.incident_id = i.id)::int AS votes
         FROM incident_alerts ia JOIN incidents i ON i.id = ia.incident_id
@@ -157,7 +159,7 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
       SELECT f.source, f.fingerprint, f.title, f.firings, count(t.incident_id)::int AS incidents,
              EXISTS (SELECT 1 FROM timeline_events e WHERE e.kind = 'alert.flapping' AND e.data->>'alertId' = f.id::text
                        AND e.at >= ${window.from}::timestamptz AND e.at < ${window.to}::timestamptz) AS flapping, COALESCE(sum(t.votes), 0)::int AS noise_votes,
-             mode() WITHIN GROUP (ORDER BY t.route_id) AS route,
+             mode() WITHIN GROUP (ORDER BY t.route_id) AS route, COALESCE(bool_and(t.private), false) AS private_only,
              COALESCE(sum(EXTRACT(EPOCH FROM t.acknowledged_at - LEAST(COALESCE(t.first_page, t.acknowledged_at), t.acknowledged_at))), 0)::float8 AS page_to_ack,
              COALESCE(sum(EXTRACT(EPOCH FROM t.resolved_at - LEAST(t.acknowledged_at, t.resolved_at))), 0)::float8 AS ack_to_resolve
       FROM fired f LEFT JOIN theirs t ON t.alert_id = f.id
@@ -213,7 +215,7 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
     rows: all.filter((r) => r.week !== previousWeek),
     previous: all.find((r) => r.week === previousWeek && r.group === 'all'),
     longest: longest.map((r) => ({ number: Number(r.id), title: r.title, severity: Number(r.severity), seconds: Number(r.seconds), private: r.private === true })),
-    missingPostmortem: missing.map((r) => ({ number: Number(r.id), title: r.title, resolvedAt: new Date(r.resolved_at).toISOString() })),
+    missingPostmortem: missing.map((r) => ({ number: Number(r.id), title: r.title, resolvedAt: new Date(r.resolved_at).toISOString(), private: r.private === true })),
     noisiest: noisy.map((r) => ({
       source: r.source,
       fingerprint: r.fingerprint,
@@ -225,6 +227,7 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
       pageToAckSeconds: Number(r.page_to_ack),
       ackToResolveSeconds: Number(r.ack_to_resolve),
       flapping: r.flapping === true,
+      privateOnly: r.private_only === true,
     })),
     oncallLoad: load.map((r) => ({ person: r.person, pages: Number(r.pages), atNight: Number(r.at_night) })),
     maintenance: windows.map((w) => ({ id: Number(w.id), what: describeMatcher(w.matcher), startsAt: new Date(w.starts_at).toISOString(), endsAt: new Date(w.ends_at).toISOString(), reason: w.reason, held: Number(w.held), alerts: w.alerts ?? [] })),

@@ -46,9 +46,15 @@ function cells(row: string): string[] {
   return parts.map((part) => part.trim().replace(/\\\|/g, '|'));
 }
 
-function inline(text: string): string {
+/** Longer lines (a hostile alert can be a megabyte of text) are cut before any pattern runs. */
+const LINE_LIMIT = 10_000;
+
+// Each pattern's runs stop at the characters that could start the next match, so no text makes
+// them backtrack over what they already read: the time stays linear in the line.
+function inline(line: string): string {
+  const text = line.length > LINE_LIMIT ? `${line.slice(0, LINE_LIMIT)}…` : line;
   return h(text)
-    .replace(/\[([^\]]*)\]\((https?:\/\/[^\s)]+)\)/g, (_all, label: string, url: string) => `<a href="${url}" rel="noopener noreferrer">${label}</a>`)
+    .replace(/\[([^\][]*)\]\((https?:\/\/[^\s()[\]]+)\)/g, (_all, label: string, url: string) => `<a href="${url}" rel="noopener noreferrer">${label}</a>`)
     .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
     .replace(/(^|\s)_([^_]+)_(?=\s|$|[.,;:])/g, '$1<em>$2</em>');
 }

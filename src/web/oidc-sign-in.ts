@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import { sql, type Sql } from '../db/sql.js';
 
@@ -19,7 +19,8 @@ export interface VerifiedIdentity {
 }
 
 export class SignInError extends Error {
-  constructor(readonly reason: 'provider_unreachable' | 'expired' | 'refused' | 'no_verified_email', message: string) {
+  /** `message` is for the person signing in; `detail`, for the log only (it can name internal hosts). */
+  constructor(readonly reason: 'provider_unreachable' | 'expired' | 'refused' | 'no_verified_email', message: string, readonly detail?: string) {
     super(message);
   }
 }
@@ -40,17 +41,22 @@ export class OidcSignIn {
 
   constructor(private readonly settings: OidcSettings, private readonly db: Sql) {}
 
-  /** Where to send the browser: the provider's authorization endpoint for a new sign-in. */
-  async start(returnTo: string): Promise<URL> {
+  /**
+   * Where to send the browser (the provider's authorization endpoint for a new sign-in), and a
+   * secret for a cookie in that browser: the callback is only taken from the browser holding it,
+   * so nobody can hand someone else a callback address that signs them in as the sender.
+   */
+  async start(returnTo: string): Promise<{ url: URL; browserSecret: string }> {
     const config = await this.config();
     const codeVerifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const nonce = client.randomNonce();
+    const browserSecret = randomBytes(32).toString('base64url');
     await this.db.query(sql`
-      INSERT INTO web_sign_ins (state_hash, code_verifier, nonce, return_to, expires_at)
-      VALUES (${hashOf(state)}, ${codeVerifier}, ${nonce}, ${returnTo}, now() + ${SIGN_IN_WINDOW_MS}::float8 * interval '1 millisecond')`);
+      INSERT INTO web_sign_ins (state_hash, browser_hash, code_verifier, nonce, return_to, expires_at)
+      VALUES (${hashOf(state)}, ${hashOf(browserSecret)}, ${codeVerifier}, ${nonce}, ${returnTo}, now() + ${SIGN_IN_WINDOW_MS}::float8 * interval '1 millisecond')`);
     await this.db.query(sql`DELETE FROM web_sign_ins WHERE expires_at <= now()`);
-    return client.buildAuthorizationUrl(config, {
+    const url = client.buildAuthorizationUrl(config, {
       redirect_uri: this.settings.redirectUri,
       scope: 'openid email profile',
       code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
@@ -58,16 +64,19 @@ export class OidcSignIn {
       state,
       nonce,
     });
+    return { url, browserSecret };
   }
 
   /** Checks the provider's answer at the callback (state once, PKCE, nonce, ID token) and says who signed in. */
-  async finish(callbackUrl: URL): Promise<VerifiedIdentity & { returnTo: string }> {
+  async finish(callbackUrl: URL, browserSecret: string | undefined): Promise<VerifiedIdentity & { returnTo: string }> {
     const error = callbackUrl.searchParams.get('error');
-    if (error) throw new SignInError('refused', `The identity provider refused the sign-in (${error.slice(0, 100)}).`);
+    if (error) throw new SignInError('refused', `The identity provider refused the sign-in (${error.replace(/[^\w .-]/g, '').slice(0, 60)}).`);
     const state = callbackUrl.searchParams.get('state') ?? '';
+    if (!browserSecret) throw new SignInError('expired', 'This sign-in was not started in this browser, or has expired. Start again from the sign-in page.');
     const [pending] = await this.db.query<{ code_verifier: string; nonce: string; return_to: string }>(sql`
-      DELETE FROM web_sign_ins WHERE state_hash = ${hashOf(state)} AND expires_at > now() RETURNING code_verifier, nonce, return_to`);
-    if (!pending) throw new SignInError('expired', 'This sign-in has expired or was already used. Start again.');
+      DELETE FROM web_sign_ins WHERE state_hash = ${hashOf(state)} AND browser_hash = ${hashOf(browserSecret)} AND expires_at > now()
+      RETURNING code_verifier, nonce, return_to`);
+    if (!pending) throw new SignInError('expired', 'This sign-in was not started in this browser, has expired or was already used. Start again from the sign-in page.');
     const config = await this.config();
     let tokens;
     try {
@@ -78,7 +87,7 @@ export class OidcSignIn {
         idTokenExpected: true,
       });
     } catch (cause) {
-      throw new SignInError('refused', `The identity provider's answer could not be checked: ${(cause as Error).message.slice(0, 200)}`);
+      throw new SignInError('refused', "The identity provider's answer could not be checked. Start again from the sign-in page.", (cause as Error).message.slice(0, 500));
     }
     const claims = tokens.claims();
     let email = claims?.email_verified === true && typeof claims.email === 'string' ? claims.email : undefined;
@@ -106,7 +115,7 @@ export class OidcSignIn {
         .catch((cause: Error) => {
           // Tried again at the next sign-in: the provider may only have been down for a moment.
           this.configuration = undefined;
-          throw new SignInError('provider_unreachable', `The identity provider at ${issuer.origin} could not be reached (${cause.message.slice(0, 200)}).`);
+          throw new SignInError('provider_unreachable', 'The identity provider could not be reached. Try again in a moment, or use /incident web in chat.', `${issuer.origin}: ${cause.message.slice(0, 500)}`);
         });
     }
     return this.configuration;

@@ -1,6 +1,7 @@
 import { reportChartSvg } from '../reports/report-chart.js';
 import { DEFINITIONS, type Stat, type WeekRow, type WeeklyReport } from '../reports/weekly-report.js';
 import { formatDuration } from '../time/duration.js';
+import { PRIVATE_ALERT } from '../reports/weekly-report-render.js';
 import { h } from './web-page.js';
 
 /** A measure as people read it (4m, 1h 5m); a dash where no incident had it. */
@@ -40,7 +41,7 @@ export function reportPageContent(report: WeeklyReport, options: { weeks: number
     : '<p>No incident was resolved in these weeks.</p>';
   const noisiest = report.noisiest.length
     ? `<div class="scroll"><table><caption>Ranked by noise votes, then firings</caption><thead><tr><th scope="col">Alert</th><th scope="col">Source</th><th scope="col">Firings</th><th scope="col">Incidents</th><th scope="col">Noise votes</th><th scope="col">Responder time</th><th scope="col">Route to tune</th></tr></thead><tbody>${report.noisiest
-        .map((a) => `<tr><td>${h(a.title)}${a.flapping ? ' <span class="muted">(flapping)</span>' : ''}</td><td>${h(a.source)}</td><td>${a.firings}</td><td>${a.incidents}</td><td>${a.noiseVotes}</td><td>${seconds(a.pageToAckSeconds + a.ackToResolveSeconds)}</td><td>${h(a.route ?? '—')}</td></tr>`)
+        .map((a) => `<tr><td>${h(a.privateOnly && !options.showPrivateTitles ? PRIVATE_ALERT : a.title)}${a.flapping ? ' <span class="muted">(flapping)</span>' : ''}</td><td>${h(a.source)}</td><td>${a.firings}</td><td>${a.incidents}</td><td>${a.noiseVotes}</td><td>${seconds(a.pageToAckSeconds + a.ackToResolveSeconds)}</td><td>${h(a.privateOnly && !options.showPrivateTitles ? '—' : (a.route ?? '—'))}</td></tr>`)
         .join('')}</tbody></table></div>`
     : '<p>No alerts fired in these weeks.</p>';
   const load = report.oncallLoad.length

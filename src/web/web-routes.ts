@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { findAuditEntries, type AuditLog } from '../access/audit-log.js';
 import type { Database } from '../db/database.js';
 import { sql } from '../db/sql.js';
+import { TokenBuckets } from '../abuse/token-buckets.js';
 import type { RouteModule } from '../http/server.js';
 import { incidentLabel } from '../incidents/incident-rules.js';
 import type { Logger } from '../logging.js';
@@ -38,12 +39,13 @@ export interface WebConsoleDeps {
   reportTimeZone: string;
 }
 
-// No script at all, nothing from elsewhere, never framed; and no Referer, so the one-time link
-// in the address bar never leaves with a click.
+// No script at all, nothing from elsewhere, never framed; and no Referer to other sites, so the
+// one-time link in the address bar never leaves with a click (same-origin, not no-referrer: with
+// no-referrer a browser sends "Origin: null" on the console's own forms).
 const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
 };
 
@@ -60,7 +62,11 @@ export function safeReturnPath(value: unknown): string {
  * the one-time link `/incident web` sends in chat.
  */
 export function webConsoleRoutes(deps: WebConsoleDeps): RouteModule {
-  const secure = deps.publicUrl?.startsWith('https://') ?? false;
+  const publicOrigin = deps.publicUrl ? new URL(deps.publicUrl).origin : undefined;
+  const secure = deps.publicUrl ? new URL(deps.publicUrl).protocol === 'https:' : false;
+  const signInCookieName = secure ? '__Host-incident_signin' : 'incident_signin';
+  // Sign-in attempts per address: generous for people, a wall for a script filling web_sign_ins.
+  const signInLimiter = new TokenBuckets({ ratePerSecond: 1, burst: 30 });
   const cookieName = sessionCookieName(secure);
   const oidc = deps.oidc && deps.publicUrl ? new OidcSignIn({ ...deps.oidc, redirectUri: new URL('/ui/auth/callback', deps.publicUrl).toString() }, deps.database.sql) : undefined;
   const viewers = new WeakMap<FastifyRequest, Viewer>();
@@ -82,13 +88,35 @@ export function webConsoleRoutes(deps: WebConsoleDeps): RouteModule {
   };
   const viewerOfRequest = (request: FastifyRequest) => viewers.get(request)!;
 
+  /**
+   * A POST another site's page made (a form posted across sites signs a visitor in as whoever
+   * sent the link, or out): browsers say where it came from in Sec-Fetch-Site and Origin.
+   */
+  const crossSite = (request: FastifyRequest): boolean => {
+    const site = request.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'same-origin') return true;
+    const origin = request.headers.origin;
+    if (origin === undefined) return false;
+    return origin !== (publicOrigin ?? `${request.protocol}://${request.headers.host ?? ''}`);
+  };
+  const refuseCrossSite = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (crossSite(request)) return message(reply, 403, 'Refused', 'This form was sent from another site. Open the console yourself and try again.');
+  };
+  const limitSignIns = async (request: FastifyRequest, reply: FastifyReply) => {
+    const taken = signInLimiter.take(request.ip, deps.clock.now().getTime());
+    if (!taken.ok) return message(reply.header('retry-after', String(Math.ceil(taken.retryAfterMs / 1000))), 429, 'Too many sign-ins', 'Too many sign-in attempts from this address. Wait a minute and try again.');
+  };
+
   /** A form post's fields, once the session is known; refused unless its CSRF token is the session's. */
   const formOf = (request: FastifyRequest, viewer: Viewer): URLSearchParams | undefined => {
     const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
     return form.get('csrf') === viewer.csrfToken ? form : undefined;
   };
 
-  const signIn = async (reply: FastifyReply, personId: number, via: SignInMethod, returnTo: string) => {
+  const signIn = async (request: FastifyRequest, reply: FastifyReply, personId: number, via: SignInMethod, returnTo: string) => {
+    // Whatever session this browser had ends here: one browser, one sign-in.
+    const previous = cookieValue(request.headers.cookie, cookieName);
+    if (previous) await endWebSession(deps.database.sql, previous);
     const session = await createWebSession(deps.database.sql, personId, via);
     const [person] = await deps.database.sql.query<{ name: string }>(sql`SELECT name FROM people WHERE id = ${personId}::int`);
     await deps.audit.record({ actorId: personId, actorName: person?.name ?? 'someone', platform: 'web', action: 'web.sign-in', args: { via }, result: 'ok' });
@@ -112,14 +140,19 @@ export function webConsoleRoutes(deps: WebConsoleDeps): RouteModule {
       return html(reply, 200, consolePage('Sign in', undefined, undefined, `${provider}<p>Type <code>/incident web</code> in Slack or Discord. The bot answers you privately with a one-time link, valid for 10 minutes.</p>`));
     });
 
-    app.get<{ Querystring: { next?: string } }>('/ui/auth/start', async (request, reply) => {
+    app.get<{ Querystring: { next?: string } }>('/ui/auth/start', { onRequest: limitSignIns }, async (request, reply) => {
       if (!oidc) return message(reply, 404, 'No identity provider', 'Sign-in through an identity provider is not set up here (OIDC_ISSUER). Use /incident web in chat.');
       try {
-        const url = await oidc.start(safeReturnPath(request.query.next));
-        return reply.status(303).headers(SECURITY_HEADERS).header('location', url.toString()).send();
+        const { url, browserSecret } = await oidc.start(safeReturnPath(request.query.next));
+        return reply
+          .status(303)
+          .headers(SECURITY_HEADERS)
+          .header('set-cookie', sessionCookie(signInCookieName, browserSecret, { secure, maxAgeSeconds: 600 }))
+          .header('location', url.toString())
+          .send();
       } catch (error) {
         if (!(error instanceof SignInError)) throw error;
-        deps.log.warn({ reason: error.reason }, error.message);
+        deps.log.warn({ reason: error.reason, detail: error.detail }, error.message);
         return message(reply, 502, 'Sign-in is unavailable', error.message);
       }
     });
@@ -127,15 +160,17 @@ export function webConsoleRoutes(deps: WebConsoleDeps): RouteModule {
     app.get('/ui/auth/callback', async (request, reply) => {
       if (!oidc) return message(reply, 404, 'No identity provider', 'Sign-in through an identity provider is not set up here (OIDC_ISSUER).');
       try {
-        const identity = await oidc.finish(new URL(request.url, 'http://callback.invalid'));
+        const identity = await oidc.finish(new URL(request.url, 'http://callback.invalid'), cookieValue(request.headers.cookie, signInCookieName));
+        reply.header('set-cookie', sessionCookie(signInCookieName, '', { secure, maxAgeSeconds: 0 }));
         const personId = await personByEmail(deps.database.sql, deps.oncall(), identity.email);
         if (personId === undefined) {
           await deps.audit.record({ actorName: identity.email, platform: 'web', action: 'web.sign-in', args: { via: 'oidc' }, result: 'refused', detail: 'not in oncall.yaml' });
           return message(reply, 403, 'Not listed', `${identity.email} is not the email of anyone in oncall.yaml. Ask an admin to add it to your entry.`);
         }
-        return await signIn(reply, personId, 'oidc', identity.returnTo);
+        return await signIn(request, reply, personId, 'oidc', identity.returnTo);
       } catch (error) {
         if (!(error instanceof SignInError)) throw error;
+        if (error.detail) deps.log.warn({ reason: error.reason, detail: error.detail }, error.message);
         return message(reply, error.reason === 'provider_unreachable' ? 502 : 400, 'Sign-in failed', error.message);
       }
     });
@@ -150,17 +185,17 @@ export function webConsoleRoutes(deps: WebConsoleDeps): RouteModule {
       return html(reply, 200, consolePage('Sign in to the incident console', undefined, undefined, '<form method="post"><button type="submit" id="use-link">Sign in</button></form>'));
     });
 
-    app.post<{ Params: { token: string } }>('/ui/link/:token', { bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
+    app.post<{ Params: { token: string } }>('/ui/link/:token', { onRequest: [refuseCrossSite, limitSignIns], bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
       const used = await deps.database.transaction((tx) => useActionToken(tx, request.params.token, ['web']));
       if (!used) {
         const record = await readActionToken(deps.database.sql, request.params.token);
         const why = record?.purpose !== 'web' ? 'It may have been copied incompletely.' : record.usedAt ? 'It was already used: each link signs in once.' : 'It has expired: links are valid for 10 minutes.';
         return message(reply, record?.purpose === 'web' ? 410 : 404, 'This link cannot sign you in', `${why} Type /incident web in chat for a new one.`);
       }
-      return signIn(reply, used.personId, 'link', '/ui/incidents');
+      return signIn(request, reply, used.personId, 'link', '/ui/incidents');
     });
 
-    app.post('/ui/sign-out', { onRequest: requireViewer, bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
+    app.post('/ui/sign-out', { onRequest: [refuseCrossSite, requireViewer], bodyLimit: FORM_BODY_LIMIT }, async (request, reply) => {
       const viewer = viewerOfRequest(request);
       if (!formOf(request, viewer)) return message(reply, 403, 'Not signed out', 'The form was not from this console (its check token did not match). Reload the page and try again.', viewer);
       await endWebSession(deps.database.sql, cookieValue(request.headers.cookie, cookieName) ?? '');
@@ -237,7 +272,7 @@ export function webConsoleRoutes(deps: WebConsoleDeps): RouteModule {
       const viewer = viewerOfRequest(request);
       const id = incidentNumber(request.params.id);
       const content = id !== undefined && (await canSeeIncident(deps.database, viewer, id)) ? await incidentPageContent(deps.database, viewer, id, { now: deps.clock.now(), changeWindowMs: deps.changeWindowMs }) : undefined;
-      if (content === undefined) return message(reply, 404, 'No such incident', `There is no incident ${h(request.params.id.slice(0, 20))} that you can see.`, viewer);
+      if (content === undefined) return message(reply, 404, 'No such incident', `There is no incident ${request.params.id.slice(0, 20)} that you can see.`, viewer);
       return html(reply, 200, consolePage(incidentLabel(id!), 'incidents', viewer, content));
     });
 

@@ -142,6 +142,35 @@ describe('the web console in a real browser, signed in through a real OpenID pro
     expect(await bodyText(unverified)).toContain('did not give a verified email address');
   });
 
+  it('finishes a sign-in only in the browser that started it: a callback address handed to someone else signs nobody in', async () => {
+    const attacker = await freshPage();
+    await attacker.goto(`${bot.url}/ui/sign-in`);
+    await Promise.all([attacker.waitForNavigation(), attacker.click('#sign-in-oidc')]);
+    await attacker.type('input[name=login]', 'mallory');
+    await attacker.type('input[name=password]', 'any-password');
+    // Stop at the callback: its address (code and state) is what an attacker would send a victim.
+    await attacker.setRequestInterception(true);
+    let callback = '';
+    attacker.on('request', (request) => {
+      if (request.url().startsWith(`${bot.url}/ui/auth/callback`)) {
+        callback = request.url();
+        void request.abort();
+      } else void request.continue();
+    });
+    await attacker.click('button[type=submit]');
+    await attacker.waitForFunction(() => true);
+    for (let i = 0; i < 50 && !callback; i++) {
+      if (!attacker.url().startsWith(bot.url)) await attacker.click('button[type=submit]').catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(callback).toContain('code=');
+    const victim = await freshPage();
+    const answer = await victim.goto(callback);
+    expect(answer?.status()).toBe(400);
+    expect(await bodyText(victim)).toContain('This sign-in was not started in this browser');
+    expect((await victim.browserContext().cookies()).find((cookie) => cookie.name === 'incident_session')).toBeUndefined();
+  });
+
   it('shows one incident whole: facts, timeline in the reader’s zone, and the postmortem to read and download', async () => {
     const page = await freshPage();
     await signInThroughProvider(page, 'alice');
@@ -179,6 +208,25 @@ describe('the web console in a real browser, signed in through a real OpenID pro
     const again = await freshPage();
     await again.goto(link);
     expect(await bodyText(again)).toContain('This link was already used');
+
+    // Signing in again in the same browser ends the session it had.
+    const first = (await page.browserContext().cookies()).find((cookie) => cookie.name === 'incident_session')!.value;
+    const second = await handler['incident.web']({ kind: 'incident.web' }, { platform: 'slack', actor: { platformId: 'U0000000002' }, channelId: 'D1', timeZone: 'UTC' });
+    await page.goto(/http:\/\/\S+\/ui\/link\/[A-Za-z0-9_-]{43}/.exec(second.message.sections[0]!.text ?? '')![0]);
+    await Promise.all([page.waitForNavigation(), page.click('#use-link')]);
+    expect((await fetch(`${bot.url}/ui/incidents`, { headers: { cookie: `incident_session=${first}` }, redirect: 'manual' })).status).toBe(303);
+
+    // Another site's form cannot use a link to sign a visitor in as the link's owner.
+    const planted = await handler['incident.web']({ kind: 'incident.web' }, { platform: 'slack', actor: { platformId: 'U0000000002' }, channelId: 'D1', timeZone: 'UTC' });
+    const plantedLink = /http:\/\/\S+\/ui\/link\/[A-Za-z0-9_-]{43}/.exec(planted.message.sections[0]!.text ?? '')![0];
+    const crossSite = await fetch(plantedLink, { method: 'POST', headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, redirect: 'manual' });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.headers.get('set-cookie')).toBeNull();
+    // Refused, not used up: its owner can still open it.
+    const own = await freshPage();
+    await own.goto(plantedLink);
+    await Promise.all([own.waitForNavigation(), own.click('#use-link')]);
+    expect(new URL(own.url()).pathname).toBe('/ui/incidents');
     const reused = await fetch(link, { method: 'POST' });
     expect(reused.status).toBe(410);
     expect(reused.headers.get('set-cookie')).toBeNull();

@@ -93,7 +93,7 @@ describeEachDatabase('migrations', (db) => {
     await prisma.coverRequest.create({ data: { teamKey: 'payments', scheduleKey: 'payments-weekly', requesterId: person.id, startsAt: at, endsAt: at, reason: 'dentist', status: 'taken', takenById: person.id, takenAt: at, overrideId: 1, platform: 'slack', createdAt: at } });
     await prisma.swapRequest.create({ data: { scheduleKey: 'payments-weekly', requesterId: person.id, otherId: person.id, mineFrom: at, mineTo: at, theirsFrom: at, theirsTo: at, status: 'accepted', platform: 'slack', decidedAt: at, createdAt: at } });
     await prisma.webSession.create({ data: { idHash: 'session-hash', personId: person.id, csrfToken: 'csrf', via: 'oidc', expiresAt: at, createdAt: at } });
-    await prisma.webSignIn.create({ data: { stateHash: 'state-hash', codeVerifier: 'verifier', nonce: 'nonce', returnTo: '/ui/incidents', expiresAt: at } });
+    await prisma.webSignIn.create({ data: { stateHash: 'state-hash', browserHash: 'browser-hash', codeVerifier: 'verifier', nonce: 'nonce', returnTo: '/ui/incidents', expiresAt: at } });
     await prisma.maintenanceWindow.create({ data: { matcher: { service: 'checkout' }, teamKey: 'payments', startsAt: at, endsAt: at, endedAt: at, reason: 'upgrade', createdById: person.id, createdByName: 'Alice Doe', origin: 'oncall.yaml', recurrence: 'nightly' } });
     await prisma.actionToken.create({ data: { tokenHash: 'h1', purpose: 'ack', personId: person.id, pageId: page.id, via: 'email', address: 'a@example.com', expiresAt: at } });
     await prisma.contactVerification.create({ data: { personId: person.id, via: 'sms', address: '+15550100001', codeHash: 'c', codeExpiresAt: at, verifiedAt: at } });
@@ -147,7 +147,7 @@ describeEachDatabase('migrations', (db) => {
     expect(await prisma.coverRequest.findFirstOrThrow()).toMatchObject({ teamKey: 'payments', scheduleKey: 'payments-weekly', requesterId: person.id, startsAt: at, endsAt: at, reason: 'dentist', status: 'taken', takenById: person.id, takenAt: at, overrideId: 1, platform: 'slack', createdAt: at });
     expect(await prisma.swapRequest.findFirstOrThrow()).toMatchObject({ scheduleKey: 'payments-weekly', requesterId: person.id, otherId: person.id, mineFrom: at, mineTo: at, theirsFrom: at, theirsTo: at, status: 'accepted', platform: 'slack', decidedAt: at, createdAt: at });
     expect(await prisma.webSession.findFirstOrThrow()).toEqual({ idHash: 'session-hash', personId: person.id, csrfToken: 'csrf', via: 'oidc', expiresAt: at, createdAt: at });
-    expect(await prisma.webSignIn.findFirstOrThrow()).toEqual({ stateHash: 'state-hash', codeVerifier: 'verifier', nonce: 'nonce', returnTo: '/ui/incidents', expiresAt: at });
+    expect(await prisma.webSignIn.findFirstOrThrow()).toEqual({ stateHash: 'state-hash', browserHash: 'browser-hash', codeVerifier: 'verifier', nonce: 'nonce', returnTo: '/ui/incidents', expiresAt: at });
     expect(await prisma.maintenanceWindow.findFirstOrThrow()).toMatchObject({ matcher: { service: 'checkout' }, recurrence: 'nightly', endedAt: at });
 
     // A model added to the schema without being exercised here fails this test.

@@ -13,6 +13,7 @@ CREATE TABLE "web_sessions" (
 -- CreateTable
 CREATE TABLE "web_sign_ins" (
     "state_hash" TEXT NOT NULL,
+    "browser_hash" TEXT NOT NULL,
     "code_verifier" TEXT NOT NULL,
     "nonce" TEXT NOT NULL,
     "return_to" TEXT NOT NULL,

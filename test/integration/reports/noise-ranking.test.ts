@@ -8,6 +8,7 @@ import { parseOncallYaml } from '../../../src/oncall/oncall-file.js';
 import { buildWeeklyReport } from '../../../src/reports/weekly-report.js';
 import { renderReportMarkdown, renderReportMessage } from '../../../src/reports/weekly-report-render.js';
 import { ManualClock } from '../../../src/time/clock.js';
+import { reportPageContent } from '../../../src/web/report-page.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
 const config = parseOncallYaml(
@@ -18,6 +19,7 @@ const config = parseOncallYaml(
     'routes:',
     '  - { id: disk-space, match: { labels: { alertname: DiskFull } } }',
     '  - { id: cpu, match: { labels: { alertname: CpuHigh } } }',
+    '  - { id: secrets, private: true, match: { labels: { alertname: TokenLeak } } }',
   ].join('\n'),
 );
 
@@ -59,11 +61,19 @@ describeEachDatabase('noise feedback in the weekly report', (db) => {
     const again = await incidents.markNoisy(disk[0]!, { kind: 'person', personId: ben.id, name: ben.name }, 'flaps all night');
     expect(again).toEqual({ again: true });
 
+    // An alert of a private route: its incidents are private, so is its title in what the report shows.
+    await flap('TokenLeak');
+
     const report = await buildWeeklyReport(database.sql, { weeks: 1, timeZone: 'UTC', now: new Date('2026-04-08T12:00:00Z') });
-    expect(report.noisiest.map((a) => [a.fingerprint, a.firings, a.incidents, a.noiseVotes, a.route])).toEqual([
-      ['DiskFull', 4, 4, 2, 'disk-space'],
-      ['CpuHigh', 5, 5, 0, 'cpu'],
+    expect(report.noisiest.map((a) => [a.fingerprint, a.firings, a.incidents, a.noiseVotes, a.route, a.privateOnly])).toEqual([
+      ['DiskFull', 4, 4, 2, 'disk-space', false],
+      ['CpuHigh', 5, 5, 0, 'cpu', false],
+      ['TokenLeak', 1, 1, 0, 'secrets', true],
     ]);
+    expect(renderReportMarkdown(report)).toContain('- (an alert of private incidents) (generic, TokenLeak): fired 1 time(s)');
+    expect(renderReportMarkdown(report)).not.toContain('TokenLeak on node-1');
+    expect(reportPageContent(report, { weeks: 1, teams: [], showPrivateTitles: false })).not.toContain('TokenLeak on node-1');
+    expect(reportPageContent(report, { weeks: 1, teams: [], showPrivateTitles: true })).toContain('TokenLeak on node-1');
     expect(report.noisiest[0]).toMatchObject({ pageToAckSeconds: 120, ackToResolveSeconds: 300 });
     const markdown = renderReportMarkdown(report);
     expect(markdown).toContain('- DiskFull on node-1 (generic, DiskFull): fired 4 time(s) in 4 incident(s), 2 noise vote(s); responders spent 7m (page to ack 2m, ack to resolve 5m); tune route disk-space');

@@ -20,6 +20,13 @@ describe('the postmortem as HTML', () => {
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toContain('"onmouseover="');
   });
+
+  it('reads a megabyte of hostile brackets in one pass (an alert must not stall the bot for everyone)', () => {
+    // The first version's link pattern took 10 s on 100,000 "[" and grew with the square.
+    const hostile = ['[', '](https://', '**', ' _'].map((unit) => unit.repeat(Math.ceil(1_000_000 / unit.length)));
+    for (const line of hostile) expect(markdownToHtml(`- ${line}x`).length).toBeGreaterThan(1000);
+    expect(markdownToHtml(`| ${'[a'.repeat(3000)} | x |\n| --- | --- |\n| ${'[b'.repeat(3000)} | y |`)).toContain('<td>');
+  });
 });
 
 describe('where sign-in returns to', () => {
