@@ -23,6 +23,9 @@ export interface IncidentAccessFacts {
   /** Team key, when the incident belongs to one. */
   team?: string;
   commanderPersonId?: number;
+  private?: boolean;
+  /** For a private incident: the requester is one of the people in it (see isInIncident). */
+  requesterIsIn?: boolean;
 }
 
 export type AccessDecision = { allowed: true; as?: BotRole } | { allowed: false; reason: string };
@@ -80,6 +83,11 @@ export function decideAccess(command: ParsedCommand, requester: Requester, confi
       const teamName = config.teams[incident.team]?.name ?? incident.team;
       const why = requester.handle ? `${requester.name} is not a member of ${teamName} in oncall.yaml.` : notListed(requester);
       return { allowed: false, reason: `Only ${teamName} responders, the incident commander or an admin may ${VERBS[command.kind]} ${label}. ${why}` };
+    }
+    // A private one without a team is for the people in it: nobody else may change it, nor give
+    // themselves a role in it (which would let them in).
+    if (incident.private && !incident.requesterIsIn) {
+      return { allowed: false, reason: `${label} is private: only the people in it (a role on it, paged for it, on its timeline or invited to its channel), its commander or an admin may ${VERBS[command.kind]} it.` };
     }
     // An incident without a team (declared in chat) belongs to everyone oncall.yaml lists.
     if (requester.handle && config.people[requester.handle]) return { allowed: true, as: 'responder' };

@@ -90,7 +90,7 @@ export function incidentWriteRoutes(deps: IncidentWriteDeps): RouteModule {
     const label = incidentLabel(number);
     if (who.personId !== undefined) {
       const command = { kind: COMMAND_KIND[action], incidentNumber: number } as ParsedCommand;
-      const facts = needsIncidentFacts(command.kind) ? await incidentAccessFacts(deps.prisma, number) : undefined;
+      const facts = needsIncidentFacts(command.kind) ? await incidentAccessFacts(deps.prisma, number, who.personId) : undefined;
       const decision = decideAccess(command, { personId: who.personId, name: who.name, handle: who.handle }, deps.oncall(), facts);
       if (!decision.allowed) throw new AppError('forbidden', decision.reason);
     }

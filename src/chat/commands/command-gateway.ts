@@ -90,7 +90,7 @@ export class CommandGateway {
     for (const [kind, handler] of Object.entries(this.deps.handlers) as [string, (command: ParsedCommand, ctx: CommandContext) => Promise<CommandReply>][]) {
       guarded[kind] = async (command: ParsedCommand, ctx: CommandContext) => {
         if (!requester) throw new AppError('unavailable', 'The bot could not look you up just now; try again in a moment.');
-        const incident = ctx.incidentNumber !== undefined && needsIncidentFacts(command.kind) ? await incidentAccessFacts(this.deps.prisma, ctx.incidentNumber) : undefined;
+        const incident = ctx.incidentNumber !== undefined && needsIncidentFacts(command.kind) ? await incidentAccessFacts(this.deps.prisma, ctx.incidentNumber, requester.personId) : undefined;
         const decision = decideAccess(command, requester, this.deps.oncall(), incident);
         if (!decision.allowed) throw new AppError('forbidden', decision.reason);
         return handler.call(this.deps.handlers, command, ctx);

@@ -105,6 +105,17 @@ describeEachDatabase('the command gateway: roles, audit, throttling', (db) => {
     expect(rows[1]!.detail).toContain('not a member of Payments');
   });
 
+  it('keeps a private incident without a team to the people in it: a bystander cannot give themselves a role in it', async () => {
+    await as('U0PIA', 'declare sev2 --private Token in a public repo');
+    const number = (await prisma().incident.findFirstOrThrow({ orderBy: { id: 'desc' } })).id;
+    const refused = await as('U0SAM', 'role scribe <@U0SAM>', number);
+    expect(text(refused)).toMatch(new RegExp(`^INC-${number} is private: only the people in it`));
+    expect(await prisma().incidentRole.count({ where: { incidentId: number } })).toBe(0);
+    // Pia declared it, so she is in it (her entry is on its timeline): she may.
+    expect((await as('U0PIA', 'role scribe <@U0SAM>', number)).visibility).toBe('in_channel');
+    expect(await prisma().incidentRole.count({ where: { incidentId: number } })).toBe(1);
+  });
+
   it('lets the incident commander and an admin do what responders do', async () => {
     const number = await paymentsIncident();
     expect(text(await as('U0SAM', 'sev 1', number))).toContain('is not a member of Payments');

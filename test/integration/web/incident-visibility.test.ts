@@ -1,4 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
+import { isInIncident } from '../../../src/access/incident-access-facts.js';
 import { sql } from '../../../src/db/sql.js';
 import { parseIncidentListFilter } from '../../../src/web/incident-list-filter.js';
 import { readIncidentList } from '../../../src/web/incident-list-page.js';
@@ -52,6 +53,15 @@ describeEachDatabase('who sees which incident in the web console', (db) => {
     expect(await listed(viewer('dave'))).toEqual(['dave invited', 'public']);
     expect(await listed(viewer('frank'))).toEqual(['public']);
     expect(await listed(viewer('carol', true))).toEqual(['bob paged', 'commanded by alice', 'dave invited', 'erin noted', 'public']);
+  });
+
+  it('is the same rule as the one chat permissions use (isInIncident), for every person and incident', async () => {
+    for (const handle of ['alice', 'bob', 'dave', 'erin', 'frank']) {
+      for (const [name, id] of Object.entries(incidents)) {
+        if (name === 'public') continue;
+        expect(await isInIncident(db().database.prisma, id, people[handle]!), `${handle} in "${name}"`).toBe(await canSeeIncident(db().database, viewer(handle), id));
+      }
+    }
   });
 
   it('answers a direct look-up the same way', async () => {

@@ -60,6 +60,19 @@ describe('who may do what', () => {
     expect(decideAccess(resolve, who(undefined), config(), declared).allowed).toBe(false);
   });
 
+  it('keeps a private incident without a team to the people in it: nobody else may change it or give themselves a role in it', () => {
+    const outside = { number: 9, private: true, requesterIsIn: false };
+    for (const command of [resolve, role]) {
+      const refused = decideAccess(command, who('pia'), config(), outside);
+      expect(refused.allowed ? '' : refused.reason).toMatch(/^INC-9 is private: only the people in it .* may (resolve|assign roles on) it\.$/);
+      expect(decideAccess(command, who('pia'), config(), { ...outside, requesterIsIn: true })).toEqual({ allowed: true, as: 'responder' });
+      expect(decideAccess(command, who('ada'), config(), outside)).toEqual({ allowed: true, as: 'admin' });
+      expect(decideAccess(command, who('sam', 42), config(), { ...outside, commanderPersonId: 42 })).toEqual({ allowed: true, as: 'commander' });
+    }
+    // A private incident of a team stays its team's to run, as any other.
+    expect(decideAccess(role, who('pia'), config(), { ...outside, team: 'payments' })).toEqual({ allowed: true, as: 'responder' });
+  });
+
   it('lets a team`s members override its schedule, by team, schedule or service name; others need admin', () => {
     const override = (team: string): ParsedCommand => ({ kind: 'oncall.override', team, user: { platformId: 'U2' }, from: 'now', to: '+1h' });
     for (const name of ['payments', 'payments-weekly', 'checkout']) {
