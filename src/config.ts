@@ -16,6 +16,9 @@ export const SECRET_SETTINGS = [
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
   'DISCORD_BOT_TOKEN',
+  'MATTERMOST_BOT_TOKEN',
+  'MATTERMOST_COMMAND_TOKENS',
+  'TEAMS_APP_PASSWORD',
   'SMTP_URL',
   'NTFY_TOKEN',
   'PAGE_WEBHOOK_SECRET',
@@ -164,6 +167,15 @@ const settingsObject = z.object({
   DISCORD_APPLICATION_ID: optionalText.refine((v) => v === undefined || /^\d+$/.test(v), 'must be a numeric id'),
   DISCORD_GUILD_ID: optionalText.refine((v) => v === undefined || /^\d+$/.test(v), 'must be a numeric id'),
   DISCORD_API_URL: url('Discord REST base, e.g. https://discord.com/api'),
+  MATTERMOST_URL: url('the Mattermost server, e.g. https://chat.example.com'),
+  MATTERMOST_BOT_TOKEN: optionalText,
+  MATTERMOST_TEAM: optionalText.refine((v) => v === undefined || /^[a-z0-9][a-z0-9-]{0,63}$/.test(v), 'must be the team\'s name as in its URL (lowercase letters, digits and -), e.g. engineering'),
+  // Mattermost gives each slash command its own token: /incident's and /oncall's, comma-separated.
+  MATTERMOST_COMMAND_TOKENS: optionalText.refine((v) => v === undefined || commandTokens(v).every((t) => /^[a-z0-9]{26}$/.test(t)), 'must be the tokens Mattermost showed for the /incident and /oncall slash commands (26 lowercase letters and digits each), comma-separated'),
+  TEAMS_APP_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v), 'must be the bot\'s Microsoft App ID (a GUID)'),
+  TEAMS_APP_PASSWORD: optionalText,
+  TEAMS_TENANT_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v), 'must be the Microsoft Entra tenant id (a GUID)'),
+  TEAMS_API_URL: url('where the bot gets its token and the Bot Framework keys; unset for Microsoft\'s own'),
   SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\/[^/]/.test(v), 'must be smtp://user:pass@host:587 or smtps://user:pass@host:465'),
   EMAIL_FROM: optionalText.refine((v) => v === undefined || /^(?:[^<>@\r\n]+<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/.test(v), 'must be an address, optionally with a name: Incident Bot <pager@example.com>'),
   NTFY_URL: url('the ntfy server pages are pushed through, e.g. https://ntfy.example.com'),
@@ -257,6 +269,11 @@ const settingsObject = z.object({
 
 const settingsSchema = z.preprocess((env) => withoutBlankValues(env as NodeJS.ProcessEnv), settingsObject);
 
+/** MATTERMOST_COMMAND_TOKENS as a list. */
+export function commandTokens(value: string): string[] {
+  return value.split(',').map((token) => token.trim()).filter(Boolean);
+}
+
 export type Settings = z.infer<typeof settingsSchema>;
 
 export interface Config extends Settings {
@@ -264,6 +281,8 @@ export interface Config extends Settings {
   storage: 'embedded' | 'postgres';
   slackEnabled: boolean;
   discordEnabled: boolean;
+  mattermostEnabled: boolean;
+  teamsEnabled: boolean;
   /** ONCALL_FILE was given (not the default): the file must then exist at start. */
   oncallFileSet: boolean;
 }
@@ -303,6 +322,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (settings.SLACK_APP_TOKEN && !settings.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN is set (Socket Mode still calls the Web API)');
   if (settings.SLACK_SIGNING_SECRET && !settings.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET is set');
   requireTogether('DISCORD_BOT_TOKEN', ['DISCORD_APPLICATION_ID', 'DISCORD_GUILD_ID'], 'slash commands are registered for that guild');
+  requireTogether('MATTERMOST_BOT_TOKEN', ['MATTERMOST_URL', 'MATTERMOST_TEAM', 'MATTERMOST_COMMAND_TOKENS', 'PUBLIC_URL'], 'the bot calls that server, opens channels in that team, checks each slash command\'s token, and its buttons call back PUBLIC_URL/mattermost/actions');
+  for (const name of ['MATTERMOST_URL', 'MATTERMOST_TEAM', 'MATTERMOST_COMMAND_TOKENS'] as const) {
+    if (settings[name] !== undefined && settings.MATTERMOST_BOT_TOKEN === undefined) problems.push(`MATTERMOST_BOT_TOKEN: required when ${name} is set (the bot account's access token)`);
+  }
+  requireTogether('TEAMS_APP_ID', ['TEAMS_APP_PASSWORD', 'TEAMS_TENANT_ID'], 'the bot signs in as that app, in that tenant');
+  for (const name of ['TEAMS_APP_PASSWORD', 'TEAMS_TENANT_ID'] as const) {
+    if (settings[name] !== undefined && settings.TEAMS_APP_ID === undefined) problems.push(`TEAMS_APP_ID: required when ${name} is set (the bot's Microsoft App ID)`);
+  }
   requireTogether('SMTP_URL', ['EMAIL_FROM'], 'the sender of page and verification emails');
   requireTogether('TWILIO_ACCOUNT_SID', ['TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER'], 'SMS pages are sent from that number with that account');
   if (settings.OIDC_ISSUER) {
@@ -324,6 +351,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storage: settings.DATABASE_URL ? 'postgres' : 'embedded',
     slackEnabled: settings.SLACK_BOT_TOKEN !== undefined,
     discordEnabled: settings.DISCORD_BOT_TOKEN !== undefined,
+    mattermostEnabled: settings.MATTERMOST_BOT_TOKEN !== undefined,
+    teamsEnabled: settings.TEAMS_APP_ID !== undefined,
     oncallFileSet: (env.ONCALL_FILE ?? '').trim() !== '',
   };
 }

@@ -45,6 +45,8 @@ export function secretValuesOf(settings: Partial<Record<(typeof SECRET_SETTINGS)
     const value = settings[name];
     if (value && !urls.has(name)) values.add(value);
   }
+  // Each slash command's token alone is a secret too.
+  for (const token of settings.MATTERMOST_COMMAND_TOKENS?.split(',') ?? []) if (token.trim()) values.add(token.trim());
   for (const name of urls) {
     const value = settings[name as (typeof SECRET_SETTINGS)[number]];
     if (!value || !URL.canParse(value)) continue;

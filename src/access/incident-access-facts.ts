@@ -1,3 +1,4 @@
+import { chatIdsOf } from '../chat/chat-identity.js';
 import type { PrismaClient } from '../db/database.js';
 import type { IncidentAccessFacts } from './permissions.js';
 
@@ -22,8 +23,8 @@ export async function incidentAccessFacts(prisma: PrismaClient, number: number, 
  * (src/web/incident-visibility.ts) is the same rule in SQL, for lists; a test holds them equal.
  */
 export async function isInIncident(prisma: PrismaClient, incidentId: number, personId: number): Promise<boolean> {
-  const person = await prisma.person.findUnique({ where: { id: personId }, select: { slackId: true, discordId: true } });
-  const chatIds = [person?.slackId, person?.discordId].filter((id): id is string => typeof id === 'string');
+  const person = await prisma.person.findUnique({ where: { id: personId }, select: { slackId: true, discordId: true, mattermostId: true, teamsId: true } });
+  const chatIds = person ? chatIdsOf(person) : [];
   const found = await prisma.incident.count({
     where: {
       id: incidentId,

@@ -1,7 +1,7 @@
 import type { HintedError, RetryHint } from '../engine/retry-hint.js';
 import type { NeutralMessage } from './neutral-message.js';
 
-export type ChatPlatformName = 'slack' | 'discord';
+export type ChatPlatformName = 'slack' | 'discord' | 'mattermost' | 'teams';
 
 /**
  * What a platform can do. The core asks before using a feature a platform lacks, instead of

@@ -1,3 +1,4 @@
+import { CHAT_PLATFORMS, PLATFORM_DISPLAY_NAME, chatIdOf, hasChatIdentity } from './chat-identity.js';
 import type { Database } from '../db/database.js';
 import { enqueueJobs } from '../engine/job-store.js';
 import { AppError } from '../errors.js';
@@ -41,7 +42,7 @@ export function contactCommandHandlers(deps: ContactCommandDeps): ContactHandler
     async 'oncall.contact'(_command, ctx) {
       const { id, config } = await whoAsks(ctx);
       const states = await verificationStates(deps.database.sql, id);
-      const lines = [`chat: ${[config.slackId && 'Slack', config.discordId && 'Discord'].filter(Boolean).join(' and ') || 'no chat id in oncall.yaml'}`];
+      const lines = [`chat: ${CHAT_PLATFORMS.filter((platform) => chatIdOf(config, platform)).map((platform) => PLATFORM_DISPLAY_NAME[platform]).join(' and ') || 'no chat id in oncall.yaml'}`];
       for (const via of METHODS) {
         const address = addressOf(config, via);
         if (!address) continue;
@@ -111,7 +112,7 @@ export function contactCommandHandlers(deps: ContactCommandDeps): ContactHandler
         return contacts;
       });
       deps.onCommitted?.();
-      lines.unshift(`chat: a direct message${target.config.slackId || target.config.discordId ? '' : ' (no chat id in oncall.yaml: it will fail)'}`, ...sent.map((c) => `${c.via}: sent to ${c.address}`));
+      lines.unshift(`chat: a direct message${hasChatIdentity(target.config) ? '' : ' (no chat id in oncall.yaml: it will fail)'}`, ...sent.map((c) => `${c.via}: sent to ${c.address}`));
       return privately(`Test page to ${target.name}`, lines);
     },
   };

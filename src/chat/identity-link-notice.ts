@@ -7,9 +7,7 @@ import type { Logger } from '../logging.js';
 import type { ChatPlatformName } from './chat-port.js';
 import type { NeutralMessage } from './neutral-message.js';
 import type { EmailMatch } from './people-directory.js';
-
-
-const PLATFORM_NAME = { slack: 'Slack', discord: 'Discord' } as const;
+import { CHAT_PLATFORMS, PLATFORM_DISPLAY_NAME as PLATFORM_NAME, chatIdOf } from './chat-identity.js';
 
 /**
  * Every email match is audited. A link is also told to the person by DM, on every chat account
@@ -29,10 +27,7 @@ export function emailMatchRecorder(deps: { audit: AuditLog; sql: Sql; log: Logge
       detail: match.linked ? `${PLATFORM_NAME[match.platform]} account ${match.userId} linked to ${person.name} by its confirmed email` : match.refusal,
     });
     if (!match.linked) return;
-    const accounts: [ChatPlatformName, string | null][] = [
-      ['slack', person.slackId],
-      ['discord', person.discordId],
-    ];
+    const accounts = CHAT_PLATFORMS.map((platform): [ChatPlatformName, string | null] => [platform, chatIdOf(person, platform)]);
     const jobs: JobSpec[] = accounts
       .filter((account): account is [ChatPlatformName, string] => account[1] !== null)
       .map(([platform, userId]) => ({

@@ -1,3 +1,4 @@
+import { chatIdOf, type ChatIdentities } from './chat-identity.js';
 import { DateTime } from 'luxon';
 import type { Database } from '../db/database.js';
 import { writePage } from '../delivery/page-request.js';
@@ -257,7 +258,7 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       if (result === 'gone') throw new AppError('conflict', `Cover #${command.id} has been taken already, or is over`);
       const requester = await deps.database.prisma.person.findUnique({ where: { id: request.requesterId } });
       const platform = request.platform as ChatPlatformName;
-      const chatId = (person: { slackId: string | null; discordId: string | null } | null) => (person ? ((platform === 'slack' ? person.slackId : person.discordId) ?? undefined) : undefined);
+      const chatId = (person: ChatIdentities | null) => (person ? (chatIdOf(person, platform) ?? undefined) : undefined);
       const takerRow = await deps.database.prisma.person.findUnique({ where: { id: taker.id } });
       const people = { requester: { name: requester?.name ?? 'someone', chatId: chatId(requester) }, taker: { name: taker.name, chatId: chatId(takerRow) } };
       const taken = { ...request, status: 'taken', takenById: taker.id };
@@ -326,7 +327,7 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       if (swap.status !== 'pending') throw new AppError('conflict', `Swap #${swap.id} was ${swap.status} already`);
       const now = clock.now();
       const requester = await deps.database.prisma.person.findUnique({ where: { id: swap.requesterId } });
-      const requesterChat = requester ? ((ctx.platform === 'slack' ? requester.slackId : requester.discordId) ?? undefined) : undefined;
+      const requesterChat = requester ? (chatIdOf(requester, ctx.platform) ?? undefined) : undefined;
       const tell = async (text: string) => {
         if (requesterChat && deps.delivery) await deps.delivery.deliverOnce(`swap:${swap.id}:answer`, { kind: 'person', via: ctx.platform, userId: requesterChat }, { summary: text, sections: [{ text }] }).catch(() => {});
       };

@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../db/database.js';
 import type { Person } from '../db/generated/client.js';
 import type { Actor } from '../incidents/actor.js';
-import { CHAT_ID_FIELD } from './chat-identity.js';
+import { CHAT_ID_FIELD, PLATFORM_DISPLAY_NAME as PLATFORM_NAME, type MaybeChatIdentities } from './chat-identity.js';
 import type { ChatPlatformName, ChatPort, ChatUserProfile } from './chat-port.js';
 
 /** A chat user whose platform email is a known person's: linked to them, or refused and why. */
@@ -14,15 +14,13 @@ export interface EmailMatch {
   refusal?: string;
 }
 
-const PLATFORM_NAME = { slack: 'Slack', discord: 'Discord' } as const;
-
 /**
  * Why a chat user whose platform email equals `person`'s must not become that person; undefined
  * when they may. An id the person already has (from oncall.yaml or an earlier link) is never
  * replaced, and only an address the platform says its owner confirmed counts: Discord cannot
  * say, so it never links by email.
  */
-export function emailLinkRefusal(platform: ChatPlatformName, profile: ChatUserProfile, person: Pick<Person, 'slackId' | 'discordId' | 'name'>): string | undefined {
+export function emailLinkRefusal(platform: ChatPlatformName, profile: ChatUserProfile, person: Pick<Person, 'name'> & MaybeChatIdentities): string | undefined {
   const existing = person[CHAT_ID_FIELD[platform]];
   if (existing) return `${person.name} already has the ${PLATFORM_NAME[platform]} account ${existing}; an email match never replaces it`;
   if (profile.emailConfirmed !== true) return `${PLATFORM_NAME[platform]} does not say this account confirmed the email address`;

@@ -1,7 +1,6 @@
 import type { Logger } from '../logging.js';
 import type { ChatApiError, ChatPlatformName } from './chat-port.js';
-
-const DISPLAY_NAME: Record<ChatPlatformName, string> = { slack: 'Slack', discord: 'Discord' };
+import { PLATFORM_DISPLAY_NAME as DISPLAY_NAME } from './chat-identity.js';
 
 /**
  * A chat platform's API failing call after call (out of reach, timing out, answering 5xx) is one

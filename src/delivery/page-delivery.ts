@@ -1,5 +1,5 @@
-import { chatIdOf } from '../chat/chat-identity.js';
-import { ChatApiError } from '../chat/chat-port.js';
+import { chatIdOf, type ChatIdentities } from '../chat/chat-identity.js';
+import { ChatApiError, type ChatPlatformName } from '../chat/chat-port.js';
 import { pageButtonValue } from '../chat/commands/button-actions.js';
 import { mention } from '../chat/neutral-message.js';
 import type { Database } from '../db/database.js';
@@ -20,7 +20,7 @@ import { systemClock, type Clock } from '../time/clock.js';
  */
 export function pageDeliveryHandler(deps: { database: Database; delivery: Delivery; log: Logger; clock?: Clock }): JobHandler {
   const { prisma } = deps.database;
-  const record = async (pageId: number, incidentId: number, status: 'sent' | 'failed' | 'cancelled', text: string, extra: { platform?: 'slack' | 'discord'; error?: string } = {}) => {
+  const record = async (pageId: number, incidentId: number, status: 'sent' | 'failed' | 'cancelled', text: string, extra: { platform?: ChatPlatformName; error?: string } = {}) => {
     const at = (deps.clock ?? systemClock).now();
     await deps.database.transaction(async (tx) => {
       await tx.query(sql`
@@ -32,7 +32,7 @@ export function pageDeliveryHandler(deps: { database: Database; delivery: Delive
   };
 
   /** `/oncall page`: a message to a person, with no incident (and so no timeline) behind it. */
-  const deliverManualPage = async (page: { id: number; message: string; person: { name: string; slackId: string | null; discordId: string | null } }) => {
+  const deliverManualPage = async (page: { id: number; message: string; person: { name: string } & ChatIdentities }) => {
     const port = deps.delivery.ports.find((p) => chatIdOf(page.person, p.platform));
     const status = async (value: string, platform: string | null, error: string | null) =>
       deps.database.sql.query(sql`

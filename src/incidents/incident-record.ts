@@ -7,6 +7,8 @@ export interface PersonRef {
   name: string;
   slackId: string | null;
   discordId: string | null;
+  mattermostId: string | null;
+  teamsId: string | null;
 }
 
 export interface IncidentAlertRecord {
@@ -60,7 +62,7 @@ export interface IncidentRecord {
   } | null;
 }
 
-export const PERSON_REF_SELECT = { id: true, name: true, slackId: true, discordId: true } as const;
+export const PERSON_REF_SELECT = { id: true, name: true, slackId: true, discordId: true, mattermostId: true, teamsId: true } as const;
 
 export async function loadIncidentRecord(prisma: PrismaClient, id: number): Promise<IncidentRecord | undefined> {
   const incident = await prisma.incident.findUnique({

@@ -5,6 +5,7 @@ import type { Delivery } from '../delivery/delivery.js';
 import { COVER_FOLLOW_UP_JOB } from '../engine/job-kinds.js';
 import { enqueueJobs } from '../engine/job-store.js';
 import type { JobHandler, JobSpec } from '../engine/job.js';
+import { chatIdOf } from '../chat/chat-identity.js';
 import type { ChatPlatformName } from '../chat/chat-port.js';
 import { mention, type NeutralMessage } from '../chat/neutral-message.js';
 import { AppError } from '../errors.js';
@@ -130,7 +131,7 @@ export function coverFollowUpHandler(deps: CoverFollowUpDeps): JobHandler {
       return;
     }
     for (const lead of leads) {
-      const userId = platform === 'slack' ? config.people[lead]?.slackId : config.people[lead]?.discordId;
+      const userId = config.people[lead] ? chatIdOf(config.people[lead], platform) : null;
       if (!userId) continue;
       await deps.delivery.deliverOnce(`cover:${request.id}:lead:${lead}`, { kind: 'person', via: platform, userId }, { summary: `Cover #${request.id}: nobody has taken it`, title: `Cover #${request.id}: nobody has taken it`, color: 'red', sections: [{ text: `${text} As the lead of ${team!.name}, please find someone (\`/oncall override ${request.teamKey} @someone <from> <to>\`).` }] });
     }

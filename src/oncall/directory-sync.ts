@@ -35,12 +35,16 @@ async function upsertPerson(tx: DbTransaction, person: PersonConfig): Promise<nu
   const own =
     (await tx.person.findUnique({ where: { handle: person.key } })) ??
     (person.slackId ? await tx.person.findFirst({ where: { slackId: person.slackId, handle: null } }) : null) ??
-    (person.discordId ? await tx.person.findFirst({ where: { discordId: person.discordId, handle: null } }) : null);
+    (person.discordId ? await tx.person.findFirst({ where: { discordId: person.discordId, handle: null } }) : null) ??
+    (person.mattermostId ? await tx.person.findFirst({ where: { mattermostId: person.mattermostId, handle: null } }) : null) ??
+    (person.teamsId ? await tx.person.findFirst({ where: { teamsId: person.teamsId, handle: null } }) : null);
   const others = own ? { id: { not: own.id } } : {};
 
   // Identifiers the file gives this person leave whoever else holds them.
   if (person.slackId) await tx.person.updateMany({ where: { ...others, slackId: person.slackId }, data: { slackId: null, slackLinkedByEmail: false } });
   if (person.discordId) await tx.person.updateMany({ where: { ...others, discordId: person.discordId }, data: { discordId: null } });
+  if (person.mattermostId) await tx.person.updateMany({ where: { ...others, mattermostId: person.mattermostId }, data: { mattermostId: null } });
+  if (person.teamsId) await tx.person.updateMany({ where: { ...others, teamsId: person.teamsId }, data: { teamsId: null } });
   if (email) {
     // Someone first seen in chat under this email is not this person on the chat platform's word
     // alone: their id is dropped too, so their next command goes through the audited email link.
@@ -55,7 +59,7 @@ async function upsertPerson(tx: DbTransaction, person: PersonConfig): Promise<nu
     : own?.slackLinkedByEmail
       ? {}
       : { slackId: null, slackLinkedByEmail: false };
-  const data = { handle: person.key, name: person.name, email, discordId: person.discordId ?? null, timeZone: person.timeZone, ...slack };
+  const data = { handle: person.key, name: person.name, email, discordId: person.discordId ?? null, mattermostId: person.mattermostId ?? null, teamsId: person.teamsId ?? null, timeZone: person.timeZone, ...slack };
   if (!own) return (await tx.person.create({ data })).id;
   return (await tx.person.update({ where: { id: own.id }, data })).id;
 }

@@ -13,6 +13,8 @@ export interface PersonConfig {
   email?: string;
   slackId?: string;
   discordId?: string;
+  mattermostId?: string;
+  teamsId?: string;
   /** IANA zone, default UTC. */
   timeZone: string;
   /** Bot roles: "manager", "admin" (everyone is a responder of their teams). */

@@ -70,6 +70,8 @@ const personSchema = z
     email: z.email().optional(),
     slack: z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user id such as U012ABCDEF').optional(),
     discord: z.string().regex(/^\d{5,}$/, 'must be a Discord user id (digits)').optional(),
+    mattermost: z.string().regex(/^[a-z0-9]{26}$/, 'must be a Mattermost user id: 26 lowercase letters and digits (System Console > Users, or GET /api/v4/users/username/<name>)').optional(),
+    teams: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be the person\'s Microsoft Entra object id, such as 6f2a51a8-54d4-4f5e-9c36-0d6b7b1f3a55').transform((id) => id.toLowerCase()).optional(),
     phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number: + then the country code and number, no spaces (+4915112345678)').optional(),
     ntfy_topic: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an ntfy topic: letters, digits, _ and -, at most 64').optional(),
     webhook: z.string().refine(isWebUrl, 'must be an http(s) URL').optional(),
@@ -260,7 +262,7 @@ function crossReferences(raw: unknown): [(string | number)[], string][] {
   const names = (list: unknown) => asArray(list).flatMap((item, i) => (typeof item === 'string' ? [[item, i] as const] : []));
   for (const [personKey, rawPerson] of Object.entries(people)) {
     const person = asRecord(rawPerson);
-    const addresses = { slackId: asString(person.slack), discordId: asString(person.discord), email: asString(person.email), phone: asString(person.phone), ntfyTopic: asString(person.ntfy_topic), webhookUrl: asString(person.webhook) };
+    const addresses = { slackId: asString(person.slack), discordId: asString(person.discord), mattermostId: asString(person.mattermost), teamsId: asString(person.teams), email: asString(person.email), phone: asString(person.phone), ntfyTopic: asString(person.ntfy_topic), webhookUrl: asString(person.webhook) };
     for (const urgency of ['high', 'low'] as const) {
       asArray(asRecord(person.notify)[urgency]).forEach((rawStep, i) => {
         const via = asString(asRecord(rawStep).via);
@@ -381,7 +383,7 @@ function toConfig(file: OncallFile): OncallConfig {
   const config = emptyOncallConfig();
   for (const [k, p] of Object.entries(file.people)) {
     config.people[k] = {
-      key: k, name: p.name, email: p.email, slackId: p.slack, discordId: p.discord, timeZone: p.timezone, roles: p.roles,
+      key: k, name: p.name, email: p.email, slackId: p.slack, discordId: p.discord, mattermostId: p.mattermost, teamsId: p.teams, timeZone: p.timezone, roles: p.roles,
       phone: p.phone, ntfyTopic: p.ntfy_topic, webhookUrl: p.webhook,
       notify: p.notify ? rulesOf(p.notify) : undefined,
       quietHours: p.quiet_hours,

@@ -1,3 +1,4 @@
+import { chatIdOf } from '../chat/chat-identity.js';
 import { DateTime } from 'luxon';
 import type { Database, PrismaClient } from '../db/database.js';
 import { forEachPlatform } from '../delivery/failures.js';
@@ -62,7 +63,7 @@ export function shiftNoticesHandler(deps: ShiftNoticeDeps): JobHandler {
     const person = config.people[personKey];
     if (!person) return;
     await forEachPlatform(deps.delivery.ports, async (port) => {
-      const userId = port.platform === 'slack' ? person.slackId : port.platform === 'discord' ? person.discordId : undefined;
+      const userId = chatIdOf(person, port.platform);
       if (!userId) return;
       await deps.delivery.deliverOnce(key, { kind: 'person', via: port.platform, userId }, { summary: title, title, sections: [{ text: lines.join('\n') }] });
     });

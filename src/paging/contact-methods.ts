@@ -1,3 +1,5 @@
+import { hasChatIdentity } from '../chat/chat-identity.js';
+
 /** The ways a page can reach a person, in the words oncall.yaml uses. */
 export const CONTACT_VIAS = ['chat', 'push', 'sms', 'voice', 'email', 'webhook'] as const;
 export type ContactVia = (typeof CONTACT_VIAS)[number];
@@ -26,6 +28,8 @@ export interface QuietHours {
 export interface ContactAddresses {
   slackId?: string;
   discordId?: string;
+  mattermostId?: string;
+  teamsId?: string;
   email?: string;
   /** E.164, such as +4915112345678. */
   phone?: string;
@@ -42,7 +46,7 @@ export function urgencyOf(severity: number): Urgency {
 export function hasAddressFor(person: ContactAddresses, via: ContactVia): boolean {
   switch (via) {
     case 'chat':
-      return Boolean(person.slackId || person.discordId);
+      return hasChatIdentity(person);
     case 'push':
       return Boolean(person.ntfyTopic);
     case 'sms':

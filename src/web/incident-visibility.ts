@@ -9,10 +9,9 @@ import type { Viewer } from './web-viewer.js';
 export function visibleTo(viewer: Viewer): SqlFragment {
   if (viewer.isAdmin) return sql`TRUE`;
   const person = viewer.personId;
-  const chatIds = [viewer.slackId, viewer.discordId].filter((id): id is string => id !== null);
   return sql`(NOT i.private
     OR EXISTS (SELECT 1 FROM incident_roles r WHERE r.incident_id = i.id AND r.person_id = ${person}::int)
     OR EXISTS (SELECT 1 FROM pages p WHERE p.incident_id = i.id AND p.person_id = ${person}::int)
     OR EXISTS (SELECT 1 FROM timeline_events t WHERE t.incident_id = i.id AND t.actor_type = 'person' AND t.actor_id = ${person}::int)
-    OR EXISTS (SELECT 1 FROM chat_channels c JOIN chat_channel_invites v ON v.chat_channel_id = c.id WHERE c.incident_id = i.id AND v.user_id = ANY (${chatIds}::text[])))`;
+    OR EXISTS (SELECT 1 FROM chat_channels c JOIN chat_channel_invites v ON v.chat_channel_id = c.id WHERE c.incident_id = i.id AND v.user_id = ANY (${viewer.chatIds}::text[])))`;
 }

@@ -13,8 +13,8 @@ export interface Viewer extends PageViewer {
   canSeeReports: boolean;
   /** Admins: the audit trail. */
   canSeeAudit: boolean;
-  slackId: string | null;
-  discordId: string | null;
+  /** The person's ids on the chat platforms, for "invited to the incident's channel". */
+  chatIds: string[];
 }
 
 /**
@@ -22,8 +22,8 @@ export interface Viewer extends PageViewer {
  * removing someone from the file closes the console to them at their next click.
  */
 export async function viewerOf(db: Sql, session: WebSession, oncall: OncallConfig): Promise<Viewer | undefined> {
-  const [person] = await db.query<{ handle: string | null; name: string; slack_id: string | null; discord_id: string | null }>(sql`
-    SELECT handle, name, slack_id, discord_id FROM people WHERE id = ${session.personId}::int`);
+  const [person] = await db.query<{ handle: string | null; name: string; chat_ids: string[] }>(sql`
+    SELECT handle, name, array_remove(ARRAY[slack_id, discord_id, mattermost_id, teams_id], NULL) AS chat_ids FROM people WHERE id = ${session.personId}::int`);
   const listed = person?.handle ? oncall.people[person.handle] : undefined;
   if (!person || !listed) return undefined;
   const roles = listed.roles;
@@ -37,8 +37,7 @@ export async function viewerOf(db: Sql, session: WebSession, oncall: OncallConfi
     canSeeReports: isAdmin || roles.includes('manager'),
     canSeeAudit: isAdmin,
     csrfToken: session.csrfToken,
-    slackId: person.slack_id,
-    discordId: person.discord_id,
+    chatIds: person.chat_ids,
   };
 }
 

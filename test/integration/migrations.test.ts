@@ -30,7 +30,7 @@ describeEachDatabase('migrations', (db) => {
     const prisma = db().database.prisma;
     const at = new Date('2026-03-08T06:30:00.123Z');
     const person = await prisma.person.create({
-      data: { handle: 'alice', name: 'Alice Doe', email: 'alice@example.com', slackId: 'U1', discordId: '111', timeZone: 'Europe/Berlin' },
+      data: { handle: 'alice', name: 'Alice Doe', email: 'alice@example.com', slackId: 'U1', discordId: '111', mattermostId: 'q3mcmn5akfrbjq8bwetm4ysb4a', teamsId: '29:1abc', timeZone: 'Europe/Berlin' },
     });
     const team = await prisma.team.create({ data: { key: 'payments', name: 'Payments' } });
     await prisma.teamMember.create({ data: { teamId: team.id, personId: person.id } });
@@ -74,6 +74,7 @@ describeEachDatabase('migrations', (db) => {
     });
     await prisma.incidentRole.create({ data: { incidentId: incident.id, role: 'commander', personId: person.id, assignedAt: at } });
     const channel = await prisma.chatChannel.create({ data: { incidentId: incident.id, platform: 'slack', channelId: 'C1', name: 'inc-1-checkout', private: false } });
+    for (const platform of ['mattermost', 'teams'] as const) await prisma.chatChannel.create({ data: { incidentId: incident.id, platform, channelId: `${platform}-1`, name: 'inc-1-checkout', private: false } });
     await prisma.chatChannelInvite.create({ data: { chatChannelId: channel.id, userId: 'U1' } });
     await prisma.sentMessage.create({ data: { via: 'discord', idempotencyKey: `incident:${incident.id}:card`, target: 'C1', messageId: '1.2' } });
     const run = await prisma.playbookRun.create({

@@ -17,6 +17,8 @@ describe('loadConfig', () => {
       storage: 'embedded',
       slackEnabled: false,
       discordEnabled: false,
+      mattermostEnabled: false,
+      teamsEnabled: false,
     });
   });
 

@@ -24,15 +24,18 @@ const SECRET_ENV: Record<(typeof SECRET_SETTINGS)[number], string> = {
   SLACK_SIGNING_SECRET: 'signing-secret-1',
   SLACK_APP_TOKEN: 'xapp-slack-app-secret-1',
   DISCORD_BOT_TOKEN: 'discord-secret-1',
+  MATTERMOST_BOT_TOKEN: 'mattermost-bot-secret-1',
+  MATTERMOST_COMMAND_TOKENS: 'k7x1mattermostcommandtokn1,k7x1mattermostcommandtokn2',
+  TEAMS_APP_PASSWORD: 'teams-app-password-secret-1',
   SMTP_URL: 'smtps://pager%40example.com:smtp-password-1@mail.example.com:465',
   NTFY_TOKEN: 'tk_ntfy-secret-token-1',
   PAGE_WEBHOOK_SECRET: 'whsec_cGFnZS13ZWJob29rLXNlY3JldC1mb3ItdGVzdHMtMQ==',
   TWILIO_AUTH_TOKEN: 'twilio-auth-token-secret-1',
   OIDC_CLIENT_SECRET: 'oidc-client-secret-1',
 };
-const SECRET_VALUES = [...Object.values(SECRET_ENV).filter((value) => !/^(postgresql|smtps?):/.test(value)), 'db-password-1', 'smtp-password-1'];
+const SECRET_VALUES = [...Object.values(SECRET_ENV).filter((value) => !/^(postgresql|smtps?):/.test(value)), 'db-password-1', 'smtp-password-1', ...SECRET_ENV.MATTERMOST_COMMAND_TOKENS.split(',')];
 
-const config = loadConfig({ ...SECRET_ENV, DISCORD_APPLICATION_ID: '1', DISCORD_GUILD_ID: '2', EMAIL_FROM: 'pager@example.com', NTFY_URL: 'https://ntfy.example.com', OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'incident-bot', PUBLIC_URL: 'https://bot.example.com' });
+const config = loadConfig({ ...SECRET_ENV, DISCORD_APPLICATION_ID: '1', DISCORD_GUILD_ID: '2', MATTERMOST_URL: 'https://chat.example.com', MATTERMOST_TEAM: 'engineering', TEAMS_APP_ID: '11111111-2222-3333-4444-555555555555', TEAMS_TENANT_ID: '66666666-7777-8888-9999-000000000000', EMAIL_FROM: 'pager@example.com', NTFY_URL: 'https://ntfy.example.com', OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'incident-bot', PUBLIC_URL: 'https://bot.example.com' });
 
 describe('logs', () => {
   it('cover every secret setting', () => {
@@ -60,6 +63,7 @@ describe('logs', () => {
     );
     log.error({ token: SECRET_ENV.SLACK_BOT_TOKEN, password: 'db-password-1', nested: { secret: SECRET_ENV.SLACK_SIGNING_SECRET } }, 'oops');
     log.warn({ headers: { authorization: 'Basic c2hvcnQ=', cookie: 'sid=cookie-secret-3' }, short: { password: 'pw1' } }, 'upstream call');
+    log.warn(`slash command token ${SECRET_ENV.MATTERMOST_COMMAND_TOKENS.split(',')[1]} checked`);
     const output = text();
     for (const secret of [...SECRET_VALUES, 'cookie-secret-1', 'cookie-secret-2', 'cookie-secret-3', 'c2hvcnQ=', '"pw1"', 'cHJveHktc2VjcmV0LTE=', 'abc-secret']) {
       expect(output).not.toContain(secret);

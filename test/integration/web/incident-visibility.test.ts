@@ -37,7 +37,7 @@ describeEachDatabase('who sees which incident in the web console', (db) => {
 
   const viewer = (handle: string, isAdmin = false): Viewer => ({
     personId: people[handle]!, handle, name: handle, timeZone: 'UTC', isAdmin, canSeeReports: isAdmin, canSeeAudit: isAdmin,
-    csrfToken: 'x', slackId: `U${['alice', 'bob', 'carol', 'dave', 'erin', 'frank'].indexOf(handle) + 1}`, discordId: null,
+    csrfToken: 'x', chatIds: [`U${['alice', 'bob', 'carol', 'dave', 'erin', 'frank'].indexOf(handle) + 1}`],
   });
   const listed = async (who: Viewer) => {
     const parsed = parseIncidentListFilter({ status: 'all' }, [], 'UTC');

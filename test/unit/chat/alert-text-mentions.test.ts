@@ -13,7 +13,7 @@ import { HOSTILE_MENTIONS, neutralMessage } from './neutral-message-arbitrary.js
 const RENDERED_AT = new Date('2026-12-04T03:15:00Z');
 
 const HOSTILE = HOSTILE_MENTIONS.join(' ');
-const alice = { id: 1, name: 'Alice', slackId: 'U0ALICE001', discordId: '1100000000000000011' };
+const alice = { id: 1, name: 'Alice', slackId: 'U0ALICE001', discordId: '1100000000000000011', mattermostId: null, teamsId: null };
 
 /** An incident whose every alert-made word tries to ping someone. */
 const facts = (overrides: Partial<IncidentFacts> = {}): IncidentFacts => ({

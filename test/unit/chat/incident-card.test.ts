@@ -65,7 +65,7 @@ describe('incident card', () => {
   });
 
   it('names people by their platform mention', () => {
-    const alice = { id: 1, name: 'Alice', slackId: 'U1', discordId: '111' };
+    const alice = { id: 1, name: 'Alice', slackId: 'U1', discordId: '111', mattermostId: null, teamsId: null };
     const card = incidentCard(facts({ roles: [{ role: 'commander', person: alice }] }), 'discord', { now: RENDERED_AT });
     expect(JSON.stringify(card)).toContain('<@111>');
     expect(card.mentions).toEqual(['111']);
