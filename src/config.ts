@@ -175,6 +175,8 @@ const settingsObject = z.object({
   TEAMS_APP_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v), 'must be the bot\'s Microsoft App ID (a GUID)'),
   TEAMS_APP_PASSWORD: optionalText,
   TEAMS_TENANT_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v), 'must be the Microsoft Entra tenant id (a GUID)'),
+  // The team whose channels hold incident threads and INCIDENTS_CHANNEL/REPORT_CHANNEL (its id, from the team's link).
+  TEAMS_TEAM_ID: optionalText.refine((v) => v === undefined || /^19:[A-Za-z0-9_-]+@thread\.(tacv2|skype)$/.test(v), 'must be the team\'s id as in its link: 19:…@thread.tacv2'),
   TEAMS_API_URL: url('where the bot gets its token and the Bot Framework keys; unset for Microsoft\'s own'),
   SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\/[^/]/.test(v), 'must be smtp://user:pass@host:587 or smtps://user:pass@host:465'),
   EMAIL_FROM: optionalText.refine((v) => v === undefined || /^(?:[^<>@\r\n]+<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/.test(v), 'must be an address, optionally with a name: Incident Bot <pager@example.com>'),
@@ -326,8 +328,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const name of ['MATTERMOST_URL', 'MATTERMOST_TEAM', 'MATTERMOST_COMMAND_TOKENS'] as const) {
     if (settings[name] !== undefined && settings.MATTERMOST_BOT_TOKEN === undefined) problems.push(`MATTERMOST_BOT_TOKEN: required when ${name} is set (the bot account's access token)`);
   }
-  requireTogether('TEAMS_APP_ID', ['TEAMS_APP_PASSWORD', 'TEAMS_TENANT_ID'], 'the bot signs in as that app, in that tenant');
-  for (const name of ['TEAMS_APP_PASSWORD', 'TEAMS_TENANT_ID'] as const) {
+  requireTogether('TEAMS_APP_ID', ['TEAMS_APP_PASSWORD', 'TEAMS_TENANT_ID', 'TEAMS_TEAM_ID'], 'the bot signs in as that app, in that tenant, and opens incident threads in that team');
+  for (const name of ['TEAMS_APP_PASSWORD', 'TEAMS_TENANT_ID', 'TEAMS_TEAM_ID'] as const) {
     if (settings[name] !== undefined && settings.TEAMS_APP_ID === undefined) problems.push(`TEAMS_APP_ID: required when ${name} is set (the bot's Microsoft App ID)`);
   }
   requireTogether('SMTP_URL', ['EMAIL_FROM'], 'the sender of page and verification emails');

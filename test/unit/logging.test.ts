@@ -35,7 +35,7 @@ const SECRET_ENV: Record<(typeof SECRET_SETTINGS)[number], string> = {
 };
 const SECRET_VALUES = [...Object.values(SECRET_ENV).filter((value) => !/^(postgresql|smtps?):/.test(value)), 'db-password-1', 'smtp-password-1', ...SECRET_ENV.MATTERMOST_COMMAND_TOKENS.split(',')];
 
-const config = loadConfig({ ...SECRET_ENV, DISCORD_APPLICATION_ID: '1', DISCORD_GUILD_ID: '2', MATTERMOST_URL: 'https://chat.example.com', MATTERMOST_TEAM: 'engineering', TEAMS_APP_ID: '11111111-2222-3333-4444-555555555555', TEAMS_TENANT_ID: '66666666-7777-8888-9999-000000000000', EMAIL_FROM: 'pager@example.com', NTFY_URL: 'https://ntfy.example.com', OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'incident-bot', PUBLIC_URL: 'https://bot.example.com' });
+const config = loadConfig({ ...SECRET_ENV, DISCORD_APPLICATION_ID: '1', DISCORD_GUILD_ID: '2', MATTERMOST_URL: 'https://chat.example.com', MATTERMOST_TEAM: 'engineering', TEAMS_APP_ID: '11111111-2222-3333-4444-555555555555', TEAMS_TENANT_ID: '66666666-7777-8888-9999-000000000000', TEAMS_TEAM_ID: '19:abcdef0123456789@thread.tacv2', EMAIL_FROM: 'pager@example.com', NTFY_URL: 'https://ntfy.example.com', OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'incident-bot', PUBLIC_URL: 'https://bot.example.com' });
 
 describe('logs', () => {
   it('cover every secret setting', () => {
