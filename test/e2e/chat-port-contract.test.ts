@@ -3,6 +3,8 @@ import { ChatApiError, type ChatPort } from '../../src/chat/chat-port.js';
 import { DiscordChatPort } from '../../src/chat/discord/discord-chat-port.js';
 import type { NeutralMessage } from '../../src/chat/neutral-message.js';
 import { SlackChatPort } from '../../src/chat/slack/slack-chat-port.js';
+import { MattermostChatPort } from '../../src/chat/mattermost/mattermost-chat-port.js';
+import { startFakeMattermost } from '../support/fake-mattermost/index.js';
 import { startFakeDiscord, type FakeDiscord } from '../support/fake-discord/index.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack/index.js';
 
@@ -63,6 +65,24 @@ async function discordHarness(): Promise<Harness> {
   };
 }
 
+async function mattermostHarness(): Promise<Harness> {
+  const fake = await startFakeMattermost({ token: 'mattermost-contract-token' });
+  const find = (channelId: string, id: string) => fake.state.messages(channelId).find((m) => m.id === id);
+  return {
+    port: MattermostChatPort.create({ url: fake.url, token: fake.token, team: fake.teamName, buttons: { url: 'http://127.0.0.1:1/mattermost/actions?key=k', key: Buffer.from('contract') } }),
+    user: fake.users.bob,
+    messageText: (channel, id) => JSON.stringify(find(channel, id) ?? ''),
+    edits: (channel, id) => find(channel, id)?.edits ?? 0,
+    isPrivate: (channel) => fake.state.channel(channel)!.type === 'P',
+    uploaded: (channel, filename) => [...fake.state.files.entries()].find(([id, f]) => f.channel_id === channel && f.name === filename && fake.state.posts.some((p) => p.file_ids.includes(id)))?.[1].bytes,
+    channelText: (channel) => JSON.stringify(fake.state.messages(channel)),
+    seenOnlyBy: (user, channel) => JSON.stringify(fake.state.ephemerals.filter((e) => e.user_id === user && e.channel_id === channel)),
+    failPostsWithRateLimit: (seconds) => fake.failNext('POST /posts', { status: 429, reset: seconds }),
+    failPostsWithRefusal: () => fake.failNext('POST /posts', { status: 403 }),
+    close: () => fake.close(),
+  };
+}
+
 const card: NeutralMessage = {
   summary: 'INC-7 SEV2 triggered: Checkout errors',
   title: 'INC-7: Checkout errors',
@@ -75,7 +95,7 @@ const card: NeutralMessage = {
 };
 
 // One suite, every adapter: what the core relies on behaves the same on each platform.
-for (const [name, start] of [['slack', slackHarness], ['discord', discordHarness]] as const) {
+for (const [name, start] of [['slack', slackHarness], ['discord', discordHarness], ['mattermost', mattermostHarness]] as const) {
   describe(`chat port contract [${name}]`, () => {
     let h: Harness;
     beforeAll(async () => {
@@ -122,7 +142,7 @@ for (const [name, start] of [['slack', slackHarness], ['discord', discordHarness
       await h.port.postEphemeral(channel, h.user, { summary: 'Only for you', sections: [{ text: 'Your override starts at 09:00' }] });
       expect(h.seenOnlyBy(h.user, channel)).toContain('Your override starts at 09:00');
       expect(h.channelText(channel)).not.toContain('Your override starts at 09:00');
-      expect(h.port.capabilities.ephemeralReplies).toBe(name === 'slack');
+      expect(h.port.capabilities.ephemeralReplies).toBe(name === 'slack' || name === 'mattermost');
     });
 
     it('reports a rate limit as retryable with its wait, and a refusal as final', async () => {
@@ -136,7 +156,7 @@ for (const [name, start] of [['slack', slackHarness], ['discord', discordHarness
       const refused = await h.port.postMessage(channel, card).catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(ChatApiError);
       expect((refused as ChatApiError).retryable).toBe(false);
-      expect(['channel_not_found', '50001']).toContain((refused as ChatApiError).platformCode);
+      expect(['channel_not_found', '50001', 'api.context.permissions.app_error']).toContain((refused as ChatApiError).platformCode);
     });
   });
 }

@@ -1,0 +1,1 @@
+export { mattermostId, mattermostNotifications, postText, startFakeMattermost, type FakeMattermost, type FakeMattermostChannel, type FakeMattermostFailure, type FakeMattermostPost, type FakeMattermostUser } from './server.js';
