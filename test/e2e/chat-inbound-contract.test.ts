@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { startFakeDiscord, type FakeDiscord } from '../support/fake-discord/index.js';
 import { startFakeSlack, type FakeSlack, type SlackRequestSender } from '../support/fake-slack/index.js';
+import { startFakeMattermost, type FakeMattermost } from '../support/fake-mattermost/index.js';
+import { freePort } from '../support/free-port.js';
 import { fireGenericAlert } from '../support/generic-alert.js';
 import { readJson } from '../support/read-json.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
@@ -13,6 +15,8 @@ const SLACK_TOKEN = 'xoxb-inbound-contract';
 const SLACK_SECRET = 'inbound-contract-signing-secret';
 const DISCORD_TOKEN = 'discord-inbound-contract-token';
 const API_TOKEN = 'api-token-inbound-contract-0123';
+const MATTERMOST_TOKEN = 'mattermost-inbound-contract-token';
+const MATTERMOST_COMMAND_TOKEN = 'incidentcommandtoken000001';
 
 /** What the asker was shown: in the channel for everyone, or only to them. */
 interface Answer {
@@ -94,27 +98,60 @@ function discordHarness(fake: FakeDiscord): InboundHarness {
   };
 }
 
-// One bot with both platforms, one suite: typing a command or clicking a button has the same
+function mattermostHarness(fake: FakeMattermost, botUrl: string): InboundHarness {
+  return {
+    responder: fake.users.alice,
+    stranger: fake.users.bob,
+    otherChannel: fake.generalChannelId,
+    async incidentChannel(number) {
+      const channel = await eventually(`the Mattermost channel of INC-${number}`, () => fake.state.channels.find((c) => c.name.startsWith(`inc-${number}-`) && fake.state.messages(c.id).length > 0));
+      return { channelId: channel.id, cardId: fake.state.messages(channel.id)[0]!.id };
+    },
+    async typed(user, channelId, subcommand, argument) {
+      const text = argument ? `${subcommand} ${argument.value}` : subcommand;
+      const answer = await fake.slashCommand(`${botUrl}/mattermost/commands`, { command: '/incident', text, userId: user, channelId, token: MATTERMOST_COMMAND_TOKEN });
+      expect(answer.status).toBe(200);
+      return { visibility: answer.body.response_type as Answer['visibility'], text: JSON.stringify(answer.body) };
+    },
+    async click(user, channelId, cardId, action, incidentNumber) {
+      const before = fake.state.messages(channelId).length;
+      const button = fake.state.posts.find((p) => p.id === cardId)!.props.attachments!.flatMap((a) => a.actions ?? []).find((a) => (a.integration!.context as { action: string }).action === action)!;
+      expect((button.integration!.context as { value: string }).value).toBe(String(incidentNumber));
+      const answer = await fake.click(cardId, button.name, user);
+      expect(answer.status).toBe(200);
+      // A private answer is the click's ephemeral_text; a public one is a post in the channel.
+      if (typeof answer.body.ephemeral_text === 'string') return { visibility: 'ephemeral', text: answer.body.ephemeral_text };
+      const posted = await eventually('the answer in the channel', () => fake.state.messages(channelId).slice(before).at(-1));
+      return { visibility: 'in_channel', text: JSON.stringify(posted) };
+    },
+  };
+}
+
+// One bot with every platform, one suite: typing a command or clicking a button has the same
 // outcome on Slack and on Discord (the answer, its visibility, the incident, the timeline, the audit).
 describe('chat inbound contract', () => {
   let slackFake: FakeSlack;
   let discordFake: FakeDiscord;
+  let mattermostFake: FakeMattermost;
   let bot: TestBot;
   let dir: string;
-  const harnesses: Record<'slack' | 'discord', () => InboundHarness> = {
+  const harnesses: Record<'slack' | 'discord' | 'mattermost', () => InboundHarness> = {
     slack: () => slackHarness(slackFake, slackFake.requestsTo(`${bot.url}/slack/events`)),
     discord: () => discordHarness(discordFake),
+    mattermost: () => mattermostHarness(mattermostFake, bot.url),
   };
 
   beforeAll(async () => {
     slackFake = await startFakeSlack({ token: SLACK_TOKEN, signingSecret: SLACK_SECRET });
     discordFake = await startFakeDiscord({ token: DISCORD_TOKEN });
+    mattermostFake = await startFakeMattermost({ token: MATTERMOST_TOKEN });
+    const port = await freePort();
     dir = mkdtempSync(join(tmpdir(), 'inbound-contract-'));
     writeFileSync(
       join(dir, 'oncall.yaml'),
       [
         'people:',
-        `  alice: { name: Alice Archer, slack: U0ALICE001, discord: "${discordFake.users.alice}" }`,
+        `  alice: { name: Alice Archer, slack: U0ALICE001, discord: "${discordFake.users.alice}", mattermost: ${mattermostFake.users.alice} }`,
         'escalation_policies:',
         '  first:',
         '    levels:',
@@ -132,6 +169,12 @@ describe('chat inbound contract', () => {
       DISCORD_APPLICATION_ID: discordFake.applicationId,
       DISCORD_GUILD_ID: discordFake.guildId,
       DISCORD_API_URL: discordFake.apiUrl,
+      MATTERMOST_URL: mattermostFake.url,
+      MATTERMOST_BOT_TOKEN: MATTERMOST_TOKEN,
+      MATTERMOST_TEAM: mattermostFake.teamName,
+      MATTERMOST_COMMAND_TOKENS: `${MATTERMOST_COMMAND_TOKEN},oncallcommandtoken00000001`,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
       ONCALL_FILE: join(dir, 'oncall.yaml'),
       API_TOKEN,
     });
@@ -141,6 +184,7 @@ describe('chat inbound contract', () => {
     await bot?.destroy();
     await slackFake?.close();
     await discordFake?.close();
+    await mattermostFake?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -155,7 +199,7 @@ describe('chat inbound contract', () => {
       .filter((row) => (row.args as { incident?: number }).incident === incident)
       .map((row) => [row.actorName, row.result, (row.args as { via: string }).via]);
 
-  for (const platform of ['slack', 'discord'] as const) {
+  for (const platform of ['slack', 'discord', 'mattermost'] as const) {
     describe(`[${platform}]`, () => {
       it('a typed `/incident ack` in the incident`s channel acknowledges it, answers in the channel, and names the person', async () => {
         const h = harnesses[platform]();
