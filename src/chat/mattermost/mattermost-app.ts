@@ -86,9 +86,10 @@ export class MattermostApp implements ChatAdapter {
     if (body.trigger_id && !(await this.options.firstDelivery(`mattermost:trigger:${body.trigger_id}`, TRIGGER_MEMORY))) {
       return reply.status(409).send({ error: 'conflict', message: 'this command was run already' });
     }
-    const result = await this.run(parseCommandText(name, body.text), body.user_id, body.user_name, body.channel_id, 'typed');
-    const post = renderMattermostPost(result.message, { url: '', key: this.actionKey });
-    return reply.status(200).send({ response_type: result.visibility, text: post.message, ...(post.props.attachments.length ? { attachments: post.props.attachments.map(({ actions: _actions, ...rest }) => rest) } : {}) });
+    const result = await this.run(parseCommandText(name, await this.withMentions(body.text)), body.user_id, body.user_name, body.channel_id, 'typed');
+    // Usernames of the people the answer names are looked up; without Mattermost the answer still goes, naming ids as text.
+    const post = await this.port.render(result.message).catch(() => renderMattermostPost(result.message, this.port.buttons));
+    return reply.status(200).send({ response_type: result.visibility, text: post.message, ...(post.props.attachments.length ? { attachments: post.props.attachments } : {}) });
   }
 
   private async action(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -104,6 +105,24 @@ export class MattermostApp implements ChatAdapter {
     // Everyone sees the outcome of a click: a post in the channel; the card itself is updated by the incident's sync.
     await this.port.postMessage(body.channel_id, result.message).catch((error: unknown) => this.options.log.warn({ err: error }, 'Mattermost: could not post the answer to a click'));
     return reply.status(200).send({});
+  }
+
+  /**
+   * Mattermost sends what was typed: "@alice" and "~inc-12-db" as text. People become mentions
+   * (<@id|username>) as Slack and Discord send them, channels "#name"; an unknown @name is left
+   * for the parser to refuse.
+   */
+  private async withMentions(text: string): Promise<string> {
+    const tokens = text.split(/(\s+)/);
+    const usernames = [...new Set(tokens.map((token) => /^@([a-z0-9][a-z0-9._-]{0,63})$/i.exec(token)?.[1]?.toLowerCase()).filter((name): name is string => name !== undefined))].slice(0, 20);
+    const ids = await this.port.idsOfUsernames(usernames).catch(() => new Map<string, string>());
+    return tokens
+      .map((token) => {
+        const username = /^@([a-z0-9][a-z0-9._-]{0,63})$/i.exec(token)?.[1]?.toLowerCase();
+        if (username && ids.has(username)) return `<@${ids.get(username)!}|${username}>`;
+        return /^~[a-z0-9][a-z0-9_-]*$/.test(token) ? `#${token.slice(1)}` : token;
+      })
+      .join('');
   }
 
   private run(parsed: CommandParseResult, userId: string, userName: string | undefined, channelId: string, input: 'typed' | 'button'): Promise<CommandReply> {

@@ -4,7 +4,7 @@ import type { NeutralMessage } from '../neutral-message.js';
 import { PlatformOutageLog } from '../platform-outage-log.js';
 import { MattermostApi } from './mattermost-api.js';
 import { plainMattermostText } from './mattermost-markdown.js';
-import { renderMattermostPost, type ButtonEndpoint } from './mattermost-post.js';
+import { renderMattermostPost, type ButtonEndpoint, type MattermostPost } from './mattermost-post.js';
 
 export const MATTERMOST_CAPABILITIES: ChatCapabilities = {
   privateChannels: true,
@@ -46,7 +46,7 @@ export class MattermostChatPort implements ChatPort {
   constructor(
     readonly api: MattermostApi,
     private readonly teamName: string,
-    private readonly buttons: ButtonEndpoint,
+    readonly buttons: ButtonEndpoint,
   ) {}
 
   static create(options: { url: string; token: string; team: string; buttons: ButtonEndpoint; log?: Logger }): MattermostChatPort {
@@ -149,8 +149,16 @@ export class MattermostChatPort implements ChatPort {
     return { userId, name: fullName || user.nickname || user.username, ...(user.email ? { email: user.email } : {}), ...(timeZone ? { timeZone } : {}) };
   }
 
+  /** The ids of these usernames (those that exist), as Mattermost spells them. */
+  async idsOfUsernames(usernames: string[]): Promise<Map<string, string>> {
+    if (usernames.length === 0) return new Map();
+    const users = await this.api.call<MattermostUser[]>('POST', '/users/usernames', usernames);
+    for (const user of users) this.usernames.set(user.id, user.username);
+    return new Map(users.map((user) => [user.username, user.id]));
+  }
+
   /** Renders with the usernames and channel names the message names (looked up once, then cached). */
-  private async render(message: NeutralMessage) {
+  async render(message: NeutralMessage): Promise<MattermostPost> {
     const wanted = message.mentions ?? [];
     const unknownUsers = wanted.filter((id) => /^[a-z0-9]{26}$/.test(id) && !this.usernames.has(id) && !this.channelNames.has(id));
     if (unknownUsers.length) {

@@ -10,7 +10,7 @@ const ZERO_WIDTH_SPACE = '\u200b';
  * @username; any other <@id> or <#id> stays visible text.
  */
 export function toMattermostMarkdown(text: string, live: ReadonlyMap<string, string>, channels: ReadonlyMap<string, string> = new Map()): string {
-  const inert = text.replace(/\r\n?/g, '\n').replace(/(^|[^\w.])@(?=[\w.-])/g, `$1@${ZERO_WIDTH_SPACE}`);
+  const inert = text.replace(/\r\n?/g, '\n').replace(/(^|[^\w.<])@(?=[\w.-])/g, `$1@${ZERO_WIDTH_SPACE}`);
   return inert.replace(/<(@|#)([A-Za-z0-9]+)>/g, (whole, kind: string, id: string) => {
     if (kind === '@' && live.has(id)) return `@${live.get(id)!}`;
     if (kind === '#' && channels.has(id)) return `~${channels.get(id)!}`;

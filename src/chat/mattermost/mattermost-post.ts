@@ -81,7 +81,7 @@ export function renderMattermostPost(message: NeutralMessage, buttons: ButtonEnd
     integration: { url: buttons.url, context: { action: button.action, value: button.value, signature: signButton(buttons.key, button.action, button.value) } },
   }));
   const attachment: MattermostAttachment = {
-    fallback: truncatePlain(message.summary, MATTERMOST_LIMITS.title),
+    fallback: truncatePlain(md(message.summary), MATTERMOST_LIMITS.title),
     ...(message.color ? { color: COLORS[message.color] } : {}),
     ...(message.title ? { title: truncatePlain(md(message.title), MATTERMOST_LIMITS.title) } : {}),
     ...(message.titleUrl ? { title_link: message.titleUrl } : {}),

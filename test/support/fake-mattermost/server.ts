@@ -121,7 +121,7 @@ function user(username: string, first: string, last: string, zone: string): Fake
  * error ids), membership for posting (403), and failures on demand (429 with X-Ratelimit-Reset,
  * 500). It also plays the server's other side: slash commands and button clicks sent to the bot.
  */
-export async function startFakeMattermost(options: { token: string; teamName?: string }): Promise<FakeMattermost> {
+export async function startFakeMattermost(options: { token: string; teamName?: string; /** Public channels that exist before the test, the bot and everyone in them. */ channels?: string[] }): Promise<FakeMattermost> {
   const state = new FakeMattermostState();
   const teamName = options.teamName ?? 'engineering';
   const teamId = mattermostId();
@@ -133,6 +133,7 @@ export async function startFakeMattermost(options: { token: string; teamName?: s
   const general: FakeMattermostChannel = { id: mattermostId(), team_id: teamId, name: 'town-square', display_name: 'Town Square', type: 'O', header: '', purpose: '', members: new Set([bot.id, alice.id, bob.id, carol.id]) };
   const incidents: FakeMattermostChannel = { ...general, id: mattermostId(), name: 'incidents', display_name: 'Incidents', members: new Set([bot.id, alice.id, bob.id, carol.id]) };
   state.channels.push(general, incidents);
+  for (const name of options.channels ?? []) state.channels.push({ ...general, id: mattermostId(), name, display_name: name, members: new Set([bot.id, alice.id, bob.id, carol.id]) });
   const failures = new Map<string, FakeMattermostFailure[]>();
   const calls: FakeMattermost['calls'] = [];
 
@@ -173,6 +174,10 @@ export async function startFakeMattermost(options: { token: string; teamName?: s
     ['POST /users/ids', /^\/users\/ids$/, ({ body }) => {
       if (!Array.isArray(body)) throw appError(400, 'api.context.invalid_body_param.app_error', 'Invalid or missing user_ids in request body.');
       return [200, state.users.filter((u) => (body as string[]).includes(u.id))];
+    }],
+    ['POST /users/usernames', /^\/users\/usernames$/, ({ body }) => {
+      if (!Array.isArray(body)) throw appError(400, 'api.context.invalid_body_param.app_error', 'Invalid or missing usernames in request body.');
+      return [200, state.users.filter((u) => (body as string[]).includes(u.username))];
     }],
     ['GET /teams/name/:name', /^\/teams\/name\/([^/]+)$/, ({ params }) => {
       if (decodeURIComponent(params[0]!) !== teamName) throw appError(404, 'app.team.get_by_name.missing.app_error', 'Unable to find the existing team.');
