@@ -22,6 +22,23 @@ describe('loadConfig', () => {
     });
   });
 
+  it('asks for the whole Mattermost and Teams setup at once, naming what is missing and never echoing a token', () => {
+    expect(() => loadConfig({ MATTERMOST_BOT_TOKEN: 'mm-secret-token-1' })).toThrow(/MATTERMOST_URL: required when MATTERMOST_BOT_TOKEN is set[\s\S]*MATTERMOST_TEAM: required[\s\S]*MATTERMOST_COMMAND_TOKENS: required[\s\S]*PUBLIC_URL: required/);
+    expect(() => loadConfig({ MATTERMOST_TEAM: 'engineering' })).toThrow(/MATTERMOST_BOT_TOKEN: required when MATTERMOST_TEAM is set/);
+    let problem = '';
+    try {
+      loadConfig({ MATTERMOST_BOT_TOKEN: 't', MATTERMOST_URL: 'https://chat.example.com', MATTERMOST_TEAM: 'engineering', PUBLIC_URL: 'https://bot.example.com', MATTERMOST_COMMAND_TOKENS: 'short-secret-value' });
+    } catch (error) {
+      problem = String(error);
+    }
+    expect(problem).toContain('MATTERMOST_COMMAND_TOKENS: must be the tokens Mattermost showed');
+    expect(problem).not.toContain('short-secret-value');
+    const config = loadConfig({ MATTERMOST_BOT_TOKEN: 't', MATTERMOST_URL: 'https://chat.example.com', MATTERMOST_TEAM: 'engineering', PUBLIC_URL: 'https://bot.example.com', MATTERMOST_COMMAND_TOKENS: 'aaaaaaaaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbbbb' });
+    expect(config.mattermostEnabled).toBe(true);
+    expect(() => loadConfig({ TEAMS_APP_ID: '11111111-2222-3333-4444-555555555555' })).toThrow(/TEAMS_APP_PASSWORD: required[\s\S]*TEAMS_TENANT_ID: required[\s\S]*TEAMS_TEAM_ID: required/);
+    expect(() => loadConfig({ TEAMS_APP_ID: 'not-a-guid' })).toThrow(/TEAMS_APP_ID: must be the bot's Microsoft App ID/);
+  });
+
   it('asks for the whole OpenID Connect client at once, over https, with PUBLIC_URL to come back to', () => {
     expect(() => loadConfig({ OIDC_ISSUER: 'https://login.example.com' })).toThrow(/OIDC_CLIENT_ID: required when OIDC_ISSUER is set[\s\S]*OIDC_CLIENT_SECRET: required[\s\S]*PUBLIC_URL: required/);
     expect(() => loadConfig({ OIDC_CLIENT_ID: 'bot' })).toThrow(/OIDC_ISSUER: required when OIDC_CLIENT_ID is set/);

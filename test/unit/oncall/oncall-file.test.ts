@@ -15,6 +15,15 @@ function problems(yaml: string): string[] {
 }
 
 describe('oncall.yaml', () => {
+  it('takes Mattermost and Teams ids, and says where one is malformed', () => {
+    const config = parseOncallYaml(['people:', '  alice: { name: Alice, mattermost: q3mcmn5akfrbjq8bwetm4ysb4a, teams: 6F2A51A8-54D4-4F5E-9C36-0D6B7B1F3A55, notify: { high: [{ via: chat }] } }'].join('\n'));
+    expect(config.people.alice).toMatchObject({ mattermostId: 'q3mcmn5akfrbjq8bwetm4ysb4a', teamsId: '6f2a51a8-54d4-4f5e-9c36-0d6b7b1f3a55' });
+    expect(problems(['people:', '  bob:', '    name: Bob', '    mattermost: "@bob"', '    teams: "29:1abc"'].join('\n'))).toEqual([
+      expect.stringMatching(/^4:17 people\.bob\.mattermost: must be a Mattermost user id/),
+      expect.stringMatching(/^5:12 people\.bob\.teams: must be the person's Microsoft Entra object id/),
+    ]);
+  });
+
   it('ships an example that loads and routes as its comments say', () => {
     const { config, missing } = loadOncallFile(join(projectRoot(), 'oncall.yaml'));
     expect(missing).toBe(false);
