@@ -90,6 +90,17 @@ describe('Mattermost', () => {
     expect(fake.state.messages(channel.id).filter((p) => p.props.attachments?.[0]?.title === card.props.attachments![0]!.title)).toHaveLength(1);
   });
 
+  it('a playbook step`s Done button on Mattermost moves the playbook on and records who did it', async () => {
+    const number = await openIncident('Payment provider timeouts');
+    const channel = await incidentChannel(number);
+    const step = await eventually('the first step', () => fake.state.messages(channel.id).find((p) => p.props.attachments?.[0]?.actions?.some((a) => a.name === 'Done')));
+    const answer = await fake.click(step.id, 'Done', fake.users.alice);
+    expect(answer.status).toBe(200);
+    await eventually('the next step', () => fake.state.messages(channel.id).find((p) => /Step 2 of/.test(String(p.props.attachments?.[0]?.title ?? ''))));
+    const events = (await api(`/incidents/${number}/timeline`)).events as { kind: string; actor?: { name: string } }[];
+    expect(events.find((e) => e.kind === 'step.done' && e.actor?.name === 'Alice Archer')).toBeTruthy();
+  });
+
   it('alert text that names @channel, @all or a person notifies nobody; the bot`s own page mention still does', async () => {
     const number = await openIncident('@channel disk full, ask @bob or @all', { description: 'ping @here and <@U0ALICE001> now' });
     const channel = await incidentChannel(number);
