@@ -17,6 +17,9 @@ export function truncatePlain(text: string, max: number): string {
 
 const FENCE_CLOSE = '\n```\n';
 
+/** Longer than any protected token the renderers' patterns match (their repeats are bounded). */
+const PROTECTED_SCAN_MARGIN = 4_096;
+
 /**
  * Shortens markup to `max` characters at a word or line boundary, never inside what `protect`
  * matches, closing an open code block, and says so: "… (truncated)", with `fullTextLink` (the
@@ -28,7 +31,8 @@ export function truncateMarkup(text: string, max: number, options: { protect: Re
   const suffix = linked && linked.length <= max / 2 ? linked : '… (truncated)';
   if (max < suffix.length + FENCE_CLOSE.length + 1) return truncatePlain(text, max);
   let cut = safeIndex(text, Math.max(0, max - suffix.length - FENCE_CLOSE.length));
-  for (const match of text.matchAll(options.protect)) {
+  // Only what could reach the cut is scanned: the rest of a long text is dropped anyway.
+  for (const match of text.slice(0, cut + PROTECTED_SCAN_MARGIN).matchAll(options.protect)) {
     if (match.index >= cut) break;
     if (match.index + match[0].length > cut) cut = match.index;
   }

@@ -32,7 +32,8 @@ export function mentionedUsers(text: string, live: ReadonlySet<string>): string[
 }
 
 // Masked links, mentions (<@1>, <@!1>, <@&1>, <#1>), custom emoji and timestamps are cut whole or not at all.
-const PROTECTED = /\[[^\]\n]*\]\([^)\s]*\)|<(?:[@#][!&]?\d+|a?:\w+:\d+|t:\d+(?::\w)?)>/g;
+// Bounded repeats: an unclosed "[" on a long line must not make the scan quadratic.
+const PROTECTED = /\[[^\]\n]{0,1000}\]\([^)\s]{0,2000}\)|<(?:[@#][!&]?\d+|a?:\w+:\d+|t:\d+(?::\w)?)>/g;
 
 /**
  * Shortens Markdown to `max` characters at a word or line boundary, never inside a link or

@@ -40,7 +40,12 @@ export class MattermostApi {
     if (response.ok) {
       this.outage?.callEnded(what);
       const text = await response.text();
-      return (text ? JSON.parse(text) : {}) as T;
+      try {
+        return (text ? JSON.parse(text) : {}) as T;
+      } catch {
+        // A 200 that is not JSON comes from something in between (a proxy's page), not Mattermost.
+        throw new ChatApiError('mattermost', what, 'unreadable_response', { retryable: true, status: response.status });
+      }
     }
     const failed = await toChatApiError(what, response);
     this.outage?.callEnded(what, failed);

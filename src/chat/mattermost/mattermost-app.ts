@@ -82,7 +82,9 @@ export class MattermostApp implements ChatAdapter {
     if (!body) return reply.status(400).send({ error: 'bad_request', message: 'a slash command needs command, user_id and channel_id' });
     const name = body.command.replace(/^\//, '') as ChatCommandName;
     if (!COMMANDS.includes(name)) return reply.status(200).send({ response_type: 'ephemeral', text: `This bot answers /incident and /oncall, not ${body.command.slice(0, 40)}.` });
-    if (this.teamId && body.team_id && body.team_id !== this.teamId) return reply.status(403).send({ error: 'forbidden', message: 'the command came from another team than MATTERMOST_TEAM' });
+    if (!this.teamId) this.teamId = await this.port.learn().then((learned) => learned.teamId).catch(() => undefined);
+    if (!this.teamId) return reply.status(503).send({ response_type: 'ephemeral', text: 'The bot cannot reach Mattermost or find its team (MATTERMOST_TEAM) just now; try again in a moment.' });
+    if (body.team_id !== this.teamId) return reply.status(403).send({ error: 'forbidden', message: 'the command came from another team than MATTERMOST_TEAM' });
     if (body.trigger_id && !(await this.options.firstDelivery(`mattermost:trigger:${body.trigger_id}`, TRIGGER_MEMORY))) {
       return reply.status(409).send({ error: 'conflict', message: 'this command was run already' });
     }

@@ -29,6 +29,7 @@ interface MattermostChannel {
   id: string;
   name: string;
   team_id: string;
+  creator_id?: string;
 }
 
 const CHANNEL_EXISTS = 'store.sql_channel.save_channel.exists.app_error';
@@ -78,6 +79,12 @@ export class MattermostChatPort implements ChatPort {
         return { channelId: channel.id, name: channel.name };
       } catch (error) {
         if (!(error instanceof ChatApiError) || error.platformCode !== CHANNEL_EXISTS || attempt >= MAX_NAME_ATTEMPTS) throw error;
+        // A retry of a create whose answer was lost finds the channel the bot made: that one is used.
+        const existing = await this.api.call<MattermostChannel>('GET', `/teams/${teamId}/channels/name/${encodeURIComponent(name)}`).catch(() => undefined);
+        if (existing && existing.creator_id === (await this.learn()).botUserId) {
+          this.channelNames.set(existing.id, existing.name);
+          return { channelId: existing.id, name: existing.name };
+        }
       }
     }
   }

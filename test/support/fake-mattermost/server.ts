@@ -27,6 +27,7 @@ export interface FakeMattermostChannel {
   header: string;
   purpose: string;
   members: Set<string>;
+  creator_id: string;
 }
 
 export interface FakeMattermostPost {
@@ -130,7 +131,7 @@ export async function startFakeMattermost(options: { token: string; teamName?: s
   const bob = user('bob', 'Bob', 'Baker', 'America/New_York');
   const carol = user('carol', 'Carol', 'Chen', 'UTC');
   state.users.push(bot, alice, bob, carol);
-  const general: FakeMattermostChannel = { id: mattermostId(), team_id: teamId, name: 'town-square', display_name: 'Town Square', type: 'O', header: '', purpose: '', members: new Set([bot.id, alice.id, bob.id, carol.id]) };
+  const general: FakeMattermostChannel = { id: mattermostId(), team_id: teamId, name: 'town-square', display_name: 'Town Square', type: 'O', header: '', purpose: '', creator_id: alice.id, members: new Set([bot.id, alice.id, bob.id, carol.id]) };
   const incidents: FakeMattermostChannel = { ...general, id: mattermostId(), name: 'incidents', display_name: 'Incidents', members: new Set([bot.id, alice.id, bob.id, carol.id]) };
   state.channels.push(general, incidents);
   for (const name of options.channels ?? []) state.channels.push({ ...general, id: mattermostId(), name, display_name: name, members: new Set([bot.id, alice.id, bob.id, carol.id]) });
@@ -193,7 +194,7 @@ export async function startFakeMattermost(options: { token: string; teamName?: s
       if ([...String(input.header ?? '')].length > 1024) throw appError(400, 'model.channel.is_valid.header.app_error', 'Invalid header.');
       if ([...String(input.purpose ?? '')].length > 250) throw appError(400, 'model.channel.is_valid.purpose.app_error', 'Invalid purpose.');
       if (state.channels.some((c) => c.team_id === teamId && c.name === name)) throw appError(400, 'store.sql_channel.save_channel.exists.app_error', 'A channel with that name already exists on the same team.');
-      const channel: FakeMattermostChannel = { id: mattermostId(), team_id: teamId, name, display_name: input.display_name, type: input.type, header: String(input.header ?? ''), purpose: String(input.purpose ?? ''), members: new Set([bot.id]) };
+      const channel: FakeMattermostChannel = { id: mattermostId(), team_id: teamId, name, display_name: input.display_name, type: input.type, header: String(input.header ?? ''), purpose: String(input.purpose ?? ''), creator_id: bot.id, members: new Set([bot.id]) };
       state.channels.push(channel);
       return [201, { ...channel, members: undefined }];
     }],
@@ -230,7 +231,7 @@ export async function startFakeMattermost(options: { token: string; teamName?: s
       const name = [...ids].sort().join('__');
       let channel = state.channels.find((c) => c.type === 'D' && c.name === name);
       if (!channel) {
-        channel = { id: mattermostId(), team_id: '', name, display_name: '', type: 'D', header: '', purpose: '', members: new Set(ids as string[]) };
+        channel = { id: mattermostId(), team_id: '', name, display_name: '', type: 'D', header: '', purpose: '', creator_id: bot.id, members: new Set(ids as string[]) };
         state.channels.push(channel);
       }
       return [201, { ...channel, members: undefined }];
@@ -376,9 +377,10 @@ export async function startFakeMattermost(options: { token: string; teamName?: s
   };
 }
 
-/** Who Mattermost would notify for this text: the @usernames it names, and "channel", "all" or "here" for everyone. */
+/** Who Mattermost could notify for this text: the @usernames it names, and "channel", "all" or "here" for everyone. */
 export function mattermostNotifications(text: string): string[] {
-  return [...text.matchAll(/(?:^|[^\w.@])@([a-z0-9][a-z0-9._-]*)/gi)].map((match) => match[1]!.replace(/[._-]+$/, '').toLowerCase());
+  // Stricter than Mattermost's parser (which splits words on . - : and more): any @ followed by a word counts.
+  return [...text.matchAll(/@([a-z0-9][a-z0-9._-]*)/gi)].map((match) => match[1]!.replace(/[._-]+$/, '').toLowerCase());
 }
 
 /** Everything a post shows: its message and its attachments' texts. */

@@ -11,7 +11,8 @@ const users = new Map([[ALICE, 'alice'], ['x7mcmn5akfrbjq8bwetm4ysb4b', 'mallory
 
 describe('Mattermost rendering', () => {
   it('shows @channel, @all, @here, @name and foreign mention syntax as text that notifies nobody', () => {
-    const hostile = '@channel @all @here @bob hi@there <@x7mcmn5akfrbjq8bwetm4ysb4b> <!channel> email a@b.c';
+    // Mattermost's parser also splits words on . - : _ and <: each of these notifies if left as it is.
+    const hostile = '@channel @all @here @bob hi@there <@x7mcmn5akfrbjq8bwetm4ysb4b> <!channel> email a@b.c .@channel v1.@all _@here_ x.@alice <@channel <@bob.smith> -@all :@here';
     const rendered = toMattermostMarkdown(hostile, new Map());
     expect(mattermostNotifications(rendered)).toEqual([]);
     expect(rendered.replace(/\u200b/g, '')).toBe(hostile);
@@ -34,6 +35,12 @@ describe('Mattermost rendering', () => {
     expect(verifyButton(Buffer.from('other'), actions[0]!.integration.context)).toBeUndefined();
     expect(verifyButton(key, { action: 'incident.ack', value: '7', signature: signButton(key, 'incident.ack', '7').slice(1) })).toBeUndefined();
     expect(verifyButton(key, 'not an object')).toBeUndefined();
+  });
+
+  it('cuts a long text with an unclosed link quickly (linear scan)', () => {
+    const post = renderMattermostPost({ summary: 'x', title: 'x', sections: [{ text: '['.repeat(200_000) }, { text: '[a]('.repeat(50_000) }] }, buttons);
+    expect(post.props.attachments[0]!.text!.length).toBeLessThanOrEqual(MATTERMOST_LIMITS.attachmentText);
+    expect(post.props.attachments[0]!.text).toMatch(/\(truncated\)$/);
   });
 
   it('keeps within Mattermost`s limits, saying where the rest is', () => {
