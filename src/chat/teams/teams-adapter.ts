@@ -1,0 +1,18 @@
+import { firstDelivery } from '../../db/processed-requests.js';
+import type { ChatAdapter, ChatAdapterDeps } from '../chat-adapter.js';
+import { TeamsApp } from './teams-app.js';
+
+export function teamsAdapter({ config, database, log, commands, clock }: ChatAdapterDeps): ChatAdapter {
+  return new TeamsApp({
+    appId: config.TEAMS_APP_ID!,
+    appPassword: config.TEAMS_APP_PASSWORD!,
+    tenantId: config.TEAMS_TENANT_ID!,
+    teamId: config.TEAMS_TEAM_ID!,
+    incidentsChannel: config.INCIDENTS_CHANNEL,
+    apiUrl: config.TEAMS_API_URL,
+    log,
+    clock,
+    commands,
+    firstDelivery: (key, keep) => firstDelivery(database.sql, key, keep),
+  });
+}

@@ -1,0 +1,190 @@
+import { ChatApiError, type ChatCapabilities, type ChatPort, type ChatUserProfile, type CreatedChannel, type PostedMessage } from '../chat-port.js';
+import type { Logger } from '../../logging.js';
+import type { NeutralMessage } from '../neutral-message.js';
+import { PlatformOutageLog } from '../platform-outage-log.js';
+import { truncatePlain } from '../text-truncation.js';
+import type { Clock } from '../../time/clock.js';
+import { ADAPTIVE_CARD_CONTENT_TYPE, renderAdaptiveCard } from './adaptive-card.js';
+import { BotConnectorApi } from './bot-connector-api.js';
+import { BotFrameworkToken } from './bot-framework-token.js';
+import { plainTeamsText } from './teams-markdown.js';
+
+export const TEAMS_CAPABILITIES: ChatCapabilities = {
+  // The Bot Connector cannot make channels: an incident is a thread in a team channel, seen by all its members.
+  privateChannels: false,
+  channelTopics: false,
+  ephemeralReplies: false,
+  // The Bot Connector cannot put a file in a channel (that takes Graph and SharePoint): a file is posted as a message.
+  fileUploads: false,
+  maxUploadBytes: 0,
+};
+
+/** How much of a file's text is shown in the message that stands for it. */
+export const TEAMS_FILE_TEXT_LIMIT = 12_000;
+
+const DEFAULT_SERVICE_URL = 'https://smba.trafficmanager.net/teams';
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface TeamChannel {
+  id: string;
+  name?: string | null;
+}
+
+interface TeamsMember {
+  id: string;
+  name?: string;
+  aadObjectId?: string;
+  email?: string;
+  userPrincipalName?: string;
+  givenName?: string;
+  surname?: string;
+}
+
+export interface TeamsChatPortOptions {
+  appId: string;
+  appPassword: string;
+  tenantId: string;
+  teamId: string;
+  /** The channel incident threads start in (INCIDENTS_CHANNEL); General when unset. */
+  incidentsChannel?: string;
+  /** TEAMS_API_URL: replaces the token endpoint and the connector service URL. */
+  apiUrl?: string;
+  clock: Clock;
+  log?: Logger;
+}
+
+/**
+ * The chat port on the Bot Connector, in one team. An incident "channel" is a thread (a
+ * conversation whose id ends in ";messageid=…") started in the team's incidents channel; direct
+ * messages are 1:1 conversations the bot opens with a person's Entra object id.
+ */
+export class TeamsChatPort implements ChatPort {
+  readonly platform = 'teams' as const;
+  readonly capabilities = TEAMS_CAPABILITIES;
+  private readonly threadsByName = new Map<string, string>();
+  private readonly dmConversations = new Map<string, string>();
+  private readonly names = new Map<string, string>();
+
+  constructor(
+    readonly api: BotConnectorApi,
+    private readonly options: Pick<TeamsChatPortOptions, 'appId' | 'tenantId' | 'teamId' | 'incidentsChannel'>,
+  ) {}
+
+  static create(options: TeamsChatPortOptions): TeamsChatPort {
+    const serviceUrl = options.apiUrl ?? DEFAULT_SERVICE_URL;
+    const outage = options.log ? new PlatformOutageLog(options.log, 'teams', new URL(serviceUrl).host) : undefined;
+    const token = new BotFrameworkToken({ appId: options.appId, appPassword: options.appPassword, tenantId: options.tenantId, loginUrl: options.apiUrl, clock: options.clock });
+    return new TeamsChatPort(new BotConnectorApi(serviceUrl, token, outage), options);
+  }
+
+  async createChannel(input: { name: string; private: boolean; topic?: string; purpose?: string }): Promise<CreatedChannel> {
+    if (input.private) throw new ChatApiError('teams', 'createChannel', 'private_channels_unsupported', { retryable: false });
+    const channelId = await this.incidentsChannelId();
+    const opening: NeutralMessage = { summary: input.name, title: input.name, sections: [input.topic, input.purpose].filter((text): text is string => Boolean(text)).map((text) => ({ text: plainTeamsText(text) })) };
+    const created = await this.api.call<{ id?: string }>('POST', '/v3/conversations', {
+      isGroup: true,
+      channelData: { channel: { id: channelId }, tenant: { id: this.options.tenantId } },
+      activity: await this.activity(opening),
+    });
+    if (!created.id) throw new ChatApiError('teams', 'createChannel', 'no_conversation_id', { retryable: true });
+    this.threadsByName.set(input.name, created.id);
+    return { channelId: created.id, name: input.name };
+  }
+
+  /** Everyone in the team channel sees its threads already. */
+  async invite(): Promise<void> {}
+
+  /** A thread has no topic (channelTopics is false). */
+  async setTopic(): Promise<void> {}
+
+  async resolveChannel(nameOrId: string): Promise<string | undefined> {
+    const wanted = nameOrId.trim().replace(/^#/, '');
+    if (/^(19|a|8):/.test(wanted)) return wanted;
+    const thread = this.threadsByName.get(wanted);
+    if (thread) return thread;
+    const channels = await this.teamChannels();
+    return channels.find((channel) => (channel.name ?? 'General').toLowerCase() === wanted.toLowerCase())?.id;
+  }
+
+  async postMessage(channelId: string, message: NeutralMessage, replyToId?: string): Promise<PostedMessage> {
+    const posted = await this.api.call<{ id?: string }>('POST', `/v3/conversations/${encodeURIComponent(channelId)}/activities`, { ...(await this.activity(message)), ...(replyToId ? { replyToId } : {}) });
+    if (!posted.id) throw new ChatApiError('teams', 'postMessage', 'no_activity_id', { retryable: false });
+    return { channelId, messageId: posted.id };
+  }
+
+  async updateMessage(channelId: string, messageId: string, message: NeutralMessage): Promise<void> {
+    await this.api.call('PUT', `/v3/conversations/${encodeURIComponent(channelId)}/activities/${encodeURIComponent(messageId)}`, { ...(await this.activity(message)), id: messageId });
+  }
+
+  /** Teams has no message only one person sees in a channel: a direct message. */
+  async postEphemeral(_channelId: string, userId: string, message: NeutralMessage): Promise<void> {
+    await this.sendDirectMessage(userId, message);
+  }
+
+  async sendDirectMessage(userId: string, message: NeutralMessage): Promise<PostedMessage> {
+    return this.postMessage(await this.directConversation(userId), message);
+  }
+
+  /** A message standing for the file: its text inline in a code block, shortened; other content named only. */
+  async uploadFile(channelId: string, file: { filename: string; title: string; content: Buffer; comment?: string }): Promise<void> {
+    const text = file.content.toString('utf8');
+    const isText = !text.includes('\uFFFD') && !text.includes('\u0000');
+    const body = isText
+      ? `\`\`\`\n${truncatePlain(text.replace(/```/g, "'''"), TEAMS_FILE_TEXT_LIMIT)}\n\`\`\``
+      : `(${file.content.length} bytes that Teams cannot show here: the bot cannot upload files to a channel)`;
+    await this.postMessage(channelId, {
+      summary: `${file.title} (${file.filename})`,
+      title: `${file.title}: ${file.filename}`,
+      sections: [...(file.comment ? [{ text: plainTeamsText(file.comment) }] : []), { text: body }],
+    });
+  }
+
+  async getUser(userId: string): Promise<ChatUserProfile> {
+    const member = await this.api.call<TeamsMember>('GET', `/v3/conversations/${encodeURIComponent(this.options.teamId)}/members/${encodeURIComponent(userId)}`);
+    const name = member.name || [member.givenName, member.surname].filter(Boolean).join(' ') || userId;
+    this.names.set(userId, name);
+    const email = member.email ?? member.userPrincipalName;
+    return { userId, name, ...(email ? { email } : {}) };
+  }
+
+  /** The id of the 1:1 conversation with a person (Entra object id), opened once. */
+  async directConversation(userId: string): Promise<string> {
+    const known = this.dmConversations.get(userId);
+    if (known) return known;
+    const created = await this.api.call<{ id?: string }>('POST', '/v3/conversations', {
+      isGroup: false,
+      bot: { id: `28:${this.options.appId}` },
+      members: [{ id: userId }],
+      tenantId: this.options.tenantId,
+      channelData: { tenant: { id: this.options.tenantId } },
+    });
+    if (!created.id) throw new ChatApiError('teams', 'sendDirectMessage', 'no_conversation_id', { retryable: true });
+    this.dmConversations.set(userId, created.id);
+    return created.id;
+  }
+
+  /** The message activity for a neutral message, naming the people it mentions (looked up once, best effort). */
+  async activity(message: NeutralMessage): Promise<Record<string, unknown>> {
+    const people = new Map<string, string>();
+    for (const id of (message.mentions ?? []).filter((id) => GUID.test(id)).slice(0, 20)) {
+      const name = this.names.get(id) ?? (await this.getUser(id).then((user) => user.name).catch(() => undefined));
+      if (name) people.set(id, name);
+    }
+    const rendered = renderAdaptiveCard(message, people);
+    return { type: 'message', summary: rendered.summary, attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: rendered.card }] };
+  }
+
+  private async incidentsChannelId(): Promise<string> {
+    const wanted = this.options.incidentsChannel?.replace(/^#/, '');
+    // General's id is the team's id.
+    if (!wanted) return this.options.teamId;
+    const found = await this.resolveChannel(wanted);
+    if (!found) throw new ChatApiError('teams', 'createChannel', 'incidents_channel_not_found', { retryable: false });
+    return found;
+  }
+
+  private async teamChannels(): Promise<TeamChannel[]> {
+    const listed = await this.api.call<{ conversations?: TeamChannel[] }>('GET', `/v3/teams/${encodeURIComponent(this.options.teamId)}/conversations`);
+    return listed.conversations ?? [];
+  }
+}
