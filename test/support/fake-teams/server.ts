@@ -58,6 +58,8 @@ export interface FakeTeams {
   /** Team channel ids by name ("General" for the team's own). */
   channelIds: Record<string, string>;
   failNext(route: FakeTeamsRoute, failure: FakeTeamsFailure): void;
+  /** The failures served so far. */
+  failuresServed: { route: FakeTeamsRoute; status: number }[];
   /** Publishes a new signing key and drops the old one, as Microsoft does. */
   rotateKeys(): Promise<void>;
   /** How many times the bot read the keys. */
@@ -101,6 +103,7 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
   for (const name of options.channels ?? []) state.channels.push({ id: threadId(), name });
   const issued = new Set<string>();
   const failures = new Map<string, FakeTeamsFailure[]>();
+  const served: { route: FakeTeamsRoute; status: number }[] = [];
   let keys: SigningKey[] = [await newKey()];
   let fetches = 0;
   let url = '';
@@ -115,6 +118,7 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
   const failed = (route: FakeTeamsRoute, response: ServerResponse): boolean => {
     const failure = failures.get(route)?.shift();
     if (!failure) return false;
+    served.push({ route, status: failure.status });
     if (failure.status === 429) send(response, 429, { error: { code: 'TooManyRequests', message: 'Too many requests' } }, { 'retry-after': String(failure.retryAfter) });
     else if (failure.status === 500) send(response, 500, { error: { code: 'ServiceError', message: 'Unknown error' } });
     else send(response, failure.status, { error: { code: failure.code, message: 'The bot may not do this.' } });
@@ -227,7 +231,8 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
     if (activities && method === 'POST') {
       if (failed('POST /v3/conversations/:conversation/activities', response)) return;
       const conversationId = decodeURIComponent(activities[1]!);
-      if (!state.conversation(conversationId)) return notFound(response, 'ConversationNotFound', 'Conversation not found.');
+      // A channel's own id starts a new post in it; a thread's or chat's id posts into that conversation.
+      if (!state.conversation(conversationId) && !state.channels.some((c) => c.id === conversationId)) return notFound(response, 'ConversationNotFound', 'Conversation not found.');
       const problem = activityProblem(body);
       if (problem) return send(response, problem.status, { error: { code: problem.code, message: problem.message } });
       const posted = storeActivity(conversationId, 'bot', { ...body!, ...(activities[2] ? { replyToId: decodeURIComponent(activities[2]) } : {}) });
@@ -329,6 +334,7 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
     state,
     users: { alice: alice.aadObjectId, bob: bob.aadObjectId },
     channelIds: Object.fromEntries(state.channels.map((c) => [c.name ?? 'General', c.id])),
+    failuresServed: served,
     failNext(route, failure) {
       failures.set(route, [...(failures.get(route) ?? []), failure]);
     },
