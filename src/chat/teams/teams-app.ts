@@ -97,7 +97,7 @@ export class TeamsApp implements ChatAdapter {
   }
 
   private async message(activity: TeamsActivity, conversationId: string, reply: FastifyReply): Promise<unknown> {
-    const typed = commandTextOf(activity);
+    const typed = commandTextOf(activity, await this.mentionedPeople(activity));
     const result = await this.run(parseCommandText(typed.command ?? 'incident', typed.command ? typed.text : typed.text || 'help'), activity, conversationId, 'typed');
     await this.answer(result, activity, conversationId);
     return reply.status(200).send({});
@@ -112,6 +112,22 @@ export class TeamsApp implements ChatAdapter {
     if (result.visibility === 'ephemeral') return reply.status(200).send(invokeAnswer(plainMessageText(result.message)));
     await this.answer(result, activity, conversationId);
     return reply.status(200).send(invokeAnswer(plainMessageText(result.message, 200)));
+  }
+
+  /**
+   * Teams sends a mentioned person as "<at>Name</at>" with an entity naming their Teams id (29:…),
+   * not their Entra object id, which is how oncall.yaml knows them: each is looked up in the team's
+   * roster and written as <@objectid|Name>, as Slack and Discord send mentions. An unknown one is
+   * left as text for the parser to refuse.
+   */
+  private async mentionedPeople(activity: TeamsActivity): Promise<Map<string, string>> {
+    const people = new Map<string, string>();
+    const others = (activity.entities ?? []).filter((e) => e.type === 'mention' && e.mentioned?.id && e.mentioned.id !== activity.recipient?.id && typeof e.text === 'string').slice(0, 10);
+    for (const entity of others) {
+      const member = await this.port.member(entity.mentioned!.id!).catch(() => undefined);
+      if (member?.aadObjectId) people.set(entity.text!, `<@${member.aadObjectId.toLowerCase()}|${(member.name ?? '').replace(/[<>|]/g, '')}>`);
+    }
+    return people;
   }
 
   /** Public answers go into the conversation as a reply; private ones to the asker by direct message. */

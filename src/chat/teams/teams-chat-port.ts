@@ -30,7 +30,7 @@ interface TeamChannel {
   name?: string | null;
 }
 
-interface TeamsMember {
+export interface TeamsMember {
   id: string;
   name?: string;
   aadObjectId?: string;
@@ -139,8 +139,13 @@ export class TeamsChatPort implements ChatPort {
     });
   }
 
+  /** A member of the team's roster, by Entra object id or Teams id (29:…). */
+  member(userId: string): Promise<TeamsMember> {
+    return this.api.call<TeamsMember>('GET', `/v3/conversations/${encodeURIComponent(this.options.teamId)}/members/${encodeURIComponent(userId)}`);
+  }
+
   async getUser(userId: string): Promise<ChatUserProfile> {
-    const member = await this.api.call<TeamsMember>('GET', `/v3/conversations/${encodeURIComponent(this.options.teamId)}/members/${encodeURIComponent(userId)}`);
+    const member = await this.member(userId);
     const name = member.name || [member.givenName, member.surname].filter(Boolean).join(' ') || userId;
     this.names.set(userId, name);
     const email = member.email ?? member.userPrincipalName;

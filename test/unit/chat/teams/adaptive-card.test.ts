@@ -89,4 +89,17 @@ describe('typed Teams commands', () => {
     expect(commandTextOf({ type: 'message', text: '<p>incident&nbsp;note a &amp; b</p>', recipient: { id: bot } })).toEqual({ command: 'incident', text: 'note a & b' });
     expect(commandTextOf({ type: 'message', text: 'hello there', recipient: { id: bot } })).toEqual({ command: undefined, text: 'hello there' });
   });
+
+  it('turns a real mention of a person into <@objectid|Name>, and leaves typed "<@id>" as text', () => {
+    const activity = {
+      type: 'message',
+      text: '<at>Incident Bot</at> incident role commander <at>Alice Archer</at> &lt;@evil&gt;',
+      recipient: { id: bot },
+      entities: [
+        { type: 'mention', text: '<at>Incident Bot</at>', mentioned: { id: bot } },
+        { type: 'mention', text: '<at>Alice Archer</at>', mentioned: { id: '29:alice' } },
+      ],
+    };
+    expect(commandTextOf(activity, new Map([['<at>Alice Archer</at>', `<@${ALICE}|Alice Archer>`]]))).toEqual({ command: 'incident', text: `role commander <@${ALICE}|Alice Archer> <\u200b@evil>` });
+  });
 });
