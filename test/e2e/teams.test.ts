@@ -103,18 +103,27 @@ describe('Microsoft Teams', () => {
     const number = await openIncident('Queue backlog growing');
     const { thread, card } = await incidentThread(number);
     const resolve = cardButtons(card).find((b) => b.verb === 'incident.resolve')!;
-    const before = fake.state.messages(thread.id).length;
     const refused = await fake.click(endpoint, { user: fake.users.bob, conversationId: thread.id, cardId: card.id, verb: resolve.verb, value: resolve.value });
     expect(refused.status).toBe(200);
     expect(refused.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
     expect(refused.body.value).toContain('not listed in oncall.yaml');
-    expect(fake.state.messages(thread.id)).toHaveLength(before);
+    expect(fake.state.messages(thread.id).some((m) => m.replyToId === refused.activityId)).toBe(false);
     expect((await api(`/incidents/${number}`)).status).toBe('triggered');
 
     const done = await fake.click(endpoint, { user: fake.users.alice, conversationId: thread.id, cardId: card.id, verb: resolve.verb, value: resolve.value });
     expect(done.status).toBe(200);
     expect(fake.state.messages(thread.id).some((m) => m.replyToId === done.activityId)).toBe(true);
     expect((await api(`/incidents/${number}`)).status).toBe('resolved');
+  });
+
+  it('Acknowledge on the page in the 1:1 chat acknowledges the incident', async () => {
+    const number = await openIncident('Payment provider timeouts');
+    await incidentThread(number);
+    const page = await eventually('the page by DM', () => fake.state.dms(fake.users.alice).find((m) => cardText(m).includes('Payment provider timeouts') && cardButtons(m).length > 0));
+    const ack = cardButtons(page).find((b) => b.verb === 'page.ack')!;
+    const clicked = await fake.click(endpoint, { user: fake.users.alice, conversationId: page.conversationId, cardId: page.id, verb: ack.verb, value: ack.value });
+    expect(clicked.status).toBe(200);
+    expect((await api(`/incidents/${number}`)).status).toBe('acknowledged');
   });
 
   it('a command typed in the 1:1 chat is answered there; unknown words get the usage help', async () => {

@@ -61,7 +61,7 @@ export class BotFrameworkToken {
     }
     if (response.status === 429) {
       const seconds = Number(response.headers.get('retry-after') ?? '1');
-      return Promise.reject(new ChatApiError('teams', 'token', 'rate_limited', { retryable: true, retryAfterMs: Math.max(1, Number.isFinite(seconds) ? seconds : 1) * 1000, status: 429 }));
+      throw new ChatApiError('teams', 'token', 'rate_limited', { retryable: true, retryAfterMs: Math.max(1, Number.isFinite(seconds) ? seconds : 1) * 1000, status: 429 });
     }
     if (response.status >= 500) throw new ChatApiError('teams', 'token', `http_${response.status}`, { retryable: true, status: response.status });
     if (!response.ok || typeof body.access_token !== 'string') {

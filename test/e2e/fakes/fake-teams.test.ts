@@ -59,7 +59,7 @@ describe('fake Teams (Bot Connector stand-in)', () => {
     expect((await call('POST', '/v3/conversations', { isGroup: true, activity: card })).status).toBe(400);
     const noType = await call('POST', '/v3/conversations', { isGroup: true, channelData: { channel: { id: fake.teamId }, tenant: { id: TENANT } }, activity: { text: 'x' } });
     expect(noType.status).toBe(400);
-    expect((await noType.json()).error.code).toBe('BadArgument');
+    expect(((await noType.json()) as { error: { code: string } }).error.code).toBe('BadArgument');
     const huge = await call('POST', '/v3/conversations', { isGroup: true, channelData: { channel: { id: fake.teamId }, tenant: { id: TENANT } }, activity: { type: 'message', text: 'x'.repeat(40_000) } });
     expect(huge.status).toBe(413);
     expect((await call('POST', '/v3/conversations', { members: [{ id: fake.users.alice }], tenantId: TENANT })).status).toBe(400);
@@ -73,7 +73,7 @@ describe('fake Teams (Bot Connector stand-in)', () => {
     fake.failNext(route, { status: 429, retryAfter: 3 });
     fake.failNext(route, { status: 500 });
     fake.failNext(route, { status: 403, code: 'BotNotInConversationRoster' });
-    const post = () => port.postMessage(thread.channelId, { summary: 'x', sections: [] }).catch((e: unknown) => e as ChatApiError);
+    const post = () => port.postMessage(thread.channelId, { summary: 'x', sections: [] }).catch((e: unknown) => e as ChatApiError) as Promise<ChatApiError>;
     expect((await post()).retryHint).toEqual({ retryable: true, retryAfterMs: 3000 });
     expect((await post()).retryHint).toEqual({ retryable: true });
     const refused = (await post()) as ChatApiError;
