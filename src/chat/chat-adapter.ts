@@ -40,6 +40,7 @@ const CHAT_ADAPTERS: ChatAdapterEntry[] = [
   { enabled: (config) => config.slackEnabled, create: async (deps) => (await import('./slack/slack-adapter.js')).slackAdapter(deps) },
   { enabled: (config) => config.discordEnabled, create: async (deps) => (await import('./discord/discord-adapter.js')).discordAdapter(deps) },
   { enabled: (config) => config.mattermostEnabled, create: async (deps) => (await import('./mattermost/mattermost-adapter.js')).mattermostAdapter(deps) },
+  { enabled: (config) => config.teamsEnabled, create: async (deps) => (await import('./teams/teams-adapter.js')).teamsAdapter(deps) },
 ];
 
 /** The adapters the settings turn on, created (not started). */
