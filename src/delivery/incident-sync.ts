@@ -40,6 +40,8 @@ export class IncidentSync {
   }
 
   private async syncPort(port: ChatPort, facts: IncidentFacts): Promise<void> {
+    // A platform that cannot keep a channel private (Teams' threads) shows a private incident nowhere.
+    if (facts.private && !port.capabilities.privateChannels) return;
     const channel = await this.ensureChannel(port, facts);
     const topic = channelTopic(facts);
     if (port.capabilities.channelTopics && channel.topic !== topic) {
@@ -76,7 +78,7 @@ export class IncidentSync {
       ? { channelId: adopted, name }
       : await port.createChannel({
           name,
-          private: facts.private && port.capabilities.privateChannels,
+          private: facts.private,
           purpose: `Incident ${facts.id}: ${oneLine(facts.title)}`.slice(0, 250),
         });
     await prisma.chatChannel.upsert({

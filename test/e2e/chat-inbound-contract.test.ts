@@ -7,6 +7,8 @@ import { startFakeDiscord, type FakeDiscord } from '../support/fake-discord/inde
 import { startFakeSlack, type FakeSlack, type SlackRequestSender } from '../support/fake-slack/index.js';
 import { startFakeMattermost, type FakeMattermost } from '../support/fake-mattermost/index.js';
 import { freePort } from '../support/free-port.js';
+import { startFakeTeams, type FakeTeams } from '../support/fake-teams/index.js';
+import { CONTRACT_TEAMS_APP_ID, CONTRACT_TEAMS_PASSWORD, CONTRACT_TEAMS_TENANT, teamsInboundHarness } from '../support/fake-teams/contract-harness.js';
 import { fireGenericAlert } from '../support/generic-alert.js';
 import { readJson } from '../support/read-json.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
@@ -133,9 +135,11 @@ describe('chat inbound contract', () => {
   let slackFake: FakeSlack;
   let discordFake: FakeDiscord;
   let mattermostFake: FakeMattermost;
+  let teamsFake: FakeTeams;
   let bot: TestBot;
   let dir: string;
-  const harnesses: Record<'slack' | 'discord' | 'mattermost', () => InboundHarness> = {
+  const harnesses: Record<'slack' | 'discord' | 'mattermost' | 'teams', () => InboundHarness> = {
+    teams: () => teamsInboundHarness(teamsFake, bot.url),
     slack: () => slackHarness(slackFake, slackFake.requestsTo(`${bot.url}/slack/events`)),
     discord: () => discordHarness(discordFake),
     mattermost: () => mattermostHarness(mattermostFake, bot.url),
@@ -145,13 +149,14 @@ describe('chat inbound contract', () => {
     slackFake = await startFakeSlack({ token: SLACK_TOKEN, signingSecret: SLACK_SECRET });
     discordFake = await startFakeDiscord({ token: DISCORD_TOKEN });
     mattermostFake = await startFakeMattermost({ token: MATTERMOST_TOKEN });
+    teamsFake = await startFakeTeams({ appId: CONTRACT_TEAMS_APP_ID, appPassword: CONTRACT_TEAMS_PASSWORD, tenantId: CONTRACT_TEAMS_TENANT });
     const port = await freePort();
     dir = mkdtempSync(join(tmpdir(), 'inbound-contract-'));
     writeFileSync(
       join(dir, 'oncall.yaml'),
       [
         'people:',
-        `  alice: { name: Alice Archer, slack: U0ALICE001, discord: "${discordFake.users.alice}", mattermost: ${mattermostFake.users.alice} }`,
+        `  alice: { name: Alice Archer, slack: U0ALICE001, discord: "${discordFake.users.alice}", mattermost: ${mattermostFake.users.alice}, teams: ${teamsFake.users.alice} }`,
         'escalation_policies:',
         '  first:',
         '    levels:',
@@ -173,6 +178,11 @@ describe('chat inbound contract', () => {
       MATTERMOST_BOT_TOKEN: MATTERMOST_TOKEN,
       MATTERMOST_TEAM: mattermostFake.teamName,
       MATTERMOST_COMMAND_TOKENS: `${MATTERMOST_COMMAND_TOKEN},oncallcommandtoken00000001`,
+      TEAMS_APP_ID: CONTRACT_TEAMS_APP_ID,
+      TEAMS_APP_PASSWORD: CONTRACT_TEAMS_PASSWORD,
+      TEAMS_TENANT_ID: CONTRACT_TEAMS_TENANT,
+      TEAMS_TEAM_ID: teamsFake.teamId,
+      TEAMS_API_URL: teamsFake.url,
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       ONCALL_FILE: join(dir, 'oncall.yaml'),
@@ -185,6 +195,7 @@ describe('chat inbound contract', () => {
     await slackFake?.close();
     await discordFake?.close();
     await mattermostFake?.close();
+    await teamsFake?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -199,7 +210,7 @@ describe('chat inbound contract', () => {
       .filter((row) => (row.args as { incident?: number }).incident === incident)
       .map((row) => [row.actorName, row.result, (row.args as { via: string }).via]);
 
-  for (const platform of ['slack', 'discord', 'mattermost'] as const) {
+  for (const platform of ['slack', 'discord', 'mattermost', 'teams'] as const) {
     describe(`[${platform}]`, () => {
       it('a typed `/incident ack` in the incident`s channel acknowledges it, answers in the channel, and names the person', async () => {
         const h = harnesses[platform]();

@@ -5,6 +5,7 @@ import type { NeutralMessage } from '../../src/chat/neutral-message.js';
 import { SlackChatPort } from '../../src/chat/slack/slack-chat-port.js';
 import { MattermostChatPort } from '../../src/chat/mattermost/mattermost-chat-port.js';
 import { startFakeMattermost } from '../support/fake-mattermost/index.js';
+import { teamsPortHarness } from '../support/fake-teams/contract-harness.js';
 import { startFakeDiscord, type FakeDiscord } from '../support/fake-discord/index.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack/index.js';
 
@@ -95,7 +96,7 @@ const card: NeutralMessage = {
 };
 
 // One suite, every adapter: what the core relies on behaves the same on each platform.
-for (const [name, start] of [['slack', slackHarness], ['discord', discordHarness], ['mattermost', mattermostHarness]] as const) {
+for (const [name, start] of [['slack', slackHarness], ['discord', discordHarness], ['mattermost', mattermostHarness], ['teams', teamsPortHarness]] as const) {
   describe(`chat port contract [${name}]`, () => {
     let h: Harness;
     beforeAll(async () => {
@@ -109,11 +110,16 @@ for (const [name, start] of [['slack', slackHarness], ['discord', discordHarness
       const open = await h.port.createChannel({ name: 'inc-7-checkout-errors', private: false, topic: 'SEV2 · triggered' });
       expect(open.name).toBe('inc-7-checkout-errors');
       expect(await h.port.resolveChannel('#inc-7-checkout-errors')).toBe(open.channelId);
-      const secret = await h.port.createChannel({ name: 'inc-8-leaked-key', private: true });
-      expect(h.isPrivate(secret.channelId)).toBe(true);
       expect(h.isPrivate(open.channelId)).toBe(false);
-      await h.port.invite(secret.channelId, [h.user]);
-      await h.port.invite(secret.channelId, [h.user]);
+      if (h.port.capabilities.privateChannels) {
+        const secret = await h.port.createChannel({ name: 'inc-8-leaked-key', private: true });
+        expect(h.isPrivate(secret.channelId)).toBe(true);
+        await h.port.invite(secret.channelId, [h.user]);
+        await h.port.invite(secret.channelId, [h.user]);
+      } else {
+        // Where a channel cannot be private, asking for one is refused rather than made public.
+        await expect(h.port.createChannel({ name: 'inc-8-leaked-key', private: true })).rejects.toThrow();
+      }
       await h.port.setTopic(open.channelId, 'SEV2 · acknowledged');
     });
 
@@ -156,7 +162,7 @@ for (const [name, start] of [['slack', slackHarness], ['discord', discordHarness
       const refused = await h.port.postMessage(channel, card).catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(ChatApiError);
       expect((refused as ChatApiError).retryable).toBe(false);
-      expect(['channel_not_found', '50001', 'api.context.permissions.app_error']).toContain((refused as ChatApiError).platformCode);
+      expect(['channel_not_found', '50001', 'api.context.permissions.app_error', 'BotNotInConversationRoster']).toContain((refused as ChatApiError).platformCode);
     });
   });
 }

@@ -137,6 +137,20 @@ describe('Microsoft Teams', () => {
     expect(cardText(fake.state.messages(chat.id).find((m) => m.replyToId === hello.activityId))).toMatch(/\/incident/);
   });
 
+  it('a private incident opens no thread on Teams, where the whole channel would see it', async () => {
+    await incidentThread(await openIncident('Disk latency'));
+    const chat = await eventually('the 1:1 chat with alice', () => fake.state.conversations.find((c) => c.kind === 'personal' && c.user === fake.users.alice));
+    const declared = await fake.typed(endpoint, { user: fake.users.alice, conversationId: chat.id, text: 'incident declare sev2 --private Card numbers in the logs' });
+    expect(declared.status).toBe(200);
+    const secret = await bot.database.prisma.incident.findFirstOrThrow({ where: { title: 'Card numbers in the logs' } });
+    expect(secret.private).toBe(true);
+    // Its sync ran (the job is done) and left Teams alone.
+    await eventually('the sync done', async () => ((await bot.database.prisma.job.count({ where: { subject: `incident:${secret.id}`, kind: 'incident.sync' } })) === 0 ? true : undefined));
+    const leaked = fake.state.threads().flatMap((thread) => fake.state.messages(thread.id)).filter((m) => cardText(m).includes('Card numbers'));
+    expect(leaked).toEqual([]);
+    expect(await bot.database.prisma.chatChannel.count({ where: { incidentId: secret.id, platform: 'teams' } })).toBe(0);
+  });
+
   it('refuses a bad signature, a wrong audience, an expired token, an unknown key, a forged serviceUrl and no token; nothing changes', async () => {
     const number = await openIncident('Disk full on db-1');
     const { thread } = await incidentThread(number);
