@@ -1,3 +1,4 @@
+import type { Answer, InboundHarness } from '../support/chat-contract-harness.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,26 +21,6 @@ const API_TOKEN = 'api-token-inbound-contract-0123';
 const MATTERMOST_TOKEN = 'mattermost-inbound-contract-token';
 const MATTERMOST_COMMAND_TOKEN = 'incidentcommandtoken000001';
 
-/** What the asker was shown: in the channel for everyone, or only to them. */
-interface Answer {
-  visibility: 'in_channel' | 'ephemeral';
-  text: string;
-}
-
-/**
- * One platform as its users reach the bot: a typed slash command and a click on a card button,
- * by a responder (Alice, in oncall.yaml) or a stranger (Bob, not in it), in a channel.
- */
-interface InboundHarness {
-  responder: string;
-  stranger: string;
-  /** A channel that belongs to no incident. */
-  otherChannel: string;
-  /** The incident's channel, once its card is posted, and the card's message id. */
-  incidentChannel(number: number): Promise<{ channelId: string; cardId: string }>;
-  typed(user: string, channelId: string, subcommand: string, argument?: { name: string; value: string }): Promise<Answer>;
-  click(user: string, channelId: string, cardId: string, action: string, incidentNumber: number): Promise<Answer>;
-}
 
 function slackHarness(fake: FakeSlack, slack: SlackRequestSender): InboundHarness {
   const names: Record<string, string> = { U0ALICE001: 'alice', U0BOB00001: 'bob' };

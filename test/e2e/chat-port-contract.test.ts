@@ -1,5 +1,6 @@
+import type { Harness } from '../support/chat-contract-harness.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatApiError, type ChatPort } from '../../src/chat/chat-port.js';
+import { ChatApiError } from '../../src/chat/chat-port.js';
 import { DiscordChatPort } from '../../src/chat/discord/discord-chat-port.js';
 import type { NeutralMessage } from '../../src/chat/neutral-message.js';
 import { SlackChatPort } from '../../src/chat/slack/slack-chat-port.js';
@@ -9,22 +10,6 @@ import { teamsPortHarness } from '../support/fake-teams/contract-harness.js';
 import { startFakeDiscord, type FakeDiscord } from '../support/fake-discord/index.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack/index.js';
 
-/** What the contract needs from each platform's fake: its port, a user, and a view of what the platform now holds. */
-interface Harness {
-  port: ChatPort;
-  user: string;
-  messageText(channelId: string, messageId: string): string;
-  edits(channelId: string, messageId: string): number;
-  isPrivate(channelId: string): boolean;
-  uploaded(channelId: string, filename: string): Buffer | undefined;
-  /** Everything in a channel that every member sees. */
-  channelText(channelId: string): string;
-  /** What only `userId` was shown: an ephemeral message in the channel, or a DM where the platform has none. */
-  seenOnlyBy(userId: string, channelId: string): string;
-  failPostsWithRateLimit(seconds: number): void;
-  failPostsWithRefusal(): void;
-  close(): Promise<void>;
-}
 
 async function slackHarness(): Promise<Harness> {
   const fake: FakeSlack = await startFakeSlack({ token: 'xoxb-contract' });

@@ -1,5 +1,5 @@
+import type { Answer, Harness, InboundHarness } from '../chat-contract-harness.js';
 import { expect } from 'vitest';
-import type { ChatPort } from '../../../src/chat/chat-port.js';
 import { TeamsChatPort } from '../../../src/chat/teams/teams-chat-port.js';
 import { systemClock } from '../../../src/time/clock.js';
 import { eventually } from '../eventually.js';
@@ -9,36 +9,6 @@ import { cardButtons, cardText, type FakeTeamsActivity } from './state.js';
 export const CONTRACT_TEAMS_APP_ID = '0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b';
 export const CONTRACT_TEAMS_PASSWORD = 'contract-teams-client-secret';
 export const CONTRACT_TEAMS_TENANT = '7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d';
-
-/** As `Harness` in test/e2e/chat-port-contract.test.ts. */
-interface Harness {
-  port: ChatPort;
-  user: string;
-  messageText(channelId: string, messageId: string): string;
-  edits(channelId: string, messageId: string): number;
-  isPrivate(channelId: string): boolean;
-  uploaded(channelId: string, filename: string): Buffer | undefined;
-  channelText(channelId: string): string;
-  seenOnlyBy(userId: string, channelId: string): string;
-  failPostsWithRateLimit(seconds: number): void;
-  failPostsWithRefusal(): void;
-  close(): Promise<void>;
-}
-
-/** As `Answer` and `InboundHarness` in test/e2e/chat-inbound-contract.test.ts. */
-interface Answer {
-  visibility: 'in_channel' | 'ephemeral';
-  text: string;
-}
-
-interface InboundHarness {
-  responder: string;
-  stranger: string;
-  otherChannel: string;
-  incidentChannel(number: number): Promise<{ channelId: string; cardId: string }>;
-  typed(user: string, channelId: string, subcommand: string, argument?: { name: string; value: string }): Promise<Answer>;
-  click(user: string, channelId: string, cardId: string, action: string, incidentNumber: number): Promise<Answer>;
-}
 
 /** The text of the monospace block a file was posted as (the port adds one newline before the closing fence). */
 function postedFile(activity: FakeTeamsActivity): Buffer | undefined {
