@@ -21,6 +21,7 @@ import { loadOncallFile, OncallFileError } from './oncall/oncall-file.js';
 import { StartupError } from './startup-error.js';
 import { auditCliCommand } from './access/audit-cli-command.js';
 import { incidentCliCommand } from './incidents/incident-cli-command.js';
+import { exportCliCommand } from './incidents/export-cli-command.js';
 import { importCliCommand } from './importers/import-cli-command.js';
 import { overrideCliCommands } from './oncall/override-cli-command.js';
 
@@ -127,6 +128,7 @@ const commands: CliCommand[] = [
   playbooksLintCommand,
   auditCliCommand(openMigratedStorage),
   incidentCliCommand,
+  exportCliCommand(openMigratedStorage),
   importCliCommand,
   ...overrideCliCommands(),
 ];

@@ -10,12 +10,12 @@ export interface ApiAnswer {
 }
 
 /**
- * Calls the running bot's API for a CLI command: its address (`--url`, else this machine's PORT),
- * the read or write token (the setting, else the one the bot generated into DATA_DIR), and what
- * went wrong said plainly. Returns the parsed answer and the raw body, or undefined after telling
- * the user why (exit 1).
+ * Sends a CLI command's request to the running bot's API: its address (`--url`, else this
+ * machine's PORT), the read or write token (the setting, else the one the bot generated into
+ * DATA_DIR), and what went wrong said plainly. Returns the response with its body unread (for a
+ * command that streams it), or undefined after telling the user why (exit 1).
  */
-export async function callBotApi(io: CliIo, request: { url?: string; scope: 'read' | 'write'; method: 'GET' | 'POST'; path: string; body?: unknown }): Promise<{ ok: boolean; status: number; answer: ApiAnswer; raw: string } | undefined> {
+export async function openBotApi(io: CliIo, request: { url?: string; scope: 'read' | 'write'; method: 'GET' | 'POST'; path: string; body?: unknown }): Promise<Response | undefined> {
   if (request.url !== undefined && !/^https?:\/\//.test(request.url)) throw new UsageError(`--url must be the bot's http(s) address, such as http://localhost:3000 (got ${JSON.stringify(request.url)})`);
   const config = loadConfig(io.env);
   // This machine by default: the generated token is in this machine's DATA_DIR, and PUBLIC_URL
@@ -27,9 +27,8 @@ export async function callBotApi(io: CliIo, request: { url?: string; scope: 'rea
     io.err(`No ${request.scope} token: set ${setting}, or run this where the bot keeps its DATA_DIR (${config.DATA_DIR}), into which it generates ${setting === 'API_TOKEN' ? 'api-token' : 'api-write-token'} on its first start.`);
     return undefined;
   }
-  let response: Response;
   try {
-    response = await fetch(`${base}${request.path}`, {
+    return await fetch(`${base}${request.path}`, {
       method: request.method,
       headers: { authorization: `Bearer ${token}`, 'user-agent': 'incident-bot-cli', ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
@@ -39,6 +38,12 @@ export async function callBotApi(io: CliIo, request: { url?: string; scope: 'rea
     io.err(`Could not reach the bot at ${base} (${cause?.code ?? cause?.message ?? (error as Error).message}). Is it running (npm start)? Set PORT as the bot has it, or give its address with --url (e.g. --url "$PUBLIC_URL").`);
     return undefined;
   }
+}
+
+/** Calls the running bot's API (see openBotApi): the parsed answer and the raw body, or undefined after telling the user why. */
+export async function callBotApi(io: CliIo, request: { url?: string; scope: 'read' | 'write'; method: 'GET' | 'POST'; path: string; body?: unknown }): Promise<{ ok: boolean; status: number; answer: ApiAnswer; raw: string } | undefined> {
+  const response = await openBotApi(io, request);
+  if (!response) return undefined;
   const raw = await response.text();
   let answer: ApiAnswer = {};
   try {

@@ -46,7 +46,7 @@ export function botRoutes(deps: {
   return [
     healthRoutes(database, metrics),
     webhookRoutes({ intake, database, snsTrust: snsTrustFrom(config), webhookToken: tokens.WEBHOOK_TOKEN.token, oncall, metrics, log, rateLimits, clock, beat: heartbeats && ((name) => heartbeats.beat(name)) }),
-    incidentApiRoutes(database.prisma, apiTokens, audit, { changeWindowMs: config.CHANGE_EVENT_WINDOW, clock }),
+    incidentApiRoutes(database.prisma, apiTokens, audit, { changeWindowMs: config.CHANGE_EVENT_WINDOW, clock, redactPii: config.REDACT_PII }),
     incidentWriteRoutes({ prisma: database.prisma, incidents, oncall, audit, tokens: apiTokens }),
     reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit, clock),
     auditRoutes(database.prisma, apiTokens, audit, clock),
