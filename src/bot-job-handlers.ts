@@ -12,6 +12,8 @@ import { confirmSubscriptionHandler } from './alerts/sns-subscription.js';
 import { snsTrustFrom } from './alerts/sns-trust.js';
 import type { JobHandler } from './engine/job.js';
 import { weeklyReportHandler } from './engine/weekly-report-schedule.js';
+import { RETENTION_PURGE_JOB } from './engine/job-kinds.js';
+import { retentionPurgeHandler } from './retention/retention-job.js';
 import type { HeartbeatMonitor } from './heartbeats/heartbeat-monitor.js';
 import type { AlertIntake } from './incidents/alert-intake.js';
 import { flapSettleHandler } from './incidents/flap-settle.js';
@@ -52,6 +54,7 @@ export function botJobHandlers(deps: {
     [GAP_SCAN_JOB, gapScanHandler({ database, oncall, delivery, days: config.GAP_WARNING_DAYS, incidentsChannel: config.INCIDENTS_CHANNEL, timeZone: config.REPORT_TIMEZONE, clock, log })],
     [FLAP_SETTLE_JOB, flapSettleHandler({ database, effects, clock, windowMs: config.FLAP_DETECTION?.windowMs ?? 0 })],
     [WEEKLY_REPORT_JOB, weeklyReportHandler({ database, cron: config.REPORT_CRON, timeZone: config.REPORT_TIMEZONE })],
+    [RETENTION_PURGE_JOB, retentionPurgeHandler({ database, settings: config, timeZone: config.REPORT_TIMEZONE, clock, log })],
     [ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), planContacts: contactPlanner(oncall, delivery.hasContactPorts), onCommitted, clock })],
     ...deliveryJobHandlers({ database, delivery, sync, log, clock, reportChannel: config.REPORT_CHANNEL, renderReport, playbookReminder: (payload) => runner.reminder(payload) }),
     ...pagingJobHandlers({ database, delivery, publicUrl, log, clock, phoneLimit: config.PAGE_RATE_LIMIT }),

@@ -24,6 +24,7 @@ import { incidentCliCommand } from './incidents/incident-cli-command.js';
 import { exportCliCommand } from './incidents/export-cli-command.js';
 import { importCliCommand } from './importers/import-cli-command.js';
 import { overrideCliCommands } from './oncall/override-cli-command.js';
+import { purgeCliCommand } from './retention/purge-cli-command.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -131,6 +132,7 @@ const commands: CliCommand[] = [
   exportCliCommand(openMigratedStorage),
   importCliCommand,
   ...overrideCliCommands(),
+  purgeCliCommand(),
 ];
 
 function usage(): string {

@@ -5,6 +5,7 @@ import { RATE_LIMIT_FORMAT, parseRateLimitSetting } from './abuse/rate-limit-set
 import { parseConfigMaxBytes } from './config-files/config-file-limits.js';
 import { cronExpressionProblem } from './time/cron-expression.js';
 import { parseDuration } from './time/duration.js';
+import { readRetentionPeriod } from './retention/retention-period.js';
 
 /** Settings whose values are never printed, not even in an error about them. */
 export const SECRET_SETTINGS = [
@@ -50,6 +51,21 @@ const duration = (fallback: string) =>
       }
       return ms;
     });
+
+/** A RETAIN_* setting: how long a kind of data is kept (30d, 12h, 52w), or "forever"; undefined means forever. */
+const retention = (fallback: string, floorMs: number) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const reading = readRetentionPeriod(value, floorMs);
+      if (reading.ok) return reading.value;
+      ctx.addIssue({ code: 'custom', message: `${reading.problem}; got "${value.slice(0, 40)}"` });
+      return z.NEVER;
+    });
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 const FLAG_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false, on: true, off: false };
 
@@ -267,6 +283,12 @@ const settingsObject = z.object({
   // Per person in chat: room for a responder's quick burst of commands in a busy incident, not
   // for a script hammering the handlers (and the audit table) with thousands.
   COMMAND_RATE_LIMIT: rateLimit('20/m burst 10'),
+  // Retention (SECURITY.md, "How long it is kept"): what the daily purge removes, and when.
+  RETAIN_RAW_PAYLOADS: retention('30d', HOUR_MS),
+  RETAIN_RESOLVED_ALERTS: retention('365d', DAY_MS),
+  RETAIN_AUDIT: retention('365d', DAY_MS),
+  RETAIN_PROCESSED_REQUESTS: retention('7d', HOUR_MS),
+  RETAIN_INCIDENTS: retention('forever', DAY_MS),
 });
 
 const settingsSchema = z.preprocess((env) => withoutBlankValues(env as NodeJS.ProcessEnv), settingsObject);
@@ -347,6 +369,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const other of ['API_TOKEN', 'WEBHOOK_TOKEN'] as const) {
     if (settings.API_WRITE_TOKEN !== undefined && settings.API_WRITE_TOKEN === settings[other]) problems.push(`API_WRITE_TOKEN: must differ from ${other} (whoever holds ${other} could then change incidents)`);
   }
+  // A resolved alert is what an alert firing again within REOPEN_WINDOW re-opens its incident by.
+  if (settings.RETAIN_RESOLVED_ALERTS !== undefined && settings.RETAIN_RESOLVED_ALERTS <= settings.REOPEN_WINDOW) problems.push('RETAIN_RESOLVED_ALERTS: must be longer than REOPEN_WINDOW (an alert firing again within that window re-opens its incident through the resolved alert)');
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     ...settings,

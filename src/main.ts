@@ -2,6 +2,7 @@ import { AuditLog } from './access/audit-log.js';
 import { botJobHandlers } from './bot-job-handlers.js';
 import { escalationEffects } from './engine/escalation-jobs.js';
 import { scheduleWeeklyReport } from './engine/weekly-report-schedule.js';
+import { scheduleRetentionPurge } from './retention/retention-job.js';
 import { contactPorts } from './paging/paging.js';
 import { runningWindows } from './maintenance/maintenance-store.js';
 import { syncRecurringMaintenance } from './maintenance/recurring-maintenance.js';
@@ -102,6 +103,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     for (const [kind, handler] of botJobHandlers({ config, database, oncall, effects, intake, runner, heartbeats, delivery, sync, publicUrl: () => publicUrl, log, clock, onCommitted })) handlers.set(kind, handler);
     if (config.REPORT_CHANNEL) await scheduleWeeklyReport(database, config.REPORT_CRON, config.REPORT_TIMEZONE, clock.now());
     if (config.GAP_WARNING_DAYS) await scheduleGapScan(database, clock.now());
+    await scheduleRetentionPurge(database, config.REPORT_TIMEZONE, clock.now());
     if (config.SHIFT_NOTICES || Object.values(oncall().schedules).some((s) => s.slackUserGroup)) await scheduleShiftNotices(database, clock.now());
 
     // A sync that fails is retried in the background: the bot still starts, and a reload still takes effect for routes and roles.

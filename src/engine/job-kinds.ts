@@ -22,3 +22,4 @@ export const SNS_CONFIRM_JOB = 'sns.confirm-subscription';
 export const GAP_SCAN_JOB = 'oncall.gap-scan';
 export const SHIFT_NOTICES_JOB = 'oncall.shift-notices';
 export const COVER_FOLLOW_UP_JOB = 'oncall.cover-follow-up';
+export const RETENTION_PURGE_JOB = 'retention.purge';

@@ -18,6 +18,7 @@ import { ackRoutes } from '../paging/ack-routes.js';
 import { twilioRoutes } from '../paging/sms/twilio-routes.js';
 import { botAddress } from './bot-address.js';
 import { reportRoutes } from '../reports/report-routes.js';
+import { retentionRoutes } from '../retention/retention-routes.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { ApiTokens } from './api-auth.js';
 import { healthRoutes } from './health-routes.js';
@@ -50,6 +51,7 @@ export function botRoutes(deps: {
     incidentWriteRoutes({ prisma: database.prisma, incidents, oncall, audit, tokens: apiTokens }),
     reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit, clock),
     auditRoutes(database.prisma, apiTokens, audit, clock),
+    retentionRoutes({ database, settings: config, tokens: apiTokens, audit, clock }),
     ackRoutes({ database, incidents, audit }),
     overrideRoutes({ prisma: database.prisma, oncall, tokens: apiTokens, audit, clock }),
     calendarRoutes({ prisma: database.prisma, oncall, clock, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL) }),
