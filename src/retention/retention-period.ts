@@ -19,11 +19,17 @@ export function readRetentionPeriod(text: string, floorMs: number): Reading<Rete
   if (trimmed === FOREVER) return valid(undefined);
   const reading = readDuration(trimmed);
   if (!reading.ok) return invalid(`must be how long to keep them, such as 30d, 12h or 52w, or "${FOREVER}"`);
-  if (reading.value < floorMs) return invalid(`must be at least ${formatDuration(floorMs)} (or "${FOREVER}")`);
+  if (reading.value < floorMs) return invalid(`must be at least ${describeRetention(floorMs)} (or "${FOREVER}")`);
   return valid(reading.value);
 }
 
-/** The period as people write it: "30d", "12h", "forever". */
+/** The period as people write it: "30d", "12h", "1d12h", "forever". */
 export function describeRetention(period: RetentionPeriod): string {
-  return period === undefined ? FOREVER : formatDuration(period).replace(/\s+/g, '');
+  if (period === undefined) return FOREVER;
+  const days = Math.floor(period / DAY_MS);
+  const rest = period - days * DAY_MS;
+  if (days === 0) return formatDuration(period).replace(/\s+/g, '');
+  return rest === 0 ? `${days}d` : `${days}d${formatDuration(rest).replace(/\s+/g, '')}`;
 }
+
+const DAY_MS = 86_400_000;
