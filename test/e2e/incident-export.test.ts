@@ -147,7 +147,7 @@ for (const kind of databaseKinds()) {
       expect(await unknown.json()).toMatchObject({ error: 'not_found', message: 'There is no incident INC-99999' });
       const malformed = await get(bot, '/api/incidents/checkout/export');
       expect(malformed.status).toBe(422);
-      expect((await malformed.json()).problems).toEqual([{ path: 'number', message: expect.stringContaining('incident number') }]);
+      expect((await readJson(malformed)).problems).toEqual([{ path: 'number', message: expect.stringContaining('incident number') }]);
 
       const audit = await bot.database.prisma.auditEntry.findMany({ where: { action: 'api.incident.export' }, orderBy: { id: 'asc' } });
       expect(audit.map((entry) => entry.result)).toContain('ok');
@@ -229,10 +229,10 @@ for (const kind of databaseKinds()) {
 
       const noSince = await get(bot, '/api/incidents/export');
       expect(noSince.status).toBe(422);
-      expect((await noSince.json()).problems.map((p: { path: string }) => p.path)).toEqual(['since']);
+      expect((await readJson(noSince)).problems.map((p: { path: string }) => p.path)).toEqual(['since']);
       const backwards = await get(bot, '/api/incidents/export?since=1d&until=7d');
       expect(backwards.status).toBe(422);
-      expect((await backwards.json()).problems).toEqual([{ path: 'until', message: 'must be after since' }]);
+      expect((await readJson(backwards)).problems).toEqual([{ path: 'until', message: 'must be after since' }]);
     });
 
     it('the CLI gives the same lines through the running bot as from the database', { timeout: 180_000 }, async () => {
