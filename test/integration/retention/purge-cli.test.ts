@@ -111,7 +111,7 @@ describeEachDatabase('incident-bot purge', (db) => {
     });
 
     it('the purge route refuses the read token and no token before anything is read or queued', async () => {
-      for (const headers of [{}, { authorization: `Bearer ${READ}` }]) {
+      for (const headers of [{}, { authorization: `Bearer ${READ}` }] as Record<string, string>[]) {
         const response = await fetch(`http://127.0.0.1:${port}/api/retention/purge`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"x":1}' });
         expect([401, 403]).toContain(response.status);
       }
