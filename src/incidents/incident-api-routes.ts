@@ -25,7 +25,10 @@ const timelineQuery = z.object({ limit: requestValue(wholeNumber(1, 1000)).defau
 const exportQueryAt = (now: Date) =>
   z
     .object({
-      since: requestValue((text) => readInstantOrAgo(text, now)),
+      since: z
+        .unknown()
+        .refine((value): boolean => value !== undefined, 'is required: where the export starts, such as 7d or 2026-11-01T00:00:00Z (incidents opened since then)')
+        .pipe(requestValue((text) => readInstantOrAgo(text, now))),
       until: requestValue((text) => readInstantOrAgo(text, now)).optional(),
     })
     .refine((range) => range.until === undefined || range.until > range.since, { path: ['until'], message: 'must be after since' });

@@ -229,7 +229,7 @@ for (const kind of databaseKinds()) {
 
       const noSince = await get(bot, '/api/incidents/export');
       expect(noSince.status).toBe(422);
-      expect((await readJson(noSince)).problems.map((p: { path: string }) => p.path)).toEqual(['since']);
+      expect((await readJson(noSince)).problems).toEqual([{ path: 'since', message: expect.stringContaining('is required') }]);
       const backwards = await get(bot, '/api/incidents/export?since=1d&until=7d');
       expect(backwards.status).toBe(422);
       expect((await readJson(backwards)).problems).toEqual([{ path: 'until', message: 'must be after since' }]);
