@@ -2,6 +2,7 @@ import { beforeEach, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import type { PrismaClient } from '../../../src/db/database.js';
 import { retentionPlan } from '../../../src/retention/retention-plan.js';
+import { sql } from '../../../src/db/sql.js';
 import { countExpired, noCounts, purgeExpired } from '../../../src/retention/retention-purge.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
@@ -204,5 +205,21 @@ describeEachDatabase('retention purge', (db) => {
     expect(await prisma().alert.count({ where: { lastReceivedAt: { lt: ago(365 * DAY) } } })).toBe(0);
     expect(await prisma().alert.count()).toBe(125);
     expect(await prisma().alert.count({ where: { raw: { equals: { n: 0 } } } })).toBe(5);
+  });
+
+  it('lets an alert that comes in while it runs go in between its batches, not after the whole purge', async () => {
+    await prisma().auditEntry.createMany({ data: Array.from({ length: 3000 }, (_, n) => ({ at: ago(400 * DAY), actorName: `a${n}`, platform: 'cli', action: 'x', result: 'ok' })) });
+    const purge = purgeExpired(db().database, retentionPlan({ ...loadConfig({}), RETAIN_RAW_PAYLOADS: undefined, RETAIN_RESOLVED_ALERTS: undefined }, NOW), { batchSize: 100, pauseMs: 0 });
+    // Ingestion writes an alert in a transaction of its own; on embedded storage (one connection)
+    // it waits for whatever holds the connection. Inside it, the audit rows the purge has not reached yet.
+    const stillThere = await db().database.transaction(async (tx) => {
+      await tx.query(sql`INSERT INTO alerts (source, fingerprint, status, title, labels, annotations, links, starts_at, last_received_at, content_hash)
+        VALUES ('generic', 'during-purge', 'firing', 'Disk full', '{}', '{}', '{}', now(), now(), 'h')`);
+      const [row] = await tx.query<{ n: number }>(sql`SELECT count(*)::int AS n FROM audit_entries`);
+      return Number(row!.n);
+    });
+    expect(stillThere).toBeGreaterThan(0);
+    expect((await purge).counts.audit_entries).toBe(3000);
+    expect(await prisma().alert.count({ where: { fingerprint: 'during-purge' } })).toBe(1);
   });
 });
