@@ -17,15 +17,19 @@ export const BATCHES_PER_RUN = 40;
 
 const SUBJECT = 'retention';
 
-/** The day's run, keyed by its time: replicas that all schedule it write one job. */
-function occurrenceJob(occurrence: Date): JobSpec {
-  return { kind: RETENTION_PURGE_JOB, subject: SUBJECT, coalesceKey: `${RETENTION_PURGE_JOB}:${occurrence.toISOString()}`, dueAt: occurrence, payload: { occurrence: occurrence.toISOString() } };
+/**
+ * The day's run, keyed by its time: replicas that all schedule it write one job. Due after the
+ * time left until then by the bot's clock, so a bot whose clock is behind the database's (a test's,
+ * or one back from a long stop) runs the next day once, not every day it missed in a row.
+ */
+function occurrenceJob(occurrence: Date, now: Date): JobSpec {
+  return { kind: RETENTION_PURGE_JOB, subject: SUBJECT, coalesceKey: `${RETENTION_PURGE_JOB}:${occurrence.toISOString()}`, delayMs: Math.max(0, occurrence.getTime() - now.getTime()), payload: { occurrence: occurrence.toISOString() } };
 }
 
 /** At start: make sure the next daily purge is scheduled. Returns when it runs. */
 export async function scheduleRetentionPurge(database: Database, timeZone: string, now: Date): Promise<Date> {
   const occurrence = nextOccurrence(RETENTION_CRON, timeZone, now);
-  await database.transaction((tx) => enqueueJobs(tx, [occurrenceJob(occurrence)]));
+  await database.transaction((tx) => enqueueJobs(tx, [occurrenceJob(occurrence, now)]));
   return occurrence;
 }
 
@@ -60,8 +64,11 @@ export function retentionPurgeHandler(deps: RetentionJobDeps): JobHandler {
     const payload = job.payload as unknown as Payload;
     const occurrence = new Date(payload.occurrence);
     if (!payload.progress) {
+      const now = deps.clock.now();
       const first = await deps.database.transaction(async (tx) => {
-        await enqueueJobs(tx, [occurrenceJob(nextOccurrence(RETENTION_CRON, deps.timeZone, occurrence))]);
+        // The next day after this run and after now: a run that comes late (the bot was down) skips the days it missed.
+        const next = nextOccurrence(RETENTION_CRON, deps.timeZone, new Date(Math.max(occurrence.getTime(), now.getTime())));
+        await enqueueJobs(tx, [occurrenceJob(next, now)]);
         // Forgotten two days on (by the purge itself): by then the day's job is long gone.
         return firstDelivery(tx, `${RETENTION_PURGE_JOB}:${occurrence.toISOString()}`, { forMs: 2 * 86_400_000 });
       });
