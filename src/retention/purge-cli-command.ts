@@ -1,3 +1,5 @@
+import { userInfo } from 'node:os';
+import { AuditLog } from '../access/audit-log.js';
 import type { CliCommand, CliIo } from '../cli-command.js';
 import { parseFlags } from '../cli-flags.js';
 import { loadConfig } from '../config.js';
@@ -84,6 +86,14 @@ export function purgeCliCommand(openDatabase: OpenDatabase = openMigratedDatabas
           return 0;
         }
         const { counts } = await purgeExpired(storage.database, plan);
+        // Data deleted by hand is on the audit trail (the nightly purge is in the log).
+        await new AuditLog(storage.database.prisma, createLogger('silent')).record({
+          actorName: `${userInfo().username} (command line)`,
+          platform: 'cli',
+          action: 'cli.retention.purge',
+          args: Object.fromEntries(Object.entries(counts).filter(([, rows]) => rows > 0)),
+          result: 'ok',
+        });
         print(io, retentionView(plan, counts, now, false), values.json);
         return 0;
       } finally {

@@ -53,10 +53,12 @@ describeEachDatabase('incident-bot purge', (db) => {
 
   it('without --dry-run removes it and says what went; the settings change the cut-offs', async () => {
     expect(await command().run([], io({ RETAIN_AUDIT: '5d', RETAIN_INCIDENTS: '1000d' }))).toBe(0);
-    expect(await rows()).toEqual({ audit: 0, raw: 0, incidents: 0 });
+    expect(await rows()).toEqual({ audit: 1, raw: 0, incidents: 0 });
     expect(out[0]).toBe('Purged at 2026-03-01T12:00:00.000Z:');
     expect(out).toContain('  audit entries: 3 went (recorded before 2026-02-24T12:00:00.000Z; RETAIN_AUDIT=5d)');
     expect(out).toContain('  resolved incidents, with timeline, roles, pages, playbook run, channels and postmortem: 1 went (resolved before 2023-06-05T12:00:00.000Z; RETAIN_INCIDENTS=1000d)');
+    // Who deleted what by hand is on the audit trail.
+    expect(await prisma().auditEntry.findMany()).toEqual([expect.objectContaining({ platform: 'cli', action: 'cli.retention.purge', args: { raw_payloads: 1, audit_entries: 3, incidents: 1 } })]);
   });
 
   it('--json gives the same per kind, for scripts', async () => {
