@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -283,6 +285,37 @@ for (const kind of databaseKinds()) {
       expect(nowhere.code).toBe(1);
       expect(nowhere.stderr).toContain('There is no database in DATA_DIR');
       expect(nowhere.stdout).toBe('');
+    });
+
+    it('leaves no file behind when the answer breaks off part way, and shows a refusal as the bot said it', { timeout: 120_000 }, async () => {
+      // A bot (or a proxy before it) that dies after one and a half documents, or refuses the token.
+      const server = createServer((request, response) => {
+        if (request.headers.authorization !== `Bearer ${API_TOKEN}`) {
+          response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'unauthorized', message: 'Send the read token' }));
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        response.write('{"format":"incident-bot.incident","incident":{"number":1}}\n{"format":"incident-bot.inc');
+        setTimeout(() => response.socket?.destroy(), 50);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        const file = join(out, 'broken.jsonl');
+        const broken = await runCli(['export', '--since', '7d', '--url', url, '--out', file], { DATA_DIR: bot.dataDir, API_TOKEN });
+        expect(broken.code).toBe(1);
+        expect(broken.stderr).toContain('The export stopped part way');
+        expect(broken.stderr).toContain('no file was written');
+        expect(existsSync(file)).toBe(false);
+        expect(existsSync(`${file}.partial`)).toBe(false);
+
+        const refused = await runCli(['export', '--since', '7d', '--url', url], { DATA_DIR: bot.dataDir, API_TOKEN: 'some-other-token-0123456789' });
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain('The bot refused (401): Send the read token');
+        expect(refused.stdout).toBe('');
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
     });
   });
 }
