@@ -1,0 +1,53 @@
+import { SqlFragment, type Sql } from '../db/sql.js';
+import type { StoreEvent, StoreSink } from './store-events.js';
+import { quoteIdent, restoreSequences, type StoreTable } from './store-tables.js';
+import { StorageCopyError } from './storage-copy-error.js';
+
+/** Rows per INSERT: one JSON parameter of about this many bytes at most. */
+const BATCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Loads a copy's rows into `sql`'s store (which the caller checked is empty, inside the caller's
+ * transaction): PostgreSQL turns each row's JSON back into the table's own types, so nothing is
+ * read or re-typed in JavaScript. Tables come parents first, so every foreign key is checked as
+ * rows arrive.
+ */
+export function storeLoader(sql: Sql, tables: StoreTable[]): StoreSink {
+  const known = new Set(tables.map((table) => table.name));
+  let table: string | undefined;
+  let loaded = 0;
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    if (!table || pending.length === 0) return;
+    const name = quoteIdent(table);
+    await sql.query(new SqlFragment([`INSERT INTO ${name} SELECT * FROM jsonb_populate_recordset(NULL::${name}, `, '::jsonb)'], [`[${pending.join(',')}]`]));
+    loaded += pending.length;
+    pending = [];
+    pendingBytes = 0;
+  };
+  return async (event: StoreEvent) => {
+    switch (event.kind) {
+      case 'table':
+        if (!known.has(event.name)) throw new StorageCopyError('schema_mismatch', `the copy has a table "${event.name}" that this store does not have`);
+        table = event.name;
+        loaded = 0;
+        return;
+      case 'rows':
+        for (const row of event.rows) {
+          pending.push(row);
+          pendingBytes += row.length;
+          if (pendingBytes >= BATCH_BYTES) await flush();
+        }
+        return;
+      case 'tableEnd':
+        await flush();
+        if (loaded !== event.rows) throw new StorageCopyError('count_mismatch', `${event.name}: loaded ${loaded} rows, the copy says ${event.rows}`);
+        table = undefined;
+        return;
+      case 'sequences':
+        await restoreSequences(sql, event.sequences);
+        return;
+    }
+  };
+}
