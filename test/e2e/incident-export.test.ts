@@ -175,8 +175,10 @@ for (const kind of databaseKinds()) {
         body: JSON.stringify({ text: `${CUSTOMER} called back from ${PHONE}` }),
       });
       expect(noted.status).toBe(201);
-      // The playbook starts in a job of its own: the two exports below must read the same incident.
+      // The playbook's start and the escalation run in jobs of their own, each adding to the
+      // timeline: the two exports below must read the same incident, so wait until they are done.
       await eventually('the playbook started', () => bot.database.prisma.timelineEvent.findFirst({ where: { incidentId: number, kind: 'playbook.started' } }));
+      await eventually('the jobs due now done', async () => (await bot.database.prisma.job.count({ where: { dueAt: { lte: new Date() }, status: 'pending' } })) === 0);
       // What a person typed is stored as typed: only the export masks it.
       expect(JSON.stringify(await readJson(get(bot, `/api/incidents/${number}/timeline`)))).toContain(PHONE);
 
