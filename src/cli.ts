@@ -24,6 +24,9 @@ import { incidentCliCommand } from './incidents/incident-cli-command.js';
 import { exportCliCommand } from './incidents/export-cli-command.js';
 import { importCliCommand } from './importers/import-cli-command.js';
 import { overrideCliCommands } from './oncall/override-cli-command.js';
+import { backupCliCommand } from './storage/backup-cli-command.js';
+import { restoreCliCommand } from './storage/restore-cli-command.js';
+import { moveStorageCliCommand } from './storage/move-storage-cli-command.js';
 import { purgeCliCommand } from './retention/purge-cli-command.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -132,6 +135,9 @@ const commands: CliCommand[] = [
   exportCliCommand(openMigratedStorage),
   importCliCommand,
   ...overrideCliCommands(),
+  backupCliCommand(),
+  restoreCliCommand,
+  moveStorageCliCommand,
   purgeCliCommand(),
 ];
 

@@ -15,7 +15,7 @@ export type ApiScope = 'read' | 'write';
  * a tool that does both; the read token on a route that changes something is a 403 that says
  * which token is needed, anything else a 401 that says how to send one.
  */
-export function apiAuth(tokens: ApiTokens, scope: ApiScope) {
+export function apiAuth(tokens: ApiTokens, scope: ApiScope, writeBecause = 'changes an incident') {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const presented = presentedToken(request);
     if (tokensEqual(presented, tokens.write)) return;
@@ -23,7 +23,7 @@ export function apiAuth(tokens: ApiTokens, scope: ApiScope) {
       if (scope === 'read') return;
       throw new AppError(
         'forbidden',
-        `This is the read API token; ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]} changes an incident and needs the write token: API_WRITE_TOKEN, or when that is unset the one the bot generated into DATA_DIR/api-write-token`,
+        `This is the read API token; ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]} ${writeBecause} and needs the write token: API_WRITE_TOKEN, or when that is unset the one the bot generated into DATA_DIR/api-write-token`,
       );
     }
     return refuseUnauthorized(request, reply, scope === 'write' ? 'API_WRITE_TOKEN' : 'API_TOKEN');

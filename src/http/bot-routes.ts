@@ -2,6 +2,7 @@ import { maintenanceRoutes } from '../maintenance/maintenance-routes.js';
 import type { HeartbeatMonitor } from '../heartbeats/heartbeat-monitor.js';
 import type { AuditLog } from '../access/audit-log.js';
 import { auditRoutes } from '../access/audit-routes.js';
+import { backupRoutes } from '../storage/backup-routes.js';
 import { snsTrustFrom } from '../alerts/sns-trust.js';
 import { webhookRoutes } from '../alerts/webhook-routes.js';
 import type { Config } from '../config.js';
@@ -51,6 +52,7 @@ export function botRoutes(deps: {
     incidentWriteRoutes({ prisma: database.prisma, incidents, oncall, audit, tokens: apiTokens }),
     reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit, clock),
     auditRoutes(database.prisma, apiTokens, audit, clock),
+    backupRoutes({ database, tokens: apiTokens, audit, clock, log }),
     retentionRoutes({ database, settings: config, tokens: apiTokens, audit, clock }),
     ackRoutes({ database, incidents, audit }),
     overrideRoutes({ prisma: database.prisma, oncall, tokens: apiTokens, audit, clock }),

@@ -119,6 +119,9 @@ export async function readBackupFile(path: string, sink?: StoreSink): Promise<Ba
     gzipError = error;
   });
   const lines = createInterface({ input: input.pipe(gunzip), crlfDelay: Infinity });
+  // readline passes its input's errors on as its own; after a damaged line ended the reading
+  // early, nobody would be listening, and the late zlib error would end the process.
+  lines.on('error', () => {});
   const whole = createHash('sha256');
   let lineNumber = 0;
   let header: BackupHeader | undefined;
@@ -130,7 +133,7 @@ export async function readBackupFile(path: string, sink?: StoreSink): Promise<Ba
   let sequences: SequenceState[] = [];
   let trailer: { tables: number; rows: number; sha256: string } | undefined;
   const sums: TableSums = new Map();
-  const damaged = (what: string) => new StorageCopyError('damaged', `${path} is damaged at line ${lineNumber}: ${what}. Nothing was restored.`);
+  const damaged = (what: string) => new StorageCopyError('damaged', `${path} is damaged at line ${lineNumber}: ${what}.`);
   const emitRows = async () => {
     if (batch.length === 0) return;
     const rows = batch;
@@ -199,11 +202,13 @@ export async function readBackupFile(path: string, sink?: StoreSink): Promise<Ba
     if (gzipError || (error as NodeJS.ErrnoException).code?.startsWith('Z_')) throw fromGzip(path, gzipError ?? (error as Error), lineNumber);
     throw error;
   } finally {
+    lines.close();
+    gunzip.destroy();
     input.destroy();
   }
   if (gzipError) throw fromGzip(path, gzipError, lineNumber);
-  if (!header) throw new StorageCopyError('not_a_backup', `${path} is empty: it is not an incident-bot backup. Nothing was restored.`);
-  if (!trailer) throw new StorageCopyError('truncated', `${path} is truncated: it ends at line ${lineNumber}, before its trailer, so the backup was not written completely. Nothing was restored.`);
+  if (!header) throw new StorageCopyError('not_a_backup', `${path} is empty: it is not an incident-bot backup.`);
+  if (!trailer) throw new StorageCopyError('truncated', `${path} is truncated: it ends at line ${lineNumber}, before its trailer, so the backup was not written completely.`);
   const missing = header.tables.filter((name) => !sums.has(name));
   if (missing.length) throw damaged(`tables in the header are missing: ${missing.join(', ')}`);
   return { header, sums, rows: totalRows, sequences, bytes: size };
@@ -211,11 +216,11 @@ export async function readBackupFile(path: string, sink?: StoreSink): Promise<Ba
 
 function fromGzip(path: string, error: Error, lineNumber: number): StorageCopyError {
   const code = (error as NodeJS.ErrnoException).code;
-  if (lineNumber === 0 && code === 'Z_DATA_ERROR') return new StorageCopyError('not_a_backup', `${path} is not an incident-bot backup (it is not gzip-compressed). Nothing was restored.`);
+  if (lineNumber === 0 && code === 'Z_DATA_ERROR') return new StorageCopyError('not_a_backup', `${path} is not an incident-bot backup (it is not gzip-compressed).`);
   if (code === 'Z_BUF_ERROR' || /unexpected end/i.test(error.message)) {
-    return new StorageCopyError('truncated', `${path} is truncated after line ${lineNumber}: the backup was not written completely (or was cut when copied). Nothing was restored.`);
+    return new StorageCopyError('truncated', `${path} is truncated after line ${lineNumber}: the backup was not written completely (or was cut when copied).`);
   }
-  return new StorageCopyError('damaged', `${path} is damaged after line ${lineNumber} (${error.message}). Nothing was restored.`);
+  return new StorageCopyError('damaged', `${path} is damaged after line ${lineNumber} (${error.message}).`);
 }
 
 function readHeader(path: string, line: string): BackupHeader {
@@ -226,12 +231,12 @@ function readHeader(path: string, line: string): BackupHeader {
     value = undefined;
   }
   const header = value as Partial<BackupHeader> | undefined;
-  if (!header || header.format !== BACKUP_FORMAT) throw new StorageCopyError('not_a_backup', `${path} is not an incident-bot backup (its first line does not say "${BACKUP_FORMAT}"). Nothing was restored.`);
+  if (!header || header.format !== BACKUP_FORMAT) throw new StorageCopyError('not_a_backup', `${path} is not an incident-bot backup (its first line does not say "${BACKUP_FORMAT}").`);
   if (typeof header.version !== 'number' || header.version > BACKUP_VERSION) {
     throw new StorageCopyError('newer_schema', `${path} is in backup format ${String(header.version)}, newer than this version of the bot reads (${BACKUP_VERSION}). Restore it with the version that made it, or a newer one.`);
   }
   if (!Array.isArray(header.migrations) || !Array.isArray(header.tables) || typeof header.createdAt !== 'string') {
-    throw new StorageCopyError('damaged', `${path} is damaged at line 1: the header lacks its migrations, tables or time. Nothing was restored.`);
+    throw new StorageCopyError('damaged', `${path} is damaged at line 1: the header lacks its migrations, tables or time.`);
   }
   return header as BackupHeader;
 }

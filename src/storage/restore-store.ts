@@ -26,12 +26,12 @@ export function backupSchemaLevel(backupMigrations: string[], known: Migration[]
     throw new StorageCopyError(
       'newer_schema',
       `The backup was made by a newer version of the bot: its schema has ${unknown.length} migration(s) this version does not know (${unknown.slice(-3).join(', ')}). ` +
-        'Restore it with that version or a newer one. Nothing was restored.',
+        'Restore it with that version or a newer one.',
     );
   }
   const at = known.slice(0, backupMigrations.length);
   if (at.some((migration, index) => migration.name !== backupMigrations[index])) {
-    throw new StorageCopyError('unknown_schema', `The backup's schema (${backupMigrations.length} migrations) is not one this version of the bot ever had, so its rows cannot be placed. Nothing was restored.`);
+    throw new StorageCopyError('unknown_schema', `The backup's schema (${backupMigrations.length} migrations) is not one this version of the bot ever had, so its rows cannot be placed.`);
   }
   return { at, after: known.slice(backupMigrations.length) };
 }
@@ -43,7 +43,7 @@ export async function requireEmpty(sql: Sql, tables: StoreTable[], what: string)
   throw new StorageCopyError(
     'target_not_empty',
     `${what} is not empty (${filled.slice(0, 4).map((table) => `${table.name}: ${table.rows >= 1000 ? '1000+' : table.rows} row(s)`).join(', ')}${filled.length > 4 ? ', …' : ''}). ` +
-      'Restore into an empty store: a new DATA_DIR, or a new PostgreSQL database (createdb). Nothing was changed.',
+      'Restore into an empty store: a new DATA_DIR, or a new PostgreSQL database (createdb).',
   );
 }
 

@@ -1,0 +1,53 @@
+import { UsageError, type CliCommand } from '../cli-command.js';
+import { parseFlags } from '../cli-flags.js';
+import { loadConfig } from '../config.js';
+import { describeTarget } from '../db/open-storage.js';
+import { restoreStore } from './restore-store.js';
+import { isDataDirLocked, megabytes, openBotStore, tableLines } from './storage-cli-io.js';
+import { StorageCopyError } from './storage-copy-error.js';
+
+/**
+ * `incident-bot restore <file>`: a backup into the bot's store (DATABASE_URL, else DATA_DIR), which
+ * must be empty; with the bot stopped. An older backup is migrated to this version's schema.
+ */
+export const restoreCliCommand: CliCommand = {
+  name: ['restore'],
+  usage: 'restore <file>',
+  summary: "restore a backup into an empty store (DATABASE_URL, else DATA_DIR), with the bot stopped; an older backup is brought up to this version's schema",
+  async run(args, io) {
+    const { positionals } = parseFlags({ args, allowPositionals: true, options: {} });
+    if (positionals.length !== 1) throw new UsageError('Give the backup file to restore, e.g. incident-bot restore backups/bot-2026-12-04.backup.gz');
+    const file = positionals[0]!;
+    const config = loadConfig(io.env);
+    const where = config.DATABASE_URL ? `PostgreSQL at ${describeTarget(config.DATABASE_URL)} (DATABASE_URL)` : `embedded storage in ${config.DATA_DIR} (DATA_DIR)`;
+    const started = performance.now();
+    let database;
+    try {
+      database = await openBotStore(config);
+    } catch (error) {
+      if (!isDataDirLocked(error)) throw error;
+      io.err(`${error.message}\nStop the bot before restoring: a restore replaces what it is using.`);
+      return 1;
+    }
+    try {
+      const restored = await restoreStore(file, database);
+      const { header } = restored.backup;
+      io.out(
+        [
+          `Restored ${restored.backup.rows} row(s) from ${file} (${megabytes(restored.backup.bytes)}, taken ${header.createdAt} from ${header.from === 'pglite' ? 'embedded storage' : 'PostgreSQL'}) into ${where} ` +
+            `in ${((performance.now() - started) / 1000).toFixed(1)} s; every table matches the backup's checksums.`,
+          ...(restored.upgradedThrough.length ? [`The backup was from an older version; ${restored.upgradedThrough.length} migration(s) brought it up to date: ${restored.upgradedThrough.join(', ')}.`] : []),
+          ...tableLines(restored.backup.sums),
+          'Start the bot (npm start) to carry on from it.',
+        ].join('\n'),
+      );
+      return 0;
+    } catch (error) {
+      if (!(error instanceof StorageCopyError)) throw error;
+      io.err(`${error.message}\nNothing was restored; ${where} is as it was.`);
+      return 1;
+    } finally {
+      await database.close();
+    }
+  },
+};

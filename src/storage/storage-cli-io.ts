@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import { openStorage } from '../db/open-storage.js';
+import { createLogger } from '../logging.js';
+import { StartupError } from '../startup-error.js';
+import type { TableSums } from './store-events.js';
+
+/** True when DATA_DIR holds an embedded store (rather than being where one would be created). */
+export function embeddedStoreExists(config: Config): boolean {
+  return existsSync(join(resolve(config.DATA_DIR), 'pglite', 'PG_VERSION'));
+}
+
+/** The bot's own store (PostgreSQL when DATABASE_URL is set, else embedded in DATA_DIR), not migrated. */
+export function openBotStore(config: Config): Promise<Database> {
+  return openStorage({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, connectTimeoutMs: 10_000 }, createLogger('silent'));
+}
+
+export function isDataDirLocked(error: unknown): error is StartupError {
+  return error instanceof StartupError && error.code === 'data_dir_locked';
+}
+
+/** A PostgreSQL URL with its password hidden, for printing. */
+export function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+/** One line per table: name, rows; tables listed in the order they were copied. */
+export function tableLines(sums: TableSums, note = ''): string[] {
+  const width = Math.max(...[...sums.keys()].map((name) => name.length), 5);
+  return [...sums].map(([name, sum]) => `  ${name.padEnd(width)}  ${String(sum.rows).padStart(9)} row(s)${note}`);
+}
+
+export function megabytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
