@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, renameSync, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, openSync, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,17 +31,24 @@ function stdoutSink(io: CliIo): LineSink {
   return { write: async (line) => io.out(line), finish: async () => {}, abandon: async () => {} };
 }
 
+/** Opens the file at once, so that a folder that does not exist or cannot be written is said before anything is read. */
 function fileSink(file: string): LineSink {
   const target = resolve(file);
   const partial = `${target}.partial`;
-  const stream: WriteStream = createWriteStream(partial, { flags: 'w' });
+  const stream: WriteStream = createWriteStream(partial, { fd: openSync(partial, 'w') });
+  let failure: Error | undefined;
+  stream.on('error', (error) => (failure = error));
   const closed = async () => {
-    stream.end();
-    if (!stream.closed) await once(stream, 'close');
+    if (!stream.closed) {
+      stream.end();
+      await once(stream, 'close');
+    }
+    if (failure) throw failure;
   };
   return {
     async write(line) {
-      if (!stream.write(`${line}\n`)) await once(stream, 'drain');
+      if (failure) throw failure;
+      if (!stream.write(`${line}\n`)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
     },
     async finish() {
       await closed();
@@ -59,8 +66,7 @@ function rangeText(range: ExportRange): string {
 }
 
 /** From the database directly: PostgreSQL at any time, embedded storage while the bot is stopped. */
-async function exportFromDatabase(storage: { prisma: PrismaClient }, io: CliIo, range: ExportRange, sink: LineSink): Promise<number> {
-  const redact = loadConfig(io.env).REDACT_PII;
+async function exportFromDatabase(storage: { prisma: PrismaClient }, redact: boolean, range: ExportRange, sink: LineSink): Promise<number> {
   let count = 0;
   for await (const document of exportIncidentsOpened(storage.prisma, range, { redact })) {
     await sink.write(JSON.stringify(document));
@@ -137,11 +143,20 @@ export function exportCliCommand(openPrisma: OpenPrisma, clock: Clock = systemCl
       if (until && until <= since) throw new UsageError(`--until must be after --since (${until.toISOString()} is not after ${since.toISOString()})`);
       if (values.out !== undefined && !values.out.trim()) throw new UsageError('--out must name a file');
       const range: ExportRange = { since, ...(until ? { until } : {}) };
+      const config = loadConfig(io.env);
 
+      // The file first: a folder that cannot be written is said before the database is opened.
+      let sink: LineSink;
+      try {
+        sink = values.out === undefined ? stdoutSink(io) : fileSink(values.out);
+      } catch (error) {
+        io.err(`Cannot write ${resolve(values.out!)}.partial (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): --out must name a file in a folder you can write.`);
+        return 1;
+      }
       let storage: Awaited<ReturnType<OpenPrisma>> | undefined;
       if (values.url === undefined) {
-        const config = loadConfig(io.env);
         if (!config.DATABASE_URL && !existsSync(join(resolve(config.DATA_DIR), 'pglite'))) {
+          await sink.abandon();
           io.err(`There is no database in DATA_DIR ${resolve(config.DATA_DIR)}: nothing was ever stored there. Set DATA_DIR (or DATABASE_URL) as the bot has it.`);
           return 1;
         }
@@ -149,14 +164,16 @@ export function exportCliCommand(openPrisma: OpenPrisma, clock: Clock = systemCl
           storage = await openPrisma(io);
         } catch (error) {
           // The running bot holds the embedded store: it serves the same export over its API.
-          if (!(error instanceof StartupError && error.code === 'data_dir_locked')) throw error;
+          if (!(error instanceof StartupError && error.code === 'data_dir_locked')) {
+            await sink.abandon();
+            throw error;
+          }
         }
       }
 
-      const sink = values.out === undefined ? stdoutSink(io) : fileSink(values.out);
       let count: number | undefined;
       try {
-        count = storage ? await exportFromDatabase(storage, io, range, sink) : await exportThroughBot(io, values.url, range, sink);
+        count = storage ? await exportFromDatabase(storage, config.REDACT_PII, range, sink) : await exportThroughBot(io, values.url, range, sink);
       } catch (error) {
         await sink.abandon();
         io.err(`The export stopped part way (${(error as Error).message})${values.out !== undefined ? '; no file was written' : '; what was printed is incomplete'}.`);
@@ -168,7 +185,13 @@ export function exportCliCommand(openPrisma: OpenPrisma, clock: Clock = systemCl
         await sink.abandon();
         return 1;
       }
-      await sink.finish();
+      try {
+        await sink.finish();
+      } catch (error) {
+        await sink.abandon();
+        io.err(`Could not finish ${resolve(values.out!)} (${(error as Error).message}); no file was written.`);
+        return 1;
+      }
       if (values.out !== undefined) io.out(`Exported ${count} incident(s) ${rangeText(range)} to ${resolve(values.out)}${storage ? '' : ' (through the running bot)'}.`);
       return 0;
     },

@@ -287,6 +287,11 @@ for (const kind of databaseKinds()) {
       expect(nowhere.code).toBe(1);
       expect(nowhere.stderr).toContain('There is no database in DATA_DIR');
       expect(nowhere.stdout).toBe('');
+      const noFolder = await runCli(['export', '--since', '7d', '--out', join(out, 'missing', 'incidents.jsonl')], env);
+      expect(noFolder.code).toBe(1);
+      expect(noFolder.stderr).toContain('ENOENT');
+      expect(noFolder.stderr).toContain('--out must name a file in a folder you can write');
+      expect(noFolder.stderr).not.toMatch(/^\s+at /m);
     });
 
     it('leaves no file behind when the answer breaks off part way, and shows a refusal as the bot said it', { timeout: 120_000 }, async () => {
