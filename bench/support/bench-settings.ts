@@ -12,7 +12,7 @@ export const ADMIN_URL = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_U
 export const QUICK = process.env.BENCH_QUICK === '1';
 
 /** What `npm run bench` runs, in this order; each is bench/<name>.ts with a bench:<name> script. */
-export const BENCHMARKS = ['ingest', 'storm', 'timers', 'paging', 'reports', 'web-console', 'idle-memory', 'startup', 'body-flood'] as const;
+export const BENCHMARKS = ['ingest', 'storm', 'timers', 'paging', 'reports', 'web-console', 'idle-memory', 'startup', 'body-flood', 'storage'] as const;
 
 export function resultsDir(): string {
   return process.env.BENCH_RESULTS_DIR ?? join(projectRoot(), 'bench', 'results');

@@ -114,6 +114,24 @@ describe('backup of a running embedded bot, restored', () => {
     expect(body.alerts[0]!.incident).toBe(`INC-${(list.incidents as unknown[]).length + 1}`);
   });
 
+  it('GET /api/backup: the write token only (the backup is everything the bot stores), checked before anything is read', async () => {
+    const get = (token?: string) => fetch(`${bot.url}/api/backup`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    const none = await get();
+    expect(none.status).toBe(401);
+    const wrong = await get('not-the-token');
+    expect(wrong.status).toBe(401);
+    const read = await get(bot.apiTokens.read);
+    expect(read.status).toBe(403);
+    expect(((await read.json()) as { message: string }).message).toContain('/api/backup is everything the bot stores and needs the write token');
+    const write = await get(bot.apiTokens.write);
+    expect(write.status).toBe(200);
+    expect(write.headers.get('content-type')).toBe('application/gzip');
+    expect(write.headers.get('content-disposition')).toMatch(/^attachment; filename="incident-bot-.*\.backup\.gz"$/);
+    expect(Buffer.from(await write.arrayBuffer()).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    const audited = await bot.database.prisma.auditEntry.findFirst({ where: { action: 'api.backup' }, orderBy: { id: 'desc' } });
+    expect(audited?.actorName).toContain('API token');
+  });
+
   it('refuses to overwrite a file, and a restore into the running bot\'s own store', async () => {
     const file = join(folder('backup-file-'), 'once.backup.gz');
     expect((await cli(['backup', file], bot.dataDir)).code).toBe(0);
