@@ -9,7 +9,7 @@ import { backupStore } from '../../../src/storage/backup-store.js';
 import { restoreStore } from '../../../src/storage/restore-store.js';
 import { StorageCopyError } from '../../../src/storage/storage-copy-error.js';
 import { ManualClock } from '../../../src/time/clock.js';
-import { databaseBefore } from '../../support/test-database.js';
+import { createTestDatabase, databaseBefore } from '../../support/test-database.js';
 
 const clock = new ManualClock(new Date('2026-12-04T10:00:00Z'));
 
@@ -210,6 +210,35 @@ describe('a backup from an older version', () => {
       }
     } finally {
       await source.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)('between PostgreSQL and embedded storage', () => {
+  it('a backup of PostgreSQL restores into embedded storage, and one of embedded storage into PostgreSQL, row for row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backup-pg-'));
+    const postgres = await createTestDatabase('postgres');
+    const intoPostgres = await createTestDatabase('postgres', { migrated: false });
+    const embedded = await openPGlite();
+    try {
+      await seed(postgres.database, 25);
+      const fromPostgres = join(dir, 'from-postgres.backup.gz');
+      const written = await backupStore(postgres.database, fromPostgres, clock);
+      expect(written.header.from).toBe('postgres');
+      await restoreStore(fromPostgres, embedded);
+      expect(await rowsOf(embedded, everything)).toEqual(await rowsOf(postgres.database, everything));
+
+      const fromEmbedded = join(dir, 'from-embedded.backup.gz');
+      await backupStore(embedded, fromEmbedded, clock);
+      await restoreStore(fromEmbedded, intoPostgres.database);
+      expect(await rowsOf(intoPostgres.database, everything)).toEqual(await rowsOf(postgres.database, everything));
+      const [next] = (await rowsOf(intoPostgres.database, `SELECT nextval('incidents_id_seq')::int AS n`)) as { n: number }[];
+      expect(next!.n).toBe(26);
+    } finally {
+      await embedded.close();
+      await postgres.drop();
+      await intoPostgres.drop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
