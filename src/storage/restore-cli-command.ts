@@ -3,8 +3,16 @@ import { parseFlags } from '../cli-flags.js';
 import { loadConfig } from '../config.js';
 import { describeTarget } from '../db/open-storage.js';
 import { restoreStore } from './restore-store.js';
-import { isDataDirLocked, megabytes, openBotStore, tableLines } from './storage-cli-io.js';
+import { isDataDirLocked, megabytes, missingTokenFiles, openBotStore, tableLines } from './storage-cli-io.js';
 import { StorageCopyError } from './storage-copy-error.js';
+
+function tokenAdvice(missing: string[], dataDir: string): string[] {
+  if (missing.length === 0) return [];
+  return [
+    `The tokens the bot generated are files in DATA_DIR, not part of a backup, and ${dataDir} has no ${missing.join(', ')}: copy them from the old DATA_DIR ` +
+      '(or set WEBHOOK_TOKEN, API_TOKEN, API_WRITE_TOKEN as they were), or the bot makes new ones and every sender and tool needs them.',
+  ];
+}
 
 /**
  * `incident-bot restore <file>`: a backup into the bot's store (DATABASE_URL, else DATA_DIR), which
@@ -26,7 +34,7 @@ export const restoreCliCommand: CliCommand = {
       database = await openBotStore(config);
     } catch (error) {
       if (!isDataDirLocked(error)) throw error;
-      io.err(`${error.message}\nStop the bot before restoring: a restore replaces what it is using.`);
+      io.err(`${error.message}\nA restore goes into an empty store that no bot is using: give this command a new DATA_DIR (then start the bot on it), or stop the bot and move its folder aside first.`);
       return 1;
     }
     try {
@@ -38,7 +46,8 @@ export const restoreCliCommand: CliCommand = {
             `in ${((performance.now() - started) / 1000).toFixed(1)} s; every table matches the backup's checksums.`,
           ...(restored.upgradedThrough.length ? [`The backup was from an older version; ${restored.upgradedThrough.length} migration(s) brought it up to date: ${restored.upgradedThrough.join(', ')}.`] : []),
           ...tableLines(restored.backup.sums),
-          'Start the bot (npm start) to carry on from it.',
+          ...tokenAdvice(missingTokenFiles(config), config.DATA_DIR),
+          `Start the bot (npm start) with ${config.DATABASE_URL ? 'this DATABASE_URL' : `DATA_DIR=${config.DATA_DIR}`} to carry on from it.`,
         ].join('\n'),
       );
       return 0;

@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import { openStorage } from '../db/open-storage.js';
 import { createLogger } from '../logging.js';
 import { StartupError } from '../startup-error.js';
+import { TOKEN_FILES, type TokenSetting } from '../http/access-tokens.js';
 import type { TableSums } from './store-events.js';
 
 /** True when DATA_DIR holds an embedded store (rather than being where one would be created). */
@@ -32,10 +33,24 @@ export function withoutPassword(url: string): string {
   }
 }
 
-/** One line per table: name, rows; tables listed in the order they were copied. */
+/** One line per table that holds rows (in the order they were copied), then how many were empty. */
 export function tableLines(sums: TableSums, note = ''): string[] {
-  const width = Math.max(...[...sums.keys()].map((name) => name.length), 5);
-  return [...sums].map(([name, sum]) => `  ${name.padEnd(width)}  ${String(sum.rows).padStart(9)} row(s)${note}`);
+  const filled = [...sums].filter(([, sum]) => sum.rows > 0);
+  const empty = sums.size - filled.length;
+  const width = Math.max(...filled.map(([name]) => name.length), 5);
+  return [
+    ...filled.map(([name, sum]) => `  ${name.padEnd(width)}  ${String(sum.rows).padStart(9)} row(s)${note}`),
+    ...(empty ? [`  and ${empty} empty table(s)${note ? ', also checked' : ''}`] : []),
+  ];
+}
+
+/**
+ * The tokens the bot generated into DATA_DIR are files beside the store, not rows in it: a store
+ * restored or moved where they are missing would start with new ones, and every sender would get 401.
+ */
+export function missingTokenFiles(config: Config): string[] {
+  const dir = resolve(config.DATA_DIR);
+  return (Object.keys(TOKEN_FILES) as TokenSetting[]).filter((setting) => !config[setting] && !existsSync(join(dir, TOKEN_FILES[setting]))).map((setting) => TOKEN_FILES[setting]);
 }
 
 export function megabytes(bytes: number): string {

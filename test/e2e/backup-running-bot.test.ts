@@ -66,6 +66,9 @@ describe('backup of a running embedded bot, restored', () => {
     expect(restore.stderr).toBe('');
     expect(restore.code).toBe(0);
     expect(restore.stdout).toContain('every table matches the backup\'s checksums');
+    expect(restore.stdout).toMatch(/^  incidents +\d+ row\(s\)$/m);
+    // A new folder has none of the tokens senders use: the restore says so rather than letting them get 401s.
+    expect(restore.stdout).toContain(`${target} has no webhook-token, api-token, api-write-token: copy them from the old DATA_DIR`);
     restored = await startTestBot('pglite', { DATA_DIR: target });
     const kept = await restored.database.prisma.alert.findMany({ select: { fingerprint: true } });
     const keptNames = new Set(kept.map((alert) => alert.fingerprint));
@@ -140,7 +143,7 @@ describe('backup of a running embedded bot, restored', () => {
     expect(again.stderr).toContain('already exists. Choose another name, or add --force to replace it.');
     const intoRunning = await cli(['restore', file], bot.dataDir);
     expect(intoRunning.code).toBe(1);
-    expect(intoRunning.stderr).toContain('Stop the bot before restoring');
+    expect(intoRunning.stderr).toContain('A restore goes into an empty store that no bot is using');
     expect(existsSync(`${file}.partial-${process.pid}`)).toBe(false);
   });
 });
