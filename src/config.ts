@@ -194,6 +194,11 @@ const settingsObject = z.object({
   // The team whose channels hold incident threads and INCIDENTS_CHANNEL/REPORT_CHANNEL (its id, from the team's link).
   TEAMS_TEAM_ID: optionalText.refine((v) => v === undefined || /^19:[A-Za-z0-9_-]+@thread\.(tacv2|skype)$/.test(v), 'must be the team\'s id as in its link: 19:…@thread.tacv2'),
   TEAMS_API_URL: url('where the bot gets its token and the Bot Framework keys; unset for Microsoft\'s own'),
+  // Microsoft Graph does for Teams what the Bot Connector cannot (files into a channel); off, the bot needs no Graph rights.
+  TEAMS_GRAPH: z.enum(['on', 'off'], { message: 'must be "on" (channels and files through Microsoft Graph; needs the Graph permissions in the README) or "off"' }).default('off'),
+  // The team's Microsoft 365 group id (the groupId=… in the team's link): what Graph knows the team by.
+  TEAMS_GROUP_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v), 'must be the team\'s group id (the GUID after groupId= in the team\'s link)'),
+  TEAMS_GRAPH_URL: url('Microsoft Graph base, e.g. https://graph.microsoft.com/v1.0; unset for Microsoft\'s own'),
   SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\/[^/]/.test(v), 'must be smtp://user:pass@host:587 or smtps://user:pass@host:465'),
   EMAIL_FROM: optionalText.refine((v) => v === undefined || /^(?:[^<>@\r\n]+<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/.test(v), 'must be an address, optionally with a name: Incident Bot <pager@example.com>'),
   NTFY_URL: url('the ntfy server pages are pushed through, e.g. https://ntfy.example.com'),
@@ -353,6 +358,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   requireTogether('TEAMS_APP_ID', ['TEAMS_APP_PASSWORD', 'TEAMS_TENANT_ID', 'TEAMS_TEAM_ID'], 'the bot signs in as that app, in that tenant, and opens incident threads in that team');
   for (const name of ['TEAMS_APP_PASSWORD', 'TEAMS_TENANT_ID', 'TEAMS_TEAM_ID'] as const) {
     if (settings[name] !== undefined && settings.TEAMS_APP_ID === undefined) problems.push(`TEAMS_APP_ID: required when ${name} is set (the bot's Microsoft App ID)`);
+  }
+  if (settings.TEAMS_GRAPH === 'on') {
+    if (settings.TEAMS_APP_ID === undefined) problems.push('TEAMS_APP_ID: required when TEAMS_GRAPH is on (Graph is called as the bot\'s app)');
+    if (settings.TEAMS_GROUP_ID === undefined) problems.push('TEAMS_GROUP_ID: required when TEAMS_GRAPH is on (Graph knows the team by its group id: groupId=… in the team\'s link)');
   }
   requireTogether('SMTP_URL', ['EMAIL_FROM'], 'the sender of page and verification emails');
   requireTogether('TWILIO_ACCOUNT_SID', ['TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER'], 'SMS pages are sent from that number with that account');

@@ -81,7 +81,7 @@ const card: NeutralMessage = {
 };
 
 // One suite, every adapter: what the core relies on behaves the same on each platform.
-for (const [name, start] of [['slack', slackHarness], ['discord', discordHarness], ['mattermost', mattermostHarness], ['teams', teamsPortHarness]] as const) {
+for (const [name, start] of [['slack', slackHarness], ['discord', discordHarness], ['mattermost', mattermostHarness], ['teams', () => teamsPortHarness()], ['teams with Graph', () => teamsPortHarness({ graph: true })]] as const) {
   describe(`chat port contract [${name}]`, () => {
     let h: Harness;
     beforeAll(async () => {

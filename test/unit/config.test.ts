@@ -39,6 +39,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TEAMS_APP_ID: 'not-a-guid' })).toThrow(/TEAMS_APP_ID: must be the bot's Microsoft App ID/);
   });
 
+  it('keeps Microsoft Graph off on Teams unless TEAMS_GRAPH=on, which needs the team`s group id', () => {
+    const teams = { TEAMS_APP_ID: '11111111-2222-3333-4444-555555555555', TEAMS_APP_PASSWORD: 's', TEAMS_TENANT_ID: '11111111-2222-3333-4444-666666666666', TEAMS_TEAM_ID: '19:abc@thread.tacv2' };
+    expect(loadConfig(teams).TEAMS_GRAPH).toBe('off');
+    expect(() => loadConfig({ ...teams, TEAMS_GRAPH: 'on' })).toThrow(/TEAMS_GROUP_ID: required when TEAMS_GRAPH is on/);
+    expect(() => loadConfig({ ...teams, TEAMS_GRAPH: 'yes' })).toThrow(/TEAMS_GRAPH: must be "on"/);
+    expect(() => loadConfig({ ...teams, TEAMS_GRAPH: 'on', TEAMS_GROUP_ID: '19:abc@thread.tacv2' })).toThrow(/TEAMS_GROUP_ID: must be the team's group id/);
+    expect(loadConfig({ ...teams, TEAMS_GRAPH: 'on', TEAMS_GROUP_ID: '11111111-2222-3333-4444-777777777777' }).TEAMS_GRAPH).toBe('on');
+  });
+
   it('asks for the whole OpenID Connect client at once, over https, with PUBLIC_URL to come back to', () => {
     expect(() => loadConfig({ OIDC_ISSUER: 'https://login.example.com' })).toThrow(/OIDC_CLIENT_ID: required when OIDC_ISSUER is set[\s\S]*OIDC_CLIENT_SECRET: required[\s\S]*PUBLIC_URL: required/);
     expect(() => loadConfig({ OIDC_CLIENT_ID: 'bot' })).toThrow(/OIDC_ISSUER: required when OIDC_CLIENT_ID is set/);

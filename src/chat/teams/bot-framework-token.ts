@@ -1,7 +1,8 @@
 import { ChatApiError } from '../chat-port.js';
 import type { Clock } from '../../time/clock.js';
 
-const SCOPE = 'https://api.botframework.com/.default';
+export const BOT_FRAMEWORK_SCOPE = 'https://api.botframework.com/.default';
+export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 // Renewed this long before it expires, so a token never runs out mid-call.
 const RENEW_BEFORE_MS = 5 * 60_000;
 const TIMEOUT_MS = 10_000;
@@ -13,10 +14,12 @@ export interface BotFrameworkTokenOptions {
   /** Replaces https://login.microsoftonline.com (TEAMS_API_URL). */
   loginUrl?: string;
   clock: Clock;
+  /** What the token is for: the Bot Connector (default) or Microsoft Graph. One instance per scope, same app. */
+  scope?: string;
 }
 
 /**
- * The bot's own access token for the Bot Connector, by client credentials, kept until 5 minutes
+ * The bot's own access token for the Bot Connector (or, with `scope`, for Microsoft Graph), by client credentials, kept until 5 minutes
  * before it expires. Concurrent callers share one request; a refused secret is a final error that
  * names the setting, never the secret.
  */
@@ -45,7 +48,7 @@ export class BotFrameworkToken {
   }
 
   private async fetchToken(): Promise<string> {
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: this.options.appId, client_secret: this.options.appPassword, scope: SCOPE });
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: this.options.appId, client_secret: this.options.appPassword, scope: this.options.scope ?? BOT_FRAMEWORK_SCOPE });
     let response: Response;
     try {
       response = await fetch(this.endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), signal: AbortSignal.timeout(TIMEOUT_MS) });

@@ -10,6 +10,7 @@ export function teamsAdapter({ config, database, log, commands, clock }: ChatAda
     teamId: config.TEAMS_TEAM_ID!,
     incidentsChannel: config.INCIDENTS_CHANNEL,
     apiUrl: config.TEAMS_API_URL,
+    ...(config.TEAMS_GRAPH === 'on' && config.TEAMS_GROUP_ID ? { graph: { groupId: config.TEAMS_GROUP_ID, ...(config.TEAMS_GRAPH_URL ? { url: config.TEAMS_GRAPH_URL } : {}) } } : {}),
     log,
     clock,
     commands,

@@ -20,6 +20,8 @@ export interface TeamsAppOptions {
   teamId: string;
   incidentsChannel?: string;
   apiUrl?: string;
+  /** TEAMS_GRAPH=on: channels and files through Microsoft Graph, in the team with this group id. */
+  graph?: { groupId: string; url?: string };
   log: Logger;
   clock: Clock;
   commands: CommandGateway;

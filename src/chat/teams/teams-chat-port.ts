@@ -6,7 +6,8 @@ import { truncatePlain } from '../text-truncation.js';
 import type { Clock } from '../../time/clock.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE, renderAdaptiveCard } from './adaptive-card.js';
 import { BotConnectorApi } from './bot-connector-api.js';
-import { BotFrameworkToken } from './bot-framework-token.js';
+import { BotFrameworkToken, GRAPH_SCOPE } from './bot-framework-token.js';
+import { DEFAULT_GRAPH_URL, GraphApi } from './graph-api.js';
 import { plainTeamsText } from './teams-markdown.js';
 
 export const TEAMS_CAPABILITIES: ChatCapabilities = {
@@ -17,6 +18,16 @@ export const TEAMS_CAPABILITIES: ChatCapabilities = {
   // The Bot Connector cannot put a file in a channel (that takes Graph and SharePoint): a file is posted as a message.
   fileUploads: false,
   maxUploadBytes: 0,
+};
+
+/**
+ * With Microsoft Graph (TEAMS_GRAPH=on): files go into the channel's files folder (SharePoint),
+ * at most 4 MB (Graph's simple upload; bigger ones would need an upload session).
+ */
+export const TEAMS_GRAPH_CAPABILITIES: ChatCapabilities = {
+  ...TEAMS_CAPABILITIES,
+  fileUploads: true,
+  maxUploadBytes: 4 * 1024 * 1024,
 };
 
 /** How much of a file's text is shown in the message that stands for it. */
@@ -49,6 +60,8 @@ export interface TeamsChatPortOptions {
   incidentsChannel?: string;
   /** TEAMS_API_URL: replaces the token endpoint and the connector service URL. */
   apiUrl?: string;
+  /** TEAMS_GRAPH=on: the team's group id (TEAMS_GROUP_ID) and, for tests, Graph's base URL (TEAMS_GRAPH_URL). */
+  graph?: { groupId: string; url?: string };
   clock: Clock;
   log?: Logger;
 }
@@ -60,21 +73,34 @@ export interface TeamsChatPortOptions {
  */
 export class TeamsChatPort implements ChatPort {
   readonly platform = 'teams' as const;
-  readonly capabilities = TEAMS_CAPABILITIES;
+  readonly capabilities: ChatCapabilities;
   private readonly threadsByName = new Map<string, string>();
   private readonly dmConversations = new Map<string, string>();
   private readonly names = new Map<string, string>();
+  private readonly filesFolders = new Map<string, { driveId: string; folderId: string }>();
 
   constructor(
     readonly api: BotConnectorApi,
     private readonly options: Pick<TeamsChatPortOptions, 'appId' | 'tenantId' | 'teamId' | 'incidentsChannel'>,
-  ) {}
+    /** Microsoft Graph, when TEAMS_GRAPH=on, with the team's group id. */
+    readonly graph?: { api: GraphApi; groupId: string },
+  ) {
+    this.capabilities = graph ? TEAMS_GRAPH_CAPABILITIES : TEAMS_CAPABILITIES;
+  }
 
   static create(options: TeamsChatPortOptions): TeamsChatPort {
     const serviceUrl = options.apiUrl ?? DEFAULT_SERVICE_URL;
     const outage = options.log ? new PlatformOutageLog(options.log, 'teams', new URL(serviceUrl).host) : undefined;
     const token = new BotFrameworkToken({ appId: options.appId, appPassword: options.appPassword, tenantId: options.tenantId, loginUrl: options.apiUrl, clock: options.clock });
-    return new TeamsChatPort(new BotConnectorApi(serviceUrl, token, outage), options);
+    let graph: { api: GraphApi; groupId: string } | undefined;
+    if (options.graph) {
+      const graphUrl = options.graph.url ?? DEFAULT_GRAPH_URL;
+      const graphOutage = options.log ? new PlatformOutageLog(options.log, 'teams', new URL(graphUrl).host) : undefined;
+      // The same app and token cache, a second token: Graph's scope is not the connector's.
+      const graphToken = new BotFrameworkToken({ appId: options.appId, appPassword: options.appPassword, tenantId: options.tenantId, loginUrl: options.apiUrl, clock: options.clock, scope: GRAPH_SCOPE });
+      graph = { api: new GraphApi(graphUrl, graphToken, graphOutage), groupId: options.graph.groupId };
+    }
+    return new TeamsChatPort(new BotConnectorApi(serviceUrl, token, outage), options, graph);
   }
 
   async createChannel(input: { name: string; private: boolean; topic?: string; purpose?: string }): Promise<CreatedChannel> {
@@ -125,8 +151,36 @@ export class TeamsChatPort implements ChatPort {
     return this.postMessage(await this.directConversation(userId), message);
   }
 
-  /** A message standing for the file: its text inline in a code block, shortened; other content named only. */
+  /**
+   * With Graph, into the files folder of the channel (a thread's own channel), then a message in
+   * the conversation linking it; Teams shows bots' channel files only as links, the file itself
+   * lives in the channel's Files tab. Without Graph, or in a 1:1 chat: a message standing for it.
+   */
   async uploadFile(channelId: string, file: { filename: string; title: string; content: Buffer; comment?: string }): Promise<void> {
+    const teamChannel = teamChannelOf(channelId);
+    if (!this.graph || !teamChannel) return this.postFileInline(channelId, file);
+    if (file.content.length > this.capabilities.maxUploadBytes) {
+      throw new ChatApiError('teams', 'uploadFile', 'file_too_large', { retryable: false });
+    }
+    const folder = await this.filesFolder(teamChannel);
+    const name = sharePointFileName(file.filename);
+    const item = await this.graph.api.call<{ id?: string; name?: string; webUrl?: string }>(
+      'PUT',
+      `/drives/${encodeURIComponent(folder.driveId)}/items/${encodeURIComponent(folder.folderId)}:/${encodeURIComponent(name)}:/content`,
+      new Uint8Array(file.content),
+    );
+    if (!item.webUrl) throw new ChatApiError('teams', 'uploadFile', 'no_web_url', { retryable: true });
+    const shown = item.name ?? name;
+    await this.postMessage(channelId, {
+      summary: `${file.title} (${shown})`,
+      title: `${file.title}: ${shown}`,
+      titleUrl: item.webUrl,
+      sections: [...(file.comment ? [{ text: plainTeamsText(file.comment) }] : []), { text: `[Open ${shown.replace(/[[\]]/g, '')}](${item.webUrl}) (in the channel's Files)` }],
+    });
+  }
+
+  /** A message standing for the file: its text inline in a code block, shortened; other content named only. */
+  private async postFileInline(channelId: string, file: { filename: string; title: string; content: Buffer; comment?: string }): Promise<void> {
     const text = file.content.toString('utf8');
     const isText = !text.includes('\uFFFD') && !text.includes('\u0000');
     const body = isText
@@ -137,6 +191,18 @@ export class TeamsChatPort implements ChatPort {
       title: `${file.title}: ${file.filename}`,
       sections: [...(file.comment ? [{ text: plainTeamsText(file.comment) }] : []), { text: body }],
     });
+  }
+
+  /** The channel's folder in the team's (or a private channel's own) SharePoint site; asking for it also makes Graph provision it. */
+  private async filesFolder(teamChannel: string): Promise<{ driveId: string; folderId: string }> {
+    const known = this.filesFolders.get(teamChannel);
+    if (known) return known;
+    const folder = await this.graph!.api.call<{ id?: string; parentReference?: { driveId?: string } }>('GET', `/teams/${encodeURIComponent(this.graph!.groupId)}/channels/${encodeURIComponent(teamChannel)}/filesFolder`);
+    const driveId = folder.parentReference?.driveId;
+    if (!folder.id || !driveId) throw new ChatApiError('teams', 'uploadFile', 'files_folder_not_ready', { retryable: true });
+    const found = { driveId, folderId: folder.id };
+    this.filesFolders.set(teamChannel, found);
+    return found;
   }
 
   /** A member of the team's roster, by Entra object id or Teams id (29:…). */
@@ -192,4 +258,19 @@ export class TeamsChatPort implements ChatPort {
     const listed = await this.api.call<{ conversations?: TeamChannel[] }>('GET', `/v3/teams/${encodeURIComponent(this.options.teamId)}/conversations`);
     return listed.conversations ?? [];
   }
+}
+
+/** The team channel of a conversation: a channel's own id, or a thread's ("19:…;messageid=…"); undefined for chats. */
+export function teamChannelOf(conversationId: string): string | undefined {
+  const channel = conversationId.split(';')[0]!;
+  return /^19:.+@thread\.(tacv2|skype)$/.test(channel) ? channel : undefined;
+}
+
+/** A name SharePoint takes: none of " * : < > ? / \\ | # %, no leading or trailing dot or space, at most 200 characters. */
+export function sharePointFileName(filename: string): string {
+  const cleaned = filename
+    .replace(/[\u0000-\u001f"*:<>?/\\|#%]/g, '-')
+    .slice(0, 200)
+    .replace(/^[\s.]+|[\s.]+$/g, '');
+  return cleaned || 'file';
 }

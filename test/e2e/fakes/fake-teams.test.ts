@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatApiError } from '../../../src/chat/chat-port.js';
 import { BotFrameworkJwtVerifier, BotTokenRefused } from '../../../src/chat/teams/bot-framework-jwt.js';
-import { BotFrameworkToken } from '../../../src/chat/teams/bot-framework-token.js';
+import { BotFrameworkToken, GRAPH_SCOPE } from '../../../src/chat/teams/bot-framework-token.js';
 import { TeamsChatPort } from '../../../src/chat/teams/teams-chat-port.js';
 import { systemClock } from '../../../src/time/clock.js';
 import { startFakeTeams, type FakeTeams, type SendOptions } from '../../support/fake-teams/index.js';
@@ -33,8 +33,9 @@ describe('fake Teams (Bot Connector stand-in)', () => {
     expect((wrong as ChatApiError).retryable).toBe(false);
     expect((wrong as Error).message).toContain('TEAMS_APP_PASSWORD');
     expect((wrong as Error).message).not.toContain('not-the-secret');
-    const scope = await fetch(`${fake.url}/${TENANT}/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: APP_ID, client_secret: PASSWORD, scope: 'https://graph.microsoft.com/.default' }) });
+    const scope = await fetch(`${fake.url}/${TENANT}/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: APP_ID, client_secret: PASSWORD, scope: 'https://management.azure.com/.default' }) });
     expect(scope.status).toBe(400);
+    // Graph's scope is issued too (TEAMS_GRAPH=on), a token of its own.
   });
 
   it('one token request serves concurrent callers', async () => {
@@ -115,5 +116,73 @@ describe('fake Teams (Bot Connector stand-in)', () => {
     await fake.rotateKeys();
     expect(await check({})).toBe('accepted');
     await new Promise<void>((resolve) => catcher.close(() => resolve()));
+  });
+});
+
+// The Graph half of the stand-in: its own token (Graph's scope), Graph's error body, and the
+// refusals of the real Graph that the port must survive.
+describe('fake Teams (Microsoft Graph stand-in)', () => {
+  let fake: FakeTeams;
+  let graphToken: string;
+  let connectorToken: string;
+  const graph = (method: string, path: string, body?: unknown, bearer: string | undefined = graphToken) =>
+    fetch(`${fake.url}/v1.0${path}`, { method, headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const errorOf = async (response: Response) => ((await response.json()) as { error: { code: string; message: string } }).error;
+
+  beforeAll(async () => {
+    fake = await startFakeTeams({ appId: APP_ID, appPassword: PASSWORD, tenantId: TENANT, channels: ['incidents'] });
+    graphToken = await new BotFrameworkToken({ appId: APP_ID, appPassword: PASSWORD, tenantId: TENANT, loginUrl: fake.url, clock: systemClock, scope: GRAPH_SCOPE }).get();
+    connectorToken = await new BotFrameworkToken({ appId: APP_ID, appPassword: PASSWORD, tenantId: TENANT, loginUrl: fake.url, clock: systemClock }).get();
+  });
+  afterAll(() => fake?.close());
+
+  it('takes only a token issued for Graph`s scope: no token, a forged one and the connector`s are refused with Graph`s 401 body', async () => {
+    expect(graphToken).not.toBe(connectorToken);
+    const folder = `/teams/${fake.groupId}/channels/${encodeURIComponent(fake.channelIds.incidents!)}/filesFolder`;
+    for (const bearer of ['', 'forged', connectorToken]) {
+      const denied = await graph('GET', folder, undefined, bearer);
+      expect(denied.status).toBe(401);
+      expect((await errorOf(denied)).code).toBe('InvalidAuthenticationToken');
+    }
+    // And the connector does not take Graph's token.
+    expect((await fetch(`${fake.url}/v3/teams/${encodeURIComponent(fake.teamId)}/conversations`, { headers: { authorization: `Bearer ${graphToken}` } })).status).toBe(401);
+    const ok = await graph('GET', folder);
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { parentReference: { driveId: string } }).parentReference.driveId).toBeTruthy();
+  });
+
+  it('refuses channel names Graph refuses (400), a taken name (409), and a private channel without an owner', async () => {
+    const create = (body: Record<string, unknown>) => graph('POST', `/teams/${fake.groupId}/channels`, body);
+    for (const displayName of ['a'.repeat(51), 'inc-1 db/disk', 'inc#1', "o'brien", '_hidden', '.dot', 'trailing.', 'a:b', 'x?y', 'a|b', 'a&b']) {
+      const refused = await create({ displayName, membershipType: 'standard' });
+      expect(refused.status, displayName).toBe(400);
+      expect((await errorOf(refused)).code).toBe('BadRequest');
+    }
+    expect((await create({ displayName: 'inc-1-disk-full', membershipType: 'standard' })).status).toBe(201);
+    const taken = await create({ displayName: 'INC-1-DISK-FULL' });
+    expect(taken.status).toBe(409);
+    expect((await errorOf(taken)).code).toBe('NameAlreadyExists');
+    expect((await create({ displayName: 'inc-2-secret', membershipType: 'private', members: [] })).status).toBe(400);
+    const bind = `https://graph.microsoft.com/v1.0/users('${fake.users.alice}')`;
+    const secret = await create({ displayName: 'inc-2-secret', membershipType: 'private', members: [{ '@odata.type': '#microsoft.graph.aadUserConversationMember', 'user@odata.bind': bind, roles: ['owner'] }] });
+    expect(secret.status).toBe(201);
+    expect(fake.state.channels.find((c) => c.name === 'inc-2-secret')).toMatchObject({ membershipType: 'private', members: [{ user: fake.users.alice, owner: true }] });
+  });
+
+  it('fails on demand with 429 and Retry-After or 500, which the port reads as retryable; records uploads', async () => {
+    const port = TeamsChatPort.create({ appId: APP_ID, appPassword: PASSWORD, tenantId: TENANT, teamId: fake.teamId, apiUrl: fake.url, clock: systemClock, graph: { groupId: fake.groupId, url: `${fake.url}/v1.0` } });
+    const channel = fake.channelIds.incidents!;
+    const upload = () => port.uploadFile(channel, { filename: 'chart.png', title: 'Chart', content: Buffer.from([0x89, 0x50, 0x4e, 0x47]) }).then(() => undefined, (e: unknown) => e as ChatApiError);
+    fake.failNext('GET /v1.0/teams/:group/channels/:channel/filesFolder', { status: 429, retryAfter: 7 });
+    expect((await upload())?.retryHint).toEqual({ retryable: true, retryAfterMs: 7000 });
+    fake.failNext('PUT /v1.0/drives/:drive/items/:item:/:name:/content', { status: 500 });
+    expect((await upload())?.retryHint).toEqual({ retryable: true });
+    fake.failNext('PUT /v1.0/drives/:drive/items/:item:/:name:/content', { status: 403, code: 'accessDenied' });
+    const refused = (await upload())!;
+    expect([refused.retryable, refused.platformCode]).toEqual([false, 'accessDenied']);
+    expect(await upload()).toBeUndefined();
+    expect(fake.state.uploads.filter((u) => u.name === 'chart.png').map((u) => [...u.content])).toEqual([[0x89, 0x50, 0x4e, 0x47]]);
+    const big = await port.uploadFile(channel, { filename: 'big.bin', title: 'Big', content: Buffer.alloc(4 * 1024 * 1024 + 1) }).catch((e: unknown) => e as ChatApiError);
+    expect(big).toMatchObject({ platformCode: 'file_too_large', retryable: false });
   });
 });

@@ -19,21 +19,37 @@ function postedFile(activity: FakeTeamsActivity): Buffer | undefined {
 
 /**
  * Teams for the chat port contract. Teams differs where the contract asks the platform: no
- * private channels (createChannel with private: true is refused; the core asks
- * capabilities.privateChannels first), no ephemeral messages (a DM), and no file uploads (a
- * file is a message with its text inline). A refusal's code is the connector's
- * "BotNotInConversationRoster".
+ * ephemeral messages (a DM). Without Graph (TEAMS_GRAPH=off): no private channels (createChannel
+ * with private: true is refused; the core asks capabilities.privateChannels first), an incident
+ * "channel" is a thread in INCIDENTS_CHANNEL, and a file is a message with its text inline. With
+ * Graph: a file goes into the channel's files folder, its bytes read back from the stand-in's
+ * record of uploads. A refusal's code is the connector's "BotNotInConversationRoster".
  */
-export async function teamsPortHarness(): Promise<Harness> {
+export async function teamsPortHarness(options: { graph?: boolean } = {}): Promise<Harness> {
   const fake = await startFakeTeams({ appId: CONTRACT_TEAMS_APP_ID, appPassword: CONTRACT_TEAMS_PASSWORD, tenantId: CONTRACT_TEAMS_TENANT, channels: ['incidents'] });
   const find = (channelId: string, id: string) => fake.state.messages(channelId).find((m) => m.id === id);
   return {
-    port: TeamsChatPort.create({ appId: CONTRACT_TEAMS_APP_ID, appPassword: CONTRACT_TEAMS_PASSWORD, tenantId: CONTRACT_TEAMS_TENANT, teamId: fake.teamId, incidentsChannel: 'incidents', apiUrl: fake.url, clock: systemClock }),
+    port: TeamsChatPort.create({
+      appId: CONTRACT_TEAMS_APP_ID,
+      appPassword: CONTRACT_TEAMS_PASSWORD,
+      tenantId: CONTRACT_TEAMS_TENANT,
+      teamId: fake.teamId,
+      incidentsChannel: 'incidents',
+      apiUrl: fake.url,
+      clock: systemClock,
+      ...(options.graph ? { graph: { groupId: fake.groupId, url: `${fake.url}/v1.0` } } : {}),
+    }),
     user: fake.users.bob,
     messageText: (channel, id) => JSON.stringify(find(channel, id) ?? ''),
     edits: (channel, id) => find(channel, id)?.edits ?? 0,
-    isPrivate: () => false,
+    isPrivate: (channel) => fake.state.channel(channel.split(';')[0]!)?.membershipType === 'private',
     uploaded: (channel, filename) => {
+      if (options.graph) {
+        const file = fake.state.uploads.find((u) => u.channelId === channel.split(';')[0] && u.name === filename);
+        // The file counts as shared once the conversation holds the bot's message linking it.
+        const linked = file && fake.state.messages(channel).some((m) => m.from === 'bot' && JSON.stringify(m.attachments).includes(file.webUrl));
+        return linked ? file.content : undefined;
+      }
       const posted = fake.state.messages(channel).find((m) => m.from === 'bot' && cardText(m).includes(filename));
       return posted ? postedFile(posted) : undefined;
     },

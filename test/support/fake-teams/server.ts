@@ -2,12 +2,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { FakeTeamsState, makeUser, type FakeTeamsActivity, type FakeTeamsUser } from './state.js';
+import { FakeTeamsState, makeUser, type FakeTeamsActivity, type FakeTeamsChannel, type FakeTeamsUser } from './state.js';
 
 export const BOT_FRAMEWORK_ISSUER = 'https://api.botframework.com';
 const ADAPTIVE = 'application/vnd.microsoft.card.adaptive';
 // The connector refuses bigger activities (MessageSizeTooBig).
 const MAX_ACTIVITY_BYTES = 28 * 1024;
+const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+// Graph's simple upload (PUT …/content) takes files up to 4 MB.
+const MAX_SIMPLE_UPLOAD_BYTES = 4 * 1024 * 1024;
+// What Graph refuses in a channel's displayName (besides a leading _ or . and a trailing .).
+const BAD_CHANNEL_CHARACTERS = /[~#%&*{}+/\\:<>?|'"]/;
 
 export type FakeTeamsRoute =
   | 'POST /token'
@@ -15,7 +20,13 @@ export type FakeTeamsRoute =
   | 'POST /v3/conversations'
   | 'POST /v3/conversations/:conversation/activities'
   | 'PUT /v3/conversations/:conversation/activities/:activity'
-  | 'GET /v3/conversations/:conversation/members/:member';
+  | 'GET /v3/conversations/:conversation/members/:member'
+  | 'POST /graph/token'
+  | 'GET /v1.0/teams/:group/channels/:channel/filesFolder'
+  | 'PUT /v1.0/drives/:drive/items/:item:/:name:/content'
+  | 'POST /v1.0/teams/:group/channels'
+  | 'PATCH /v1.0/teams/:group/channels/:channel'
+  | 'POST /v1.0/teams/:group/channels/:channel/members';
 
 export type FakeTeamsFailure = { status: 429; retryAfter: number } | { status: 500 } | { status: 403 | 404; code: string };
 
@@ -53,7 +64,11 @@ export interface FakeTeams {
   tenantId: string;
   teamId: string;
   botId: string;
+  /** The team's Microsoft 365 group id: what Graph knows the team by. */
+  groupId: string;
   state: FakeTeamsState;
+  /** How many tokens each scope was given. */
+  tokensIssued(): { connector: number; graph: number };
   users: { alice: string; bob: string };
   /** Team channel ids by name ("General" for the team's own). */
   channelIds: Record<string, string>;
@@ -102,6 +117,9 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
   state.channels.push({ id: teamId, name: null });
   for (const name of options.channels ?? []) state.channels.push({ id: threadId(), name });
   const issued = new Set<string>();
+  const graphIssued = new Set<string>();
+  const groupId = randomUUID();
+  const teamDriveId = `b!${randomBytes(24).toString('base64url')}`;
   const failures = new Map<string, FakeTeamsFailure[]>();
   const served: { route: FakeTeamsRoute; status: number }[] = [];
   let keys: SigningKey[] = [await newKey()];
@@ -154,7 +172,125 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
     return undefined;
   };
 
-  const handle = async (request: IncomingMessage, response: ServerResponse, raw: string) => {
+  const graphError = (response: ServerResponse, status: number, code: string, message: string) =>
+    send(response, status, { error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': randomUUID(), 'client-request-id': randomUUID() } } });
+
+  /** Microsoft Graph's routes the bot calls, under /v1.0, each needing a Graph token (a connector token is refused). */
+  const handleGraph = (request: IncomingMessage, response: ServerResponse, path: string, method: string, bytes: Buffer) => {
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (!bearer) return graphError(response, 401, 'InvalidAuthenticationToken', 'Access token is empty.');
+    if (!graphIssued.has(bearer)) return graphError(response, 401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.');
+    const json = (): Record<string, any> | undefined => {
+      try {
+        return JSON.parse(bytes.toString('utf8')) as Record<string, any>;
+      } catch {
+        return undefined;
+      }
+    };
+    const inTeam = (group: string) => decodeURIComponent(group) === groupId;
+
+    const filesFolder = /^\/v1\.0\/teams\/([^/]+)\/channels\/([^/]+)\/filesFolder$/.exec(path);
+    if (method === 'GET' && filesFolder) {
+      if (failed('GET /v1.0/teams/:group/channels/:channel/filesFolder', response)) return;
+      const channel = state.channel(decodeURIComponent(filesFolder[2]!));
+      if (!inTeam(filesFolder[1]!) || !channel) return graphError(response, 404, 'NotFound', 'Channel not found');
+      const name = channel.name ?? 'General';
+      return send(response, 200, { id: folderId(channel.id), name, webUrl: `${url}/sites/team/Shared%20Documents/${encodeURIComponent(name)}`, folder: { childCount: 0 }, parentReference: { driveId: driveOf(channel), driveType: 'documentLibrary' } });
+    }
+    const upload = /^\/v1\.0\/drives\/([^/]+)\/items\/([^/:]+):\/([^/:]+):\/content$/.exec(path);
+    if (method === 'PUT' && upload) {
+      if (failed('PUT /v1.0/drives/:drive/items/:item:/:name:/content', response)) return;
+      const driveId = decodeURIComponent(upload[1]!);
+      const folder = decodeURIComponent(upload[2]!);
+      const channel = state.channels.find((c) => folderId(c.id) === folder && driveOf(c) === driveId);
+      if (!channel) return graphError(response, 404, 'itemNotFound', 'The resource could not be found.');
+      const name = decodeURIComponent(upload[3]!);
+      if (/["*:<>?/\\|]/.test(name) || /^[\s.]|[\s.]$/.test(name) || name.length === 0) return graphError(response, 400, 'invalidRequest', 'The provided name contains invalid characters.');
+      if (bytes.length > MAX_SIMPLE_UPLOAD_BYTES) return graphError(response, 413, 'requestBodyTooLarge', 'Simple upload takes at most 4 MB; use an upload session.');
+      const webUrl = `${url}/sites/team/Shared%20Documents/${encodeURIComponent(channel.name ?? 'General')}/${encodeURIComponent(name)}`;
+      const existing = state.uploads.findIndex((u) => u.channelId === channel.id && u.name === name);
+      // PUT …/content replaces a file of the same name, as Graph does.
+      if (existing >= 0) state.uploads.splice(existing, 1);
+      state.uploads.push({ channelId: channel.id, driveId, name, content: Buffer.from(bytes), webUrl });
+      return send(response, existing >= 0 ? 200 : 201, { id: randomBytes(12).toString('hex'), name, webUrl, size: bytes.length, file: { mimeType: 'application/octet-stream' }, parentReference: { driveId, id: folder } });
+    }
+    const channels = /^\/v1\.0\/teams\/([^/]+)\/channels$/.exec(path);
+    if (method === 'POST' && channels) {
+      if (failed('POST /v1.0/teams/:group/channels', response)) return;
+      if (!inTeam(channels[1]!)) return graphError(response, 404, 'NotFound', 'No team found with Group Id');
+      const body = json();
+      if (!body) return graphError(response, 400, 'BadRequest', 'Invalid request body.');
+      const displayName = body.displayName;
+      if (typeof displayName !== 'string' || displayName.trim() === '') return graphError(response, 400, 'BadRequest', 'displayName is required.');
+      if (displayName.length > 50 || BAD_CHANNEL_CHARACTERS.test(displayName) || /^[_.]/.test(displayName) || /\.$/.test(displayName)) {
+        return graphError(response, 400, 'BadRequest', `Channel name '${displayName}' is invalid: at most 50 characters, none of ~ # % & * { } + / \\ : < > ? | ' ", not starting with _ or . and not ending with .`);
+      }
+      const membershipType = body.membershipType ?? 'standard';
+      if (membershipType !== 'standard' && membershipType !== 'private') return graphError(response, 400, 'BadRequest', `membershipType '${String(membershipType)}' is not supported here.`);
+      if (state.channels.some((c) => (c.name ?? 'General').toLowerCase() === displayName.toLowerCase())) return graphError(response, 409, 'NameAlreadyExists', 'Channel name already existed, please use other name.');
+      let members: { user: string; owner: boolean }[] | undefined;
+      if (membershipType === 'private') {
+        const listed = Array.isArray(body.members) ? (body.members as Record<string, any>[]) : [];
+        members = [];
+        for (const member of listed) {
+          const bound = /^https:\/\/graph\.microsoft\.com\/v1\.0\/users\('([^']+)'\)$/.exec(String(member['user@odata.bind'] ?? ''));
+          if (member['@odata.type'] !== '#microsoft.graph.aadUserConversationMember' || !bound) return graphError(response, 400, 'BadRequest', 'Each member needs @odata.type #microsoft.graph.aadUserConversationMember and user@odata.bind.');
+          const user = state.user(bound[1]!);
+          if (!user) return graphError(response, 404, 'NotFound', `User '${bound[1]}' is not a member of the team.`);
+          members.push({ user: user.aadObjectId, owner: Array.isArray(member.roles) && member.roles.includes('owner') });
+        }
+        // An app alone (no signed-in user) must name the private channel's owner.
+        if (!members.some((m) => m.owner)) return graphError(response, 400, 'BadRequest', 'A private channel created by an application needs a member with the owner role.');
+      } else if (body.members !== undefined) {
+        return graphError(response, 400, 'BadRequest', 'Members can only be given for private channels.');
+      }
+      const channel: FakeTeamsChannel = {
+        id: threadId(),
+        name: displayName,
+        ...(typeof body.description === 'string' ? { description: body.description } : {}),
+        membershipType,
+        ...(members ? { members } : {}),
+        createdByGraph: true,
+      };
+      state.channels.push(channel);
+      return send(response, 201, { id: channel.id, displayName, description: channel.description ?? null, membershipType, webUrl: `https://teams.microsoft.com/l/channel/${encodeURIComponent(channel.id)}/${encodeURIComponent(displayName)}?groupId=${groupId}` });
+    }
+    const oneChannel = /^\/v1\.0\/teams\/([^/]+)\/channels\/([^/]+)$/.exec(path);
+    if (method === 'PATCH' && oneChannel) {
+      if (failed('PATCH /v1.0/teams/:group/channels/:channel', response)) return;
+      const channel = state.channel(decodeURIComponent(oneChannel[2]!));
+      if (!inTeam(oneChannel[1]!) || !channel) return graphError(response, 404, 'NotFound', 'Channel not found');
+      const body = json();
+      if (!body) return graphError(response, 400, 'BadRequest', 'Invalid request body.');
+      if (typeof body.description === 'string') {
+        if (body.description.length > 1024) return graphError(response, 400, 'BadRequest', 'description is at most 1024 characters.');
+        channel.description = body.description;
+      }
+      response.writeHead(204).end();
+      return;
+    }
+    const members = /^\/v1\.0\/teams\/([^/]+)\/channels\/([^/]+)\/members$/.exec(path);
+    if (method === 'POST' && members) {
+      if (failed('POST /v1.0/teams/:group/channels/:channel/members', response)) return;
+      const channel = state.channel(decodeURIComponent(members[2]!));
+      if (!inTeam(members[1]!) || !channel) return graphError(response, 404, 'NotFound', 'Channel not found');
+      if (channel.membershipType !== 'private') return graphError(response, 400, 'BadRequest', 'Members can only be added to private and shared channels.');
+      const body = json();
+      const bound = /^https:\/\/graph\.microsoft\.com\/v1\.0\/users\('([^']+)'\)$/.exec(String(body?.['user@odata.bind'] ?? ''));
+      if (!body || body['@odata.type'] !== '#microsoft.graph.aadUserConversationMember' || !bound) return graphError(response, 400, 'BadRequest', 'Needs @odata.type #microsoft.graph.aadUserConversationMember and user@odata.bind.');
+      const user = state.user(bound[1]!);
+      if (!user) return graphError(response, 404, 'NotFound', `User '${bound[1]}' is not a member of the team.`);
+      if (channel.members!.some((m) => m.user === user.aadObjectId)) return graphError(response, 409, 'Conflict', 'The user is already a member of the channel.');
+      channel.members!.push({ user: user.aadObjectId, owner: Array.isArray(body.roles) && body.roles.includes('owner') });
+      return send(response, 201, { '@odata.type': '#microsoft.graph.aadUserConversationMember', id: randomBytes(12).toString('base64url'), userId: user.aadObjectId, displayName: user.name, roles: Array.isArray(body.roles) ? body.roles : [] });
+    }
+    return graphError(response, 400, 'BadRequest', `Resource not found for the segment in ${method} ${path}.`);
+  };
+  const folderId = (channelId: string) => `01${Buffer.from(channelId).toString('hex').slice(0, 30).toUpperCase()}`;
+  // A private channel has its own SharePoint site, so its own drive.
+  const driveOf = (channel: FakeTeamsChannel) => (channel.membershipType === 'private' ? `b!private-${folderId(channel.id)}` : teamDriveId);
+
+  const handle = async (request: IncomingMessage, response: ServerResponse, raw: string, bytes: Buffer) => {
     const path = new URL(request.url ?? '/', 'http://fake').pathname;
     const method = request.method ?? 'GET';
 
@@ -171,15 +307,19 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
       const form = new URLSearchParams(raw);
       if (tokenPath[1] !== options.tenantId) return send(response, 400, { error: 'invalid_request', error_description: `AADSTS90002: Tenant '${tokenPath[1]}' not found.` });
       if (form.get('grant_type') !== 'client_credentials') return send(response, 400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003: The app requested an unsupported grant type.' });
-      if (form.get('scope') !== 'https://api.botframework.com/.default') return send(response, 400, { error: 'invalid_scope', error_description: 'AADSTS70011: The provided value for scope is not valid.' });
+      const scope = form.get('scope');
+      if (scope !== 'https://api.botframework.com/.default' && scope !== GRAPH_SCOPE) return send(response, 400, { error: 'invalid_scope', error_description: 'AADSTS70011: The provided value for scope is not valid.' });
+      if (scope === GRAPH_SCOPE && failed('POST /graph/token', response)) return;
       if (form.get('client_id') !== options.appId) return send(response, 400, { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found.` });
       if (form.get('client_secret') !== options.appPassword) return send(response, 401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
       const token = randomBytes(32).toString('base64url');
-      issued.add(token);
+      (scope === GRAPH_SCOPE ? graphIssued : issued).add(token);
       return send(response, 200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
     }
 
-    // The connector's routes: every one needs a token this stand-in issued.
+    if (path.startsWith('/v1.0/')) return handleGraph(request, response, path, method, bytes);
+
+    // The connector's routes: every one needs a connector token this stand-in issued (a Graph token is not one).
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     if (!bearer || !issued.has(bearer)) return send(response, 401, { message: 'Authorization has been denied for this request.' });
     let body: Record<string, any> | undefined;
@@ -269,7 +409,8 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      handle(request, response, Buffer.concat(chunks).toString('utf8')).catch((error: unknown) => send(response, 500, { error: { code: 'ServiceError', message: String(error) } }));
+      const bytes = Buffer.concat(chunks);
+      handle(request, response, bytes.toString('utf8'), bytes).catch((error: unknown) => send(response, 500, { error: { code: 'ServiceError', message: String(error) } }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -331,7 +472,9 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
     tenantId: options.tenantId,
     teamId,
     botId,
+    groupId,
     state,
+    tokensIssued: () => ({ connector: issued.size, graph: graphIssued.size }),
     users: { alice: alice.aadObjectId, bob: bob.aadObjectId },
     channelIds: Object.fromEntries(state.channels.map((c) => [c.name ?? 'General', c.id])),
     failuresServed: served,

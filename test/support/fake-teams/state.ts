@@ -16,6 +16,22 @@ export interface FakeTeamsChannel {
   id: string;
   /** null for General, as the Bot Connector lists it. */
   name: string | null;
+  /** Set through Graph (channels the bot created). */
+  description?: string;
+  membershipType?: 'standard' | 'private';
+  /** A private channel's members (aadObjectIds) and which of them own it. */
+  members?: { user: string; owner: boolean }[];
+  /** Made through Graph, by the bot. */
+  createdByGraph?: boolean;
+}
+
+/** A file put into a channel's files folder through Graph. */
+export interface FakeGraphUpload {
+  channelId: string;
+  driveId: string;
+  name: string;
+  content: Buffer;
+  webUrl: string;
 }
 
 export interface FakeTeamsActivity {
@@ -55,6 +71,7 @@ export class FakeTeamsState {
   readonly channels: FakeTeamsChannel[] = [];
   readonly conversations: FakeTeamsConversation[] = [];
   readonly activities: FakeTeamsActivity[] = [];
+  readonly uploads: FakeGraphUpload[] = [];
 
   conversation(id: string): FakeTeamsConversation | undefined {
     return this.conversations.find((c) => c.id === id);
@@ -71,6 +88,9 @@ export class FakeTeamsState {
   dms(aadObjectId: string): FakeTeamsActivity[] {
     const conversation = this.conversations.find((c) => c.kind === 'personal' && c.user === aadObjectId);
     return conversation ? this.messages(conversation.id).filter((a) => a.from === 'bot') : [];
+  }
+  channel(id: string): FakeTeamsChannel | undefined {
+    return this.channels.find((c) => c.id === id);
   }
   user(idOrAad: string): FakeTeamsUser | undefined {
     return this.users.find((u) => u.aadObjectId === idOrAad.toLowerCase() || u.id === idOrAad);
