@@ -194,7 +194,7 @@ const settingsObject = z.object({
   // The team whose channels hold incident threads and INCIDENTS_CHANNEL/REPORT_CHANNEL (its id, from the team's link).
   TEAMS_TEAM_ID: optionalText.refine((v) => v === undefined || /^19:[A-Za-z0-9_-]+@thread\.(tacv2|skype)$/.test(v), 'must be the team\'s id as in its link: 19:…@thread.tacv2'),
   TEAMS_API_URL: url('where the bot gets its token and the Bot Framework keys; unset for Microsoft\'s own'),
-  // Microsoft Graph does for Teams what the Bot Connector cannot (files into a channel); off, the bot needs no Graph rights.
+  // Microsoft Graph does for Teams what the Bot Connector cannot (a channel per incident, files); off, the bot needs no Graph rights.
   TEAMS_GRAPH: z.enum(['on', 'off'], { message: 'must be "on" (channels and files through Microsoft Graph; needs the Graph permissions in the README) or "off"' }).default('off'),
   // The team's Microsoft 365 group id (the groupId=… in the team's link): what Graph knows the team by.
   TEAMS_GROUP_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v), 'must be the team\'s group id (the GUID after groupId= in the team\'s link)'),

@@ -13,7 +13,8 @@ const APP_ID = '6c7d8e9f-0a1b-4c2d-9e3f-4a5b6c7d8e9f';
 const PASSWORD = 'teams-graph-e2e-client-secret';
 const TENANT = '2b3c4d5e-6f70-4b8c-9d0e-1f2a3b4c5d6e';
 
-// Teams with TEAMS_GRAPH=on: what the Bot Connector alone cannot do, through Microsoft Graph.
+// Teams with TEAMS_GRAPH=on: what the Bot Connector alone cannot do, through Microsoft Graph: a
+// channel per incident, files into a channel.
 describe('Microsoft Teams with Microsoft Graph (TEAMS_GRAPH=on)', () => {
   let fake: FakeTeams;
   let bot: TestBot;
@@ -77,6 +78,26 @@ describe('Microsoft Teams with Microsoft Graph (TEAMS_GRAPH=on)', () => {
       }
       return undefined;
     });
+
+  it('an alert opens a standard team channel of its own through Graph, the card in its first post`s thread; `incident ack` there acknowledges and the channel`s description follows the status', async () => {
+    const number = await openIncident('Checkout latency above 2s');
+    const { thread, card } = await incidentThread(number);
+    const channel = fake.state.channel(thread.channelId!)!;
+    expect(channel).toMatchObject({ createdByGraph: true, membershipType: 'standard' });
+    expect(channel.name).toMatch(new RegExp(`^inc-${number}-checkout-latency`));
+    expect(channel.name!.length).toBeLessThanOrEqual(50);
+    expect(thread.channelId).not.toBe(fake.channelIds.incidents);
+    expect(cardText(card)).toContain('Checkout latency above 2s');
+    await eventually('the description set', () => (channel.description ?? '').includes('triggered') || undefined);
+    const typed = await fake.typed(endpoint, { user: fake.users.alice, conversationId: thread.id, text: 'incident ack' });
+    expect(typed.status).toBe(200);
+    expect(cardText(fake.state.messages(thread.id).find((m) => m.replyToId === typed.activityId))).toContain(`acknowledged INC-${number}`);
+    await eventually('the description updated', () => (channel.description ?? '').includes('acknowledged') || undefined);
+    // INCIDENTS_CHANNEL still gets the announcement, and keeps its own description.
+    await eventually('the announcement', () => fake.state.messages(fake.channelIds.incidents!).find((m) => cardText(m).includes('Checkout latency above 2s')));
+    expect(fake.state.channel(fake.channelIds.incidents!)!.description).toBeUndefined();
+    expect(await bot.database.prisma.chatChannel.findFirst({ where: { platform: 'teams', channelId: thread.id } })).toMatchObject({ name: channel.name });
+  });
 
   it('`incident postmortem` puts the draft into the channel`s files and links it in the incident`s conversation', async () => {
     const number = await openIncident('Payment provider timeouts');

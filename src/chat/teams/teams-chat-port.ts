@@ -7,7 +7,7 @@ import type { Clock } from '../../time/clock.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE, renderAdaptiveCard } from './adaptive-card.js';
 import { BotConnectorApi } from './bot-connector-api.js';
 import { BotFrameworkToken, GRAPH_SCOPE } from './bot-framework-token.js';
-import { DEFAULT_GRAPH_URL, GraphApi } from './graph-api.js';
+import { DEFAULT_GRAPH_URL, GraphApi, GraphApiError } from './graph-api.js';
 import { plainTeamsText } from './teams-markdown.js';
 
 export const TEAMS_CAPABILITIES: ChatCapabilities = {
@@ -21,14 +21,21 @@ export const TEAMS_CAPABILITIES: ChatCapabilities = {
 };
 
 /**
- * With Microsoft Graph (TEAMS_GRAPH=on): files go into the channel's files folder (SharePoint),
- * at most 4 MB (Graph's simple upload; bigger ones would need an upload session).
+ * With Microsoft Graph (TEAMS_GRAPH=on): an incident gets a standard team channel, whose
+ * description is its topic; files go into the channel's files folder (SharePoint), at most 4 MB
+ * (Graph's simple upload; bigger ones would need an upload session).
  */
 export const TEAMS_GRAPH_CAPABILITIES: ChatCapabilities = {
   ...TEAMS_CAPABILITIES,
+  channelTopics: true,
   fileUploads: true,
   maxUploadBytes: 4 * 1024 * 1024,
 };
+
+/** Graph's longest channel displayName. */
+export const TEAMS_CHANNEL_NAME_LIMIT = 50;
+/** How many suffixed names (-2, -3, …) are tried when a channel name is taken. */
+const NAME_ATTEMPTS = 10;
 
 /** How much of a file's text is shown in the message that stands for it. */
 export const TEAMS_FILE_TEXT_LIMIT = 12_000;
@@ -78,6 +85,8 @@ export class TeamsChatPort implements ChatPort {
   private readonly dmConversations = new Map<string, string>();
   private readonly names = new Map<string, string>();
   private readonly filesFolders = new Map<string, { driveId: string; folderId: string }>();
+  /** Channels this process made through Graph, by the wanted name: a retry after the channel was made reuses it. */
+  private readonly createdChannels = new Map<string, { channelId: string; name: string }>();
 
   constructor(
     readonly api: BotConnectorApi,
@@ -103,10 +112,24 @@ export class TeamsChatPort implements ChatPort {
     return new TeamsChatPort(new BotConnectorApi(serviceUrl, token, outage), options, graph);
   }
 
+  /**
+   * Without Graph, a thread in INCIDENTS_CHANNEL. With Graph, a standard team channel of its own
+   * (everyone in the team sees it, as a Slack public channel), whose first post the bot starts
+   * here: the incident's conversation is that post's thread, as in thread mode, so commands and
+   * the card live in one place.
+   */
   async createChannel(input: { name: string; private: boolean; topic?: string; purpose?: string }): Promise<CreatedChannel> {
     if (input.private) throw new ChatApiError('teams', 'createChannel', 'private_channels_unsupported', { retryable: false });
-    const channelId = await this.incidentsChannelId();
-    const opening: NeutralMessage = { summary: input.name, title: input.name, sections: [input.topic, input.purpose].filter((text): text is string => Boolean(text)).map((text) => ({ text: plainTeamsText(text) })) };
+    let channelId: string;
+    let name = input.name;
+    if (this.graph) {
+      const made = this.createdChannels.get(input.name) ?? (await this.createGraphChannel(input));
+      this.createdChannels.set(input.name, made);
+      ({ channelId, name } = made);
+    } else {
+      channelId = await this.incidentsChannelId();
+    }
+    const opening: NeutralMessage = { summary: name, title: name, sections: [input.topic, input.purpose].filter((text): text is string => Boolean(text)).map((text) => ({ text: plainTeamsText(text) })) };
     const created = await this.api.call<{ id?: string }>('POST', '/v3/conversations', {
       isGroup: true,
       channelData: { channel: { id: channelId }, tenant: { id: this.options.tenantId } },
@@ -114,14 +137,46 @@ export class TeamsChatPort implements ChatPort {
     });
     if (!created.id) throw new ChatApiError('teams', 'createChannel', 'no_conversation_id', { retryable: true });
     this.threadsByName.set(input.name, created.id);
-    return { channelId: created.id, name: input.name };
+    this.threadsByName.set(name, created.id);
+    return { channelId: created.id, name };
   }
 
-  /** Everyone in the team channel sees its threads already. */
+  /** A standard channel named after `input.name` under Graph's rules; a taken name gets -2, -3, … */
+  private async createGraphChannel(input: { name: string; topic?: string }): Promise<{ channelId: string; name: string }> {
+    const base = teamsChannelName(input.name);
+    for (let attempt = 1; attempt <= NAME_ATTEMPTS; attempt++) {
+      const suffix = attempt === 1 ? '' : `-${attempt}`;
+      const name = `${base.slice(0, TEAMS_CHANNEL_NAME_LIMIT - suffix.length).replace(/[.\s]+$/, '')}${suffix}`;
+      try {
+        const made = await this.graph!.api.call<{ id?: string; displayName?: string }>('POST', `/teams/${encodeURIComponent(this.graph!.groupId)}/channels`, {
+          displayName: name,
+          ...(input.topic ? { description: truncatePlain(input.topic, 1024) } : {}),
+          membershipType: 'standard',
+        });
+        if (!made.id) throw new ChatApiError('teams', 'createChannel', 'no_channel_id', { retryable: true });
+        return { channelId: made.id, name: made.displayName ?? name };
+      } catch (error) {
+        if (!isNameTaken(error)) throw error;
+      }
+    }
+    throw new ChatApiError('teams', 'createChannel', 'name_taken', { retryable: false });
+  }
+
+  /** Everyone in the team channel sees its threads already; a standard channel holds the whole team. */
   async invite(): Promise<void> {}
 
-  /** A thread has no topic (channelTopics is false). */
-  async setTopic(): Promise<void> {}
+  /**
+   * With Graph, the channel's description (what Teams shows under the channel's name); never that
+   * of General or INCIDENTS_CHANNEL, which hold threads of incidents from before Graph was on.
+   * Without Graph a thread has no topic (channelTopics is false).
+   */
+  async setTopic(channelId: string, topic: string): Promise<void> {
+    const teamChannel = teamChannelOf(channelId);
+    if (!this.graph || !teamChannel || teamChannel === this.options.teamId) return;
+    const incidents = this.options.incidentsChannel ? await this.resolveChannel(this.options.incidentsChannel).catch(() => undefined) : undefined;
+    if (teamChannel === incidents) return;
+    await this.graph.api.call('PATCH', `/teams/${encodeURIComponent(this.graph.groupId)}/channels/${encodeURIComponent(teamChannel)}`, { description: truncatePlain(topic, 1024) });
+  }
 
   async resolveChannel(nameOrId: string): Promise<string | undefined> {
     const wanted = nameOrId.trim().replace(/^#/, '');
@@ -273,4 +328,26 @@ export function sharePointFileName(filename: string): string {
     .slice(0, 200)
     .replace(/^[\s.]+|[\s.]+$/g, '');
   return cleaned || 'file';
+}
+
+/**
+ * A channel displayName Graph takes: none of ~ # % & * { } + / \\ : < > ? | ' " (each becomes -),
+ * no leading _ or . and no trailing ., at most 50 characters.
+ */
+export function teamsChannelName(name: string): string {
+  const cleaned = name
+    .replace(/[\u0000-\u001f~#%&*{}+/\\:<>?|'"]/g, '-')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^[_.\s]+/, '')
+    .slice(0, TEAMS_CHANNEL_NAME_LIMIT)
+    .replace(/[.\s]+$/, '');
+  return cleaned || 'incident';
+}
+
+/** Graph says a channel name is taken with 409, or (for a recently deleted channel's name) a 400 saying so. */
+function isNameTaken(error: unknown): boolean {
+  if (!(error instanceof ChatApiError)) return false;
+  if (error.options.status === 409) return true;
+  return error.options.status === 400 && /already exist/i.test(error instanceof GraphApiError ? (error.graphMessage ?? '') : error.message);
 }

@@ -185,4 +185,45 @@ describe('fake Teams (Microsoft Graph stand-in)', () => {
     const big = await port.uploadFile(channel, { filename: 'big.bin', title: 'Big', content: Buffer.alloc(4 * 1024 * 1024 + 1) }).catch((e: unknown) => e as ChatApiError);
     expect(big).toMatchObject({ platformCode: 'file_too_large', retryable: false });
   });
+
+  it('a channel per incident: a standard channel under Graph`s rules, a taken name suffixed, the card`s thread started in it, the topic as its description', async () => {
+    const port = TeamsChatPort.create({ appId: APP_ID, appPassword: PASSWORD, tenantId: TENANT, teamId: fake.teamId, incidentsChannel: 'incidents', apiUrl: fake.url, clock: systemClock, graph: { groupId: fake.groupId, url: `${fake.url}/v1.0` } });
+    expect(port.capabilities).toMatchObject({ channelTopics: true, fileUploads: true, privateChannels: false });
+    const long = `inc-31-${'checkout-'.repeat(10)}errors`;
+    const first = await port.createChannel({ name: long, private: false, purpose: 'Incident 31' });
+    expect(first.name).toHaveLength(50);
+    const channel = fake.state.channels.find((c) => c.name === first.name)!;
+    expect(channel).toMatchObject({ membershipType: 'standard', createdByGraph: true });
+    // The incident's conversation is a thread in its own channel, started by the bot.
+    expect(first.channelId.startsWith(`${channel.id};messageid=`)).toBe(true);
+    expect(fake.state.messages(first.channelId)[0]).toMatchObject({ from: 'bot' });
+    expect(await port.resolveChannel(long)).toBe(first.channelId);
+    // A channel a person made earlier holds the name: the bot takes the next one.
+    fake.state.channels.push({ id: '19:person-made@thread.tacv2', name: 'inc-32-payments' });
+    const second = await port.createChannel({ name: 'inc-32-payments', private: false });
+    expect(second.name).toBe('inc-32-payments-2');
+    await port.setTopic(first.channelId, 'SEV2 · acknowledged');
+    expect(channel.description).toBe('SEV2 · acknowledged');
+    // Never the description of General or INCIDENTS_CHANNEL (threads from before Graph was on).
+    await port.setTopic(`${fake.channelIds.incidents};messageid=1`, 'SEV1 · triggered');
+    await port.setTopic(fake.teamId, 'SEV1 · triggered');
+    expect(fake.state.channels.filter((c) => !c.createdByGraph).map((c) => c.description)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('a failure after the channel was made is retried into the same channel; Graph`s 429 and refusals reach the engine as they are', async () => {
+    const port = TeamsChatPort.create({ appId: APP_ID, appPassword: PASSWORD, tenantId: TENANT, teamId: fake.teamId, apiUrl: fake.url, clock: systemClock, graph: { groupId: fake.groupId, url: `${fake.url}/v1.0` } });
+    fake.failNext('POST /v1.0/teams/:group/channels', { status: 429, retryAfter: 5 });
+    const limited = (await port.createChannel({ name: 'inc-40-queue', private: false }).catch((e: unknown) => e)) as ChatApiError;
+    expect(limited.retryHint).toEqual({ retryable: true, retryAfterMs: 5000 });
+    fake.failNext('POST /v3/conversations', { status: 500 });
+    const failed = (await port.createChannel({ name: 'inc-40-queue', private: false }).catch((e: unknown) => e)) as ChatApiError;
+    expect(failed.retryable).toBe(true);
+    const made = await port.createChannel({ name: 'inc-40-queue', private: false });
+    expect(made.name).toBe('inc-40-queue');
+    expect(fake.state.channels.filter((c) => c.name?.startsWith('inc-40-queue'))).toHaveLength(1);
+    fake.failNext('POST /v1.0/teams/:group/channels', { status: 403, code: 'Forbidden' });
+    const refused = (await port.createChannel({ name: 'inc-41-refused', private: false }).catch((e: unknown) => e)) as ChatApiError;
+    expect([refused.retryable, refused.platformCode]).toEqual([false, 'Forbidden']);
+    await expect(port.createChannel({ name: 'inc-42-secret', private: true })).rejects.toThrow(/private_channels_unsupported/);
+  });
 });
