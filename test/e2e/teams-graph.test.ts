@@ -99,6 +99,21 @@ describe('Microsoft Teams with Microsoft Graph (TEAMS_GRAPH=on)', () => {
     expect(await bot.database.prisma.chatChannel.findFirst({ where: { platform: 'teams', channelId: thread.id } })).toMatchObject({ name: channel.name });
   });
 
+  it('a private incident still gets no channel on Teams with Graph on: a bot cannot post into a private channel', async () => {
+    // Alice's 1:1 chat with the bot, opened by a page.
+    await incidentThread(await openIncident('Disk latency on db-2'));
+    const chat = await eventually('the 1:1 chat with alice', () => fake.state.conversations.find((c) => c.kind === 'personal' && c.user === fake.users.alice));
+    const channelsBefore = fake.state.channels.length;
+    const declared = await fake.typed(endpoint, { user: fake.users.alice, conversationId: chat.id, text: 'incident declare sev2 --private Leaked signing key' });
+    expect(declared.status).toBe(200);
+    const secret = await bot.database.prisma.incident.findFirstOrThrow({ where: { title: 'Leaked signing key' } });
+    expect(secret.private).toBe(true);
+    await eventually('the sync done', async () => ((await bot.database.prisma.job.count({ where: { subject: `incident:${secret.id}`, kind: 'incident.sync' } })) === 0 ? true : undefined));
+    expect(fake.state.channels).toHaveLength(channelsBefore);
+    expect(fake.state.activities.filter((m) => m.from === 'bot' && !fake.state.conversation(m.conversationId)?.user && cardText(m).includes('Leaked signing key'))).toEqual([]);
+    expect(await bot.database.prisma.chatChannel.count({ where: { incidentId: secret.id, platform: 'teams' } })).toBe(0);
+  });
+
   it('`incident postmortem` puts the draft into the channel`s files and links it in the incident`s conversation', async () => {
     const number = await openIncident('Payment provider timeouts');
     const { thread } = await incidentThread(number);

@@ -12,6 +12,8 @@ import { plainTeamsText } from './teams-markdown.js';
 
 export const TEAMS_CAPABILITIES: ChatCapabilities = {
   // The Bot Connector cannot make channels: an incident is a thread in a team channel, seen by all its members.
+  // Graph can make private channels, but a bot cannot post messages or cards in one (Microsoft's bot
+  // documentation), so not with Graph either: a private incident gets nothing on Teams.
   privateChannels: false,
   channelTopics: false,
   ephemeralReplies: false,

@@ -167,6 +167,14 @@ describe('fake Teams (Microsoft Graph stand-in)', () => {
     const secret = await create({ displayName: 'inc-2-secret', membershipType: 'private', members: [{ '@odata.type': '#microsoft.graph.aadUserConversationMember', 'user@odata.bind': bind, roles: ['owner'] }] });
     expect(secret.status).toBe(201);
     expect(fake.state.channels.find((c) => c.name === 'inc-2-secret')).toMatchObject({ membershipType: 'private', members: [{ user: fake.users.alice, owner: true }] });
+    // The connector refuses bot posts in a private channel, as Microsoft documents.
+    const privateId = fake.state.channels.find((c) => c.name === 'inc-2-secret')!.id;
+    const card = { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.4', body: [] } }] };
+    const post = await fetch(`${fake.url}/v3/conversations`, { method: 'POST', headers: { authorization: `Bearer ${connectorToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ isGroup: true, channelData: { channel: { id: privateId }, tenant: { id: TENANT } }, activity: card }) });
+    expect(post.status).toBe(403);
+    const member = await graph('POST', `/teams/${fake.groupId}/channels/${encodeURIComponent(privateId)}/members`, { '@odata.type': '#microsoft.graph.aadUserConversationMember', 'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${fake.users.bob}')`, roles: [] });
+    expect(member.status).toBe(201);
+    expect((await graph('POST', `/teams/${fake.groupId}/channels/${encodeURIComponent(privateId)}/members`, { '@odata.type': '#microsoft.graph.aadUserConversationMember', 'user@odata.bind': `https://graph.microsoft.com/v1.0/users('${fake.users.bob}')`, roles: [] })).status).toBe(409);
   });
 
   it('fails on demand with 429 and Retry-After or 500, which the port reads as retryable; records uploads', async () => {

@@ -132,6 +132,8 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
   };
   const badArgument = (response: ServerResponse, message: string) => send(response, 400, { error: { code: 'BadArgument', message } });
   const notFound = (response: ServerResponse, code: string, message: string) => send(response, 404, { error: { code, message } });
+  // Microsoft's bot documentation: bots can't post messages or Adaptive Cards in private channel conversations.
+  const privateRefused = (response: ServerResponse) => send(response, 403, { error: { code: 'Forbidden', message: 'Bots cannot post in private channel conversations.' } });
 
   const failed = (route: FakeTeamsRoute, response: ServerResponse): boolean => {
     const failure = failures.get(route)?.shift();
@@ -345,6 +347,7 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
         if (typeof channelId !== 'string') return badArgument(response, 'channelData.channel.id is required');
         if (body.channelData?.tenant?.id !== options.tenantId) return badArgument(response, 'channelData.tenant.id is required');
         if (!state.channels.some((c) => c.id === channelId)) return notFound(response, 'ConversationNotFound', 'Conversation not found.');
+        if (state.channel(channelId)?.membershipType === 'private') return privateRefused(response);
         const problem = activityProblem(body.activity);
         if (problem) return send(response, problem.status, { error: { code: problem.code, message: problem.message } });
         const rootId = activityId();
@@ -373,6 +376,7 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
       const conversationId = decodeURIComponent(activities[1]!);
       // A channel's own id starts a new post in it; a thread's or chat's id posts into that conversation.
       if (!state.conversation(conversationId) && !state.channels.some((c) => c.id === conversationId)) return notFound(response, 'ConversationNotFound', 'Conversation not found.');
+      if (state.channel(conversationId.split(';')[0]!)?.membershipType === 'private') return privateRefused(response);
       const problem = activityProblem(body);
       if (problem) return send(response, problem.status, { error: { code: problem.code, message: problem.message } });
       const posted = storeActivity(conversationId, 'bot', { ...body!, ...(activities[2] ? { replyToId: decodeURIComponent(activities[2]) } : {}) });
