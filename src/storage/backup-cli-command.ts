@@ -1,4 +1,5 @@
-import { createWriteStream, existsSync } from 'node:fs';
+import { accessSync, constants, createWriteStream, existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,7 +10,7 @@ import { openBotApi } from '../http/bot-api-client.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { readBackupFile } from './backup-file.js';
 import { backupStore } from './backup-store.js';
-import { embeddedStoreExists, isDataDirLocked, megabytes, openBotStore } from './storage-cli-io.js';
+import { embeddedStoreExists, isDataDirLocked, megabytes, openBotStore, plainFailure } from './storage-cli-io.js';
 import { StorageCopyError } from './storage-copy-error.js';
 
 const USAGE = 'backup <file> [--force] [--url <bot address>]';
@@ -32,6 +33,12 @@ export function backupCliCommand(clock: Clock = systemClock): CliCommand {
         io.err(`${file} already exists. Choose another name, or add --force to replace it.`);
         return 1;
       }
+      try {
+        accessSync(dirname(resolve(file)), constants.W_OK);
+      } catch (error) {
+        io.err(`Cannot write ${file}: its folder ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not writable'} (${dirname(resolve(file))}). Nothing was read.`);
+        return 1;
+      }
       const config = loadConfig(io.env);
       const started = performance.now();
       if (values.url === undefined) {
@@ -47,7 +54,15 @@ export function backupCliCommand(clock: Clock = systemClock): CliCommand {
         }
         if (database) {
           try {
-            const summary = await backupStore(database, file, clock);
+            let summary;
+            try {
+              summary = await backupStore(database, file, clock);
+            } catch (error) {
+              const failure = plainFailure(error);
+              if (failure === undefined) throw error;
+              io.err(`The backup failed: ${failure}. No file was written.`);
+              return 1;
+            }
             const size = (await stat(file)).size;
             io.out(
               `Backed up ${summary.rows} row(s) in ${summary.header.tables.length} tables (schema: ${summary.header.migrations.length} migrations, the last ${summary.header.migrations.at(-1) ?? 'none'}) ` +

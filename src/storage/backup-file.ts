@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { StoreEvent, StoreSink, TableSums } from './store-events.js';
@@ -107,21 +106,15 @@ const ROWS_PER_EVENT = 500;
  */
 export async function readBackupFile(path: string, sink?: StoreSink): Promise<BackupContents> {
   const size = await stat(path).then(
-    (s) => s.size,
+    (found) => {
+      if (!found.isFile()) throw new StorageCopyError('no_store', `Cannot read ${path}: it is not a file`);
+      return found.size;
+    },
     (error: NodeJS.ErrnoException) => {
       throw new StorageCopyError('no_store', `Cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
     },
   );
-  const gunzip = createGunzip();
-  const input = createReadStream(path);
-  let gzipError: Error | undefined;
-  gunzip.on('error', (error) => {
-    gzipError = error;
-  });
-  const lines = createInterface({ input: input.pipe(gunzip), crlfDelay: Infinity });
-  // readline passes its input's errors on as its own; after a damaged line ended the reading
-  // early, nobody would be listening, and the late zlib error would end the process.
-  lines.on('error', () => {});
+  const lines = linesOf(path);
   const whole = createHash('sha256');
   let lineNumber = 0;
   let header: BackupHeader | undefined;
@@ -131,6 +124,7 @@ export async function readBackupFile(path: string, sink?: StoreSink): Promise<Ba
   let batch: string[] = [];
   let totalRows = 0;
   let sequences: SequenceState[] = [];
+  let sawSequences = false;
   let trailer: { tables: number; rows: number; sha256: string } | undefined;
   const sums: TableSums = new Map();
   const damaged = (what: string) => new StorageCopyError('damaged', `${path} is damaged at line ${lineNumber}: ${what}.`);
@@ -164,8 +158,8 @@ export async function readBackupFile(path: string, sink?: StoreSink): Promise<Ba
       if (marker[0] !== 'trailer') whole.update(`${line}\n`);
       switch (marker[0]) {
         case 'table':
-          if (table) throw damaged(`table "${marker[1]}" starts before "${table}" ends`);
-          if (!header!.tables.includes(marker[1])) throw damaged(`table "${marker[1]}" is not in the header`);
+          if (table) throw damaged(`table ${JSON.stringify(marker[1])} starts before ${JSON.stringify(table)} ends`);
+          if (!header!.tables.includes(marker[1])) throw damaged(`table ${JSON.stringify(marker[1])} is not in the header`);
           table = marker[1];
           tableHash = createHash('sha256');
           tableRows = 0;
@@ -173,7 +167,7 @@ export async function readBackupFile(path: string, sink?: StoreSink): Promise<Ba
           break;
         case 'end': {
           const [, name, rows, sha256] = marker;
-          if (name !== table) throw damaged(`the end of "${name}" where "${table ?? 'no table'}" was open`);
+          if (name !== table) throw damaged(`the end of ${JSON.stringify(name)} where ${table ? JSON.stringify(table) : 'no table'} was open`);
           const actual = tableHash.digest('hex');
           if (rows !== tableRows) throw damaged(`table "${name}" should have ${rows} rows and has ${tableRows}`);
           if (sha256 !== actual) throw damaged(`the rows of table "${name}" do not match their checksum`);
@@ -187,6 +181,7 @@ export async function readBackupFile(path: string, sink?: StoreSink): Promise<Ba
         case 'sequences':
           if (table) throw damaged(`the sequences inside table "${table}"`);
           sequences = marker[1];
+          sawSequences = true;
           await emit({ kind: 'sequences', sequences });
           break;
         case 'trailer':
@@ -199,15 +194,16 @@ export async function readBackupFile(path: string, sink?: StoreSink): Promise<Ba
     }
   } catch (error) {
     if (error instanceof StorageCopyError) throw error;
-    if (gzipError || (error as NodeJS.ErrnoException).code?.startsWith('Z_')) throw fromGzip(path, gzipError ?? (error as Error), lineNumber);
+    if (error instanceof LineTooLong) throw damaged(`a line longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB (no row the bot stores is that long)`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code?.startsWith('Z_')) throw fromGzip(path, error as Error, lineNumber);
+    if (code) throw new StorageCopyError('no_store', `Cannot read ${path}: ${(error as Error).message}`);
     throw error;
   } finally {
-    lines.close();
-    gunzip.destroy();
-    input.destroy();
+    await lines.return(undefined);
   }
-  if (gzipError) throw fromGzip(path, gzipError, lineNumber);
   if (!header) throw new StorageCopyError('not_a_backup', `${path} is empty: it is not an incident-bot backup.`);
+  if (!sawSequences && trailer) throw damaged('the sequences are missing');
   if (!trailer) throw new StorageCopyError('truncated', `${path} is truncated: it ends at line ${lineNumber}, before its trailer, so the backup was not written completely.`);
   const missing = header.tables.filter((name) => !sums.has(name));
   if (missing.length) throw damaged(`tables in the header are missing: ${missing.join(', ')}`);
@@ -235,7 +231,8 @@ function readHeader(path: string, line: string): BackupHeader {
   if (typeof header.version !== 'number' || header.version > BACKUP_VERSION) {
     throw new StorageCopyError('newer_schema', `${path} is in backup format ${String(header.version)}, newer than this version of the bot reads (${BACKUP_VERSION}). Restore it with the version that made it, or a newer one.`);
   }
-  if (!Array.isArray(header.migrations) || !Array.isArray(header.tables) || typeof header.createdAt !== 'string') {
+  const names = (list: unknown) => Array.isArray(list) && list.every((name) => typeof name === 'string' && name.length > 0 && name.length <= 255);
+  if (!names(header.migrations) || !names(header.tables) || typeof header.createdAt !== 'string') {
     throw new StorageCopyError('damaged', `${path} is damaged at line 1: the header lacks its migrations, tables or time.`);
   }
   return header as BackupHeader;
@@ -253,8 +250,53 @@ function readMarker(line: string, damaged: (what: string) => StorageCopyError): 
   const ok =
     (kind === 'table' && typeof value[1] === 'string') ||
     (kind === 'end' && typeof value[1] === 'string' && Number.isInteger(value[2]) && typeof value[3] === 'string') ||
-    (kind === 'sequences' && Array.isArray(value[1])) ||
+    (kind === 'sequences' && Array.isArray(value[1]) && (value[1] as unknown[]).every(isSequenceState)) ||
     (kind === 'trailer' && typeof value[1] === 'object' && value[1] !== null);
   if (!ok) throw damaged(`an unknown marker ${JSON.stringify(String(kind)).slice(0, 40)}`);
   return value as Marker;
+}
+
+function isSequenceState(value: unknown): value is SequenceState {
+  const state = value as Partial<SequenceState> | null;
+  return typeof state === 'object' && state !== null && typeof state.name === 'string' && (state.lastValue === null || (typeof state.lastValue === 'string' && /^-?\d{1,19}$/.test(state.lastValue)));
+}
+
+/** Longer than any row the bot writes (a request body is at most 1 MiB): past it, the file is not ours. */
+const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+class LineTooLong extends Error {}
+
+/**
+ * The file's lines, decompressed, split on '\n' over bytes (never a string longer than
+ * MAX_LINE_BYTES, however the file was made); a read or zlib error comes out of the loop.
+ */
+async function* linesOf(path: string): AsyncGenerator<string> {
+  const input = createReadStream(path);
+  const gunzip = createGunzip();
+  input.on('error', (error) => gunzip.destroy(error));
+  input.pipe(gunzip);
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
+        pending.push(chunk.subarray(start, end));
+        const line = Buffer.concat(pending).toString('utf8');
+        pending = [];
+        pendingBytes = 0;
+        start = end + 1;
+        yield line;
+      }
+      if (start < chunk.length) {
+        pending.push(chunk.subarray(start));
+        pendingBytes += chunk.length - start;
+        if (pendingBytes > MAX_LINE_BYTES) throw new LineTooLong();
+      }
+    }
+    if (pendingBytes > 0) yield Buffer.concat(pending).toString('utf8');
+  } finally {
+    gunzip.destroy();
+    input.destroy();
+  }
 }

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditLog } from '../access/audit-log.js';
+import { AppError } from '../errors.js';
 import type { Database } from '../db/database.js';
 import { apiAuth, apiCaller, type ApiTokens } from '../http/api-auth.js';
 import type { RouteModule } from '../http/server.js';
@@ -18,12 +19,20 @@ import { backupStore } from './backup-store.js';
  */
 export function backupRoutes(deps: { database: Database; tokens: ApiTokens; audit: AuditLog; clock: Clock; log: Logger }): RouteModule {
   const { database, tokens, audit, clock, log } = deps;
+  // One at a time: each is a full copy on disk, and on embedded storage each holds the bot's statements.
+  let writing = false;
   return (app) => {
     app.get('/api/backup', { onRequest: apiAuth(tokens, 'write', 'is everything the bot stores') }, async (request, reply) => {
-      const dir = await mkdtemp(join(tmpdir(), 'incident-bot-backup-'));
-      const path = join(dir, 'backup.gz');
-      const cleanUp = () => void rm(dir, { recursive: true, force: true });
+      if (writing) throw new AppError('conflict', 'A backup is being written already; try again when it is done.');
+      writing = true;
+      let dir: string | undefined;
+      const cleanUp = () => {
+        writing = false;
+        if (dir) void rm(dir, { recursive: true, force: true });
+      };
       try {
+        dir = await mkdtemp(join(tmpdir(), 'incident-bot-backup-'));
+        const path = join(dir, 'backup.gz');
         const summary = await backupStore(database, path, clock);
         log.info({ rows: summary.rows, tables: summary.header.tables.length, heldMs: Math.round(summary.heldMs) }, 'backup written for the API');
         await audit.record({ actorName: apiCaller(request), platform: 'api', action: 'api.backup', args: { rows: summary.rows, tables: summary.header.tables.length }, result: 'ok' });

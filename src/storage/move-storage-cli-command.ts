@@ -4,7 +4,8 @@ import { loadConfig } from '../config.js';
 import { openStorage } from '../db/open-storage.js';
 import { createLogger } from '../logging.js';
 import { moveStore } from './move-store.js';
-import { embeddedStoreExists, isDataDirLocked, openBotStore, tableLines, withoutPassword } from './storage-cli-io.js';
+import { embeddedStoreExists, isDataDirLocked, openBotStore, plainFailure, tableLines, withoutPassword } from './storage-cli-io.js';
+import { StartupError } from '../startup-error.js';
 import { StorageCopyError } from './storage-copy-error.js';
 
 const USAGE = 'move-storage --to <postgresql://user:password@host:5432/database>';
@@ -23,7 +24,7 @@ export const moveStorageCliCommand: CliCommand = {
     if (positionals.length) throw new UsageError(`Unexpected ${JSON.stringify(positionals[0])}: give the target with --to`);
     const to = values.to;
     if (!to) throw new UsageError('Give the PostgreSQL database to move to with --to, e.g. --to postgresql://bot:secret@db.internal:5432/incident_bot');
-    if (!/^postgres(ql)?:\/\//.test(to)) throw new UsageError(`--to must be a postgresql:// URL (got ${JSON.stringify(withoutPassword(to) === '(unparseable URL)' ? to.slice(0, 12) + '…' : withoutPassword(to))})`);
+    if (!/^postgres(ql)?:\/\//.test(to)) throw new UsageError('--to must be a postgresql:// URL, such as postgresql://bot@db.internal:5432/incident_bot (give the password in PGPASSWORD or ~/.pgpass to keep it out of the process list)');
     const config = loadConfig(io.env);
     if (config.DATABASE_URL) {
       io.err(`This bot already uses PostgreSQL (DATABASE_URL is set), not embedded storage: there is nothing to move. To copy one PostgreSQL database into another, use pg_dump, or incident-bot backup and restore.`);
@@ -63,8 +64,13 @@ export const moveStorageCliCommand: CliCommand = {
         await target.close();
       }
     } catch (error) {
-      if (!(error instanceof StorageCopyError)) throw error;
-      io.err(error.message);
+      if (error instanceof StartupError && error.code === 'database_unreachable') {
+        io.err(error.message.replace('(DATABASE_URL)', '(--to)'));
+        return 1;
+      }
+      const failure = plainFailure(error);
+      if (failure === undefined) throw error;
+      io.err(error instanceof StorageCopyError ? failure : `${failure}\nThe move was rolled back: the target database holds no rows from this store.`);
       return 1;
     } finally {
       await source.close();

@@ -2,8 +2,9 @@ import { UsageError, type CliCommand } from '../cli-command.js';
 import { parseFlags } from '../cli-flags.js';
 import { loadConfig } from '../config.js';
 import { describeTarget } from '../db/open-storage.js';
+import { readBackupFile } from './backup-file.js';
 import { restoreStore } from './restore-store.js';
-import { isDataDirLocked, megabytes, missingTokenFiles, openBotStore, tableLines } from './storage-cli-io.js';
+import { isDataDirLocked, megabytes, missingTokenFiles, openBotStore, plainFailure, tableLines } from './storage-cli-io.js';
 import { StorageCopyError } from './storage-copy-error.js';
 
 function tokenAdvice(missing: string[], dataDir: string): string[] {
@@ -29,6 +30,16 @@ export const restoreCliCommand: CliCommand = {
     const config = loadConfig(io.env);
     const where = config.DATABASE_URL ? `PostgreSQL at ${describeTarget(config.DATABASE_URL)} (DATABASE_URL)` : `embedded storage in ${config.DATA_DIR} (DATA_DIR)`;
     const started = performance.now();
+    // The whole file is checked before the store is even opened: a mistyped name or a damaged
+    // file leaves no trace, not even a new empty store in DATA_DIR.
+    let checked;
+    try {
+      checked = await readBackupFile(file);
+    } catch (error) {
+      if (!(error instanceof StorageCopyError)) throw error;
+      io.err(`${error.message}\nNothing was restored.`);
+      return 1;
+    }
     let database;
     try {
       database = await openBotStore(config);
@@ -38,7 +49,7 @@ export const restoreCliCommand: CliCommand = {
       return 1;
     }
     try {
-      const restored = await restoreStore(file, database);
+      const restored = await restoreStore(file, database, { checked });
       const { header } = restored.backup;
       io.out(
         [
@@ -52,8 +63,9 @@ export const restoreCliCommand: CliCommand = {
       );
       return 0;
     } catch (error) {
-      if (!(error instanceof StorageCopyError)) throw error;
-      io.err(`${error.message}\nNothing was restored; ${where} is as it was.`);
+      const failure = plainFailure(error);
+      if (failure === undefined) throw error;
+      io.err(`${failure}\nNothing was restored; ${where} holds no rows from it.`);
       return 1;
     } finally {
       await database.close();

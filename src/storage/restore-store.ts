@@ -3,7 +3,7 @@ import { migrate, readMigrations, type Migration } from '../db/migrator.js';
 import type { Sql } from '../db/sql.js';
 import { readBackupFile, type BackupContents } from './backup-file.js';
 import { differences, type TableSums } from './store-events.js';
-import { storeLoader } from './store-loader.js';
+import { lockTables, storeLoader } from './store-loader.js';
 import { readConsistently, streamTables } from './store-reader.js';
 import { listTables, tablesWithRows, type StoreTable } from './store-tables.js';
 import { StorageCopyError } from './storage-copy-error.js';
@@ -49,22 +49,32 @@ export async function requireEmpty(sql: Sql, tables: StoreTable[], what: string)
 
 /**
  * Restores a backup file into an empty store, in one transaction: the file is checked whole
- * first, then loaded and compared table by table with the backup's checksums before it commits.
- * A backup from an older version is loaded into a scratch in-memory store at its own schema,
- * migrated there, then copied, so the target only ever sees rows of its own schema.
+ * first (`checked`, when the caller already did), then loaded and compared table by table with
+ * the backup's checksums before it commits. A backup from an older version is loaded into a
+ * scratch in-memory store at its own schema, migrated there, then copied, so the target only
+ * ever sees rows of its own schema.
  */
-export async function restoreStore(path: string, target: Database, migrations: Migration[] = readMigrations()): Promise<RestoreSummary> {
-  const checked = await readBackupFile(path);
+export async function restoreStore(path: string, target: Database, options: { migrations?: Migration[]; checked?: BackupContents } = {}): Promise<RestoreSummary> {
+  const migrations = options.migrations ?? readMigrations();
+  const checked = options.checked ?? (await readBackupFile(path));
   const level = backupSchemaLevel(checked.header.migrations, migrations);
   // Checked before migrating too: a store that is not empty is left exactly as it was.
   await target.transaction(async (sql) => requireEmpty(sql, await listTables(sql), 'The store to restore into'));
   await migrate(target, { migrations });
-  if (level.after.length === 0) {
-    const sums = await target.transaction(async (sql) => {
+  const into = async (work: (sql: Sql, tables: StoreTable[]) => Promise<TableSums>) =>
+    target.transaction(async (sql) => {
       const tables = await listTables(sql);
+      await lockTables(sql, tables);
       await requireEmpty(sql, tables, 'The store to restore into');
-      await readBackupFile(path, storeLoader(sql, tables));
-      return verified(checked.sums, await streamTables(sql, tables, undefined, { sequences: false }), 'after loading the backup');
+      return work(sql, tables);
+    });
+  if (level.after.length === 0) {
+    const sums = await into(async (sql, tables) => {
+      const loader = storeLoader(sql, tables);
+      await readBackupFile(path, loader.sink);
+      const loaded = verified(checked.sums, await streamTables(sql, tables, undefined, { sequences: false }), 'after loading the backup');
+      await loader.finish();
+      return loaded;
     });
     return { backup: checked, upgradedThrough: [], sums };
   }
@@ -73,15 +83,18 @@ export async function restoreStore(path: string, target: Database, migrations: M
     await migrate(scratch, { migrations: level.at });
     await scratch.transaction(async (sql) => {
       const tables = await listTables(sql);
-      await readBackupFile(path, storeLoader(sql, tables));
+      const loader = storeLoader(sql, tables);
+      await readBackupFile(path, loader.sink);
       verified(checked.sums, await streamTables(sql, tables, undefined, { sequences: false }), 'after loading the backup');
+      await loader.finish();
     });
     await migrate(scratch, { migrations });
-    const sums = await target.transaction(async (sql) => {
-      const tables = await listTables(sql);
-      await requireEmpty(sql, tables, 'The store to restore into');
-      const upgraded = await readConsistently(scratch, (source) => streamTables(source, tables, storeLoader(sql, tables)));
-      return verified(upgraded, await streamTables(sql, tables, undefined, { sequences: false }), 'after copying the upgraded backup');
+    const sums = await into(async (sql, tables) => {
+      const loader = storeLoader(sql, tables);
+      const upgraded = await readConsistently(scratch, (source) => streamTables(source, tables, loader.sink));
+      const loaded = verified(upgraded, await streamTables(sql, tables, undefined, { sequences: false }), 'after copying the upgraded backup');
+      await loader.finish();
+      return loaded;
     });
     return { backup: checked, upgradedThrough: level.after.map((migration) => migration.name), sums };
   } finally {

@@ -7,6 +7,8 @@ import { createLogger } from '../logging.js';
 import { StartupError } from '../startup-error.js';
 import { TOKEN_FILES, type TokenSetting } from '../http/access-tokens.js';
 import type { TableSums } from './store-events.js';
+import { StorageCopyError } from './storage-copy-error.js';
+import { MigrationError } from '../db/migrator.js';
 
 /** True when DATA_DIR holds an embedded store (rather than being where one would be created). */
 export function embeddedStoreExists(config: Config): boolean {
@@ -22,14 +24,15 @@ export function isDataDirLocked(error: unknown): error is StartupError {
   return error instanceof StartupError && error.code === 'data_dir_locked';
 }
 
-/** A PostgreSQL URL with its password hidden, for printing. */
+/** A PostgreSQL URL with its password hidden (in the user part or the query), for printing. */
 export function withoutPassword(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
+    for (const key of [...parsed.searchParams.keys()]) if (/pass|secret|key|token/i.test(key)) parsed.searchParams.set(key, '***');
     return parsed.toString();
   } catch {
-    return '(unparseable URL)';
+    return '(a URL that does not parse)';
   }
 }
 
@@ -55,4 +58,21 @@ export function missingTokenFiles(config: Config): string[] {
 
 export function megabytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+/**
+ * What went wrong, said for the person at the terminal: never the database driver's whole error
+ * object, whose parameters would print rows (people's contact details) from the copy.
+ */
+export function plainFailure(error: unknown): string | undefined {
+  if (error instanceof StorageCopyError) return error.message;
+  const message = (error as Error)?.message ?? String(error);
+  const ownership = /permission denied/i.test(message)
+    ? ' The user in the URL must own the database (createdb -O <user> incident_bot) or have CREATE on its schema (GRANT CREATE ON SCHEMA public TO <user>).'
+    : '';
+  if (error instanceof MigrationError) return `${message}.${ownership}`;
+  const pgError = error as { code?: unknown; severity?: unknown };
+  if (typeof pgError.code === 'string' && /^[0-9A-Z]{5}$/.test(pgError.code)) return `The database refused: ${message} (${pgError.code}).${ownership}`;
+  if (typeof (error as NodeJS.ErrnoException)?.syscall === 'string') return message;
+  return undefined;
 }

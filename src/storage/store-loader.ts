@@ -1,10 +1,19 @@
 import { SqlFragment, type Sql } from '../db/sql.js';
 import type { StoreEvent, StoreSink } from './store-events.js';
-import { quoteIdent, restoreSequences, type StoreTable } from './store-tables.js';
+import { alignSequences, quoteIdent, rawSql, restoreSequences, type SequenceState, type StoreTable } from './store-tables.js';
 import { StorageCopyError } from './storage-copy-error.js';
 
 /** Rows per INSERT: one JSON parameter of about this many bytes at most. */
 const BATCH_BYTES = 4 * 1024 * 1024;
+
+export interface StoreLoader {
+  sink: StoreSink;
+  /**
+   * Sets the sequences, once the rows are checked: setval is not undone by a rollback, so a copy
+   * that fails its check must not have moved them.
+   */
+  finish(): Promise<void>;
+}
 
 /**
  * Loads a copy's rows into `sql`'s store (which the caller checked is empty, inside the caller's
@@ -12,12 +21,13 @@ const BATCH_BYTES = 4 * 1024 * 1024;
  * read or re-typed in JavaScript. Tables come parents first, so every foreign key is checked as
  * rows arrive.
  */
-export function storeLoader(sql: Sql, tables: StoreTable[]): StoreSink {
+export function storeLoader(sql: Sql, tables: StoreTable[]): StoreLoader {
   const known = new Set(tables.map((table) => table.name));
   let table: string | undefined;
   let loaded = 0;
   let pending: string[] = [];
   let pendingBytes = 0;
+  let sequences: SequenceState[] = [];
   const flush = async () => {
     if (!table || pending.length === 0) return;
     const name = quoteIdent(table);
@@ -26,10 +36,10 @@ export function storeLoader(sql: Sql, tables: StoreTable[]): StoreSink {
     pending = [];
     pendingBytes = 0;
   };
-  return async (event: StoreEvent) => {
+  const sink = async (event: StoreEvent) => {
     switch (event.kind) {
       case 'table':
-        if (!known.has(event.name)) throw new StorageCopyError('schema_mismatch', `the copy has a table "${event.name}" that this store does not have`);
+        if (!known.has(event.name)) throw new StorageCopyError('schema_mismatch', `the copy has a table ${JSON.stringify(event.name)} that this store does not have`);
         table = event.name;
         loaded = 0;
         return;
@@ -46,8 +56,23 @@ export function storeLoader(sql: Sql, tables: StoreTable[]): StoreSink {
         table = undefined;
         return;
       case 'sequences':
-        await restoreSequences(sql, event.sequences);
+        sequences = event.sequences;
         return;
     }
   };
+  return {
+    sink,
+    async finish() {
+      await restoreSequences(sql, sequences);
+      await alignSequences(sql);
+    },
+  };
+}
+
+/**
+ * Keeps everyone else off the tables until the copy commits: a bot already running on the target
+ * database must not write between the check that it is empty and the load.
+ */
+export async function lockTables(sql: Sql, tables: StoreTable[]): Promise<void> {
+  if (tables.length) await sql.query(rawSql(`LOCK TABLE ${tables.map((table) => quoteIdent(table.name)).join(', ')} IN ACCESS EXCLUSIVE MODE`));
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import type { Sql } from '../db/sql.js';
 import type { StoreSink, TableSums } from './store-events.js';
-import { quoteIdent, rawSql, readSequences, type StoreTable } from './store-tables.js';
+import { quoteIdent, rawSql, readSequences, rowOrder, type StoreTable } from './store-tables.js';
 
 const ROWS_PER_FETCH = 1_000;
 
@@ -33,8 +33,7 @@ export async function streamTables(sql: Sql, tables: StoreTable[], sink?: StoreS
   const sums: TableSums = new Map();
   for (const table of tables) {
     await sink?.({ kind: 'table', name: table.name });
-    const order = table.key.length ? table.key.map(quoteIdent).join(', ') : 'to_jsonb(t)::text';
-    await sql.query(rawSql(`DECLARE store_rows NO SCROLL CURSOR FOR SELECT to_jsonb(t)::text AS row FROM ${quoteIdent(table.name)} t ORDER BY ${order}`));
+    await sql.query(rawSql(`DECLARE store_rows NO SCROLL CURSOR FOR SELECT to_jsonb(t)::text AS row FROM ${quoteIdent(table.name)} t ORDER BY ${rowOrder(table)}`));
     const hash = createHash('sha256');
     let count = 0;
     for (;;) {

@@ -13,7 +13,16 @@ export function rawSql(text: string): SqlFragment {
 export interface StoreTable {
   name: string;
   /** Primary key columns, in key order: rows are read in this order, so two copies of a table read the same. */
-  key: string[];
+  key: { column: string; collatable: boolean }[];
+}
+
+/**
+ * The order rows are read in: the key, text compared byte by byte (COLLATE "C") so that embedded
+ * storage and a PostgreSQL created with an en_US or ICU locale list 'a-b', 'ab', 'B' alike.
+ */
+export function rowOrder(table: StoreTable): string {
+  if (table.key.length === 0) return 'to_jsonb(t)::text COLLATE "C"';
+  return table.key.map((part) => `t.${quoteIdent(part.column)}${part.collatable ? ' COLLATE "C"' : ''}`).join(', ');
 }
 
 export interface SequenceState {
@@ -30,9 +39,9 @@ const NOT_DATA = '_prisma_migrations';
  * this order with every constraint checked as they go.
  */
 export async function listTables(sql: Sql): Promise<StoreTable[]> {
-  const tables = await sql.query<{ name: string; key: string[] | null }>(rawSql(`
+  const tables = await sql.query<{ name: string; key: { column: string; collatable: boolean }[] | null }>(rawSql(`
     SELECT c.relname::text AS name,
-           (SELECT array_agg(a.attname::text ORDER BY k.ord)
+           (SELECT json_agg(json_build_object('column', a.attname::text, 'collatable', a.attcollation <> 0) ORDER BY k.ord)
               FROM pg_index i
               CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
@@ -78,12 +87,39 @@ export async function readSequences(sql: Sql): Promise<SequenceState[]> {
   return rows.map((row) => ({ name: row.name, lastValue: row.last_value }));
 }
 
-/** Sets each sequence to where the source left it, so ids and incident numbers go on from there. */
+/**
+ * Sets each of the target's sequences to where the copy left it, so ids and incident numbers go
+ * on from there. Only names the target itself has are used (a name from a file never reaches
+ * SQL text), and each is passed as a parameter.
+ */
 export async function restoreSequences(sql: Sql, sequences: SequenceState[]): Promise<void> {
+  const known = new Set((await readSequences(sql)).map((sequence) => sequence.name));
   for (const sequence of sequences) {
-    const name = quoteIdent(sequence.name);
-    if (sequence.lastValue === null) await sql.query(rawSql(`SELECT setval('${name.replaceAll("'", "''")}', 1, false)`));
-    else await sql.query(new SqlFragment([`SELECT setval('${name.replaceAll("'", "''")}', `, '::bigint, true)'], [sequence.lastValue]));
+    if (!known.has(sequence.name)) continue;
+    const called = sequence.lastValue !== null;
+    await sql.query(new SqlFragment(['SELECT setval(', '::regclass, ', '::bigint, ', ')'], [quoteIdent(sequence.name), sequence.lastValue ?? '1', called]));
+  }
+}
+
+/**
+ * Moves every sequence that feeds a column past the largest value in it: a copy whose sequences
+ * were missing or unreadable (a role without SELECT on them) must not hand out an id twice.
+ */
+export async function alignSequences(sql: Sql): Promise<void> {
+  const owned = await sql.query<{ sequence: string; table: string; column: string }>(rawSql(`
+    SELECT s.relname::text AS sequence, t.relname::text AS table, a.attname::text AS column
+      FROM pg_class s
+      JOIN pg_namespace n ON n.oid = s.relnamespace
+      JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+      JOIN pg_class t ON t.oid = d.refobjid
+      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+     WHERE s.relkind = 'S' AND n.nspname = current_schema()`));
+  for (const { sequence, table, column } of owned) {
+    const seq = quoteIdent(sequence);
+    await sql.query(rawSql(`
+      SELECT setval(${`'${seq.replaceAll("'", "''")}'`}::regclass, m.top)
+        FROM (SELECT max(${quoteIdent(column)})::bigint AS top FROM ${quoteIdent(table)}) m, ${seq} s
+       WHERE m.top IS NOT NULL AND m.top > (CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END)`));
   }
 }
 

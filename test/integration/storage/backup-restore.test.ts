@@ -202,7 +202,7 @@ describe('a backup from an older version', () => {
       const fewer = readMigrations().slice(0, -2);
       const target = await openPGlite();
       try {
-        const error = await restoreStore(file, target, fewer).catch((e: unknown) => e);
+        const error = await restoreStore(file, target, { migrations: fewer }).catch((e: unknown) => e);
         expect((error as StorageCopyError).code).toBe('newer_schema');
         expect((error as Error).message).toMatch(/made by a newer version of the bot: its schema has 2 migration\(s\) this version does not know \(.*mattermost_teams\)/);
       } finally {
