@@ -197,7 +197,8 @@ export async function readBackupFile(path: string, sink?: StoreSink): Promise<Ba
     if (error instanceof LineTooLong) throw damaged(`a line longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB (no row the bot stores is that long)`);
     const code = (error as NodeJS.ErrnoException).code;
     if (code?.startsWith('Z_')) throw fromGzip(path, error as Error, lineNumber);
-    if (code) throw new StorageCopyError('no_store', `Cannot read ${path}: ${(error as Error).message}`);
+    // The file system's errors only: what the sink throws (the database refusing a row) goes on as it is.
+    if ((error as NodeJS.ErrnoException).syscall) throw new StorageCopyError('no_store', `Cannot read ${path}: ${(error as Error).message}`);
     throw error;
   } finally {
     await lines.return(undefined);
