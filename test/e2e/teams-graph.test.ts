@@ -99,6 +99,22 @@ describe('Microsoft Teams with Microsoft Graph (TEAMS_GRAPH=on)', () => {
     expect(await bot.database.prisma.chatChannel.findFirst({ where: { platform: 'teams', channelId: thread.id } })).toMatchObject({ name: channel.name });
   });
 
+  it('a command typed as a new post in the incident`s channel is that incident`s; a new post in INCIDENTS_CHANNEL belongs to none', async () => {
+    const number = await openIncident('Search index stale');
+    const { thread } = await incidentThread(number);
+    const newPost = `${thread.channelId};messageid=${Date.now()}`;
+    const typed = await fake.typed(endpoint, { user: fake.users.alice, conversationId: newPost, text: 'incident ack' });
+    expect(typed.status).toBe(200);
+    expect(cardText(fake.state.messages(newPost).find((m) => m.replyToId === typed.activityId))).toContain(`acknowledged INC-${number}`);
+    await eventually('acknowledged', async () => ((await bot.database.prisma.incident.findFirst({ where: { title: 'Search index stale' } }))?.acknowledgedAt ? true : undefined));
+    const elsewhere = `${fake.channelIds.incidents};messageid=${Date.now() + 1}`;
+    const dmsBefore = fake.state.dms(fake.users.alice).length;
+    await fake.typed(endpoint, { user: fake.users.alice, conversationId: elsewhere, text: 'incident resolve' });
+    const answer = await eventually('the answer', () => [...fake.state.messages(elsewhere).filter((m) => m.from === 'bot'), ...fake.state.dms(fake.users.alice).slice(dmsBefore)][0]);
+    expect(cardText(answer)).not.toContain(`resolved INC-${number}`);
+    expect((await bot.database.prisma.incident.findFirstOrThrow({ where: { title: 'Search index stale' } })).resolvedAt).toBeNull();
+  });
+
   it('a private incident still gets no channel on Teams with Graph on: a bot cannot post into a private channel', async () => {
     // Alice's 1:1 chat with the bot, opened by a page.
     await incidentThread(await openIncident('Disk latency on db-2'));

@@ -11,6 +11,14 @@ export function teamsAdapter({ config, database, log, commands, clock }: ChatAda
     incidentsChannel: config.INCIDENTS_CHANNEL,
     apiUrl: config.TEAMS_API_URL,
     ...(config.TEAMS_GRAPH === 'on' && config.TEAMS_GROUP_ID ? { graph: { groupId: config.TEAMS_GROUP_ID, ...(config.TEAMS_GRAPH_URL ? { url: config.TEAMS_GRAPH_URL } : {}) } } : {}),
+    incidentConversations: async (teamChannel) =>
+      (
+        await database.prisma.chatChannel.findMany({
+          where: { platform: 'teams', OR: [{ channelId: teamChannel }, { channelId: { startsWith: `${teamChannel};messageid=` } }] },
+          select: { channelId: true },
+          take: 2,
+        })
+      ).map((row) => row.channelId),
     log,
     clock,
     commands,

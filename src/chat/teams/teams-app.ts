@@ -11,7 +11,7 @@ import { parseCommandText, type CommandParseResult } from '../commands/parse-com
 import { plainMessageText } from './adaptive-card.js';
 import { BotFrameworkJwtVerifier, BotTokenRefused, type VerifiedBotToken } from './bot-framework-jwt.js';
 import { commandTextOf, parseActivity, tenantOf, type TeamsActivity } from './teams-activity.js';
-import { TeamsChatPort } from './teams-chat-port.js';
+import { TeamsChatPort, teamChannelOf } from './teams-chat-port.js';
 
 export interface TeamsAppOptions {
   appId: string;
@@ -22,6 +22,8 @@ export interface TeamsAppOptions {
   apiUrl?: string;
   /** TEAMS_GRAPH=on: channels and files through Microsoft Graph, in the team with this group id. */
   graph?: { groupId: string; url?: string };
+  /** The stored incident conversations in a team channel: the channel's own id, or its threads' ("19:…;messageid=…"), at most two. */
+  incidentConversations?(teamChannel: string): Promise<string[]>;
   log: Logger;
   clock: Clock;
   commands: CommandGateway;
@@ -143,8 +145,25 @@ export class TeamsApp implements ChatAdapter {
     }
   }
 
-  private run(parsed: CommandParseResult, activity: TeamsActivity, channelId: string, input: 'typed' | 'button'): Promise<CommandReply> {
+  private async run(parsed: CommandParseResult, activity: TeamsActivity, conversationId: string, input: 'typed' | 'button'): Promise<CommandReply> {
+    const channelId = await this.incidentConversationOf(conversationId).catch(() => conversationId);
     return this.options.commands.run(parsed, { platform: 'teams', actor: { platformId: actorId(activity), name: activity.from?.name }, channelId, input });
+  }
+
+  /**
+   * With Graph an incident has a channel of its own, its conversation the thread of the bot's
+   * first post; a command typed as a new post in that channel (a thread of its own) is the
+   * incident's too. Only where the channel holds exactly one incident: never General nor
+   * INCIDENTS_CHANNEL, whose threads are each a different incident's.
+   */
+  private async incidentConversationOf(conversationId: string): Promise<string> {
+    if (!this.port.graph || !this.options.incidentConversations) return conversationId;
+    const teamChannel = teamChannelOf(conversationId);
+    if (!teamChannel || teamChannel === this.options.teamId) return conversationId;
+    const known = await this.options.incidentConversations(teamChannel);
+    if (known.length !== 1 || known[0] === conversationId) return conversationId;
+    const incidents = this.options.incidentsChannel ? await this.port.resolveChannel(this.options.incidentsChannel) : undefined;
+    return teamChannel === incidents ? conversationId : known[0]!;
   }
 }
 

@@ -492,6 +492,11 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
     sendActivity,
     async typed(botUrl, input, sendOptions) {
       const user = person(input.user);
+      // A new post in a channel ("19:…;messageid=<its id>") is a conversation of its own, as a thread.
+      const [channelPart, rootPart] = input.conversationId.split(';messageid=');
+      if (rootPart && !state.conversation(input.conversationId) && state.channel(channelPart!)) {
+        state.conversations.push({ id: input.conversationId, kind: 'thread', channelId: channelPart! });
+      }
       const activity = base(user, input.conversationId);
       const personal = state.conversation(input.conversationId)?.kind === 'personal';
       const text = personal ? input.text : `<at>Incident Bot</at> ${input.text}`;
