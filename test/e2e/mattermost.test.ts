@@ -128,7 +128,8 @@ describe('Mattermost', () => {
     const role = await typed('/incident', 'role commander @bob', channel.id);
     expect(role.status).toBe(200);
     expect(role.body.text).toContain('@alice made @bob commander of INC-');
-    expect(channel.members.has(fake.users.bob)).toBe(true);
+    // The invitation follows the answer (the incident's sync job): on a busy machine a moment later.
+    await eventually('bob in the incident channel', () => channel.members.has(fake.users.bob) || undefined);
     expect((await api(`/incidents/${number}`)).roles).toEqual({ commander: 'Bob Baker' });
     const unknown = await typed('/incident', 'role commander @nobody', channel.id);
     expect(unknown.body.response_type).toBe('ephemeral');

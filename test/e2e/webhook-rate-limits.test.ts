@@ -75,9 +75,10 @@ describe('webhook rate limit per token', () => {
 
   it('gives each PagerDuty routing key its own allowance', async () => {
     const own = { ...(sharedFixture('pagerduty/trigger.json') as object), routing_key: ROUTING_KEY, dedup_key: 'own-key' };
-    // The bot reloads oncall.yaml when it changes; wait until it knows the key.
+    // The bot reloads oncall.yaml when it changes; wait until it knows the key (until then an
+    // unknown key is PagerDuty's 400 "Invalid routing key").
     let response = await post('/v2/enqueue', own, { authorization: '' });
-    for (let i = 0; i < 40 && response.status === 401; i++) {
+    for (let i = 0; i < 40 && response.status === 400; i++) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       response = await post('/v2/enqueue', own, { authorization: '' });
     }
