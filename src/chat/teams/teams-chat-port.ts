@@ -186,7 +186,9 @@ export class TeamsChatPort implements ChatPort {
     const thread = this.threadsByName.get(wanted);
     if (thread) return thread;
     const channels = await this.teamChannels();
-    return channels.find((channel) => (channel.name ?? 'General').toLowerCase() === wanted.toLowerCase())?.id;
+    // With Graph an incident channel's name is the wanted one cut to Graph's rules.
+    const names = new Set([wanted.toLowerCase(), ...(this.graph ? [teamsChannelName(wanted).toLowerCase()] : [])]);
+    return channels.find((channel) => names.has((channel.name ?? 'General').toLowerCase()))?.id;
   }
 
   async postMessage(channelId: string, message: NeutralMessage, replyToId?: string): Promise<PostedMessage> {

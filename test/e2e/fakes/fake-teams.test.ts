@@ -210,6 +210,12 @@ describe('fake Teams (Microsoft Graph stand-in)', () => {
     fake.state.channels.push({ id: '19:person-made@thread.tacv2', name: 'inc-32-payments' });
     const second = await port.createChannel({ name: 'inc-32-payments', private: false });
     expect(second.name).toBe('inc-32-payments-2');
+    // The name of a channel deleted lately: Graph answers 400 saying the name exists.
+    fake.failNext('POST /v1.0/teams/:group/channels', { status: 400, code: 'BadRequest', message: 'Channel name already existed, please use other name.' });
+    expect((await port.createChannel({ name: 'inc-33-cache', private: false })).name).toBe('inc-33-cache-2');
+    // Found again by its wanted name after a restart (a new port), though Graph's name is shorter.
+    const again = TeamsChatPort.create({ appId: APP_ID, appPassword: PASSWORD, tenantId: TENANT, teamId: fake.teamId, apiUrl: fake.url, clock: systemClock, graph: { groupId: fake.groupId, url: `${fake.url}/v1.0` } });
+    expect(await again.resolveChannel(long)).toBe(channel.id);
     await port.setTopic(first.channelId, 'SEV2 · acknowledged');
     expect(channel.description).toBe('SEV2 · acknowledged');
     // Never the description of General or INCIDENTS_CHANNEL (threads from before Graph was on).

@@ -28,7 +28,7 @@ export type FakeTeamsRoute =
   | 'PATCH /v1.0/teams/:group/channels/:channel'
   | 'POST /v1.0/teams/:group/channels/:channel/members';
 
-export type FakeTeamsFailure = { status: 429; retryAfter: number } | { status: 500 } | { status: 403 | 404; code: string };
+export type FakeTeamsFailure = { status: 429; retryAfter: number } | { status: 500 } | { status: 400 | 403 | 404; code: string; message?: string };
 
 interface SigningKey {
   kid: string;
@@ -141,7 +141,7 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
     served.push({ route, status: failure.status });
     if (failure.status === 429) send(response, 429, { error: { code: 'TooManyRequests', message: 'Too many requests' } }, { 'retry-after': String(failure.retryAfter) });
     else if (failure.status === 500) send(response, 500, { error: { code: 'ServiceError', message: 'Unknown error' } });
-    else send(response, failure.status, { error: { code: failure.code, message: 'The bot may not do this.' } });
+    else send(response, failure.status, { error: { code: failure.code, message: failure.message ?? 'The bot may not do this.' } });
     return true;
   };
 
