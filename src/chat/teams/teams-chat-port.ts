@@ -225,7 +225,8 @@ export class TeamsChatPort implements ChatPort {
     const name = sharePointFileName(file.filename);
     const item = await this.graph.api.call<{ id?: string; name?: string; webUrl?: string }>(
       'PUT',
-      `/drives/${encodeURIComponent(folder.driveId)}/items/${encodeURIComponent(folder.folderId)}:/${encodeURIComponent(name)}:/content`,
+      // Renamed ("mtta-mttr 1.png") rather than replaced: each week's chart and each draft stays behind its own link.
+      `/drives/${encodeURIComponent(folder.driveId)}/items/${encodeURIComponent(folder.folderId)}:/${encodeURIComponent(name)}:/content?@microsoft.graph.conflictBehavior=rename`,
       new Uint8Array(file.content),
     );
     if (!item.webUrl) throw new ChatApiError('teams', 'uploadFile', 'no_web_url', { retryable: true });

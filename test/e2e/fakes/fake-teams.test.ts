@@ -190,6 +190,10 @@ describe('fake Teams (Microsoft Graph stand-in)', () => {
     expect([refused.retryable, refused.platformCode]).toEqual([false, 'accessDenied']);
     expect(await upload()).toBeUndefined();
     expect(fake.state.uploads.filter((u) => u.name === 'chart.png').map((u) => [...u.content])).toEqual([[0x89, 0x50, 0x4e, 0x47]]);
+    // The same name again (next week's chart) is kept beside the first, not over it.
+    await port.uploadFile(channel, { filename: 'chart.png', title: 'Chart', content: Buffer.from([1, 2, 3]) });
+    expect(fake.state.uploads.filter((u) => u.channelId === channel).map((u) => u.name)).toEqual(['chart.png', 'chart 1.png']);
+    expect(fake.state.messages(channel).filter((m) => JSON.stringify(m.attachments).includes('chart%201.png'))).toHaveLength(1);
     const big = await port.uploadFile(channel, { filename: 'big.bin', title: 'Big', content: Buffer.alloc(4 * 1024 * 1024 + 1) }).catch((e: unknown) => e as ChatApiError);
     expect(big).toMatchObject({ platformCode: 'file_too_large', retryable: false });
   });

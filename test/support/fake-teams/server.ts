@@ -178,7 +178,7 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
     send(response, status, { error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': randomUUID(), 'client-request-id': randomUUID() } } });
 
   /** Microsoft Graph's routes the bot calls, under /v1.0, each needing a Graph token (a connector token is refused). */
-  const handleGraph = (request: IncomingMessage, response: ServerResponse, path: string, method: string, bytes: Buffer) => {
+  const handleGraph = (request: IncomingMessage, response: ServerResponse, path: string, method: string, bytes: Buffer, query: URLSearchParams) => {
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     if (!bearer) return graphError(response, 401, 'InvalidAuthenticationToken', 'Access token is empty.');
     if (!graphIssued.has(bearer)) return graphError(response, 401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.');
@@ -206,12 +206,21 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
       const folder = decodeURIComponent(upload[2]!);
       const channel = state.channels.find((c) => folderId(c.id) === folder && driveOf(c) === driveId);
       if (!channel) return graphError(response, 404, 'itemNotFound', 'The resource could not be found.');
-      const name = decodeURIComponent(upload[3]!);
-      if (/["*:<>?/\\|]/.test(name) || /^[\s.]|[\s.]$/.test(name) || name.length === 0) return graphError(response, 400, 'invalidRequest', 'The provided name contains invalid characters.');
+      const wanted = decodeURIComponent(upload[3]!);
+      if (/["*:<>?/\\|]/.test(wanted) || /^[\s.]|[\s.]$/.test(wanted) || wanted.length === 0) return graphError(response, 400, 'invalidRequest', 'The provided name contains invalid characters.');
       if (bytes.length > MAX_SIMPLE_UPLOAD_BYTES) return graphError(response, 413, 'requestBodyTooLarge', 'Simple upload takes at most 4 MB; use an upload session.');
+      // A name in use: replaced (Graph's default for PUT), renamed ("name 1.ext") or refused, as @microsoft.graph.conflictBehavior says.
+      const behavior = query.get('@microsoft.graph.conflictBehavior') ?? 'replace';
+      const taken = (candidate: string) => state.uploads.some((u) => u.channelId === channel.id && u.name === candidate);
+      let name = wanted;
+      if (taken(wanted) && behavior === 'fail') return graphError(response, 409, 'nameAlreadyExists', 'The specified item name already exists.');
+      if (taken(wanted) && behavior === 'rename') {
+        const dot = wanted.lastIndexOf('.');
+        const [stem, ext] = dot > 0 ? [wanted.slice(0, dot), wanted.slice(dot)] : [wanted, ''];
+        for (let n = 1; taken(name); n++) name = `${stem} ${n}${ext}`;
+      }
       const webUrl = `${url}/sites/team/Shared%20Documents/${encodeURIComponent(channel.name ?? 'General')}/${encodeURIComponent(name)}`;
       const existing = state.uploads.findIndex((u) => u.channelId === channel.id && u.name === name);
-      // PUT …/content replaces a file of the same name, as Graph does.
       if (existing >= 0) state.uploads.splice(existing, 1);
       state.uploads.push({ channelId: channel.id, driveId, name, content: Buffer.from(bytes), webUrl });
       return send(response, existing >= 0 ? 200 : 201, { id: randomBytes(12).toString('hex'), name, webUrl, size: bytes.length, file: { mimeType: 'application/octet-stream' }, parentReference: { driveId, id: folder } });
@@ -319,7 +328,7 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
       return send(response, 200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
     }
 
-    if (path.startsWith('/v1.0/')) return handleGraph(request, response, path, method, bytes);
+    if (path.startsWith('/v1.0/')) return handleGraph(request, response, path, method, bytes, new URL(request.url ?? '/', 'http://fake').searchParams);
 
     // The connector's routes: every one needs a connector token this stand-in issued (a Graph token is not one).
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
