@@ -93,6 +93,12 @@ describe('Microsoft Teams with Microsoft Graph (TEAMS_GRAPH=on)', () => {
     expect(typed.status).toBe(200);
     expect(cardText(fake.state.messages(thread.id).find((m) => m.replyToId === typed.activityId))).toContain(`acknowledged INC-${number}`);
     await eventually('the description updated', () => (channel.description ?? '').includes('acknowledged') || undefined);
+    // A click on the card's Resolve, in the channel's first post's thread.
+    const resolve = cardButtons(card).find((b) => b.verb === 'incident.resolve')!;
+    const clicked = await fake.click(endpoint, { user: fake.users.alice, conversationId: thread.id, cardId: card.id, verb: resolve.verb, value: resolve.value });
+    expect(clicked.status).toBe(200);
+    await eventually('resolved', async () => ((await bot.database.prisma.incident.findFirst({ where: { title: 'Checkout latency above 2s' } }))?.resolvedAt ? true : undefined));
+    await eventually('the description resolved', () => (channel.description ?? '').includes('resolved') || undefined);
     // INCIDENTS_CHANNEL still gets the announcement, and keeps its own description.
     await eventually('the announcement', () => fake.state.messages(fake.channelIds.incidents!).find((m) => cardText(m).includes('Checkout latency above 2s')));
     expect(fake.state.channel(fake.channelIds.incidents!)!.description).toBeUndefined();
