@@ -10,7 +10,7 @@ import { openBotApi } from '../http/bot-api-client.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { readBackupFile } from './backup-file.js';
 import { backupStore } from './backup-store.js';
-import { embeddedStoreExists, isDataDirLocked, megabytes, openBotStore, plainFailure } from './storage-cli-io.js';
+import { embeddedStoreExists, megabytes, openStoreUnlessHeld, plainFailure } from './storage-cli-io.js';
 import { StorageCopyError } from './storage-copy-error.js';
 
 const USAGE = 'backup <file> [--force] [--url <bot address>]';
@@ -46,13 +46,9 @@ export function backupCliCommand(clock: Clock = systemClock): CliCommand {
           io.err(`There is no embedded store in DATA_DIR (${config.DATA_DIR}) to back up. Run this where the bot keeps its DATA_DIR, with the same settings (.env).`);
           return 1;
         }
-        let database;
-        try {
-          database = await openBotStore(config);
-        } catch (error) {
-          if (!isDataDirLocked(error)) throw error;
-        }
-        if (database) {
+        const opened = await openStoreUnlessHeld(config);
+        if ('database' in opened) {
+          const { database } = opened;
           try {
             let summary;
             try {

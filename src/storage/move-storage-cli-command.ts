@@ -4,7 +4,7 @@ import { loadConfig } from '../config.js';
 import { openStorage } from '../db/open-storage.js';
 import { createLogger } from '../logging.js';
 import { moveStore } from './move-store.js';
-import { embeddedStoreExists, isDataDirLocked, openBotStore, plainFailure, tableLines, withoutPassword } from './storage-cli-io.js';
+import { embeddedStoreExists, openStoreUnlessHeld, plainFailure, tableLines, withoutPassword } from './storage-cli-io.js';
 import { StartupError } from '../startup-error.js';
 import { StorageCopyError } from './storage-copy-error.js';
 
@@ -34,14 +34,12 @@ export const moveStorageCliCommand: CliCommand = {
       io.err(`There is no embedded store in DATA_DIR (${config.DATA_DIR}) to move. Run this where the bot keeps its DATA_DIR, with the same settings (.env).`);
       return 1;
     }
-    let source;
-    try {
-      source = await openBotStore(config);
-    } catch (error) {
-      if (!isDataDirLocked(error)) throw error;
-      io.err(`${error.message}\nStop the bot before moving its store: alerts it took during the move would be left behind.`);
+    const opened = await openStoreUnlessHeld(config);
+    if ('held' in opened) {
+      io.err(`${opened.held}\nStop the bot before moving its store: alerts it took during the move would be left behind.`);
       return 1;
     }
+    const source = opened.database;
     const started = performance.now();
     try {
       const target = await openStorage({ databaseUrl: to, dataDir: config.DATA_DIR, connectTimeoutMs: 10_000 }, createLogger('silent'));

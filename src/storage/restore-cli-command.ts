@@ -4,7 +4,7 @@ import { loadConfig } from '../config.js';
 import { describeTarget } from '../db/open-storage.js';
 import { readBackupFile } from './backup-file.js';
 import { restoreStore } from './restore-store.js';
-import { isDataDirLocked, megabytes, missingTokenFiles, openBotStore, plainFailure, tableLines } from './storage-cli-io.js';
+import { megabytes, missingTokenFiles, openStoreUnlessHeld, plainFailure, tableLines } from './storage-cli-io.js';
 import { StorageCopyError } from './storage-copy-error.js';
 
 function tokenAdvice(missing: string[], dataDir: string): string[] {
@@ -40,14 +40,12 @@ export const restoreCliCommand: CliCommand = {
       io.err(`${error.message}\nNothing was restored.`);
       return 1;
     }
-    let database;
-    try {
-      database = await openBotStore(config);
-    } catch (error) {
-      if (!isDataDirLocked(error)) throw error;
-      io.err(`${error.message}\nA restore goes into an empty store that no bot is using: give this command a new DATA_DIR (then start the bot on it), or stop the bot and move its folder aside first.`);
+    const opened = await openStoreUnlessHeld(config);
+    if ('held' in opened) {
+      io.err(`${opened.held}\nA restore goes into an empty store that no bot is using: give this command a new DATA_DIR (then start the bot on it), or stop the bot and move its folder aside first.`);
       return 1;
     }
+    const { database } = opened;
     try {
       const restored = await restoreStore(file, database, { checked });
       const { header } = restored.backup;

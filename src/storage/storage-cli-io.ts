@@ -20,8 +20,18 @@ export function openBotStore(config: Config): Promise<Database> {
   return openStorage({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, connectTimeoutMs: 10_000 }, createLogger('silent'));
 }
 
-export function isDataDirLocked(error: unknown): error is StartupError {
+function isDataDirLocked(error: unknown): error is StartupError {
   return error instanceof StartupError && error.code === 'data_dir_locked';
+}
+
+/** The bot's store, or why not when a running bot holds the embedded folder (its message, for the caller to add what to do). */
+export async function openStoreUnlessHeld(config: Config): Promise<{ database: Database } | { held: string }> {
+  try {
+    return { database: await openBotStore(config) };
+  } catch (error) {
+    if (!isDataDirLocked(error)) throw error;
+    return { held: error.message };
+  }
 }
 
 /** A PostgreSQL URL with its password hidden (in the user part or the query), for printing. */
