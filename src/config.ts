@@ -187,7 +187,7 @@ const settingsObject = z.object({
   MATTERMOST_BOT_TOKEN: optionalText,
   MATTERMOST_TEAM: optionalText.refine((v) => v === undefined || /^[a-z0-9][a-z0-9-]{0,63}$/.test(v), 'must be the team\'s name as in its URL (lowercase letters, digits and -), e.g. engineering'),
   // Mattermost gives each slash command its own token: /incident's and /oncall's, comma-separated.
-  MATTERMOST_COMMAND_TOKENS: optionalText.refine((v) => v === undefined || commandTokens(v).every((t) => /^[a-z0-9]{26}$/.test(t)), 'must be the tokens Mattermost showed for the /incident and /oncall slash commands (26 lowercase letters and digits each), comma-separated'),
+  MATTERMOST_COMMAND_TOKENS: optionalText.refine((v) => v === undefined || v.split(',').filter((t) => t.trim()).every((t) => /^\s*(?:(?:incident|oncall):)?[a-z0-9]{26}\s*$/.test(t)), 'must be the tokens Mattermost showed for the /incident and /oncall slash commands (26 lowercase letters and digits each), comma-separated, each best named by its command: incident:<token>,oncall:<token>'),
   TEAMS_APP_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v), 'must be the bot\'s Microsoft App ID (a GUID)'),
   TEAMS_APP_PASSWORD: optionalText,
   TEAMS_TENANT_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v), 'must be the Microsoft Entra tenant id (a GUID)'),
@@ -298,9 +298,22 @@ const settingsObject = z.object({
 
 const settingsSchema = z.preprocess((env) => withoutBlankValues(env as NodeJS.ProcessEnv), settingsObject);
 
-/** MATTERMOST_COMMAND_TOKENS as a list. */
-export function commandTokens(value: string): string[] {
-  return value.split(',').map((token) => token.trim()).filter(Boolean);
+/** One slash command's token; `command` set when the setting names it (then it runs that command only). */
+export interface CommandToken {
+  command?: 'incident' | 'oncall';
+  token: string;
+}
+
+/** MATTERMOST_COMMAND_TOKENS as a list: `incident:<token>,oncall:<token>`, or bare tokens (either runs either command). */
+export function commandTokens(value: string): CommandToken[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const named = /^(incident|oncall):(.*)$/.exec(entry);
+      return named ? { command: named[1] as 'incident' | 'oncall', token: named[2]! } : { token: entry };
+    });
 }
 
 export type Settings = z.infer<typeof settingsSchema>;

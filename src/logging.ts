@@ -46,7 +46,10 @@ export function secretValuesOf(settings: Partial<Record<(typeof SECRET_SETTINGS)
     if (value && !urls.has(name)) values.add(value);
   }
   // Each slash command's token alone is a secret too.
-  for (const token of settings.MATTERMOST_COMMAND_TOKENS?.split(',') ?? []) if (token.trim()) values.add(token.trim());
+  for (const entry of settings.MATTERMOST_COMMAND_TOKENS?.split(',') ?? []) {
+    const token = entry.trim().replace(/^(incident|oncall):/, '');
+    if (token) values.add(token);
+  }
   for (const name of urls) {
     const value = settings[name as (typeof SECRET_SETTINGS)[number]];
     if (!value || !URL.canParse(value)) continue;

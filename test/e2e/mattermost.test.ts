@@ -44,7 +44,7 @@ describe('Mattermost', () => {
       MATTERMOST_URL: fake.url,
       MATTERMOST_BOT_TOKEN: TOKEN,
       MATTERMOST_TEAM: fake.teamName,
-      MATTERMOST_COMMAND_TOKENS: `${INCIDENT_TOKEN}, ${ONCALL_TOKEN}`,
+      MATTERMOST_COMMAND_TOKENS: `incident:${INCIDENT_TOKEN}, oncall:${ONCALL_TOKEN}`,
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       ONCALL_FILE: join(dir, 'oncall.yaml'),
@@ -145,6 +145,10 @@ describe('Mattermost', () => {
     const channel = await incidentChannel(number);
     const forged = await typed('/incident', 'resolve', channel.id, fake.users.alice, 'notthetokenofthiscommand01');
     expect(forged.status).toBe(401);
+    // Each token runs its own command only: /oncall's token (in a leaked /oncall setup, say) cannot resolve.
+    const crossed = await typed('/incident', 'resolve', channel.id, fake.users.alice, ONCALL_TOKEN);
+    expect(crossed.status).toBe(401);
+    expect(crossed.body).toEqual({ error: 'unauthorized', message: 'this is the token of /oncall, not of /incident (MATTERMOST_COMMAND_TOKENS)' });
     const noHeader = await fetch(`${bot.url}/mattermost/commands`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `command=%2Fincident&text=resolve&user_id=${fake.users.alice}&channel_id=${channel.id}&token=${INCIDENT_TOKEN}` });
     expect(noHeader.status).toBe(401);
     const click = (url: string, context: unknown) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { problemsOf } from '../support/config-problems.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { commandTokens, ConfigError, loadConfig } from '../../src/config.js';
 
 describe('loadConfig', () => {
   it('gives working defaults with nothing set: embedded storage, no chat', () => {
@@ -35,6 +35,12 @@ describe('loadConfig', () => {
     expect(problem).not.toContain('short-secret-value');
     const config = loadConfig({ MATTERMOST_BOT_TOKEN: 't', MATTERMOST_URL: 'https://chat.example.com', MATTERMOST_TEAM: 'engineering', PUBLIC_URL: 'https://bot.example.com', MATTERMOST_COMMAND_TOKENS: 'aaaaaaaaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbbbb' });
     expect(config.mattermostEnabled).toBe(true);
+    expect(commandTokens('incident:aaaaaaaaaaaaaaaaaaaaaaaaaa, oncall:bbbbbbbbbbbbbbbbbbbbbbbbbb')).toEqual([
+      { command: 'incident', token: 'aaaaaaaaaaaaaaaaaaaaaaaaaa' },
+      { command: 'oncall', token: 'bbbbbbbbbbbbbbbbbbbbbbbbbb' },
+    ]);
+    expect(commandTokens(config.MATTERMOST_COMMAND_TOKENS!)).toEqual([{ token: 'aaaaaaaaaaaaaaaaaaaaaaaaaa' }, { token: 'bbbbbbbbbbbbbbbbbbbbbbbbbb' }]);
+    expect(() => loadConfig({ MATTERMOST_BOT_TOKEN: 't', MATTERMOST_URL: 'https://chat.example.com', MATTERMOST_TEAM: 'engineering', PUBLIC_URL: 'https://bot.example.com', MATTERMOST_COMMAND_TOKENS: 'page:aaaaaaaaaaaaaaaaaaaaaaaaaa' })).toThrow(/incident:<token>,oncall:<token>/);
     expect(() => loadConfig({ TEAMS_APP_ID: '11111111-2222-3333-4444-555555555555' })).toThrow(/TEAMS_APP_PASSWORD: required[\s\S]*TEAMS_TENANT_ID: required[\s\S]*TEAMS_TEAM_ID: required/);
     expect(() => loadConfig({ TEAMS_APP_ID: 'not-a-guid' })).toThrow(/TEAMS_APP_ID: must be the bot's Microsoft App ID/);
   });

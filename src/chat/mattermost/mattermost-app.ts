@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CommandToken } from '../../config.js';
 import type { Retention } from '../../db/processed-requests.js';
 import type { RouteModule } from '../../http/server.js';
 import type { Logger } from '../../logging.js';
@@ -16,8 +17,8 @@ export interface MattermostAppOptions {
   url: string;
   botToken: string;
   team: string;
-  /** Each slash command's token (/incident's, /oncall's). */
-  commandTokens: string[];
+  /** Each slash command's token (/incident's, /oncall's), named by its command where the setting says. */
+  commandTokens: CommandToken[];
   /** The bot's public address: buttons call back PUBLIC_URL/mattermost/actions. */
   publicUrl: string;
   log: Logger;
@@ -65,7 +66,7 @@ export class MattermostApp implements ChatAdapter {
       (server) => {
         const commandToken = async (request: FastifyRequest, reply: FastifyReply) => {
           const token = commandTokenOf(header(request, 'authorization'));
-          if (!token || !isOneOf(token, this.options.commandTokens)) return reply.status(401).send({ error: 'unauthorized', message: 'not a slash command token of this bot (MATTERMOST_COMMAND_TOKENS)' });
+          if (!token || !isOneOf(token, this.options.commandTokens.map((known) => known.token))) return reply.status(401).send({ error: 'unauthorized', message: 'not a slash command token of this bot (MATTERMOST_COMMAND_TOKENS)' });
         };
         const actionKey = async (request: FastifyRequest, reply: FastifyReply) => {
           const key = (request.query as { key?: unknown }).key;
@@ -82,6 +83,10 @@ export class MattermostApp implements ChatAdapter {
     if (!body) return reply.status(400).send({ error: 'bad_request', message: 'a slash command needs command, user_id and channel_id' });
     const name = body.command.replace(/^\//, '') as ChatCommandName;
     if (!COMMANDS.includes(name)) return reply.status(200).send({ response_type: 'ephemeral', text: `This bot answers /incident and /oncall, not ${body.command.slice(0, 40)}.` });
+    // A token named for one command runs that command only: /oncall's token leaked is not /incident resolve.
+    const presented = commandTokenOf(header(request, 'authorization'));
+    const bound = this.options.commandTokens.find((known) => known.command !== undefined && presented !== undefined && isOneOf(presented, [known.token]));
+    if (bound && bound.command !== name) return reply.status(401).send({ error: 'unauthorized', message: `this is the token of /${bound.command}, not of /${name} (MATTERMOST_COMMAND_TOKENS)` });
     if (!this.teamId) this.teamId = await this.port.learn().then((learned) => learned.teamId).catch(() => undefined);
     if (!this.teamId) return reply.status(503).send({ response_type: 'ephemeral', text: 'The bot cannot reach Mattermost or find its team (MATTERMOST_TEAM) just now; try again in a moment.' });
     if (body.team_id !== this.teamId) return reply.status(403).send({ error: 'forbidden', message: 'the command came from another team than MATTERMOST_TEAM' });
