@@ -99,6 +99,17 @@ describe('Microsoft Teams', () => {
     expect(fake.state.messages(thread.id).filter((m) => cardButtons(m).some((b) => b.verb === 'incident.resolve'))).toHaveLength(1);
   });
 
+  it('`@bot incident role commander @Bob` in the thread makes the mentioned person commander, looked up by the id Teams sends', async () => {
+    const number = await openIncident('Search index stale');
+    const { thread } = await incidentThread(number);
+    const typed = await fake.typed(endpoint, { user: fake.users.alice, conversationId: thread.id, text: 'incident role commander', mentions: [fake.users.bob] });
+    expect(typed.status).toBe(200);
+    const reply = await eventually('the answer in the thread', () => fake.state.messages(thread.id).find((m) => m.replyToId === typed.activityId));
+    // A real Teams mention of each person in the answer, by the name the roster gives.
+    expect(cardText(reply)).toContain(`<at>Alice Archer</at> made <at>Bob Baker</at> **commander** of INC-${number}.`);
+    expect((await api(`/incidents/${number}`)).roles).toEqual({ commander: 'Bob Baker' });
+  });
+
   it('a click on Resolve resolves for a responder; a stranger`s click is refused privately and changes nothing', async () => {
     const number = await openIncident('Queue backlog growing');
     const { thread, card } = await incidentThread(number);

@@ -81,7 +81,8 @@ export interface FakeTeams {
   keyFetches(): number;
   sendActivity(botUrl: string, activity: Record<string, unknown>, options?: SendOptions): Promise<{ status: number; body: any }>;
   /** A person typing in a conversation: in a channel thread the text starts with the bot's @mention. */
-  typed(botUrl: string, input: { user: string; conversationId: string; text: string }, options?: SendOptions): Promise<{ status: number; body: any; activityId: string }>;
+  /** A typed message; `mentions` are people (Entra ids) @mentioned in it: their "<at>Name</at>" goes in the text as Teams writes it. */
+  typed(botUrl: string, input: { user: string; conversationId: string; text: string; mentions?: string[] }, options?: SendOptions): Promise<{ status: number; body: any; activityId: string }>;
   /** A click on a card's Action.Execute button. */
   click(botUrl: string, input: { user: string; conversationId: string; cardId: string; verb: string; value: string }, options?: SendOptions): Promise<{ status: number; body: any; activityId: string }>;
   close(): Promise<void>;
@@ -508,9 +509,13 @@ export async function startFakeTeams(options: FakeTeamsOptions): Promise<FakeTea
       }
       const activity = base(user, input.conversationId);
       const personal = state.conversation(input.conversationId)?.kind === 'personal';
-      const text = personal ? input.text : `<at>Incident Bot</at> ${input.text}`;
+      const mentioned = (input.mentions ?? []).map((id) => person(id));
+      const typedText = mentioned.reduce((text, other) => `${text} <at>${other.name}</at>`, input.text);
+      const text = personal ? typedText : `<at>Incident Bot</at> ${typedText}`;
       state.activities.push({ id: activity.id, conversationId: input.conversationId, from: user.aadObjectId, type: 'message', text, attachments: [], edits: 0 });
-      const entities = personal ? [] : [{ type: 'mention', text: '<at>Incident Bot</at>', mentioned: { id: botId, name: 'Incident Bot' } }];
+      // Teams names a mentioned person by their Teams user id (29:…), not their Entra object id.
+      const people = mentioned.map((other) => ({ type: 'mention', text: `<at>${other.name}</at>`, mentioned: { id: other.id, name: other.name } }));
+      const entities = [...(personal ? [] : [{ type: 'mention', text: '<at>Incident Bot</at>', mentioned: { id: botId, name: 'Incident Bot' } }]), ...people];
       const answer = await sendActivity(botUrl, { type: 'message', ...activity, text, textFormat: 'plain', entities }, sendOptions);
       return { ...answer, activityId: activity.id };
     },
