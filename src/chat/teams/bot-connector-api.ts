@@ -1,6 +1,7 @@
 import { ChatApiError } from '../chat-port.js';
 import type { PlatformOutageLog } from '../platform-outage-log.js';
 import type { BotFrameworkToken } from './bot-framework-token.js';
+import { callMicrosoftApi } from './microsoft-rest.js';
 
 const TIMEOUT_MS = 10_000;
 
@@ -19,37 +20,8 @@ export class BotConnectorApi {
 
   async call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
     const what = `${method} ${path.replace(/\/(conversations|teams|activities|members)\/[^/]+/g, '/$1/:id')}`;
-    const token = await this.token.get().catch((error: unknown) => {
-      if (error instanceof ChatApiError) this.outage?.callEnded('token', error);
-      throw error;
-    });
-    let response: Response;
-    try {
-      response = await fetch(`${this.serviceUrl.replace(/\/+$/, '')}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-    } catch (error) {
-      const failed = new ChatApiError('teams', what, (error as Error).name === 'TimeoutError' ? 'timeout' : 'request_failed', { retryable: true });
-      this.outage?.callEnded(what, failed, error);
-      throw failed;
-    }
-    const text = await response.text().catch(() => '');
-    if (response.ok) {
-      this.outage?.callEnded(what);
-      try {
-        return (text ? JSON.parse(text) : {}) as T;
-      } catch {
-        // A 2xx that is not JSON comes from something in between (a proxy's page), not the connector.
-        throw new ChatApiError('teams', what, 'unreadable_response', { retryable: true, status: response.status });
-      }
-    }
-    if (response.status === 401) this.token.invalidate();
-    const failed = toChatApiError(what, response, text);
-    this.outage?.callEnded(what, failed);
-    throw failed;
+    const target = { baseUrl: this.serviceUrl, token: this.token, outage: this.outage, tokenLabel: 'token', timeoutMs: TIMEOUT_MS, refusal: toChatApiError };
+    return callMicrosoftApi<T>(target, what, method, path, body);
   }
 }
 

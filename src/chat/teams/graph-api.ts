@@ -1,6 +1,7 @@
 import { ChatApiError } from '../chat-port.js';
 import type { PlatformOutageLog } from '../platform-outage-log.js';
 import type { BotFrameworkToken } from './bot-framework-token.js';
+import { callMicrosoftApi } from './microsoft-rest.js';
 
 const TIMEOUT_MS = 30_000;
 export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com/v1.0';
@@ -27,37 +28,8 @@ export class GraphApi {
   /** `body` is JSON, or raw bytes (a file's content) sent as application/octet-stream. */
   async call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, body?: unknown): Promise<T> {
     const what = `graph ${method} ${path.replace(/\/(teams|channels|drives|items)\/[^/:]+/g, '/$1/:id').replace(/:\/[^:]+:\//, ':/:name:/')}`;
-    const token = await this.token.get().catch((error: unknown) => {
-      if (error instanceof ChatApiError) this.outage?.callEnded('graph token', error);
-      throw error;
-    });
-    const raw = body instanceof Uint8Array;
-    let response: Response;
-    try {
-      response = await fetch(`${this.baseUrl.replace(/\/+$/, '')}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': raw ? 'application/octet-stream' : 'application/json' }) },
-        body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-    } catch (error) {
-      const failed = new ChatApiError('teams', what, (error as Error).name === 'TimeoutError' ? 'timeout' : 'request_failed', { retryable: true });
-      this.outage?.callEnded(what, failed, error);
-      throw failed;
-    }
-    const text = await response.text().catch(() => '');
-    if (response.ok) {
-      this.outage?.callEnded(what);
-      try {
-        return (text ? JSON.parse(text) : {}) as T;
-      } catch {
-        throw new ChatApiError('teams', what, 'unreadable_response', { retryable: true, status: response.status });
-      }
-    }
-    if (response.status === 401) this.token.invalidate();
-    const failed = toGraphError(what, response, text);
-    this.outage?.callEnded(what, failed);
-    throw failed;
+    const target = { baseUrl: this.baseUrl, token: this.token, outage: this.outage, tokenLabel: 'graph token', timeoutMs: TIMEOUT_MS, refusal: toGraphError };
+    return callMicrosoftApi<T>(target, what, method, path, body);
   }
 }
 
