@@ -22,7 +22,6 @@ async function sameTextEverywhere(sql: Sql): Promise<void> {
 export async function readConsistently<T>(database: Database, work: (sql: Sql) => Promise<T>): Promise<T> {
   return database.transaction(async (sql) => {
     await sql.query(rawSql('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY'));
-    await sameTextEverywhere(sql);
     return work(sql);
   });
 }
