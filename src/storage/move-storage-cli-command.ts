@@ -54,7 +54,7 @@ export const moveStorageCliCommand: CliCommand = {
             'Now:',
             `  1. Set DATABASE_URL=${withoutPassword(to)} in the bot's settings (.env or its environment), with the real password.`,
             '  2. Start the bot (npm start). It uses PostgreSQL from then on, and you can run more than one replica.',
-            `  3. Keep ${config.DATA_DIR} until you are happy with the move; the bot no longer reads its pglite folder (the api-token files there stay in use unless API_TOKEN and API_WRITE_TOKEN are set).`,
+            `  3. Keep ${config.DATA_DIR} until you are happy with the move; the bot no longer reads its pglite folder (its token files, webhook-token, api-token and api-write-token, stay in use: keep DATA_DIR set, or set WEBHOOK_TOKEN, API_TOKEN and API_WRITE_TOKEN to them).`,
           ].join('\n'),
         );
         return 0;
