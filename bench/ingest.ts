@@ -151,8 +151,11 @@ async function benchAlertmanager(): Promise<void> {
     await amHttp.close();
     rows.push({ name: 'Prometheus Alertmanager /api/v2/alerts (memory, not durable)', storage: 'memory', result });
   } finally {
+    // Alertmanager writes its state files on the way out: wait for it before removing its folder.
+    const exited = am.exitCode !== null ? Promise.resolve() : new Promise<void>((resolve) => am.once('exit', () => resolve()));
     am.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 }
 
