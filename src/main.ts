@@ -20,6 +20,7 @@ import { migrate } from './db/migrator.js';
 import { openStorage } from './db/open-storage.js';
 import { Delivery } from './delivery/delivery.js';
 import { IncidentSync } from './delivery/incident-sync.js';
+import { chatSyncEffects } from './delivery/chat-sync-effects.js';
 import { commanderReminderEffects } from './delivery/reminders.js';
 import { HeartbeatMonitor } from './heartbeats/heartbeat-monitor.js';
 import { jobBacklog } from './engine/job-store.js';
@@ -70,7 +71,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const handlers = new Map<string, JobHandler>();
     const worker = new JobWorker(database, handlers, log, { pollMs: options.jobPollMs });
     const onCommitted = () => worker.wake();
-    const effects = combineEffects(escalationEffects, commanderReminderEffects, playbookEffects);
+    const ports: ChatPort[] = [];
+    const effects = combineEffects(escalationEffects, commanderReminderEffects, playbookEffects, chatSyncEffects(() => ports.length > 0));
     const intake = new AlertIntake({
       database, oncall, effects, onCommitted, clock,
       reopenWindowMs: config.REOPEN_WINDOW, storeRawAlerts: config.STORE_RAW_ALERTS, redactPii: config.REDACT_PII, flap: config.FLAP_DETECTION,
@@ -86,7 +88,6 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const runner = new PlaybookRunner(database, playbooks, { onCommitted, clock });
     const stepCardOf = async (incidentId: number) => { const view = await loadRunView(database.prisma, incidentId); return view ? stepCard(view) : undefined; };
 
-    const ports: ChatPort[] = [];
     const contacts = contactPorts(config, clock, log);
     resources.unshift({ close: async () => contacts.forEach((port) => port.close?.()) });
     const delivery = new Delivery({ prisma: database.prisma, ports, contacts, clock });

@@ -6,7 +6,7 @@ import type { NormalizedAlert } from '../alerts/alert.js';
 import type { RouteDecision } from '../alerts/routing.js';
 import { sourceActor } from './actor.js';
 import type { IncidentEffects } from './incident-effects.js';
-import { syncJob, writeFollowUps } from './incident-effects.js';
+import { enqueueJobs } from '../engine/job-store.js';
 import { incidentLabel, isOpen, onAllAlertsCleared, severityLabel, shouldReopen } from './incident-rules.js';
 import { alertKey, classifyWithoutWriting, readAlertStates, type AlertState } from './alert-states.js';
 import { insertAlerts, insertIncidents, linkAlerts, updateAlertContents, updateIfUnchanged } from './alert-set-writes.js';
@@ -108,7 +108,7 @@ export async function ingestAlerts(database: Database, items: IngestItem[], ctx:
   const updates = newContentOnly(items, pending, states);
   if (updates) {
     // Only new content for alerts as they were read: no transaction, no lock, one statement.
-    const updated = await updateIfUnchanged(database.sql, updates, syncJob);
+    const updated = await updateIfUnchanged(database.sql, updates, (incidentId) => ctx.effects.shown?.([incidentId], true) ?? []);
     pending = [];
     for (const { index, state } of updates) {
       if (updated.has(state.id)) results[index] = { outcome: 'updated', alertId: state.id, incidentId: state.incidentId ?? undefined };
@@ -156,6 +156,8 @@ class BatchWriter {
   private readonly incidents = new Map<number, LockedIncident>();
   private readonly openByGroup = new Map<string, LockedIncident>();
   private readonly changed = new Set<number>();
+  /** Incidents whose alerts only got new text (shown later, and once, when many change). */
+  private readonly changedContent = new Set<number>();
   private readonly timeline: TimelineEntry[] = [];
   private readonly jobs: JobSpec[] = [];
   private readonly transitions: IncidentTransitions;
@@ -193,7 +195,9 @@ class BatchWriter {
   async finish(): Promise<void> {
     await this.writeSet();
     await appendTimeline(this.tx, this.timeline);
-    await writeFollowUps(this.tx, this.changed, this.jobs);
+    const contentOnly = [...this.changedContent].filter((id) => !this.changed.has(id));
+    const shown = this.ctx.effects.shown?.bind(this.ctx.effects) ?? (() => []);
+    await enqueueJobs(this.tx, [...shown([...this.changed], false), ...shown(contentOnly, true), ...this.jobs]);
   }
 
   private addToSet(write: SetWrite): void {
@@ -213,7 +217,7 @@ class BatchWriter {
       await updateAlertContents(this.tx, updates.map(({ item, state }) => ({ item, alertId: state.id })));
       for (const { index, item, key, state } of updates) {
         this.states.set(key, { ...state, contentHash: item.contentHash, endsAt: item.alert.endsAt ?? null });
-        if (state.incidentId !== null) this.changed.add(state.incidentId);
+        if (state.incidentId !== null) this.changedContent.add(state.incidentId);
         this.results[index] = { outcome: 'updated', alertId: state.id, incidentId: state.incidentId ?? undefined };
       }
     }
@@ -397,7 +401,7 @@ class BatchWriter {
 
     await this.updateAlertContent(item, state.id);
     states.set(key, { ...state, contentHash: item.contentHash, endsAt: alert.endsAt ?? null });
-    if (state.incidentId !== null) this.changed.add(state.incidentId);
+    if (state.incidentId !== null) this.changedContent.add(state.incidentId);
     return { outcome: 'updated', alertId: state.id, incidentId: state.incidentId ?? undefined };
   }
 

@@ -150,7 +150,7 @@ export async function updateAlertContents(tx: Sql, updates: readonly { item: Ing
  * statement that is its own transaction. Answers the ids it updated; an alert another request
  * changed since it was read is left alone, for the caller to take through the locked path.
  */
-export async function updateIfUnchanged(db: Sql, updates: readonly { item: IngestItem; state: AlertState }[], followUp: (incidentId: number) => JobSpec): Promise<Set<number>> {
+export async function updateIfUnchanged(db: Sql, updates: readonly { item: IngestItem; state: AlertState }[], followUps: (incidentId: number) => JobSpec[]): Promise<Set<number>> {
   const raws = new RawBodies();
   const rows = [...updates]
     .sort((a, b) => a.state.id - b.state.id)
@@ -163,7 +163,7 @@ export async function updateIfUnchanged(db: Sql, updates: readonly { item: Inges
       was_ends_at: state.endsAt?.toISOString() ?? null,
     }));
   const incidents = [...new Set(updates.flatMap(({ state }) => (state.incidentId === null ? [] : [state.incidentId])))].sort((a, b) => a - b);
-  const jobs = incidents.map((incidentId) => ({ ...jobRow(followUp(incidentId)), incident_id: incidentId }));
+  const jobs = incidents.flatMap((incidentId) => followUps(incidentId).map((job) => ({ ...jobRow(job), incident_id: incidentId })));
   const updated = await db.query<{ id: number }>(prepared('ingest.update-if-unchanged', sql`
     WITH updated AS (
       UPDATE alerts a SET status = r.status::"AlertStatus", title = r.title, description = r.description, source_severity = r.source_severity,

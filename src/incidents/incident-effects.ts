@@ -18,6 +18,12 @@ export interface IncidentEffects {
   opened(tx: Sql, incident: IncidentRef): Promise<JobSpec[]>;
   /** Acknowledged, resolved or re-opened: escalation state changed (the version was bumped). */
   escalationChanged(tx: Sql, incident: IncidentRef, status: string): Promise<JobSpec[]>;
+  /**
+   * What brings the places that show these incidents (chat) up to date after ingestion changed
+   * them; `contentOnly`: nothing changed but the text of an alert already there. No jobs when
+   * nothing shows incidents: a bot without chat queues no sync job for every alert it takes.
+   */
+  shown?(incidentIds: readonly number[], contentOnly: boolean): JobSpec[];
 }
 
 /** One coalesced job per incident: however many alerts change it, chat is brought up to date once. */
@@ -50,5 +56,6 @@ export function combineEffects(...parts: IncidentEffects[]): IncidentEffects {
       for (const part of parts) jobs.push(...(await part.escalationChanged(tx, incident, status)));
       return jobs;
     },
+    shown: (incidentIds, contentOnly) => parts.flatMap((part) => part.shown?.(incidentIds, contentOnly) ?? []),
   };
 }

@@ -5,6 +5,7 @@ import { normalizeGeneric } from '../../../src/alerts/generic.js';
 import { normalizePagerDuty } from '../../../src/alerts/pagerduty.js';
 import { AlertIntake } from '../../../src/incidents/alert-intake.js';
 import { noEffects } from '../../../src/incidents/incident-effects.js';
+import { chatSyncEffects, CONTENT_SYNC_DELAY_MS } from '../../../src/delivery/chat-sync-effects.js';
 import { IncidentService } from '../../../src/incidents/incident-service.js';
 import { emptyOncallConfig } from '../../../src/oncall/oncall-config.js';
 import { sharedFixture } from '../../support/fixtures.js';
@@ -26,7 +27,8 @@ describeEachDatabase('alert ingestion', (db) => {
     intake = new AlertIntake({
       database: db().database,
       oncall: () => emptyOncallConfig(),
-      effects: noEffects,
+      // A bot with chat: every change queues its incident's sync job.
+      effects: chatSyncEffects(() => true),
       reopenWindowMs: 30 * MINUTE,
       storeRawAlerts: true,
       clock: { now: () => now },
@@ -65,6 +67,28 @@ describeEachDatabase('alert ingestion', (db) => {
     expect(changed!.outcome).toBe('updated');
     expect(await prisma().alert.count()).toBe(1);
     expect((await prisma().alert.findFirstOrThrow()).description).toBe('now 99%');
+  });
+
+  it('queues no sync job when no chat platform is set up, and a later one for a change of text alone', async () => {
+    let chat = false;
+    const bot = new AlertIntake({ database: db().database, oncall: () => emptyOncallConfig(), effects: chatSyncEffects(() => chat), reopenWindowMs: 30 * MINUTE, storeRawAlerts: false, clock: { now: () => now } });
+    const firing = (description?: string) => notification([{ fingerprint: 'disk', description }]);
+    const sync = () => prisma().job.findMany({ where: { kind: 'incident.sync' }, select: { subject: true, dueAt: true } });
+    expect((await bot.receive(firing()))[0]).toMatchObject({ outcome: 'created', incidentId: 1 });
+    expect((await bot.receive(firing('now 95%')))[0]!.outcome).toBe('updated');
+    expect(await sync()).toEqual([]);
+
+    chat = true;
+    const before = Date.now();
+    expect((await bot.receive(firing('now 99%')))[0]!.outcome).toBe('updated');
+    const [later] = await sync();
+    // Due by the database's clock: no sooner than the delay after the request was sent.
+    expect(later!.dueAt.getTime()).toBeGreaterThanOrEqual(before + CONTENT_SYNC_DELAY_MS - 1_000);
+    // A resolution is shown at once: the pending sync becomes due now, still one job.
+    await bot.receive(notification([{ fingerprint: 'disk', status: 'resolved', description: 'now 99%' }]));
+    const [now_] = await sync();
+    expect(now_!.dueAt.getTime()).toBeLessThan(later!.dueAt.getTime());
+    expect(await sync()).toHaveLength(1);
   });
 
   it('attaches the alerts of one Alertmanager group to one incident', async () => {
@@ -292,7 +316,7 @@ describeEachDatabase('alert ingestion', (db) => {
         },
       },
     } as Database;
-    const racer = new AlertIntake({ database: racing, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 30 * MINUTE, storeRawAlerts: true, clock: { now: () => now } });
+    const racer = new AlertIntake({ database: racing, oncall: () => emptyOncallConfig(), effects: chatSyncEffects(() => true), reopenWindowMs: 30 * MINUTE, storeRawAlerts: true, clock: { now: () => now } });
     const [result] = await racer.receive(notification([{ fingerprint: 'x', description: 'late news of the ended occurrence' }]));
     expect(raced).toBe(true);
     // Written blindly it would have made a resolved alert firing again with the old start.
