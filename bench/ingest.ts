@@ -80,7 +80,7 @@ async function benchBot(storage: 'postgres' | 'pglite'): Promise<void> {
       storage,
       scenario: 'changes',
       result: await timed((i) => post(alertmanagerSingle(`known-${i % FINGERPRINTS}`, `sample ${change++}`))),
-      note: 'every request updates its alert row and its incident\'s sync job',
+      note: 'every request updates its alert row (no chat set up: no sync job)',
     });
 
     const batches = await timed((i) => post(alertmanagerBatch(i * 10, 10, FINGERPRINTS, 100)));
@@ -93,7 +93,7 @@ async function benchBot(storage: 'postgres' | 'pglite'): Promise<void> {
       storage,
       scenario: 'opens',
       result: await timed(() => post(alertmanagerSingle(`new-${opened++}`))),
-      note: 'each writes an incident, alert, link, 2 timeline entries, 4 jobs',
+      note: 'each writes an incident, alert, link, 2 timeline entries, 3 jobs',
     });
     // What those incidents set going runs beside the timed run; this says whether it kept up.
     const due = await jobsDue(bot.url);

@@ -94,13 +94,37 @@ function sorted(map: Record<string, string>): [string, string][] {
  * transaction, so it all commits or none of it does.
  */
 export async function ingestAlerts(database: Database, items: IngestItem[], ctx: IngestContext): Promise<IngestResult[]> {
+  const { states, results } = await decideWithoutWriting(database, items);
+  return writeAlerts(database, items, states, results, ctx);
+}
+
+/**
+ * The first half of ingestAlerts: one shared read, and the result of every item that writes
+ * nothing (a repeat, a stale or refused notification). The others are left undefined, for
+ * writeAlerts with the states read here.
+ */
+export async function decideWithoutWriting(database: Database, items: readonly IngestItem[]): Promise<{ states: Map<string, AlertState>; results: (IngestResult | undefined)[] }> {
   const states = await readAlertStates(database.sql, items, false);
+  const results = items.map((item) => classifyWithoutWriting(item, states.get(alertKey(item.alert.source, item.alert.fingerprint))));
+  return { states, results };
+}
+
+/**
+ * The second half: writes the items decideWithoutWriting left undefined. The states it read may
+ * be out of date by now (another request wrote since): each write compares or locks, and an
+ * alert that changed in between is decided again from what is committed.
+ */
+export async function writeAlerts(
+  database: Database,
+  items: IngestItem[],
+  states: Map<string, AlertState>,
+  decided: readonly (IngestResult | undefined)[],
+  ctx: IngestContext,
+): Promise<IngestResult[]> {
   const results: IngestResult[] = new Array(items.length);
   let pending: number[] = [];
-  for (const [index, item] of items.entries()) {
-    const state = states.get(alertKey(item.alert.source, item.alert.fingerprint));
-    const noop = classifyWithoutWriting(item, state);
-    if (noop) results[index] = noop;
+  for (const [index, result] of decided.entries()) {
+    if (result) results[index] = result;
     else pending.push(index);
   }
   if (pending.length === 0) return results;

@@ -278,6 +278,10 @@ describeEachDatabase('alert ingestion', (db) => {
         ...database,
         sql: { query: (fragment: SqlFragment) => (statements++, database.sql.query(fragment)) },
         transaction: <T>(work: (tx: Sql) => Promise<T>) => database.transaction((tx) => work({ query: (fragment) => (statements++, tx.query(fragment)) })),
+        // The intake's own connections are these counted ones too.
+        get intake() {
+          return counting;
+        },
       } as Database;
       const counted = new AlertIntake({ database: counting, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 30 * MINUTE, storeRawAlerts: true, clock: { now: () => now } });
       const fingerprints = Array.from({ length: alerts }, (_, i) => ({ fingerprint: `host-${first + i}`, severity: i === alerts - 1 ? 'critical' : 'warning' }));
@@ -314,6 +318,9 @@ describeEachDatabase('alert ingestion', (db) => {
           }
           return database.sql.query(fragment);
         },
+      },
+      get intake() {
+        return racing;
       },
     } as Database;
     const racer = new AlertIntake({ database: racing, oncall: () => emptyOncallConfig(), effects: chatSyncEffects(() => true), reopenWindowMs: 30 * MINUTE, storeRawAlerts: true, clock: { now: () => now } });
