@@ -87,21 +87,10 @@ function sorted(map: Record<string, string>): [string, string][] {
 }
 
 /**
- * Applies a batch of alerts (from one or many requests), in order. Repeats that change nothing
- * cost one shared read and no transaction at all: that is what keeps an alert storm cheap. A
- * batch of nothing but new content costs one more statement (a compare-and-set with its sync
- * jobs). Everything else (alert rows, incidents, timeline, follow-up jobs) is written in one
- * transaction, so it all commits or none of it does.
- */
-export async function ingestAlerts(database: Database, items: IngestItem[], ctx: IngestContext): Promise<IngestResult[]> {
-  const { states, results } = await decideWithoutWriting(database, items);
-  return writeAlerts(database, items, states, results, ctx);
-}
-
-/**
- * The first half of ingestAlerts: one shared read, and the result of every item that writes
- * nothing (a repeat, a stale or refused notification). The others are left undefined, for
- * writeAlerts with the states read here.
+ * The first half of storing a batch of alerts (from one or many requests): one shared read, and
+ * the result of every item that writes nothing (a repeat, a stale or refused notification). Such
+ * repeats cost that read and no transaction at all: that is what keeps an alert storm cheap. The
+ * others are left undefined, for writeAlerts with the states read here.
  */
 export async function decideWithoutWriting(database: Database, items: readonly IngestItem[]): Promise<{ states: Map<string, AlertState>; results: (IngestResult | undefined)[] }> {
   const states = await readAlertStates(database.sql, items, false);
@@ -109,10 +98,19 @@ export async function decideWithoutWriting(database: Database, items: readonly I
   return { states, results };
 }
 
+/** What writeAlerts did: each item's result, and whether it queued jobs (for the worker to look now). */
+export interface Written {
+  results: IngestResult[];
+  queuedJobs: boolean;
+}
+
 /**
- * The second half: writes the items decideWithoutWriting left undefined. The states it read may
- * be out of date by now (another request wrote since): each write compares or locks, and an
- * alert that changed in between is decided again from what is committed.
+ * The second half: writes the items decideWithoutWriting left undefined, in order. A batch of
+ * nothing but new content costs one statement (a compare-and-set with its sync jobs). Everything
+ * else (alert rows, incidents, timeline, follow-up jobs) is written in one transaction, so it all
+ * commits or none of it does. The states read may be out of date by now (another request wrote
+ * since): each write compares or locks, and an alert that changed in between is decided again
+ * from what is committed.
  */
 export async function writeAlerts(
   database: Database,
@@ -120,25 +118,29 @@ export async function writeAlerts(
   states: Map<string, AlertState>,
   decided: readonly (IngestResult | undefined)[],
   ctx: IngestContext,
-): Promise<IngestResult[]> {
+): Promise<Written> {
   const results: IngestResult[] = new Array(items.length);
   let pending: number[] = [];
   for (const [index, result] of decided.entries()) {
     if (result) results[index] = result;
     else pending.push(index);
   }
-  if (pending.length === 0) return results;
+  if (pending.length === 0) return { results, queuedJobs: false };
 
   const updates = newContentOnly(items, pending, states);
+  let queuedJobs = false;
   if (updates) {
     // Only new content for alerts as they were read: no transaction, no lock, one statement.
-    const updated = await updateIfUnchanged(database.sql, updates, (incidentId) => ctx.effects.shown?.([incidentId], true) ?? []);
+    const followUps = (incidentId: number) => ctx.effects.shown?.([incidentId], true) ?? [];
+    const updated = await updateIfUnchanged(database.sql, updates, followUps);
     pending = [];
     for (const { index, state } of updates) {
-      if (updated.has(state.id)) results[index] = { outcome: 'updated', alertId: state.id, incidentId: state.incidentId ?? undefined };
-      else pending.push(index);
+      if (updated.has(state.id)) {
+        results[index] = { outcome: 'updated', alertId: state.id, incidentId: state.incidentId ?? undefined };
+        if (state.incidentId !== null && followUps(state.incidentId).length > 0) queuedJobs = true;
+      } else pending.push(index);
     }
-    if (pending.length === 0) return results;
+    if (pending.length === 0) return { results, queuedJobs };
   }
 
   return database.transaction(async (tx) => {
@@ -147,8 +149,8 @@ export async function writeAlerts(
     const written = [...results];
     const batch = new BatchWriter(tx, ctx, locked, written);
     for (const index of pending) await batch.apply(index, items[index]!);
-    await batch.finish();
-    return written;
+    const jobs = await batch.finish();
+    return { results: written, queuedJobs: queuedJobs || jobs > 0 };
   });
 }
 
@@ -216,12 +218,15 @@ class BatchWriter {
     this.results[index] = await this.applyOne(item, this.states, key);
   }
 
-  async finish(): Promise<void> {
+  /** Writes what is left; answers how many jobs the batch queued. */
+  async finish(): Promise<number> {
     await this.writeSet();
     await appendTimeline(this.tx, this.timeline);
     const contentOnly = [...this.changedContent].filter((id) => !this.changed.has(id));
     const shown = this.ctx.effects.shown?.bind(this.ctx.effects) ?? (() => []);
-    await enqueueJobs(this.tx, [...shown([...this.changed], false), ...shown(contentOnly, true), ...this.jobs]);
+    const jobs = [...shown([...this.changed], false), ...shown(contentOnly, true), ...this.jobs];
+    await enqueueJobs(this.tx, jobs);
+    return jobs.length;
   }
 
   private addToSet(write: SetWrite): void {

@@ -8,7 +8,7 @@ import type { FlapDetection } from './flapping.js';
 import { routeAlert } from '../alerts/routing.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { alertForPeople } from '../privacy/alert-for-people.js';
-import { contentHashOf, decideWithoutWriting, writeAlerts, type IngestItem, type IngestOutcome, type IngestResult, type OpeningDetails } from './alert-ingestion.js';
+import { contentHashOf, decideWithoutWriting, writeAlerts, type IngestItem, type IngestResult, type OpeningDetails } from './alert-ingestion.js';
 import { alertKey, type AlertState } from './alert-states.js';
 import type { IncidentEffects } from './incident-effects.js';
 import { systemClock, type Clock } from '../time/clock.js';
@@ -39,7 +39,6 @@ export interface AlertIntakeOptions {
 }
 
 const CONFLICT_RETRIES = 3;
-const NOTHING_WRITTEN = new Set<IngestOutcome>(['unchanged', 'ignored', 'stale']);
 
 /** An item the shared read could not settle, with the state that read found. */
 interface ToWrite {
@@ -168,7 +167,7 @@ export class AlertIntake {
         const now = this.clock.now();
         // A retry after a conflict reads again: the first attempt may have written part of the batch.
         const read = attempt === 1 ? { states, results: items.map(() => undefined) } : await decideWithoutWriting(this.options.database.intake, items);
-        const results = await writeAlerts(this.options.database.intake, items, read.states, read.results, {
+        const written = await writeAlerts(this.options.database.intake, items, read.states, read.results, {
           now,
           maintenance: await this.runningWindows(now),
           reopenWindowMs: this.options.reopenWindowMs,
@@ -176,8 +175,10 @@ export class AlertIntake {
           effects: this.options.effects,
           openingDetails: (item) => this.openingDetails(item, oncall),
         });
-        if (results.some((result) => !NOTHING_WRITTEN.has(result.outcome))) this.options.onCommitted?.();
-        return results;
+        // Only jobs need the worker: waking it after every write made it claim, in a transaction of
+        // its own, after each batch of changes that queued nothing.
+        if (written.queuedJobs) this.options.onCommitted?.();
+        return written.results;
       } catch (error) {
         if (attempt >= CONFLICT_RETRIES || !isRetryableConflict(error)) throw error;
       }

@@ -4,7 +4,8 @@ import type { AlertBatch, NormalizedAlert } from '../../../src/alerts/alert.js';
 import { normalizeGeneric } from '../../../src/alerts/generic.js';
 import { normalizePagerDuty } from '../../../src/alerts/pagerduty.js';
 import { AlertIntake } from '../../../src/incidents/alert-intake.js';
-import { noEffects } from '../../../src/incidents/incident-effects.js';
+import { combineEffects, noEffects } from '../../../src/incidents/incident-effects.js';
+import { escalationEffects } from '../../../src/engine/escalation-jobs.js';
 import { chatSyncEffects, CONTENT_SYNC_DELAY_MS } from '../../../src/delivery/chat-sync-effects.js';
 import { IncidentService } from '../../../src/incidents/incident-service.js';
 import { emptyOncallConfig } from '../../../src/oncall/oncall-config.js';
@@ -71,12 +72,18 @@ describeEachDatabase('alert ingestion', (db) => {
 
   it('queues no sync job when no chat platform is set up, and a later one for a change of text alone', async () => {
     let chat = false;
-    const bot = new AlertIntake({ database: db().database, oncall: () => emptyOncallConfig(), effects: chatSyncEffects(() => chat), reopenWindowMs: 30 * MINUTE, storeRawAlerts: false, clock: { now: () => now } });
+    let wakes = 0;
+    const effects = combineEffects(escalationEffects, chatSyncEffects(() => chat));
+    const bot = new AlertIntake({ database: db().database, oncall: () => emptyOncallConfig(), effects, reopenWindowMs: 30 * MINUTE, storeRawAlerts: false, clock: { now: () => now }, onCommitted: () => wakes++ });
     const firing = (description?: string) => notification([{ fingerprint: 'disk', description }]);
     const sync = () => prisma().job.findMany({ where: { kind: 'incident.sync' }, select: { subject: true, dueAt: true } });
     expect((await bot.receive(firing()))[0]).toMatchObject({ outcome: 'created', incidentId: 1 });
+    // The escalation job was queued: the worker is woken to run it now.
+    expect(wakes).toBe(1);
     expect((await bot.receive(firing('now 95%')))[0]!.outcome).toBe('updated');
     expect(await sync()).toEqual([]);
+    // Nothing queued: the worker is left alone.
+    expect(wakes).toBe(1);
 
     chat = true;
     const before = Date.now();
