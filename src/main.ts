@@ -72,12 +72,12 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     const worker = new JobWorker(database, handlers, log, { pollMs: options.jobPollMs });
     const onCommitted = () => worker.wake();
     const ports: ChatPort[] = [];
-    const effects = combineEffects(escalationEffects, commanderReminderEffects, playbookEffects, chatSyncEffects(() => ports.length > 0));
+    const effects = combineEffects(escalationEffects, commanderReminderEffects, playbookEffects(playbooks, clock), chatSyncEffects(() => ports.length > 0));
     const intake = new AlertIntake({
       database, oncall, effects, onCommitted, clock,
       reopenWindowMs: config.REOPEN_WINDOW, storeRawAlerts: config.STORE_RAW_ALERTS, redactPii: config.REDACT_PII, flap: config.FLAP_DETECTION,
       beat: (name): Promise<boolean> => heartbeats.beat(name), maintenanceWindows: (at) => runningWindows(database.sql, at),
-      // The run starts after the commit (playbook.start); this only records the choice.
+      // The choice is recorded on the incident; its run starts in the same transaction (playbookEffects).
       choosePlaybook: ({ alert, decision }) => {
         const choice = choosePlaybook(playbooks.all(), { title: alert.title, severity: decision.severity, service: decision.service, labels: alert.labels }, decision.playbook);
         return choice ? { id: choice.playbook.definition.id, private: choice.playbook.definition.private } : undefined;

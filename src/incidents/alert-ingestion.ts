@@ -5,7 +5,7 @@ import type { JobSpec } from '../engine/job.js';
 import type { NormalizedAlert } from '../alerts/alert.js';
 import type { RouteDecision } from '../alerts/routing.js';
 import { sourceActor } from './actor.js';
-import type { IncidentEffects } from './incident-effects.js';
+import { openedByAlerts, type IncidentEffects, type OpenedByAlert } from './incident-effects.js';
 import { enqueueJobs } from '../engine/job-store.js';
 import { incidentLabel, isOpen, onAllAlertsCleared, severityLabel, shouldReopen } from './incident-rules.js';
 import { alertKey, classifyWithoutWriting, readAlertStates, type AlertState } from './alert-states.js';
@@ -185,6 +185,8 @@ class BatchWriter {
   /** Incidents whose alerts only got new text (shown later, and once, when many change). */
   private readonly changedContent = new Set<number>();
   private readonly timeline: TimelineEntry[] = [];
+  /** What effects did as incidents opened (a playbook started), written after the batch's own entries. */
+  private readonly openingTimeline: TimelineEntry[] = [];
   private readonly jobs: JobSpec[] = [];
   private readonly transitions: IncidentTransitions;
   private set: SetWrite[] = [];
@@ -221,7 +223,7 @@ class BatchWriter {
   /** Writes what is left; answers how many jobs the batch queued. */
   async finish(): Promise<number> {
     await this.writeSet();
-    await appendTimeline(this.tx, this.timeline);
+    await appendTimeline(this.tx, [...this.timeline, ...this.openingTimeline]);
     const contentOnly = [...this.changedContent].filter((id) => !this.changed.has(id));
     const shown = this.ctx.effects.shown?.bind(this.ctx.effects) ?? (() => []);
     const jobs = [...shown([...this.changed], false), ...shown(contentOnly, true), ...this.jobs];
@@ -364,6 +366,7 @@ class BatchWriter {
       }),
     );
     const beatenTo: string[] = [];
+    const openedHere: OpenedByAlert[] = [];
     for (const { alert, decision } of firsts) {
       const incident = opened.get(decision.groupKey);
       if (!incident) {
@@ -372,6 +375,11 @@ class BatchWriter {
       }
       this.remember(incident);
       this.changed.add(incident.id);
+      openedHere.push({
+        incident: { id: incident.id, escalationVersion: incident.escalationVersion, title: incident.title, severity: incident.severity, service: decision.service ?? null },
+        alert: { labels: alert.labels },
+        playbookId: detailsOf.get(decision.groupKey)!.playbookId,
+      });
       this.timeline.push({
         incidentId: incident.id,
         at: alert.startsAt,
@@ -380,8 +388,11 @@ class BatchWriter {
         text: `${incidentLabel(incident.id)} opened by ${alert.source} alert "${alert.title}" (${severityLabel(decision.severity)}, route ${decision.routeId})`,
         data: { route: decision.routeId, team: decision.team ?? null, service: decision.service ?? null, severityReason: decision.severityReason },
       });
-      this.jobs.push(...(await this.ctx.effects.opened(this.tx, incident)));
     }
+    const work = await openedByAlerts(this.ctx.effects, this.tx, openedHere);
+    // After the alerts' own entries: a playbook starts once its incident and first alert are there.
+    this.openingTimeline.push(...work.timeline);
+    this.jobs.push(...work.jobs);
     if (beatenTo.length === 0) return;
     // Opened by another replica between our read and our insert.
     const winners = await lockOpenIncidentsOfGroups(this.tx, beatenTo);

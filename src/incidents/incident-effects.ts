@@ -2,11 +2,26 @@ import type { Sql } from '../db/sql.js';
 import { INCIDENT_SYNC_JOB } from '../engine/job-kinds.js';
 import { enqueueJobs } from '../engine/job-store.js';
 import type { JobSpec } from '../engine/job.js';
+import type { TimelineEntry } from './timeline.js';
 
 
 export interface IncidentRef {
   id: number;
   escalationVersion: number;
+}
+
+/** An incident an alert just opened, with what that alert said (as stored). */
+export interface OpenedByAlert {
+  incident: IncidentRef & { title: string; severity: number; service: string | null };
+  alert: { labels: Record<string, string> };
+  /** The playbook chosen for it as it opened (its route's, or the best match). */
+  playbookId: string | null;
+}
+
+/** What effects add to the transaction that opened incidents: entries for the timeline and jobs. */
+export interface OpeningWork {
+  timeline: TimelineEntry[];
+  jobs: JobSpec[];
 }
 
 /**
@@ -16,6 +31,12 @@ export interface IncidentRef {
  */
 export interface IncidentEffects {
   opened(tx: Sql, incident: IncidentRef): Promise<JobSpec[]>;
+  /**
+   * Incidents alerts opened together, in one batch's transaction: a feature that can do its part
+   * there, for all of them with a few statements, does it here rather than queue a job for each.
+   * Absent: `opened` for each.
+   */
+  openedByAlerts?(tx: Sql, opened: readonly OpenedByAlert[]): Promise<OpeningWork>;
   /** Acknowledged, resolved or re-opened: escalation state changed (the version was bumped). */
   escalationChanged(tx: Sql, incident: IncidentRef, status: string): Promise<JobSpec[]>;
   /**
@@ -42,6 +63,14 @@ export async function writeFollowUps(tx: Sql, changedIncidentIds: Iterable<numbe
   await enqueueJobs(tx, [...jobs, ...extra]);
 }
 
+/** The effects' part in incidents alerts opened together: `openedByAlerts`, else `opened` for each. */
+export async function openedByAlerts(effects: IncidentEffects, tx: Sql, opened: readonly OpenedByAlert[]): Promise<OpeningWork> {
+  if (effects.openedByAlerts) return effects.openedByAlerts(tx, opened);
+  const jobs: JobSpec[] = [];
+  for (const { incident } of opened) jobs.push(...(await effects.opened(tx, incident)));
+  return { timeline: [], jobs };
+}
+
 /** Several features' effects as one: each hook's jobs are concatenated. */
 export function combineEffects(...parts: IncidentEffects[]): IncidentEffects {
   return {
@@ -55,6 +84,15 @@ export function combineEffects(...parts: IncidentEffects[]): IncidentEffects {
       const jobs: JobSpec[] = [];
       for (const part of parts) jobs.push(...(await part.escalationChanged(tx, incident, status)));
       return jobs;
+    },
+    openedByAlerts: async (tx, opened) => {
+      const work: OpeningWork = { timeline: [], jobs: [] };
+      for (const part of parts) {
+        const { timeline, jobs } = await openedByAlerts(part, tx, opened);
+        work.timeline.push(...timeline);
+        work.jobs.push(...jobs);
+      }
+      return work;
     },
     shown: (incidentIds, contentOnly) => parts.flatMap((part) => part.shown?.(incidentIds, contentOnly) ?? []),
   };

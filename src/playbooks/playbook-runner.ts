@@ -13,8 +13,8 @@ import { incidentLabel } from '../incidents/incident-rules.js';
 import { appendTimeline, type TimelineEntry } from '../incidents/timeline.js';
 import type { PlaybookDefinition } from './playbook-file.js';
 import type { PlaybookLibrary } from './playbook-library.js';
-import { choosePlaybook } from './playbook-matcher.js';
-import { advance, startRun, StepRefusal, type Advance, type RunFacts, type StepAction } from './playbook-run.js';
+import { advance, StepRefusal, type Advance, type RunFacts, type StepAction } from './playbook-run.js';
+import { reminderJob, startPlaybooks, stepEntry } from './playbook-start.js';
 import { systemClock, type Clock } from '../time/clock.js';
 
 
@@ -29,11 +29,24 @@ interface RunRow {
   status: string;
 }
 
-/** Starting a run waits for the commit: then the alert's labels are there for `when` conditions. */
-export const playbookEffects: IncidentEffects = {
-  opened: async (_tx, incident) => [{ kind: PLAYBOOK_START_JOB, subject: `incident:${incident.id}`, coalesceKey: `${PLAYBOOK_START_JOB}:${incident.id}` }],
-  escalationChanged: async () => [],
-};
+/**
+ * Playbooks' part in opening incidents. Incidents that alerts open start their run in the same
+ * transaction, together (the alerts' labels are at hand for `when` conditions); an incident
+ * declared by a person starts it after the commit, as a job.
+ */
+export function playbookEffects(library: Pick<PlaybookLibrary, 'all'>, clock: Clock = systemClock): IncidentEffects {
+  return {
+    opened: async (_tx, incident) => [{ kind: PLAYBOOK_START_JOB, subject: `incident:${incident.id}`, coalesceKey: `${PLAYBOOK_START_JOB}:${incident.id}` }],
+    escalationChanged: async () => [],
+    openedByAlerts: async (tx, opened) => {
+      const openings = opened.map(({ incident, alert, playbookId }) => ({
+        incidentId: incident.id, title: incident.title, severity: incident.severity, service: incident.service, labels: alert.labels, preferred: playbookId,
+      }));
+      const { timeline, jobs } = await startPlaybooks(tx, library.all(), openings, clock.now());
+      return { timeline, jobs };
+    },
+  };
+}
 
 /**
  * Runs each incident's playbook: starts it with a copy of the playbook (so editing the file
@@ -65,43 +78,19 @@ export class PlaybookRunner {
         (SELECT a.labels FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id WHERE ia.incident_id = i.id ORDER BY ia.attached_at LIMIT 1) AS labels
       FROM incidents i WHERE i.id = ${incidentId}::int FOR UPDATE`);
     if (!incident) return;
-    const [existing] = await tx.query(sql`SELECT id FROM playbook_runs WHERE incident_id = ${incidentId}::int`);
-    if (existing) return;
-    const facts: RunFacts = { severity: Number(incident.severity), labels: incident.labels ?? {} };
-    const choice = choosePlaybook(this.library.all(), { title: incident.title, severity: facts.severity, service: incident.service ?? undefined, labels: facts.labels }, incident.playbook_id ?? undefined);
-    if (!choice) return;
-    const { definition, contentHash } = choice.playbook;
-    const at = this.now();
-    const start = startRun(definition, facts);
-    const [run] = await tx.query<{ id: number }>(sql`
-      INSERT INTO playbook_runs (incident_id, playbook_id, playbook_name, content_hash, definition, current_step_id, status, started_at, finished_at)
-      VALUES (${incidentId}::int, ${definition.id}, ${definition.name}, ${contentHash}, ${json(definition)}::jsonb, ${start.next ?? null},
-              ${start.next ? 'running' : 'completed'}, ${at}::timestamptz, ${start.next ? null : at}::timestamptz)
-      RETURNING id`);
-    await tx.query(sql`UPDATE incidents SET playbook_id = ${definition.id} WHERE id = ${incidentId}::int`);
-    const timeline: TimelineEntry[] = [
-      { incidentId, at, kind: 'playbook.started', actor: BOT, text: `Playbook "${definition.name}" started (${choice.why})`, data: { playbook: definition.id, contentHash } },
-    ];
-    const jobs = await this.enter(tx, Number(run!.id), incidentId, definition, start, BOT, at, timeline);
+    const opening = { incidentId, title: incident.title, severity: Number(incident.severity), service: incident.service, labels: incident.labels ?? {}, preferred: incident.playbook_id };
+    const { started, timeline, jobs } = await startPlaybooks(tx, this.library.all(), [opening], this.now());
+    if (started.length === 0) return;
     await appendTimeline(tx, timeline);
     await enqueueJobs(tx, [...jobs, syncJob(incidentId)]);
   }
 
   /** Records the skipped steps and the new current one; returns its reminder job. */
   private async enter(tx: Sql, runId: number, incidentId: number, definition: PlaybookDefinition, moved: Advance, actor: Actor, at: Date, timeline: TimelineEntry[]): Promise<JobSpec[]> {
-    for (const skipped of moved.skipped) {
-      await this.setState(tx, runId, skipped.stepId, 'skipped', null, null, at);
-      const title = definition.steps.find((s) => s.id === skipped.stepId)?.title ?? skipped.stepId;
-      timeline.push({ incidentId, at, kind: 'step.skipped', actor: BOT, text: `Skipped step "${title}" (${skipped.reason})`, data: { stepId: skipped.stepId } });
-    }
-    if (!moved.next) {
-      timeline.push({ incidentId, at, kind: 'playbook.completed', actor, text: `Playbook "${definition.name}" completed` });
-      return [];
-    }
-    await this.setState(tx, runId, moved.next, 'active', null, null, at);
-    const step = definition.steps.find((s) => s.id === moved.next)!;
-    const remindMs = step.remind_after ? parseDuration(step.remind_after) : undefined;
-    return remindMs ? [{ kind: PLAYBOOK_REMINDER_JOB, subject: `incident:${incidentId}`, delayMs: remindMs, payload: { runId, stepId: step.id, activatedAt: at.toISOString() } }] : [];
+    const entry = stepEntry(definition, moved, incidentId, actor, at);
+    for (const state of entry.states) await this.setState(tx, runId, state.stepId, state.status, null, null, at);
+    timeline.push(...entry.timeline);
+    return reminderJob(incidentId, runId, entry.active, at);
   }
 
   private async setState(tx: Sql, runId: number, stepId: string, status: string, choice: string | null, actorId: number | null, at: Date): Promise<void> {

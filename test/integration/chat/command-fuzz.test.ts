@@ -77,9 +77,9 @@ describeEachDatabase('every command under random arguments', (db) => {
   beforeAll(async () => {
     const { database } = db();
     await syncDirectory(database.prisma, oncall);
-    const effects = combineEffects(escalationEffects, commanderReminderEffects, playbookEffects);
     const people = new PeopleDirectory(database.prisma, {});
     const playbooks = new PlaybookLibrary(join(projectRoot(), 'playbooks'), log);
+    const effects = combineEffects(escalationEffects, commanderReminderEffects, playbookEffects(playbooks));
     const runner = new PlaybookRunner(database, playbooks);
     const incidents = new IncidentService(database, effects);
     // Wired as src/main.ts wires them, chat platforms aside.
