@@ -93,7 +93,7 @@ async function benchBot(storage: 'postgres' | 'pglite'): Promise<void> {
       storage,
       scenario: 'opens',
       result: await timed(() => post(alertmanagerSingle(`new-${opened++}`))),
-      note: 'each writes an incident, alert, link, 2 timeline entries, 3 jobs',
+      note: 'each writes an incident, alert, link, playbook run, 3 timeline entries, 3 jobs',
     });
     // What those incidents set going runs beside the timed run; this says whether it kept up.
     const due = await jobsDue(bot.url);

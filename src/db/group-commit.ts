@@ -45,9 +45,14 @@ export class GroupCommitter<I, R> {
     });
   }
 
+  /** Whether nothing is queued or in flight. */
+  get idle(): boolean {
+    return this.queue.length === 0 && this.inFlight === 0;
+  }
+
   /** Resolves once nothing is queued or in flight. */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (!this.idle) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   private schedule(): void {

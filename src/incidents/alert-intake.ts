@@ -132,9 +132,14 @@ export class AlertIntake {
     return this.maintenance.windows;
   }
 
+  /** Resolves once both stages are idle (a read that finishes hands its items on to the writes). */
   async drain(): Promise<void> {
-    await this.reads.drain();
-    await this.writes.drain();
+    do {
+      await this.reads.drain();
+      // The requests whose read just finished submit their writes on the next microtasks.
+      await new Promise((resolve) => setImmediate(resolve));
+      await this.writes.drain();
+    } while (!this.reads.idle || !this.writes.idle);
   }
 
   /** Both stages, for one request's items: each item's result, once whatever it wrote is committed. */
