@@ -103,9 +103,12 @@ export function openPostgres({ connectionString, poolSize = 10 }: PostgresOption
       };
     },
     async close() {
-      await prisma.$disconnect();
-      await pool.end();
-      await intakePool.end();
+      try {
+        await prisma.$disconnect();
+        await pool.end();
+      } finally {
+        await intakePool.end();
+      }
     },
   };
   const intakeDatabase: Database = {

@@ -44,7 +44,11 @@ const CONFLICT_RETRIES = 3;
 interface ToWrite {
   item: IngestItem;
   states: Map<string, AlertState>;
+  /** An earlier request's write of the same alert was still on its way: what was read may be out of date. */
+  recheck: boolean;
 }
+
+const keyOf = (item: IngestItem) => alertKey(item.alert.source, item.alert.fingerprint);
 
 /**
  * The way into the core for every webhook: routes each alert, then stores it together with
@@ -55,15 +59,18 @@ interface ToWrite {
 export class AlertIntake {
   private readonly reads: GroupCommitter<IngestItem, IngestResult | ToWrite>;
   private readonly writes: GroupCommitter<ToWrite, IngestResult>;
+  /** Alerts with a write queued or under way, each with the end of the last one: a later notification of one is written after it. */
+  private readonly writing = new Map<string, Promise<void>>();
   private readonly clock: Clock;
 
   constructor(private readonly options: AlertIntakeOptions) {
     this.clock = options.clock ?? systemClock;
     const isolateOnError = (error: unknown) => !isDatabaseUnavailable(error);
-    // Few reads in flight, each taking everything queued meanwhile: every round trip costs the
-    // bot CPU, and repeats ran a fifth faster this way than with each batch reading for itself,
-    // four in flight (bench:ingest). Two, not one, so that one slow read does not stop them all.
-    this.reads = new GroupCommitter((items) => this.read(items), { maxBatchItems: 1_000, concurrency: 2, isolateOnError });
+    // One read at a time, taking everything queued meanwhile: every round trip costs the bot CPU,
+    // and repeats ran a fifth faster this way than with each batch reading for itself, four in
+    // flight (bench:ingest). One, so that reads end in the order they began: a notification is
+    // never answered from a read older than one a notification before it was sent on from.
+    this.reads = new GroupCommitter((items) => this.read(items), { maxBatchItems: 1_000, concurrency: 1, isolateOnError });
     this.writes = new GroupCommitter((items) => this.commit(items), {
       maxBatchItems: 500,
       // PostgreSQL overlaps one batch's round trips with others' (measured: 4 in flight took 15%
@@ -139,7 +146,7 @@ export class AlertIntake {
       // The requests whose read just finished submit their writes on the next microtasks.
       await new Promise((resolve) => setImmediate(resolve));
       await this.writes.drain();
-    } while (!this.reads.idle || !this.writes.idle);
+    } while (!this.reads.idle || !this.writes.idle || this.writing.size > 0);
   }
 
   /** Both stages, for one request's items: each item's result, once whatever it wrote is committed. */
@@ -147,25 +154,55 @@ export class AlertIntake {
     const decided = await this.reads.submit(items);
     const toWrite = decided.filter((result): result is ToWrite => 'item' in result);
     if (toWrite.length === 0) return decided as IngestResult[];
-    const written = await this.writes.submit(toWrite);
+    // Marked before the next read can end (it starts after this one's callers have run). Writes of
+    // one alert go in the order their notifications were read: each waits for the one before.
+    const keys = [...new Set(toWrite.map(({ item }) => keyOf(item)))];
+    const before = keys.flatMap((key) => this.writing.get(key) ?? []);
+    const writing = (async () => {
+      await Promise.all(before);
+      return this.writes.submit(toWrite);
+    })();
+    const ended = writing.then(() => undefined, () => undefined);
+    for (const key of keys) this.writing.set(key, ended);
+    let written: IngestResult[];
+    try {
+      written = await writing;
+    } finally {
+      for (const key of keys) if (this.writing.get(key) === ended) this.writing.delete(key);
+    }
     let next = 0;
     return decided.map((result) => ('item' in result ? written[next++]! : result));
   }
 
+  /**
+   * Answers what writes nothing. A notification of an alert with an earlier write still queued
+   * or under way (a resolve right behind its trigger) is not answered from the state read here,
+   * which that write will change: it goes on to the writes, to be decided again under lock.
+   */
   private async read(items: IngestItem[]): Promise<(IngestResult | ToWrite)[]> {
     const { states, results } = await decideWithoutWriting(this.options.database.intake, items);
-    return items.map((item, index) => results[index] ?? { item, states });
+    const sentOn = new Set<string>();
+    return items.map((item, index) => {
+      const key = keyOf(item);
+      const waiting = this.writing.has(key) || sentOn.has(key);
+      const result = results[index];
+      if (result && !waiting) return result;
+      sentOn.add(key);
+      return { item, states, recheck: waiting };
+    });
   }
 
   private async commit(toWrite: ToWrite[]): Promise<IngestResult[]> {
     const oncall = this.options.oncall();
     const items = toWrite.map(({ item }) => item);
-    // Items of several reads: each one's state as its own read found it.
+    // Items of several reads: each one's state as its own read found it. An alert to check again
+    // has none, so the batch takes the locked path, which reads what is committed by then.
+    const recheck = new Set(toWrite.filter((write) => write.recheck).map(({ item }) => keyOf(item)));
     const states = new Map<string, AlertState>();
     for (const { item, states: read } of toWrite) {
-      const key = alertKey(item.alert.source, item.alert.fingerprint);
+      const key = keyOf(item);
       const state = read.get(key);
-      if (state) states.set(key, state);
+      if (state && !recheck.has(key)) states.set(key, state);
     }
     for (let attempt = 1; ; attempt++) {
       try {

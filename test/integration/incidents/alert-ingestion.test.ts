@@ -344,6 +344,35 @@ describeEachDatabase('alert ingestion', (db) => {
     expect(await prisma().job.count({ where: { subject: `incident:${changed!.incidentId}` } })).toBe(1);
   });
 
+  it('decides a resolve sent right behind its trigger after the trigger is written, not from the read before it', async () => {
+    const database = db().database;
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let gated = 0;
+    // The trigger's write waits at the gate, so the resolve's read happens while it is on its way.
+    const slow = {
+      ...database,
+      transaction: async <T>(work: (tx: Sql) => Promise<T>) => {
+        if (gated++ === 0) await gate;
+        return database.transaction(work);
+      },
+      get intake() {
+        return slow;
+      },
+    } as Database;
+    const pagerDuty = new AlertIntake({ database: slow, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 30 * MINUTE, storeRawAlerts: false, clock: { now: () => now } });
+    const trigger = pagerDuty.receive(normalizePagerDuty(sharedFixture('pagerduty/trigger.json'), now));
+    while (gated === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    const resolve = pagerDuty.receive(normalizePagerDuty(sharedFixture('pagerduty/resolve.json'), now));
+    // The resolve is not answered while the trigger is unwritten (answered from the read, it was "ignored").
+    const early = await Promise.race([resolve.then(() => 'answered'), new Promise((done) => setTimeout(() => done('waiting'), 200))]);
+    expect(early).toBe('waiting');
+    openGate();
+    expect((await trigger)[0]!.outcome).toBe('created');
+    expect((await resolve)[0]!.outcome).toBe('resolved');
+    expect(await prisma().alert.findFirstOrThrow()).toMatchObject({ status: 'resolved' });
+  });
+
   it('stores hostile text verbatim', async () => {
     const evil = `Robert'); DROP TABLE incidents;-- \u0000x`.replace('\u0000', '');
     await intake.receive(generic({ title: evil, labels: { "k'--": "v'; DELETE FROM alerts;" } }));
