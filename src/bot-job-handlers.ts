@@ -55,7 +55,7 @@ export function botJobHandlers(deps: {
     [FLAP_SETTLE_JOB, flapSettleHandler({ database, effects, clock, windowMs: config.FLAP_DETECTION?.windowMs ?? 0 })],
     [WEEKLY_REPORT_JOB, weeklyReportHandler({ database, cron: config.REPORT_CRON, timeZone: config.REPORT_TIMEZONE })],
     [RETENTION_PURGE_JOB, retentionPurgeHandler({ database, settings: config, timeZone: config.REPORT_TIMEZONE, clock, log })],
-    [ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), planContacts: contactPlanner(oncall, delivery.hasContactPorts), onCommitted, clock })],
+    [ESCALATION_STEP_JOB, escalationStepHandler({ database, resolveTargets: levelTargetResolver(oncall, overridesFromDatabase), planContacts: contactPlanner(oncall, delivery.hasContactPorts), onCommitted, clock, shown: (incidentId) => effects.shown?.([incidentId], false) ?? [] })],
     ...deliveryJobHandlers({ database, delivery, sync, log, clock, reportChannel: config.REPORT_CHANNEL, renderReport, playbookReminder: (payload) => runner.reminder(payload) }),
     ...pagingJobHandlers({ database, delivery, publicUrl, log, clock, phoneLimit: config.PAGE_RATE_LIMIT }),
     ...maintenanceJobHandlers({ database, intake, delivery, oncall, incidentsChannel: config.INCIDENTS_CHANNEL, timeZone: config.REPORT_TIMEZONE, clock, log }),

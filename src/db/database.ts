@@ -73,7 +73,7 @@ export function openPostgres({ connectionString, poolSize = 10 }: PostgresOption
         client.release(broken);
       }
   };
-  // Its own few connections (two reads and four writes in flight at most): measured with a storm of
+  // Its own few connections (one read and four writes in flight at most): measured with a storm of
   // new incidents, whose follow-up jobs otherwise held the shared pool, 15% more alerts a second.
   const intakePool = new pg.Pool({ connectionString, max: INTAKE_CONNECTIONS, connectionTimeoutMillis: 5_000 });
   intakePool.on('error', () => {});

@@ -90,7 +90,15 @@ interface FencedIncident {
 /** What a person's rules plan for a page (when chat goes; email, SMS, a call, push, a webhook), read in the step's transaction. */
 export type ContactPlanner = (tx: Sql, person: { id: number; handle: string }, severity: number, at: Date) => Promise<PersonPagePlan>;
 
-export function escalationStepHandler(deps: { database: Database; resolveTargets: TargetResolver; planContacts?: ContactPlanner; clock?: Clock; onCommitted?: () => void }): JobHandler {
+export function escalationStepHandler(deps: {
+  database: Database;
+  resolveTargets: TargetResolver;
+  planContacts?: ContactPlanner;
+  clock?: Clock;
+  onCommitted?: () => void;
+  /** The jobs that show an incident's new pages where it is shown (chat: the card's paged list, the channel's members). */
+  shown?: (incidentId: number) => JobSpec[];
+}): JobHandler {
   return async (job: ClaimedJob) => {
     const incidentId = Number(/^incident:(\d+)$/.exec(job.subject ?? '')?.[1]);
     const step = job.payload as unknown as EscalationStepPayload;
@@ -153,6 +161,7 @@ export function escalationStepHandler(deps: { database: Database; resolveTargets
           { incidentId, at: now, kind: 'page.created', actor, text: `Paging ${person.name} (${levelText})${then}`, data: { pageId, personId: person.id, level: step.level + 1 } },
         ]);
       }
+      if (people.length > 0) jobs.push(...(deps.shown?.(incidentId) ?? []));
       const next = nextStep(policy, step);
       if (next) {
         // A new pass (the policy's repeat) starts with nobody paged.
