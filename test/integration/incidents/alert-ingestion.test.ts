@@ -11,6 +11,7 @@ import { IncidentService } from '../../../src/incidents/incident-service.js';
 import { emptyOncallConfig } from '../../../src/oncall/oncall-config.js';
 import { sharedFixture } from '../../support/fixtures.js';
 import { describeEachDatabase } from '../../support/test-database.js';
+import { countingDatabase } from '../../support/counting-database.js';
 import type { Database } from '../../../src/db/database.js';
 import { sql, type Sql, type SqlFragment } from '../../../src/db/sql.js';
 
@@ -279,26 +280,16 @@ describeEachDatabase('alert ingestion', (db) => {
 
   it('writes a notification of many new alerts with the same few statements as one of two', async () => {
     const statementsFor = async (alerts: number, first: number) => {
-      let statements = 0;
-      const database = db().database;
-      const counting = {
-        ...database,
-        sql: { query: (fragment: SqlFragment) => (statements++, database.sql.query(fragment)) },
-        transaction: <T>(work: (tx: Sql) => Promise<T>) => database.transaction((tx) => work({ query: (fragment) => (statements++, tx.query(fragment)) })),
-        // The intake's own connections are these counted ones too.
-        get intake() {
-          return counting;
-        },
-      } as Database;
+      const { database: counting, statements } = countingDatabase(db().database);
       const counted = new AlertIntake({ database: counting, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 30 * MINUTE, storeRawAlerts: true, clock: { now: () => now } });
       const fingerprints = Array.from({ length: alerts }, (_, i) => ({ fingerprint: `host-${first + i}`, severity: i === alerts - 1 ? 'critical' : 'warning' }));
       const opened = await counted.receive(notification(fingerprints));
       expect(opened.every((r) => r.outcome === 'created')).toBe(true);
       const changed = fingerprints.map((f) => ({ ...f, description: 'changed' }));
-      const before = statements;
+      const before = statements();
       const updated = await counted.receive(notification(changed));
       expect(updated.every((r) => r.outcome === 'updated')).toBe(true);
-      return { open: before, change: statements - before };
+      return { open: before, change: statements() - before };
     };
     const small = await statementsFor(2, 0);
     const large = await statementsFor(300, 100);

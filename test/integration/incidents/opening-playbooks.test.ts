@@ -1,12 +1,12 @@
 import { beforeEach, expect, it } from 'vitest';
 import { normalizeAlertmanager } from '../../../src/alerts/alertmanager.js';
 import type { Database } from '../../../src/db/database.js';
-import type { Sql, SqlFragment } from '../../../src/db/sql.js';
 import { AlertIntake } from '../../../src/incidents/alert-intake.js';
 import { emptyOncallConfig } from '../../../src/oncall/oncall-config.js';
 import { parsePlaybook } from '../../../src/playbooks/playbook-file.js';
 import { playbookEffects } from '../../../src/playbooks/playbook-runner.js';
 import { describeEachDatabase } from '../../support/test-database.js';
+import { countingDatabase } from '../../support/counting-database.js';
 
 const DRILL = `id: drill
 name: Disk drill
@@ -87,18 +87,9 @@ describeEachDatabase('playbooks of incidents alerts open', (db) => {
 
   it('starts the playbooks of 60 new incidents with the statements it takes for 2', async () => {
     const statementsFor = async (count: number, first: number) => {
-      let statements = 0;
-      const database = db().database;
-      const counting = {
-        ...database,
-        sql: { query: (fragment: SqlFragment) => (statements++, database.sql.query(fragment)) },
-        transaction: <T>(work: (tx: Sql) => Promise<T>) => database.transaction((tx) => work({ query: (fragment) => (statements++, tx.query(fragment)) })),
-        get intake() {
-          return counting;
-        },
-      } as Database;
+      const { database: counting, statements } = countingDatabase(db().database);
       await intakeOn(counting).receive(notification(Array.from({ length: count }, (_, i) => ({ fingerprint: `node-${first + i}` }))));
-      return statements;
+      return statements();
     };
     const two = await statementsFor(2, 0);
     expect(await statementsFor(60, 100)).toBe(two);
