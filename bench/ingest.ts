@@ -43,6 +43,9 @@ async function benchBot(storage: 'postgres' | 'pglite'): Promise<void> {
   if (storage === 'postgres') {
     const created = await createBenchDatabase(`bench_ingest_${process.pid}`);
     env.DATABASE_URL = created.url;
+    // BENCH_PROCESSES=auto runs one bot process per core (README, "Using every core"). On two
+    // cores shared with PostgreSQL and the load generator it measured the same as one.
+    env.PROCESSES = process.env.BENCH_PROCESSES ?? '1';
     cleanup = created.drop;
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));

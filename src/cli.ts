@@ -19,6 +19,8 @@ import { heartbeatsCliCommand } from './heartbeats/heartbeats-cli-command.js';
 import { maintenanceCliCommand } from './maintenance/maintenance-cli-command.js';
 import { loadOncallFile, OncallFileError } from './oncall/oncall-file.js';
 import { StartupError } from './startup-error.js';
+import cluster from 'node:cluster';
+import { reportReady, superviseBotProcesses } from './scale/bot-processes.js';
 import { auditCliCommand } from './access/audit-cli-command.js';
 import { incidentCliCommand } from './incidents/incident-cli-command.js';
 import { exportCliCommand } from './incidents/export-cli-command.js';
@@ -42,7 +44,9 @@ const startCommand: CliCommand = {
       const line = envFileLogLine(io.envFile);
       log.info(line.fields, line.message);
     }
-    const bot = await startBot(config, { log });
+    if (config.PROCESSES > 1 && cluster.isPrimary) return superviseBotProcesses(config.PROCESSES, log);
+    const bot = await startBot(config, { log: cluster.isWorker ? log.child({ process: cluster.worker!.id }) : log });
+    reportReady();
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { RATE_LIMIT_FORMAT, parseRateLimitSetting } from './abuse/rate-limit-setting.js';
 import { parseConfigMaxBytes } from './config-files/config-file-limits.js';
 import { cronExpressionProblem } from './time/cron-expression.js';
@@ -151,6 +152,19 @@ export function withoutBlankValues(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 const settingsObject = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // Bot processes sharing PORT on this machine, each a full replica (one event loop each): a
+  // number, or "auto" for one per core. More than one needs PostgreSQL.
+  PROCESSES: z
+    .string()
+    .default('1')
+    .transform((value, ctx) => {
+      const count = value.trim().toLowerCase() === 'auto' ? availableParallelism() : /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+      if (!Number.isInteger(count) || count < 1 || count > 64) {
+        ctx.addIssue({ code: 'custom', message: 'must be a whole number of processes from 1 to 64, or "auto" (one per core)' });
+        return z.NEVER;
+      }
+      return count;
+    }),
   DATABASE_URL: optionalText.refine(
     (value) => value === undefined || /^postgres(ql)?:\/\//.test(value),
     'must start with postgresql:// (leave it unset for embedded storage in DATA_DIR)',
@@ -393,6 +407,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // A resolved alert is what an alert firing again within REOPEN_WINDOW re-opens its incident by.
   if (settings.RETAIN_RESOLVED_ALERTS !== undefined && settings.RETAIN_RESOLVED_ALERTS <= settings.REOPEN_WINDOW) problems.push('RETAIN_RESOLVED_ALERTS: must be longer than REOPEN_WINDOW (an alert firing again within that window re-opens its incident through the resolved alert)');
+  if (settings.PROCESSES > 1 && !settings.DATABASE_URL) problems.push(`PROCESSES: ${settings.PROCESSES} processes need PostgreSQL (DATABASE_URL); embedded storage in DATA_DIR belongs to one process`);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     ...settings,

@@ -45,6 +45,7 @@ import { choosePlaybook } from './playbooks/playbook-matcher.js';
 import { loadRunView, stepCard } from './playbooks/playbook-messages.js';
 import { playbookEffects, PlaybookRunner } from './playbooks/playbook-runner.js';
 import type { RunningBot, StartOptions } from './running-bot.js';
+import { clusterMetricsOf } from './scale/cluster-metrics.js';
 import { StartupError } from './startup-error.js';
 import { systemClock } from './time/clock.js';
 
@@ -119,6 +120,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
 
     const { tokens, apiTokens } = accessTokens(config, log);
     const metrics = new Metrics({ processMetrics: true });
+    const everyProcess = clusterMetricsOf(metrics.registry);
+    if (everyProcess) metrics.gatherWith(everyProcess);
     metrics.watchJobBacklog(() => jobBacklog(database.sql));
     const http = await buildHttpServer({
       log,

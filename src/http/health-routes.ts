@@ -33,8 +33,14 @@ export function healthRoutes(database: Database, metrics: Metrics): RouteModule 
     });
 
     app.get('/metrics', async (_request, reply) => {
-      reply.header('Content-Type', metrics.registry.contentType);
-      return metrics.registry.metrics();
+      try {
+        const text = await metrics.text();
+        reply.header('Content-Type', metrics.registry.contentType);
+        return text;
+      } catch (error) {
+        // A partial answer would look to Prometheus like counters going back: none is better.
+        return reply.status(503).send({ error: 'unavailable', message: (error as Error).message });
+      }
     });
   };
 }

@@ -40,12 +40,25 @@ export class Metrics {
     help: 'Jobs due and not yet done, by kind.',
     labelNames: ['kind'] as const,
     registers: [this.registry],
+    // Every process (PROCESSES) reads the same table: their figures are one figure, not a sum.
+    aggregator: 'max',
     // Read from the database at scrape time: the jobs table is the truth, shared by replicas.
     collect: async () => {
       this.jobBacklog.reset();
       for (const { kind, due } of await this.readBacklog().catch(() => [])) this.jobBacklog.set({ kind }, due);
     },
   });
+
+  private gather: () => Promise<string> = () => this.registry.metrics();
+
+  /** What a scrape answers: this registry, or under PROCESSES every process's (see cluster-metrics). */
+  text(): Promise<string> {
+    return this.gather();
+  }
+
+  gatherWith(gather: () => Promise<string>): void {
+    this.gather = gather;
+  }
 
   watchJobBacklog(read: () => Promise<{ kind: string; due: number }[]>): void {
     this.readBacklog = read;

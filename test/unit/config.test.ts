@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { problemsOf } from '../support/config-problems.js';
 import { commandTokens, ConfigError, loadConfig } from '../../src/config.js';
@@ -61,6 +62,17 @@ describe('loadConfig', () => {
     const config = loadConfig({ OIDC_ISSUER: 'http://127.0.0.1:9000', OIDC_CLIENT_ID: 'bot', OIDC_CLIENT_SECRET: 'client-secret-value', PUBLIC_URL: 'http://127.0.0.1:3000' });
     expect(config.OIDC_ISSUER).toBe('http://127.0.0.1:9000');
     expect(() => loadConfig({ OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'bot', OIDC_CLIENT_SECRET: '' })).not.toThrow(/client-secret/);
+  });
+
+  it('runs one bot process unless PROCESSES says more (or auto: one per core), and only on PostgreSQL', () => {
+    const postgres = { DATABASE_URL: 'postgresql://bot@db:5432/bot' };
+    expect(loadConfig({}).PROCESSES).toBe(1);
+    expect(loadConfig({ ...postgres, PROCESSES: '4' }).PROCESSES).toBe(4);
+    expect(loadConfig({ ...postgres, PROCESSES: 'auto' }).PROCESSES).toBe(availableParallelism());
+    expect(() => loadConfig({ PROCESSES: '2' })).toThrow(/PROCESSES: 2 processes need PostgreSQL \(DATABASE_URL\); embedded storage in DATA_DIR belongs to one process/);
+    for (const bad of ['0', '65', '1.5', 'many', '-2']) {
+      expect(() => loadConfig({ ...postgres, PROCESSES: bad }), bad).toThrow(/PROCESSES: must be a whole number of processes from 1 to 64, or "auto"/);
+    }
   });
 
   it('selects PostgreSQL when DATABASE_URL is set', () => {
