@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { addressKey } from './client-address.js';
 import { formatRateLimitSetting, type RateLimitSetting } from './rate-limit-setting.js';
 import { TokenBuckets, type TakeResult } from './token-buckets.js';
@@ -42,7 +42,7 @@ export class WebhookRateLimiter {
   checkToken(credential: string, nowMs: number): LimitCheck {
     if (!this.byToken) return ALLOWED;
     // Kept hashed: the buckets never hold a usable secret.
-    const key = createHash('sha256').update(credential).digest('base64url');
+    const key = hash('sha256', credential, 'base64url');
     return outcome(this.byToken.take(key, nowMs), 'token', this.limits.perToken);
   }
 }

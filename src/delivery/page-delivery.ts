@@ -3,7 +3,7 @@ import { ChatApiError, type ChatPlatformName } from '../chat/chat-port.js';
 import { pageButtonValue } from '../chat/commands/button-actions.js';
 import { mention } from '../chat/neutral-message.js';
 import type { Database } from '../db/database.js';
-import { sql } from '../db/sql.js';
+import { prepared, sql } from '../db/sql.js';
 import { BOT } from '../incidents/actor.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import { oneLine } from '../incidents/one-line.js';
@@ -23,10 +23,10 @@ export function pageDeliveryHandler(deps: { database: Database; delivery: Delive
   const record = async (pageId: number, incidentId: number, status: 'sent' | 'failed' | 'cancelled', text: string, extra: { platform?: ChatPlatformName; error?: string } = {}) => {
     const at = (deps.clock ?? systemClock).now();
     await deps.database.transaction(async (tx) => {
-      await tx.query(sql`
+      await tx.query(prepared('pages.record-delivery', sql`
         UPDATE pages SET status = ${status}, sent_at = CASE WHEN ${status} = 'sent' THEN ${at}::timestamptz ELSE sent_at END,
           platform = ${extra.platform ?? null}::"ChatPlatform", error = ${extra.error ?? null}
-        WHERE id = ${pageId}::int`);
+        WHERE id = ${pageId}::int`));
       await appendTimeline(tx, [{ incidentId, at, kind: `page.${status}`, actor: BOT, text, data: { pageId, ...extra } }]);
     });
   };

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import { sql, type Sql } from '../db/sql.js';
+import { prepared, sql, type Sql } from '../db/sql.js';
 import type { Actor } from '../incidents/actor.js';
 import { BOT } from '../incidents/actor.js';
 import type { IncidentEffects, IncidentRef } from '../incidents/incident-effects.js';
@@ -104,8 +104,8 @@ export function escalationStepHandler(deps: {
     const step = job.payload as unknown as EscalationStepPayload;
     await deps.database.transaction(async (tx) => {
       if (!(await completeJobWithin(tx, job))) return;
-      const [incident] = await tx.query<FencedIncident>(sql`
-        SELECT id, title, severity, status, escalation_version, escalation_policy FROM incidents WHERE id = ${incidentId}::int FOR UPDATE`);
+      const [incident] = await tx.query<FencedIncident>(prepared('escalation.lock-incident', sql`
+        SELECT id, title, severity, status, escalation_version, escalation_policy FROM incidents WHERE id = ${incidentId}::int FOR UPDATE`));
       if (!incident || Number(incident.escalation_version) !== job.fence || incident.status !== 'triggered' || !incident.escalation_policy) return;
       const policy = incident.escalation_policy;
       const now = (deps.clock ?? systemClock).now();
@@ -118,7 +118,7 @@ export function escalationStepHandler(deps: {
       const level = policy.levels[step.level]!;
       const handles = await deps.resolveTargets(level, now, tx);
       const targets = handles.length
-        ? await tx.query<{ id: number; name: string; handle: string }>(sql`SELECT id, name, handle FROM people WHERE handle = ANY(${handles}::text[]) ORDER BY id`)
+        ? await tx.query<{ id: number; name: string; handle: string }>(prepared('escalation.people-by-handle', sql`SELECT id, name, handle FROM people WHERE handle = ANY(${handles}::text[]) ORDER BY id`))
         : [];
       const pass = splitByPass(targets.map((person) => Number(person.id)), step.paged);
       const people = targets.filter((person) => pass.page.includes(Number(person.id)));

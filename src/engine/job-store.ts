@@ -151,7 +151,7 @@ export async function completeJobs(db: Sql, jobs: readonly ClaimedJob[], workerI
  * False when the lease is no longer ours (another worker took the job over): do nothing then.
  */
 export async function completeJobWithin(tx: Sql, job: ClaimedJob): Promise<boolean> {
-  const deleted = await tx.query(sql`DELETE FROM jobs WHERE id = ${String(job.id)}::bigint AND locked_by = ${job.lockedBy} RETURNING id`);
+  const deleted = await tx.query(prepared('jobs.complete-within', sql`DELETE FROM jobs WHERE id = ${String(job.id)}::bigint AND locked_by = ${job.lockedBy} RETURNING id`));
   return deleted.length === 1;
 }
 

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenSetting } from './access-tokens.js';
 
@@ -31,10 +31,10 @@ export function tokensEqual(presented: string | undefined, expected: string): bo
   if (!b) {
     // Bounded: a reloaded setting leaves its old digest behind at most until the map is cleared.
     if (expectedDigests.size >= 32) expectedDigests.clear();
-    b = createHash('sha256').update(expected).digest();
+    b = hash('sha256', expected, 'buffer');
     expectedDigests.set(expected, b);
   }
-  const a = createHash('sha256').update(presented).digest();
+  const a = hash('sha256', presented, 'buffer');
   return timingSafeEqual(a, b);
 }
 

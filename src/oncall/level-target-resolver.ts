@@ -1,5 +1,5 @@
 import { plannedOverlapping } from './stored-overrides.js';
-import { sql, type Sql } from '../db/sql.js';
+import { prepared, sql, type Sql } from '../db/sql.js';
 import type { TargetResolver } from '../engine/escalation-jobs.js';
 import type { OncallConfig } from './oncall-config.js';
 import type { ScheduleOverride } from './on-call-at.js';
@@ -9,10 +9,10 @@ type OverrideLoader = (at: Date, tx: Sql) => Promise<ScheduleOverride[]>;
 
 /** Overrides that cover an instant, as the rotation math takes them. */
 export const overridesFromDatabase: OverrideLoader = async (at, tx) => {
-  const rows = await tx.query<{ schedule_key: string; handle: string; starts_at: Date; ends_at: Date; created_at: Date }>(sql`
+  const rows = await tx.query<{ schedule_key: string; handle: string; starts_at: Date; ends_at: Date; created_at: Date }>(prepared('oncall.overrides-at', sql`
     SELECT o.schedule_key, p.handle, o.starts_at, o.ends_at, o.created_at
     FROM oncall_overrides o JOIN people p ON p.id = o.person_id
-    WHERE o.starts_at <= ${at}::timestamptz AND o.ends_at > ${at}::timestamptz AND p.handle IS NOT NULL`);
+    WHERE o.starts_at <= ${at}::timestamptz AND o.ends_at > ${at}::timestamptz AND p.handle IS NOT NULL`));
   return rows.map((row) => ({
     scheduleKey: row.schedule_key,
     personKey: row.handle,
