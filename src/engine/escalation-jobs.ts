@@ -1,17 +1,16 @@
 import type { Database } from '../db/database.js';
 import { prepared, sql, type Sql } from '../db/sql.js';
-import type { Actor } from '../incidents/actor.js';
 import { BOT } from '../incidents/actor.js';
 import type { IncidentEffects, IncidentRef } from '../incidents/incident-effects.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import { oneLine } from '../incidents/one-line.js';
-import { appendTimeline } from '../incidents/timeline.js';
+import { appendTimeline, type TimelineEntry } from '../incidents/timeline.js';
 import { splitByPass } from '../oncall/escalation-pass.js';
 import type { EscalationLevel, EscalationPolicyConfig } from '../oncall/oncall-config.js';
-import { cancelJobs, completeJobWithin, enqueueJobs } from './job-store.js';
+import { cancelJobs, completeJobsWithin, enqueueJobs } from './job-store.js';
 import type { ClaimedJob, JobHandler, JobSpec } from './job.js';
 
-import { writePage } from '../delivery/page-request.js';
+import { writePages } from '../delivery/page-request.js';
 import { writeNotifications, type PersonPagePlan } from '../paging/page-notifications.js';
 import { formatDuration } from '../time/duration.js';
 import { systemClock, type Clock } from '../time/clock.js';
@@ -80,17 +79,10 @@ interface FencedIncident {
   escalation_policy: EscalationPolicyConfig | null;
 }
 
-/**
- * Runs one escalation step. The incident row is locked and the job's fence compared with the
- * incident's escalation version: an ack, resolve or re-open since the job was written bumped the
- * version, and the step does nothing. Pages, their delivery jobs, the timeline and the next step
- * are written in the same transaction as the job's completion, so a step runs whole exactly once:
- * a crash before the commit leaves the job to run again, a crash after it leaves nothing to repeat.
- */
 /** What a person's rules plan for a page (when chat goes; email, SMS, a call, push, a webhook), read in the step's transaction. */
 export type ContactPlanner = (tx: Sql, person: { id: number; handle: string }, severity: number, at: Date) => Promise<PersonPagePlan>;
 
-export function escalationStepHandler(deps: {
+export interface EscalationStepDeps {
   database: Database;
   resolveTargets: TargetResolver;
   planContacts?: ContactPlanner;
@@ -98,81 +90,138 @@ export function escalationStepHandler(deps: {
   onCommitted?: () => void;
   /** The jobs that show an incident's new pages where it is shown (chat: the card's paged list, the channel's members). */
   shown?: (incidentId: number) => JobSpec[];
-}): JobHandler {
-  return async (job: ClaimedJob) => {
-    const incidentId = Number(/^incident:(\d+)$/.exec(job.subject ?? '')?.[1]);
-    const step = job.payload as unknown as EscalationStepPayload;
-    await deps.database.transaction(async (tx) => {
-      if (!(await completeJobWithin(tx, job))) return;
-      const [incident] = await tx.query<FencedIncident>(prepared('escalation.lock-incident', sql`
-        SELECT id, title, severity, status, escalation_version, escalation_policy FROM incidents WHERE id = ${incidentId}::int FOR UPDATE`));
-      if (!incident || Number(incident.escalation_version) !== job.fence || incident.status !== 'triggered' || !incident.escalation_policy) return;
-      const policy = incident.escalation_policy;
-      const now = (deps.clock ?? systemClock).now();
-      if (step.level >= policy.levels.length) {
-        await appendTimeline(tx, [
-          { incidentId, at: now, kind: 'escalation.exhausted', actor: BOT, text: `Escalation policy ${policy.name} ran out with nobody acknowledging.` },
-        ]);
-        return;
-      }
-      const level = policy.levels[step.level]!;
-      const handles = await deps.resolveTargets(level, now, tx);
-      const targets = handles.length
-        ? await tx.query<{ id: number; name: string; handle: string }>(prepared('escalation.people-by-handle', sql`SELECT id, name, handle FROM people WHERE handle = ANY(${handles}::text[]) ORDER BY id`))
-        : [];
-      const pass = splitByPass(targets.map((person) => Number(person.id)), step.paged);
-      const people = targets.filter((person) => pass.page.includes(Number(person.id)));
-      const alreadyPaged = targets.filter((person) => pass.alreadyPaged.includes(Number(person.id)));
-      const label = `${incidentLabel(incident.id)} ${severityLabel(Number(incident.severity))}`;
-      const jobs: JobSpec[] = [];
-      const actor: Actor = BOT;
-      const levelText = `level ${step.level + 1}${step.round > 0 ? `, repeat ${step.round}` : ''}`;
-      if (alreadyPaged.length > 0) {
-        const names = alreadyPaged.map((person) => person.name).join(', ');
-        await appendTimeline(tx, [
-          {
-            incidentId,
-            at: now,
-            kind: 'page.skipped',
-            actor,
-            text: `Escalation ${levelText}: not paging ${names} again, already paged in this pass`,
-            data: { personIds: pass.alreadyPaged, level: step.level + 1 },
-          },
-        ]);
-      }
-      if (targets.length === 0) {
-        await appendTimeline(tx, [
-          { incidentId, at: now, kind: 'page.nobody', actor, text: `Escalation ${levelText}: nobody is on call for ${describeTargets(level)}` },
-        ]);
-      }
-      for (const person of people) {
-        const { pageId, delivery } = await writePage(tx, {
-          incidentId, personId: Number(person.id), level: step.level + 1, escalationVersion: job.fence ?? undefined, message: `${label}: ${oneLine(incident.title)}`,
-        });
-        const plan = (await deps.planContacts?.(tx, { id: Number(person.id), handle: person.handle }, Number(incident.severity), now)) ?? { contacts: [] };
-        // The chat message goes when the person's rules say (at once when they give it no time).
-        const chatLater = plan.chatAt && plan.chatAt.getTime() > now.getTime() ? plan.chatAt : undefined;
-        jobs.push(chatLater ? { ...delivery, delayMs: chatLater.getTime() - now.getTime() } : delivery);
-        // Each notification beyond chat is its own job at its time: never sent inside this step.
-        jobs.push(...(await writeNotifications(tx, pageId, plan.contacts, now)));
-        const later = [...(chatLater ? [{ via: 'chat', at: chatLater }] : []), ...plan.contacts].sort((a, b) => a.at.getTime() - b.at.getTime());
-        const then = later.length ? `, then ${later.map((c) => `${c.via} +${formatDuration(c.at.getTime() - now.getTime())}`).join(', ')}` : '';
-        await appendTimeline(tx, [
-          { incidentId, at: now, kind: 'page.created', actor, text: `Paging ${person.name} (${levelText})${then}`, data: { pageId, personId: person.id, level: step.level + 1 } },
-        ]);
-      }
-      if (people.length > 0) jobs.push(...(deps.shown?.(incidentId) ?? []));
-      const next = nextStep(policy, step);
-      if (next) {
-        // A new pass (the policy's repeat) starts with nobody paged.
-        const paged = next.step.round === step.round ? [...(step.paged ?? []), ...pass.page] : [];
-        const payload: EscalationStepPayload = { ...next.step, paged };
-        jobs.push({ kind: ESCALATION_STEP_JOB, subject: `incident:${incidentId}`, payload: { ...payload }, fence: job.fence ?? 0, delayMs: next.delayMs });
-      }
-      await enqueueJobs(tx, jobs);
-    });
+}
+
+/**
+ * Runs escalation steps: the jobs the worker claimed together run in one transaction, with a
+ * fixed handful of statements for however many incidents (a storm's first steps come due
+ * together). Each incident row is locked and each job's fence compared with the incident's
+ * escalation version: an ack, resolve or re-open since the job was written bumped the version,
+ * and that step does nothing. Pages, their delivery jobs, the timeline and the next steps are
+ * written in the same transaction as the jobs' completion, so a step runs whole exactly once: a
+ * crash before the commit leaves the jobs to run again, a crash after it leaves nothing to repeat.
+ * The worker runs a batch that fails one job at a time (`batch`), so one cannot hold up the rest.
+ */
+export function escalationStepHandler(deps: EscalationStepDeps): JobHandler {
+  const run = async (jobs: ClaimedJob[]) => {
+    await deps.database.transaction((tx) => runSteps(tx, jobs, deps));
     deps.onCommitted?.();
   };
+  return Object.assign((job: ClaimedJob) => run([job]), { batch: run });
+}
+
+/** A page to write, and what the timeline says of it once its id is known. */
+interface PageToWrite {
+  incident: FencedIncident;
+  person: { id: number; name: string; handle: string };
+  level: number;
+  fence: number | null;
+  levelText: string;
+}
+
+async function runSteps(tx: Sql, claimed: ClaimedJob[], deps: EscalationStepDeps): Promise<void> {
+  const jobs = (await completeJobsWithin(tx, claimed)).sort((a, b) => incidentOf(a) - incidentOf(b) || Number(a.id - b.id));
+  if (jobs.length === 0) return;
+  const incidents = await lockIncidents(tx, [...new Set(jobs.map(incidentOf))]);
+  const now = (deps.clock ?? systemClock).now();
+  const due = jobs.flatMap((job) => {
+    const incident = incidents.get(incidentOf(job));
+    if (!incident || Number(incident.escalation_version) !== job.fence || incident.status !== 'triggered' || !incident.escalation_policy) return [];
+    return [{ job, incident, policy: incident.escalation_policy, step: job.payload as unknown as EscalationStepPayload }];
+  });
+  // Who each level pages now, and those people, read once for the batch.
+  const handlesOf = new Map<string, string[]>();
+  for (const { policy, step } of due) {
+    const level = policy.levels[step.level];
+    const key = level ? JSON.stringify(level) : '';
+    if (level && !handlesOf.has(key)) handlesOf.set(key, await deps.resolveTargets(level, now, tx));
+  }
+  const allHandles = [...new Set([...handlesOf.values()].flat())];
+  const people = allHandles.length
+    ? await tx.query<{ id: number; name: string; handle: string }>(prepared('escalation.people-by-handle', sql`SELECT id, name, handle FROM people WHERE handle = ANY(${allHandles}::text[]) ORDER BY id`))
+    : [];
+  const personOf = new Map(people.map((person) => [person.handle, { ...person, id: Number(person.id) }]));
+
+  const timeline: TimelineEntry[] = [];
+  const jobsOut: JobSpec[] = [];
+  const pages: PageToWrite[] = [];
+  /** Per step, in order: its own entries, then its pages' (filled once the pages are written). */
+  const stepEntries: { before: TimelineEntry[]; pages: PageToWrite[]; after: JobSpec[]; incidentId: number }[] = [];
+  for (const { job, incident, policy, step } of due) {
+    const incidentId = Number(incident.id);
+    if (step.level >= policy.levels.length) {
+      stepEntries.push({ incidentId, before: [{ incidentId, at: now, kind: 'escalation.exhausted', actor: BOT, text: `Escalation policy ${policy.name} ran out with nobody acknowledging.` }], pages: [], after: [] });
+      continue;
+    }
+    const level = policy.levels[step.level]!;
+    const handles = handlesOf.get(JSON.stringify(level)) ?? [];
+    const targets = [...new Set(handles)].flatMap((handle) => personOf.get(handle) ?? []).sort((a, b) => a.id - b.id);
+    const pass = splitByPass(targets.map((person) => person.id), step.paged);
+    const toPage = targets.filter((person) => pass.page.includes(person.id));
+    const alreadyPaged = targets.filter((person) => pass.alreadyPaged.includes(person.id));
+    const levelText = `level ${step.level + 1}${step.round > 0 ? `, repeat ${step.round}` : ''}`;
+    const before: TimelineEntry[] = [];
+    if (alreadyPaged.length > 0) {
+      before.push({
+        incidentId,
+        at: now,
+        kind: 'page.skipped',
+        actor: BOT,
+        text: `Escalation ${levelText}: not paging ${alreadyPaged.map((person) => person.name).join(', ')} again, already paged in this pass`,
+        data: { personIds: pass.alreadyPaged, level: step.level + 1 },
+      });
+    }
+    if (targets.length === 0) before.push({ incidentId, at: now, kind: 'page.nobody', actor: BOT, text: `Escalation ${levelText}: nobody is on call for ${describeTargets(level)}` });
+    const stepPages = toPage.map((person): PageToWrite => ({ incident, person, level: step.level + 1, fence: job.fence, levelText }));
+    pages.push(...stepPages);
+    const after: JobSpec[] = [];
+    if (toPage.length > 0) after.push(...(deps.shown?.(incidentId) ?? []));
+    const next = nextStep(policy, step);
+    if (next) {
+      // A new pass (the policy's repeat) starts with nobody paged.
+      const paged = next.step.round === step.round ? [...(step.paged ?? []), ...pass.page] : [];
+      const payload: EscalationStepPayload = { ...next.step, paged };
+      after.push({ kind: ESCALATION_STEP_JOB, subject: `incident:${incidentId}`, payload: { ...payload }, fence: job.fence ?? 0, delayMs: next.delayMs });
+    }
+    stepEntries.push({ incidentId, before, pages: stepPages, after });
+  }
+
+  const written = await writePages(tx, pages.map((page) => ({
+    incidentId: Number(page.incident.id),
+    personId: page.person.id,
+    level: page.level,
+    escalationVersion: page.fence ?? undefined,
+    message: `${incidentLabel(Number(page.incident.id))} ${severityLabel(Number(page.incident.severity))}: ${oneLine(page.incident.title)}`,
+  })));
+  const pageIds = new Map(pages.map((page, index) => [page, written[index]!]));
+  for (const { before, pages: stepPages, after } of stepEntries) {
+    timeline.push(...before);
+    for (const page of stepPages) {
+      const { pageId, delivery } = pageIds.get(page)!;
+      const incidentId = Number(page.incident.id);
+      const plan = (await deps.planContacts?.(tx, { id: page.person.id, handle: page.person.handle }, Number(page.incident.severity), now)) ?? { contacts: [] };
+      // The chat message goes when the person's rules say (at once when they give it no time).
+      const chatLater = plan.chatAt && plan.chatAt.getTime() > now.getTime() ? plan.chatAt : undefined;
+      jobsOut.push(chatLater ? { ...delivery, delayMs: chatLater.getTime() - now.getTime() } : delivery);
+      // Each notification beyond chat is its own job at its time: never sent inside this step.
+      jobsOut.push(...(await writeNotifications(tx, pageId, plan.contacts, now)));
+      const later = [...(chatLater ? [{ via: 'chat', at: chatLater }] : []), ...plan.contacts].sort((a, b) => a.at.getTime() - b.at.getTime());
+      const then = later.length ? `, then ${later.map((c) => `${c.via} +${formatDuration(c.at.getTime() - now.getTime())}`).join(', ')}` : '';
+      timeline.push({ incidentId, at: now, kind: 'page.created', actor: BOT, text: `Paging ${page.person.name} (${page.levelText})${then}`, data: { pageId, personId: page.person.id, level: page.level } });
+    }
+    jobsOut.push(...after);
+  }
+  await appendTimeline(tx, timeline);
+  await enqueueJobs(tx, jobsOut);
+}
+
+const incidentOf = (job: ClaimedJob) => Number(/^incident:(\d+)$/.exec(job.subject ?? '')?.[1]);
+
+/** Locks the incidents of a batch of steps, in id order (as every other locker of several takes them). */
+async function lockIncidents(tx: Sql, ids: number[]): Promise<Map<number, FencedIncident>> {
+  const rows = await tx.query<FencedIncident>(prepared('escalation.lock-incidents', sql`
+    SELECT id, title, severity, status, escalation_version, escalation_policy FROM incidents WHERE id = ANY (${ids}::int[]) ORDER BY id FOR UPDATE`));
+  return new Map(rows.map((row) => [Number(row.id), row]));
 }
 
 function describeTargets(level: EscalationLevel): string {

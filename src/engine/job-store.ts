@@ -150,6 +150,17 @@ export async function completeJobs(db: Sql, jobs: readonly ClaimedJob[], workerI
  * commit together: a crash in between can neither lose the work nor leave the job to run again.
  * False when the lease is no longer ours (another worker took the job over): do nothing then.
  */
+export async function completeJobsWithin(tx: Sql, jobs: readonly ClaimedJob[]): Promise<ClaimedJob[]> {
+  if (jobs.length === 0) return [];
+  const ordered = [...jobs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const deleted = await tx.query<{ id: string }>(prepared('jobs.complete-many-within', sql`
+    DELETE FROM jobs j USING unnest(${ordered.map((job) => String(job.id))}::bigint[], ${ordered.map((job) => job.lockedBy)}::text[]) AS c(id, locked_by)
+    WHERE j.id = c.id AND j.locked_by = c.locked_by RETURNING j.id`));
+  const ours = new Set(deleted.map((row) => String(row.id)));
+  return jobs.filter((job) => ours.has(String(job.id)));
+}
+
+/** completeJobsWithin for one job: false when its lease is no longer ours. */
 export async function completeJobWithin(tx: Sql, job: ClaimedJob): Promise<boolean> {
   const deleted = await tx.query(prepared('jobs.complete-within', sql`DELETE FROM jobs WHERE id = ${String(job.id)}::bigint AND locked_by = ${job.lockedBy} RETURNING id`));
   return deleted.length === 1;

@@ -90,8 +90,25 @@ export class JobWorker {
   /** Claims one batch and runs it; returns how many jobs it claimed. */
   async runOnce(): Promise<number> {
     const jobs = await this.database.transaction((tx) => claimDueJobs(tx, this.workerId, this.batchSize, this.leaseMs));
-    await Promise.all(jobs.map((job) => this.execute(job)));
+    const byKind = new Map<string, ClaimedJob[]>();
+    for (const job of jobs) byKind.set(job.kind, [...(byKind.get(job.kind) ?? []), job]);
+    await Promise.all([...byKind].map(([kind, ofKind]) => {
+      const batch = this.handlers.get(kind)?.batch;
+      return batch && ofKind.length > 1 ? this.executeBatch(batch, ofKind) : Promise.all(ofKind.map((job) => this.execute(job)));
+    }));
     return jobs.length;
+  }
+
+  /** Jobs of one kind in one go; when that fails, each on its own, so one cannot hold up the others. */
+  private async executeBatch(batch: (jobs: ClaimedJob[]) => Promise<void>, jobs: ClaimedJob[]): Promise<void> {
+    try {
+      await batch(jobs);
+    } catch (error) {
+      this.log.debug({ err: error, kind: jobs[0]!.kind, jobs: jobs.length }, 'a batch of jobs failed; running them one at a time');
+      await Promise.all(jobs.map((job) => this.execute(job)));
+      return;
+    }
+    await this.completions.submit(jobs);
   }
 
   private async execute(job: ClaimedJob): Promise<void> {

@@ -29,7 +29,11 @@ export interface ClaimedJob {
   lockedBy: string;
 }
 
-export type JobHandler = (job: ClaimedJob) => Promise<void>;
+/**
+ * Runs one job. `batch`, when a kind has it, runs the jobs of that kind claimed together in one
+ * go (one transaction for all); the worker falls back to one at a time when a batch fails.
+ */
+export type JobHandler = ((job: ClaimedJob) => Promise<void>) & { batch?: (jobs: ClaimedJob[]) => Promise<void> };
 
 /** Thrown by a handler to be tried again later than the usual back-off (e.g. a 429's Retry-After). */
 export class RetryLaterError extends Error {

@@ -16,6 +16,7 @@ import { emptyOncallConfig, type OncallConfig } from '../../../src/oncall/oncall
 import { loadOncallFile } from '../../../src/oncall/oncall-file.js';
 import { projectRoot } from '../../../src/project-root.js';
 import { contactPlanner } from '../../../src/paging/paging.js';
+import { countingDatabase } from '../../support/counting-database.js';
 import { JobTime, runDueJobs } from '../../support/job-time.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
@@ -201,6 +202,65 @@ describeEachDatabase('escalation', (db) => {
     await step(taken!);
     await step(stale!);
     expect(await pagesOf()).toEqual(['1:Alice']);
+  });
+
+  /** Incidents of their own (each alert its own group), each with its first step due now. */
+  const fireMany = (count: number, from = 0) =>
+    Promise.all(Array.from({ length: count }, (_, n) => intake.receive(normalizeGeneric({ title: `Replication lag on db-${from + n}`, service: 'postgres', severity: 'critical', labels: { host: `db-${from + n}` } }, time.clock.now()))));
+  const claimSteps = (workerId: string) =>
+    db().database.transaction(async (tx) => (await claimDueJobs(tx, workerId, 100, MINUTE)).filter((job) => job.kind === ESCALATION_STEP_JOB));
+
+  it('runs the steps claimed together in one transaction of the same statements for 12 incidents as for 2, writing what one at a time would', async () => {
+    const counted = countingDatabase(db().database);
+    const steps = escalationStepHandler({ database: counted.database, resolveTargets: levelTargetResolver(() => config, overridesFromDatabase), planContacts: contactPlanner(() => config, false), clock: time.clock });
+    await fireMany(2);
+    const two = await claimSteps('batch');
+    expect(two).toHaveLength(2);
+    await steps.batch!(two);
+    const forTwo = counted.statements();
+    await fireMany(12, 2);
+    const twelve = await claimSteps('batch');
+    expect(twelve).toHaveLength(12);
+    await steps.batch!(twelve);
+    expect(counted.statements() - forTwo).toBe(forTwo);
+
+    expect(await pagesOf()).toEqual(Array.from({ length: 14 }, () => '1:Alice'));
+    const pages = await prisma().page.findMany({ orderBy: { id: 'asc' } });
+    expect(new Set(pages.map((page) => page.incidentId)).size).toBe(14);
+    for (const page of pages) {
+      const created = await prisma().timelineEvent.findMany({ where: { incidentId: page.incidentId!, kind: 'page.created' } });
+      expect(created.map((entry) => [entry.text, (entry.data as { pageId: number }).pageId])).toEqual([['Paging Alice (level 1)', page.id]]);
+    }
+    // Each incident's next step, fenced by its version, and each page's delivery: nothing else, nothing twice.
+    const pending = await prisma().job.findMany({ where: { status: 'pending' }, orderBy: { id: 'asc' } });
+    expect(pending.filter((job) => job.kind === ESCALATION_STEP_JOB).map((job) => [job.subject, job.payload])).toEqual(
+      pages.map((page) => [`incident:${page.incidentId}`, { level: 1, round: 0, paged: [pages[0]!.personId] }]),
+    );
+    expect(pending.filter((job) => job.kind === PAGE_DELIVERY_JOB).map((job) => job.subject).sort()).toEqual(pages.map((page) => `page:${page.id}`).sort());
+  });
+
+  it('runs the rest of a batch when one step in it fails, and retries that one on its own', async () => {
+    const database = db().database;
+    const resolve = levelTargetResolver(() => config, overridesFromDatabase);
+    const steps = escalationStepHandler({
+      database,
+      // One incident's copied policy names a target nobody can resolve (a bug, a corrupt row).
+      resolveTargets: async (level, at, tx) => {
+        if (level.targets.some((target) => target.key === 'ghost')) throw new Error('no such target: ghost');
+        return resolve(level, at, tx);
+      },
+      clock: time.clock,
+    });
+    const batchWorker = new JobWorker(database, new Map([[ESCALATION_STEP_JOB, steps], [PAGE_DELIVERY_JOB, async () => {}]]), log);
+    await fireMany(3);
+    const [broken] = await prisma().incident.findMany({ orderBy: { id: 'asc' }, take: 1 });
+    await prisma().$executeRawUnsafe(`UPDATE incidents SET escalation_policy = jsonb_set(escalation_policy, '{levels,0,targets}', '[{"kind":"person","key":"ghost"}]') WHERE id = ${broken!.id}`);
+    expect(await batchWorker.runOnce()).toBe(3);
+    const paged = await prisma().page.findMany({ orderBy: { id: 'asc' } });
+    expect(paged.map((page) => page.incidentId!).sort((a, b) => a - b)).toEqual([broken!.id + 1, broken!.id + 2]);
+    const left = await prisma().job.findFirstOrThrow({ where: { kind: ESCALATION_STEP_JOB, subject: `incident:${broken!.id}` } });
+    expect(left).toMatchObject({ status: 'pending', attempts: 1, lastError: 'no such target: ghost' });
+    await batchWorker.stop();
   });
 
   it('repeats the policy as many times as it says', async () => {
