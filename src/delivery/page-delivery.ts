@@ -3,7 +3,8 @@ import { ChatApiError, type ChatPlatformName } from '../chat/chat-port.js';
 import { pageButtonValue } from '../chat/commands/button-actions.js';
 import { mention } from '../chat/neutral-message.js';
 import type { Database } from '../db/database.js';
-import { prepared, sql } from '../db/sql.js';
+import { GroupCommitter } from '../db/group-commit.js';
+import { jsonRecords, prepared, sql, type Sql } from '../db/sql.js';
 import { BOT } from '../incidents/actor.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import { oneLine } from '../incidents/one-line.js';
@@ -20,15 +21,14 @@ import { systemClock, type Clock } from '../time/clock.js';
  */
 export function pageDeliveryHandler(deps: { database: Database; delivery: Delivery; log: Logger; clock?: Clock }): JobHandler {
   const { prisma } = deps.database;
+  // Pages delivered side by side record their outcome in one transaction (one commit, one WAL
+  // flush): a storm's pages each committing alone made commits the database's limit.
+  const outcomes = new GroupCommitter<PageOutcome, void>(async (recorded) => {
+    await deps.database.transaction((tx) => recordOutcomes(tx, recorded));
+    return recorded.map(() => undefined);
+  });
   const record = async (pageId: number, incidentId: number, status: 'sent' | 'failed' | 'cancelled', text: string, extra: { platform?: ChatPlatformName; error?: string } = {}) => {
-    const at = (deps.clock ?? systemClock).now();
-    await deps.database.transaction(async (tx) => {
-      await tx.query(prepared('pages.record-delivery', sql`
-        UPDATE pages SET status = ${status}, sent_at = CASE WHEN ${status} = 'sent' THEN ${at}::timestamptz ELSE sent_at END,
-          platform = ${extra.platform ?? null}::"ChatPlatform", error = ${extra.error ?? null}
-        WHERE id = ${pageId}::int`));
-      await appendTimeline(tx, [{ incidentId, at, kind: `page.${status}`, actor: BOT, text, data: { pageId, ...extra } }]);
-    });
+    await outcomes.submit([{ pageId, incidentId, status, text, extra, at: (deps.clock ?? systemClock).now() }]);
   };
 
   /** `/oncall page`: a message to a person, with no incident (and so no timeline) behind it. */
@@ -98,4 +98,34 @@ export function pageDeliveryHandler(deps: { database: Database; delivery: Delive
         .catch((error: Error) => deps.log.warn({ err: error, pageId }, 'could not mention the paged person in the incident channel'));
     }
   };
+}
+
+interface PageOutcome {
+  pageId: number;
+  incidentId: number;
+  status: 'sent' | 'failed' | 'cancelled';
+  text: string;
+  extra: { platform?: ChatPlatformName; error?: string };
+  at: Date;
+}
+
+/** The pages' rows (locked in id order, as every writer of several takes them) and their timeline entries. */
+async function recordOutcomes(tx: Sql, recorded: readonly PageOutcome[]): Promise<void> {
+  const rows = [...recorded]
+    .sort((a, b) => a.pageId - b.pageId)
+    .map((outcome) => ({ id: outcome.pageId, status: outcome.status, at: outcome.at.toISOString(), platform: outcome.extra.platform ?? null, error: outcome.extra.error ?? null }));
+  await tx.query(prepared('pages.lock-for-outcomes', sql`SELECT id FROM pages WHERE id = ANY (${rows.map((row) => row.id)}::int[]) ORDER BY id FOR UPDATE`));
+  await tx.query(prepared('pages.record-outcomes', sql`
+    UPDATE pages p SET status = r.status, sent_at = CASE WHEN r.status = 'sent' THEN r.at ELSE p.sent_at END,
+      platform = r.platform::"ChatPlatform", error = r.error
+    FROM ${jsonRecords(rows, 'id int, status text, at timestamptz, platform text, error text')}
+    WHERE p.id = r.id`));
+  await appendTimeline(tx, recorded.map((outcome) => ({
+    incidentId: outcome.incidentId,
+    at: outcome.at,
+    kind: `page.${outcome.status}`,
+    actor: BOT,
+    text: outcome.text,
+    data: { pageId: outcome.pageId, ...outcome.extra },
+  })));
 }

@@ -239,6 +239,24 @@ describeEachDatabase('escalation', (db) => {
     expect(pending.filter((job) => job.kind === PAGE_DELIVERY_JOB).map((job) => job.subject).sort()).toEqual(pages.map((page) => `page:${page.id}`).sort());
   });
 
+  it('records the outcome of pages delivered side by side in one transaction: each page and its timeline entry', async () => {
+    await fireMany(12);
+    await worker.runOnce(); // the 12 first steps, together
+    const counted = countingDatabase(db().database);
+    const deliver = pageDeliveryHandler({ database: counted.database, delivery: new Delivery({ prisma: db().database.prisma, ports: [], clock: time.clock }), log, clock: time.clock });
+    const deliveries = await db().database.transaction(async (tx) => (await claimDueJobs(tx, 'pages', 100, MINUTE)).filter((job) => job.kind === PAGE_DELIVERY_JOB));
+    expect(deliveries).toHaveLength(12);
+    await Promise.all(deliveries.map((job) => deliver(job)));
+    // Page by page this was two statements each (24); together, a lock, an update and an insert.
+    expect(counted.statements()).toBeLessThanOrEqual(6);
+    const pages = await prisma().page.findMany({ orderBy: { id: 'asc' } });
+    expect(pages.map((page) => [page.status, page.error])).toEqual(pages.map(() => ['failed', 'no chat platform is configured']));
+    for (const page of pages) {
+      const failed = await prisma().timelineEvent.findMany({ where: { incidentId: page.incidentId!, kind: 'page.failed' } });
+      expect(failed.map((entry) => [entry.text, (entry.data as { pageId: number }).pageId])).toEqual([['Could not page Alice: no chat platform is configured', page.id]]);
+    }
+  });
+
   it('runs the rest of a batch when one step in it fails, and retries that one on its own', async () => {
     const database = db().database;
     const resolve = levelTargetResolver(() => config, overridesFromDatabase);
