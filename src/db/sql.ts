@@ -72,6 +72,13 @@ export function jsonRecords(rows: readonly unknown[], columns: string): SqlFragm
  * A statement whose text never changes (its values travel as parameters, sets of rows as one JSON
  * parameter): PostgreSQL parses and plans it once per connection instead of on every call. The
  * hot paths of ingestion use it; a name must always go with the same text.
+ *
+ * Not for a look-up of a list of keys (`= ANY (array)`) in a table whose size swings: after five
+ * runs PostgreSQL keeps a generic plan, and one made while the table was small (the jobs table
+ * between storms, every table of a new install) scans it whole for every key once it is large.
+ * Auto-explain of an opens run showed most job completions and incident and alert locks doing
+ * that. Those statements are sent unprepared and planned with their values each time. A
+ * per-key look-up through LATERAL ... LIMIT 1 (readAlertStates) keeps its index scan.
  */
 export function prepared(name: string, fragment: SqlFragment): SqlFragment {
   fragment.statementName = name;

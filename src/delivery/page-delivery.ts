@@ -114,7 +114,8 @@ async function recordOutcomes(tx: Sql, recorded: readonly PageOutcome[]): Promis
   const rows = [...recorded]
     .sort((a, b) => a.pageId - b.pageId)
     .map((outcome) => ({ id: outcome.pageId, status: outcome.status, at: outcome.at.toISOString(), platform: outcome.extra.platform ?? null, error: outcome.extra.error ?? null }));
-  await tx.query(prepared('pages.lock-for-outcomes', sql`SELECT id FROM pages WHERE id = ANY (${rows.map((row) => row.id)}::int[]) ORDER BY id FOR UPDATE`));
+  // Planned with its values each time, not prepared: see `prepared`.
+  await tx.query(sql`SELECT id FROM pages WHERE id = ANY (${rows.map((row) => row.id)}::int[]) ORDER BY id FOR UPDATE`);
   await tx.query(prepared('pages.record-outcomes', sql`
     UPDATE pages p SET status = r.status, sent_at = CASE WHEN r.status = 'sent' THEN r.at ELSE p.sent_at END,
       platform = r.platform::"ChatPlatform", error = r.error

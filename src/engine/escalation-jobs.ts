@@ -219,8 +219,9 @@ const incidentOf = (job: ClaimedJob) => Number(/^incident:(\d+)$/.exec(job.subje
 
 /** Locks the incidents of a batch of steps, in id order (as every other locker of several takes them). */
 async function lockIncidents(tx: Sql, ids: number[]): Promise<Map<number, FencedIncident>> {
-  const rows = await tx.query<FencedIncident>(prepared('escalation.lock-incidents', sql`
-    SELECT id, title, severity, status, escalation_version, escalation_policy FROM incidents WHERE id = ANY (${ids}::int[]) ORDER BY id FOR UPDATE`));
+  // Planned with its values each time, not prepared: see `prepared`.
+  const rows = await tx.query<FencedIncident>(sql`
+    SELECT id, title, severity, status, escalation_version, escalation_policy FROM incidents WHERE id = ANY (${ids}::int[]) ORDER BY id FOR UPDATE`);
   return new Map(rows.map((row) => [Number(row.id), row]));
 }
 

@@ -142,7 +142,9 @@ export async function claimDueJobs(db: Sql, workerId: string, limit: number, lea
 export async function completeJobs(db: Sql, jobs: readonly ClaimedJob[], workerId: string): Promise<void> {
   if (jobs.length === 0) return;
   const ids = jobs.map((job) => String(job.id)).sort();
-  await db.query(prepared('jobs.complete', sql`DELETE FROM jobs WHERE id = ANY (${ids}::bigint[]) AND locked_by = ${workerId}`));
+  // Planned with its values each time, not prepared: see `prepared` (the jobs table is small
+  // until a storm makes it large, and then a plan cached while it was small scans it whole).
+  await db.query(sql`DELETE FROM jobs WHERE id = ANY (${ids}::bigint[]) AND locked_by = ${workerId}`);
 }
 
 /**
@@ -153,9 +155,10 @@ export async function completeJobs(db: Sql, jobs: readonly ClaimedJob[], workerI
 export async function completeJobsWithin(tx: Sql, jobs: readonly ClaimedJob[]): Promise<ClaimedJob[]> {
   if (jobs.length === 0) return [];
   const ordered = [...jobs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const deleted = await tx.query<{ id: string }>(prepared('jobs.complete-many-within', sql`
+  // Planned with its values each time, not prepared: see completeJobs.
+  const deleted = await tx.query<{ id: string }>(sql`
     DELETE FROM jobs j USING unnest(${ordered.map((job) => String(job.id))}::bigint[], ${ordered.map((job) => job.lockedBy)}::text[]) AS c(id, locked_by)
-    WHERE j.id = c.id AND j.locked_by = c.locked_by RETURNING j.id`));
+    WHERE j.id = c.id AND j.locked_by = c.locked_by RETURNING j.id`);
   const ours = new Set(deleted.map((row) => String(row.id)));
   return jobs.filter((job) => ours.has(String(job.id)));
 }

@@ -47,8 +47,9 @@ export async function readAlertStates(tx: Sql, items: readonly IngestItem[], loc
   const ids = sql`SELECT found.id FROM json_to_recordset(${json([...keys.values()])}::json) AS k(source text, fingerprint text)
     CROSS JOIN LATERAL (SELECT id FROM alerts b WHERE b.source = k.source AND b.fingerprint = k.fingerprint LIMIT 1) found`;
   const rows = lock
-    ? await tx.query<AlertRow>(prepared('ingest.lock-alert-states', sql`
-        SELECT ${COLUMNS} FROM alerts a WHERE a.id = ANY (ARRAY(${ids})) ORDER BY a.id FOR UPDATE`))
+    ? // Planned with its values each time, not prepared: see `prepared`.
+      await tx.query<AlertRow>(sql`
+        SELECT ${COLUMNS} FROM alerts a WHERE a.id = ANY (ARRAY(${ids})) ORDER BY a.id FOR UPDATE`)
     : await tx.query<AlertRow>(prepared('ingest.read-alert-states', sql`
         SELECT ${COLUMNS} FROM json_to_recordset(${json([...keys.values()])}::json) AS k(source text, fingerprint text)
         CROSS JOIN LATERAL (SELECT * FROM alerts b WHERE b.source = k.source AND b.fingerprint = k.fingerprint LIMIT 1) a`));

@@ -1,4 +1,4 @@
-import { prepared, sql, type Sql } from '../db/sql.js';
+import { sql, type Sql } from '../db/sql.js';
 import type { IncidentStatus } from '../db/generated/enums.js';
 import { AppError } from '../errors.js';
 import type { JobSpec } from '../engine/job.js';
@@ -49,8 +49,9 @@ export async function lockOpenIncidentOfGroup(tx: Sql, groupKey: string): Promis
 
 /** Locks the open incidents of these alert groups (one statement, in id order), by group key. */
 export async function lockOpenIncidentsOfGroups(tx: Sql, groupKeys: readonly string[]): Promise<Map<string, LockedIncident>> {
-  const rows = await tx.query<IncidentRow>(prepared('incidents.lock-open-of-groups', sql`
-    SELECT ${LOCKED_INCIDENT_COLUMNS} FROM incidents WHERE open_group_key = ANY (${groupKeys}::text[]) ORDER BY id FOR UPDATE`));
+  // Planned with its values each time, not prepared: see `prepared`.
+  const rows = await tx.query<IncidentRow>(sql`
+    SELECT ${LOCKED_INCIDENT_COLUMNS} FROM incidents WHERE open_group_key = ANY (${groupKeys}::text[]) ORDER BY id FOR UPDATE`);
   return new Map(rows.map((row) => [row.open_group_key!, lockedIncidentFromRow(row)]));
 }
 
