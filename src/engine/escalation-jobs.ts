@@ -146,11 +146,11 @@ async function runSteps(tx: Sql, claimed: ClaimedJob[], deps: EscalationStepDeps
   const jobsOut: JobSpec[] = [];
   const pages: PageToWrite[] = [];
   /** Per step, in order: its own entries, then its pages' (filled once the pages are written). */
-  const stepEntries: { before: TimelineEntry[]; pages: PageToWrite[]; after: JobSpec[]; incidentId: number }[] = [];
+  const stepEntries: { before: TimelineEntry[]; pages: PageToWrite[]; after: JobSpec[] }[] = [];
   for (const { job, incident, policy, step } of due) {
     const incidentId = Number(incident.id);
     if (step.level >= policy.levels.length) {
-      stepEntries.push({ incidentId, before: [{ incidentId, at: now, kind: 'escalation.exhausted', actor: BOT, text: `Escalation policy ${policy.name} ran out with nobody acknowledging.` }], pages: [], after: [] });
+      stepEntries.push({ before: [{ incidentId, at: now, kind: 'escalation.exhausted', actor: BOT, text: `Escalation policy ${policy.name} ran out with nobody acknowledging.` }], pages: [], after: [] });
       continue;
     }
     const level = policy.levels[step.level]!;
@@ -183,7 +183,7 @@ async function runSteps(tx: Sql, claimed: ClaimedJob[], deps: EscalationStepDeps
       const payload: EscalationStepPayload = { ...next.step, paged };
       after.push({ kind: ESCALATION_STEP_JOB, subject: `incident:${incidentId}`, payload: { ...payload }, fence: job.fence ?? 0, delayMs: next.delayMs });
     }
-    stepEntries.push({ incidentId, before, pages: stepPages, after });
+    stepEntries.push({ before, pages: stepPages, after });
   }
 
   const written = await writePages(tx, pages.map((page) => ({
