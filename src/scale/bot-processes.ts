@@ -52,14 +52,16 @@ export function superviseBotProcesses(count: number, log: Logger): Promise<numbe
       const wasReady = ready.delete(worker);
       const ranMs = Date.now() - (startedAt.get(worker) ?? Date.now());
       startedAt.delete(worker);
-      if (!stopping && !wasReady) {
+      if (!stopping && !wasReady && !startedAll) {
         // It printed why (a setting, the database, the port): starting it again would say it again.
+        // Later, a replacement that cannot start (the database away a while) is tried again below,
+        // while the others serve.
         failedStart = true;
         log.error({ pid: worker.process.pid, code, signal }, 'a bot process could not start; stopping the others');
         stop();
       } else if (!stopping) {
         restartDelay = ranMs > STEADY_AFTER_MS ? RESTART_DELAY_MS : Math.min(restartDelay * 2, MAX_RESTART_DELAY_MS);
-        log.error({ pid: worker.process.pid, code, signal, restartInMs: restartDelay }, 'a bot process died; starting another');
+        log.error({ pid: worker.process.pid, code, signal, restartInMs: restartDelay }, wasReady ? 'a bot process died; starting another' : 'a bot process could not start; trying again');
         setTimeout(() => { if (!stopping) fork(); }, restartDelay).unref();
       }
       if (stopping && (code !== 0 || failedStart)) exitCode = 1;

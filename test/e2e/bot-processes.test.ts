@@ -26,10 +26,10 @@ function send(url: string, method: string, path: string, body?: unknown): Promis
   });
 }
 
-/** The bot processes the supervisor runs (its children). */
+/** The bot processes the supervisor runs (its children running the CLI; from source, tsx also runs an esbuild child). */
 function botProcessesOf(supervisorPid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(supervisorPid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(supervisorPid), '-f', 'cli\\.(ts|js)'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
   } catch {
     return []; // pgrep exits 1 when there are none
   }
@@ -135,4 +135,46 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('PROCESSES: when the supervisor 
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 90_000);
+});
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)('PROCESSES: a replacement that cannot start', () => {
+  it('is tried again while the others serve, and joins them once it can start', async () => {
+    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await admin.connect();
+    const role = `bot_processes_${process.pid}`;
+    const name = `${role}_db`;
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`DROP ROLE IF EXISTS "${role}"`);
+    await admin.query(`CREATE ROLE "${role}" LOGIN`);
+    await admin.query(`CREATE DATABASE "${name}" OWNER "${role}"`);
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    url.username = role;
+    url.pathname = `/${name}`;
+    const dataDir = mkdtempSync(join(tmpdir(), 'bot-processes-'));
+    let bot: BotProcess | undefined;
+    try {
+      bot = await startBotProcess({ PROCESSES: '2', DATABASE_URL: url.toString(), DATA_DIR: dataDir, WEBHOOK_TOKEN: TOKEN }, { startTimeoutMs: 60_000 });
+      await eventually('both processes to serve', () => bot!.output().includes('2 bot processes serve the port'), 60_000);
+      // The bot's role may not log in any more: the processes running keep their connections.
+      await admin.query(`ALTER ROLE "${role}" NOLOGIN`);
+      const [victim, survivor] = botProcessesOf(bot.child.pid!);
+      process.kill(victim!, 'SIGKILL');
+      await eventually('a replacement to fail to start', () => bot!.output().includes('a bot process could not start; trying again'), 30_000);
+      expect(alive(bot.child.pid!)).toBe(true);
+      expect(alive(survivor!)).toBe(true);
+      const answers = await Promise.all(Array.from({ length: 6 }, () => send(bot!.url, 'GET', '/healthz')));
+      expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+      await admin.query(`ALTER ROLE "${role}" LOGIN`);
+      await eventually('the replacement to serve', () => {
+        const now = botProcessesOf(bot!.child.pid!);
+        return now.length === 2 && bot!.output().split('"msg":"incident bot ready"').length === 4;
+      }, 60_000);
+    } finally {
+      await bot?.stop();
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.query(`DROP ROLE IF EXISTS "${role}"`);
+      await admin.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
