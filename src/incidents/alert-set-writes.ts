@@ -1,6 +1,6 @@
-import { json, jsonRecords, prepared, sql, type Sql } from '../db/sql.js';
+import { json, jsonRecords, prepared, sql, type Sql, type SqlFragment } from '../db/sql.js';
 import { LOCKED_INCIDENT_COLUMNS, lockedIncidentFromRow, type IncidentRow, type LockedIncident } from './incident-transitions.js';
-import { alertKey, type AlertState } from './alert-states.js';
+import { ALERT_STATE_COLUMNS, alertKey, statesFromRows, type AlertState, type AlertStateRow } from './alert-states.js';
 import { insertJobs, jobRow, JOB_ROW_COLUMNS } from '../engine/job-store.js';
 import type { JobSpec } from '../engine/job.js';
 import type { IngestItem } from './alert-ingestion.js';
@@ -127,6 +127,18 @@ export async function insertAlerts(tx: Sql, alerts: readonly AlertToInsert[], no
   return new Map(inserted.map((row) => [alertKey(row.source, row.fingerprint), Number(row.id)]));
 }
 
+/** The columns of a row of contentColumns, as json_to_recordset reads them. */
+const CONTENT_RECORD = sql`id int, status text, title text, description text, source_severity text,
+      labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, content_hash text, raw_at int`;
+
+/** What new content sets on an alert row `a` from a record `r` of CONTENT_RECORD. */
+function contentSet(raws: RawBodies): SqlFragment {
+  return sql`status = r.status::"AlertStatus", title = r.title, description = r.description, source_severity = r.source_severity,
+      labels = r.labels, annotations = r.annotations, links = r.links, starts_at = r.starts_at, ends_at = r.ends_at,
+      content_hash = r.content_hash, received_count = a.received_count + 1, last_received_at = now(),
+      raw = COALESCE(${json(raws.list)}::jsonb -> r.raw_at, a.raw)`;
+}
+
 /** New content for alerts already stored whose status stays as it was (one statement). */
 export async function updateAlertContents(tx: Sql, updates: readonly { item: IngestItem; alertId: number }[]): Promise<void> {
   const raws = new RawBodies();
@@ -135,12 +147,8 @@ export async function updateAlertContents(tx: Sql, updates: readonly { item: Ing
     .map(({ item, alertId }) => ({ id: alertId, ...contentColumns(item, raws) }));
   // The ids again as an array: with it the plan reaches the rows by primary key, not by a scan.
   await tx.query(prepared('ingest.update-alert-contents', sql`
-    UPDATE alerts a SET status = r.status::"AlertStatus", title = r.title, description = r.description, source_severity = r.source_severity,
-      labels = r.labels, annotations = r.annotations, links = r.links, starts_at = r.starts_at, ends_at = r.ends_at,
-      content_hash = r.content_hash, received_count = a.received_count + 1, last_received_at = now(),
-      raw = COALESCE(${json(raws.list)}::jsonb -> r.raw_at, a.raw)
-    FROM json_to_recordset(${json(rows)}::json) AS r(id int, status text, title text, description text, source_severity text,
-      labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, content_hash text, raw_at int)
+    UPDATE alerts a SET ${contentSet(raws)}
+    FROM json_to_recordset(${json(rows)}::json) AS r(${CONTENT_RECORD})
     WHERE a.id = r.id AND a.id = ANY (${rows.map((row) => row.id)}::int[])`));
 }
 
@@ -166,13 +174,8 @@ export async function updateIfUnchanged(db: Sql, updates: readonly { item: Inges
   const jobs = incidents.flatMap((incidentId) => followUps(incidentId).map((job) => ({ ...jobRow(job), incident_id: incidentId })));
   const updated = await db.query<{ id: number }>(prepared('ingest.update-if-unchanged', sql`
     WITH updated AS (
-      UPDATE alerts a SET status = r.status::"AlertStatus", title = r.title, description = r.description, source_severity = r.source_severity,
-        labels = r.labels, annotations = r.annotations, links = r.links, starts_at = r.starts_at, ends_at = r.ends_at,
-        content_hash = r.content_hash, received_count = a.received_count + 1, last_received_at = now(),
-        raw = COALESCE(${json(raws.list)}::jsonb -> r.raw_at, a.raw)
-      FROM json_to_recordset(${json(rows)}::json) AS r(id int, status text, title text, description text, source_severity text,
-        labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, content_hash text, raw_at int,
-        was_status text, was_hash text, was_incident int, was_ends_at timestamptz)
+      UPDATE alerts a SET ${contentSet(raws)}
+      FROM json_to_recordset(${json(rows)}::json) AS r(${CONTENT_RECORD}, was_status text, was_hash text, was_incident int, was_ends_at timestamptz)
       WHERE a.id = r.id AND a.id = ANY (${rows.map((row) => row.id)}::int[])
         AND a.status = r.was_status::"AlertStatus" AND a.content_hash = r.was_hash
         AND a.incident_id IS NOT DISTINCT FROM r.was_incident AND a.ends_at IS NOT DISTINCT FROM r.was_ends_at
@@ -182,6 +185,61 @@ export async function updateIfUnchanged(db: Sql, updates: readonly { item: Inges
     )
     SELECT id FROM updated`));
   return new Set(updated.map((row) => Number(row.id)));
+}
+
+/** New content expected to change a stored alert: its id and incident as this process last read them. */
+export interface ExpectedChange {
+  item: IngestItem;
+  alertId: number;
+  incidentId: number | null;
+}
+
+/**
+ * The stored state of every alert of `items` (as readAlertStates reads it) and, in the same
+ * statement, the new content of `changes` applied to each alert that is as expected: same
+ * status, other content, the expected incident, and (for a routing key's own alerts only) the
+ * same routing key. With it the follow-up jobs of the incidents changed. So a change costs one
+ * round trip, as a repeat does. The states are the ones from before the update; answers them
+ * and the ids it updated. A change not applied (the alert moved on meanwhile) is decided from
+ * its state like any other notification.
+ */
+export async function readStatesApplyingChanges(
+  db: Sql,
+  items: readonly IngestItem[],
+  changes: readonly ExpectedChange[],
+  followUps: (incidentId: number) => JobSpec[],
+): Promise<{ states: Map<string, AlertState>; updated: Set<number> }> {
+  const keys = new Map<string, { source: string; fingerprint: string }>();
+  for (const { alert } of items) keys.set(alertKey(alert.source, alert.fingerprint), { source: alert.source, fingerprint: alert.fingerprint });
+  const raws = new RawBodies();
+  const rows = [...changes]
+    .sort((a, b) => a.alertId - b.alertId)
+    .map(({ item, alertId, incidentId }) => ({
+      id: alertId,
+      ...contentColumns(item, raws),
+      own_only: item.ownAlertsOnly === true,
+      routing_key_hash: item.alert.routingKeyHash ?? null,
+      was_incident: incidentId,
+    }));
+  const incidents = [...new Set(changes.flatMap(({ incidentId }) => (incidentId === null ? [] : [incidentId])))].sort((a, b) => a - b);
+  const jobs = incidents.flatMap((incidentId) => followUps(incidentId).map((job) => ({ ...jobRow(job), incident_id: incidentId })));
+  // Planned with its values each time, not prepared: the update looks its rows up by a list of ids (see `prepared`).
+  const found = await db.query<AlertStateRow & { updated: boolean }>(prepared('ingest.read-states-applying-changes', sql`
+    WITH updated AS (
+      UPDATE alerts a SET ${contentSet(raws)}
+      FROM json_to_recordset(${json(rows)}::json) AS r(${CONTENT_RECORD}, own_only boolean, routing_key_hash text, was_incident int)
+      WHERE a.id = r.id AND a.id = ANY (${rows.map((row) => row.id)}::int[])
+        AND a.status = r.status::"AlertStatus" AND a.content_hash <> r.content_hash
+        AND a.incident_id IS NOT DISTINCT FROM r.was_incident
+        AND (NOT r.own_only OR a.routing_key_hash IS NOT DISTINCT FROM r.routing_key_hash)
+      RETURNING a.id, a.incident_id
+    ), followed AS (
+      ${insertJobs(sql`SELECT r.* FROM ${jsonRecords(jobs, `${JOB_ROW_COLUMNS}, incident_id int`)} WHERE r.incident_id IN (SELECT incident_id FROM updated) ORDER BY e.ord`)}
+    )
+    SELECT ${ALERT_STATE_COLUMNS}, a.id IN (SELECT id FROM updated) AS updated
+    FROM json_to_recordset(${json([...keys.values()])}::json) AS k(source text, fingerprint text)
+    CROSS JOIN LATERAL (SELECT * FROM alerts b WHERE b.source = k.source AND b.fingerprint = k.fingerprint LIMIT 1) a`));
+  return { states: statesFromRows(found), updated: new Set(found.filter((row) => row.updated).map((row) => Number(row.id))) };
 }
 
 /** Links alerts to the incidents they belong to, as their history (one statement). */

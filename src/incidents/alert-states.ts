@@ -15,7 +15,7 @@ export interface AlertState {
   flappingSince: Date | null;
 }
 
-interface AlertRow {
+export interface AlertStateRow {
   id: number;
   source: string;
   fingerprint: string;
@@ -31,7 +31,7 @@ interface AlertRow {
 
 export const alertKey = (source: string, fingerprint: string) => `${source}\u0000${fingerprint}`;
 
-const COLUMNS = sql`a.id, a.source, a.fingerprint, a.status, a.content_hash, a.incident_id, a.routing_key_hash, a.ends_at,
+export const ALERT_STATE_COLUMNS = sql`a.id, a.source, a.fingerprint, a.status, a.content_hash, a.incident_id, a.routing_key_hash, a.ends_at,
   to_jsonb(a.recent_fires) AS recent_fires, a.flapping_since`;
 
 /**
@@ -48,11 +48,16 @@ export async function readAlertStates(tx: Sql, items: readonly IngestItem[], loc
     CROSS JOIN LATERAL (SELECT id FROM alerts b WHERE b.source = k.source AND b.fingerprint = k.fingerprint LIMIT 1) found`;
   const rows = lock
     ? // Planned with its values each time, not prepared: see `prepared`.
-      await tx.query<AlertRow>(sql`
-        SELECT ${COLUMNS} FROM alerts a WHERE a.id = ANY (ARRAY(${ids})) ORDER BY a.id FOR UPDATE`)
-    : await tx.query<AlertRow>(prepared('ingest.read-alert-states', sql`
-        SELECT ${COLUMNS} FROM json_to_recordset(${json([...keys.values()])}::json) AS k(source text, fingerprint text)
+      await tx.query<AlertStateRow>(sql`
+        SELECT ${ALERT_STATE_COLUMNS} FROM alerts a WHERE a.id = ANY (ARRAY(${ids})) ORDER BY a.id FOR UPDATE`)
+    : await tx.query<AlertStateRow>(prepared('ingest.read-alert-states', sql`
+        SELECT ${ALERT_STATE_COLUMNS} FROM json_to_recordset(${json([...keys.values()])}::json) AS k(source text, fingerprint text)
         CROSS JOIN LATERAL (SELECT * FROM alerts b WHERE b.source = k.source AND b.fingerprint = k.fingerprint LIMIT 1) a`));
+  return statesFromRows(rows);
+}
+
+/** Each alert's state, by alert key, from rows of ALERT_STATE_COLUMNS. */
+export function statesFromRows(rows: readonly AlertStateRow[]): Map<string, AlertState> {
   const states = new Map<string, AlertState>();
   for (const row of rows) {
     states.set(alertKey(row.source, row.fingerprint), {

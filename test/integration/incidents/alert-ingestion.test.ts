@@ -301,6 +301,73 @@ describeEachDatabase('alert ingestion', (db) => {
     expect(await prisma().incidentAlert.count()).toBe(302);
   });
 
+  it('applies new content of an alert it has just seen in one statement, with its incident`s sync job', async () => {
+    const { database: counting, statements } = countingDatabase(db().database);
+    let wakes = 0;
+    const bot = new AlertIntake({ database: counting, oncall: () => emptyOncallConfig(), effects: chatSyncEffects(() => true), reopenWindowMs: 30 * MINUTE, storeRawAlerts: true, clock: { now: () => now }, onCommitted: () => wakes++ });
+    const [opened] = await bot.receive(notification([{ fingerprint: 'disk' }]));
+    await prisma().job.deleteMany();
+    const before = { statements: statements(), wakes };
+    const [changed] = await bot.receive(notification([{ fingerprint: 'disk', description: 'now 99%' }]));
+    expect(changed).toEqual({ outcome: 'updated', alertId: opened!.alertId, incidentId: opened!.incidentId });
+    // No read first: the change, its check and the sync job are one statement.
+    expect(statements() - before.statements).toBe(1);
+    expect(wakes).toBe(before.wakes + 1);
+    expect(await prisma().alert.findFirstOrThrow()).toMatchObject({ description: 'now 99%', receivedCount: 2 });
+    expect(await prisma().job.findMany({ select: { kind: true, subject: true } })).toEqual([{ kind: 'incident.sync', subject: `incident:${opened!.incidentId}` }]);
+    // The same content again is a repeat: read, answered, nothing written.
+    const [again] = await bot.receive(notification([{ fingerprint: 'disk', description: 'now 99%' }]));
+    expect(again!.outcome).toBe('unchanged');
+    expect(statements() - before.statements).toBe(2);
+    expect((await prisma().alert.findFirstOrThrow()).receivedCount).toBe(2);
+  });
+
+  it('decides from what is stored, not from what it saw, when another replica changed the alert since', async () => {
+    const replica = () => new AlertIntake({ database: db().database, oncall: () => emptyOncallConfig(), effects: chatSyncEffects(() => true), reopenWindowMs: 30 * MINUTE, storeRawAlerts: true, clock: { now: () => now } });
+    const [a, b] = [replica(), replica()];
+    const [opened] = await a.receive(notification([{ fingerprint: 'x' }]));
+    // Replica A saw it firing; B resolves it (ended 09:30).
+    expect((await b.receive(notification([{ fingerprint: 'x', status: 'resolved' }])))[0]!.outcome).toBe('resolved');
+    // News of the occurrence that ended is stale, though A last saw the alert firing with other content.
+    const [late] = await a.receive(notification([{ fingerprint: 'x', description: 'late news' }]));
+    expect(late!.outcome).toBe('stale');
+    expect(await prisma().alert.findFirstOrThrow()).toMatchObject({ status: 'resolved', description: null });
+    // A new occurrence fires it again: a re-fire of the incident, not an update of a firing alert.
+    const [again] = await a.receive(notification([{ fingerprint: 'x', description: 'back', startsAt: '2026-11-24T09:45:00Z' }]));
+    expect(again).toMatchObject({ outcome: 'reopened', incidentId: opened!.incidentId });
+    expect(await prisma().alert.findFirstOrThrow()).toMatchObject({ status: 'firing', description: 'back' });
+  });
+
+  it('applies a change sent right behind a resolve of the same alert after the resolve, not before it', async () => {
+    await intake.receive(notification([{ fingerprint: 'x' }]));
+    const database = db().database;
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let gated = 0;
+    const slow = {
+      ...database,
+      transaction: async <T>(work: (tx: Sql) => Promise<T>) => {
+        if (gated++ === 0) await gate;
+        return database.transaction(work);
+      },
+      get intake() {
+        return slow;
+      },
+    } as Database;
+    const bot = new AlertIntake({ database: slow, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 30 * MINUTE, storeRawAlerts: false, clock: { now: () => now } });
+    // The bot sees the alert firing, then its resolve's write waits at the gate.
+    expect((await bot.receive(notification([{ fingerprint: 'x', description: 'seen' }])))[0]!.outcome).toBe('updated');
+    const resolve = bot.receive(notification([{ fingerprint: 'x', status: 'resolved', description: 'seen' }]));
+    while (gated === 0) await new Promise((done) => setTimeout(done, 1));
+    const refire = bot.receive(notification([{ fingerprint: 'x', description: 'fires again', startsAt: '2026-11-24T09:45:00Z' }]));
+    const early = await Promise.race([refire.then(() => 'answered'), new Promise((done) => setTimeout(() => done('waiting'), 200))]);
+    expect(early).toBe('waiting');
+    openGate();
+    expect((await resolve)[0]!.outcome).toBe('resolved');
+    expect((await refire)[0]!.outcome).toBe('reopened');
+    expect(await prisma().alert.findFirstOrThrow()).toMatchObject({ status: 'firing', description: 'fires again' });
+  });
+
   it('decides again under lock when another request changed the alert between its read and its write', async () => {
     await intake.receive(notification([{ fingerprint: 'x' }]));
     const database = db().database;
