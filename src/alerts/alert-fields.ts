@@ -15,10 +15,13 @@ export const stringMap = z
 const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00Z') - 14 * 3_600_000;
 const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999) + 14 * 3_600_000;
 
-export const instant = z.string().refine((text) => {
+/** Whether text is a date-time of a year from 0001 to 9999. */
+export function isInstantText(text: string): boolean {
   const ms = Date.parse(text);
   return ms >= FIRST_INSTANT && ms <= LAST_INSTANT;
-}, 'must be a date-time such as 2026-11-24T10:00:00Z (years 0001 to 9999)');
+}
+
+export const instant = z.string().refine(isInstantText, 'must be a date-time such as 2026-11-24T10:00:00Z (years 0001 to 9999)');
 
 /** An end time as Alertmanager and Grafana send it: a date-time, year 1 or empty for none. */
 export const endInstant = z.union([z.literal(''), instant]).optional();

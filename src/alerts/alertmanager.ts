@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { endInstant, endNotBeforeStart, instant, links, parseEnd, stringMap } from './alert-fields.js';
 import type { AlertBatch, NormalizedAlert } from './alert.js';
+import { plainAlertmanagerPayload } from './plain-alertmanager-payload.js';
 
 const alertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
@@ -28,7 +29,7 @@ export const alertmanagerSchema = z.object({
 
 /** Prometheus Alertmanager webhook, version 4: one request per alert group. */
 export function normalizeAlertmanager(body: unknown): AlertBatch {
-  const payload = alertmanagerSchema.parse(body);
+  const payload = plainAlertmanagerPayload(body) ?? alertmanagerSchema.parse(body);
   // An empty group label set means Alertmanager groups everything together: no real grouping.
   const groups = Object.keys(payload.groupLabels).length > 0 && payload.groupKey ? payload.groupKey : undefined;
   const alerts = payload.alerts.map(
