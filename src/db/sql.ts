@@ -78,7 +78,8 @@ export function jsonRecords(rows: readonly unknown[], columns: string): SqlFragm
  * between storms, every table of a new install) scans it whole for every key once it is large.
  * Auto-explain of an opens run showed most job completions and incident and alert locks doing
  * that. Those statements are sent unprepared and planned with their values each time. A
- * per-key look-up through LATERAL ... LIMIT 1 (readAlertStates) keeps its index scan.
+ * per-key look-up through LATERAL ... LIMIT 1 (readAlertStates) keeps its index scan, and so does
+ * any statement on the intake's own connections, which prefer index paths (IntakeClient).
  */
 export function prepared(name: string, fragment: SqlFragment): SqlFragment {
   fragment.statementName = name;
