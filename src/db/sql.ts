@@ -79,7 +79,7 @@ export function jsonRecords(rows: readonly unknown[], columns: string): SqlFragm
  * Auto-explain of an opens run showed most job completions and incident and alert locks doing
  * that. Those statements are sent unprepared and planned with their values each time. A
  * per-key look-up through LATERAL ... LIMIT 1 (readAlertStates) keeps its index scan, and so does
- * any statement on the intake's own connections, which prefer index paths (IntakeClient).
+ * any statement on the intake's own connections, which prefer index paths (openPostgres).
  */
 export function prepared(name: string, fragment: SqlFragment): SqlFragment {
   fragment.statementName = name;

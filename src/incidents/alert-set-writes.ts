@@ -224,7 +224,7 @@ export async function readStatesApplyingChanges(
   const incidents = [...new Set(changes.flatMap(({ incidentId }) => (incidentId === null ? [] : [incidentId])))].sort((a, b) => a - b);
   const jobs = incidents.flatMap((incidentId) => followUps(incidentId).map((job) => ({ ...jobRow(job), incident_id: incidentId })));
   // Prepared, though it looks alerts up by a list of ids (see `prepared`): it runs on the intake's
-  // connections, which take the index whatever the table's size when the plan was kept (IntakeClient).
+  // connections, which take the index whatever the table's size when the plan was kept (openPostgres).
   const found = await db.query<AlertStateRow & { updated: boolean }>(prepared('ingest.read-states-applying-changes', sql`
     WITH updated AS (
       UPDATE alerts a SET ${contentSet(raws)}
