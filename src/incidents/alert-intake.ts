@@ -169,8 +169,8 @@ export class AlertIntake {
 
   /** One request's items: each item's result, once whatever it wrote is committed. */
   private async store(items: IngestItem[]): Promise<IngestResult[]> {
-    const changes = this.expectedChanges(items);
     const keys = items.map(keyOf);
+    const changes = this.expectedChanges(items, keys);
     for (const key of keys) this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
     try {
       if (changes.size === 0) return await this.readThenWrite(items);
@@ -194,9 +194,8 @@ export class AlertIntake {
    * notification being stored (in this request or another), so that each alert's notifications
    * still take effect in the order they came. The rest are read first.
    */
-  private expectedChanges(items: IngestItem[]): Map<number, ExpectedChange> {
+  private expectedChanges(items: IngestItem[], keys: string[]): Map<number, ExpectedChange> {
     const changes = new Map<number, ExpectedChange>();
-    const keys = items.map(keyOf);
     const seen = new Set<string>();
     const repeated = new Set<string>();
     for (const key of keys) (seen.has(key) ? repeated : seen).add(key);

@@ -340,29 +340,16 @@ describeEachDatabase('alert ingestion', (db) => {
 
   it('applies a change sent right behind a resolve of the same alert after the resolve, not before it', async () => {
     await intake.receive(notification([{ fingerprint: 'x' }]));
-    const database = db().database;
-    let openGate!: () => void;
-    const gate = new Promise<void>((resolve) => (openGate = resolve));
-    let gated = 0;
-    const slow = {
-      ...database,
-      transaction: async <T>(work: (tx: Sql) => Promise<T>) => {
-        if (gated++ === 0) await gate;
-        return database.transaction(work);
-      },
-      get intake() {
-        return slow;
-      },
-    } as Database;
-    const bot = new AlertIntake({ database: slow, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 30 * MINUTE, storeRawAlerts: false, clock: { now: () => now } });
+    const gated = firstTransactionAtAGate(db().database);
+    const bot = new AlertIntake({ database: gated.database, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 30 * MINUTE, storeRawAlerts: false, clock: { now: () => now } });
     // The bot sees the alert firing, then its resolve's write waits at the gate.
     expect((await bot.receive(notification([{ fingerprint: 'x', description: 'seen' }])))[0]!.outcome).toBe('updated');
     const resolve = bot.receive(notification([{ fingerprint: 'x', status: 'resolved', description: 'seen' }]));
-    while (gated === 0) await new Promise((done) => setTimeout(done, 1));
+    await gated.reached();
     const refire = bot.receive(notification([{ fingerprint: 'x', description: 'fires again', startsAt: '2026-11-24T09:45:00Z' }]));
     const early = await Promise.race([refire.then(() => 'answered'), new Promise((done) => setTimeout(() => done('waiting'), 200))]);
     expect(early).toBe('waiting');
-    openGate();
+    gated.open();
     expect((await resolve)[0]!.outcome).toBe('resolved');
     expect((await refire)[0]!.outcome).toBe('reopened');
     expect(await prisma().alert.findFirstOrThrow()).toMatchObject({ status: 'firing', description: 'fires again' });
@@ -403,29 +390,16 @@ describeEachDatabase('alert ingestion', (db) => {
   });
 
   it('decides a resolve sent right behind its trigger after the trigger is written, not from the read before it', async () => {
-    const database = db().database;
-    let openGate!: () => void;
-    const gate = new Promise<void>((resolve) => (openGate = resolve));
-    let gated = 0;
     // The trigger's write waits at the gate, so the resolve's read happens while it is on its way.
-    const slow = {
-      ...database,
-      transaction: async <T>(work: (tx: Sql) => Promise<T>) => {
-        if (gated++ === 0) await gate;
-        return database.transaction(work);
-      },
-      get intake() {
-        return slow;
-      },
-    } as Database;
-    const pagerDuty = new AlertIntake({ database: slow, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 30 * MINUTE, storeRawAlerts: false, clock: { now: () => now } });
+    const gated = firstTransactionAtAGate(db().database);
+    const pagerDuty = new AlertIntake({ database: gated.database, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 30 * MINUTE, storeRawAlerts: false, clock: { now: () => now } });
     const trigger = pagerDuty.receive(normalizePagerDuty(sharedFixture('pagerduty/trigger.json'), now));
-    while (gated === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await gated.reached();
     const resolve = pagerDuty.receive(normalizePagerDuty(sharedFixture('pagerduty/resolve.json'), now));
     // The resolve is not answered while the trigger is unwritten (answered from the read, it was "ignored").
     const early = await Promise.race([resolve.then(() => 'answered'), new Promise((done) => setTimeout(() => done('waiting'), 200))]);
     expect(early).toBe('waiting');
-    openGate();
+    gated.open();
     expect((await trigger)[0]!.outcome).toBe('created');
     expect((await resolve)[0]!.outcome).toBe('resolved');
     expect(await prisma().alert.findFirstOrThrow()).toMatchObject({ status: 'resolved' });
@@ -448,3 +422,27 @@ describeEachDatabase('alert ingestion', (db) => {
     return new IncidentService(db().database, noEffects, { clock: { now: () => now } });
   }
 });
+
+/** The database, its first transaction held at a gate: `reached` once one waits there, `open` lets it go. */
+function firstTransactionAtAGate(database: Database) {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let transactions = 0;
+  const gated = {
+    ...database,
+    transaction: async <T>(work: (tx: Sql) => Promise<T>) => {
+      if (transactions++ === 0) await gate;
+      return database.transaction(work);
+    },
+    get intake() {
+      return gated;
+    },
+  } as Database;
+  return {
+    database: gated,
+    open,
+    async reached() {
+      while (transactions === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    },
+  };
+}
