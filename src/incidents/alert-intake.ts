@@ -175,7 +175,12 @@ export class AlertIntake {
     try {
       if (changes.size === 0) return await this.readThenWrite(items);
       const rest = items.filter((_, index) => !changes.has(index));
-      const [applied, others] = await Promise.all([this.applyChanges([...changes.values()]), rest.length > 0 ? this.readThenWrite(rest) : []]);
+      // Both parts settle before the request does: its alerts stay pending until then, so a later
+      // notification of one of them cannot overtake a part still on its way when the other failed.
+      const [changed, read] = await Promise.allSettled([this.applyChanges([...changes.values()]), rest.length > 0 ? this.readThenWrite(rest) : []]);
+      if (changed.status === 'rejected') throw changed.reason;
+      if (read.status === 'rejected') throw read.reason;
+      const [applied, others] = [changed.value, read.value];
       let nextApplied = 0;
       let nextOther = 0;
       return items.map((_, index) => (changes.has(index) ? applied[nextApplied++]! : others[nextOther++]!));

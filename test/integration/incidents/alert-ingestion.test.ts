@@ -355,6 +355,51 @@ describeEachDatabase('alert ingestion', (db) => {
     expect(await prisma().alert.findFirstOrThrow()).toMatchObject({ status: 'firing', description: 'fires again' });
   });
 
+  it('keeps a request`s alerts pending until all of it is stored, though its change failed', async () => {
+    await intake.receive(notification([{ fingerprint: 'k' }, { fingerprint: 'j' }]));
+    const database = db().database;
+    let armed = false;
+    let changeFailed = false;
+    let readHeld = false;
+    let openRead!: () => void;
+    const readGate = new Promise<void>((resolve) => (openRead = resolve));
+    const failing = {
+      ...database,
+      sql: {
+        async query(fragment: SqlFragment) {
+          if (armed && fragment.statementName === 'ingest.read-states-applying-changes' && !changeFailed) {
+            changeFailed = true;
+            throw new Error('the change of k fails');
+          }
+          if (armed && fragment.statementName === 'ingest.read-alert-states' && !readHeld) {
+            readHeld = true;
+            await readGate;
+          }
+          return database.sql.query(fragment);
+        },
+      },
+      get intake() {
+        return failing;
+      },
+    } as Database;
+    const bot = new AlertIntake({ database: failing, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 30 * MINUTE, storeRawAlerts: false, clock: { now: () => now } });
+    // The bot sees both firing.
+    await bot.receive(notification([{ fingerprint: 'k', description: 'seen' }, { fingerprint: 'j', description: 'seen' }]));
+    armed = true;
+    // One request: new content for k (sent as a change, which fails) and j resolved (read first, held).
+    const first = bot.receive(notification([{ fingerprint: 'k', description: 'newer' }, { fingerprint: 'j', status: 'resolved', description: 'seen' }]));
+    const firstFailed = first.then(() => 'stored', (error: Error) => error.message);
+    while (!changeFailed || !readHeld) await new Promise((done) => setTimeout(done, 1));
+    // j fires again: it must take effect after the resolve still on its way, not as a change before it.
+    const refire = bot.receive(notification([{ fingerprint: 'j', description: 'fires again', startsAt: '2026-11-24T09:45:00Z' }]));
+    const early = await Promise.race([firstFailed, refire.then(() => 'refire answered'), new Promise((done) => setTimeout(() => done('waiting'), 200))]);
+    expect(early).toBe('waiting');
+    openRead();
+    expect(await firstFailed).toBe('the change of k fails');
+    expect((await refire)[0]!.outcome).toBe('reopened');
+    expect(await prisma().alert.findFirstOrThrow({ where: { fingerprint: 'j' } })).toMatchObject({ status: 'firing', description: 'fires again' });
+  });
+
   it('decides again under lock when another request changed the alert between its read and its write', async () => {
     await intake.receive(notification([{ fingerprint: 'x' }]));
     const database = db().database;
