@@ -1,6 +1,6 @@
 import { json, jsonRecords, prepared, sql, type Sql, type SqlFragment } from '../db/sql.js';
 import { LOCKED_INCIDENT_COLUMNS, lockedIncidentFromRow, type IncidentRow, type LockedIncident } from './incident-transitions.js';
-import { ALERT_STATE_COLUMNS, alertKey, statesFromRows, type AlertState, type AlertStateRow } from './alert-states.js';
+import { ALERT_STATE_COLUMNS, alertKey, statesFromRows, storedAlertsOf, type AlertState, type AlertStateRow } from './alert-states.js';
 import { insertJobs, jobRow, JOB_ROW_COLUMNS } from '../engine/job-store.js';
 import type { JobSpec } from '../engine/job.js';
 import type { IngestItem } from './alert-ingestion.js';
@@ -209,8 +209,6 @@ export async function readStatesApplyingChanges(
   changes: readonly ExpectedChange[],
   followUps: (incidentId: number) => JobSpec[],
 ): Promise<{ states: Map<string, AlertState>; updated: Set<number> }> {
-  const keys = new Map<string, { source: string; fingerprint: string }>();
-  for (const { alert } of items) keys.set(alertKey(alert.source, alert.fingerprint), { source: alert.source, fingerprint: alert.fingerprint });
   const raws = new RawBodies();
   const rows = [...changes]
     .sort((a, b) => a.alertId - b.alertId)
@@ -237,9 +235,7 @@ export async function readStatesApplyingChanges(
     ), followed AS (
       ${insertJobs(sql`SELECT r.* FROM ${jsonRecords(jobs, `${JOB_ROW_COLUMNS}, incident_id int`)} WHERE r.incident_id IN (SELECT incident_id FROM updated) ORDER BY e.ord`)}
     )
-    SELECT ${ALERT_STATE_COLUMNS}, a.id IN (SELECT id FROM updated) AS updated
-    FROM json_to_recordset(${json([...keys.values()])}::json) AS k(source text, fingerprint text)
-    CROSS JOIN LATERAL (SELECT * FROM alerts b WHERE b.source = k.source AND b.fingerprint = k.fingerprint LIMIT 1) a`));
+    SELECT ${ALERT_STATE_COLUMNS}, a.id IN (SELECT id FROM updated) AS updated FROM ${storedAlertsOf(items)}`));
   return { states: statesFromRows(found), updated: new Set(found.filter((row) => row.updated).map((row) => Number(row.id))) };
 }
 

@@ -1,4 +1,4 @@
-import { json, prepared, sql, type Sql } from '../db/sql.js';
+import { json, prepared, sql, type Sql, type SqlFragment } from '../db/sql.js';
 import type { IngestItem, IngestResult } from './alert-ingestion.js';
 import { isRepeatOfEndedOccurrence } from './incident-rules.js';
 
@@ -35,6 +35,17 @@ export const ALERT_STATE_COLUMNS = sql`a.id, a.source, a.fingerprint, a.status, 
   to_jsonb(a.recent_fires) AS recent_fires, a.flapping_since`;
 
 /**
+ * The stored alert `a` of each key of `items`, as a FROM clause: each looked up through the
+ * unique index (LATERAL ... LIMIT 1), whatever the plan PostgreSQL keeps for the statement.
+ */
+export function storedAlertsOf(items: readonly IngestItem[]): SqlFragment {
+  const keys = new Map<string, { source: string; fingerprint: string }>();
+  for (const { alert } of items) keys.set(alertKey(alert.source, alert.fingerprint), { source: alert.source, fingerprint: alert.fingerprint });
+  return sql`json_to_recordset(${json([...keys.values()])}::json) AS k(source text, fingerprint text)
+    CROSS JOIN LATERAL (SELECT * FROM alerts b WHERE b.source = k.source AND b.fingerprint = k.fingerprint LIMIT 1) a`;
+}
+
+/**
  * The stored state of the alerts of a batch, in one statement of fixed text (the keys travel as
  * one JSON parameter), so the server plans it once per connection. Each key is looked up through
  * the unique index (LATERAL ... LIMIT 1): a plan made without knowing how many keys come would
@@ -42,17 +53,11 @@ export const ALERT_STATE_COLUMNS = sql`a.id, a.source, a.fingerprint, a.status, 
  * locking overlapping sets cannot deadlock.
  */
 export async function readAlertStates(tx: Sql, items: readonly IngestItem[], lock: boolean): Promise<Map<string, AlertState>> {
-  const keys = new Map<string, { source: string; fingerprint: string }>();
-  for (const { alert } of items) keys.set(alertKey(alert.source, alert.fingerprint), { source: alert.source, fingerprint: alert.fingerprint });
-  const ids = sql`SELECT found.id FROM json_to_recordset(${json([...keys.values()])}::json) AS k(source text, fingerprint text)
-    CROSS JOIN LATERAL (SELECT id FROM alerts b WHERE b.source = k.source AND b.fingerprint = k.fingerprint LIMIT 1) found`;
   const rows = lock
     ? // Planned with its values each time, not prepared: see `prepared`.
       await tx.query<AlertStateRow>(sql`
-        SELECT ${ALERT_STATE_COLUMNS} FROM alerts a WHERE a.id = ANY (ARRAY(${ids})) ORDER BY a.id FOR UPDATE`)
-    : await tx.query<AlertStateRow>(prepared('ingest.read-alert-states', sql`
-        SELECT ${ALERT_STATE_COLUMNS} FROM json_to_recordset(${json([...keys.values()])}::json) AS k(source text, fingerprint text)
-        CROSS JOIN LATERAL (SELECT * FROM alerts b WHERE b.source = k.source AND b.fingerprint = k.fingerprint LIMIT 1) a`));
+        SELECT ${ALERT_STATE_COLUMNS} FROM alerts a WHERE a.id = ANY (ARRAY(SELECT a.id FROM ${storedAlertsOf(items)})) ORDER BY a.id FOR UPDATE`)
+    : await tx.query<AlertStateRow>(prepared('ingest.read-alert-states', sql`SELECT ${ALERT_STATE_COLUMNS} FROM ${storedAlertsOf(items)}`));
   return statesFromRows(rows);
 }
 
