@@ -47,6 +47,11 @@ for (const kind of databaseKinds()) {
     const timeline = async () => (await api('/api/incidents/1/timeline')).events as { kind: string; text: string }[];
     const notes = async () => (await timeline()).filter((e) => e.kind === 'note').map((e) => e.text);
     const responsesTo = (url: string) => fake.state.responses.filter((r) => r.url === url);
+    /**
+     * A command is acknowledged before it runs; its answer on the response URL comes after. The
+     * copies are refused before their 200, so once the original is answered nothing is in flight.
+     */
+    const answered = (url: string) => eventually('the answer on the response URL', () => responsesTo(url).length > 0);
     /** A fresh note, sent after the copies: once it is on the timeline, the copies had their turn. */
     const noteAfter = async (text: string) => {
       const marker = await slack.slashCommand({ command: '/incident', text: `note ${text}`, channel_id: channelId });
@@ -66,6 +71,7 @@ for (const kind of databaseKinds()) {
       const second = await slack.replay(first);
       const third = await slack.replay(first);
       expect([first.status, second.status, third.status]).toEqual([200, 200, 200]);
+      await answered(first.response_url);
       await noteAfter('after the slash command copies');
       expect((await notes()).filter((text) => text === 'captured once')).toHaveLength(1);
       expect(responsesTo(first.response_url)).toHaveLength(1);
@@ -76,6 +82,7 @@ for (const kind of databaseKinds()) {
       const signature = first.sent.headers['x-slack-signature']!;
       const respelled = await slack.replay(first, { 'x-slack-signature': `${signature}=again` });
       expect(respelled.status).toBe(401);
+      await answered(first.response_url);
       await noteAfter('after the respelled copy');
       expect((await notes()).filter((text) => text === 'spelled once')).toHaveLength(1);
     });
@@ -85,6 +92,7 @@ for (const kind of databaseKinds()) {
       const copies = [await slack.replay(click), await slack.replay(click)];
       expect([click.status, ...copies.map((c) => c.status)]).toEqual([200, 200, 200]);
       await eventually('acknowledged', async () => (await api('/api/incidents/1')).status === 'acknowledged');
+      await answered(click.response_url);
       await noteAfter('after the click copies');
       expect((await timeline()).filter((e) => e.kind === 'status.acknowledged')).toHaveLength(1);
       // A copy applied would answer on the same response_url ("INC-1 is already acknowledged").
