@@ -4,10 +4,11 @@ import { BOT } from '../incidents/actor.js';
 import type { IncidentEffects, IncidentRef } from '../incidents/incident-effects.js';
 import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
 import { oneLine } from '../incidents/one-line.js';
-import { appendTimeline, type TimelineEntry } from '../incidents/timeline.js';
+import type { TimelineEntry } from '../incidents/timeline.js';
+import { appendTimelineAndJobs } from '../incidents/timeline-and-jobs.js';
 import { splitByPass } from '../oncall/escalation-pass.js';
 import type { EscalationLevel, EscalationPolicyConfig } from '../oncall/oncall-config.js';
-import { cancelJobs, completeJobsWithin, enqueueJobs } from './job-store.js';
+import { cancelJobs, completeJobsWithin } from './job-store.js';
 import type { ClaimedJob, JobHandler, JobSpec } from './job.js';
 
 import { writePages } from '../delivery/page-request.js';
@@ -211,8 +212,7 @@ async function runSteps(tx: Sql, claimed: ClaimedJob[], deps: EscalationStepDeps
     }
     jobsOut.push(...after);
   }
-  await appendTimeline(tx, timeline);
-  await enqueueJobs(tx, jobsOut);
+  await appendTimelineAndJobs(tx, timeline, jobsOut);
 }
 
 const incidentOf = (job: ClaimedJob) => Number(/^incident:(\d+)$/.exec(job.subject ?? '')?.[1]);

@@ -36,10 +36,14 @@ export function insertJobs(rows: SqlFragment): SqlFragment {
  * asked for it was committed. Fixed text, rows as one JSON parameter: one plan per connection
  * however many jobs.
  */
-export async function enqueueJobs(tx: Sql, specs: JobSpec[]): Promise<void> {
+export async function enqueueJobs(tx: Sql, specs: readonly JobSpec[]): Promise<void> {
   if (specs.length === 0) return;
-  const rows = coalesce(specs).map(jobRow);
-  await tx.query(prepared('jobs.enqueue', insertJobs(sql`SELECT r.* FROM ${jsonRecords(rows, JOB_ROW_COLUMNS)} ORDER BY e.ord`)));
+  await tx.query(prepared('jobs.enqueue', jobsInsert(specs)));
+}
+
+/** The INSERT of `specs` (coalesced) into the jobs, of fixed text: alone, or as a part of a larger statement. */
+export function jobsInsert(specs: readonly JobSpec[]): SqlFragment {
+  return insertJobs(sql`SELECT r.* FROM ${jsonRecords(coalesce(specs).map(jobRow), JOB_ROW_COLUMNS)} ORDER BY e.ord`);
 }
 
 const due = (spec: JobSpec) => spec.dueAt?.getTime() ?? Date.now() + (spec.delayMs ?? 0);
@@ -48,7 +52,7 @@ const due = (spec: JobSpec) => spec.dueAt?.getTime() ?? Date.now() + (spec.delay
  * One spec per coalesce key (the earliest), since one INSERT may not touch a row twice; keyed
  * ones in key order, so two transactions coalescing into the same jobs lock them in one order.
  */
-function coalesce(specs: JobSpec[]): JobSpec[] {
+function coalesce(specs: readonly JobSpec[]): JobSpec[] {
   const byKey = new Map<string, JobSpec>();
   const out: JobSpec[] = [];
   for (const spec of specs) {

@@ -6,12 +6,12 @@ import type { NormalizedAlert } from '../alerts/alert.js';
 import type { RouteDecision } from '../alerts/routing.js';
 import { sourceActor } from './actor.js';
 import { openedByAlerts, type IncidentEffects, type OpenedByAlert } from './incident-effects.js';
-import { enqueueJobs } from '../engine/job-store.js';
 import { incidentLabel, isOpen, onAllAlertsCleared, severityLabel, shouldReopen } from './incident-rules.js';
 import { alertKey, classifyWithoutWriting, readAlertStates, type AlertState } from './alert-states.js';
 import { insertAlerts, insertIncidents, linkAlerts, updateAlertContents, updateIfUnchanged } from './alert-set-writes.js';
 import { IncidentTransitions, lockIncident, lockOpenIncidentOfGroup, lockOpenIncidentsOfGroups, type LockedIncident } from './incident-transitions.js';
 import { appendTimeline, type TimelineEntry } from './timeline.js';
+import { appendTimelineAndJobs } from './timeline-and-jobs.js';
 import { formatDuration } from '../time/duration.js';
 import { flapSettleJob } from './flap-settle.js';
 import { flapWindow, isFlapping, type FlapDetection } from './flapping.js';
@@ -224,11 +224,10 @@ class BatchWriter {
   /** Writes what is left; answers how many jobs the batch queued. */
   async finish(): Promise<number> {
     await this.writeSet();
-    await appendTimeline(this.tx, [...this.timeline, ...this.openingTimeline]);
     const contentOnly = [...this.changedContent].filter((id) => !this.changed.has(id));
     const shown = this.ctx.effects.shown?.bind(this.ctx.effects) ?? (() => []);
     const jobs = [...shown([...this.changed], false), ...shown(contentOnly, true), ...this.jobs];
-    await enqueueJobs(this.tx, jobs);
+    await appendTimelineAndJobs(this.tx, [...this.timeline, ...this.openingTimeline], jobs);
     return jobs.length;
   }
 
@@ -272,7 +271,6 @@ class BatchWriter {
       inserts.map(({ index, item }) => ({ item, incidentId: incidentOf.get(index)?.id ?? null, heldBy: held.get(index)?.id ?? null })),
       this.ctx.now,
     );
-    const links: { incidentId: number; alertId: number }[] = [];
     const joined: { incident: LockedIncident; item: IngestItem }[] = [];
     const lost: SetWrite[] = [];
     for (const write of inserts) {
@@ -302,13 +300,11 @@ class BatchWriter {
       } else if (!incident) {
         this.results[index] = { outcome: 'held', alertId: id };
       } else {
-        links.push({ incidentId: incident.id, alertId: id });
         this.alertFiring(incident, id, item);
         joined.push({ incident, item });
         this.results[index] = { outcome: 'created', alertId: id, incidentId: incident.id };
       }
     }
-    await linkAlerts(this.tx, links);
     for (const { incident, item } of joined) await this.raiseSeverity(incident, item);
     for (const { index, item, key } of lost) {
       await this.relock(item, this.states);

@@ -101,8 +101,9 @@ export interface AlertToInsert {
 }
 
 /**
- * Inserts new alerts (one statement). Answers the id of each, by alert key; an alert another
- * replica stored since it was read is left out (the caller takes it down the existing-alert path).
+ * Inserts new alerts and links each firing one that joins an incident to it, as its history (one
+ * statement). Answers the id of each, by alert key; an alert another replica stored since it was
+ * read is left out, unlinked (the caller takes it down the existing-alert path).
  */
 export async function insertAlerts(tx: Sql, alerts: readonly AlertToInsert[], now: Date): Promise<Map<string, number>> {
   const raws = new RawBodies();
@@ -115,6 +116,7 @@ export async function insertAlerts(tx: Sql, alerts: readonly AlertToInsert[], no
     held_by: heldBy,
   }));
   const inserted = await tx.query<{ id: number; source: string; fingerprint: string }>(prepared('ingest.insert-alerts', sql`
+    WITH inserted AS (
     INSERT INTO alerts (source, fingerprint, status, title, description, source_severity, labels, annotations, links,
                         starts_at, ends_at, last_received_at, content_hash, incident_id, raw, routing_key_hash, held_by_window, recent_fires)
     SELECT r.source, r.fingerprint, r.status::"AlertStatus", r.title, r.description, r.source_severity, r.labels, r.annotations, r.links,
@@ -123,7 +125,13 @@ export async function insertAlerts(tx: Sql, alerts: readonly AlertToInsert[], no
     FROM ${jsonRecords(rows, 'source text, fingerprint text, status text, title text, description text, source_severity text, labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, content_hash text, incident_id int, raw_at int, routing_key_hash text, held_by int')}
     ORDER BY e.ord
     ON CONFLICT (source, fingerprint) DO NOTHING
-    RETURNING id, source, fingerprint`));
+    RETURNING id, source, fingerprint, incident_id, status
+    ), linked AS (
+      INSERT INTO incident_alerts (incident_id, alert_id)
+      SELECT incident_id, id FROM inserted WHERE incident_id IS NOT NULL AND status = 'firing' ORDER BY incident_id, id
+      ON CONFLICT DO NOTHING
+    )
+    SELECT id, source, fingerprint FROM inserted`));
   return new Map(inserted.map((row) => [alertKey(row.source, row.fingerprint), Number(row.id)]));
 }
 

@@ -53,11 +53,10 @@ export function reminderJob(incidentId: number, runId: number, active: StepEntry
 
 /**
  * Starts the playbook of each incident that has none yet, with a copy of the playbook (so editing
- * the file mid-incident changes nothing running), in the caller's transaction and with a fixed
- * number of statements however many incidents: one for the runs, one for their step states (and
- * one naming the playbook on incidents that had another or none recorded). The
- * caller writes the timeline entries and queues the jobs it answers. An incident that already
- * runs a playbook is left as it is.
+ * the file mid-incident changes nothing running), in the caller's transaction and with one
+ * statement however many incidents: the runs, their step states, and the playbook's name on
+ * incidents that had another or none recorded. The caller writes the timeline entries and
+ * queues the jobs it answers. An incident that already runs a playbook is left as it is.
  */
 export async function startPlaybooks(
   tx: Sql,
@@ -85,17 +84,39 @@ export async function startPlaybooks(
     current_step_id: entry.active?.stepId ?? null,
     status: entry.active ? 'running' : 'completed',
   }));
+  const states = runs.flatMap(({ opening, entry }) => entry.states.map((state) => ({ incident_id: opening.incidentId, step_id: state.stepId, status: state.status })));
+  // The incident names the playbook it runs: one recorded as it opened may not be loaded (then
+  // the best match or `default` runs), or none was recorded.
+  const renamed = runs
+    .filter(({ opening, definition }) => opening.preferred !== definition.id)
+    .map(({ opening, definition }) => ({ incident_id: opening.incidentId, playbook_id: definition.id }));
+  // Runs, their step states and the renames in one statement: the states and renames only of the
+  // runs inserted (an incident already running one keeps it).
   const inserted = await tx.query<{ id: number; incident_id: number }>(prepared('playbooks.start-runs', sql`
-    INSERT INTO playbook_runs (incident_id, playbook_id, playbook_name, content_hash, definition, current_step_id, status, started_at, finished_at)
-    SELECT r.incident_id, r.playbook_id, r.playbook_name, r.content_hash, r.definition, r.current_step_id, r.status,
-           ${at}::timestamptz, CASE WHEN r.status = 'completed' THEN ${at}::timestamptz END
-    FROM ${jsonRecords(rows, 'incident_id int, playbook_id text, playbook_name text, content_hash text, definition jsonb, current_step_id text, status text')}
-    ORDER BY e.ord
-    ON CONFLICT (incident_id) DO NOTHING
-    RETURNING id, incident_id`));
+    WITH runs AS (
+      INSERT INTO playbook_runs (incident_id, playbook_id, playbook_name, content_hash, definition, current_step_id, status, started_at, finished_at)
+      SELECT r.incident_id, r.playbook_id, r.playbook_name, r.content_hash, r.definition, r.current_step_id, r.status,
+             ${at}::timestamptz, CASE WHEN r.status = 'completed' THEN ${at}::timestamptz END
+      FROM ${jsonRecords(rows, 'incident_id int, playbook_id text, playbook_name text, content_hash text, definition jsonb, current_step_id text, status text')}
+      ORDER BY e.ord
+      ON CONFLICT (incident_id) DO NOTHING
+      RETURNING id, incident_id
+    ), states AS (
+      INSERT INTO playbook_step_states (run_id, step_id, status, choice, actor_id, at)
+      SELECT runs.id, r.step_id, r.status, NULL, NULL, ${at}::timestamptz
+      FROM ${jsonRecords(states, 'incident_id int, step_id text, status text')}
+      JOIN runs ON runs.incident_id = r.incident_id
+      ORDER BY e.ord
+      ON CONFLICT (run_id, step_id) DO UPDATE SET status = EXCLUDED.status, choice = NULL, actor_id = NULL, at = EXCLUDED.at
+    ), renamed AS (
+      UPDATE incidents i SET playbook_id = r.playbook_id
+      FROM ${jsonRecords(renamed, 'incident_id int, playbook_id text')}
+      JOIN runs ON runs.incident_id = r.incident_id
+      WHERE i.id = r.incident_id
+    )
+    SELECT id, incident_id FROM runs`));
   const runOf = new Map(inserted.map((row) => [Number(row.incident_id), Number(row.id)]));
 
-  const states: { run_id: number; step_id: string; status: string }[] = [];
   for (const { opening, definition, why, contentHash, entry } of runs) {
     const runId = runOf.get(opening.incidentId);
     if (runId === undefined) continue;
@@ -105,26 +126,7 @@ export async function startPlaybooks(
       { incidentId, at, kind: 'playbook.started', actor: BOT, text: `Playbook "${definition.name}" started (${why})`, data: { playbook: definition.id, contentHash } },
       ...entry.timeline,
     );
-    for (const state of entry.states) states.push({ run_id: runId, step_id: state.stepId, status: state.status });
     out.jobs.push(...reminderJob(incidentId, runId, entry.active, at));
-  }
-  // The incident names the playbook it runs: one recorded as it opened may not be loaded (then
-  // the best match or `default` runs), or none was recorded.
-  const renamed = runs
-    .filter(({ opening, definition }) => runOf.has(opening.incidentId) && opening.preferred !== definition.id)
-    .map(({ opening, definition }) => ({ incident_id: opening.incidentId, playbook_id: definition.id }));
-  if (renamed.length > 0) {
-    await tx.query(prepared('playbooks.name-runs', sql`
-      UPDATE incidents i SET playbook_id = r.playbook_id
-      FROM ${jsonRecords(renamed, 'incident_id int, playbook_id text')} WHERE i.id = r.incident_id`));
-  }
-  if (states.length > 0) {
-    await tx.query(prepared('playbooks.start-step-states', sql`
-      INSERT INTO playbook_step_states (run_id, step_id, status, choice, actor_id, at)
-      SELECT r.run_id, r.step_id, r.status, NULL, NULL, ${at}::timestamptz
-      FROM ${jsonRecords(states, 'run_id int, step_id text, status text')}
-      ORDER BY e.ord
-      ON CONFLICT (run_id, step_id) DO UPDATE SET status = EXCLUDED.status, choice = NULL, actor_id = NULL, at = EXCLUDED.at`));
   }
   return out;
 }
