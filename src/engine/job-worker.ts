@@ -8,10 +8,18 @@ import { GroupCommitter } from '../db/group-commit.js';
 import { claimDueJobs, completeJobs, failJob } from './job-store.js';
 import { retryHintOf } from './retry-hint.js';
 
+/** A backlog raises a round's claim to at most this many times batchSize. */
+const MAX_BACKLOG_FACTOR = 8;
+
+/** What the round after one that claimed `claimed` of `size` asks for: double after a full round, else batchSize. */
+export function nextClaimSize(size: number, claimed: number, batchSize: number): number {
+  return claimed >= size ? Math.min(size * 2, batchSize * MAX_BACKLOG_FACTOR) : batchSize;
+}
+
 export interface JobWorkerOptions {
   /** How often to look for due jobs when nothing wakes the worker sooner. */
   pollMs?: number;
-  /** Jobs claimed (and run side by side) per round. */
+  /** Jobs claimed (and run side by side) per round; up to eight times as many while a backlog lasts. */
   batchSize?: number;
   /** How long a claimed job is ours; a crashed replica's jobs are taken over after this. */
   leaseMs?: number;
@@ -26,6 +34,13 @@ export class JobWorker {
   readonly workerId: string;
   private readonly pollMs: number;
   private readonly batchSize: number;
+  /**
+   * How many the next round claims: doubled after each full round, back to batchSize after one
+   * that was not. In a storm, while the intake keeps the event loop busy, every round trip waits
+   * its turn, so the rounds' fixed statements were the worker's limit: bench:ingest's opens left
+   * thousands of escalation steps due, which bigger rounds (one transaction each) keep up with.
+   */
+  private claimSize: number;
   private readonly leaseMs: number;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -45,6 +60,7 @@ export class JobWorker {
   ) {
     this.pollMs = options.pollMs ?? 250;
     this.batchSize = options.batchSize ?? 32;
+    this.claimSize = this.batchSize;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.completions = new GroupCommitter(async (jobs) => {
@@ -75,21 +91,25 @@ export class JobWorker {
     let failures = 0;
     while (this.running) {
       let claimed = 0;
+      let full = false;
       try {
-        claimed = await this.runOnce();
+        const size = this.claimSize;
+        claimed = await this.runOnce(size);
+        full = claimed >= size;
+        this.claimSize = nextClaimSize(size, claimed, this.batchSize);
         failures = 0;
       } catch (error) {
         failures++;
         // The database being away is logged once per streak, not once per poll.
         if (failures === 1) this.log.warn({ err: error }, 'job worker cannot reach the database; retrying');
       }
-      if (claimed < this.batchSize) await this.sleep(failures ? Math.min(5_000, this.pollMs * 2 ** failures) : this.pollMs);
+      if (!full) await this.sleep(failures ? Math.min(5_000, this.pollMs * 2 ** failures) : this.pollMs);
     }
   }
 
-  /** Claims one batch and runs it; returns how many jobs it claimed. */
-  async runOnce(): Promise<number> {
-    const jobs = await this.database.transaction((tx) => claimDueJobs(tx, this.workerId, this.batchSize, this.leaseMs));
+  /** Claims one batch (of `size`, batchSize unless given) and runs it; returns how many jobs it claimed. */
+  async runOnce(size = this.batchSize): Promise<number> {
+    const jobs = await this.database.transaction((tx) => claimDueJobs(tx, this.workerId, size, this.leaseMs));
     const byKind = new Map<string, ClaimedJob[]>();
     for (const job of jobs) byKind.set(job.kind, [...(byKind.get(job.kind) ?? []), job]);
     await Promise.all([...byKind].map(([kind, ofKind]) => {

@@ -8,7 +8,7 @@ import { sourceActor } from './actor.js';
 import { openedByAlerts, type IncidentEffects, type OpenedByAlert } from './incident-effects.js';
 import { incidentLabel, isOpen, onAllAlertsCleared, severityLabel, shouldReopen } from './incident-rules.js';
 import { alertKey, classifyWithoutWriting, readAlertStates, type AlertState } from './alert-states.js';
-import { insertAlerts, insertIncidents, linkAlerts, updateAlertContents, updateIfUnchanged } from './alert-set-writes.js';
+import { insertAlerts, linkAlerts, lockOrOpenIncidents, updateAlertContents, updateIfUnchanged } from './alert-set-writes.js';
 import { IncidentTransitions, lockIncident, lockOpenIncidentOfGroup, lockOpenIncidentsOfGroups, type LockedIncident } from './incident-transitions.js';
 import { appendTimeline, type TimelineEntry } from './timeline.js';
 import { appendTimelineAndJobs } from './timeline-and-jobs.js';
@@ -111,7 +111,9 @@ export interface Written {
  * else (alert rows, incidents, timeline, follow-up jobs) is written in one transaction, so it all
  * commits or none of it does. The states read may be out of date by now (another request wrote
  * since): each write compares or locks, and an alert that changed in between is decided again
- * from what is committed.
+ * from what is committed. `readAbsent` names alerts the caller read as not stored: they are not
+ * read again under lock (there is no row to lock), since the insert's ON CONFLICT finds one
+ * another request stored since, which then takes the existing-alert path.
  */
 export async function writeAlerts(
   database: Database,
@@ -119,6 +121,7 @@ export async function writeAlerts(
   states: Map<string, AlertState>,
   decided: readonly (IngestResult | undefined)[],
   ctx: IngestContext,
+  readAbsent: ReadonlySet<string> = new Set(),
 ): Promise<Written> {
   const results: IngestResult[] = new Array(items.length);
   let pending: number[] = [];
@@ -146,7 +149,8 @@ export async function writeAlerts(
 
   return database.transaction(async (tx) => {
     // Something will be written: lock the rows involved and decide again from what is committed now.
-    const locked = await readAlertStates(tx, pending.map((i) => items[i]!), true);
+    const toLock = pending.map((i) => items[i]!).filter((item) => !readAbsent.has(alertKey(item.alert.source, item.alert.fingerprint)));
+    const locked = toLock.length > 0 ? await readAlertStates(tx, toLock, true) : new Map<string, AlertState>();
     const written = [...results];
     const batch = new BatchWriter(tx, ctx, locked, written);
     for (const index of pending) await batch.apply(index, items[index]!);
@@ -313,24 +317,18 @@ class BatchWriter {
   }
 
   /**
-   * The incident each firing alert of the set joins: its group's open one (locked, in one
-   * statement for the whole set), else one opened now (one statement for all the groups).
+   * The incident each firing alert of the set joins: its group's open one, else one opened now
+   * (the first alert of a group opens it, as it would alone). Both in one statement for the set.
    */
   private async openIncidentsFor(opening: SetWrite[]): Promise<Map<number, LockedIncident>> {
     const incidentOf = new Map<number, LockedIncident>();
     if (opening.length === 0) return incidentOf;
-    const unknownGroups = new Set<string>();
-    for (const { item } of opening) if (!this.openOfGroup(item.decision.groupKey)) unknownGroups.add(item.decision.groupKey);
-    if (unknownGroups.size > 0) {
-      for (const incident of (await lockOpenIncidentsOfGroups(this.tx, [...unknownGroups])).values()) this.remember(incident);
-      // The first alert of a group opens its incident, as it would alone.
-      const firstOfGroup = new Map<string, IngestItem>();
-      for (const { item } of opening) {
-        const group = item.decision.groupKey;
-        if (!this.openOfGroup(group) && !firstOfGroup.has(group)) firstOfGroup.set(group, item);
-      }
-      if (firstOfGroup.size > 0) await this.openIncidents([...firstOfGroup.values()]);
+    const firstOfGroup = new Map<string, IngestItem>();
+    for (const { item } of opening) {
+      const group = item.decision.groupKey;
+      if (!this.openOfGroup(group) && !firstOfGroup.has(group)) firstOfGroup.set(group, item);
     }
+    if (firstOfGroup.size > 0) await this.lockOrOpen([...firstOfGroup.values()]);
     for (const { index, item } of opening) incidentOf.set(index, this.openOfGroup(item.decision.groupKey)!);
     return incidentOf;
   }
@@ -341,9 +339,9 @@ class BatchWriter {
     return cached && isOpen(cached.status) ? cached : undefined;
   }
 
-  private async openIncidents(firsts: IngestItem[]): Promise<void> {
+  private async lockOrOpen(firsts: IngestItem[]): Promise<void> {
     const detailsOf = new Map(firsts.map((item) => [item.decision.groupKey, this.ctx.openingDetails(item)]));
-    const opened = await insertIncidents(
+    const { locked, opened } = await lockOrOpenIncidents(
       this.tx,
       firsts.map(({ alert, decision }) => {
         const details = detailsOf.get(decision.groupKey)!;
@@ -362,9 +360,11 @@ class BatchWriter {
         };
       }),
     );
+    for (const incident of locked.values()) this.remember(incident);
     const beatenTo: string[] = [];
     const openedHere: OpenedByAlert[] = [];
     for (const { alert, decision } of firsts) {
+      if (locked.has(decision.groupKey)) continue;
       const incident = opened.get(decision.groupKey);
       if (!incident) {
         beatenTo.push(decision.groupKey);
@@ -386,12 +386,14 @@ class BatchWriter {
         data: { route: decision.routeId, team: decision.team ?? null, service: decision.service ?? null, severityReason: decision.severityReason },
       });
     }
-    const work = await openedByAlerts(this.ctx.effects, this.tx, openedHere);
-    // After the alerts' own entries: a playbook starts once its incident and first alert are there.
-    this.openingTimeline.push(...work.timeline);
-    this.jobs.push(...work.jobs);
+    if (openedHere.length > 0) {
+      const work = await openedByAlerts(this.ctx.effects, this.tx, openedHere);
+      // After the alerts' own entries: a playbook starts once its incident and first alert are there.
+      this.openingTimeline.push(...work.timeline);
+      this.jobs.push(...work.jobs);
+    }
     if (beatenTo.length === 0) return;
-    // Opened by another replica between our read and our insert.
+    // Opened by another replica between our snapshot and our insert.
     const winners = await lockOpenIncidentsOfGroups(this.tx, beatenTo);
     for (const group of beatenTo) {
       const winner = winners.get(group);
@@ -461,9 +463,7 @@ class BatchWriter {
     const { groupKey } = item.decision;
     const cached = this.openOfGroup(groupKey);
     if (cached) return cached;
-    const existing = (await lockOpenIncidentsOfGroups(this.tx, [groupKey])).get(groupKey);
-    if (existing) return this.remember(existing);
-    await this.openIncidents([item]);
+    await this.lockOrOpen([item]);
     return this.openOfGroup(groupKey)!;
   }
 

@@ -1,4 +1,5 @@
 import { json, jsonRecords, prepared, sql, type Sql, type SqlFragment } from '../db/sql.js';
+import { SharedValues } from '../db/shared-values.js';
 import { LOCKED_INCIDENT_COLUMNS, lockedIncidentFromRow, type IncidentRow, type LockedIncident } from './incident-transitions.js';
 import { ALERT_STATE_COLUMNS, alertKey, statesFromRows, storedAlertsOf, type AlertState, type AlertStateRow } from './alert-states.js';
 import { insertJobs, jobRow, JOB_ROW_COLUMNS } from '../engine/job-store.js';
@@ -13,23 +14,6 @@ import type { IngestItem } from './alert-ingestion.js';
  * sets take their row locks in one order. (Two replicas inserting the same new alerts in opposite
  * orders would deadlock; PostgreSQL breaks it and the losing batch is retried.)
  */
-
-/** The request bodies of a batch, each stored once per alert but sent once: rows point into the list. */
-export class RawBodies {
-  private readonly indexOf = new Map<unknown, number>();
-  readonly list: unknown[] = [];
-
-  at(raw: unknown): number | null {
-    if (raw === null || raw === undefined) return null;
-    let index = this.indexOf.get(raw);
-    if (index === undefined) {
-      index = this.list.length;
-      this.list.push(raw);
-      this.indexOf.set(raw, index);
-    }
-    return index;
-  }
-}
 
 export interface IncidentToOpen {
   groupKey: string;
@@ -46,10 +30,13 @@ export interface IncidentToOpen {
 }
 
 /**
- * Opens one incident per group (one statement). A group another replica opened since it was
- * read is left out of the answer (ON CONFLICT waits for that replica's commit, then skips).
+ * The open incident of each group, locked, and for each group that has none an incident opened
+ * now: one statement. A group another replica opened since this transaction's snapshot is in
+ * neither answer (the insert's ON CONFLICT waits for that replica's commit, then skips it; the
+ * lock does not see it): the caller locks it with a statement of its own.
  */
-export async function insertIncidents(tx: Sql, incidents: readonly IncidentToOpen[]): Promise<Map<string, LockedIncident>> {
+export async function lockOrOpenIncidents(tx: Sql, incidents: readonly IncidentToOpen[]): Promise<{ locked: Map<string, LockedIncident>; opened: Map<string, LockedIncident> }> {
+  const policies = new SharedValues();
   const rows = incidents.map((incident) => ({
     group_key: incident.groupKey,
     title: incident.title.slice(0, 500),
@@ -59,25 +46,37 @@ export async function insertIncidents(tx: Sql, incidents: readonly IncidentToOpe
     private: incident.private,
     source: incident.source,
     route_id: incident.routeId,
-    escalation_policy: incident.escalationPolicy ?? null,
+    policy_at: policies.at(incident.escalationPolicy),
     playbook_id: incident.playbookId,
     opened_at: incident.openedAt.toISOString(),
   }));
-  const inserted = await tx.query<IncidentRow>(prepared('ingest.insert-incidents', sql`
-    INSERT INTO incidents (title, severity, team_id, service, private, source, route_id, open_group_key, group_key,
-                           escalation_policy, playbook_id, opened_at, updated_at)
-    SELECT r.title, r.severity, t.id, r.service, r.private, r.source, r.route_id, r.group_key, r.group_key,
-           r.escalation_policy, r.playbook_id, r.opened_at, now()
-    FROM ${jsonRecords(rows, 'group_key text, title text, severity int, team text, service text, private boolean, source text, route_id text, escalation_policy jsonb, playbook_id text, opened_at timestamptz')}
-    LEFT JOIN teams t ON t.key = r.team
-    ORDER BY e.ord
-    ON CONFLICT (open_group_key) DO NOTHING
-    RETURNING ${LOCKED_INCIDENT_COLUMNS}`));
-  return new Map(inserted.map((row) => [row.open_group_key!, lockedIncidentFromRow(row)]));
+  // Prepared, though it locks by a list of keys (see `prepared`): it runs on the intake's
+  // connections, which take the index whatever the table's size when the plan was kept.
+  const found = await tx.query<IncidentRow & { opened: boolean }>(prepared('ingest.lock-or-open-incidents', sql`
+    WITH locked AS (
+      SELECT ${LOCKED_INCIDENT_COLUMNS} FROM incidents
+      WHERE open_group_key = ANY (${rows.map((row) => row.group_key)}::text[]) ORDER BY id FOR UPDATE
+    ), opened AS (
+      INSERT INTO incidents (title, severity, team_id, service, private, source, route_id, open_group_key, group_key,
+                             escalation_policy, playbook_id, opened_at, updated_at)
+      SELECT r.title, r.severity, t.id, r.service, r.private, r.source, r.route_id, r.group_key, r.group_key,
+             ${json(policies.list)}::jsonb -> r.policy_at, r.playbook_id, r.opened_at, now()
+      FROM ${jsonRecords(rows, 'group_key text, title text, severity int, team text, service text, private boolean, source text, route_id text, policy_at int, playbook_id text, opened_at timestamptz')}
+      LEFT JOIN teams t ON t.key = r.team
+      WHERE r.group_key NOT IN (SELECT open_group_key FROM locked)
+      ORDER BY e.ord
+      ON CONFLICT (open_group_key) DO NOTHING
+      RETURNING ${LOCKED_INCIDENT_COLUMNS}
+    )
+    SELECT false AS opened, * FROM locked UNION ALL SELECT true AS opened, * FROM opened`));
+  const locked = new Map<string, LockedIncident>();
+  const opened = new Map<string, LockedIncident>();
+  for (const row of found) (row.opened ? opened : locked).set(row.open_group_key!, lockedIncidentFromRow(row));
+  return { locked, opened };
 }
 
 /** An alert's content as the row columns both an insert and an update write. */
-function contentColumns(item: IngestItem, raws: RawBodies) {
+function contentColumns(item: IngestItem, raws: SharedValues) {
   const { alert } = item;
   return {
     status: alert.status,
@@ -106,7 +105,7 @@ export interface AlertToInsert {
  * read is left out, unlinked (the caller takes it down the existing-alert path).
  */
 export async function insertAlerts(tx: Sql, alerts: readonly AlertToInsert[], now: Date): Promise<Map<string, number>> {
-  const raws = new RawBodies();
+  const raws = new SharedValues();
   const rows = alerts.map(({ item, incidentId, heldBy }) => ({
     source: item.alert.source,
     fingerprint: item.alert.fingerprint,
@@ -140,7 +139,7 @@ const CONTENT_RECORD = sql`id int, status text, title text, description text, so
       labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, content_hash text, raw_at int`;
 
 /** What new content sets on an alert row `a` from a record `r` of CONTENT_RECORD. */
-function contentSet(raws: RawBodies): SqlFragment {
+function contentSet(raws: SharedValues): SqlFragment {
   return sql`status = r.status::"AlertStatus", title = r.title, description = r.description, source_severity = r.source_severity,
       labels = r.labels, annotations = r.annotations, links = r.links, starts_at = r.starts_at, ends_at = r.ends_at,
       content_hash = r.content_hash, received_count = a.received_count + 1, last_received_at = now(),
@@ -149,7 +148,7 @@ function contentSet(raws: RawBodies): SqlFragment {
 
 /** New content for alerts already stored whose status stays as it was (one statement). */
 export async function updateAlertContents(tx: Sql, updates: readonly { item: IngestItem; alertId: number }[]): Promise<void> {
-  const raws = new RawBodies();
+  const raws = new SharedValues();
   const rows = [...updates]
     .sort((a, b) => a.alertId - b.alertId)
     .map(({ item, alertId }) => ({ id: alertId, ...contentColumns(item, raws) }));
@@ -167,7 +166,7 @@ export async function updateAlertContents(tx: Sql, updates: readonly { item: Ing
  * changed since it was read is left alone, for the caller to take through the locked path.
  */
 export async function updateIfUnchanged(db: Sql, updates: readonly { item: IngestItem; state: AlertState }[], followUps: (incidentId: number) => JobSpec[]): Promise<Set<number>> {
-  const raws = new RawBodies();
+  const raws = new SharedValues();
   const rows = [...updates]
     .sort((a, b) => a.state.id - b.state.id)
     .map(({ item, state }) => ({
@@ -217,7 +216,7 @@ export async function readStatesApplyingChanges(
   changes: readonly ExpectedChange[],
   followUps: (incidentId: number) => JobSpec[],
 ): Promise<{ states: Map<string, AlertState>; updated: Set<number> }> {
-  const raws = new RawBodies();
+  const raws = new SharedValues();
   const rows = [...changes]
     .sort((a, b) => a.alertId - b.alertId)
     .map(({ item, alertId, incidentId }) => ({

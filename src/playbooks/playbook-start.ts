@@ -1,4 +1,5 @@
-import { jsonRecords, prepared, sql, type Sql } from '../db/sql.js';
+import { json, jsonRecords, prepared, sql, type Sql } from '../db/sql.js';
+import { SharedValues } from '../db/shared-values.js';
 import { PLAYBOOK_REMINDER_JOB } from '../engine/job-kinds.js';
 import type { JobSpec } from '../engine/job.js';
 import { BOT, type Actor } from '../incidents/actor.js';
@@ -75,12 +76,14 @@ export async function startPlaybooks(
   const out = { started: [] as { incidentId: number; playbookId: string }[], timeline: [] as TimelineEntry[], jobs: [] as JobSpec[] };
   if (runs.length === 0) return out;
 
+  // Incidents a storm opens mostly run the same playbook: its definition is sent once.
+  const definitions = new SharedValues();
   const rows = runs.map(({ opening, definition, contentHash, entry }) => ({
     incident_id: opening.incidentId,
     playbook_id: definition.id,
     playbook_name: definition.name,
     content_hash: contentHash,
-    definition,
+    definition_at: definitions.at(definition),
     current_step_id: entry.active?.stepId ?? null,
     status: entry.active ? 'running' : 'completed',
   }));
@@ -95,9 +98,9 @@ export async function startPlaybooks(
   const inserted = await tx.query<{ id: number; incident_id: number }>(prepared('playbooks.start-runs', sql`
     WITH runs AS (
       INSERT INTO playbook_runs (incident_id, playbook_id, playbook_name, content_hash, definition, current_step_id, status, started_at, finished_at)
-      SELECT r.incident_id, r.playbook_id, r.playbook_name, r.content_hash, r.definition, r.current_step_id, r.status,
+      SELECT r.incident_id, r.playbook_id, r.playbook_name, r.content_hash, ${json(definitions.list)}::jsonb -> r.definition_at, r.current_step_id, r.status,
              ${at}::timestamptz, CASE WHEN r.status = 'completed' THEN ${at}::timestamptz END
-      FROM ${jsonRecords(rows, 'incident_id int, playbook_id text, playbook_name text, content_hash text, definition jsonb, current_step_id text, status text')}
+      FROM ${jsonRecords(rows, 'incident_id int, playbook_id text, playbook_name text, content_hash text, definition_at int, current_step_id text, status text')}
       ORDER BY e.ord
       ON CONFLICT (incident_id) DO NOTHING
       RETURNING id, incident_id

@@ -169,4 +169,21 @@ describeEachDatabase('job engine', (db) => {
       await w.stop();
     }
   });
+
+  it('takes a backlog in growing rounds, each one transaction of its kind', async () => {
+    await db().database.transaction((tx) => enqueueJobs(tx, Array.from({ length: 150 }, (_, i) => ({ kind: 'step', subject: `incident:${i}` }))));
+    const rounds: number[] = [];
+    const step: JobHandler = Object.assign(async () => void rounds.push(1), { batch: async (jobs: ClaimedJob[]) => void rounds.push(jobs.length) });
+    const w = new JobWorker(db().database, new Map([['step', step]]), log, { workerId: 'backlog', pollMs: 20, batchSize: 10 });
+    w.start();
+    try {
+      const started = Date.now();
+      while (rounds.reduce((a, b) => a + b, 0) < 150 && Date.now() - started < 10_000) await new Promise((resolve) => setTimeout(resolve, 10));
+      // 10 + 20 + 40 + 80: four rounds where claims of 10 took fifteen.
+      expect(rounds).toEqual([10, 20, 40, 80]);
+    } finally {
+      await w.stop();
+    }
+    expect(await prisma().job.count()).toBe(0);
+  });
 });

@@ -52,6 +52,10 @@ describeEachDatabase('playbooks of incidents alerts open', (db) => {
     expect(results.map((r) => [r.outcome, r.incidentId])).toEqual([['created', 1], ['created', 2], ['created', 3]]);
 
     const runs = await prisma().playbookRun.findMany({ orderBy: { incidentId: 'asc' }, select: { incidentId: true, playbookId: true, currentStepId: true, status: true } });
+    // Each run holds a copy of its own playbook, though the batch sent each playbook once.
+    const copies = await prisma().playbookRun.findMany({ orderBy: { incidentId: 'asc' }, select: { definition: true } });
+    expect(copies.map(({ definition }) => (definition as { id: string; steps: unknown[] }).id)).toEqual(['drill', 'drill', 'other']);
+    expect(copies.map(({ definition }) => (definition as { steps: unknown[] }).steps.length)).toEqual([3, 3, 1]);
     expect(runs).toEqual([
       { incidentId: 1, playbookId: 'drill', currentStepId: 'page-dba', status: 'running' },
       { incidentId: 2, playbookId: 'drill', currentStepId: 'look', status: 'running' },
@@ -92,6 +96,9 @@ describeEachDatabase('playbooks of incidents alerts open', (db) => {
       return statements();
     };
     const two = await statementsFor(2, 0);
+    // The read; then, in the transaction: lock or open the groups' incidents, start their
+    // playbooks, insert the alerts with their links, append the timeline with the jobs.
+    expect(two).toBe(5);
     expect(await statementsFor(60, 100)).toBe(two);
     expect(await prisma().playbookRun.count()).toBe(62);
     // Staging alerts: each run skipped "page-dba" and waits on "look".
