@@ -101,7 +101,7 @@ export function pageDeliveryHandler(deps: { database: Database; delivery: Delive
   };
 }
 
-/** A page to deliver, with its person and its incident (and the incident's channels), as readPage reads it. */
+/** A page to deliver, with its person and its incident (and the incident's channels), as readPages reads it. */
 interface PageToDeliver {
   id: number;
   status: string;
