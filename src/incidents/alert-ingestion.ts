@@ -111,9 +111,9 @@ export interface Written {
  * else (alert rows, incidents, timeline, follow-up jobs) is written in one transaction, so it all
  * commits or none of it does. The states read may be out of date by now (another request wrote
  * since): each write compares or locks, and an alert that changed in between is decided again
- * from what is committed. `readAbsent` names alerts the caller read as not stored: they are not
- * read again under lock (there is no row to lock), since the insert's ON CONFLICT finds one
- * another request stored since, which then takes the existing-alert path.
+ * from what is committed. Alerts read as not stored are read again under lock too: one stored
+ * since is then decided as stored before any incident is opened for it (skipping that read left
+ * an empty, paging incident when another replica had stored the alert resolved meanwhile).
  */
 export async function writeAlerts(
   database: Database,
@@ -121,7 +121,6 @@ export async function writeAlerts(
   states: Map<string, AlertState>,
   decided: readonly (IngestResult | undefined)[],
   ctx: IngestContext,
-  readAbsent: ReadonlySet<string> = new Set(),
 ): Promise<Written> {
   const results: IngestResult[] = new Array(items.length);
   let pending: number[] = [];
@@ -149,8 +148,7 @@ export async function writeAlerts(
 
   return database.transaction(async (tx) => {
     // Something will be written: lock the rows involved and decide again from what is committed now.
-    const toLock = pending.map((i) => items[i]!).filter((item) => !readAbsent.has(alertKey(item.alert.source, item.alert.fingerprint)));
-    const locked = toLock.length > 0 ? await readAlertStates(tx, toLock, true) : new Map<string, AlertState>();
+    const locked = await readAlertStates(tx, pending.map((i) => items[i]!), true);
     const written = [...results];
     const batch = new BatchWriter(tx, ctx, locked, written);
     for (const index of pending) await batch.apply(index, items[index]!);

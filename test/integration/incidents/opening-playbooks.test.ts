@@ -96,9 +96,10 @@ describeEachDatabase('playbooks of incidents alerts open', (db) => {
       return statements();
     };
     const two = await statementsFor(2, 0);
-    // The read; then, in the transaction: lock or open the groups' incidents, start their
-    // playbooks, insert the alerts with their links, append the timeline with the jobs.
-    expect(two).toBe(5);
+    // The read; then, in the transaction: the alerts read again under lock, lock or open the
+    // groups' incidents, start their playbooks, insert the alerts with their links, append the
+    // timeline with the jobs.
+    expect(two).toBe(6);
     expect(await statementsFor(60, 100)).toBe(two);
     expect(await prisma().playbookRun.count()).toBe(62);
     // Staging alerts: each run skipped "page-dba" and waits on "look".
