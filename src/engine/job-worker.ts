@@ -100,6 +100,7 @@ export class JobWorker {
         failures = 0;
       } catch (error) {
         failures++;
+        this.claimSize = this.batchSize;
         // The database being away is logged once per streak, not once per poll.
         if (failures === 1) this.log.warn({ err: error }, 'job worker cannot reach the database; retrying');
       }
