@@ -8,7 +8,7 @@ import { sourceActor } from './actor.js';
 import { openedByAlerts, type IncidentEffects, type OpenedByAlert } from './incident-effects.js';
 import { incidentLabel, isOpen, onAllAlertsCleared, severityLabel, shouldReopen } from './incident-rules.js';
 import { alertKey, classifyWithoutWriting, readAlertStates, type AlertState } from './alert-states.js';
-import { insertAlerts, linkAlerts, lockOrOpenIncidents, updateAlertContents, updateIfUnchanged } from './alert-set-writes.js';
+import { insertAlertsOpeningIncidents, linkAlerts, lockOrOpenIncidents, type IncidentToOpen, updateAlertContents, updateIfUnchanged } from './alert-set-writes.js';
 import { IncidentTransitions, lockIncident, lockOpenIncidentOfGroup, lockOpenIncidentsOfGroups, type LockedIncident } from './incident-transitions.js';
 import { appendTimeline, type TimelineEntry } from './timeline.js';
 import { appendTimelineAndJobs } from './timeline-and-jobs.js';
@@ -111,9 +111,11 @@ export interface Written {
  * else (alert rows, incidents, timeline, follow-up jobs) is written in one transaction, so it all
  * commits or none of it does. The states read may be out of date by now (another request wrote
  * since): each write compares or locks, and an alert that changed in between is decided again
- * from what is committed. Alerts read as not stored are read again under lock too: one stored
- * since is then decided as stored before any incident is opened for it (skipping that read left
- * an empty, paging incident when another replica had stored the alert resolved meanwhile).
+ * from what is committed. `readAbsent` names alerts the caller read as not stored: they are not
+ * read again under lock (there is no row to lock), since the insert's ON CONFLICT finds one
+ * another request stored since, which then takes the existing-alert path. An incident is opened
+ * in the same statement only for a group whose alert was inserted, so losing the insert leaves
+ * no incident behind.
  */
 export async function writeAlerts(
   database: Database,
@@ -121,6 +123,7 @@ export async function writeAlerts(
   states: Map<string, AlertState>,
   decided: readonly (IngestResult | undefined)[],
   ctx: IngestContext,
+  readAbsent: ReadonlySet<string> = new Set(),
 ): Promise<Written> {
   const results: IngestResult[] = new Array(items.length);
   let pending: number[] = [];
@@ -148,7 +151,8 @@ export async function writeAlerts(
 
   return database.transaction(async (tx) => {
     // Something will be written: lock the rows involved and decide again from what is committed now.
-    const locked = await readAlertStates(tx, pending.map((i) => items[i]!), true);
+    const toLock = pending.map((i) => items[i]!).filter((item) => !readAbsent.has(alertKey(item.alert.source, item.alert.fingerprint)));
+    const locked = toLock.length > 0 ? await readAlertStates(tx, toLock, true) : new Map<string, AlertState>();
     const written = [...results];
     const batch = new BatchWriter(tx, ctx, locked, written);
     for (const index of pending) await batch.apply(index, items[index]!);
@@ -260,31 +264,44 @@ class BatchWriter {
 
   private async insertSet(inserts: SetWrite[]): Promise<void> {
     const held = new Map<number, MaintenanceWindow>();
-    const opening: SetWrite[] = [];
-    for (const write of inserts) {
-      if (write.item.alert.status === 'resolved') continue;
-      const window = this.holdingWindow(write.item);
-      if (window) held.set(write.index, window);
-      else opening.push(write);
-    }
-    const incidentOf = await this.openIncidentsFor(opening);
-    const ids = await insertAlerts(
+    const firstOfGroup = new Map<string, IngestItem>();
+    const rows = inserts.map(({ index, item }) => {
+      const window = item.alert.status === 'firing' ? this.holdingWindow(item) : undefined;
+      if (window) held.set(index, window);
+      if (item.alert.status !== 'firing' || window) return { item, incidentId: null, groupKey: null, heldBy: window?.id ?? null };
+      // The first alert of a group opens its incident, as it would alone; the rest join it.
+      const group = item.decision.groupKey;
+      const cached = this.openOfGroup(group);
+      if (!cached && !firstOfGroup.has(group)) firstOfGroup.set(group, item);
+      return { item, incidentId: cached?.id ?? null, groupKey: cached ? null : group, heldBy: null };
+    });
+    const details = new Map([...firstOfGroup].map(([group, item]) => [group, this.ctx.openingDetails(item)]));
+    const stored = await insertAlertsOpeningIncidents(
       this.tx,
-      inserts.map(({ index, item }) => ({ item, incidentId: incidentOf.get(index)?.id ?? null, heldBy: held.get(index)?.id ?? null })),
+      rows,
+      [...firstOfGroup.values()].map((item) => this.incidentToOpen(item, details.get(item.decision.groupKey)!)),
       this.ctx.now,
     );
+    for (const incident of stored.locked.values()) this.remember(incident);
+    const openedHere = [...firstOfGroup].flatMap(([group, item]) => {
+      const incident = stored.opened.get(group);
+      return incident ? [this.openedBy(incident, item, details.get(group)!)] : [];
+    });
+
     const joined: { incident: LockedIncident; item: IngestItem }[] = [];
     const lost: SetWrite[] = [];
     for (const write of inserts) {
       const { index, item, key } = write;
       const { alert } = item;
-      const id = ids.get(key);
+      const inserted = stored.alerts.get(key);
       // Another replica stored the same alert a moment ago: it takes the existing-alert path below.
-      if (id === undefined) {
+      if (!inserted) {
         lost.push(write);
         continue;
       }
-      const incident = incidentOf.get(index);
+      const { id } = inserted;
+      const incident = inserted.incidentId === null ? undefined : this.incidents.get(inserted.incidentId);
+      if (inserted.incidentId !== null && !incident) throw new Error(`alert ${id} joined incident ${inserted.incidentId}, which this batch does not hold`);
       const fired = alert.status === 'firing';
       this.states.set(key, {
         id,
@@ -307,28 +324,12 @@ class BatchWriter {
         this.results[index] = { outcome: 'created', alertId: id, incidentId: incident.id };
       }
     }
+    await this.startOpened(openedHere);
     for (const { incident, item } of joined) await this.raiseSeverity(incident, item);
     for (const { index, item, key } of lost) {
       await this.relock(item, this.states);
       this.results[index] = await this.applyOne(item, this.states, key);
     }
-  }
-
-  /**
-   * The incident each firing alert of the set joins: its group's open one, else one opened now
-   * (the first alert of a group opens it, as it would alone). Both in one statement for the set.
-   */
-  private async openIncidentsFor(opening: SetWrite[]): Promise<Map<number, LockedIncident>> {
-    const incidentOf = new Map<number, LockedIncident>();
-    if (opening.length === 0) return incidentOf;
-    const firstOfGroup = new Map<string, IngestItem>();
-    for (const { item } of opening) {
-      const group = item.decision.groupKey;
-      if (!this.openOfGroup(group) && !firstOfGroup.has(group)) firstOfGroup.set(group, item);
-    }
-    if (firstOfGroup.size > 0) await this.lockOrOpen([...firstOfGroup.values()]);
-    for (const { index, item } of opening) incidentOf.set(index, this.openOfGroup(item.decision.groupKey)!);
-    return incidentOf;
   }
 
   /** The open incident of a group this transaction holds locked, if it holds one. */
@@ -337,67 +338,65 @@ class BatchWriter {
     return cached && isOpen(cached.status) ? cached : undefined;
   }
 
-  private async lockOrOpen(firsts: IngestItem[]): Promise<void> {
-    const detailsOf = new Map(firsts.map((item) => [item.decision.groupKey, this.ctx.openingDetails(item)]));
-    const { locked, opened } = await lockOrOpenIncidents(
-      this.tx,
-      firsts.map(({ alert, decision }) => {
-        const details = detailsOf.get(decision.groupKey)!;
-        return {
-          groupKey: decision.groupKey,
-          title: alert.title,
-          severity: decision.severity,
-          team: decision.team ?? null,
-          service: decision.service ?? null,
-          private: decision.private || details.private === true,
-          source: alert.source,
-          routeId: decision.routeId,
-          escalationPolicy: details.escalationPolicy,
-          playbookId: details.playbookId,
-          openedAt: alert.startsAt,
-        };
-      }),
-    );
-    for (const incident of locked.values()) this.remember(incident);
-    const beatenTo: string[] = [];
-    const openedHere: OpenedByAlert[] = [];
-    for (const { alert, decision } of firsts) {
-      if (locked.has(decision.groupKey)) continue;
-      const incident = opened.get(decision.groupKey);
-      if (!incident) {
-        beatenTo.push(decision.groupKey);
-        continue;
-      }
-      this.remember(incident);
-      this.changed.add(incident.id);
-      openedHere.push({
-        incident: { id: incident.id, escalationVersion: incident.escalationVersion, title: incident.title, severity: incident.severity, service: decision.service ?? null },
-        alert: { labels: alert.labels },
-        playbookId: detailsOf.get(decision.groupKey)!.playbookId,
-      });
-      this.timeline.push({
-        incidentId: incident.id,
-        at: alert.startsAt,
-        kind: 'incident.opened',
-        actor: sourceActor(alert.source),
-        text: `${incidentLabel(incident.id)} opened by ${alert.source} alert "${alert.title}" (${severityLabel(decision.severity)}, route ${decision.routeId})`,
-        data: { route: decision.routeId, team: decision.team ?? null, service: decision.service ?? null, severityReason: decision.severityReason },
-      });
+  private incidentToOpen({ alert, decision }: IngestItem, details: OpeningDetails): IncidentToOpen {
+    return {
+      groupKey: decision.groupKey,
+      title: alert.title,
+      severity: decision.severity,
+      team: decision.team ?? null,
+      service: decision.service ?? null,
+      private: decision.private || details.private === true,
+      source: alert.source,
+      routeId: decision.routeId,
+      escalationPolicy: details.escalationPolicy,
+      playbookId: details.playbookId,
+      openedAt: alert.startsAt,
+    };
+  }
+
+  /** Records an incident this alert opened (its first timeline entry) and answers what its effects start from. */
+  private openedBy(incident: LockedIncident, { alert, decision }: IngestItem, details: OpeningDetails): OpenedByAlert {
+    this.remember(incident);
+    this.changed.add(incident.id);
+    this.timeline.push({
+      incidentId: incident.id,
+      at: alert.startsAt,
+      kind: 'incident.opened',
+      actor: sourceActor(alert.source),
+      text: `${incidentLabel(incident.id)} opened by ${alert.source} alert "${alert.title}" (${severityLabel(decision.severity)}, route ${decision.routeId})`,
+      data: { route: decision.routeId, team: decision.team ?? null, service: decision.service ?? null, severityReason: decision.severityReason },
+    });
+    return {
+      incident: { id: incident.id, escalationVersion: incident.escalationVersion, title: incident.title, severity: incident.severity, service: decision.service ?? null },
+      alert: { labels: alert.labels },
+      playbookId: details.playbookId,
+    };
+  }
+
+  /** What the effects do as incidents open (a playbook starts), after the alerts' own entries. */
+  private async startOpened(openedHere: OpenedByAlert[]): Promise<void> {
+    if (openedHere.length === 0) return;
+    const work = await openedByAlerts(this.ctx.effects, this.tx, openedHere);
+    this.openingTimeline.push(...work.timeline);
+    this.jobs.push(...work.jobs);
+  }
+
+  /** Locks the open incident of the alert's group, or opens one: for an alert already stored. */
+  private async lockOrOpen(item: IngestItem): Promise<void> {
+    const group = item.decision.groupKey;
+    const details = this.ctx.openingDetails(item);
+    const { locked, opened } = await lockOrOpenIncidents(this.tx, [this.incidentToOpen(item, details)]);
+    const holder = locked.get(group);
+    if (holder) {
+      this.remember(holder);
+      return;
     }
-    if (openedHere.length > 0) {
-      const work = await openedByAlerts(this.ctx.effects, this.tx, openedHere);
-      // After the alerts' own entries: a playbook starts once its incident and first alert are there.
-      this.openingTimeline.push(...work.timeline);
-      this.jobs.push(...work.jobs);
-    }
-    if (beatenTo.length === 0) return;
+    const incident = opened.get(group);
+    if (incident) return this.startOpened([this.openedBy(incident, item, details)]);
     // Opened by another replica between our snapshot and our insert.
-    const winners = await lockOpenIncidentsOfGroups(this.tx, beatenTo);
-    for (const group of beatenTo) {
-      const winner = winners.get(group);
-      if (!winner) throw new Error(`incident for group ${group} vanished while opening`);
-      this.remember(winner);
-    }
+    const winner = (await lockOpenIncidentsOfGroups(this.tx, [group])).get(group);
+    if (!winner) throw new Error(`incident for group ${group} vanished while opening`);
+    this.remember(winner);
   }
 
   private alertFiring(incident: LockedIncident, alertId: number, item: IngestItem): void {
@@ -461,7 +460,7 @@ class BatchWriter {
     const { groupKey } = item.decision;
     const cached = this.openOfGroup(groupKey);
     if (cached) return cached;
-    await this.lockOrOpen([item]);
+    await this.lockOrOpen(item);
     return this.openOfGroup(groupKey)!;
   }
 

@@ -321,16 +321,21 @@ export class AlertIntake {
     // has none, so the batch takes the locked path, which reads what is committed by then.
     const recheck = new Set(toWrite.filter((write) => write.recheck).map(({ item }) => keyOf(item)));
     const states = new Map<string, AlertState>();
+    const absent = new Set<string>();
     for (const { item, states: read } of toWrite) {
       const key = keyOf(item);
       const state = read.get(key);
-      if (state && !recheck.has(key)) states.set(key, state);
+      if (recheck.has(key)) continue;
+      if (state) states.set(key, state);
+      else absent.add(key);
     }
     for (let attempt = 1; ; attempt++) {
       try {
         const now = this.clock.now();
         // A retry after a conflict reads again: the first attempt may have written part of the batch.
         const read = attempt === 1 ? { states, results: items.map(() => undefined) } : await decideWithoutWriting(this.options.database.intake, items);
+        // The alerts read as not stored are inserted without a locked read first (writeAlerts).
+        const readAbsent = attempt === 1 ? absent : new Set(items.map(keyOf).filter((key) => !read.states.has(key)));
         const written = await writeAlerts(this.options.database.intake, items, read.states, read.results, {
           now,
           maintenance: await this.runningWindows(now),
@@ -338,7 +343,7 @@ export class AlertIntake {
           flap: this.options.flap,
           effects: this.options.effects,
           openingDetails: (item) => this.openingDetails(item, oncall),
-        });
+        }, readAbsent);
         // Only jobs need the worker: waking it after every write made it claim, in a transaction of
         // its own, after each batch of changes that queued nothing.
         if (written.queuedJobs) this.options.onCommitted?.();

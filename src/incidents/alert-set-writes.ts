@@ -37,7 +37,33 @@ export interface IncidentToOpen {
  */
 export async function lockOrOpenIncidents(tx: Sql, incidents: readonly IncidentToOpen[]): Promise<{ locked: Map<string, LockedIncident>; opened: Map<string, LockedIncident> }> {
   const policies = new SharedValues();
-  const rows = incidents.map((incident) => ({
+  const rows = incidentRecords(incidents, policies);
+  // Prepared, though it locks by a list of keys (see `prepared`): it runs on the intake's
+  // connections, which take the index whatever the table's size when the plan was kept.
+  const found = await tx.query<IncidentRow & { opened: boolean }>(prepared('ingest.lock-or-open-incidents', sql`
+    WITH locked AS (
+      SELECT ${LOCKED_INCIDENT_COLUMNS} FROM incidents
+      WHERE open_group_key = ANY (${rows.map((row) => row.group_key)}::text[]) ORDER BY id FOR UPDATE
+    ), opened AS (
+      INSERT INTO incidents (${INCIDENT_INSERT_COLUMNS})
+      SELECT nextval(pg_get_serial_sequence('incidents', 'id')), ${incidentValues(policies)}
+      FROM ${jsonRecords(rows, INCIDENT_RECORD)}
+      LEFT JOIN teams t ON t.key = r.team
+      WHERE r.group_key NOT IN (SELECT open_group_key FROM locked)
+      ORDER BY e.ord
+      ON CONFLICT (open_group_key) DO NOTHING
+      RETURNING ${LOCKED_INCIDENT_COLUMNS}
+    )
+    SELECT false AS opened, * FROM locked UNION ALL SELECT true AS opened, * FROM opened`));
+  const locked = new Map<string, LockedIncident>();
+  const opened = new Map<string, LockedIncident>();
+  for (const row of found) (row.opened ? opened : locked).set(row.open_group_key!, lockedIncidentFromRow(row));
+  return { locked, opened };
+}
+
+/** Incidents to open as json_to_recordset rows (INCIDENT_RECORD); policies travel once each. */
+function incidentRecords(incidents: readonly IncidentToOpen[], policies: SharedValues) {
+  return incidents.map((incident) => ({
     group_key: incident.groupKey,
     title: incident.title.slice(0, 500),
     severity: incident.severity,
@@ -50,29 +76,15 @@ export async function lockOrOpenIncidents(tx: Sql, incidents: readonly IncidentT
     playbook_id: incident.playbookId,
     opened_at: incident.openedAt.toISOString(),
   }));
-  // Prepared, though it locks by a list of keys (see `prepared`): it runs on the intake's
-  // connections, which take the index whatever the table's size when the plan was kept.
-  const found = await tx.query<IncidentRow & { opened: boolean }>(prepared('ingest.lock-or-open-incidents', sql`
-    WITH locked AS (
-      SELECT ${LOCKED_INCIDENT_COLUMNS} FROM incidents
-      WHERE open_group_key = ANY (${rows.map((row) => row.group_key)}::text[]) ORDER BY id FOR UPDATE
-    ), opened AS (
-      INSERT INTO incidents (title, severity, team_id, service, private, source, route_id, open_group_key, group_key,
-                             escalation_policy, playbook_id, opened_at, updated_at)
-      SELECT r.title, r.severity, t.id, r.service, r.private, r.source, r.route_id, r.group_key, r.group_key,
-             ${json(policies.list)}::jsonb -> r.policy_at, r.playbook_id, r.opened_at, now()
-      FROM ${jsonRecords(rows, 'group_key text, title text, severity int, team text, service text, private boolean, source text, route_id text, policy_at int, playbook_id text, opened_at timestamptz')}
-      LEFT JOIN teams t ON t.key = r.team
-      WHERE r.group_key NOT IN (SELECT open_group_key FROM locked)
-      ORDER BY e.ord
-      ON CONFLICT (open_group_key) DO NOTHING
-      RETURNING ${LOCKED_INCIDENT_COLUMNS}
-    )
-    SELECT false AS opened, * FROM locked UNION ALL SELECT true AS opened, * FROM opened`));
-  const locked = new Map<string, LockedIncident>();
-  const opened = new Map<string, LockedIncident>();
-  for (const row of found) (row.opened ? opened : locked).set(row.open_group_key!, lockedIncidentFromRow(row));
-  return { locked, opened };
+}
+
+const INCIDENT_RECORD = 'group_key text, title text, severity int, team text, service text, private boolean, source text, route_id text, policy_at int, playbook_id text, opened_at timestamptz';
+const INCIDENT_INSERT_COLUMNS = sql`id, title, severity, team_id, service, private, source, route_id, open_group_key, group_key, escalation_policy, playbook_id, opened_at, updated_at`;
+
+/** The values of INCIDENT_INSERT_COLUMNS after the id, from a record `r` of INCIDENT_RECORD and its team `t`. */
+function incidentValues(policies: SharedValues): SqlFragment {
+  return sql`r.title, r.severity, t.id, r.service, r.private, r.source, r.route_id, r.group_key, r.group_key,
+             ${json(policies.list)}::jsonb -> r.policy_at, r.playbook_id, r.opened_at, now()`;
 }
 
 /** An alert's content as the row columns both an insert and an update write. */
@@ -95,43 +107,87 @@ function contentColumns(item: IngestItem, raws: SharedValues) {
 
 export interface AlertToInsert {
   item: IngestItem;
+  /** The open incident it joins, when this transaction already holds it. */
   incidentId: number | null;
+  /** Else the group whose open incident it joins, locked or opened now (null: it joins none). */
+  groupKey: string | null;
   heldBy: number | null;
 }
 
+/** What insertAlertsOpeningIncidents stored: each inserted alert's id and incident, by alert key. */
+export interface InsertedAlerts {
+  alerts: Map<string, { id: number; incidentId: number | null }>;
+  /** The open incidents of the groups that alerts joined, locked, by group key. */
+  locked: Map<string, LockedIncident>;
+  /** The incidents opened because an alert of their group was inserted, by group key. */
+  opened: Map<string, LockedIncident>;
+}
+
 /**
- * Inserts new alerts and links each firing one that joins an incident to it, as its history (one
- * statement). Answers the id of each, by alert key; an alert another replica stored since it was
- * read is left out, unlinked (the caller takes it down the existing-alert path).
+ * Inserts new alerts, each joining its group's open incident (locked) or one opened now, and
+ * links each firing one to its incident, as its history: one statement. An alert another
+ * replica stored since it was read is left out (the caller takes it down the existing-alert
+ * path), and an incident is opened only for a group with an alert inserted, so no incident is
+ * ever left without the alert that opened it. A new incident's number is drawn before the alert
+ * that joins it is inserted; the number of a group whose alerts all lost their insert goes unused.
+ * A group another replica opened since this statement's snapshot fails it on the unique open
+ * group key, a conflict the caller retries (the retry sees and locks that incident).
  */
-export async function insertAlerts(tx: Sql, alerts: readonly AlertToInsert[], now: Date): Promise<Map<string, number>> {
+export async function insertAlertsOpeningIncidents(tx: Sql, alerts: readonly AlertToInsert[], incidents: readonly IncidentToOpen[], now: Date): Promise<InsertedAlerts> {
   const raws = new SharedValues();
-  const rows = alerts.map(({ item, incidentId, heldBy }) => ({
+  const policies = new SharedValues();
+  const rows = alerts.map(({ item, incidentId, groupKey, heldBy }) => ({
     source: item.alert.source,
     fingerprint: item.alert.fingerprint,
     ...contentColumns(item, raws),
     incident_id: incidentId,
+    group_key: groupKey,
     routing_key_hash: item.alert.routingKeyHash ?? null,
     held_by: heldBy,
   }));
-  const inserted = await tx.query<{ id: number; source: string; fingerprint: string }>(prepared('ingest.insert-alerts', sql`
-    WITH inserted AS (
-    INSERT INTO alerts (source, fingerprint, status, title, description, source_severity, labels, annotations, links,
-                        starts_at, ends_at, last_received_at, content_hash, incident_id, raw, routing_key_hash, held_by_window, recent_fires)
-    SELECT r.source, r.fingerprint, r.status::"AlertStatus", r.title, r.description, r.source_severity, r.labels, r.annotations, r.links,
-           r.starts_at, r.ends_at, now(), r.content_hash, r.incident_id, ${json(raws.list)}::jsonb -> r.raw_at, r.routing_key_hash, r.held_by,
-           CASE WHEN r.status = 'firing' THEN ARRAY[${now}::timestamptz] ELSE ARRAY[]::timestamptz[] END
-    FROM ${jsonRecords(rows, 'source text, fingerprint text, status text, title text, description text, source_severity text, labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, content_hash text, incident_id int, raw_at int, routing_key_hash text, held_by int')}
-    ORDER BY e.ord
-    ON CONFLICT (source, fingerprint) DO NOTHING
-    RETURNING id, source, fingerprint, incident_id, status
+  const toOpen = incidentRecords(incidents, policies);
+  const found = await tx.query<Partial<IncidentRow> & { opened: boolean | null; alert_id: number; alert_source: string; alert_fingerprint: string; alert_incident_id: number | null }>(prepared('ingest.insert-alerts-opening-incidents', sql`
+    WITH to_open AS MATERIALIZED (
+      SELECT e.ord, r.* FROM ${jsonRecords(toOpen, INCIDENT_RECORD)}
+    ), locked AS (
+      SELECT ${LOCKED_INCIDENT_COLUMNS} FROM incidents
+      WHERE open_group_key = ANY (${toOpen.map((row) => row.group_key)}::text[]) ORDER BY id FOR UPDATE
+    ), numbered AS MATERIALIZED (
+      SELECT o.group_key, nextval(pg_get_serial_sequence('incidents', 'id'))::int AS id
+      FROM (SELECT group_key, ord FROM to_open WHERE group_key NOT IN (SELECT open_group_key FROM locked) ORDER BY ord OFFSET 0) o
+    ), inserted AS (
+      INSERT INTO alerts (source, fingerprint, status, title, description, source_severity, labels, annotations, links,
+                          starts_at, ends_at, last_received_at, content_hash, incident_id, raw, routing_key_hash, held_by_window, recent_fires)
+      SELECT r.source, r.fingerprint, r.status::"AlertStatus", r.title, r.description, r.source_severity, r.labels, r.annotations, r.links,
+             r.starts_at, r.ends_at, now(), r.content_hash, COALESCE(r.incident_id, l.id, n.id), ${json(raws.list)}::jsonb -> r.raw_at, r.routing_key_hash, r.held_by,
+             CASE WHEN r.status = 'firing' THEN ARRAY[${now}::timestamptz] ELSE ARRAY[]::timestamptz[] END
+      FROM ${jsonRecords(rows, 'source text, fingerprint text, status text, title text, description text, source_severity text, labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, content_hash text, incident_id int, group_key text, raw_at int, routing_key_hash text, held_by int')}
+      LEFT JOIN locked l ON l.open_group_key = r.group_key
+      LEFT JOIN numbered n ON n.group_key = r.group_key
+      ORDER BY e.ord
+      ON CONFLICT (source, fingerprint) DO NOTHING
+      RETURNING id, source, fingerprint, incident_id, status
+    ), opened AS (
+      INSERT INTO incidents (${INCIDENT_INSERT_COLUMNS})
+      SELECT n.id, ${incidentValues(policies)}
+      FROM numbered n JOIN to_open r ON r.group_key = n.group_key
+      LEFT JOIN teams t ON t.key = r.team
+      WHERE n.id IN (SELECT incident_id FROM inserted)
+      ORDER BY n.id
+      RETURNING ${LOCKED_INCIDENT_COLUMNS}
     ), linked AS (
       INSERT INTO incident_alerts (incident_id, alert_id)
       SELECT incident_id, id FROM inserted WHERE incident_id IS NOT NULL AND status = 'firing' ORDER BY incident_id, id
       ON CONFLICT DO NOTHING
     )
-    SELECT id, source, fingerprint FROM inserted`));
-  return new Map(inserted.map((row) => [alertKey(row.source, row.fingerprint), Number(row.id)]));
+    SELECT a.id AS alert_id, a.source AS alert_source, a.fingerprint AS alert_fingerprint, a.incident_id AS alert_incident_id, i.*
+    FROM inserted a LEFT JOIN (SELECT false AS opened, * FROM locked UNION ALL SELECT true AS opened, * FROM opened) i ON i.id = a.incident_id`));
+  const result: InsertedAlerts = { alerts: new Map(), locked: new Map(), opened: new Map() };
+  for (const row of found) {
+    result.alerts.set(alertKey(row.alert_source, row.alert_fingerprint), { id: Number(row.alert_id), incidentId: row.alert_incident_id === null ? null : Number(row.alert_incident_id) });
+    if (row.opened !== null) (row.opened ? result.opened : result.locked).set(row.open_group_key!, lockedIncidentFromRow(row as IncidentRow));
+  }
+  return result;
 }
 
 /** The columns of a row of contentColumns, as json_to_recordset reads them. */

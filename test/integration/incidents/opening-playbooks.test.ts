@@ -96,10 +96,9 @@ describeEachDatabase('playbooks of incidents alerts open', (db) => {
       return statements();
     };
     const two = await statementsFor(2, 0);
-    // The read; then, in the transaction: the alerts read again under lock, lock or open the
-    // groups' incidents, start their playbooks, insert the alerts with their links, append the
-    // timeline with the jobs.
-    expect(two).toBe(6);
+    // The read; then, in the transaction: insert the alerts, opening their groups' incidents and
+    // linking them, in one statement; start the playbooks; append the timeline with the jobs.
+    expect(two).toBe(4);
     expect(await statementsFor(60, 100)).toBe(two);
     expect(await prisma().playbookRun.count()).toBe(62);
     // Staging alerts: each run skipped "page-dba" and waits on "look".

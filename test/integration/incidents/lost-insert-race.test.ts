@@ -1,0 +1,236 @@
+import { beforeEach, expect, it } from 'vitest';
+import { normalizeAlertmanager } from '../../../src/alerts/alertmanager.js';
+import type { Database } from '../../../src/db/database.js';
+import { sql, type Sql } from '../../../src/db/sql.js';
+import { chatSyncEffects } from '../../../src/delivery/chat-sync-effects.js';
+import { escalationEffects } from '../../../src/engine/escalation-jobs.js';
+import { ESCALATION_STEP_JOB } from '../../../src/engine/job-kinds.js';
+import type { IngestResult } from '../../../src/incidents/alert-ingestion.js';
+import { AlertIntake } from '../../../src/incidents/alert-intake.js';
+import { combineEffects } from '../../../src/incidents/incident-effects.js';
+import { openWindow, runningWindows } from '../../../src/maintenance/maintenance-store.js';
+import { emptyOncallConfig } from '../../../src/oncall/oncall-config.js';
+import { describeEachDatabase } from '../../support/test-database.js';
+
+const MINUTE = 60_000;
+
+/**
+ * Two replicas of the intake over one database. Replica A reads alert x as not stored; before its
+ * write runs, replica B stores x in a way that opens no incident. A must then not open an
+ * incident for x that ends up without it, yet pages.
+ */
+describeEachDatabase('a new alert another replica stored first', (db) => {
+  let now: Date;
+  const prisma = () => db().database.prisma;
+
+  beforeEach(async () => {
+    await prisma().$executeRawUnsafe('TRUNCATE incidents, alerts, incident_alerts, timeline_events, jobs, maintenance_windows RESTART IDENTITY CASCADE');
+    now = new Date('2026-11-24T10:00:00Z');
+  });
+
+  const replica = (database: Database) =>
+    new AlertIntake({
+      database,
+      oncall: () => emptyOncallConfig(),
+      // Escalation, so that an incident opened here queues its page.
+      effects: combineEffects(escalationEffects, chatSyncEffects(() => true)),
+      reopenWindowMs: 30 * MINUTE,
+      storeRawAlerts: true,
+      clock: { now: () => now },
+      maintenanceWindows: (at) => runningWindows(db().database.sql, at),
+    });
+
+  it('an alert another replica stored resolved meanwhile opens no empty incident that pages', async () => {
+    const gated = firstTransactionAtAGate(db().database);
+    const [a, b] = [replica(gated.database), replica(db().database)];
+    // A reads x as new and goes on to write it: it waits at the gate, nothing written yet.
+    const firing = a.receive(notification('x', 'firing'));
+    await gated.reached();
+    expect(await prisma().alert.count()).toBe(0);
+
+    // The resolve of the occurrence reaches B first: stored, and no incident (it never fired here).
+    expect((await b.receive(notification('x', 'resolved')))[0]!.outcome).toBe('ignored');
+    gated.open();
+    const [answer] = await firing;
+
+    expect(await incidentsWithoutAlerts()).toEqual([]);
+    await expectAnswerAsStored(answer!);
+  });
+
+  it('an alert another replica held for a maintenance window meanwhile opens no empty incident that pages', async () => {
+    const gated = firstTransactionAtAGate(db().database);
+    const [a, b] = [replica(gated.database), replica(db().database)];
+    // A reads x as new and the running windows (none): it waits at the gate, nothing written yet.
+    const firing = a.receive(notification('x', 'firing'));
+    await gated.reached();
+    expect(await prisma().alert.count()).toBe(0);
+
+    // A window for x opens, and B, which sees it, holds x.
+    const window = await db().database.transaction((tx) =>
+      openWindow(tx, { matcher: { labels: { instance: 'x' } }, teamKey: null, startsAt: new Date(now.getTime() - MINUTE), endsAt: new Date(now.getTime() + 60 * MINUTE), reason: 'reboot', createdById: null, createdByName: 'Ben', origin: 'chat' }, now),
+    );
+    expect((await b.receive(notification('x', 'firing')))[0]!.outcome).toBe('held');
+    gated.open();
+    const [answer] = await firing;
+
+    expect(await incidentsWithoutAlerts()).toEqual([]);
+    await expectAnswerAsStored(answer!);
+    expect((await storedX()).heldByWindow).toBe(window);
+  });
+
+  // The two below need two transactions at once, which PGlite's single connection does not run.
+  it('an alert another replica stores while the write transaction is under way opens no empty incident', async (context) => {
+    if (db().kind !== 'postgres') context.skip();
+    const gated = statementAtAGate(db().database, (name) => name === 'ingest.insert-alerts-opening-incidents');
+    const [a, b] = [replica(gated.database), replica(db().database)];
+    // A's transaction has begun; its insert of x waits at the gate.
+    const firing = a.receive(notification('x', 'firing'));
+    await gated.reached();
+    expect((await b.receive(notification('x', 'resolved')))[0]!.outcome).toBe('ignored');
+    gated.open();
+    const [answer] = await firing;
+
+    expect(await incidentsWithoutAlerts()).toEqual([]);
+    await expectAnswerAsStored(answer!);
+  });
+
+  it('two replicas opening the incident of one group at once open it once, and both alerts join it', async (context) => {
+    if (db().kind !== 'postgres') context.skip();
+    // B has inserted x and opened the group's incident; its next statement waits, uncommitted.
+    let inserted = false;
+    const gated = statementAtAGate(db().database, (name) => {
+      if (inserted) return true;
+      inserted = name === 'ingest.insert-alerts-opening-incidents';
+      return false;
+    });
+    const [a, b] = [replica(db().database), replica(gated.database)];
+    const first = b.receive(notification('x', 'firing', 'rack-1'));
+    await gated.reached();
+    // A opens the same group for y: its insert waits on B's, then finds the group taken.
+    const second = a.receive(notification('y', 'firing', 'rack-1'));
+    await waitForALockWait();
+    gated.open();
+    const [[opened], [joined]] = await Promise.all([first, second]);
+
+    expect(opened).toMatchObject({ outcome: 'created' });
+    expect(joined).toMatchObject({ outcome: 'created', incidentId: opened!.incidentId });
+    expect(await prisma().incident.count()).toBe(1);
+    expect(await prisma().incidentAlert.count({ where: { incidentId: opened!.incidentId } })).toBe(2);
+    expect(await prisma().timelineEvent.count({ where: { kind: 'incident.opened' } })).toBe(1);
+    expect(await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB } })).toBe(1);
+  });
+
+  /** Until a session of this test's database waits for a row lock another transaction holds. */
+  async function waitForALockWait() {
+    for (;;) {
+      const [row] = await db().database.sql.query<{ waiting: number }>(sql`
+        SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      if (row!.waiting > 0) return;
+      await new Promise((done) => setTimeout(done, 5));
+    }
+  }
+
+  /** Each incident no alert belongs to, with whether it was announced as opened and whether it pages. */
+  async function incidentsWithoutAlerts() {
+    return db().database.sql.query<{ id: number; opened: boolean; pages: boolean }>(sql`
+      SELECT i.id,
+        EXISTS (SELECT 1 FROM timeline_events t WHERE t.incident_id = i.id AND t.kind = 'incident.opened') AS opened,
+        EXISTS (SELECT 1 FROM jobs j WHERE j.subject = 'incident:' || i.id AND j.kind = ${ESCALATION_STEP_JOB}) AS pages
+      FROM incidents i
+      WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id)
+        AND NOT EXISTS (SELECT 1 FROM incident_alerts l WHERE l.incident_id = i.id)
+      ORDER BY i.id`);
+  }
+
+  const storedX = () => prisma().alert.findUniqueOrThrow({ where: { source_fingerprint: { source: 'alertmanager', fingerprint: 'x' } } });
+
+  /** A's answer says what is stored: the alert it names, and the incident holding it, if any. */
+  async function expectAnswerAsStored(answer: IngestResult) {
+    const x = await storedX();
+    expect(answer.alertId).toBe(x.id);
+    expect(answer.incidentId ?? null).toBe(x.incidentId);
+    if (['created', 'refired', 'reopened'].includes(answer.outcome)) {
+      expect(x.status).toBe('firing');
+      expect(await prisma().incidentAlert.count({ where: { incidentId: answer.incidentId, alertId: x.id } })).toBe(1);
+    }
+  }
+});
+
+/** One Alertmanager notification of an ungrouped alert: its own group, with no incident yet. */
+const notification = (fingerprint: string, status: 'firing' | 'resolved', rack?: string) =>
+  normalizeAlertmanager({
+    version: '4',
+    status,
+    receiver: 'bot',
+    // With a rack, Alertmanager's group of that rack: one incident for all its alerts.
+    ...(rack ? { groupKey: `{}:{rack="${rack}"}`, groupLabels: { rack } } : { groupLabels: {} }),
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: '',
+    alerts: [
+      {
+        status,
+        labels: { alertname: 'Down', instance: fingerprint, severity: 'critical', ...(rack ? { rack } : {}) },
+        annotations: { summary: `${fingerprint} down` },
+        startsAt: '2026-11-24T09:00:00Z',
+        endsAt: status === 'resolved' ? '2026-11-24T09:30:00Z' : '0001-01-01T00:00:00Z',
+        generatorURL: '',
+        fingerprint,
+      },
+    ],
+  });
+
+/** The database, its first transaction held at a gate: `reached` once one waits there, `open` lets it go. */
+function firstTransactionAtAGate(database: Database) {
+  let open!: () => void;
+  let arrived!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const reached = new Promise<void>((resolve) => (arrived = resolve));
+  let transactions = 0;
+  const gated = {
+    ...database,
+    transaction: async <T>(work: (tx: Sql) => Promise<T>) => {
+      if (transactions++ === 0) {
+        arrived();
+        await gate;
+      }
+      return database.transaction(work);
+    },
+    get intake() {
+      return gated;
+    },
+  } as Database;
+  return { database: gated, open, reached: () => reached };
+}
+
+/**
+ * The database, the first statement of its transactions that `holds` picks (by statement name,
+ * asked of every statement in order) held at a gate: `reached` once it waits there, `open` lets it go.
+ */
+function statementAtAGate(database: Database, holds: (statementName: string | undefined) => boolean) {
+  let open!: () => void;
+  let arrived!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const reached = new Promise<void>((resolve) => (arrived = resolve));
+  let held = false;
+  const gated = {
+    ...database,
+    transaction: <T>(work: (tx: Sql) => Promise<T>) =>
+      database.transaction((tx) =>
+        work({
+          async query(fragment) {
+            if (!held && holds(fragment.statementName)) {
+              held = true;
+              arrived();
+              await gate;
+            }
+            return tx.query(fragment);
+          },
+        }),
+      ),
+    get intake() {
+      return gated;
+    },
+  } as Database;
+  return { database: gated, open, reached: () => reached };
+}
