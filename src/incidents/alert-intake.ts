@@ -333,7 +333,7 @@ export class AlertIntake {
       try {
         const now = this.clock.now();
         // A retry after a conflict reads again: the first attempt may have written part of the batch.
-        const read = attempt === 1 ? { states, results: items.map(() => undefined) } : await decideWithoutWriting(this.options.database.intake, items);
+        const read = attempt === 1 ? { states, results: items.map(() => undefined) } : inOrder(items, await decideWithoutWriting(this.options.database.intake, items));
         // The alerts read as not stored are inserted without a locked read first (writeAlerts).
         const readAbsent = attempt === 1 ? absent : new Set(items.map(keyOf).filter((key) => !read.states.has(key)));
         const written = await writeAlerts(this.options.database.intake, items, read.states, read.results, {
@@ -372,3 +372,19 @@ export class AlertIntake {
     };
   }
 }
+
+/**
+ * Leaves undecided every notification of an alert behind one that will be written: decided from
+ * the state read before that write, it could be answered (and dropped) out of order.
+ */
+function inOrder(items: readonly IngestItem[], read: { states: Map<string, AlertState>; results: (IngestResult | undefined)[] }) {
+  const written = new Set<string>();
+  const results = read.results.map((result, index) => {
+    const key = keyOf(items[index]!);
+    if (result && !written.has(key)) return result;
+    written.add(key);
+    return undefined;
+  });
+  return { states: read.states, results };
+}
+

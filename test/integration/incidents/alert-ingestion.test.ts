@@ -338,6 +338,30 @@ describeEachDatabase('alert ingestion', (db) => {
     expect(await prisma().alert.findFirstOrThrow()).toMatchObject({ status: 'firing', description: 'back' });
   });
 
+  it('keeps the order of two notifications of one alert in a batch it retries after a conflict', async () => {
+    await intake.receive(notification([{ fingerprint: 'x', description: 'a' }]));
+    // The batch's first transaction fails as a deadlock would; the retry decides again.
+    const database = db().database;
+    let failed = false;
+    const deadlocking = {
+      ...database,
+      transaction: <T>(work: (tx: Sql) => Promise<T>) => {
+        if (failed) return database.transaction(work);
+        failed = true;
+        return Promise.reject(Object.assign(new Error('deadlock detected'), { code: '40P01' }));
+      },
+      get intake() {
+        return deadlocking;
+      },
+    } as Database;
+    const bot = new AlertIntake({ database: deadlocking, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 30 * MINUTE, storeRawAlerts: false, clock: { now: () => now } });
+    // One notification lists x twice: the text changes, then changes back.
+    const results = await bot.receive(notification([{ fingerprint: 'x', description: 'b' }, { fingerprint: 'x', description: 'a' }]));
+    expect(failed).toBe(true);
+    expect(results.map((result) => result.outcome)).toEqual(['updated', 'updated']);
+    expect(await prisma().alert.findFirstOrThrow()).toMatchObject({ description: 'a', receivedCount: 3 });
+  });
+
   it('applies a change sent right behind a resolve of the same alert after the resolve, not before it', async () => {
     await intake.receive(notification([{ fingerprint: 'x' }]));
     const gated = firstTransactionAtAGate(db().database);
