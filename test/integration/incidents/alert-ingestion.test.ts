@@ -285,6 +285,10 @@ describeEachDatabase('alert ingestion', (db) => {
       const fingerprints = Array.from({ length: alerts }, (_, i) => ({ fingerprint: `host-${first + i}`, severity: i === alerts - 1 ? 'critical' : 'warning' }));
       const opened = await counted.receive(notification(fingerprints));
       expect(opened.every((r) => r.outcome === 'created')).toBe(true);
+      // Numbered in the order the alerts came in: the first to fire has the lowest number.
+      const numbers = opened.map((r) => r.incidentId!);
+      expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+      expect(new Set(numbers).size).toBe(alerts);
       const changed = fingerprints.map((f) => ({ ...f, description: 'changed' }));
       const before = statements();
       const updated = await counted.receive(notification(changed));
