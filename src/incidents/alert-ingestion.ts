@@ -264,29 +264,30 @@ class BatchWriter {
 
   private async insertSet(inserts: SetWrite[]): Promise<void> {
     const held = new Map<number, MaintenanceWindow>();
-    const firstOfGroup = new Map<string, IngestItem>();
-    const rows = inserts.map(({ index, item }) => {
+    // The alerts that would open their group's incident, in order: the first of them inserted does.
+    const candidates: { index: number; key: string; item: IngestItem; details: OpeningDetails }[] = [];
+    const rows = inserts.map(({ index, key, item }) => {
       const window = item.alert.status === 'firing' ? this.holdingWindow(item) : undefined;
       if (window) held.set(index, window);
       if (item.alert.status !== 'firing' || window) return { item, incidentId: null, groupKey: null, heldBy: window?.id ?? null };
-      // The first alert of a group opens its incident, as it would alone; the rest join it.
       const group = item.decision.groupKey;
       const cached = this.openOfGroup(group);
-      if (!cached && !firstOfGroup.has(group)) firstOfGroup.set(group, item);
+      if (!cached) candidates.push({ index, key, item, details: this.ctx.openingDetails(item) });
       return { item, incidentId: cached?.id ?? null, groupKey: cached ? null : group, heldBy: null };
     });
-    const details = new Map([...firstOfGroup].map(([group, item]) => [group, this.ctx.openingDetails(item)]));
     const stored = await insertAlertsOpeningIncidents(
       this.tx,
       rows,
-      [...firstOfGroup.values()].map((item) => this.incidentToOpen(item, details.get(item.decision.groupKey)!)),
+      candidates.map(({ item, details }) => this.incidentToOpen(item, details)),
       this.ctx.now,
     );
     for (const incident of stored.locked.values()) this.remember(incident);
-    const openedHere = [...firstOfGroup].flatMap(([group, item]) => {
-      const incident = stored.opened.get(group);
-      return incident ? [this.openedBy(incident, item, details.get(group)!)] : [];
-    });
+    const openedHere: OpenedByAlert[] = [];
+    for (const { key, item, details } of candidates) {
+      const incident = stored.opened.get(item.decision.groupKey);
+      if (!incident || this.incidents.has(incident.id) || !stored.alerts.has(key)) continue;
+      openedHere.push(this.openedBy(incident, item, details));
+    }
 
     const joined: { incident: LockedIncident; item: IngestItem }[] = [];
     const lost: SetWrite[] = [];
@@ -351,6 +352,7 @@ class BatchWriter {
       escalationPolicy: details.escalationPolicy,
       playbookId: details.playbookId,
       openedAt: alert.startsAt,
+      fingerprint: alert.fingerprint,
     };
   }
 

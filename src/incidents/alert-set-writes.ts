@@ -27,6 +27,8 @@ export interface IncidentToOpen {
   escalationPolicy: unknown;
   playbookId: string | null;
   openedAt: Date;
+  /** The alert that opens it (with `source`), for a set of candidates of which only inserted ones open. */
+  fingerprint?: string;
 }
 
 /**
@@ -127,13 +129,15 @@ export interface InsertedAlerts {
  * Inserts new alerts, each joining its group's open incident (locked) or one opened now, and
  * links each firing one to its incident, as its history: one statement. An alert another
  * replica stored since it was read is left out (the caller takes it down the existing-alert
- * path), and an incident is opened only for a group with an alert inserted, so no incident is
- * ever left without the alert that opened it. A new incident's number is drawn before the alert
- * that joins it is inserted; the number of a group whose alerts all lost their insert goes unused.
- * A group another replica opened since this statement's snapshot fails it on the unique open
- * group key, a conflict the caller retries (the retry sees and locks that incident).
+ * path), and an incident is opened only for a group with an alert inserted, from the first of
+ * them: `candidates` holds, in the order the alerts came in, the incident each alert of a group
+ * without an open incident here would open, so none is ever left without the alert that opened
+ * it or described by an alert it does not hold. A new incident's number is drawn before the
+ * alerts are inserted; the number of a group whose alerts all lost their insert goes unused. A
+ * group another replica opened since this statement's snapshot fails it on the unique open group
+ * key, a conflict the caller retries (the retry sees and locks that incident).
  */
-export async function insertAlertsOpeningIncidents(tx: Sql, alerts: readonly AlertToInsert[], incidents: readonly IncidentToOpen[], now: Date): Promise<InsertedAlerts> {
+export async function insertAlertsOpeningIncidents(tx: Sql, alerts: readonly AlertToInsert[], candidates: readonly IncidentToOpen[], now: Date): Promise<InsertedAlerts> {
   const raws = new SharedValues();
   const policies = new SharedValues();
   const rows = alerts.map(({ item, incidentId, groupKey, heldBy }) => ({
@@ -145,16 +149,17 @@ export async function insertAlertsOpeningIncidents(tx: Sql, alerts: readonly Ale
     routing_key_hash: item.alert.routingKeyHash ?? null,
     held_by: heldBy,
   }));
-  const toOpen = incidentRecords(incidents, policies);
+  const toOpen = candidates.map((candidate, index) => ({ ...incidentRecords([candidate], policies)[0]!, fingerprint: candidate.fingerprint ?? null, ord: index }));
   const found = await tx.query<Partial<IncidentRow> & { opened: boolean | null; alert_id: number; alert_source: string; alert_fingerprint: string; alert_incident_id: number | null }>(prepared('ingest.insert-alerts-opening-incidents', sql`
     WITH to_open AS MATERIALIZED (
-      SELECT e.ord, r.* FROM ${jsonRecords(toOpen, INCIDENT_RECORD)}
+      SELECT r.* FROM ${jsonRecords(toOpen, `${INCIDENT_RECORD}, fingerprint text, ord int`)}
     ), locked AS (
       SELECT ${LOCKED_INCIDENT_COLUMNS} FROM incidents
-      WHERE open_group_key = ANY (${toOpen.map((row) => row.group_key)}::text[]) ORDER BY id FOR UPDATE
+      WHERE open_group_key = ANY (${[...new Set(toOpen.map((row) => row.group_key))]}::text[]) ORDER BY id FOR UPDATE
     ), numbered AS MATERIALIZED (
       SELECT o.group_key, nextval(pg_get_serial_sequence('incidents', 'id'))::int AS id
-      FROM (SELECT group_key, ord FROM to_open WHERE group_key NOT IN (SELECT open_group_key FROM locked) ORDER BY ord OFFSET 0) o
+      FROM (SELECT group_key FROM to_open WHERE group_key NOT IN (SELECT open_group_key FROM locked)
+            GROUP BY group_key ORDER BY min(ord) OFFSET 0) o
     ), inserted AS (
       INSERT INTO alerts (source, fingerprint, status, title, description, source_severity, labels, annotations, links,
                           starts_at, ends_at, last_received_at, content_hash, incident_id, raw, routing_key_hash, held_by_window, recent_fires)
@@ -169,11 +174,12 @@ export async function insertAlertsOpeningIncidents(tx: Sql, alerts: readonly Ale
       RETURNING id, source, fingerprint, incident_id, status
     ), opened AS (
       INSERT INTO incidents (${INCIDENT_INSERT_COLUMNS})
-      SELECT n.id, ${incidentValues(policies)}
-      FROM numbered n JOIN to_open r ON r.group_key = n.group_key
+      SELECT DISTINCT ON (n.id) n.id, ${incidentValues(policies)}
+      FROM numbered n
+      JOIN to_open r ON r.group_key = n.group_key
+      JOIN inserted a ON a.source = r.source AND a.fingerprint = r.fingerprint
       LEFT JOIN teams t ON t.key = r.team
-      WHERE n.id IN (SELECT incident_id FROM inserted)
-      ORDER BY n.id
+      ORDER BY n.id, r.ord
       RETURNING ${LOCKED_INCIDENT_COLUMNS}
     ), linked AS (
       INSERT INTO incident_alerts (incident_id, alert_id)

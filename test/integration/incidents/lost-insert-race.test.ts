@@ -78,16 +78,40 @@ describeEachDatabase('a new alert another replica stored first', (db) => {
     expect((await storedX()).heldByWindow).toBe(window);
   });
 
-  // The two below need two transactions at once, which PGlite's single connection does not run.
-  it('an alert another replica stores while the write transaction is under way opens no empty incident', async (context) => {
-    if (db().kind !== 'postgres') context.skip();
-    const gated = statementAtAGate(db().database, (name) => name === 'ingest.insert-alerts-opening-incidents');
+  it('opens a group`s incident from its first alert that was stored here, not from one another replica stored first', async () => {
+    const gated = firstTransactionAtAGate(db().database);
     const [a, b] = [replica(gated.database), replica(db().database)];
-    // A's transaction has begun; its insert of x waits at the gate.
-    const firing = a.receive(notification('x', 'firing'));
+    // One notification of rack-1: x, critical, then y, a warning. A reads both as new.
+    const both = a.receive(notification([['x', 'critical'], ['y', 'warning']], 'firing', 'rack-1'));
     await gated.reached();
-    expect((await b.receive(notification('x', 'resolved')))[0]!.outcome).toBe('ignored');
+    // B stores x resolved meanwhile: its occurrence is over, so A's x is stale and stays out.
+    expect((await b.receive(notification([['x', 'critical']], 'resolved', 'rack-1')))[0]!.outcome).toBe('ignored');
     gated.open();
+    const [x, y] = await both;
+
+    expect(x!.outcome).toBe('stale');
+    expect(y).toMatchObject({ outcome: 'created', incidentId: expect.any(Number) });
+    // The incident is y's: its title and severity (a warning is SEV3), and the opening entry names y.
+    expect(await prisma().incident.findMany({ select: { id: true, title: true, severity: true } })).toEqual([{ id: y!.incidentId, title: 'y down', severity: 3 }]);
+    const opened = await prisma().timelineEvent.findMany({ where: { kind: 'incident.opened' }, select: { text: true } });
+    expect(opened).toHaveLength(1);
+    expect(opened[0]!.text).toContain('alert "y down" (SEV3');
+    expect(await incidentsWithoutAlerts()).toEqual([]);
+  });
+
+  // The two below need two transactions at once, which PGlite's single connection does not run.
+  it('an alert another replica has stored but not yet committed when the insert reaches it opens no empty incident', async (context) => {
+    if (db().kind !== 'postgres') context.skip();
+    const held = transactionHeldOpen(db().database);
+    const [a, b] = [replica(db().database), replica(held.database)];
+    // B has stored x resolved; its transaction is not committed yet.
+    const resolved = b.receive(notification('x', 'resolved'));
+    await held.reached();
+    // A reads x as new (B's row is not visible), and its insert waits for B's outcome.
+    const firing = a.receive(notification('x', 'firing'));
+    await waitForALockWait();
+    held.open();
+    expect((await resolved)[0]!.outcome).toBe('ignored');
     const [answer] = await firing;
 
     expect(await incidentsWithoutAlerts()).toEqual([]);
@@ -96,22 +120,20 @@ describeEachDatabase('a new alert another replica stored first', (db) => {
 
   it('two replicas opening the incident of one group at once open it once, and both alerts join it', async (context) => {
     if (db().kind !== 'postgres') context.skip();
-    // B has inserted x and opened the group's incident; its next statement waits, uncommitted.
-    let inserted = false;
-    const gated = statementAtAGate(db().database, (name) => {
-      if (inserted) return true;
-      inserted = name === 'ingest.insert-alerts-opening-incidents';
-      return false;
-    });
-    const [a, b] = [replica(db().database), replica(gated.database)];
+    const held = transactionHeldOpen(db().database);
+    const retried = transactionHeldOpen(db().database);
+    retried.open();
+    const [a, b] = [replica(retried.database), replica(held.database)];
+    // B has inserted x and opened the group's incident, not yet committed.
     const first = b.receive(notification('x', 'firing', 'rack-1'));
-    await gated.reached();
-    // A opens the same group for y: its insert waits on B's, then finds the group taken.
+    await held.reached();
+    // A opens the same group for y: its insert waits on B's, then finds the group taken and tries again.
     const second = a.receive(notification('y', 'firing', 'rack-1'));
     await waitForALockWait();
-    gated.open();
+    held.open();
     const [[opened], [joined]] = await Promise.all([first, second]);
 
+    expect(retried.transactions()).toBe(2);
     expect(opened).toMatchObject({ outcome: 'created' });
     expect(joined).toMatchObject({ outcome: 'created', incidentId: opened!.incidentId });
     expect(await prisma().incident.count()).toBe(1);
@@ -156,28 +178,32 @@ describeEachDatabase('a new alert another replica stored first', (db) => {
   }
 });
 
-/** One Alertmanager notification of an ungrouped alert: its own group, with no incident yet. */
-const notification = (fingerprint: string, status: 'firing' | 'resolved', rack?: string) =>
+/**
+ * One Alertmanager notification. Without a rack each alert is its own group, with no incident
+ * yet; with one, the alerts are Alertmanager's group of that rack: one incident for all of them.
+ * An alert is a fingerprint, critical, or a fingerprint with its severity.
+ */
+const notification = (alerts: string | (string | [string, string])[], status: 'firing' | 'resolved', rack?: string) =>
   normalizeAlertmanager({
     version: '4',
     status,
     receiver: 'bot',
-    // With a rack, Alertmanager's group of that rack: one incident for all its alerts.
     ...(rack ? { groupKey: `{}:{rack="${rack}"}`, groupLabels: { rack } } : { groupLabels: {} }),
     commonLabels: {},
     commonAnnotations: {},
     externalURL: '',
-    alerts: [
-      {
+    alerts: (typeof alerts === 'string' ? [alerts] : alerts).map((alert) => {
+      const [fingerprint, severity] = typeof alert === 'string' ? [alert, 'critical'] : alert;
+      return {
         status,
-        labels: { alertname: 'Down', instance: fingerprint, severity: 'critical', ...(rack ? { rack } : {}) },
+        labels: { alertname: 'Down', instance: fingerprint, severity, ...(rack ? { rack } : {}) },
         annotations: { summary: `${fingerprint} down` },
         startsAt: '2026-11-24T09:00:00Z',
         endsAt: status === 'resolved' ? '2026-11-24T09:30:00Z' : '0001-01-01T00:00:00Z',
         generatorURL: '',
         fingerprint,
-      },
-    ],
+      };
+    }),
   });
 
 /** The database, its first transaction held at a gate: `reached` once one waits there, `open` lets it go. */
@@ -204,33 +230,31 @@ function firstTransactionAtAGate(database: Database) {
 }
 
 /**
- * The database, the first statement of its transactions that `holds` picks (by statement name,
- * asked of every statement in order) held at a gate: `reached` once it waits there, `open` lets it go.
+ * The database, its first transaction held open at a gate once its work is done, before it
+ * commits: `reached` once it waits there, `open` lets it commit. `transactions` counts them all.
  */
-function statementAtAGate(database: Database, holds: (statementName: string | undefined) => boolean) {
+function transactionHeldOpen(database: Database) {
   let open!: () => void;
   let arrived!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
   const reached = new Promise<void>((resolve) => (arrived = resolve));
-  let held = false;
+  let count = 0;
   const gated = {
     ...database,
-    transaction: <T>(work: (tx: Sql) => Promise<T>) =>
-      database.transaction((tx) =>
-        work({
-          async query(fragment) {
-            if (!held && holds(fragment.statementName)) {
-              held = true;
-              arrived();
-              await gate;
-            }
-            return tx.query(fragment);
-          },
-        }),
-      ),
+    transaction: <T>(work: (tx: Sql) => Promise<T>) => {
+      const first = count++ === 0;
+      return database.transaction(async (tx) => {
+        const result = await work(tx);
+        if (first) {
+          arrived();
+          await gate;
+        }
+        return result;
+      });
+    },
     get intake() {
       return gated;
     },
   } as Database;
-  return { database: gated, open, reached: () => reached };
+  return { database: gated, open, reached: () => reached, transactions: () => count };
 }
