@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { beforeEach, expect, it } from 'vitest';
 import { normalizeAlertmanager } from '../../../src/alerts/alertmanager.js';
 import type { Database } from '../../../src/db/database.js';
@@ -142,14 +143,39 @@ describeEachDatabase('a new alert another replica stored first', (db) => {
     expect(await prisma().job.count({ where: { kind: ESCALATION_STEP_JOB } })).toBe(1);
   });
 
+  it('an alert whose group`s incident is resolved while it waits for that incident opens a new one', async (context) => {
+    if (db().kind !== 'postgres') context.skip();
+    const [first] = await replica(db().database).receive(notification('x', 'firing', 'rack-1'));
+    // A responder's resolve of the group's incident holds its row, not yet committed.
+    const responder = new pg.Client({ connectionString: db().url });
+    await responder.connect();
+    try {
+      await responder.query('BEGIN');
+      await responder.query(`UPDATE incidents SET status = 'resolved', resolved_at = now(), open_group_key = NULL WHERE id = $1`, [first!.incidentId]);
+      const second = replica(db().database).receive(notification('y', 'firing', 'rack-1'));
+      await waitForALockWait();
+      await responder.query('COMMIT');
+      const [answer] = await second;
+
+      expect(answer).toMatchObject({ outcome: 'created' });
+      expect(answer!.incidentId).not.toBe(first!.incidentId);
+      const open = await prisma().incident.findMany({ where: { openGroupKey: { not: null } }, select: { id: true } });
+      expect(open).toEqual([{ id: answer!.incidentId }]);
+      expect(await incidentsWithoutAlerts()).toEqual([]);
+    } finally {
+      await responder.end();
+    }
+  });
+
   /** Until a session of this test's database waits for a row lock another transaction holds. */
   async function waitForALockWait() {
-    for (;;) {
+    for (let tries = 0; tries < 2_000; tries++) {
       const [row] = await db().database.sql.query<{ waiting: number }>(sql`
         SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
       if (row!.waiting > 0) return;
       await new Promise((done) => setTimeout(done, 5));
     }
+    throw new Error('no session waited for a lock');
   }
 
   /** Each incident no alert belongs to, with whether it was announced as opened and whether it pages. */
