@@ -9,10 +9,11 @@ import type { IngestItem } from './alert-ingestion.js';
 /**
  * The statements that write a whole batch of alerts at once. Each has a fixed text: its rows
  * travel as one JSON parameter, so it costs one round trip and one plan however many rows it
- * holds. New incidents and alerts are inserted in the order they came in, so the first to fire
- * gets the lower number; updates and links go in key order, so two replicas changing overlapping
- * sets take their row locks in one order. (Two replicas inserting the same new alerts in opposite
- * orders would deadlock; PostgreSQL breaks it and the losing batch is retried.)
+ * holds. New incidents are numbered in the order their alerts came in, so the first to fire gets
+ * the lower number, and so are new alerts; but alerts are inserted, updated and linked in key
+ * order, so that two replicas writing overlapping sets take their row locks in one order: inserted
+ * in the order they came in, the same new alerts sent to three replicas at once deadlocked (a
+ * second's stall each, before PostgreSQL broke it and the batch was retried).
  */
 
 export interface IncidentToOpen {
@@ -160,16 +161,21 @@ export async function insertAlertsOpeningIncidents(tx: Sql, alerts: readonly Ale
       SELECT o.group_key, nextval(pg_get_serial_sequence('incidents', 'id'))::int AS id
       FROM (SELECT group_key FROM to_open WHERE group_key NOT IN (SELECT open_group_key FROM locked)
             GROUP BY group_key ORDER BY min(ord) OFFSET 0) o
+    ), new_alerts AS MATERIALIZED (
+      SELECT e.ord, r.* FROM ${jsonRecords(rows, 'source text, fingerprint text, status text, title text, description text, source_severity text, labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, content_hash text, incident_id int, group_key text, raw_at int, routing_key_hash text, held_by int')}
+    ), alert_ids AS MATERIALIZED (
+      SELECT a.ord, nextval(pg_get_serial_sequence('alerts', 'id'))::int AS id FROM (SELECT ord FROM new_alerts ORDER BY ord OFFSET 0) a
     ), inserted AS (
-      INSERT INTO alerts (source, fingerprint, status, title, description, source_severity, labels, annotations, links,
+      INSERT INTO alerts (id, source, fingerprint, status, title, description, source_severity, labels, annotations, links,
                           starts_at, ends_at, last_received_at, content_hash, incident_id, raw, routing_key_hash, held_by_window, recent_fires)
-      SELECT r.source, r.fingerprint, r.status::"AlertStatus", r.title, r.description, r.source_severity, r.labels, r.annotations, r.links,
+      SELECT i.id, r.source, r.fingerprint, r.status::"AlertStatus", r.title, r.description, r.source_severity, r.labels, r.annotations, r.links,
              r.starts_at, r.ends_at, now(), r.content_hash, COALESCE(r.incident_id, l.id, n.id), ${json(raws.list)}::jsonb -> r.raw_at, r.routing_key_hash, r.held_by,
              CASE WHEN r.status = 'firing' THEN ARRAY[${now}::timestamptz] ELSE ARRAY[]::timestamptz[] END
-      FROM ${jsonRecords(rows, 'source text, fingerprint text, status text, title text, description text, source_severity text, labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, content_hash text, incident_id int, group_key text, raw_at int, routing_key_hash text, held_by int')}
+      FROM new_alerts r
+      JOIN alert_ids i ON i.ord = r.ord
       LEFT JOIN locked l ON l.open_group_key = r.group_key
       LEFT JOIN numbered n ON n.group_key = r.group_key
-      ORDER BY e.ord
+      ORDER BY r.source, r.fingerprint
       ON CONFLICT (source, fingerprint) DO NOTHING
       RETURNING id, source, fingerprint, incident_id, status
     ), opened AS (

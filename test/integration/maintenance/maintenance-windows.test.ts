@@ -55,7 +55,7 @@ describeEachDatabase('maintenance windows', (db) => {
     const held = await bot.intake.receive({ ...alert(time, 'Latency', 'firing'), alerts: [alert(time, 'Latency', 'firing').alerts[0]!, alert(time, 'Errors', 'firing').alerts[0]!, alert(time, 'Other', 'firing', 'search').alerts[0]!] });
     expect(held.map((r) => r.outcome)).toEqual(['held', 'held', 'created']);
     expect(await incidents()).toHaveLength(2);
-    const rows = await db().database.prisma.alert.findMany({ where: { heldByWindow: id } });
+    const rows = await db().database.prisma.alert.findMany({ where: { heldByWindow: id }, orderBy: { id: 'asc' } });
     expect(rows.map((r) => [r.title, r.incidentId])).toEqual([['Latency on checkout', null], ['Errors on checkout', null]]);
     // One clears during the window; a replica restarts in the middle.
     await time.advance(20 * MINUTE);
