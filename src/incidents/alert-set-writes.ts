@@ -178,14 +178,20 @@ export async function insertAlertsOpeningIncidents(tx: Sql, alerts: readonly Ale
       ORDER BY r.source, r.fingerprint
       ON CONFLICT (source, fingerprint) DO NOTHING
       RETURNING id, source, fingerprint, incident_id, status
-    ), opened AS (
-      INSERT INTO incidents (${INCIDENT_INSERT_COLUMNS})
-      SELECT DISTINCT ON (n.id) n.id, ${incidentValues(policies)}
+    ), openers AS (
+      SELECT DISTINCT ON (n.id) n.id AS incident_id, r.*
       FROM numbered n
       JOIN to_open r ON r.group_key = n.group_key
       JOIN inserted a ON a.source = r.source AND a.fingerprint = r.fingerprint
-      LEFT JOIN teams t ON t.key = r.team
       ORDER BY n.id, r.ord
+    ), opened AS (
+      -- In group key order, as the alerts go in key order: two replicas opening the same groups
+      -- take the open group keys in one order (in arrival order they deadlocked).
+      INSERT INTO incidents (${INCIDENT_INSERT_COLUMNS})
+      SELECT r.incident_id, ${incidentValues(policies)}
+      FROM openers r
+      LEFT JOIN teams t ON t.key = r.team
+      ORDER BY r.group_key
       RETURNING ${LOCKED_INCIDENT_COLUMNS}
     ), linked AS (
       INSERT INTO incident_alerts (incident_id, alert_id)
