@@ -263,12 +263,10 @@ class BatchWriter {
   }
 
   private async insertSet(inserts: SetWrite[]): Promise<void> {
-    const held = new Map<number, MaintenanceWindow>();
     // The alerts that would open their group's incident, in order: the first of them inserted does.
     const candidates: { index: number; key: string; item: IngestItem; details: OpeningDetails }[] = [];
     const rows = inserts.map(({ index, key, item }) => {
       const window = item.alert.status === 'firing' ? this.holdingWindow(item) : undefined;
-      if (window) held.set(index, window);
       if (item.alert.status !== 'firing' || window) return { item, incidentId: null, groupKey: null, heldBy: window?.id ?? null };
       const group = item.decision.groupKey;
       const cached = this.openOfGroup(group);
