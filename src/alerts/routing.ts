@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { OncallConfig, RouteConfig, Severity } from '../oncall/oncall-config.js';
 import type { NormalizedAlert } from './alert.js';
+import { matchesWhole } from './text-patterns.js';
 
 /** Where an alert goes: the answer `incident-bot simulate` prints and ingestion acts on. */
 export interface RouteDecision {
@@ -56,14 +57,9 @@ export function routeMatches(route: RouteConfig, alert: NormalizedAlert): boolea
   for (const [label, value] of Object.entries(match.labels)) if (alert.labels[label] !== value) return false;
   for (const [label, pattern] of Object.entries(match.labelRegex)) {
     const value = alert.labels[label];
-    if (value === undefined || !fullMatch(pattern, value)) return false;
+    if (value === undefined || !matchesWhole(pattern, value)) return false;
   }
   return true;
-}
-
-function fullMatch(pattern: RegExp, value: string): boolean {
-  const found = value.match(pattern);
-  return found !== null && found.index === 0 && found[0].length === value.length;
 }
 
 function teamFor(service: string | undefined, teamLabel: string | undefined, oncall: OncallConfig): string | undefined {

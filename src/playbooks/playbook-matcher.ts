@@ -1,5 +1,6 @@
 import type { LoadedPlaybook } from './playbook-file.js';
 import { severityNumber } from './playbook-file.js';
+import { matchesWhole, matchesWithin } from '../alerts/text-patterns.js';
 
 export interface MatchFacts {
   title: string;
@@ -11,6 +12,20 @@ export interface MatchFacts {
 export interface PlaybookChoice {
   playbook: LoadedPlaybook;
   why: string;
+}
+
+const patterns = new Map<string, RegExp>();
+
+/** A playbook's pattern compiled once (patterns come from the loaded playbooks: few). Tried on hostile text through text-patterns. */
+function compiled(source: string, flags: string): RegExp {
+  const key = `${flags}/${source}`;
+  let pattern = patterns.get(key);
+  if (!pattern) {
+    if (patterns.size >= 1_000) patterns.clear();
+    pattern = new RegExp(source, flags);
+    patterns.set(key, pattern);
+  }
+  return pattern;
 }
 
 /**
@@ -27,8 +42,7 @@ export function specificity(playbook: LoadedPlaybook, facts: MatchFacts): number
   }
   for (const [label, pattern] of Object.entries(match.label_regex)) {
     const value = facts.labels[label];
-    const found = value === undefined ? null : value.match(new RegExp(pattern));
-    if (!found || found.index !== 0 || found[0].length !== value!.length) return undefined;
+    if (value === undefined || !matchesWhole(compiled(pattern, ''), value)) return undefined;
     score += 2;
   }
   if (match.services) {
@@ -36,7 +50,7 @@ export function specificity(playbook: LoadedPlaybook, facts: MatchFacts): number
     score += 2;
   }
   if (match.title) {
-    if (!new RegExp(match.title, 'i').test(facts.title)) return undefined;
+    if (!matchesWithin(compiled(match.title, 'i'), facts.title)) return undefined;
     score += 1;
   }
   if (match.severities) {

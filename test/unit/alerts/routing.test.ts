@@ -51,6 +51,14 @@ describe('routeAlert', () => {
     expect(routeAlert(alert({ labels: { alertname: 'NotPostgresDown' } }), config()).routeId).toBe('default');
   });
 
+  it('routes an alert whose label is 100 KB of hostile text by its first 1,000 characters', () => {
+    const oncall = config();
+    oncall.routes.unshift(route('certificates', { match: { labels: {}, labelRegex: { alertname: /.*Cert.*Expir.*|.*SSL.*/ } }, team: 'payments' }));
+    expect(routeAlert(alert({ labels: { alertname: 'Cert'.repeat(25_000) } }), oncall).routeId).toBe('default');
+    expect(routeAlert(alert({ labels: { alertname: `CertExpiring ${'Cert'.repeat(25_000)}` } }), oncall).routeId).toBe('certificates');
+    expect(routeAlert(alert({ labels: { alertname: `${'x'.repeat(1_000)}CertExpiring` } }), oncall).routeId).toBe('default');
+  });
+
   it('limits routes to sources', () => {
     expect(routeAlert(alert({ source: 'grafana', labels: {} }), config()).routeId).toBe('grafana-only');
     expect(routeAlert(alert({ source: 'generic', labels: {} }), config()).routeId).toBe('default');

@@ -150,6 +150,29 @@ describe('choosing a playbook', () => {
     expect(fallback.why).toBe('default: nothing more specific matched');
     expect(choosePlaybook(library, facts({}), 'missing')!.why).toContain('the route\'s "missing" is not loaded');
   });
+
+  it('matches a label regex against the whole value, whichever alternative spans it', () => {
+    const either = [pb('default', '{}'), pb('either', '{ label_regex: { alertname: "Disk|DiskFull" } }')];
+    expect(choosePlaybook(either, facts({ alertname: 'DiskFull' }))!.playbook.definition.id).toBe('either');
+    expect(choosePlaybook(either, facts({ alertname: 'Disk' }))!.playbook.definition.id).toBe('either');
+    expect(choosePlaybook(either, facts({ alertname: 'DiskFullSoon' }))!.playbook.definition.id).toBe('default');
+    expect(choosePlaybook(library, facts({ service: 'postgres', alertname: 'NoReplicationLag' }))!.playbook.definition.id).toBe('postgres');
+  });
+
+  it('chooses for an alert whose label and title are 100 KB of hostile text from their first 1,000 characters', () => {
+    // The shipped patterns; on such a label the certificate one blocked the bot for 40 s.
+    const shipped = [
+      pb('default', '{}'),
+      pb('certificate-expiry', '{ label_regex: { alertname: ".*Cert.*Expir.*|.*SSL.*|.*TLS.*" } }'),
+      pb('api-errors', '{ label_regex: { alertname: ".*(Error|Latency|5xx).*" }, title: ".*(timeout|refused).*" }'),
+    ];
+    const hostile = "x'; DROP TABLE alerts; --".repeat(4_000);
+    expect(choosePlaybook(shipped, { title: hostile, severity: 3, labels: { alertname: hostile } })!.playbook.definition.id).toBe('default');
+    expect(choosePlaybook(shipped, { title: hostile, severity: 3, labels: { alertname: 'Cert'.repeat(25_000) } })!.playbook.definition.id).toBe('default');
+    expect(choosePlaybook(shipped, { title: `connection refused ${hostile}`, severity: 3, labels: { alertname: `HighLatency ${hostile}` } })!.playbook.definition.id).toBe('api-errors');
+    // What lies beyond the first 1,000 characters is not seen.
+    expect(choosePlaybook(shipped, { title: `${hostile} connection refused`, severity: 3, labels: { alertname: `${hostile}HighLatency` } })!.playbook.definition.id).toBe('default');
+  });
 });
 
 describe('PlaybookLibrary', () => {
