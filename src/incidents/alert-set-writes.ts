@@ -150,7 +150,7 @@ export async function insertAlertsOpeningIncidents(tx: Sql, alerts: readonly Ale
     routing_key_hash: item.alert.routingKeyHash ?? null,
     held_by: heldBy,
   }));
-  const toOpen = candidates.map((candidate, index) => ({ ...incidentRecords([candidate], policies)[0]!, fingerprint: candidate.fingerprint ?? null, ord: index }));
+  const toOpen = incidentRecords(candidates, policies).map((row, index) => ({ ...row, fingerprint: candidates[index]!.fingerprint ?? null, ord: index }));
   const found = await tx.query<Partial<IncidentRow> & { opened: boolean | null; alert_id: number; alert_source: string; alert_fingerprint: string; alert_incident_id: number | null }>(prepared('ingest.insert-alerts-opening-incidents', sql`
     WITH to_open AS MATERIALIZED (
       SELECT r.* FROM ${jsonRecords(toOpen, `${INCIDENT_RECORD}, fingerprint text, ord int`)}
