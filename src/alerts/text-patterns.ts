@@ -5,7 +5,7 @@
  * playbook. A pattern sees the first 1,000 characters of a label value or title, more than any a
  * person reads.
  */
-export const MATCHED_CHARS = 1_000;
+const MATCHED_CHARS = 1_000;
 
 const anchored = new WeakMap<RegExp, RegExp>();
 

@@ -264,13 +264,13 @@ class BatchWriter {
 
   private async insertSet(inserts: SetWrite[]): Promise<void> {
     // The alerts that would open their group's incident, in order: the first of them inserted does.
-    const candidates: { index: number; key: string; item: IngestItem; details: OpeningDetails }[] = [];
-    const rows = inserts.map(({ index, key, item }) => {
+    const candidates: { key: string; item: IngestItem; details: OpeningDetails }[] = [];
+    const rows = inserts.map(({ key, item }) => {
       const window = item.alert.status === 'firing' ? this.holdingWindow(item) : undefined;
       if (item.alert.status !== 'firing' || window) return { item, incidentId: null, groupKey: null, heldBy: window?.id ?? null };
       const group = item.decision.groupKey;
       const cached = this.openOfGroup(group);
-      if (!cached) candidates.push({ index, key, item, details: this.ctx.openingDetails(item) });
+      if (!cached) candidates.push({ key, item, details: this.ctx.openingDetails(item) });
       return { item, incidentId: cached?.id ?? null, groupKey: cached ? null : group, heldBy: null };
     });
     const stored = await insertAlertsOpeningIncidents(
