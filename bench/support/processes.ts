@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { projectRoot } from '../../src/project-root.js';
 import { nodeArgs } from './bench-settings.js';
 
@@ -31,22 +32,43 @@ export interface BotProcess {
  * (dist/) when the benchmark runs built, the sources when it runs under tsx. Working directory
  * is the project, so it reads the shipped playbooks/ and oncall.yaml.
  */
-export function spawnBot(env: Record<string, string>, port: number): ChildProcess {
+export function spawnBot(env: Record<string, string>, port: number, stdout: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
   // With the V8 flag `npm start` and bin/incident-bot.js give the bot.
   return spawn(process.execPath, ['--max-semi-space-size=4', ...nodeArgs('src/cli'), 'start'], {
     cwd: projectRoot(),
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', PORT: String(port), ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', stdout, 'inherit'],
   });
+}
+
+/** PROCESSES as a count ('auto' is one per core), 1 when unset. */
+function processCount(env: Record<string, string>): number {
+  if (env.PROCESSES === 'auto') return availableParallelism();
+  return Number(env.PROCESSES ?? 1) || 1;
 }
 
 export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
   const port = await freePort();
-  const child = spawnBot(env, port);
+  // Under PROCESSES=N the first process answers /readyz before the others listen, and node:cluster
+  // hands a connection to a process that listens when it is opened, for good: load sent at that
+  // moment would all go to the first one. So the benchmark waits for the supervisor's word that
+  // all N serve (logged at info), as an operator would read it.
+  const processes = processCount(env);
+  const child = processes > 1 ? spawnBot({ LOG_LEVEL: 'info', ...env }, port, 'pipe') : spawnBot(env, port);
+  let allServe = processes <= 1;
+  if (!allServe) {
+    // Read to the end, so the bot never blocks on a full pipe.
+    let seen = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      seen = (seen + chunk).slice(-4096);
+      if (seen.includes(`${processes} bot processes serve the port`)) allServe = true;
+    });
+  }
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await Promise.race([
-    waitUntil('the bot to be ready', async () => (await fetch(`${url}/readyz`)).ok, 60_000),
+    waitUntil('the bot to be ready', async () => allServe && (await fetch(`${url}/readyz`)).ok, 60_000),
     exited.then(() => Promise.reject(new Error('the bot exited before it was ready'))),
   ]);
   return {
