@@ -160,7 +160,7 @@ async function readPages(db: Sql, ids: readonly number[]): Promise<(PageToDelive
   });
 }
 
-interface PageOutcome {
+export interface PageOutcome {
   pageId: number;
   incidentId: number;
   status: 'sent' | 'failed' | 'cancelled';
@@ -169,15 +169,25 @@ interface PageOutcome {
   at: Date;
 }
 
-/** The pages' rows (locked in id order, as every writer of several takes them) and their timeline entries. */
-async function recordOutcomes(tx: Sql, recorded: readonly PageOutcome[]): Promise<void> {
+/**
+ * The pages' rows and their timeline entries. Incidents are taken before pages, the order of an
+ * acknowledgement from a page's button (its incident locked, then its page closed): pages first,
+ * the timeline entry's reference to that incident waited for the acknowledgement while the
+ * acknowledgement waited for the page, a deadlock PostgreSQL broke only after a second.
+ * A page acknowledged before its outcome is recorded stays acknowledged.
+ */
+export async function recordOutcomes(tx: Sql, recorded: readonly PageOutcome[]): Promise<void> {
   const rows = [...recorded]
     .sort((a, b) => a.pageId - b.pageId)
     .map((outcome) => ({ id: outcome.pageId, status: outcome.status, at: outcome.at.toISOString(), platform: outcome.extra.platform ?? null, error: outcome.extra.error ?? null }));
-  // Planned with its values each time, not prepared: see `prepared`.
+  const incidentIds = [...new Set(recorded.map((outcome) => outcome.incidentId))].sort((a, b) => a - b);
+  // Planned with their values each time, not prepared: see `prepared`. Both in id order, as every
+  // writer of several takes them; FOR KEY SHARE is the lock the timeline's reference takes anyway.
+  await tx.query(sql`SELECT id FROM incidents WHERE id = ANY (${incidentIds}::int[]) ORDER BY id FOR KEY SHARE`);
   await tx.query(sql`SELECT id FROM pages WHERE id = ANY (${rows.map((row) => row.id)}::int[]) ORDER BY id FOR UPDATE`);
   await tx.query(prepared('pages.record-outcomes', sql`
-    UPDATE pages p SET status = r.status, sent_at = CASE WHEN r.status = 'sent' THEN r.at ELSE p.sent_at END,
+    UPDATE pages p SET status = CASE WHEN p.status = 'acknowledged' THEN p.status ELSE r.status END,
+      sent_at = CASE WHEN r.status = 'sent' THEN r.at ELSE p.sent_at END,
       platform = r.platform::"ChatPlatform", error = r.error
     FROM ${jsonRecords(rows, 'id int, status text, at timestamptz, platform text, error text')}
     WHERE p.id = r.id`));
