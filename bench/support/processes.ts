@@ -43,8 +43,9 @@ export function spawnBot(env: Record<string, string>, port: number, stdout: 'ign
 
 /** PROCESSES as a count ('auto' is one per core), 1 when unset. */
 function processCount(env: Record<string, string>): number {
-  if (env.PROCESSES === 'auto') return availableParallelism();
-  return Number(env.PROCESSES ?? 1) || 1;
+  const value = (env.PROCESSES ?? '1').trim().toLowerCase();
+  if (value === 'auto') return availableParallelism();
+  return Number(value) || 1;
 }
 
 export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
@@ -54,23 +55,31 @@ export async function startBotProcess(env: Record<string, string>): Promise<BotP
   // moment would all go to the first one. So the benchmark waits for the supervisor's word that
   // all N serve (logged at info), as an operator would read it.
   const processes = processCount(env);
-  const child = processes > 1 ? spawnBot({ LOG_LEVEL: 'info', ...env }, port, 'pipe') : spawnBot(env, port);
+  const child = processes > 1 ? spawnBot({ ...env, LOG_LEVEL: 'info' }, port, 'pipe') : spawnBot(env, port);
   let allServe = processes <= 1;
   if (!allServe) {
     // Read to the end, so the bot never blocks on a full pipe.
     let seen = '';
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (chunk: string) => {
-      seen = (seen + chunk).slice(-4096);
+      seen += chunk;
       if (seen.includes(`${processes} bot processes serve the port`)) allServe = true;
+      seen = seen.slice(-200);
     });
   }
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await Promise.race([
-    waitUntil('the bot to be ready', async () => allServe && (await fetch(`${url}/readyz`)).ok, 60_000),
-    exited.then(() => Promise.reject(new Error('the bot exited before it was ready'))),
-  ]);
+  try {
+    await Promise.race([
+      waitUntil('the bot to be ready', async () => allServe && (await fetch(`${url}/readyz`)).ok, 60_000),
+      exited.then(() => Promise.reject(new Error('the bot exited before it was ready'))),
+    ]);
+  } catch (error) {
+    // A bot that never became ready must not outlive the benchmark (nor keep its database).
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
   return {
     url,
     child,
