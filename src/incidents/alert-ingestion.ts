@@ -9,7 +9,7 @@ import { openedByAlerts, type IncidentEffects, type OpenedByAlert } from './inci
 import { incidentLabel, isOpen, onAllAlertsCleared, severityLabel, shouldReopen } from './incident-rules.js';
 import { alertKey, classifyWithoutWriting, readAlertStates, type AlertState } from './alert-states.js';
 import { insertAlertsOpeningIncidents, linkAlerts, lockOrOpenIncidents, type IncidentToOpen, updateAlertContents, updateIfUnchanged } from './alert-set-writes.js';
-import { IncidentTransitions, lockIncident, lockOpenIncidentOfGroup, lockOpenIncidentsOfGroups, type LockedIncident } from './incident-transitions.js';
+import { IncidentTransitions, lockIncident, lockIncidentsAndOpenOfGroups, lockOpenIncidentOfGroup, lockOpenIncidentsOfGroups, type LockedIncident } from './incident-transitions.js';
 import { appendTimeline, type TimelineEntry } from './timeline.js';
 import { appendTimelineAndJobs } from './timeline-and-jobs.js';
 import { formatDuration } from '../time/duration.js';
@@ -155,6 +155,7 @@ export async function writeAlerts(
     const locked = toLock.length > 0 ? await readAlertStates(tx, toLock, true) : new Map<string, AlertState>();
     const written = [...results];
     const batch = new BatchWriter(tx, ctx, locked, written);
+    await batch.lockIncidentsAhead(pending.map((index) => items[index]!));
     for (const index of pending) await batch.apply(index, items[index]!);
     const jobs = await batch.finish();
     return { results: written, queuedJobs: queuedJobs || jobs > 0 };
@@ -206,6 +207,27 @@ class BatchWriter {
     private readonly results: IngestResult[],
   ) {
     this.transitions = new IncidentTransitions(ctx.effects);
+  }
+
+  /**
+   * When some of the items change incidents one at a time (a resolution, re-fire, acknowledgement
+   * or release), locks every incident the batch may touch first, in id order, as the escalation
+   * worker locks its batches. Taken as the alerts came, the incident of a resolution could be
+   * locked after one the set had locked with a higher id, and an escalation batch holding the
+   * first and waiting for the second deadlocked with it (a second's stall, then a retry).
+   */
+  async lockIncidentsAhead(items: readonly IngestItem[]): Promise<void> {
+    const ids = new Set<number>();
+    const groups = new Set<string>();
+    let oneAtATime = false;
+    for (const item of items) {
+      const state = this.states.get(alertKey(item.alert.source, item.alert.fingerprint));
+      if (state?.incidentId != null) ids.add(state.incidentId);
+      if (item.alert.status === 'firing') groups.add(item.decision.groupKey);
+      if (item.release || item.alert.eventOnly || (state && state.status !== item.alert.status)) oneAtATime = true;
+    }
+    if (!oneAtATime || ids.size + groups.size < 2) return;
+    for (const incident of await lockIncidentsAndOpenOfGroups(this.tx, [...ids], [...groups])) this.remember(incident);
   }
 
   async apply(index: number, item: IngestItem): Promise<void> {

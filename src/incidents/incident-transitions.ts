@@ -55,6 +55,19 @@ export async function lockOpenIncidentsOfGroups(tx: Sql, groupKeys: readonly str
   return new Map(rows.map((row) => [row.open_group_key!, lockedIncidentFromRow(row)]));
 }
 
+/**
+ * Locks these incidents and the open incidents of these alert groups, in one statement in id
+ * order: the order the escalation worker takes its batches in, so the two never wait on each other
+ * in a cycle.
+ */
+export async function lockIncidentsAndOpenOfGroups(tx: Sql, ids: readonly number[], groupKeys: readonly string[]): Promise<LockedIncident[]> {
+  // Planned with its values each time, not prepared: see `prepared`.
+  const rows = await tx.query<IncidentRow>(sql`
+    SELECT ${LOCKED_INCIDENT_COLUMNS} FROM incidents
+    WHERE id = ANY (${ids}::int[]) OR open_group_key = ANY (${groupKeys}::text[]) ORDER BY id FOR UPDATE`);
+  return rows.map(lockedIncidentFromRow);
+}
+
 export async function requireIncident(tx: Sql, id: number): Promise<LockedIncident> {
   const incident = await lockIncident(tx, id);
   if (!incident) throw new AppError('not_found', `There is no incident ${incidentLabel(id)}`);
