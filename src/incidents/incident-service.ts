@@ -5,7 +5,7 @@ import type { JobSpec } from '../engine/job.js';
 import type { Actor } from './actor.js';
 import { writeFollowUps, type IncidentEffects } from './incident-effects.js';
 import { incidentLabel, severityLabel } from './incident-rules.js';
-import { IncidentTransitions, requireIncident, type LockedIncident } from './incident-transitions.js';
+import { IncidentTransitions, lockIncidentsAndOpenOfGroups, requireIncident, type LockedIncident } from './incident-transitions.js';
 import { appendTimeline } from './timeline.js';
 import { systemClock, type Clock } from '../time/clock.js';
 
@@ -55,9 +55,13 @@ export class IncidentService {
     return (this.options.clock ?? systemClock).now();
   }
 
-  private async change<T>(id: number, work: (tx: Sql, incident: LockedIncident, at: Date) => Promise<{ jobs: JobSpec[]; value: T }>): Promise<T> {
+  private async change<T>(
+    id: number,
+    work: (tx: Sql, incident: LockedIncident, at: Date) => Promise<{ jobs: JobSpec[]; value: T }>,
+    lock: (tx: Sql, id: number) => Promise<LockedIncident> = requireIncident,
+  ): Promise<T> {
     const result = await this.database.transaction(async (tx) => {
-      const incident = await requireIncident(tx, id);
+      const incident = await lock(tx, id);
       const { jobs, value } = await work(tx, incident, this.now());
       await writeFollowUps(tx, [id], jobs);
       return value;
@@ -124,7 +128,7 @@ export class IncidentService {
   }
 
   reopen(id: number, actor: Actor, reason = 'by hand'): Promise<void> {
-    return this.change(id, async (tx, incident, at) => ({ jobs: await this.transitions.reopen(tx, incident, actor, at, reason), value: undefined }));
+    return this.change(id, async (tx, incident, at) => ({ jobs: await this.transitions.reopen(tx, incident, actor, at, reason), value: undefined }), requireIncidentAndGroupHolder);
   }
 
   setSeverity(id: number, severity: number, actor: Actor): Promise<void> {
@@ -185,4 +189,17 @@ export class IncidentService {
       return { jobs: [], value: undefined };
     });
   }
+}
+
+/**
+ * The incident, and the open incident of its alert group that a reopen checks, locked together in
+ * id order, as the intake and the escalation worker lock several. Locked one after the other, the
+ * holder second, a reopen waited for a holder with a lower id that an escalation batch or an
+ * intake batch held while it waited for the incident: a deadlock.
+ */
+async function requireIncidentAndGroupHolder(tx: Sql, id: number): Promise<LockedIncident> {
+  // The group an incident belongs to never changes, so it can be read before the lock.
+  const [row] = await tx.query<{ group_key: string | null }>(sql`SELECT group_key FROM incidents WHERE id = ${id}::int`);
+  if (row?.group_key) await lockIncidentsAndOpenOfGroups(tx, [id], [row.group_key]);
+  return requireIncident(tx, id);
 }

@@ -5,7 +5,9 @@ import { normalizeAlertmanager } from '../../../src/alerts/alertmanager.js';
 import type { Database } from '../../../src/db/database.js';
 import type { Sql } from '../../../src/db/sql.js';
 import { AlertIntake } from '../../../src/incidents/alert-intake.js';
+import { BOT } from '../../../src/incidents/actor.js';
 import { noEffects } from '../../../src/incidents/incident-effects.js';
+import { IncidentService } from '../../../src/incidents/incident-service.js';
 import { emptyOncallConfig } from '../../../src/oncall/oncall-config.js';
 import { eventually } from '../../support/eventually.js';
 import { describeEachDatabase } from '../../support/test-database.js';
@@ -60,6 +62,45 @@ describeEachDatabase('the intake beside an escalation batch', (db) => {
     expect(failures).toEqual([]);
   });
 
+  it('a responder re-opening an incident waits its turn for the open incident of its group without a deadlock', async (context) => {
+    if (db().kind !== 'postgres') context.skip();
+    let now = new Date('2026-11-24T10:00:00Z');
+    const intake = new AlertIntake({ database: db().database, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 0, storeRawAlerts: false, clock: { now: () => now } });
+    const service = new IncidentService(db().database, noEffects, { clock: { now: () => now } });
+    // Rack a's x fires twice: INC-1, then INC-2, each resolved with it. INC-1 is re-opened by hand:
+    // it holds the group, and INC-2 (same group) cannot be re-opened.
+    for (const [expected, startsAt] of [[1, '2026-11-24T09:00:00Z'], [2, '2026-11-24T10:00:00Z']] as const) {
+      expect((await intake.receive(notification('a', [['x', 'firing']], startsAt)))[0]).toMatchObject({ incidentId: expected });
+      now = new Date(now.getTime() + 60_000);
+      expect((await intake.receive(notification('a', [['x', 'resolved']], startsAt)))[0]).toMatchObject({ outcome: 'resolved' });
+      now = new Date(now.getTime() + 60_000);
+    }
+    await service.reopen(1, BOT);
+
+    const worker = new pg.Client({ connectionString: db().url! });
+    await worker.connect();
+    try {
+      // An escalation (or intake) batch has locked INC-1 and is about to lock INC-2, in id order.
+      await worker.query('BEGIN');
+      await worker.query('SELECT id FROM incidents WHERE id = 1 FOR UPDATE');
+      const reopening = service.reopen(2, BOT).then(
+        () => 'reopened',
+        (error: { code?: string; message?: string }) => `${error.code}: ${error.message}`,
+      );
+      await eventually('the reopen to wait for INC-1', async () => {
+        const { rows } = await worker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        return rows[0].n > 0;
+      });
+      // Locked INC-2 first, then its group's holder, the reopen waited for the worker while the
+      // worker waited for it, until PostgreSQL aborted one of them.
+      await worker.query('SELECT id FROM incidents WHERE id = 2 FOR UPDATE');
+      await worker.query('COMMIT');
+      expect(await reopening).toBe('conflict: INC-1 is already open for the same alerts; use that one');
+    } finally {
+      await worker.end();
+    }
+  });
+
   it('a batch of resolutions and new alerts of several incidents is stored as before', async () => {
     const intake = new AlertIntake({
       database: db().database,
@@ -110,7 +151,7 @@ function batchOf(...batches: AlertBatch[]): AlertBatch {
   return { ...batches[0]!, alerts: batches.flatMap((batch) => batch.alerts) };
 }
 
-const notification = (rack: string, alerts: [string, 'firing' | 'resolved'][]) =>
+const notification = (rack: string, alerts: [string, 'firing' | 'resolved'][], startsAt = '2026-11-24T09:00:00Z') =>
   normalizeAlertmanager({
     version: '4',
     status: alerts.some(([, status]) => status === 'firing') ? 'firing' : 'resolved',
@@ -124,8 +165,8 @@ const notification = (rack: string, alerts: [string, 'firing' | 'resolved'][]) =
       status,
       labels: { alertname: 'Down', instance: fingerprint, severity: 'critical', rack },
       annotations: { summary: `${fingerprint} down` },
-      startsAt: '2026-11-24T09:00:00Z',
-      endsAt: status === 'resolved' ? '2026-11-24T09:30:00Z' : '0001-01-01T00:00:00Z',
+      startsAt,
+      endsAt: status === 'resolved' ? new Date(Date.parse(startsAt) + 30 * 60_000).toISOString() : '0001-01-01T00:00:00Z',
       generatorURL: '',
       fingerprint,
     })),
