@@ -101,6 +101,9 @@ export function phoneDigestHandler(deps: { database: Database; clock: Clock; lim
         await tx.query(sql`UPDATE notifications SET status = 'folded', folded_into = ${carrier.id}::int WHERE id = ANY(${folded.map((row) => Number(row.id))}::int[])`);
       }
       const incidents = new Set(live.filter((row) => row.incident_id !== null).map((row) => Number(row.incident_id)));
+      // The timeline's references to them, taken in id order as the escalation worker and the
+      // intake lock several: in the texts' order they deadlocked with an escalation batch.
+      await tx.query(sql`SELECT id FROM incidents WHERE id = ANY (${[...incidents].sort((a, b) => a - b)}::int[]) ORDER BY id FOR KEY SHARE`);
       const one = carrier.via === 'voice' ? 'one call' : 'one SMS';
       await appendTimeline(
         tx,
