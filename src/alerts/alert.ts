@@ -19,6 +19,12 @@ export interface NormalizedAlert {
   /** Named links: generator, dashboard, panel, silence, runbook, ... */
   links: Record<string, string>;
   startsAt: Date;
+  /**
+   * The source sent no start (Opsgenie, PagerDuty without a timestamp, our JSON without
+   * starts_at): startsAt is when the bot received it. Then a repeat while it fires is no change
+   * and keeps the start first seen, as those tools keep the alert's creation time.
+   */
+  startsAtIsReceipt?: boolean;
   endsAt?: Date;
   /** The source's own grouping (Alertmanager group key), when it groups. */
   sourceGroupKey?: string;

@@ -97,6 +97,7 @@ export function normalizeOpsgenieCreate(body: unknown, key: string, now: Date): 
     annotations,
     links: {},
     startsAt: now,
+    startsAtIsReceipt: true,
     routingKey: key,
     routingKeyHash: routingKeyHash(key),
   };

@@ -98,6 +98,7 @@ export function normalizePagerDuty(body: unknown, now: Date): AlertBatch & { ded
     annotations,
     links: { ...links({ client: event.client_url }), ...linkEntries },
     startsAt: payload.timestamp ? new Date(payload.timestamp) : now,
+    ...(payload.timestamp ? {} : { startsAtIsReceipt: true }),
     routingKey: event.routing_key,
     routingKeyHash: keyHash,
   };

@@ -76,7 +76,8 @@ export function contentHashOf(alert: NormalizedAlert): string {
     sorted(alert.labels),
     sorted(alert.annotations),
     sorted(alert.links),
-    alert.startsAt.toISOString(),
+    // A start that is only when the bot received it would make every repeat look new.
+    alert.startsAtIsReceipt ? null : alert.startsAt.toISOString(),
     alert.endsAt?.toISOString() ?? null,
   ]);
   // One-shot: a third of createHash's cost on every request, repeats included.
@@ -504,7 +505,8 @@ class BatchWriter {
       UPDATE alerts SET status = ${alert.status}::"AlertStatus", title = ${alert.title}, description = ${alert.description ?? null},
         source_severity = ${alert.sourceSeverity ?? null}, labels = ${json(alert.labels)}::jsonb,
         annotations = ${json(alert.annotations)}::jsonb, links = ${json(alert.links)}::jsonb,
-        starts_at = ${alert.startsAt}::timestamptz, ends_at = ${alert.endsAt ?? null}::timestamptz, content_hash = ${item.contentHash},
+        starts_at = CASE WHEN ${alert.startsAtIsReceipt === true} AND status = 'firing' THEN starts_at ELSE ${alert.startsAt}::timestamptz END,
+        ends_at = ${alert.endsAt ?? null}::timestamptz, content_hash = ${item.contentHash},
         received_count = received_count + 1, last_received_at = now(),
         raw = COALESCE(${json(item.raw)}::jsonb, raw) ${extra}
       WHERE id = ${alertId}::int`);

@@ -101,7 +101,8 @@ function contentColumns(item: IngestItem, raws: SharedValues) {
     labels: alert.labels,
     annotations: alert.annotations,
     links: alert.links,
-    starts_at: alert.startsAt.toISOString(),
+    // Null: the start is only when the bot received it, and the stored one stays (see contentSet).
+    starts_at: alert.startsAtIsReceipt ? null : alert.startsAt.toISOString(),
     ends_at: alert.endsAt?.toISOString() ?? null,
     content_hash: item.contentHash,
     raw_at: raws.at(item.raw),
@@ -145,6 +146,8 @@ export async function insertAlertsOpeningIncidents(tx: Sql, alerts: readonly Ale
     source: item.alert.source,
     fingerprint: item.alert.fingerprint,
     ...contentColumns(item, raws),
+    // A new alert's start, whoever set it.
+    starts_at: item.alert.startsAt.toISOString(),
     incident_id: incidentId,
     group_key: groupKey,
     routing_key_hash: item.alert.routingKeyHash ?? null,
@@ -215,7 +218,7 @@ const CONTENT_RECORD = sql`id int, status text, title text, description text, so
 /** What new content sets on an alert row `a` from a record `r` of CONTENT_RECORD. */
 function contentSet(raws: SharedValues): SqlFragment {
   return sql`status = r.status::"AlertStatus", title = r.title, description = r.description, source_severity = r.source_severity,
-      labels = r.labels, annotations = r.annotations, links = r.links, starts_at = r.starts_at, ends_at = r.ends_at,
+      labels = r.labels, annotations = r.annotations, links = r.links, starts_at = COALESCE(r.starts_at, a.starts_at), ends_at = r.ends_at,
       content_hash = r.content_hash, received_count = a.received_count + 1, last_received_at = now(),
       raw = COALESCE(${json(raws.list)}::jsonb -> r.raw_at, a.raw)`;
 }
