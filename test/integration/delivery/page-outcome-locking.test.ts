@@ -1,9 +1,10 @@
 import pg from 'pg';
 import { beforeEach, expect, it } from 'vitest';
-import { sql, type Sql, type SqlFragment } from '../../../src/db/sql.js';
+import { sql, type Sql } from '../../../src/db/sql.js';
 import { recordOutcomes, type PageOutcome } from '../../../src/delivery/page-delivery.js';
 import { lockIncident } from '../../../src/incidents/incident-transitions.js';
 import { eventually } from '../../support/eventually.js';
+import { sqlOn } from '../../support/lock-waits.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
 /**
@@ -46,9 +47,9 @@ describeEachDatabase('recording a page outcome beside an acknowledgement', (db) 
     try {
       const recorder = Number((await recording.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
       await acknowledging.query('BEGIN');
-      expect(await lockIncident(on(acknowledging), incidentId)).toBeDefined();
+      expect(await lockIncident(sqlOn(acknowledging), incidentId)).toBeDefined();
       await recording.query('BEGIN');
-      const recorded = recordOutcomes(on(recording), [outcome()]).then(
+      const recorded = recordOutcomes(sqlOn(recording), [outcome()]).then(
         () => 'ok',
         (error: { code?: string }) => String(error.code),
       );
@@ -59,7 +60,7 @@ describeEachDatabase('recording a page outcome beside an acknowledgement', (db) 
       });
       // ... and the acknowledgement goes on to close the page. Pages taken first, this waited for
       // the delivery, which waited for it: PostgreSQL aborted one of them after deadlock_timeout.
-      const acknowledged = acknowledgePage(on(acknowledging)).then(
+      const acknowledged = acknowledgePage(sqlOn(acknowledging)).then(
         () => 'ok',
         (error: { code?: string }) => String(error.code),
       );
@@ -76,12 +77,3 @@ describeEachDatabase('recording a page outcome beside an acknowledgement', (db) 
     expect(entries.map((entry) => entry.kind)).toEqual(['page.sent']);
   });
 });
-
-function on(client: pg.Client): Sql {
-  return {
-    async query<Row>(fragment: SqlFragment) {
-      const { text, params } = fragment.toQuery();
-      return (await client.query({ name: fragment.statementName, text, values: params })).rows as Row[];
-    },
-  };
-}

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { beforeEach, expect, it } from 'vitest';
-import type { SqlFragment, Sql } from '../../../src/db/sql.js';
 import type { IngestItem } from '../../../src/incidents/alert-ingestion.js';
 import { insertAlertsOpeningIncidents, type AlertToInsert, type IncidentToOpen } from '../../../src/incidents/alert-set-writes.js';
+import { sqlOn } from '../../support/lock-waits.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
 /**
@@ -44,7 +44,7 @@ async function side(url: string, batches: ReturnType<typeof batch>[]): Promise<s
       batches.map(async ({ alerts, candidates }, i) => {
         const client = clients[i]!;
         try {
-          await insertAlertsOpeningIncidents(on(client), alerts, candidates, new Date());
+          await insertAlertsOpeningIncidents(sqlOn(client), alerts, candidates, new Date());
           await client.query('COMMIT');
           return 'ok';
         } catch (error) {
@@ -75,13 +75,4 @@ function batch(prefix: string, groups: number[]): { alerts: AlertToInsert[]; can
     candidates.push({ groupKey: `g${group}`, title: `${fingerprint} down`, severity: 3, team: null, service: null, private: false, source: 'generic', routeId: 'default', escalationPolicy: null, playbookId: null, openedAt, fingerprint });
   });
   return { alerts, candidates };
-}
-
-function on(client: pg.Client): Sql {
-  return {
-    async query<Row>(fragment: SqlFragment) {
-      const { text, params } = fragment.toQuery();
-      return (await client.query({ name: fragment.statementName, text, values: params })).rows as Row[];
-    },
-  };
 }

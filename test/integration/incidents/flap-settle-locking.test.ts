@@ -6,7 +6,7 @@ import { AlertIntake } from '../../../src/incidents/alert-intake.js';
 import { flapSettleHandler } from '../../../src/incidents/flap-settle.js';
 import { noEffects } from '../../../src/incidents/incident-effects.js';
 import { emptyOncallConfig } from '../../../src/oncall/oncall-config.js';
-import { eventually } from '../../support/eventually.js';
+import { lockWaitSeen } from '../../support/lock-waits.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
 const MINUTE = 60_000;
@@ -50,10 +50,7 @@ describeEachDatabase('the flap settle check beside a re-fire', (db) => {
         () => 'ok',
         (error: { code?: string }) => String(error.code),
       );
-      await eventually('the check to wait for the alert', async () => {
-        const { rows } = await intake.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-        return rows[0].n > 0;
-      });
+      await lockWaitSeen(intake, 'the check to wait for the alert');
       // Incident first, then the alert, the check waited for the intake while the intake waited
       // for the check, until PostgreSQL aborted one of them.
       await intake.query('SELECT id FROM incidents WHERE id = 1 FOR UPDATE');

@@ -9,7 +9,7 @@ import { BOT } from '../../../src/incidents/actor.js';
 import { noEffects } from '../../../src/incidents/incident-effects.js';
 import { IncidentService } from '../../../src/incidents/incident-service.js';
 import { emptyOncallConfig } from '../../../src/oncall/oncall-config.js';
-import { eventually } from '../../support/eventually.js';
+import { lockWaitSeen } from '../../support/lock-waits.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
 /**
@@ -45,10 +45,7 @@ describeEachDatabase('the intake beside an escalation batch', (db) => {
       await escalation.query('SELECT id FROM incidents WHERE id = 1 FOR UPDATE');
       // One batch: b1 joins INC-2, a1 is resolved (INC-1).
       const stored = intake.receive(batchOf(notification('b', [['b1', 'firing']]), notification('a', [['a1', 'resolved']])));
-      await eventually('the intake to wait for INC-1', async () => {
-        const { rows } = await escalation.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-        return rows[0].n > 0;
-      });
+      await lockWaitSeen(escalation, 'the intake to wait for INC-1');
       // Taken as the alerts came, the intake held INC-2 by now: this waited for it while it waited
       // for INC-1, and PostgreSQL aborted one of them after deadlock_timeout.
       await escalation.query('SELECT id FROM incidents WHERE id = 2 FOR UPDATE');
@@ -87,10 +84,7 @@ describeEachDatabase('the intake beside an escalation batch', (db) => {
         () => 'reopened',
         (error: { code?: string; message?: string }) => `${error.code}: ${error.message}`,
       );
-      await eventually('the reopen to wait for INC-1', async () => {
-        const { rows } = await worker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-        return rows[0].n > 0;
-      });
+      await lockWaitSeen(worker, 'the reopen to wait for INC-1');
       // Locked INC-2 first, then its group's holder, the reopen waited for the worker while the
       // worker waited for it, until PostgreSQL aborted one of them.
       await worker.query('SELECT id FROM incidents WHERE id = 2 FOR UPDATE');

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { beforeEach, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../../src/engine/job.js';
 import { phoneDigestHandler } from '../../../src/paging/phone-digest.js';
-import { eventually } from '../../support/eventually.js';
+import { lockWaitSeen } from '../../support/lock-waits.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
 /**
@@ -52,10 +52,7 @@ describeEachDatabase('a phone digest beside an escalation batch', (db) => {
         () => 'ok',
         (error: { code?: string }) => String(error.code),
       );
-      await eventually('the digest to wait for INC-1', async () => {
-        const { rows } = await worker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-        return rows[0].n > 0;
-      });
+      await lockWaitSeen(worker, 'the digest to wait for INC-1');
       // Referenced in the texts' order, INC-2 was held by the digest by now, and this waited for
       // it while it waited for INC-1, until PostgreSQL aborted one of them.
       await worker.query('SELECT id FROM incidents WHERE id = 2 FOR UPDATE');
