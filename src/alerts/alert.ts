@@ -26,6 +26,8 @@ export interface NormalizedAlert {
    */
   startsAtIsReceipt?: boolean;
   endsAt?: Date;
+  /** Resolved with no end given (our JSON without ends_at): endsAt is when the bot received it, and a resend keeps the end first recorded. */
+  endsAtIsReceipt?: boolean;
   /** The source's own grouping (Alertmanager group key), when it groups. */
   sourceGroupKey?: string;
   /**

@@ -54,6 +54,7 @@ export function normalizeGeneric(body: unknown, now: Date): AlertBatch {
       links: links(linkMap),
       startsAt,
       ...(item.starts_at ? {} : { startsAtIsReceipt: true }),
+      ...(item.status === 'resolved' && !item.ends_at ? { endsAtIsReceipt: true } : {}),
       // Resolved on receipt, yet never before its own start (a sender whose clock runs ahead).
       endsAt: item.ends_at ? parseEnd(item.ends_at) : item.status === 'resolved' ? new Date(Math.max(now.getTime(), startsAt.getTime())) : undefined,
       sourceGroupKey: item.group,

@@ -78,7 +78,7 @@ export function contentHashOf(alert: NormalizedAlert): string {
     sorted(alert.links),
     // A start that is only when the bot received it would make every repeat look new.
     alert.startsAtIsReceipt ? null : alert.startsAt.toISOString(),
-    alert.endsAt?.toISOString() ?? null,
+    alert.endsAtIsReceipt ? null : (alert.endsAt?.toISOString() ?? null),
   ]);
   // One-shot: a third of createHash's cost on every request, repeats included.
   return hash('sha256', identity);
@@ -505,8 +505,9 @@ class BatchWriter {
       UPDATE alerts SET status = ${alert.status}::"AlertStatus", title = ${alert.title}, description = ${alert.description ?? null},
         source_severity = ${alert.sourceSeverity ?? null}, labels = ${json(alert.labels)}::jsonb,
         annotations = ${json(alert.annotations)}::jsonb, links = ${json(alert.links)}::jsonb,
-        starts_at = CASE WHEN ${alert.startsAtIsReceipt === true} AND status = 'firing' THEN starts_at ELSE ${alert.startsAt}::timestamptz END,
-        ends_at = ${alert.endsAt ?? null}::timestamptz, content_hash = ${item.contentHash},
+        starts_at = CASE WHEN ${alert.startsAtIsReceipt === true} AND NOT (status = 'resolved' AND ${alert.status} = 'firing') THEN starts_at ELSE ${alert.startsAt}::timestamptz END,
+        ends_at = CASE WHEN ${alert.endsAtIsReceipt === true} AND status = 'resolved' THEN ends_at ELSE ${alert.endsAt ?? null}::timestamptz END,
+        content_hash = ${item.contentHash},
         received_count = received_count + 1, last_received_at = now(),
         raw = COALESCE(${json(item.raw)}::jsonb, raw) ${extra}
       WHERE id = ${alertId}::int`);

@@ -104,6 +104,8 @@ function contentColumns(item: IngestItem, raws: SharedValues) {
     // Null: the start is only when the bot received it, and the stored one stays (see contentSet).
     starts_at: alert.startsAtIsReceipt ? null : alert.startsAt.toISOString(),
     ends_at: alert.endsAt?.toISOString() ?? null,
+    // The status stays in a content update: a resolved alert resent keeps the end first recorded.
+    keep_ends_at: alert.endsAtIsReceipt === true,
     content_hash: item.contentHash,
     raw_at: raws.at(item.raw),
   };
@@ -213,12 +215,13 @@ export async function insertAlertsOpeningIncidents(tx: Sql, alerts: readonly Ale
 
 /** The columns of a row of contentColumns, as json_to_recordset reads them. */
 const CONTENT_RECORD = sql`id int, status text, title text, description text, source_severity text,
-      labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, content_hash text, raw_at int`;
+      labels jsonb, annotations jsonb, links jsonb, starts_at timestamptz, ends_at timestamptz, keep_ends_at boolean, content_hash text, raw_at int`;
 
 /** What new content sets on an alert row `a` from a record `r` of CONTENT_RECORD. */
 function contentSet(raws: SharedValues): SqlFragment {
   return sql`status = r.status::"AlertStatus", title = r.title, description = r.description, source_severity = r.source_severity,
-      labels = r.labels, annotations = r.annotations, links = r.links, starts_at = COALESCE(r.starts_at, a.starts_at), ends_at = r.ends_at,
+      labels = r.labels, annotations = r.annotations, links = r.links, starts_at = COALESCE(r.starts_at, a.starts_at),
+      ends_at = CASE WHEN r.keep_ends_at THEN a.ends_at ELSE r.ends_at END,
       content_hash = r.content_hash, received_count = a.received_count + 1, last_received_at = now(),
       raw = COALESCE(${json(raws.list)}::jsonb -> r.raw_at, a.raw)`;
 }

@@ -28,9 +28,9 @@ export function flapSettleHandler(deps: { database: Database; effects: IncidentE
     const incidentId = Number(job.payload.incidentId);
     const now = deps.clock.now();
     await deps.database.transaction(async (tx) => {
-      // Its alerts before the incident, in id order, as the intake takes them: a re-fire of the
-      // flapping alert (the moment this check is about) otherwise deadlocked with it.
-      await tx.query(sql`SELECT id FROM alerts WHERE incident_id = ${incidentId}::int ORDER BY id FOR UPDATE`);
+      // The flapping alerts (the ones it may clear) before the incident, in id order, as the intake
+      // takes them: a re-fire of one (the moment this check is about) otherwise deadlocked with it.
+      await tx.query(sql`SELECT id FROM alerts WHERE incident_id = ${incidentId}::int AND flapping_since IS NOT NULL ORDER BY id FOR UPDATE`);
       const incident = await lockIncident(tx, incidentId);
       if (!incident || !isOpen(incident.status)) return;
       const [alerts] = await tx.query<{ firing: number; last_fire: Date | null }>(sql`

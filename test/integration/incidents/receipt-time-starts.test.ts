@@ -45,6 +45,37 @@ describeEachDatabase('alerts whose source sends no start', (db) => {
     });
   }
 
+  it('our JSON without starts_at: a change of text taken by another replica, alone or beside a new alert, keeps the start', async () => {
+    const send = (to: AlertIntake, fingerprint: string, text: string) => to.receive(normalizeGeneric({ title: 'Disk full', fingerprint, description: text, status: 'firing' }, now));
+    const replica = () => new AlertIntake({ database: db().database, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 0, storeRawAlerts: false, clock: { now: () => now } });
+    expect((await send(intake, 'db-1', '92% used'))[0]!.outcome).toBe('created');
+    at(5);
+    // A replica that never read the alert: a compare-and-set of the content.
+    expect((await send(replica(), 'db-1', '95% used'))[0]!.outcome).toBe('updated');
+    at(6);
+    // The same beside a new alert: the content update in the batch's transaction.
+    const both = await replica().receive(
+      normalizeGeneric({ alerts: [{ title: 'Disk full', fingerprint: 'db-1', description: '97% used', status: 'firing' }, { title: 'Disk full', fingerprint: 'db-2', status: 'firing' }] }, now),
+    );
+    expect(both.map((result) => result.outcome)).toEqual(['updated', 'created']);
+    const starts = await db().database.prisma.alert.findMany({ orderBy: { id: 'asc' }, select: { fingerprint: true, startsAt: true, description: true } });
+    expect(starts).toEqual([
+      { fingerprint: 'db-1', startsAt: new Date('2026-11-24T10:00:00Z'), description: '97% used' },
+      { fingerprint: 'db-2', startsAt: new Date('2026-11-24T10:06:00Z'), description: null },
+    ]);
+  });
+
+  it('our JSON without ends_at: a resolution sent again is unchanged and keeps the end first recorded', async () => {
+    const send = (status: 'firing' | 'resolved') => intake.receive(normalizeGeneric({ title: 'Disk full on db-1', fingerprint: 'disk-db-1', status }, now));
+    expect((await send('firing'))[0]!.outcome).toBe('created');
+    at(10);
+    expect((await send('resolved'))[0]!.outcome).toBe('resolved');
+    at(15);
+    expect((await send('resolved'))[0]!.outcome).toBe('unchanged');
+    const alert = await db().database.prisma.alert.findFirstOrThrow();
+    expect(alert).toMatchObject({ status: 'resolved', startsAt: new Date('2026-11-24T10:00:00Z'), endsAt: new Date('2026-11-24T10:10:00Z') });
+  });
+
   it('our JSON without starts_at: resolved keeps the start, and firing again later starts a new occurrence', async () => {
     const send = (status: 'firing' | 'resolved') => intake.receive(normalizeGeneric({ title: 'Disk full on db-1', fingerprint: 'disk-db-1', status }, now));
     expect((await send('firing'))[0]!.outcome).toBe('created');
