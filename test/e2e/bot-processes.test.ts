@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -66,7 +66,13 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('PROCESSES: several bot processe
   });
 
   it('serves from two processes: alerts sent to either are one store (one incident for concurrent repeats), and /metrics counts both', async () => {
-    expect(botProcessesOf(bot.child.pid!)).toHaveLength(2);
+    const processes = botProcessesOf(bot.child.pid!);
+    expect(processes).toHaveLength(2);
+    // Each runs with the larger young generation (BOT_PROCESS_SEMI_SPACE_MB), not the supervisor's.
+    for (const pid of processes) {
+      const flags = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((flag) => flag.startsWith('--max-semi-space-size'));
+      expect(flags).toEqual(['--max-semi-space-size=32']);
+    }
     const alert = (n: number) => ({ title: `Disk full on node-${n}`, severity: 'critical', labels: { host: `node-${n}` }, fingerprint: `disk-${n}` });
     // 20 alerts and 20 concurrent repeats of one more, each on its own connection, so both processes take some.
     const answers = await Promise.all([
