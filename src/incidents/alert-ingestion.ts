@@ -16,6 +16,10 @@ import { formatDuration } from '../time/duration.js';
 import { flapSettleJob } from './flap-settle.js';
 import { flapWindow, isFlapping, type FlapDetection } from './flapping.js';
 import { holdingWindow, type MaintenanceWindow } from '../maintenance/maintenance-window.js';
+import { AppError } from '../errors.js';
+
+/** How often an alert tries to open its group's incident while other replicas open and resolve it. */
+const OPEN_ATTEMPTS = 3;
 
 /** One alert ready to be stored: normalized, routed, hashed. */
 export interface IngestItem {
@@ -408,18 +412,24 @@ class BatchWriter {
   private async lockOrOpen(item: IngestItem): Promise<void> {
     const group = item.decision.groupKey;
     const details = this.ctx.openingDetails(item);
-    const { locked, opened } = await lockOrOpenIncidents(this.tx, [this.incidentToOpen(item, details)]);
-    const holder = locked.get(group);
-    if (holder) {
-      this.remember(holder);
-      return;
+    for (let attempt = 1; ; attempt++) {
+      const { locked, opened } = await lockOrOpenIncidents(this.tx, [this.incidentToOpen(item, details)]);
+      const holder = locked.get(group);
+      if (holder) {
+        this.remember(holder);
+        return;
+      }
+      const incident = opened.get(group);
+      if (incident) return this.startOpened([this.openedBy(incident, item, details)]);
+      // Opened by another replica between our snapshot and our insert.
+      const winner = (await lockOpenIncidentsOfGroups(this.tx, [group])).get(group);
+      if (winner) {
+        this.remember(winner);
+        return;
+      }
+      // ...and resolved by then too: the group has no open incident again, so this alert opens one.
+      if (attempt >= OPEN_ATTEMPTS) throw new AppError('unavailable', `The incident of alert group ${group.slice(0, 200)} kept changing while this alert was stored; nothing was stored. Retry shortly.`, { retryAfterSeconds: 1 });
     }
-    const incident = opened.get(group);
-    if (incident) return this.startOpened([this.openedBy(incident, item, details)]);
-    // Opened by another replica between our snapshot and our insert.
-    const winner = (await lockOpenIncidentsOfGroups(this.tx, [group])).get(group);
-    if (!winner) throw new Error(`incident for group ${group} vanished while opening`);
-    this.remember(winner);
   }
 
   private alertFiring(incident: LockedIncident, alertId: number, item: IngestItem): void {
