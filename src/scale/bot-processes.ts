@@ -6,6 +6,11 @@ import { answerMetricsRequests } from './cluster-metrics.js';
 export const READY_MESSAGE = 'incident-bot:ready';
 
 const SHUTDOWN_DEADLINE_MS = 15_000;
+const RESTART_DELAY_MS = 1_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+/** A process that ran this long before it died was not crashing on start: its next restart waits the least. */
+const STEADY_AFTER_MS = 30_000;
+
 /**
  * V8's young generation (semi-space, MB) of each bot process. The bot starts with 4 (npm start,
  * bin/incident-bot.js) for embedded storage's idle memory target; PROCESSES=N runs on PostgreSQL
@@ -30,10 +35,6 @@ export function botProcessExecArgv(execArgv: readonly string[]): string[] {
   }
   return [...kept, `--max-semi-space-size=${BOT_PROCESS_SEMI_SPACE_MB}`];
 }
-const RESTART_DELAY_MS = 1_000;
-const MAX_RESTART_DELAY_MS = 30_000;
-/** A process that ran this long before it died was not crashing on start: its next restart waits the least. */
-const STEADY_AFTER_MS = 30_000;
 
 /**
  * PROCESSES=N: this process supervises N bot processes that share PORT (node:cluster hands each
