@@ -278,9 +278,10 @@ class BatchWriter {
 
     const updates = set.filter((write): write is Extract<SetWrite, { kind: 'update' }> => write.kind === 'update');
     if (updates.length > 0) {
-      await updateAlertContents(this.tx, updates.map(({ item, state }) => ({ item, alertId: state.id })));
+      const endsAt = await updateAlertContents(this.tx, updates.map(({ item, state }) => ({ item, alertId: state.id })));
       for (const { index, item, key, state } of updates) {
-        this.states.set(key, { ...state, contentHash: item.contentHash, endsAt: item.alert.endsAt ?? null });
+        // The end as stored (a resolution resent keeps its first): a later item of this alert is judged by it.
+        this.states.set(key, { ...state, contentHash: item.contentHash, endsAt: endsAt.has(state.id) ? endsAt.get(state.id)! : (item.alert.endsAt ?? null) });
         if (state.incidentId !== null) this.changedContent.add(state.incidentId);
         this.results[index] = { outcome: 'updated', alertId: state.id, incidentId: state.incidentId ?? undefined };
       }
@@ -468,8 +469,8 @@ class BatchWriter {
     if (state.status === 'firing' && alert.status === 'resolved') return this.resolveAlert(item, state, states, key, true);
     if (state.status === 'resolved' && alert.status === 'firing') return this.refire(item, state, states, key);
 
-    await this.updateAlertContent(item, state.id);
-    states.set(key, { ...state, contentHash: item.contentHash, endsAt: alert.endsAt ?? null });
+    const endsAt = await this.updateAlertContent(item, state.id);
+    states.set(key, { ...state, contentHash: item.contentHash, endsAt });
     if (state.incidentId !== null) this.changedContent.add(state.incidentId);
     return { outcome: 'updated', alertId: state.id, incidentId: state.incidentId ?? undefined };
   }
@@ -509,18 +510,22 @@ class BatchWriter {
     await this.raiseSeverity(incident, item);
   }
 
-  private async updateAlertContent(item: IngestItem, alertId: number, extra: SqlFragment = empty): Promise<void> {
+  /** Returns the alert's end as stored. */
+  private async updateAlertContent(item: IngestItem, alertId: number, extra: SqlFragment = empty): Promise<Date | null> {
     const { alert } = item;
-    await this.tx.query(sql`
+    const [row] = await this.tx.query<{ ends_at: Date | string | null }>(sql`
       UPDATE alerts SET status = ${alert.status}::"AlertStatus", title = ${alert.title}, description = ${alert.description ?? null},
         source_severity = ${alert.sourceSeverity ?? null}, labels = ${json(alert.labels)}::jsonb,
         annotations = ${json(alert.annotations)}::jsonb, links = ${json(alert.links)}::jsonb,
         starts_at = CASE WHEN ${alert.startsAtIsReceipt === true} AND NOT (status = 'resolved' AND ${alert.status} = 'firing') THEN starts_at ELSE ${alert.startsAt}::timestamptz END,
-        ends_at = CASE WHEN ${alert.endsAtIsReceipt === true} AND status = 'resolved' THEN ends_at ELSE ${alert.endsAt ?? null}::timestamptz END,
+        ends_at = CASE WHEN ${alert.endsAtIsReceipt === true} AND status = 'resolved' AND (${alert.startsAtIsReceipt === true} OR starts_at = ${alert.startsAt}::timestamptz)
+          THEN ends_at ELSE ${alert.endsAt ?? null}::timestamptz END,
         content_hash = ${item.contentHash},
         received_count = received_count + 1, last_received_at = now(),
         raw = COALESCE(${json(item.raw)}::jsonb, raw) ${extra}
-      WHERE id = ${alertId}::int`);
+      WHERE id = ${alertId}::int
+      RETURNING ends_at`);
+    return row?.ends_at == null ? null : new Date(row.ends_at);
   }
 
   private async acknowledgeFromSource(item: IngestItem, state: AlertState): Promise<IngestResult> {

@@ -104,7 +104,8 @@ function contentColumns(item: IngestItem, raws: SharedValues) {
     // Null: the start is only when the bot received it, and the stored one stays (see contentSet).
     starts_at: alert.startsAtIsReceipt ? null : alert.startsAt.toISOString(),
     ends_at: alert.endsAt?.toISOString() ?? null,
-    // The status stays in a content update: a resolved alert resent keeps the end first recorded.
+    // The status stays in a content update: a resolved alert resent keeps the end first recorded,
+    // unless it is of a later occurrence (another start), whose end is this notification's receipt.
     keep_ends_at: alert.endsAtIsReceipt === true,
     content_hash: item.contentHash,
     raw_at: raws.at(item.raw),
@@ -221,22 +222,24 @@ const CONTENT_RECORD = sql`id int, status text, title text, description text, so
 function contentSet(raws: SharedValues): SqlFragment {
   return sql`status = r.status::"AlertStatus", title = r.title, description = r.description, source_severity = r.source_severity,
       labels = r.labels, annotations = r.annotations, links = r.links, starts_at = COALESCE(r.starts_at, a.starts_at),
-      ends_at = CASE WHEN r.keep_ends_at THEN a.ends_at ELSE r.ends_at END,
+      ends_at = CASE WHEN r.keep_ends_at AND COALESCE(r.starts_at, a.starts_at) = a.starts_at THEN a.ends_at ELSE r.ends_at END,
       content_hash = r.content_hash, received_count = a.received_count + 1, last_received_at = now(),
       raw = COALESCE(${json(raws.list)}::jsonb -> r.raw_at, a.raw)`;
 }
 
-/** New content for alerts already stored whose status stays as it was (one statement). */
-export async function updateAlertContents(tx: Sql, updates: readonly { item: IngestItem; alertId: number }[]): Promise<void> {
+/** New content for alerts already stored whose status stays as it was (one statement): each alert's end as stored, by id. */
+export async function updateAlertContents(tx: Sql, updates: readonly { item: IngestItem; alertId: number }[]): Promise<Map<number, Date | null>> {
   const raws = new SharedValues();
   const rows = [...updates]
     .sort((a, b) => a.alertId - b.alertId)
     .map(({ item, alertId }) => ({ id: alertId, ...contentColumns(item, raws) }));
   // The ids again as an array: with it the plan reaches the rows by primary key, not by a scan.
-  await tx.query(prepared('ingest.update-alert-contents', sql`
+  const updated = await tx.query<{ id: number; ends_at: Date | string | null }>(prepared('ingest.update-alert-contents', sql`
     UPDATE alerts a SET ${contentSet(raws)}
     FROM json_to_recordset(${json(rows)}::json) AS r(${CONTENT_RECORD})
-    WHERE a.id = r.id AND a.id = ANY (${rows.map((row) => row.id)}::int[])`));
+    WHERE a.id = r.id AND a.id = ANY (${rows.map((row) => row.id)}::int[])
+    RETURNING a.id, a.ends_at`));
+  return new Map(updated.map((row) => [Number(row.id), row.ends_at === null ? null : new Date(row.ends_at)]));
 }
 
 /**

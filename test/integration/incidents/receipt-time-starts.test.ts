@@ -76,6 +76,38 @@ describeEachDatabase('alerts whose source sends no start', (db) => {
     expect(alert).toMatchObject({ status: 'resolved', startsAt: new Date('2026-11-24T10:00:00Z'), endsAt: new Date('2026-11-24T10:10:00Z') });
   });
 
+  it('our JSON without ends_at: the resolution of a later occurrence whose firing never came ends when received, never before it starts', async () => {
+    const send = (status: 'firing' | 'resolved', startsAt: number) =>
+      intake.receive(normalizeGeneric({ title: 'Disk full on db-1', fingerprint: 'disk-db-1', status, starts_at: new Date(Date.parse('2026-11-24T10:00:00Z') + startsAt * MINUTE).toISOString() }, now));
+    expect((await send('firing', 0))[0]!.outcome).toBe('created');
+    at(10);
+    expect((await send('resolved', 0))[0]!.outcome).toBe('resolved');
+    // The next occurrence started at 10:15; only its resolution reaches the bot, at 10:20.
+    at(20);
+    expect((await send('resolved', 15))[0]!.outcome).toBe('updated');
+    const alert = await db().database.prisma.alert.findFirstOrThrow();
+    expect(alert).toMatchObject({ status: 'resolved', startsAt: new Date('2026-11-24T10:15:00Z'), endsAt: new Date('2026-11-24T10:20:00Z') });
+  });
+
+  it('our JSON without ends_at: a resolution sent again with new text, then a new occurrence in the same request, fires again', async () => {
+    const start = (minutes: number) => new Date(Date.parse('2026-11-24T10:00:00Z') + minutes * MINUTE).toISOString();
+    expect((await intake.receive(normalizeGeneric({ title: 'Disk full', fingerprint: 'x', status: 'firing', starts_at: start(0) }, now)))[0]!.outcome).toBe('created');
+    at(10);
+    expect((await intake.receive(normalizeGeneric({ title: 'Disk full', fingerprint: 'x', status: 'resolved', starts_at: start(0) }, now)))[0]!.outcome).toBe('resolved');
+    at(20);
+    const results = await intake.receive(
+      normalizeGeneric({
+        alerts: [
+          { title: 'Disk full', fingerprint: 'x', status: 'resolved', starts_at: start(0), description: 'freed 20 GB' },
+          // Started at 10:15, after the end recorded at 10:10: a new occurrence, not a stale repeat.
+          { title: 'Disk full', fingerprint: 'x', status: 'firing', starts_at: start(15) },
+        ],
+      }, now),
+    );
+    expect(results.map((result) => result.outcome)).toEqual(['updated', 'refired']);
+    expect(await db().database.prisma.alert.findFirstOrThrow()).toMatchObject({ status: 'firing', startsAt: new Date('2026-11-24T10:15:00Z') });
+  });
+
   it('our JSON without starts_at: resolved keeps the start, and firing again later starts a new occurrence', async () => {
     const send = (status: 'firing' | 'resolved') => intake.receive(normalizeGeneric({ title: 'Disk full on db-1', fingerprint: 'disk-db-1', status }, now));
     expect((await send('firing'))[0]!.outcome).toBe('created');
