@@ -13,6 +13,8 @@ interface WindowView {
   team: string | null;
   startsAt: string;
   endsAt: string;
+  /** Absent from a bot older than this CLI. */
+  endedAt?: string | null;
   reason: string;
   createdBy: string;
   origin: string;
@@ -20,7 +22,7 @@ interface WindowView {
 }
 
 const windowOf = (view: WindowView): MaintenanceWindow => ({
-  id: view.id, matcher: view.matcher, teamKey: view.team, startsAt: new Date(view.startsAt), endsAt: new Date(view.endsAt), endedAt: null, reason: view.reason, createdByName: view.createdBy, origin: view.origin,
+  id: view.id, matcher: view.matcher, teamKey: view.team, startsAt: new Date(view.startsAt), endsAt: new Date(view.endsAt), endedAt: view.endedAt ? new Date(view.endedAt) : null, reason: view.reason, createdByName: view.createdBy, origin: view.origin,
 });
 
 /**
@@ -61,7 +63,9 @@ export function maintenanceCliCommand(loadOncall: (io: CliIo) => Promise<OncallC
         return 0;
       }
       const windows = (result.answer.windows ?? [result.answer.window]) as (WindowView | undefined)[];
-      const lines = windows.filter((w): w is WindowView => Boolean(w)).map((w) => `${describeWindow(windowOf(w), zone, now)}${w.held !== undefined ? ` · held ${w.held} alert(s)` : ''}`);
+      // Described as of the answer: a window just ended ended after this command began.
+      const answeredAt = clock.now();
+      const lines = windows.filter((w): w is WindowView => Boolean(w)).map((w) => `${describeWindow(windowOf(w), zone, answeredAt)}${w.held !== undefined ? ` · held ${w.held} alert(s)` : ''}`);
       for (const line of lines.length ? lines : ['No maintenance windows running or planned.']) io.out(line);
       return 0;
     },

@@ -14,7 +14,7 @@ import type { OncallConfig } from '../oncall/oncall-config.js';
 import type { Clock } from '../time/clock.js';
 import { findWindow, maintenanceJob, runningWindows } from './maintenance-store.js';
 import { syncRecurringMaintenance } from './recurring-maintenance.js';
-import { describeWindow, holdingWindow, windowEnd, type MaintenanceWindow } from './maintenance-window.js';
+import { describeWindow, holdingWindow, wasCancelled, windowEnd, type MaintenanceWindow } from './maintenance-window.js';
 
 /** A release is swept once more this long after a window ends: a replica that had not yet seen the end may have held one more alert meanwhile. */
 const SWEEP_AFTER_MS = 5_000;
@@ -79,7 +79,8 @@ export function maintenanceJobHandlers(deps: MaintenanceJobDeps): Map<string, Jo
       return;
     }
     const opened = await releaseHeld(deps, now);
-    if (job.payload.sweep) return;
+    // Called off before it began: it held nothing and its start was never announced.
+    if (job.payload.sweep || wasCancelled(window)) return;
     const [{ held }] = (await deps.database.sql.query<{ held: number }>(sql`SELECT count(*)::int AS held FROM alerts WHERE held_by_window = ${window.id}::int`)) as [{ held: number }];
     const incidents = opened.length ? ` Still firing, these open their incidents now: ${opened.map(incidentLabel).join(', ')}.` : '';
     await announce(window, `maintenance:${window.id}:end`, `Maintenance #${window.id} ended\n${describeWindow(window, deps.timeZone ?? 'UTC', now)}\nIt held ${Number(held)} alert(s).${incidents}`);

@@ -36,6 +36,8 @@ const view = (window: MaintenanceWindow & { held?: number }) => ({
   startsAt: window.startsAt.toISOString(),
   endsAt: windowEnd(window).toISOString(),
   endedEarly: window.endedAt !== null && window.endedAt < window.endsAt,
+  // When someone ended it (before its start: it was called off), or null.
+  endedAt: window.endedAt?.toISOString() ?? null,
   reason: window.reason,
   createdBy: window.createdByName,
   origin: window.origin,

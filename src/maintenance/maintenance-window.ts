@@ -64,13 +64,21 @@ export function describeMatcher(matcher: MaintenanceMatcher): string {
 }
 
 /** "#3 service checkout, Tue 10 Dec 22:00-01:00 CET (3h), by Alice: database upgrade". */
+/** Ended before it began: a planned window called off. It never held anything. */
+export function wasCancelled(window: Pick<MaintenanceWindow, 'startsAt' | 'endedAt'>): boolean {
+  return window.endedAt !== null && window.endedAt <= window.startsAt;
+}
+
 export function describeWindow(window: MaintenanceWindow, timeZone: string, now: Date): string {
   const local = (date: Date) => DateTime.fromJSDate(date, { zone: timeZone });
   const start = local(window.startsAt);
+  const by = `by ${oneLine(window.createdByName)}: ${oneLine(window.reason)}`;
+  // Shown by its planned start only: its end as stored (when it was called off) comes before it.
+  if (wasCancelled(window)) return `#${window.id} ${describeMatcher(window.matcher)}, planned from ${start.toFormat('ccc d MMM HH:mm ZZZZ')}, cancelled before it started, ${by}`;
   const end = local(windowEnd(window));
   const endText = end.hasSame(start, 'day') ? end.toFormat('HH:mm') : end.toFormat('ccc d MMM HH:mm');
   const state = window.endedAt && window.endedAt <= now ? 'ended' : isActive(window, now) ? 'running' : window.startsAt > now ? 'planned' : 'over';
-  return `#${window.id} ${describeMatcher(window.matcher)}, ${start.toFormat('ccc d MMM HH:mm')}-${endText} ${end.toFormat('ZZZZ')} (${formatDuration(windowEnd(window).getTime() - window.startsAt.getTime())}), ${state}, by ${oneLine(window.createdByName)}: ${oneLine(window.reason)}`;
+  return `#${window.id} ${describeMatcher(window.matcher)}, ${start.toFormat('ccc d MMM HH:mm')}-${endText} ${end.toFormat('ZZZZ')} (${formatDuration(windowEnd(window).getTime() - window.startsAt.getTime())}), ${state}, ${by}`;
 }
 
 /**

@@ -43,11 +43,26 @@ describe('maintenance windows through the API and the CLI', () => {
     expect(JSON.parse(listed.stdout).windows).toEqual([expect.objectContaining({ id: 1, matcher: { service: 'checkout' }, team: 'payments', held: 1, reason: 'database upgrade' })]);
     const ended = await runCli(['maintenance', 'end', '1', '--url', bot.url], env);
     expect(ended.code, ended.stderr).toBe(0);
+    expect(ended.stdout).toMatch(/^#1 service checkout, .*, ended, by API write token/m);
     const again = await runCli(['maintenance', 'end', '1', '--url', bot.url], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('The bot refused (409): Maintenance #1 is already over');
     await expect.poll(() => bot.database.prisma.incident.count(), { timeout: 10_000 }).toBe(1);
     expect(await bot.database.prisma.auditEntry.count({ where: { action: { startsWith: 'maintenance.' }, result: 'ok' } })).toBe(2);
+  });
+
+  it('a planned window ended before it starts is shown as cancelled, never with an end before its start', async () => {
+    const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    const planned = await runCli(['maintenance', 'start', 'checkout', 'at', day, '22:00', 'for', '3h', 'failover', 'drill', '--url', bot.url, '--json'], env);
+    expect(planned.code, planned.stderr).toBe(0);
+    const id = (JSON.parse(planned.stdout) as { window: { id: number } }).window.id;
+    const ended = await runCli(['maintenance', 'end', String(id), '--url', bot.url], env);
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(ended.stdout).toMatch(new RegExp(`^#${id} service checkout, planned from \\S+ \\d+ \\S+ 22:00 \\S+, cancelled before it started, by API write token from [^:]+: failover drill$`, 'm'));
+    expect(ended.stdout).not.toMatch(/\(-/);
+    const listed = await runCli(['maintenance', 'list', '--url', bot.url, '--json'], env);
+    const window = (JSON.parse(listed.stdout) as { windows: { id: number; endedAt: string | null }[] }).windows.find((w) => w.id === id);
+    expect(window?.endedAt ?? null).not.toBeNull();
   });
 
   it('says what is wrong with a window, and the read token cannot open one', async () => {
