@@ -330,6 +330,9 @@ export function commandTokens(value: string): CommandToken[] {
     });
 }
 
+/** Every setting the bot reads, by name: README's table and .env.example list each. */
+export const SETTING_NAMES: readonly string[] = Object.keys(settingsObject.shape);
+
 export type Settings = z.infer<typeof settingsSchema>;
 
 export interface Config extends Settings {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, SETTING_NAMES } from '../../src/config.js';
 import { applyEnvFile, parseEnvFile, withSource } from '../../src/env-file.js';
 import { projectRoot } from '../../src/project-root.js';
 
@@ -25,6 +25,17 @@ describe('.env files', () => {
     const fromExample = loadConfig(settings) as unknown as Record<string, unknown>;
     const defaults = loadConfig({}) as unknown as Record<string, unknown>;
     for (const name of Object.keys(settings)) expect(fromExample[name], name).toEqual(defaults[name]);
+  });
+
+  it('.env.example and the README\'s settings table list every setting the bot reads', () => {
+    // A setting may be there commented out, when even an empty value would differ from unset.
+    const example = readFileSync(join(projectRoot(), '.env.example'), 'utf8');
+    const listed = new Set([...example.matchAll(/^(?:# )?([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]!));
+    const readme = readFileSync(join(projectRoot(), 'README.md'), 'utf8');
+    const tableRows = readme.split('\n').filter((line) => line.startsWith('| `'));
+    const inTable = new Set(tableRows.flatMap((row) => [...row.split(' | ')[0]!.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((match) => match[1]!)));
+    expect(SETTING_NAMES.filter((name) => !listed.has(name)), 'missing from .env.example').toEqual([]);
+    expect(SETTING_NAMES.filter((name) => !inTable.has(name)), 'missing from the README\'s settings table').toEqual([]);
   });
 
   it('reads names, values, comments, export, quotes and escapes as a shell would', () => {
