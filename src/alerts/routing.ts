@@ -11,6 +11,8 @@ export interface RouteDecision {
   severity: Severity;
   /** Why this severity: "route", "mapped from <word>", or "default". */
   severityReason: string;
+  /** The alert's severity word, when it is none the bot knows (then it is DEFAULT_SEVERITY). */
+  unknownSeverity?: string;
   escalationPolicy?: string;
   playbook?: string;
   private: boolean;
@@ -26,13 +28,14 @@ export function routeAlert(alert: NormalizedAlert, oncall: OncallConfig): RouteD
   const route = chooseRoute(alert, oncall);
   const service = route.service ?? alert.labels.service;
   const team = route.team ?? teamFor(service, alert.labels.team, oncall);
-  const { severity, severityReason } = severityFor(alert, route, oncall);
+  const { severity, severityReason, unknownSeverity } = severityFor(alert, route, oncall);
   return {
     routeId: route.id,
     team,
     service,
     severity,
     severityReason,
+    ...(unknownSeverity !== undefined ? { unknownSeverity } : {}),
     escalationPolicy: route.escalationPolicy ?? (team ? oncall.teams[team]?.escalationPolicy : undefined),
     playbook: route.playbook,
     private: route.private,
@@ -71,13 +74,13 @@ function teamFor(service: string | undefined, teamLabel: string | undefined, onc
   return undefined;
 }
 
-function severityFor(alert: NormalizedAlert, route: RouteConfig, oncall: OncallConfig): { severity: Severity; severityReason: string } {
+function severityFor(alert: NormalizedAlert, route: RouteConfig, oncall: OncallConfig): { severity: Severity; severityReason: string; unknownSeverity?: string } {
   if (route.severity) return { severity: route.severity, severityReason: `fixed by route ${route.id}` };
   const word = alert.sourceSeverity?.trim().toLowerCase();
   if (word) {
     const mapped = oncall.severityMap[word] ?? oncall.severityMap[word.replace(/\s+/g, '')];
     if (mapped) return { severity: mapped, severityReason: `mapped from "${alert.sourceSeverity}"` };
-    return { severity: DEFAULT_SEVERITY, severityReason: `default (unknown severity "${alert.sourceSeverity}")` };
+    return { severity: DEFAULT_SEVERITY, severityReason: `default (unknown severity "${alert.sourceSeverity}")`, unknownSeverity: alert.sourceSeverity! };
   }
   return { severity: DEFAULT_SEVERITY, severityReason: 'default (the alert has no severity)' };
 }
@@ -93,4 +96,15 @@ function groupKeyFor(alert: NormalizedAlert, route: RouteConfig): string {
   }
   // Group keys are unique-indexed; a bounded length keeps them well inside btree limits.
   return key.length <= 200 ? key : `${key.slice(0, 120)}#${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/**
+ * What the sender is told when its severity word is none the bot knows: a typo ("critcal") would
+ * otherwise page as SEV3, at low urgency, with a 200 that says nothing.
+ */
+export function unknownSeverityWarning(decision: RouteDecision, oncall: OncallConfig): string | undefined {
+  if (decision.unknownSeverity === undefined) return undefined;
+  const known = Object.keys(oncall.severityMap);
+  const listed = known.length > 24 ? `${known.slice(0, 24).join(', ')}, ...` : known.join(', ');
+  return `severity "${decision.unknownSeverity.slice(0, 100)}" is none the bot knows, so it was taken as SEV${decision.severity}. Known: ${listed}; add more under severity_map in oncall.yaml`;
 }

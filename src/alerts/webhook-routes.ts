@@ -87,6 +87,7 @@ function summarize(batch: AlertBatch, results: IngestResult[]) {
       fingerprint: batch.alerts[index]!.fingerprint,
       outcome: result.outcome,
       ...(result.incidentId ? { incident: incidentLabel(result.incidentId) } : {}),
+      ...(result.warning ? { warning: result.warning } : {}),
     })),
   };
 }

@@ -49,6 +49,8 @@ export interface IngestResult {
   outcome: IngestOutcome;
   alertId?: number;
   incidentId?: number;
+  /** Something the sender should fix, though the alert was taken (an unknown severity word). */
+  warning?: string;
 }
 
 /** What an incident opened by an alert gets beyond the alert itself. */

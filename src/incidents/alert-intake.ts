@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { AlertBatch, NormalizedAlert } from '../alerts/alert.js';
 import type { MaintenanceWindow } from '../maintenance/maintenance-window.js';
 import type { FlapDetection } from './flapping.js';
-import { routeAlert } from '../alerts/routing.js';
+import { routeAlert, unknownSeverityWarning } from '../alerts/routing.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { alertForPeople } from '../privacy/alert-for-people.js';
 import { contentHashOf, decideWithoutWriting, writeAlerts, type IngestItem, type IngestResult, type OpeningDetails } from './alert-ingestion.js';
@@ -112,6 +112,14 @@ export class AlertIntake {
         ownAlertsOnly: batch.ownAlertsOnly,
       }),
     );
+    const results = await this.storeOrBeat(items);
+    return results.map((result, index) => {
+      const warning = unknownSeverityWarning(items[index]!.decision, oncall);
+      return warning ? { ...result, warning } : result;
+    });
+  }
+
+  private async storeOrBeat(items: IngestItem[]): Promise<IngestResult[]> {
     try {
       const beats = items.flatMap((item, index) => (item.decision.heartbeat ? [index] : []));
       if (beats.length === 0) return await this.store(items);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NormalizedAlert } from '../../../src/alerts/alert.js';
-import { routeAlert } from '../../../src/alerts/routing.js';
+import { routeAlert, unknownSeverityWarning } from '../../../src/alerts/routing.js';
 import { emptyOncallConfig, type OncallConfig, type RouteConfig } from '../../../src/oncall/oncall-config.js';
 
 function alert(overrides: Partial<NormalizedAlert> = {}): NormalizedAlert {
@@ -84,6 +84,13 @@ describe('routeAlert', () => {
     const words: [string | undefined, number][] = [['P1', 1], ['error', 2], ['warning', 3], ['info', 4], ['sev2', 2], ['weird', 3], [undefined, 3]];
     for (const [word, expected] of words) expect(routeAlert(alert({ sourceSeverity: word }), config()).severity).toBe(expected);
     expect(routeAlert(alert({ sourceSeverity: 'weird' }), config()).severityReason).toContain('unknown severity "weird"');
+    const warning = unknownSeverityWarning(routeAlert(alert({ sourceSeverity: 'critcal' }), config()), config());
+    expect(warning).toMatch(/^severity "critcal" is none the bot knows, so it was taken as SEV3\. Known: critical, p1, sev1, page, high, .*; add more under severity_map in oncall\.yaml$/);
+    // Known words, numbers as sev<n>, and routes that fix the severity warn of nothing.
+    expect(unknownSeverityWarning(routeAlert(alert({ sourceSeverity: 'High' }), config()), config())).toBeUndefined();
+    expect(unknownSeverityWarning(routeAlert(alert({ sourceSeverity: 'sev2' }), config()), config())).toBeUndefined();
+    expect(unknownSeverityWarning(routeAlert(alert({ sourceSeverity: 'critcal', labels: { category: 'security' } }), config()), config())).toBeUndefined();
+    expect(unknownSeverityWarning(routeAlert(alert({ sourceSeverity: undefined }), config()), config())).toBeUndefined();
   });
 
   it('groups by the route`s labels, else the source`s group, else each alert alone', () => {
