@@ -2,7 +2,7 @@ import type { Database } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { MAINTENANCE_USAGE, parseMaintenanceCommand } from '../maintenance/maintenance-command.js';
 import { endWindowNow, findWindow, listWindows, openWindow } from '../maintenance/maintenance-store.js';
-import { describeMatcher, describeWindow, mayManageWindow, ownerTeamOf } from '../maintenance/maintenance-window.js';
+import { describeMatcher, describeStart, describeWindow, mayManageWindow, ownerTeamOf } from '../maintenance/maintenance-window.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import type { CommandContext, CommandHandlers, CommandReply } from './commands/command-dispatch.js';
@@ -47,6 +47,7 @@ export function maintenanceCommandHandlers(deps: MaintenanceCommandDeps): Pick<C
         if (!(await endWindowNow(deps.database, parsed.id, now))) throw new AppError('conflict', `Maintenance #${parsed.id} is already over`);
         deps.onWindowsChanged?.();
         deps.onCommitted?.();
+        if (window.startsAt > now) return message('in_channel', `Maintenance #${parsed.id} cancelled`, [`${describeMatcher(window.matcher)}: it was planned from ${describeStart(window, ctx.timeZone)} and will not run.`]);
         return message('in_channel', `Maintenance #${parsed.id} ended early`, [`${describeMatcher(window.matcher)}: alerts still firing open their incidents now.`]);
       }
       const teamKey = ownerTeamOf(parsed.matcher, config) ?? null;

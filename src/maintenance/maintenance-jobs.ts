@@ -79,11 +79,13 @@ export function maintenanceJobHandlers(deps: MaintenanceJobDeps): Map<string, Jo
       return;
     }
     const opened = await releaseHeld(deps, now);
-    // Called off before it began: it held nothing and its start was never announced.
-    if (job.payload.sweep || wasCancelled(window)) return;
-    const [{ held }] = (await deps.database.sql.query<{ held: number }>(sql`SELECT count(*)::int AS held FROM alerts WHERE held_by_window = ${window.id}::int`)) as [{ held: number }];
-    const incidents = opened.length ? ` Still firing, these open their incidents now: ${opened.map(incidentLabel).join(', ')}.` : '';
-    await announce(window, `maintenance:${window.id}:end`, `Maintenance #${window.id} ended\n${describeWindow(window, deps.timeZone ?? 'UTC', now)}\nIt held ${Number(held)} alert(s).${incidents}`);
+    if (job.payload.sweep) return;
+    // Called off before it began, it held nothing and its start was never announced: nor is its end.
+    if (!wasCancelled(window)) {
+      const [{ held }] = (await deps.database.sql.query<{ held: number }>(sql`SELECT count(*)::int AS held FROM alerts WHERE held_by_window = ${window.id}::int`)) as [{ held: number }];
+      const incidents = opened.length ? ` Still firing, these open their incidents now: ${opened.map(incidentLabel).join(', ')}.` : '';
+      await announce(window, `maintenance:${window.id}:end`, `Maintenance #${window.id} ended\n${describeWindow(window, deps.timeZone ?? 'UTC', now)}\nIt held ${Number(held)} alert(s).${incidents}`);
+    }
     await deps.database.transaction((tx) => enqueueJobs(tx, [maintenanceJob(MAINTENANCE_END_JOB, window.id, SWEEP_AFTER_MS, { sweep: true })]));
     // A recurring window plans the one after it.
     if (window.origin === 'oncall.yaml') await syncRecurringMaintenance(deps.database, deps.oncall(), now);

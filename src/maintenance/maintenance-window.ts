@@ -69,12 +69,17 @@ export function wasCancelled(window: Pick<MaintenanceWindow, 'startsAt' | 'ended
   return window.endedAt !== null && window.endedAt <= window.startsAt;
 }
 
+/** When a window starts, in a zone: "Thu 10 Dec 22:00 UTC". */
+export function describeStart(window: Pick<MaintenanceWindow, 'startsAt'>, timeZone: string): string {
+  return DateTime.fromJSDate(window.startsAt, { zone: timeZone }).toFormat('ccc d MMM HH:mm ZZZZ');
+}
+
 export function describeWindow(window: MaintenanceWindow, timeZone: string, now: Date): string {
   const local = (date: Date) => DateTime.fromJSDate(date, { zone: timeZone });
   const start = local(window.startsAt);
   const by = `by ${oneLine(window.createdByName)}: ${oneLine(window.reason)}`;
   // Shown by its planned start only: its end as stored (when it was called off) comes before it.
-  if (wasCancelled(window)) return `#${window.id} ${describeMatcher(window.matcher)}, planned from ${start.toFormat('ccc d MMM HH:mm ZZZZ')}, cancelled before it started, ${by}`;
+  if (wasCancelled(window)) return `#${window.id} ${describeMatcher(window.matcher)}, planned from ${describeStart(window, timeZone)}, cancelled before it started, ${by}`;
   const end = local(windowEnd(window));
   const endText = end.hasSame(start, 'day') ? end.toFormat('HH:mm') : end.toFormat('ccc d MMM HH:mm');
   const state = window.endedAt && window.endedAt <= now ? 'ended' : isActive(window, now) ? 'running' : window.startsAt > now ? 'planned' : 'over';

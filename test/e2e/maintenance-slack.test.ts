@@ -78,4 +78,18 @@ describe('maintenance windows from Slack: who may open one, and the team channel
       ['Alice Archer', 'ok'],
     ]);
   });
+
+  it('a planned window ended before it starts is cancelled: said so, and neither its start nor its end is announced', async () => {
+    const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    const planned = await maintenance(`start checkout at ${day} 22:00 for 3h failover drill`, 'U0ALICE001');
+    expect(planned.text).toContain('Maintenance #2 planned');
+    const cancelled = await maintenance('end 2', 'U0ALICE001');
+    expect(cancelled.text).toContain('Maintenance #2 cancelled');
+    expect(cancelled.text).toMatch(/service checkout: it was planned from \w{3} \d{1,2} \w{3} 22:00 GMT\+[12] and will not run\./);
+    const listed = await maintenance('list', 'U0ALICE001');
+    expect(listed.text).toMatch(/#2 service checkout, planned from .*, cancelled before it started, by Alice Archer: failover drill/);
+    // Its end job ran at once (the sweep after it is queued): nothing was said in the channels.
+    await eventually('the cancelled window`s end job to run', async () => (await bot.database.prisma.job.count({ where: { subject: 'maintenance:2', payload: { path: ['sweep'], equals: true } } })) === 1);
+    expect(said('payments-oncall').filter((m) => m.includes('Maintenance #2'))).toEqual([]);
+  });
 });
