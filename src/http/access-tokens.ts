@@ -79,7 +79,8 @@ export function accessTokens(config: { storage: string; DATA_DIR: string } & Par
   const tokens = resolveAccessTokens(config, config.DATA_DIR);
   const ownTokens = Object.values(tokens).filter((token) => token.file).map((token) => token.setting);
   if (config.storage === 'postgres' && ownTokens.length > 0) {
-    log.warn({ settings: ownTokens }, `${ownTokens.join(', ')} not set: this replica uses its own from DATA_DIR. Set them when running several replicas.`);
+    // PROCESSES=N shares one DATA_DIR, so its processes agree; replicas on other machines would not.
+    log.warn({ settings: ownTokens, dataDir: config.DATA_DIR }, `${ownTokens.join(', ')} not set: the bot uses the tokens generated into ${config.DATA_DIR}. Bot processes sharing that folder (PROCESSES) use the same ones; replicas on other machines need these settings set, to the same values.`);
   }
   return { tokens, apiTokens: { read: tokens.API_TOKEN.token, write: tokens.API_WRITE_TOKEN.token } };
 }

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveAccessTokens, resolveToken, storedToken } from '../../../src/http/access-tokens.js';
+import { accessTokens, resolveAccessTokens, resolveToken, storedToken } from '../../../src/http/access-tokens.js';
+import type { Logger } from '../../../src/logging.js';
 
 describe('access tokens', () => {
   const dirs: string[] = [];
@@ -13,6 +14,18 @@ describe('access tokens', () => {
   };
   afterEach(() => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('on PostgreSQL, says which tokens are generated, where, and that only replicas on other machines need them set', () => {
+    const dir = dataDir();
+    const warnings: string[] = [];
+    const log = { warn: (_fields: unknown, message: string) => warnings.push(message) } as unknown as Logger;
+    accessTokens({ storage: 'postgres', DATA_DIR: dir, API_TOKEN: 'a'.repeat(32) }, log);
+    expect(warnings).toEqual([
+      `WEBHOOK_TOKEN, API_WRITE_TOKEN not set: the bot uses the tokens generated into ${dir}. Bot processes sharing that folder (PROCESSES) use the same ones; replicas on other machines need these settings set, to the same values.`,
+    ]);
+    accessTokens({ storage: 'pglite', DATA_DIR: dir }, log);
+    expect(warnings).toHaveLength(1);
   });
 
   it('generates each unset token once into its own 0600 file, three different values, and reuses them', () => {
