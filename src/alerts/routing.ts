@@ -105,6 +105,6 @@ function groupKeyFor(alert: NormalizedAlert, route: RouteConfig): string {
 export function unknownSeverityWarning(decision: RouteDecision, oncall: OncallConfig): string | undefined {
   if (decision.unknownSeverity === undefined) return undefined;
   const known = Object.keys(oncall.severityMap);
-  const listed = known.length > 24 ? `${known.slice(0, 24).join(', ')}, ...` : known.join(', ');
+  const listed = known.length > 60 ? `${known.slice(0, 60).join(', ')}, ...` : known.join(', ');
   return `severity "${decision.unknownSeverity.slice(0, 100)}" is none the bot knows, so it was taken as SEV${decision.severity}. Known: ${listed}; add more under severity_map in oncall.yaml`;
 }

@@ -114,7 +114,8 @@ export class AlertIntake {
     );
     const results = await this.storeOrBeat(items);
     return results.map((result, index) => {
-      const warning = unknownSeverityWarning(items[index]!.decision, oncall);
+      // A heartbeat's beat (Watchdog, `severity: none`) opens nothing: its severity does not matter.
+      const warning = result.outcome === 'heartbeat' ? undefined : unknownSeverityWarning(items[index]!.decision, oncall);
       return warning ? { ...result, warning } : result;
     });
   }

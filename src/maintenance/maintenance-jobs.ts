@@ -87,8 +87,10 @@ export function maintenanceJobHandlers(deps: MaintenanceJobDeps): Map<string, Jo
       await announce(window, `maintenance:${window.id}:end`, `Maintenance #${window.id} ended\n${describeWindow(window, deps.timeZone ?? 'UTC', now)}\nIt held ${Number(held)} alert(s).${incidents}`);
     }
     await deps.database.transaction((tx) => enqueueJobs(tx, [maintenanceJob(MAINTENANCE_END_JOB, window.id, SWEEP_AFTER_MS, { sweep: true })]));
-    // A recurring window plans the one after it.
-    if (window.origin === 'oncall.yaml') await syncRecurringMaintenance(deps.database, deps.oncall(), now);
+    // A recurring window plans the one after it; a cancelled one, as of when it would have ended.
+    if (window.origin === 'oncall.yaml') {
+      await syncRecurringMaintenance(deps.database, deps.oncall(), now, wasCancelled(window) && window.endsAt > now ? window.endsAt : now);
+    }
   };
 
   return new Map([

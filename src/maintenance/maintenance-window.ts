@@ -63,7 +63,6 @@ export function describeMatcher(matcher: MaintenanceMatcher): string {
   return parts.filter(Boolean).join(', ') || 'everything';
 }
 
-/** "#3 service checkout, Tue 10 Dec 22:00-01:00 CET (3h), by Alice: database upgrade". */
 /** Ended before it began: a planned window called off. It never held anything. */
 export function wasCancelled(window: Pick<MaintenanceWindow, 'startsAt' | 'endedAt'>): boolean {
   return window.endedAt !== null && window.endedAt <= window.startsAt;
@@ -74,6 +73,7 @@ export function describeStart(window: Pick<MaintenanceWindow, 'startsAt'>, timeZ
   return DateTime.fromJSDate(window.startsAt, { zone: timeZone }).toFormat('ccc d MMM HH:mm ZZZZ');
 }
 
+/** "#3 service checkout, Tue 10 Dec 22:00-01:00 CET (3h), by Alice: database upgrade". */
 export function describeWindow(window: MaintenanceWindow, timeZone: string, now: Date): string {
   const local = (date: Date) => DateTime.fromJSDate(date, { zone: timeZone });
   const start = local(window.startsAt);

@@ -24,8 +24,10 @@ export function upcomingOccurrences(recurring: RecurringMaintenance, now: Date):
  * and planned occurrences the file no longer asks for (a key removed, a schedule changed) go.
  * Run at start, on every reload, and when a recurring window ends (which plans the one after).
  */
-export async function syncRecurringMaintenance(database: Database, config: OncallConfig, now: Date): Promise<void> {
-  const wanted = Object.values(config.maintenance).flatMap((recurring) => upcomingOccurrences(recurring, now).map((occurrence) => ({ recurring, ...occurrence })));
+export async function syncRecurringMaintenance(database: Database, config: OncallConfig, now: Date, planFrom: Date = now): Promise<void> {
+  // planFrom: the occurrences wanted are those running or next then (an occurrence cancelled
+  // before it ran plans the one after it, as its end would have).
+  const wanted = Object.values(config.maintenance).flatMap((recurring) => upcomingOccurrences(recurring, planFrom).map((occurrence) => ({ recurring, ...occurrence })));
   await database.transaction(async (tx) => {
     const keep = wanted.map((w) => `${w.recurring.key}@${w.startsAt.toISOString()}`);
     await tx.query(sql`

@@ -180,6 +180,8 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
                 SELECT a.title, count(*) AS n FROM alerts a WHERE a.held_by_window = w.id GROUP BY a.title ORDER BY n DESC, a.title LIMIT 5) t) AS alerts
       FROM maintenance_windows w
       WHERE w.starts_at < ${window.to}::timestamptz AND LEAST(w.ends_at, COALESCE(w.ended_at, w.ends_at)) > ${window.from}::timestamptz
+        -- Cancelled before it started (see wasCancelled): it never ran.
+        AND (w.ended_at IS NULL OR w.ended_at > w.starts_at)
         AND (${team}::text IS NULL OR w.team_key = ${team}::text)
       ORDER BY w.starts_at, w.id LIMIT 50`),
   ]);
