@@ -151,7 +151,15 @@ export function withoutBlankValues(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 const settingsObject = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z
+    .string()
+    .default('3000')
+    .transform((value, ctx) => {
+      const port = Number(value.trim());
+      if (/^\d{1,5}$/.test(value.trim()) && port <= 65535) return port;
+      ctx.addIssue({ code: 'custom', message: `must be a port number from 0 to 65535 (0: any free port); got "${value.slice(0, 40)}"` });
+      return z.NEVER;
+    }),
   // Bot processes sharing PORT on this machine, each a full replica (one event loop each): a
   // number, or "auto" for one per core. More than one needs PostgreSQL.
   PROCESSES: z
@@ -167,7 +175,7 @@ const settingsObject = z.object({
     }),
   DATABASE_URL: optionalText.refine(
     (value) => value === undefined || /^postgres(ql)?:\/\//.test(value),
-    'must start with postgresql:// (leave it unset for embedded storage in DATA_DIR)',
+    'must start with postgresql:// or postgres:// (leave it unset for embedded storage in DATA_DIR)',
   ),
   DATA_DIR: z.string().trim().min(1).default('./data'),
   PLAYBOOKS_DIR: z.string().trim().min(1).default('./playbooks'),

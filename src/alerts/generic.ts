@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { AppError } from '../errors.js';
 import { endNotBeforeStart, instant, links, parseEnd, stringMap } from './alert-fields.js';
 import type { AlertBatch, NormalizedAlert } from './alert.js';
 
@@ -26,6 +27,11 @@ const genericListSchema = z.object({ alerts: z.array(genericAlertSchema).min(1).
 
 /** One alert, or {"alerts": [...]}; chosen by shape so that errors name the real field. */
 export function parseGeneric(body: unknown) {
+  if (Array.isArray(body)) {
+    throw new AppError('validation_failed', 'The alert does not have the expected shape', {
+      problems: [{ path: '(root)', message: 'expected one alert as an object, or several as {"alerts": [...]}; got a bare array' }],
+    });
+  }
   const isList = body !== null && typeof body === 'object' && 'alerts' in body;
   return isList ? genericListSchema.parse(body).alerts : [genericAlertSchema.parse(body)];
 }

@@ -10,7 +10,8 @@ const PRIORITIES = ['P1', 'P2', 'P3', 'P4', 'P5'] as const;
 
 /** Opsgenie keeps a message's first 130 characters (Alertmanager cuts it there itself). */
 const message = z
-  .string()
+  // Opsgenie answers a missing message as it answers an empty one.
+  .string({ error: (issue) => (issue.input === undefined ? 'Message can not be empty.' : 'Message must be a string.') })
   .trim()
   .min(1, 'Message can not be empty.')
   .transform((text) => {

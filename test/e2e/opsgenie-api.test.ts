@@ -133,6 +133,9 @@ for (const kind of databaseKinds()) {
         message: 'Request body is not processable. Please check the errors.',
         errors: { message: 'Message can not be empty.', priority: 'Priority should be one of [P1, P2, P3, P4, P5]' },
       });
+      const missing = await call('POST', '/v2/alerts', NOC_KEY, { alias: 'no-message' });
+      expect(missing.status).toBe(422);
+      expect((await readJson(missing)).errors).toEqual({ message: 'Message can not be empty.' });
       expect((await call('POST', '/v2/alerts', NOC_KEY, '{"message": ')).status).toBe(400);
       const badType = await call('POST', '/v2/alerts/x/close?identifierType=name', NOC_KEY, {});
       expect(badType.status).toBe(422);

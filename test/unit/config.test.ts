@@ -132,13 +132,15 @@ describe('loadConfig', () => {
     };
     const problems = problemsOf(bad);
     expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual(Object.keys(bad).sort());
+    expect(problems).toContain('PORT: must be a port number from 0 to 65535 (0: any free port); got "99999"');
+    expect(problems).toContain('DATABASE_URL: must start with postgresql:// or postgres:// (leave it unset for embedded storage in DATA_DIR)');
     for (const problem of problems) expect(problem).toMatch(/^[A-Z_]+: [^\n]+$/);
   });
 
   it('names every bad variable at once, with the reason', () => {
     const problems = problemsOf({ PORT: 'abc', LOG_LEVEL: 'loud', REPORT_TIMEZONE: 'Mars/Base', REOPEN_WINDOW: 'soon' });
     expect(problems).toHaveLength(4);
-    expect(problems.find((p) => p.startsWith('PORT:'))).toBeDefined();
+    expect(problems.find((p) => p.startsWith('PORT:'))).toBe('PORT: must be a port number from 0 to 65535 (0: any free port); got "abc"');
     expect(problems.find((p) => p.startsWith('LOG_LEVEL:'))).toBeDefined();
     expect(problems.find((p) => p.startsWith('REPORT_TIMEZONE:'))).toContain('IANA time zone');
     expect(problems.find((p) => p.startsWith('REOPEN_WINDOW:'))).toContain('duration');

@@ -151,6 +151,16 @@ describe('generic JSON', () => {
     expect(batch.alerts[0]!.startsAt).toEqual(now);
   });
 
+  it('refuses a bare array saying how to send several alerts', () => {
+    let problems: unknown;
+    try {
+      normalizeGeneric([{ title: 'A' }], now);
+    } catch (error) {
+      problems = (error as { details?: { problems?: unknown } }).details?.problems;
+    }
+    expect(problems).toEqual([{ path: '(root)', message: 'expected one alert as an object, or several as {"alerts": [...]}; got a bare array' }]);
+  });
+
   it('derives the fingerprint from the labels, so the same labels dedup', () => {
     const a = normalizeGeneric({ title: 'A', labels: { host: 'db-1', check: 'disk' } }, now).alerts[0]!;
     const b = normalizeGeneric({ title: 'A (again, reworded)', labels: { check: 'disk', host: 'db-1' } }, now).alerts[0]!;
