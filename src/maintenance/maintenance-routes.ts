@@ -11,7 +11,7 @@ import type { Clock } from '../time/clock.js';
 import { parseDuration } from '../time/duration.js';
 import { MAX_WINDOW_MS } from './maintenance-command.js';
 import { endWindowNow, findWindow, listWindows, openWindow } from './maintenance-store.js';
-import { ownerTeamOf, windowEnd, type MaintenanceWindow } from './maintenance-window.js';
+import { ownerTeamOf, wasCancelled, windowEnd, type MaintenanceWindow } from './maintenance-window.js';
 
 const label = z.string().min(1).max(200);
 const newWindow = z
@@ -36,8 +36,9 @@ const view = (window: MaintenanceWindow & { held?: number }) => ({
   startsAt: window.startsAt.toISOString(),
   endsAt: windowEnd(window).toISOString(),
   endedEarly: window.endedAt !== null && window.endedAt < window.endsAt,
-  // When someone ended it (before its start: it was called off), or null.
+  // When someone ended it, or null; ended before its start, it was called off and never ran.
   endedAt: window.endedAt?.toISOString() ?? null,
+  cancelled: wasCancelled(window),
   reason: window.reason,
   createdBy: window.createdByName,
   origin: window.origin,

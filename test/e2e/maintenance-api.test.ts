@@ -61,8 +61,8 @@ describe('maintenance windows through the API and the CLI', () => {
     expect(ended.stdout).toMatch(new RegExp(`^#${id} service checkout, planned from \\S+ \\d+ \\S+ 22:00 \\S+, cancelled before it started, by API write token from [^:]+: failover drill$`, 'm'));
     expect(ended.stdout).not.toMatch(/\(-/);
     const listed = await runCli(['maintenance', 'list', '--url', bot.url, '--json'], env);
-    const window = (JSON.parse(listed.stdout) as { windows: { id: number; endedAt: string | null }[] }).windows.find((w) => w.id === id);
-    expect(window?.endedAt ?? null).not.toBeNull();
+    const window = (JSON.parse(listed.stdout) as { windows: { id: number; endedAt: string | null; cancelled: boolean }[] }).windows.find((w) => w.id === id);
+    expect(window).toMatchObject({ endedAt: expect.any(String), cancelled: true });
   });
 
   it('says what is wrong with a window, and the read token cannot open one', async () => {
