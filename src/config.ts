@@ -155,8 +155,8 @@ const settingsObject = z.object({
     .string()
     .default('3000')
     .transform((value, ctx) => {
-      const port = Number(value.trim());
-      if (/^\d{1,5}$/.test(value.trim()) && port <= 65535) return port;
+      const text = value.trim();
+      if (/^\d{1,5}$/.test(text) && Number(text) <= 65535) return Number(text);
       ctx.addIssue({ code: 'custom', message: `must be a port number from 0 to 65535 (0: any free port); got "${value.slice(0, 40)}"` });
       return z.NEVER;
     }),

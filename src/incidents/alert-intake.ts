@@ -113,6 +113,8 @@ export class AlertIntake {
       }),
     );
     const results = await this.storeOrBeat(items);
+    // Almost every alert's severity is known: no copy of the answers then (this is every webhook's path).
+    if (!items.some((item) => item.decision.unknownSeverity !== undefined)) return results;
     return results.map((result, index) => {
       // A heartbeat's beat (Watchdog, `severity: none`) opens nothing: its severity does not matter.
       const warning = result.outcome === 'heartbeat' ? undefined : unknownSeverityWarning(items[index]!.decision, oncall);
