@@ -8,6 +8,7 @@ import { botAddress } from '../http/bot-address.js';
 import { createLogger } from '../logging.js';
 import { StartupError } from '../startup-error.js';
 import type { OpenIncidentLookup } from './simulate-cli-command.js';
+import { storedAlertFacts, storedAlertFactsFromJson, type StoredAlertFactsJson } from './stored-alert-facts.js';
 import { runningWindows } from '../maintenance/maintenance-store.js';
 import type { MaintenanceWindow } from '../maintenance/maintenance-window.js';
 import { systemClock } from '../time/clock.js';
@@ -26,6 +27,7 @@ export async function openIncidentLookup(io: CliIo): Promise<OpenIncidentLookup>
     return {
       openIncidentOfGroup: async (groupKey) =>
         (await database.prisma.incident.findUnique({ where: { openGroupKey: groupKey }, select: { id: true, title: true } })) ?? undefined,
+      storedAlert: (source, fingerprint) => storedAlertFacts(database.prisma, source, fingerprint, config.REOPEN_WINDOW),
       runningWindows: () => runningWindows(database.sql, systemClock.now()),
       close: () => database.close(),
     };
@@ -37,22 +39,28 @@ export async function openIncidentLookup(io: CliIo): Promise<OpenIncidentLookup>
   }
 }
 
-/** Asks the running bot: GET /api/incidents?group=<key>. */
+/** Asks the running bot: GET /api/incidents?group=<key> and GET /api/alerts?source=&fingerprint=. */
 export function botApiLookup(base: string, token: string): OpenIncidentLookup {
+  const ask = async <T>(path: string): Promise<T> => {
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}`, 'user-agent': 'incident-bot-cli' }, signal: AbortSignal.timeout(5_000) });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new Error(`the running bot holds the embedded storage and did not answer at ${base} (${cause?.code ?? cause?.message ?? (error as Error).message}); set PORT as the bot has it`);
+    }
+    if (!response.ok) throw new Error(`the running bot at ${base} answered ${response.status} to ${path.split('?')[0]}`);
+    return (await response.json()) as T;
+  };
   return {
     async openIncidentOfGroup(groupKey) {
-      const url = `${base}/api/incidents?status=open&limit=1&group=${encodeURIComponent(groupKey)}`;
-      let response: Response;
-      try {
-        response = await fetch(url, { headers: { authorization: `Bearer ${token}`, 'user-agent': 'incident-bot-cli' }, signal: AbortSignal.timeout(5_000) });
-      } catch (error) {
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        throw new Error(`the running bot holds the embedded storage and did not answer at ${base} (${cause?.code ?? cause?.message ?? (error as Error).message}); set PORT as the bot has it`);
-      }
-      if (!response.ok) throw new Error(`the running bot at ${base} answered ${response.status} to ${new URL(url).pathname}`);
-      const { incidents } = (await response.json()) as { incidents: { number: number; title: string }[] };
+      const { incidents } = await ask<{ incidents: { number: number; title: string }[] }>(`/api/incidents?status=open&limit=1&group=${encodeURIComponent(groupKey)}`);
       const found = incidents[0];
       return found ? { id: found.number, title: found.title } : undefined;
+    },
+    async storedAlert(source, fingerprint) {
+      const { alerts } = await ask<{ alerts: StoredAlertFactsJson[] }>(`/api/alerts?source=${encodeURIComponent(source)}&fingerprint=${encodeURIComponent(fingerprint)}`);
+      return alerts[0] ? storedAlertFactsFromJson(alerts[0]) : undefined;
     },
     async runningWindows() {
       const response = await fetch(`${base}/api/maintenance`, { headers: { authorization: `Bearer ${token}`, 'user-agent': 'incident-bot-cli' }, signal: AbortSignal.timeout(5_000) });

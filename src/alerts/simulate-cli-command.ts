@@ -4,7 +4,10 @@ import type { CliCommand, CliIo } from '../cli-command.js';
 import { flagValue, parseFlags } from '../cli-flags.js';
 import { formatPath } from '../errors.js';
 import { oneOf } from '../input-values.js';
-import { incidentLabel, severityLabel } from '../incidents/incident-rules.js';
+import { severityLabel } from '../incidents/incident-rules.js';
+import { contentHashOf } from '../incidents/alert-ingestion.js';
+import { simulatedOutcome } from './simulated-outcome.js';
+import type { StoredAlertFacts } from './stored-alert-facts.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { holdingWindow, windowEnd, type MaintenanceWindow } from '../maintenance/maintenance-window.js';
 import { ALERT_SOURCES, type WebhookSource, type NormalizedAlert } from './alert.js';
@@ -16,6 +19,8 @@ import { systemClock } from '../time/clock.js';
 /** What the running bot already holds for an alert: the open incident it would join. */
 export interface OpenIncidentLookup {
   openIncidentOfGroup(groupKey: string): Promise<{ id: number; title: string } | undefined>;
+  /** What the bot holds of this alert: whether a notification is a repeat, stale, or re-opens its incident. */
+  storedAlert(source: string, fingerprint: string): Promise<StoredAlertFacts | undefined>;
   /** The maintenance windows running now, which would hold a matching alert. */
   runningWindows?(): Promise<MaintenanceWindow[]>;
   close(): Promise<void>;
@@ -78,22 +83,26 @@ export function simulateCommand(deps: SimulateDeps): CliCommand {
           const heldBy = holdingWindow(windows, { labels: alert.labels, service: decision.service, team: decision.team }, now);
           const playbook = deps.choosePlaybook ? await deps.choosePlaybook(alert, decision, io) : undefined;
           let open: { id: number; title: string } | undefined;
+          let stored: StoredAlertFacts | undefined;
           let checked = lookup !== undefined;
           try {
             open = lookup ? await lookup.openIncidentOfGroup(decision.groupKey) : undefined;
+            stored = lookup ? await lookup.storedAlert(alert.source, alert.fingerprint) : undefined;
           } catch (error) {
             lookupProblem = (error as Error).message;
             lookup = undefined;
             checked = false;
           }
-          report.push({ alert, decision, playbook, open, checked, ...(heldBy ? { heldBy: { id: heldBy.id, until: windowEnd(heldBy).toISOString(), reason: heldBy.reason } } : {}) });
+          const held = heldBy ? { id: heldBy.id, until: windowEnd(heldBy).toISOString(), reason: heldBy.reason } : undefined;
+          const predicted = checked ? simulatedOutcome({ alert, contentHash: contentHashOf(alert), stored, groupOpen: open, heldBy: held, now }) : undefined;
+          report.push({ alert, decision, playbook, open, checked, ...(held ? { heldBy: held } : {}), ...(predicted ? { outcome: predicted.outcome, effect: predicted.text } : {}) });
         }
         if (values.json) {
           io.out(JSON.stringify({ source, alerts: report, openIncidentCheck: lookupProblem ?? 'ok' }, null, 2));
           return 0;
         }
         io.out(`Source: ${source}${values.source ? '' : ' (detected)'}; ${alerts.length} alert(s)`);
-        for (const { alert, decision, playbook, open, checked, heldBy } of report) {
+        for (const { alert, decision, playbook, effect } of report) {
           io.out('');
           io.out(`Alert "${alert.title || alert.fingerprint}" [${alert.status}] fingerprint ${alert.fingerprint}`);
           io.out(`  labels:      ${Object.entries(alert.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)'}`);
@@ -104,9 +113,7 @@ export function simulateCommand(deps: SimulateDeps): CliCommand {
           io.out(`  escalation:  ${decision.escalationPolicy ?? '(none: nobody is paged)'}`);
           io.out(`  playbook:    ${playbook ? `${playbook.id} (${playbook.why})` : (decision.playbook ?? 'default')}`);
           io.out(`  group:       ${decision.groupKey}`);
-          const joins = open ? `joins open ${incidentLabel(open.id)} "${open.title}"` : checked ? 'opens a new incident' : `unknown (${lookupProblem ?? 'no database'})`;
-          const held = heldBy && !open ? `held by maintenance #${heldBy.id} until ${heldBy.until} (${heldBy.reason}): stored, no incident, nobody paged` : undefined;
-          io.out(`  incident:    ${alert.status === 'resolved' ? 'resolves the alert' : (held ?? joins)}`);
+          io.out(`  incident:    ${effect ?? `unknown (${lookupProblem ?? 'no database'})`}`);
         }
         return 0;
       } finally {

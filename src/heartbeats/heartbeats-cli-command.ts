@@ -4,6 +4,7 @@ import type { OncallConfig } from '../oncall/oncall-config.js';
 import type { ReadHeartbeats } from '../oncall/oncall-cli-stored-reads.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { describeHeartbeats } from './heartbeat-list.js';
+import { heartbeatJson } from './heartbeat-routes.js';
 
 /** `incident-bot heartbeats`: each heartbeat oncall.yaml declares, its last beat and whether it is missed. */
 export function heartbeatsCliCommand(loadOncall: (io: CliIo) => Promise<OncallConfig>, read: ReadHeartbeats, clock: Clock = systemClock): CliCommand {
@@ -20,7 +21,7 @@ export function heartbeatsCliCommand(loadOncall: (io: CliIo) => Promise<OncallCo
         return 1;
       }
       if (values.json) {
-        io.out(JSON.stringify({ heartbeats: stored.value.map((h) => ({ ...h, lastBeatAt: h.lastBeatAt?.toISOString() ?? null, missedSince: h.missedSince?.toISOString() ?? null })) }, null, 2));
+        io.out(JSON.stringify({ heartbeats: stored.value.map(heartbeatJson) }, null, 2));
         return 0;
       }
       for (const line of describeHeartbeats(stored.value, clock.now())) io.out(line);

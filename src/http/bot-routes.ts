@@ -1,8 +1,10 @@
 import { maintenanceRoutes } from '../maintenance/maintenance-routes.js';
 import type { HeartbeatMonitor } from '../heartbeats/heartbeat-monitor.js';
+import { heartbeatRoutes } from '../heartbeats/heartbeat-routes.js';
 import type { AuditLog } from '../access/audit-log.js';
 import { auditRoutes } from '../access/audit-routes.js';
 import { backupRoutes } from '../storage/backup-routes.js';
+import { alertApiRoutes } from '../alerts/alert-api-routes.js';
 import { snsTrustFrom } from '../alerts/sns-trust.js';
 import { webhookRoutes } from '../alerts/webhook-routes.js';
 import type { Config } from '../config.js';
@@ -49,6 +51,8 @@ export function botRoutes(deps: {
     healthRoutes(database, metrics),
     webhookRoutes({ intake, database, snsTrust: snsTrustFrom(config), webhookToken: tokens.WEBHOOK_TOKEN.token, oncall, metrics, log, rateLimits, clock, beat: heartbeats && ((name) => heartbeats.beat(name)) }),
     incidentApiRoutes(database.prisma, apiTokens, audit, { changeWindowMs: config.CHANGE_EVENT_WINDOW, clock, redactPii: config.REDACT_PII }),
+    alertApiRoutes({ prisma: database.prisma, tokens: apiTokens, reopenWindowMs: config.REOPEN_WINDOW }),
+    heartbeatRoutes({ prisma: database.prisma, oncall, tokens: apiTokens }),
     incidentWriteRoutes({ prisma: database.prisma, incidents, oncall, audit, tokens: apiTokens }),
     reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit, clock),
     auditRoutes(database.prisma, apiTokens, audit, clock),

@@ -6,6 +6,8 @@ import type { PrismaClient } from '../db/database.js';
 import type { ContactVia } from '../paging/contact-methods.js';
 import { verifiedAmong } from '../paging/page-notifications.js';
 import { readHeartbeats, type HeartbeatView } from '../heartbeats/heartbeat-list.js';
+import { heartbeatFromJson, type HeartbeatJson } from '../heartbeats/heartbeat-routes.js';
+import { callBotApi, refusal } from '../http/bot-api-client.js';
 import type { OncallConfig } from './oncall-config.js';
 import { StartupError } from '../startup-error.js';
 import type { PersonConfig } from './oncall-config.js';
@@ -79,6 +81,13 @@ export function storedVerificationsReader(openPrisma: OpenPrisma): ReadVerified 
 export type ReadHeartbeats = (io: CliIo, config: OncallConfig) => Promise<StoredRead<HeartbeatView[] | undefined>>;
 
 export function storedHeartbeatsReader(openPrisma: OpenPrisma): ReadHeartbeats {
-  return (io, config) =>
-    readStored(openPrisma, io, Object.values(config.heartbeats).map((h) => ({ name: h.name, intervalMs: h.intervalMs, graceMs: h.graceMs, lastBeatAt: null, beats: 0, missedSince: null })), undefined, { missing: 'Heartbeats are', inChat: '/oncall heartbeats in chat shows them' }, (prisma) => readHeartbeats(prisma, config));
+  return async (io, config) => {
+    const never = Object.values(config.heartbeats).map((h) => ({ name: h.name, intervalMs: h.intervalMs, graceMs: h.graceMs, lastBeatAt: null, beats: 0, missedSince: null }));
+    const read = await readStored(openPrisma, io, never, undefined, { missing: 'Heartbeats are', inChat: '/oncall heartbeats in chat shows them' }, (prisma) => readHeartbeats(prisma, config));
+    if (read.value !== undefined) return read;
+    // The running bot holds embedded storage: it answers from its own database instead.
+    const asked = await callBotApi(io, { scope: 'read', method: 'GET', path: '/api/heartbeats' });
+    if (asked?.ok) return { value: (asked.answer as unknown as { heartbeats: HeartbeatJson[] }).heartbeats.map(heartbeatFromJson) };
+    return { value: undefined, notIncluded: asked ? `${read.notIncluded} Asking the running bot failed too: ${refusal(asked)}` : read.notIncluded };
+  };
 }

@@ -90,18 +90,86 @@ describe('incident-bot simulate', () => {
       });
       expect(sent.status).toBe(200);
       const file = join(dir, 'backlog.json');
-      writeFileSync(file, JSON.stringify(alert));
+      // Another alert of the same group: the one sent is a repeat (see the next case).
+      writeFileSync(file, JSON.stringify({ ...alert, title: 'Queue backlog above 20k' }));
       const port = new URL(bot.url).port;
       const botEnv = { DATA_DIR: bot.dataDir, ONCALL_FILE: join(bot.dataDir, 'oncall.yaml'), PORT: port };
       const joins = await runCli(['simulate', file], botEnv);
       expect(joins.code, joins.stderr).toBe(0);
       expect(joins.stdout).toContain('incident:    joins open INC-1 "Queue backlog above 10k"');
-      writeFileSync(file, JSON.stringify({ ...alert, group: 'other' }));
+      writeFileSync(file, JSON.stringify({ ...alert, title: 'Queue backlog above 20k', group: 'other' }));
       expect((await runCli(['simulate', file], botEnv)).stdout).toContain('incident:    opens a new incident');
       // Asking the wrong port says why it cannot tell, rather than a bare "unknown".
       const closed = await closedPort();
       const nobody = await runCli(['simulate', file], { ...botEnv, PORT: String(closed) });
       expect(nobody.stdout).toContain(`incident:    unknown (the running bot holds the embedded storage and did not answer at http://localhost:${closed} (ECONNREFUSED); set PORT as the bot has it)`);
+    } finally {
+      await bot.destroy();
+    }
+  });
+  it('knows what the bot holds of the alert: a repeat, a stale occurrence, an incident it re-opens (asking the running bot)', { timeout: 60_000 }, async () => {
+    const bot = await startTestBot('pglite');
+    try {
+      const send = async (body: unknown) => {
+        const sent = await fetch(`${bot.url}/webhooks/generic`, { method: 'POST', headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        expect(sent.status).toBe(200);
+        return ((await sent.json()) as { alerts: { outcome: string }[] }).alerts[0]!.outcome;
+      };
+      const startsAt = new Date(Date.now() - 20 * 60_000).toISOString();
+      const endsAt = new Date(Date.now() - 10 * 60_000).toISOString();
+      const firing = { title: 'Disk full on db-1', fingerprint: 'disk-db-1', starts_at: startsAt };
+      const resolved = { ...firing, status: 'resolved', ends_at: endsAt };
+      expect(await send(firing)).toBe('created');
+      // Resolved before anyone acknowledged: INC-1 resolves itself.
+      expect(await send(resolved)).toBe('resolved');
+      const botEnv = { DATA_DIR: bot.dataDir, ONCALL_FILE: join(bot.dataDir, 'oncall.yaml'), PORT: new URL(bot.url).port };
+      const simulate = async (body: unknown) => {
+        const file = join(dir, 'stored.json');
+        writeFileSync(file, JSON.stringify(body));
+        const result = await runCli(['simulate', file], botEnv);
+        expect(result.code, result.stderr).toBe(0);
+        const json = await runCli(['simulate', file, '--json'], botEnv);
+        return { line: /incident: +(.*)/.exec(result.stdout)![1], outcome: JSON.parse(json.stdout).alerts[0].outcome };
+      };
+      const reopenedBy = { ...firing, starts_at: new Date().toISOString() };
+
+      expect(await simulate(resolved)).toEqual({ outcome: 'unchanged', line: 'a repeat: nothing changes (already resolved in INC-1 "Disk full on db-1" (resolved))' });
+      expect(await simulate(firing)).toEqual({ outcome: 'stale', line: `stale: this occurrence started ${startsAt}, before the alert last ended (${endsAt}); nothing is written` });
+      const reopens = await simulate(reopenedBy);
+      expect(reopens.outcome).toBe('reopened');
+      expect(reopens.line).toMatch(/^reopens INC-1 "Disk full on db-1" \(resolved .*; it fired again within REOPEN_WINDOW, until .*\)$/);
+      expect(await simulate({ ...firing, fingerprint: 'disk-db-2' })).toEqual({ outcome: 'created', line: 'opens a new incident' });
+      // ...and the bot then does what simulate said, having written nothing meanwhile.
+      expect(await bot.database.prisma.incident.count()).toBe(1);
+      expect(await send(resolved)).toBe('unchanged');
+      expect(await send(firing)).toBe('stale');
+      expect(await send(reopenedBy)).toBe('reopened');
+      expect(await simulate(reopenedBy)).toEqual({ outcome: 'unchanged', line: 'a repeat: nothing changes (already firing in INC-1 "Disk full on db-1")' });
+    } finally {
+      await bot.destroy();
+    }
+  });
+
+  it('GET /api/alerts answers what the bot holds of one alert, to the read token, and names a bad query field', { timeout: 60_000 }, async () => {
+    const bot = await startTestBot('pglite');
+    try {
+      await fetch(`${bot.url}/webhooks/generic`, { method: 'POST', headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Queue backlog', fingerprint: 'q-1', labels: { secret_label: 'kept out' } }) });
+      const get = (query: string, token = bot.apiTokens.read) => fetch(`${bot.url}/api/alerts?${query}`, { headers: { authorization: `Bearer ${token}` } });
+      expect((await fetch(`${bot.url}/api/alerts?source=generic&fingerprint=q-1`)).status).toBe(401);
+      expect((await get('source=generic&fingerprint=q-1', bot.webhookToken)).status).toBe(401);
+      const found = await get('source=generic&fingerprint=q-1');
+      expect(found.status).toBe(200);
+      const { alerts } = (await found.json()) as { alerts: Record<string, unknown>[] };
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]).toMatchObject({ source: 'generic', fingerprint: 'q-1', status: 'firing', endsAt: null, heldByWindow: null, incident: { id: 1, title: 'Queue backlog', open: true, resolvedAt: null, reopensUntil: null } });
+      expect(JSON.stringify(alerts[0])).not.toContain('kept out');
+      expect(await (await get('source=generic&fingerprint=nope')).json()).toEqual({ alerts: [] });
+      const bad = await get('source=nagios&fingerprint=q-1');
+      expect(bad.status).toBe(422);
+      expect(JSON.stringify(await bad.json())).toContain('must be one of alertmanager');
+      const missing = await get('source=generic');
+      expect(missing.status).toBe(422);
+      expect(JSON.stringify(await missing.json())).toContain('fingerprint');
     } finally {
       await bot.destroy();
     }

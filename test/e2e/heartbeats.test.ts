@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJson } from '../support/read-json.js';
 import { runCli } from '../support/run-cli.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
+import { freePort } from '../support/free-port.js';
 
 describe('heartbeats over HTTP, and listed by the CLI', () => {
   let bot: TestBot;
@@ -40,11 +41,25 @@ describe('heartbeats over HTTP, and listed by the CLI', () => {
     expect(await bot.database.prisma.incident.count()).toBe(0);
   });
 
-  it('incident-bot heartbeats lists each with its last beat; while the bot holds embedded storage it says where to look', async () => {
+  it('GET /api/heartbeats answers each with its last beat, to the read token only', async () => {
+    expect((await fetch(`${bot.url}/api/heartbeats`)).status).toBe(401);
+    expect((await fetch(`${bot.url}/api/heartbeats`, { headers: { authorization: `Bearer ${bot.webhookToken}` } })).status).toBe(401);
+    const answer = await readJson(fetch(`${bot.url}/api/heartbeats`, { headers: { authorization: `Bearer ${bot.apiTokens.read}` } }));
+    expect(answer.heartbeats.map((h: { name: string; beats: number; lastBeatAt: string | null }) => [h.name, h.beats, h.lastBeatAt !== null])).toEqual([
+      ['nightly-backup', 2, true],
+      ['prometheus-prod', 0, false],
+    ]);
+  });
+
+  it('incident-bot heartbeats lists each with its last beat, asking the bot while it holds embedded storage, and says where to look when it cannot', async () => {
     const env = { DATA_DIR: bot.dataDir, ONCALL_FILE: oncallFile };
-    const held = await runCli(['heartbeats'], env);
-    expect(held.code).toBe(1);
-    expect(held.stderr).toContain('/oncall heartbeats in chat shows them');
+    const asked = await runCli(['heartbeats'], { ...env, PORT: new URL(bot.url).port });
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(asked.stdout).toMatch(/^nightly-backup: ok; last beat \d+s ago \(.*\), 2 beats; every 24h, grace 2h$/m);
+    const wrongPort = await runCli(['heartbeats'], { ...env, PORT: String(await freePort()) });
+    expect(wrongPort.code).toBe(1);
+    expect(wrongPort.stderr).toContain('Could not reach the bot at http://localhost:');
+    expect(wrongPort.stderr).toContain('/oncall heartbeats in chat shows them');
     await bot.close();
     stopped = true;
     const listed = JSON.parse((await runCli(['heartbeats', '--json'], env)).stdout);

@@ -20,6 +20,7 @@ const ROUTES = [
   { path: () => '/api/incidents/export', fields: ['since', 'until'] },
   { path: () => '/api/reports/weekly', fields: ['weeks', 'team', 'format'] },
   { path: () => '/api/audit', fields: ['since', 'actor', 'action', 'limit'] },
+  { path: () => '/api/alerts', fields: ['source', 'fingerprint'] },
 ];
 
 /** Values at and past every bound a route has: int4 and int8 edges, durations and instants at the ends of the calendar. */
@@ -30,7 +31,7 @@ const EDGE_VALUES = [
   '7d', '24h', '90s', '1h30m', '0s', '250ms', '99999999w', '999999999999999999999w', '9'.repeat(400) + 'ms', '2000y', '105000w', '106000w',
   '2026-11-24', '2026-11-24T10:00:00Z', '2026-11-24T10:00:00+01:00', '0001-01-01T00:00:00Z', '0000-01-01', '9999-12-31T23:59:59.999Z',
   '10000-01-01', '+010000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '-000001-01-01T00:00:00Z', '-271821-04-20', '2026-13-45', 'P1D', 'now', 'yesterday',
-  'open', 'all', 'resolved', 'triggered', 'json', 'csv', 'xml', 'payments', 'api.', 'API token', '%', '_', '\\', "'; DROP TABLE incidents; --",
+  'open', 'all', 'resolved', 'triggered', 'alertmanager', 'generic', 'json', 'csv', 'xml', 'payments', 'api.', 'API token', '%', '_', '\\', "'; DROP TABLE incidents; --",
   '', '__proto__', 'constructor',
 ];
 /** Already percent-encoded text, some of it broken on purpose. */

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
 import { auditCliCommand } from '../../src/access/audit-cli-command.js';
 import { simulateCommand } from '../../src/alerts/simulate-cli-command.js';
+import { storedAlertFacts } from '../../src/alerts/stored-alert-facts.js';
 import { runCommand, type CliCommand, type CliIo } from '../../src/cli-command.js';
 import { syncDirectory } from '../../src/oncall/directory-sync.js';
 import { oncallCliCommands } from '../../src/oncall/oncall-cli-command.js';
@@ -78,6 +79,7 @@ describeEachDatabase('CLI flags under random arguments', (db) => {
         loadOncall,
         openLookup: async () => ({
           openIncidentOfGroup: async (groupKey) => (await prisma.incident.findUnique({ where: { openGroupKey: groupKey }, select: { id: true, title: true } })) ?? undefined,
+          storedAlert: (source, fingerprint) => storedAlertFacts(prisma, source, fingerprint, 30 * 60_000),
           close: async () => {},
         }),
       }),
