@@ -62,6 +62,25 @@ describe('incident-bot simulate', () => {
     const good = await runCli(['oncall', 'check', join(projectRoot(), 'oncall.yaml')], env);
     expect(good.code, good.stderr).toBe(0);
     expect(good.stdout).toContain('is valid: 5 people, 3 teams, 3 schedules, 3 escalation policies, 4 routes.');
+    // The parts a file may add are counted when it has them, so a typo that drops one shows.
+    const extras = join(dir, 'extras.yaml');
+    writeFileSync(
+      extras,
+      [
+        'people:',
+        '  alice: { name: Alice }',
+        'heartbeats:',
+        '  nightly-backup: { interval: 24h }',
+        '  prometheus: { interval: 1m }',
+        'pagerduty_routing_keys:',
+        '  R0UTINGKEY9f8e7d6c5b4a39281706f5e4: default',
+        'opsgenie_keys:',
+        '  5f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b: default',
+      ].join('\n'),
+    );
+    const counted = await runCli(['oncall', 'check', extras], env);
+    expect(counted.code, counted.stderr).toBe(0);
+    expect(counted.stdout.trim()).toBe(`${extras} is valid: 1 person, 0 teams, 0 schedules, 0 escalation policies, 0 routes, 2 heartbeats, 1 PagerDuty routing key, 1 Opsgenie API key.`);
     const file = join(dir, 'broken.yaml');
     writeFileSync(file, 'teams:\n  db:\n    name: DB\n    members: [ghost]\n');
     const bad = await runCli(['oncall', 'check', file], env);
