@@ -16,6 +16,7 @@ import { playbooksLintCommand } from './playbooks/playbooks-lint-cli-command.js'
 import { oncallCliCommands } from './oncall/oncall-cli-command.js';
 import { storedHeartbeatsReader, storedOverridesReader, storedVerificationsReader } from './oncall/oncall-cli-stored-reads.js';
 import { heartbeatsCliCommand } from './heartbeats/heartbeats-cli-command.js';
+import { webLinkCliCommand } from './web/web-link-cli-command.js';
 import { maintenanceCliCommand } from './maintenance/maintenance-cli-command.js';
 import { loadOncallFile, OncallFileError } from './oncall/oncall-file.js';
 import { StartupError } from './startup-error.js';
@@ -133,6 +134,7 @@ const commands: CliCommand[] = [
   ...oncallCliCommands(loadOncall, storedOverridesReader(openMigratedStorage), storedVerificationsReader(openMigratedStorage)),
   heartbeatsCliCommand(loadOncall, storedHeartbeatsReader(openMigratedStorage)),
   maintenanceCliCommand(loadOncall),
+  webLinkCliCommand,
   playbooksLintCommand,
   auditCliCommand(openMigratedStorage),
   incidentCliCommand,

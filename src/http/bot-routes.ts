@@ -26,6 +26,7 @@ import type { AccessTokens } from './access-tokens.js';
 import type { ApiTokens } from './api-auth.js';
 import { healthRoutes } from './health-routes.js';
 import { webConsoleRoutes } from '../web/web-routes.js';
+import { webLinkRoutes } from '../web/web-link-routes.js';
 import type { Metrics } from './metrics.js';
 import type { RouteModule } from './server.js';
 import type { Clock } from '../time/clock.js';
@@ -62,6 +63,7 @@ export function botRoutes(deps: {
     overrideRoutes({ prisma: database.prisma, oncall, tokens: apiTokens, audit, clock }),
     calendarRoutes({ prisma: database.prisma, oncall, clock, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL) }),
     maintenanceRoutes({ database, oncall, tokens: apiTokens, audit, clock, onWindowsChanged: () => intake.forgetMaintenance() }),
+    webLinkRoutes({ database, oncall, tokens: apiTokens, audit, clock, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL) }),
     webConsoleRoutes({
       database, oncall, audit, log, clock, changeWindowMs: config.CHANGE_EVENT_WINDOW, publicUrl: config.PUBLIC_URL, reportTimeZone: config.REPORT_TIMEZONE,
       oidc: config.OIDC_ISSUER && config.OIDC_CLIENT_ID && config.OIDC_CLIENT_SECRET ? { issuer: config.OIDC_ISSUER, clientId: config.OIDC_CLIENT_ID, clientSecret: config.OIDC_CLIENT_SECRET } : undefined,

@@ -11,6 +11,7 @@ import { AppError } from '../errors.js';
 import { apiAuth, apiCaller, type ApiTokens } from '../http/api-auth.js';
 import { toAppError, type RouteModule } from '../http/server.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
+import { listedPerson } from '../oncall/listed-person.js';
 import type { Actor } from './actor.js';
 import { parseIncidentNumber } from './incident-api-routes.js';
 import { getIncident } from './incident-queries.js';
@@ -74,16 +75,8 @@ export function incidentWriteRoutes(deps: IncidentWriteDeps): RouteModule {
 
   const actorFor = async (as: string | undefined): Promise<WriteActor> => {
     if (as === undefined) return { actor: { kind: 'source', name: WRITE_TOKEN_ACTOR }, name: WRITE_TOKEN_ACTOR };
-    const people = Object.values(deps.oncall().people);
-    const wanted = as.toLowerCase();
-    const listed = people.find((person) => person.key === as) ?? people.find((person) => person.email?.toLowerCase() === wanted);
-    if (!listed) {
-      const hint = people.length === 0 ? 'oncall.yaml lists nobody yet; leave "as" out to act as the write token' : 'give the handle (the key under people:) or the email of someone listed in oncall.yaml';
-      throw new AppError('validation_failed', `Nobody in oncall.yaml is "${as.slice(0, 200)}"`, { problems: [{ path: 'as', message: `no person with that handle or email: ${hint}` }] });
-    }
-    const person = await deps.prisma.person.findUnique({ where: { handle: listed.key }, select: { id: true, name: true } });
-    if (!person) throw new AppError('unavailable', `${listed.name} is in oncall.yaml but not yet in the bot's directory; try again in a moment`);
-    return { actor: { kind: 'person', personId: person.id, name: person.name }, personId: person.id, name: person.name, handle: listed.key };
+    const person = await listedPerson(deps.prisma, deps.oncall(), as, 'oncall.yaml lists nobody yet; leave "as" out to act as the write token');
+    return { actor: { kind: 'person', personId: person.id, name: person.name }, personId: person.id, name: person.name, handle: person.handle };
   };
 
   const perform = async (action: WriteAction, number: number, body: BodyOf<WriteAction>, who: WriteActor): Promise<{ status: number; reply: Record<string, unknown> }> => {

@@ -137,7 +137,7 @@ export function webConsoleRoutes(deps: WebConsoleDeps): RouteModule {
       const provider = oidc
         ? `<p><a href="/ui/auth/start?next=${h(encodeURIComponent(next))}" id="sign-in-oidc">Sign in with your company account</a></p><p>Or, without it:</p>`
         : '';
-      return html(reply, 200, consolePage('Sign in', undefined, undefined, `${provider}<p>Type <code>/incident web</code> in Slack or Discord. The bot answers you privately with a one-time link, valid for 10 minutes.</p>`));
+      return html(reply, 200, consolePage('Sign in', undefined, undefined, `${provider}<p>Type <code>/incident web</code> in Slack or Discord. The bot answers you privately with a one-time link, valid for 10 minutes.</p><p>Without chat: where the bot runs, <code>incident-bot web link &lt;your handle&gt;</code> (<code>npm run cli -- web link alice</code>) prints the same link.</p>`));
     });
 
     app.get<{ Querystring: { next?: string } }>('/ui/auth/start', { onRequest: limitSignIns }, async (request, reply) => {
@@ -179,9 +179,9 @@ export function webConsoleRoutes(deps: WebConsoleDeps): RouteModule {
     // open every link they see, and must not use it up.
     app.get<{ Params: { token: string } }>('/ui/link/:token', async (request, reply) => {
       const record = await readActionToken(deps.database.sql, request.params.token);
-      if (!record || record.purpose !== 'web') return message(reply, 404, 'This link is not valid', 'It may have been copied incompletely. Type /incident web in chat for a new one.');
-      if (record.usedAt) return message(reply, 410, 'This link was already used', 'Each link signs in once. Type /incident web in chat for a new one.');
-      if (record.expired) return message(reply, 410, 'This link has expired', 'Links are valid for 10 minutes. Type /incident web in chat for a new one.');
+      if (!record || record.purpose !== 'web') return message(reply, 404, 'This link is not valid', 'It may have been copied incompletely. Ask for a new one: /incident web in chat, or incident-bot web link <you> where the bot runs.');
+      if (record.usedAt) return message(reply, 410, 'This link was already used', 'Each link signs in once. Ask for a new one: /incident web in chat, or incident-bot web link <you> where the bot runs.');
+      if (record.expired) return message(reply, 410, 'This link has expired', 'Links are valid for 10 minutes. Ask for a new one: /incident web in chat, or incident-bot web link <you> where the bot runs.');
       return html(reply, 200, consolePage('Sign in to the incident console', undefined, undefined, '<form method="post"><button type="submit" id="use-link">Sign in</button></form>'));
     });
 
@@ -190,7 +190,7 @@ export function webConsoleRoutes(deps: WebConsoleDeps): RouteModule {
       if (!used) {
         const record = await readActionToken(deps.database.sql, request.params.token);
         const why = record?.purpose !== 'web' ? 'It may have been copied incompletely.' : record.usedAt ? 'It was already used: each link signs in once.' : 'It has expired: links are valid for 10 minutes.';
-        return message(reply, record?.purpose === 'web' ? 410 : 404, 'This link cannot sign you in', `${why} Type /incident web in chat for a new one.`);
+        return message(reply, record?.purpose === 'web' ? 410 : 404, 'This link cannot sign you in', `${why} Ask for a new one: /incident web in chat, or incident-bot web link <you> where the bot runs.`);
       }
       return signIn(request, reply, used.personId, 'link', '/ui/incidents');
     });
