@@ -63,8 +63,10 @@ export function maintenanceCliCommand(loadOncall: (io: CliIo) => Promise<OncallC
         return 0;
       }
       const windows = (result.answer.windows ?? [result.answer.window]) as (WindowView | undefined)[];
-      // Described as of the answer: a window just ended ended after this command began.
-      const answeredAt = clock.now();
+      // Described as of the answer, by the bot's clock: a window just ended ended after this
+      // command began, and this machine's clock may run behind the bot's.
+      const asOf = typeof result.answer.asOf === 'string' ? new Date(result.answer.asOf) : undefined;
+      const answeredAt = asOf && !Number.isNaN(asOf.getTime()) ? asOf : clock.now();
       const lines = windows.filter((w): w is WindowView => Boolean(w)).map((w) => `${describeWindow(windowOf(w), zone, answeredAt)}${w.held !== undefined ? ` · held ${w.held} alert(s)` : ''}`);
       for (const line of lines.length ? lines : ['No maintenance windows running or planned.']) io.out(line);
       return 0;

@@ -46,6 +46,9 @@ const view = (window: MaintenanceWindow & { held?: number }) => ({
 });
 
 /**
+ * Each answer says when the bot answered (`asOf`), by its clock: whether a window is running is
+ * read against it, not against a client's clock that may run behind.
+ *
  * GET /api/maintenance (read token): running, planned and recently ended windows with the alerts
  * each held. POST /api/maintenance and POST /api/maintenance/:id/end (write token, acting as an
  * admin, as the other write routes do): open a window, end one early. Each write is audited.
@@ -54,7 +57,10 @@ export function maintenanceRoutes(deps: { database: Database; oncall: () => Onca
   const audited = auditedApiCall(deps.audit);
 
   return (app) => {
-    app.get('/api/maintenance', { onRequest: apiAuth(deps.tokens, 'read') }, async () => ({ windows: (await listWindows(deps.database.sql, deps.clock.now())).map(view) }));
+    app.get('/api/maintenance', { onRequest: apiAuth(deps.tokens, 'read') }, async () => {
+      const now = deps.clock.now();
+      return { windows: (await listWindows(deps.database.sql, now)).map(view), asOf: now.toISOString() };
+    });
 
     app.post('/api/maintenance', { onRequest: apiAuth(deps.tokens, 'write'), bodyLimit: 16 * 1024 }, async (request, reply) => {
       const raw = jsonBody(request.body) as Record<string, unknown>;
@@ -73,7 +79,7 @@ export function maintenanceRoutes(deps: { database: Database; oncall: () => Onca
         );
         deps.onWindowsChanged?.();
         deps.onCommitted?.();
-        return reply.status(201).send({ window: view((await findWindow(deps.database.sql, id!))!) });
+        return reply.status(201).send({ window: view((await findWindow(deps.database.sql, id!))!), asOf: deps.clock.now().toISOString() });
       });
     });
 
@@ -84,7 +90,7 @@ export function maintenanceRoutes(deps: { database: Database; oncall: () => Onca
         if (!(await endWindowNow(deps.database, id, deps.clock.now()))) throw new AppError('conflict', `Maintenance #${id} is already over`);
         deps.onWindowsChanged?.();
         deps.onCommitted?.();
-        return { window: view((await findWindow(deps.database.sql, id))!) };
+        return { window: view((await findWindow(deps.database.sql, id))!), asOf: deps.clock.now().toISOString() };
       });
     });
   };

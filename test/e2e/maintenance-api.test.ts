@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fireGenericAlert } from '../support/generic-alert.js';
+import { maintenanceCliCommand } from '../../src/maintenance/maintenance-cli-command.js';
+import { loadOncallFile } from '../../src/oncall/oncall-file.js';
 import { runCli } from '../support/run-cli.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 
@@ -75,5 +77,17 @@ describe('maintenance windows through the API and the CLI', () => {
     const usage = await runCli(['maintenance', 'start', 'checkout', 'for', '2h'], env);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('Say why');
+  });
+  it('a CLI whose clock runs behind the bot\'s still describes windows by the bot\'s clock', async () => {
+    const opened = (await (await api('/maintenance', { method: 'POST', body: JSON.stringify({ service: 'checkout', duration: '1h', reason: 'skew check' }) })).json()) as { window: { id: number } };
+    const id = opened.window.id;
+    expect((await api(`/maintenance/${id}/end`, { method: 'POST' })).status).toBe(200);
+    // Two hours behind: by its own clock the window has not even started.
+    const behind = { now: () => new Date(Date.now() - 2 * 3600_000) };
+    const out: string[] = [];
+    const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line), env };
+    const code = await maintenanceCliCommand(async () => loadOncallFile(join(dir, 'oncall.yaml')).config, behind).run(['list', '--url', bot.url], io);
+    expect(code, out.join('\n')).toBe(0);
+    expect(out.find((line) => line.startsWith(`#${id} `))).toMatch(/, ended, by API write token .*: skew check · held 0 alert\(s\)$/);
   });
 });
