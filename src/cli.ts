@@ -17,6 +17,7 @@ import { oncallCliCommands } from './oncall/oncall-cli-command.js';
 import { storedHeartbeatsReader, storedOverridesReader, storedVerificationsReader } from './oncall/oncall-cli-stored-reads.js';
 import { heartbeatsCliCommand } from './heartbeats/heartbeats-cli-command.js';
 import { webLinkCliCommand } from './web/web-link-cli-command.js';
+import { noteIfBotUsesOtherStorage } from './storage/other-storage-note.js';
 import { maintenanceCliCommand } from './maintenance/maintenance-cli-command.js';
 import { loadOncallFile, OncallFileError } from './oncall/oncall-file.js';
 import { StartupError } from './startup-error.js';
@@ -117,6 +118,7 @@ const simulate = simulateCommand({
 async function openMigratedStorage(io: CliIo) {
   const config = loadConfig(io.env);
   const database = await openStorage({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, connectTimeoutMs: 5_000 }, createLogger('silent'));
+  await noteIfBotUsesOtherStorage(io, config);
   try {
     await migrate(database);
   } catch (error) {

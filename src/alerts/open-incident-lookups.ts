@@ -4,6 +4,7 @@ import type { CliIo } from '../cli-command.js';
 import { loadConfig } from '../config.js';
 import { openStorage } from '../db/open-storage.js';
 import { storedToken } from '../http/access-tokens.js';
+import { noteIfBotUsesOtherStorage } from '../storage/other-storage-note.js';
 import { botAddress } from '../http/bot-address.js';
 import { createLogger } from '../logging.js';
 import { StartupError } from '../startup-error.js';
@@ -20,10 +21,12 @@ import { systemClock } from '../time/clock.js';
 export async function openIncidentLookup(io: CliIo): Promise<OpenIncidentLookup> {
   const config = loadConfig(io.env);
   if (!config.DATABASE_URL && !existsSync(join(resolve(config.DATA_DIR), 'pglite'))) {
+    await noteIfBotUsesOtherStorage(io, config);
     throw new Error(`no database in ${config.DATA_DIR} yet`);
   }
   try {
     const database = await openStorage({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, connectTimeoutMs: 3_000 }, createLogger('silent'));
+    await noteIfBotUsesOtherStorage(io, config);
     return {
       openIncidentOfGroup: async (groupKey) =>
         (await database.prisma.incident.findUnique({ where: { openGroupKey: groupKey }, select: { id: true, title: true } })) ?? undefined,

@@ -10,6 +10,7 @@ import { heartbeatFromJson, type HeartbeatJson } from '../heartbeats/heartbeat-r
 import { callBotApi, refusal } from '../http/bot-api-client.js';
 import type { OncallConfig } from './oncall-config.js';
 import { StartupError } from '../startup-error.js';
+import { noteIfBotUsesOtherStorage } from '../storage/other-storage-note.js';
 import type { PersonConfig } from './oncall-config.js';
 import type { ScheduleOverride } from './on-call-at.js';
 import { overridesBetween } from './stored-overrides.js';
@@ -38,7 +39,10 @@ type OpenPrisma = (io: CliIo) => Promise<{ prisma: PrismaClient; close(): Promis
  */
 async function readStored<T>(openPrisma: OpenPrisma, io: CliIo, empty: T, locked: T, what: { missing: string; inChat: string }, read: (prisma: PrismaClient) => Promise<T>): Promise<StoredRead<T>> {
   const config = loadConfig(io.env);
-  if (!config.DATABASE_URL && !existsSync(join(resolve(config.DATA_DIR), 'pglite'))) return { value: empty };
+  if (!config.DATABASE_URL && !existsSync(join(resolve(config.DATA_DIR), 'pglite'))) {
+    await noteIfBotUsesOtherStorage(io, config);
+    return { value: empty };
+  }
   let storage: Awaited<ReturnType<OpenPrisma>>;
   try {
     storage = await openPrisma(io);
