@@ -379,7 +379,10 @@ class BatchWriter {
       routeId: decision.routeId,
       escalationPolicy: details.escalationPolicy,
       playbookId: details.playbookId,
-      openedAt: alert.startsAt,
+      // When the bot learned of it, as PagerDuty and Opsgenie open theirs: a sender's start may be
+      // days old (a PagerDuty timestamp, an alert held back) or ahead of our clock, and MTTA, the
+      // weekly report and exports by opening time count from here. The alert keeps its own start.
+      openedAt: this.ctx.now,
       fingerprint: alert.fingerprint,
     };
   }
@@ -390,7 +393,7 @@ class BatchWriter {
     this.changed.add(incident.id);
     this.timeline.push({
       incidentId: incident.id,
-      at: alert.startsAt,
+      at: this.ctx.now,
       kind: 'incident.opened',
       actor: sourceActor(alert.source),
       text: `${incidentLabel(incident.id)} opened by ${alert.source} alert "${alert.title}" (${severityLabel(decision.severity)}, route ${decision.routeId})`,
