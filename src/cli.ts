@@ -17,6 +17,7 @@ import { oncallCliCommands } from './oncall/oncall-cli-command.js';
 import { storedHeartbeatsReader, storedOverridesReader, storedVerificationsReader } from './oncall/oncall-cli-stored-reads.js';
 import { heartbeatsCliCommand } from './heartbeats/heartbeats-cli-command.js';
 import { webLinkCliCommand } from './web/web-link-cli-command.js';
+import { storedToken } from './http/access-tokens.js';
 import { noteIfBotUsesOtherStorage } from './storage/other-storage-note.js';
 import { maintenanceCliCommand } from './maintenance/maintenance-cli-command.js';
 import { loadOncallFile, OncallFileError } from './oncall/oncall-file.js';
@@ -110,6 +111,10 @@ const simulate = simulateCommand({
     const { playbooks } = loadPlaybookDirectory(io.env.PLAYBOOKS_DIR ?? './playbooks', configFileLimitsFrom(io.env));
     const choice = choosePlaybook(playbooks, { title: alert.title, severity: decision.severity, service: decision.service, labels: alert.labels }, decision.playbook);
     return choice ? { id: choice.playbook.definition.id, why: choice.why } : undefined;
+  },
+  webhookToken(io) {
+    const config = loadConfig(io.env);
+    return config.WEBHOOK_TOKEN ?? storedToken('WEBHOOK_TOKEN', config.DATA_DIR);
   },
   openLookup: openIncidentLookup,
 });

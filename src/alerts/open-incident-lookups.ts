@@ -30,7 +30,7 @@ export async function openIncidentLookup(io: CliIo): Promise<OpenIncidentLookup>
     return {
       openIncidentOfGroup: async (groupKey) =>
         (await database.prisma.incident.findUnique({ where: { openGroupKey: groupKey }, select: { id: true, title: true } })) ?? undefined,
-      storedAlert: (source, fingerprint) => storedAlertFacts(database.prisma, source, fingerprint, config.REOPEN_WINDOW),
+      storedAlert: (key) => storedAlertFacts(database.prisma, key, config.REOPEN_WINDOW, { withContentHash: true }),
       runningWindows: () => runningWindows(database.sql, systemClock.now()),
       close: () => database.close(),
     };
@@ -61,8 +61,9 @@ export function botApiLookup(base: string, token: string): OpenIncidentLookup {
       const found = incidents[0];
       return found ? { id: found.number, title: found.title } : undefined;
     },
-    async storedAlert(source, fingerprint) {
-      const { alerts } = await ask<{ alerts: StoredAlertFactsJson[] }>(`/api/alerts?source=${encodeURIComponent(source)}&fingerprint=${encodeURIComponent(fingerprint)}`);
+    async storedAlert({ source, fingerprint, routingKeyHash }) {
+      const query = new URLSearchParams({ source, fingerprint, ...(routingKeyHash ? { routingKeyHash } : {}) });
+      const { alerts } = await ask<{ alerts: StoredAlertFactsJson[] }>(`/api/alerts?${query}`);
       return alerts[0] ? storedAlertFactsFromJson(alerts[0]) : undefined;
     },
     async runningWindows() {

@@ -6,8 +6,9 @@ import { formatPath } from '../errors.js';
 import { oneOf } from '../input-values.js';
 import { severityLabel } from '../incidents/incident-rules.js';
 import { contentHashOf } from '../incidents/alert-ingestion.js';
-import { simulatedOutcome } from './simulated-outcome.js';
+import { PayloadSimulation, type SimulatedIncident, type SimulatedOutcome } from './simulated-outcome.js';
 import type { StoredAlertFacts } from './stored-alert-facts.js';
+import { tokensEqual } from '../http/bearer-auth.js';
 import type { OncallConfig } from '../oncall/oncall-config.js';
 import { holdingWindow, windowEnd, type MaintenanceWindow } from '../maintenance/maintenance-window.js';
 import { ALERT_SOURCES, type WebhookSource, type NormalizedAlert } from './alert.js';
@@ -19,8 +20,11 @@ import { systemClock } from '../time/clock.js';
 /** What the running bot already holds for an alert: the open incident it would join. */
 export interface OpenIncidentLookup {
   openIncidentOfGroup(groupKey: string): Promise<{ id: number; title: string } | undefined>;
-  /** What the bot holds of this alert: whether a notification is a repeat, stale, or re-opens its incident. */
-  storedAlert(source: string, fingerprint: string): Promise<StoredAlertFacts | undefined>;
+  /**
+   * What the bot holds of this alert: whether a notification is a repeat, stale, or re-opens its
+   * incident; with a routing key's hash, whether the alert came in with that key.
+   */
+  storedAlert(key: { source: string; fingerprint: string; routingKeyHash?: string }): Promise<StoredAlertFacts | undefined>;
   /** The maintenance windows running now, which would hold a matching alert. */
   runningWindows?(): Promise<MaintenanceWindow[]>;
   close(): Promise<void>;
@@ -29,6 +33,8 @@ export interface OpenIncidentLookup {
 export interface SimulateDeps {
   loadOncall(io: CliIo): Promise<OncallConfig>;
   choosePlaybook?(alert: NormalizedAlert, decision: RouteDecision, io: CliIo): Promise<{ id: string; why: string } | undefined>;
+  /** The webhook token, which a PagerDuty event may carry as its routing key (it then acts on every alert). */
+  webhookToken?(io: CliIo): string | undefined;
   /** Opens the database read-only; throws with a reason when it cannot (the bot holds embedded storage). */
   openLookup?(io: CliIo): Promise<OpenIncidentLookup>;
 }
@@ -78,24 +84,37 @@ export function simulateCommand(deps: SimulateDeps): CliCommand {
         const report = [];
         const windows = lookup?.runningWindows ? await lookup.runningWindows().catch(() => []) : [];
         const now = systemClock.now();
+        const keyProblem = routingKeyProblem(alerts, oncall, deps.webhookToken?.(io));
+        const ownAlertsOnly = alerts.some((alert) => alert.routingKey !== undefined) && !keyProblem && !isWebhookToken(alerts[0]?.routingKey, deps.webhookToken?.(io));
+        const payload = new PayloadSimulation();
         for (const alert of alerts) {
           const decision = routeAlert(alert, oncall);
           const heldBy = holdingWindow(windows, { labels: alert.labels, service: decision.service, team: decision.team }, now);
           const playbook = deps.choosePlaybook ? await deps.choosePlaybook(alert, decision, io) : undefined;
-          let open: { id: number; title: string } | undefined;
-          let stored: StoredAlertFacts | undefined;
-          let checked = lookup !== undefined;
-          try {
-            open = lookup ? await lookup.openIncidentOfGroup(decision.groupKey) : undefined;
-            stored = lookup ? await lookup.storedAlert(alert.source, alert.fingerprint) : undefined;
-          } catch (error) {
-            lookupProblem = (error as Error).message;
-            lookup = undefined;
-            checked = false;
-          }
           const held = heldBy ? { id: heldBy.id, until: windowEnd(heldBy).toISOString(), reason: heldBy.reason } : undefined;
-          const predicted = checked ? simulatedOutcome({ alert, contentHash: contentHashOf(alert), stored, groupOpen: open, heldBy: held, now }) : undefined;
-          report.push({ alert, decision, playbook, open, checked, ...(held ? { heldBy: held } : {}), ...(predicted ? { outcome: predicted.outcome, effect: predicted.text } : {}) });
+          let predicted: SimulatedOutcome | undefined;
+          let open: SimulatedIncident | undefined;
+          if (keyProblem) {
+            predicted = { outcome: 'refused', text: `refused: ${keyProblem}` };
+          } else if (lookup) {
+            try {
+              const routingKeyHash = ownAlertsOnly ? alert.routingKeyHash : undefined;
+              const earlier = payload.storedOverride(alert);
+              const stored = earlier ? earlier.stored : await lookup.storedAlert({ source: alert.source, fingerprint: alert.fingerprint, ...(routingKeyHash ? { routingKeyHash } : {}) });
+              const openOf = async (groupKey: string) => payload.openOfGroup(groupKey) ?? (await lookup!.openIncidentOfGroup(groupKey));
+              open = await openOf(decision.groupKey);
+              const previousGroup = stored?.incident?.status === 'resolved' ? stored.incident.groupKey : null;
+              const previousGroupOpen = previousGroup ? await openOf(previousGroup) : undefined;
+              predicted = payload.next(
+                { alert, contentHash: contentHashOf(alert), stored, groupOpen: open, previousGroupOpen, heldBy: held, now, ...(decision.heartbeat ? { heartbeat: decision.heartbeat } : {}), ownAlertsOnly },
+                decision.groupKey,
+              );
+            } catch (error) {
+              lookupProblem = (error as Error).message;
+              lookup = undefined;
+            }
+          }
+          report.push({ alert, decision, playbook, open, checked: predicted !== undefined, ...(held ? { heldBy: held } : {}), ...(predicted ? { outcome: predicted.outcome, effect: predicted.text } : {}) });
         }
         if (values.json) {
           io.out(JSON.stringify({ source, alerts: report, openIncidentCheck: lookupProblem ?? 'ok' }, null, 2));
@@ -121,4 +140,15 @@ export function simulateCommand(deps: SimulateDeps): CliCommand {
       }
     },
   };
+}
+
+function isWebhookToken(key: string | undefined, webhookToken: string | undefined): boolean {
+  return key !== undefined && webhookToken !== undefined && tokensEqual(key, webhookToken);
+}
+
+/** Why the bot would refuse the payload's routing key (PagerDuty's routing_key), or undefined when it takes it. */
+function routingKeyProblem(alerts: readonly NormalizedAlert[], oncall: OncallConfig, webhookToken: string | undefined): string | undefined {
+  const key = alerts[0]?.routingKey;
+  if (key === undefined || alerts[0]?.source !== 'pagerduty' || isWebhookToken(key, webhookToken) || oncall.routingKeys[key] !== undefined) return undefined;
+  return 'its routing_key is neither under pagerduty_routing_keys in oncall.yaml nor the webhook token: the bot answers 400 Invalid routing key and stores nothing';
 }

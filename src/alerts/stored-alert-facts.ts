@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../db/database.js';
+import type { IncidentStatus } from '../db/generated/enums.js';
 
 /**
  * What the bot holds of one alert that decides what its next notification does: `simulate`
@@ -6,45 +7,65 @@ import type { PrismaClient } from '../db/database.js';
  */
 export interface StoredAlertFacts {
   status: 'firing' | 'resolved';
-  contentHash: string;
+  /**
+   * contentHashOf the alert as stored: equal to a notification's, that notification is a repeat.
+   * Under REDACT_PII the API leaves it out: a hash of the unmasked text would let a read-token
+   * holder test guesses of what was masked.
+   */
+  contentHash?: string;
   startsAt: Date;
   endsAt: Date | null;
   /** The maintenance window holding it (stored, no incident). */
   heldByWindow: number | null;
+  /**
+   * Whether it came in with the routing key the caller asked about (a key acts only on its own
+   * alerts); undefined when no key was asked about.
+   */
+  sameRoutingKey?: boolean;
   incident: {
     id: number;
     title: string;
-    open: boolean;
+    status: IncidentStatus;
+    /** The alert group it was opened for: re-firing within REOPEN_WINDOW, an alert joins that group's open incident if it has one. */
+    groupKey: string | null;
     resolvedAt: Date | null;
     /** Until when the alert firing again re-opens this incident (resolved + REOPEN_WINDOW); null while open. */
     reopensUntil: Date | null;
   } | null;
 }
 
-export async function storedAlertFacts(prisma: PrismaClient, source: string, fingerprint: string, reopenWindowMs: number): Promise<StoredAlertFacts | undefined> {
+export async function storedAlertFacts(
+  prisma: PrismaClient,
+  key: { source: string; fingerprint: string; routingKeyHash?: string },
+  reopenWindowMs: number,
+  options: { withContentHash: boolean },
+): Promise<StoredAlertFacts | undefined> {
   const row = await prisma.alert.findUnique({
-    where: { source_fingerprint: { source, fingerprint } },
+    where: { source_fingerprint: { source: key.source, fingerprint: key.fingerprint } },
     select: {
       status: true,
       contentHash: true,
       startsAt: true,
       endsAt: true,
       heldByWindow: true,
-      incident: { select: { id: true, title: true, status: true, resolvedAt: true } },
+      routingKeyHash: true,
+      incident: { select: { id: true, title: true, status: true, groupKey: true, resolvedAt: true } },
     },
   });
   if (!row) return undefined;
   const { incident } = row;
   return {
     status: row.status,
-    contentHash: row.contentHash,
+    ...(options.withContentHash ? { contentHash: row.contentHash } : {}),
     startsAt: row.startsAt,
     endsAt: row.endsAt,
     heldByWindow: row.heldByWindow,
+    ...(key.routingKeyHash !== undefined ? { sameRoutingKey: row.routingKeyHash === key.routingKeyHash } : {}),
     incident: incident && {
       id: incident.id,
       title: incident.title,
-      open: incident.status !== 'resolved',
+      status: incident.status,
+      groupKey: incident.groupKey,
       resolvedAt: incident.resolvedAt,
       reopensUntil: incident.status === 'resolved' && incident.resolvedAt ? new Date(incident.resolvedAt.getTime() + reopenWindowMs) : null,
     },

@@ -52,7 +52,7 @@ export function botRoutes(deps: {
     healthRoutes(database, metrics),
     webhookRoutes({ intake, database, snsTrust: snsTrustFrom(config), webhookToken: tokens.WEBHOOK_TOKEN.token, oncall, metrics, log, rateLimits, clock, beat: heartbeats && ((name) => heartbeats.beat(name)) }),
     incidentApiRoutes(database.prisma, apiTokens, audit, { changeWindowMs: config.CHANGE_EVENT_WINDOW, clock, redactPii: config.REDACT_PII }),
-    alertApiRoutes({ prisma: database.prisma, tokens: apiTokens, reopenWindowMs: config.REOPEN_WINDOW }),
+    alertApiRoutes({ prisma: database.prisma, tokens: apiTokens, reopenWindowMs: config.REOPEN_WINDOW, redactPii: config.REDACT_PII }),
     heartbeatRoutes({ prisma: database.prisma, oncall, tokens: apiTokens }),
     incidentWriteRoutes({ prisma: database.prisma, incidents, oncall, audit, tokens: apiTokens }),
     reportRoutes(database.sql, apiTokens, config.REPORT_TIMEZONE, audit, clock),

@@ -22,7 +22,7 @@ const body = z.object({ as: z.string().trim().min(1, 'must name a person of onca
 export function webLinkRoutes(deps: { database: Database; oncall: () => OncallConfig; tokens: ApiTokens; audit: AuditLog; clock: Clock; publicUrl: () => string }): RouteModule {
   const audited = auditedApiCall(deps.audit);
   return (app) => {
-    app.post('/api/web-links', { onRequest: apiAuth(deps.tokens, 'write'), bodyLimit: 4 * 1024 }, async (request, reply) => {
+    app.post('/api/web-links', { onRequest: apiAuth(deps.tokens, 'write', 'signs someone in to the web console'), bodyLimit: 4 * 1024 }, async (request, reply) => {
       const raw = jsonBody(request.body);
       const as = typeof (raw as { as?: unknown } | null)?.as === 'string' ? (raw as { as: string }).as.slice(0, 200) : undefined;
       const answer = await audited(request, 'api.web-link', as === undefined ? {} : { as }, async () => {

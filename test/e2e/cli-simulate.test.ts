@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,15 +180,56 @@ describe('incident-bot simulate', () => {
       expect(found.status).toBe(200);
       const { alerts } = (await found.json()) as { alerts: Record<string, unknown>[] };
       expect(alerts).toHaveLength(1);
-      expect(alerts[0]).toMatchObject({ source: 'generic', fingerprint: 'q-1', status: 'firing', endsAt: null, heldByWindow: null, incident: { id: 1, title: 'Queue backlog', open: true, resolvedAt: null, reopensUntil: null } });
+      expect(alerts[0]).toMatchObject({ source: 'generic', fingerprint: 'q-1', status: 'firing', contentHash: expect.stringMatching(/^[0-9a-f]{64}$/), endsAt: null, heldByWindow: null, incident: { id: 1, title: 'Queue backlog', status: 'triggered', resolvedAt: null, reopensUntil: null } });
       expect(JSON.stringify(alerts[0])).not.toContain('kept out');
       expect(await (await get('source=generic&fingerprint=nope')).json()).toEqual({ alerts: [] });
+      // Whether it came in with a routing key, asked by the key's hash: sent with the webhook token, it did not.
+      expect(((await (await get(`source=generic&fingerprint=q-1&routingKeyHash=${'a'.repeat(64)}`)).json()) as { alerts: unknown[] }).alerts[0]).toMatchObject({ sameRoutingKey: false });
+      expect((await get('source=generic&fingerprint=q-1&routingKeyHash=secret')).status).toBe(422);
       const bad = await get('source=nagios&fingerprint=q-1');
       expect(bad.status).toBe(422);
       expect(JSON.stringify(await bad.json())).toContain('must be one of alertmanager');
       const missing = await get('source=generic');
       expect(missing.status).toBe(422);
       expect(JSON.stringify(await missing.json())).toContain('fingerprint');
+    } finally {
+      await bot.destroy();
+    }
+    // Under REDACT_PII the read token sees masked text only: no hash of the unmasked text either,
+    // which would let it test guesses of what was masked.
+    const redacting = await startTestBot('pglite', { REDACT_PII: 'true' });
+    try {
+      await fetch(`${redacting.url}/webhooks/generic`, { method: 'POST', headers: { authorization: `Bearer ${redacting.webhookToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Login failures for bob.smith@example.com', fingerprint: 'login-1' }) });
+      const answer = (await (await fetch(`${redacting.url}/api/alerts?source=generic&fingerprint=login-1`, { headers: { authorization: `Bearer ${redacting.apiTokens.read}` } })).json()) as { alerts: Record<string, unknown>[] };
+      expect(answer.alerts[0]).toMatchObject({ status: 'firing', incident: { title: 'Login failures for [email]' } });
+      expect(answer.alerts[0]).not.toHaveProperty('contentHash');
+      // simulate, asking that bot, then cannot tell a repeat from new content, and says so.
+      const file = join(dir, 'login.json');
+      writeFileSync(file, JSON.stringify({ title: 'Login failures for bob.smith@example.com', fingerprint: 'login-1' }));
+      const simulated = await runCli(['simulate', file], { DATA_DIR: redacting.dataDir, ONCALL_FILE: join(redacting.dataDir, 'oncall.yaml'), PORT: new URL(redacting.url).port });
+      expect(simulated.stdout).toContain('incident:    already firing in INC-1 "Login failures for [email]": unchanged if it says what the bot holds, else its new content is stored');
+    } finally {
+      await redacting.destroy();
+    }
+  });
+
+  it('a grouped notification: the second alert joins the incident the first opens; an unknown PagerDuty routing key is refused', { timeout: 60_000 }, async () => {
+    const bot = await startTestBot('pglite', { ONCALL_FILE: join(projectRoot(), 'oncall.yaml') });
+    try {
+      const botEnv = { DATA_DIR: bot.dataDir, ONCALL_FILE: join(projectRoot(), 'oncall.yaml'), PORT: new URL(bot.url).port };
+      const grouped = await runCli(['simulate', join(fixtures, 'alertmanager/firing.json'), '--json'], botEnv);
+      expect(grouped.code, grouped.stderr).toBe(0);
+      const outcomes = (JSON.parse(grouped.stdout) as { alerts: { outcome: string; effect: string }[] }).alerts;
+      expect(outcomes.map((a) => a.outcome)).toEqual(['created', 'created']);
+      expect(outcomes[0]!.effect).toBe('opens a new incident');
+      expect(outcomes[1]!.effect).toMatch(/^joins open the incident ".*" an alert above opens$/);
+      // ...as the bot then does.
+      const sent = await fetch(`${bot.url}/webhooks/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' }, body: readFileSync(join(fixtures, 'alertmanager/firing.json')) });
+      const answers = ((await sent.json()) as { alerts: { outcome: string; incident: string }[] }).alerts;
+      expect(answers.map((a) => [a.outcome, a.incident])).toEqual([['created', 'INC-1'], ['created', 'INC-1']]);
+
+      const unknownKey = await runCli(['simulate', join(fixtures, 'pagerduty/trigger.json')], botEnv);
+      expect(unknownKey.stdout).toContain('incident:    refused: its routing_key is neither under pagerduty_routing_keys in oncall.yaml nor the webhook token: the bot answers 400 Invalid routing key');
     } finally {
       await bot.destroy();
     }

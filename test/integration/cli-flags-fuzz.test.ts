@@ -79,7 +79,7 @@ describeEachDatabase('CLI flags under random arguments', (db) => {
         loadOncall,
         openLookup: async () => ({
           openIncidentOfGroup: async (groupKey) => (await prisma.incident.findUnique({ where: { openGroupKey: groupKey }, select: { id: true, title: true } })) ?? undefined,
-          storedAlert: (source, fingerprint) => storedAlertFacts(prisma, source, fingerprint, 30 * 60_000),
+          storedAlert: (key) => storedAlertFacts(prisma, key, 30 * 60_000, { withContentHash: true }),
           close: async () => {},
         }),
       }),
