@@ -67,8 +67,20 @@ async function readStored<T>(openPrisma: OpenPrisma, io: CliIo, empty: T, locked
 /** The overrides set from chat. */
 export function storedOverridesReader(openPrisma: OpenPrisma): ReadOverrides {
   return async (io, from, to) => {
-    const read = await readStored(openPrisma, io, [], [], { missing: 'Overrides set from chat are', inChat: '/oncall in chat includes them' }, (prisma) => overridesBetween(prisma, from, to));
-    return { overrides: read.value, ...(read.notIncluded ? { notIncluded: read.notIncluded } : {}) };
+    const read = await readStored(openPrisma, io, [], undefined, { missing: 'Overrides set from chat, the API or this CLI are', inChat: '/oncall in chat includes them' }, (prisma) => overridesBetween(prisma, from, to));
+    if (read.value !== undefined) return { overrides: read.value };
+    // The running bot holds embedded storage: it answers from its own database instead.
+    const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
+    const asked = await callBotApi(io, { scope: 'read', method: 'GET', path: `/api/overrides?${query}` });
+    if (asked?.ok) {
+      const views = (asked.answer as unknown as { overrides: { origin: string; schedule: string; person: string; startsAt: string; endsAt: string; createdAt?: string }[] }).overrides;
+      // Planned leave comes from this CLI's own oncall.yaml, as when it reads the database.
+      const overrides = views
+        .filter((view) => view.origin !== 'oncall.yaml')
+        .map((view) => ({ scheduleKey: view.schedule, personKey: view.person, startsAt: new Date(view.startsAt), endsAt: new Date(view.endsAt), createdAt: new Date(view.createdAt ?? view.startsAt) }));
+      return { overrides };
+    }
+    return { overrides: [], notIncluded: asked ? `${read.notIncluded} Asking the running bot failed too: ${refusal(asked)}` : read.notIncluded };
   };
 }
 

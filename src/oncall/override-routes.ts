@@ -7,6 +7,8 @@ import { AppError, formatPath } from '../errors.js';
 import { apiAuth, type ApiTokens } from '../http/api-auth.js';
 import type { RouteModule } from '../http/server.js';
 import type { Clock } from '../time/clock.js';
+import { requestValue } from '../http/request-value.js';
+import { readInstantOrAgo } from '../time/instant.js';
 import type { OncallConfig } from './oncall-config.js';
 import { addOverride, findOverride, listOverrides, removeOverride, scheduleToOverride, type OverrideView } from './override-store.js';
 
@@ -24,11 +26,23 @@ const newOverride = z
   .refine((body) => (body.team === undefined) !== (body.schedule === undefined), { message: 'give team or schedule (one of them)', path: ['team'] })
   .refine((body) => Date.parse(body.to) > Date.parse(body.from), { message: 'must end after it starts', path: ['to'] });
 
-export const overrideJson = (o: OverrideView) => ({ ...o, startsAt: o.startsAt.toISOString(), endsAt: o.endsAt.toISOString() });
+export const overrideJson = (o: OverrideView) => ({ ...o, startsAt: o.startsAt.toISOString(), endsAt: o.endsAt.toISOString(), createdAt: o.createdAt.toISOString() });
+
+/** At most a year and a bit at once, as `oncall shifts` looks ahead. */
+const MAX_RANGE_MS = 400 * 24 * 3600_000;
+const rangeQueryAt = (now: Date) =>
+  z
+    .object({
+      from: requestValue((text) => readInstantOrAgo(text, now)).optional(),
+      to: requestValue((text) => readInstantOrAgo(text, now)).optional(),
+    })
+    .refine((q) => (q.from === undefined) === (q.to === undefined), { message: 'give from and to together (the overrides overlapping that range), or neither (current and coming ones)', path: ['to'] })
+    .refine((q) => !q.from || !q.to || q.to > q.from, { message: 'must be after from', path: ['to'] })
+    .refine((q) => !q.from || !q.to || q.to.getTime() - q.from.getTime() <= MAX_RANGE_MS, { message: 'at most 400 days after from', path: ['to'] });
 
 /**
- * GET /api/overrides[?team=] (read token): current and coming overrides, planned leave from
- * oncall.yaml included. POST /api/overrides and POST /api/overrides/:id/remove (write token): set
+ * GET /api/overrides[?team=][&from=&to=] (read token): current and coming overrides (or those
+ * overlapping [from, to), past ones included), planned leave from oncall.yaml included. POST /api/overrides and POST /api/overrides/:id/remove (write token): set
  * and remove them, as `/oncall override` and the Remove button do. Each write is audited.
  */
 export function overrideRoutes(deps: { prisma: PrismaClient; oncall: () => OncallConfig; tokens: ApiTokens; audit: AuditLog; clock: Clock }): RouteModule {
@@ -36,7 +50,9 @@ export function overrideRoutes(deps: { prisma: PrismaClient; oncall: () => Oncal
   return (app) => {
     app.get<{ Querystring: { team?: string } }>('/api/overrides', { onRequest: apiAuth(deps.tokens, 'read') }, async (request) => {
       const team = typeof request.query.team === 'string' && request.query.team !== '' ? request.query.team.slice(0, 100) : undefined;
-      return { overrides: (await listOverrides(deps.prisma, deps.oncall(), deps.clock.now(), team)).map(overrideJson) };
+      const now = deps.clock.now();
+      const { from, to } = rangeQueryAt(now).parse(request.query);
+      return { overrides: (await listOverrides(deps.prisma, deps.oncall(), now, team, from && to ? { from, to } : undefined)).map(overrideJson) };
     });
 
     app.post('/api/overrides', { onRequest: apiAuth(deps.tokens, 'write'), bodyLimit: 16 * 1024 }, async (request, reply) => {

@@ -17,6 +17,8 @@ export interface OverrideView {
   endsAt: Date;
   reason: string | null;
   createdBy: string | null;
+  /** When it was set: of two overlapping overrides, the later set wins. */
+  createdAt: Date;
 }
 
 /** The schedule an override of `name` (a schedule, team or service) is for; a team's first schedule. */
@@ -29,10 +31,12 @@ export function scheduleToOverride(config: OncallConfig, name: string): Schedule
 const teamsOf = (config: OncallConfig, scheduleKey: string) => Object.values(config.teams).filter((team) => team.schedules.includes(scheduleKey)).map((team) => team.key);
 
 /** Current and coming overrides (not yet ended at `now`), soonest first; of one team's (or schedule's) schedules when `name` is given. */
-export async function listOverrides(prisma: PrismaClient, config: OncallConfig, now: Date, name?: string): Promise<OverrideView[]> {
+export async function listOverrides(prisma: PrismaClient, config: OncallConfig, now: Date, name?: string, range?: { from: Date; to: Date }): Promise<OverrideView[]> {
   const scheduleKeys = name === undefined ? undefined : schedulesFor(config, name).map((s) => s.key);
+  // Current and coming ones by default; with a range, those overlapping it, past ones included.
+  const overlaps = (o: { startsAt: Date; endsAt: Date }) => (range ? o.endsAt > range.from && o.startsAt < range.to : o.endsAt > now);
   const rows = await prisma.oncallOverride.findMany({
-    where: { endsAt: { gt: now }, ...(scheduleKeys ? { scheduleKey: { in: scheduleKeys } } : {}) },
+    where: { ...(range ? { endsAt: { gt: range.from }, startsAt: { lt: range.to } } : { endsAt: { gt: now } }), ...(scheduleKeys ? { scheduleKey: { in: scheduleKeys } } : {}) },
     include: { person: { select: { handle: true, name: true } }, createdBy: { select: { name: true } } },
     orderBy: [{ startsAt: 'asc' }, { id: 'asc' }],
     take: 200,
@@ -49,9 +53,10 @@ export async function listOverrides(prisma: PrismaClient, config: OncallConfig, 
     endsAt: row.endsAt,
     reason: row.reason,
     createdBy: row.createdBy?.name ?? null,
+    createdAt: row.createdAt,
   }));
   const planned: OverrideView[] = config.plannedOverrides
-    .filter((o) => o.endsAt > now && (!scheduleKeys || scheduleKeys.includes(o.scheduleKey)))
+    .filter((o) => overlaps(o) && (!scheduleKeys || scheduleKeys.includes(o.scheduleKey)))
     .map((o) => ({
       id: null,
       origin: 'oncall.yaml',
@@ -64,6 +69,7 @@ export async function listOverrides(prisma: PrismaClient, config: OncallConfig, 
       endsAt: o.endsAt,
       reason: o.reason ?? null,
       createdBy: null,
+      createdAt: o.createdAt,
     }));
   return [...planned, ...stored].sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack/index.js';
 import { eventually } from '../support/eventually.js';
+import { freePort } from '../support/free-port.js';
 import { runCli } from '../support/run-cli.js';
 import { startTestBot, type TestBot } from '../support/start-test-bot.js';
 import { createPostgresDatabase, databaseKinds } from '../support/test-database.js';
@@ -97,10 +98,19 @@ for (const kind of databaseKinds()) {
     };
 
     if (kind === 'pglite') {
-      it('while the bot holds the embedded database: answers from oncall.yaml and says the overrides are not included', { timeout: 60_000 }, async () => {
-        const result = await runCli(['oncall', 'who', 'db', '--at', iso(overrideStart, HOUR), '--json'], env);
+      it('while the bot holds the embedded database: asks the running bot, and who, shifts and preview include the override', { timeout: 240_000 }, async () => {
+        env.PORT = new URL(bot.url).port;
+        try {
+          await checkAnswers();
+        } finally {
+          delete env.PORT;
+        }
+      });
+      it('while the bot holds the embedded database and cannot be asked: answers from oncall.yaml and says the overrides are not included', { timeout: 60_000 }, async () => {
+        const result = await runCli(['oncall', 'who', 'db', '--at', iso(overrideStart, HOUR), '--json'], { ...env, PORT: String(await freePort()) });
         expect(result.code, result.stderr).toBe(0);
-        expect(result.stderr).toContain('Overrides set from chat are not included');
+        expect(result.stderr).toContain('Could not reach the bot at http://localhost:');
+        expect(result.stderr).toContain('Overrides set from chat, the API or this CLI are not included');
         expect(result.stderr).toContain('/oncall in chat includes them');
         expect(JSON.parse(result.stdout).onCall[0].via).toBe('layer 1');
       });

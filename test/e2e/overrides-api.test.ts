@@ -83,6 +83,14 @@ describe('overrides you can see and undo: the API and the CLI', () => {
     const row = await bot.database.prisma.oncallOverride.findUniqueOrThrow({ where: { id } });
     expect(row.endsAt.getTime()).toBeLessThanOrEqual(Date.now());
     expect((await api(`/overrides/${id}/remove`, { method: 'POST' })).status).toBe(409);
+    // Ended now, it is no longer current; asked over a range that covers it, it is listed.
+    expect((await readJson(api('/overrides', {}, bot.apiTokens.read))).overrides.map((o: { id: number }) => o.id)).not.toContain(id);
+    const range = `from=${encodeURIComponent(new Date(Date.now() - 2 * HOUR).toISOString())}&to=1m`;
+    const past = (await readJson(api(`/overrides?${range}`, {}, bot.apiTokens.read))).overrides.find((o: { id: number }) => o.id === id);
+    expect(past).toMatchObject({ person: 'carol', createdAt: expect.any(String) });
+    const half = await api('/overrides?from=2d', {}, bot.apiTokens.read);
+    expect(half.status).toBe(422);
+    expect((await readJson(half)).problems).toEqual([{ path: 'to', message: expect.stringContaining('give from and to together') }]);
 
     const bad = await api('/overrides', { method: 'POST', body: JSON.stringify({ person: 'bob', from: 'tomorrow', to: `${day(1)}T08:00:00Z` }) });
     expect(bad.status).toBe(422);
