@@ -17,6 +17,7 @@ import { oncallCliCommands } from './oncall/oncall-cli-command.js';
 import { storedHeartbeatsReader, storedOverridesReader, storedVerificationsReader } from './oncall/oncall-cli-stored-reads.js';
 import { heartbeatsCliCommand } from './heartbeats/heartbeats-cli-command.js';
 import { webLinkCliCommand } from './web/web-link-cli-command.js';
+import { contactCliCommands } from './paging/contact-cli-command.js';
 import { storedToken } from './http/access-tokens.js';
 import { noteIfBotUsesOtherStorage } from './storage/other-storage-note.js';
 import { maintenanceCliCommand } from './maintenance/maintenance-cli-command.js';
@@ -142,6 +143,7 @@ const commands: CliCommand[] = [
   heartbeatsCliCommand(loadOncall, storedHeartbeatsReader(openMigratedStorage)),
   maintenanceCliCommand(loadOncall),
   webLinkCliCommand,
+  ...contactCliCommands(),
   playbooksLintCommand,
   auditCliCommand(openMigratedStorage),
   incidentCliCommand,

@@ -127,7 +127,7 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
       log,
       metrics,
       trustProxy: config.TRUST_PROXY,
-      routes: [...botRoutes({ config, database, log, metrics, intake, incidents, oncall, audit, tokens, apiTokens, clock, heartbeats }), ...adapters.flatMap((adapter) => adapter.routes())],
+      routes: [...botRoutes({ config, database, log, metrics, intake, incidents, oncall, audit, tokens, apiTokens, clock, heartbeats, canSend: (via) => Boolean(delivery.contact(via)), onCommitted }), ...adapters.flatMap((adapter) => adapter.routes())],
     });
     // Closed in this order: no new requests, the alerts in flight stored, the running jobs finished.
     resources.unshift({ close: () => http.close() }, { close: () => intake.drain() }, { close: () => worker.stop() });

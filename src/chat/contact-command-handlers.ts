@@ -3,8 +3,9 @@ import type { Database } from '../db/database.js';
 import { enqueueJobs } from '../engine/job-store.js';
 import { AppError } from '../errors.js';
 import type { OncallConfig, PersonConfig } from '../oncall/oncall-config.js';
-import { defaultRules, hasAddressFor, type ContactVia } from '../paging/contact-methods.js';
-import { confirmVerificationCode, verificationJob, verificationStates } from '../paging/contact-verification.js';
+import { defaultRules, type ContactVia } from '../paging/contact-methods.js';
+import { confirmVerificationCode, verificationStates } from '../paging/contact-verification.js';
+import { requestVerifications, VERIFIABLE_VIAS, type VerifiableVia } from '../paging/contact-verification-requests.js';
 import { addressOf, verifiedMethods, writeNotifications, type PlannedContact } from '../paging/page-notifications.js';
 import { writePage } from '../delivery/page-request.js';
 import { systemClock, type Clock } from '../time/clock.js';
@@ -13,15 +14,13 @@ import type { CommandContext, CommandHandlers, CommandReply } from './commands/c
 import type { PeopleDirectory } from './people-directory.js';
 
 type ContactHandlers = Pick<CommandHandlers, 'oncall.contact' | 'oncall.verify' | 'oncall.test-page'>;
-type Method = Exclude<ContactVia, 'chat'>;
-const METHODS: Method[] = ['email', 'sms', 'voice', 'push', 'webhook'];
 
 export interface ContactCommandDeps {
   database: Database;
   oncall: () => OncallConfig;
   people: PeopleDirectory;
   /** Whether a provider for the method is configured (SMTP_URL for email, ...). */
-  canSend(via: Method): boolean;
+  canSend(via: VerifiableVia): boolean;
   onCommitted?: () => void;
   clock?: Clock;
 }
@@ -43,7 +42,7 @@ export function contactCommandHandlers(deps: ContactCommandDeps): ContactHandler
       const { id, config } = await whoAsks(ctx);
       const states = await verificationStates(deps.database.sql, id);
       const lines = [`chat: ${CHAT_PLATFORMS.filter((platform) => chatIdOf(config, platform)).map((platform) => PLATFORM_DISPLAY_NAME[platform]).join(' and ') || 'no chat id in oncall.yaml'}`];
-      for (const via of METHODS) {
+      for (const via of VERIFIABLE_VIAS) {
         const address = addressOf(config, via);
         if (!address) continue;
         const state = states.find((s) => s.via === via && s.address === address);
@@ -63,24 +62,9 @@ export function contactCommandHandlers(deps: ContactCommandDeps): ContactHandler
         if (!confirmed) throw new AppError('bad_request', 'That code is not one the bot sent you, or it expired (codes work for 30 minutes). `/oncall verify` sends new ones.');
         return { ...privately('Verified', [`Pages can now reach you by ${confirmed.via} at ${confirmed.address}.`]), audit: { via: confirmed.via } };
       }
-      const states = await verificationStates(deps.database.sql, id);
-      const toSend: { via: Method; address: string }[] = [];
-      const lines: string[] = [];
-      for (const via of METHODS) {
-        const address = addressOf(config, via);
-        if (!address || !hasAddressFor(config, via)) continue;
-        if (states.some((s) => s.via === via && s.address === address && s.verifiedAt)) continue;
-        // A voice call carries the same code as an SMS to the same number: one test for both.
-        if (via === 'voice' && toSend.some((t) => t.via === 'sms')) continue;
-        if (!deps.canSend(via)) {
-          lines.push(`${via}: no provider is configured for it yet, so it cannot be tested`);
-          continue;
-        }
-        toSend.push({ via, address });
-        lines.push(`${via}: a test with a code is on its way to ${address}`);
-      }
-      if (toSend.length) {
-        await deps.database.transaction((tx) => enqueueJobs(tx, toSend.map((t) => verificationJob(id, t.via, t.address))));
+      const request = await requestVerifications(deps.database, { id, config }, deps.canSend);
+      const lines = [...request.sent.map((t) => `${t.via}: a test with a code is on its way to ${t.address}`), ...request.notTestable.map((n) => `${n.via}: ${n.why}`)];
+      if (request.sent.length) {
         deps.onCommitted?.();
         lines.push('', 'Type `/oncall verify <code>` with the code it carries (or open the link in the email).');
       }
@@ -100,7 +84,7 @@ export function contactCommandHandlers(deps: ContactCommandDeps): ContactHandler
         const verified = await verifiedMethods(tx, target.id, target.config);
         const now = (deps.clock ?? systemClock).now();
         const contacts: PlannedContact[] = [];
-        for (const via of METHODS) {
+        for (const via of VERIFIABLE_VIAS) {
           const address = addressOf(target.config, via);
           if (!address) continue;
           if (!verified.has(via)) lines.push(`${via}: not verified, so not tested (\`/oncall verify\`)`);

@@ -27,6 +27,8 @@ import type { ApiTokens } from './api-auth.js';
 import { healthRoutes } from './health-routes.js';
 import { webConsoleRoutes } from '../web/web-routes.js';
 import { webLinkRoutes } from '../web/web-link-routes.js';
+import { contactRoutes } from '../paging/contact-routes.js';
+import type { VerifiableVia } from '../paging/contact-verification-requests.js';
 import type { Metrics } from './metrics.js';
 import type { RouteModule } from './server.js';
 import type { Clock } from '../time/clock.js';
@@ -45,6 +47,10 @@ export function botRoutes(deps: {
   apiTokens: ApiTokens;
   clock: Clock;
   heartbeats?: HeartbeatMonitor;
+  /** Whether a provider for a contact method is configured (SMTP_URL for email, ...). */
+  canSend?: (via: VerifiableVia) => boolean;
+  /** Wakes the job worker after a request queued a job. */
+  onCommitted?: () => void;
 }): RouteModule[] {
   const { config, database, log, metrics, intake, incidents, oncall, audit, tokens, apiTokens, clock, heartbeats } = deps;
   const rateLimits = { perToken: config.WEBHOOK_RATE_LIMIT, perAddress: config.WEBHOOK_RATE_LIMIT_PER_ADDRESS };
@@ -63,6 +69,7 @@ export function botRoutes(deps: {
     overrideRoutes({ prisma: database.prisma, oncall, tokens: apiTokens, audit, clock }),
     calendarRoutes({ prisma: database.prisma, oncall, clock, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL) }),
     maintenanceRoutes({ database, oncall, tokens: apiTokens, audit, clock, onWindowsChanged: () => intake.forgetMaintenance() }),
+    contactRoutes({ database, oncall, tokens: apiTokens, audit, clock, canSend: deps.canSend ?? (() => false), ...(deps.onCommitted ? { onCommitted: deps.onCommitted } : {}) }),
     webLinkRoutes({ database, oncall, tokens: apiTokens, audit, clock, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL) }),
     webConsoleRoutes({
       database, oncall, audit, log, clock, changeWindowMs: config.CHANGE_EVENT_WINDOW, publicUrl: config.PUBLIC_URL, reportTimeZone: config.REPORT_TIMEZONE,

@@ -5,6 +5,7 @@ import { loadConfig } from '../config.js';
 import type { PrismaClient } from '../db/database.js';
 import type { ContactVia } from '../paging/contact-methods.js';
 import { verifiedAmong } from '../paging/page-notifications.js';
+import type { ContactMethodState } from '../paging/contact-verification-requests.js';
 import { readHeartbeats, type HeartbeatView } from '../heartbeats/heartbeat-list.js';
 import { heartbeatFromJson, type HeartbeatJson } from '../heartbeats/heartbeat-routes.js';
 import { callBotApi, refusal } from '../http/bot-api-client.js';
@@ -86,11 +87,20 @@ export function storedOverridesReader(openPrisma: OpenPrisma): ReadOverrides {
 
 /** The contact methods a person verified (`/oncall verify`), for the addresses oncall.yaml gives them now. */
 export function storedVerificationsReader(openPrisma: OpenPrisma): ReadVerified {
-  return (io, person) =>
-    readStored(openPrisma, io, new Set<ContactVia>(), undefined, { missing: 'Which contact methods are verified is', inChat: '/oncall contact in chat shows it' }, async (prisma) => {
+  return async (io, person) => {
+    const read = await readStored(openPrisma, io, new Set<ContactVia>(), undefined, { missing: 'Which contact methods are verified is', inChat: '/oncall contact in chat shows it' }, async (prisma) => {
       const rows = await prisma.contactVerification.findMany({ where: { person: { handle: person.key }, verifiedAt: { not: null } }, select: { via: true, address: true } });
       return verifiedAmong(rows, person);
     });
+    if (read.value !== undefined) return read;
+    // The running bot holds embedded storage: it answers from its own database instead.
+    const asked = await callBotApi(io, { scope: 'read', method: 'GET', path: `/api/people/${encodeURIComponent(person.key)}/contact-methods` });
+    if (asked?.ok) {
+      const methods = (asked.answer as unknown as { methods: ContactMethodState[] }).methods;
+      return { value: new Set<ContactVia>(methods.filter((m) => m.state === 'verified').map((m) => m.via)) };
+    }
+    return { value: undefined, notIncluded: asked ? `${read.notIncluded} Asking the running bot failed too: ${refusal(asked)}` : read.notIncluded };
+  };
 }
 
 /** The heartbeats oncall.yaml declares, with their last beats; undefined when the running bot holds embedded storage. */

@@ -41,7 +41,7 @@ export function verificationSendHandler(deps: { database: Database; delivery: De
       });
       return {
         subject: 'Confirm this address for incident pages',
-        text: `Your incident bot verification code is ${code}. Type /oncall verify ${code} in Slack or Discord within 30 minutes, and pages can reach you here by ${via}.`,
+        text: `Your incident bot verification code is ${code}. Within 30 minutes, type /oncall verify ${code} in chat (without chat: incident-bot oncall verify <you> ${code}), and pages can reach you here by ${via}.`,
         ...(token ? { actionUrl: `${deps.publicUrl()}/ack/${token}`, actionLabel: 'Confirm' } : {}),
       };
     });
