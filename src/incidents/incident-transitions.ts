@@ -132,13 +132,16 @@ export class IncidentTransitions {
   async resolve(tx: Sql, incident: LockedIncident, actor: Actor, at: Date, summary?: string): Promise<JobSpec[]> {
     if (incident.status === 'resolved') throw new AppError('conflict', `${incidentLabel(incident.id)} is already resolved`);
     const version = incident.escalationVersion + 1;
-    await tx.query(sql`
-      UPDATE incidents SET status = 'resolved', resolved_at = ${at}::timestamptz, open_group_key = NULL,
+    // Never before it opened: an alert's recorded end (resolving it by itself) can come before the
+    // moment the bot received the alert and opened the incident, which would make MTTR negative.
+    const [row] = await tx.query<{ resolved_at: Date | string }>(sql`
+      UPDATE incidents SET status = 'resolved', resolved_at = GREATEST(${at}::timestamptz, opened_at), open_group_key = NULL,
         escalation_version = ${version}::int, summary = COALESCE(${summary ?? null}, summary), updated_at = ${at}::timestamptz
-      WHERE id = ${incident.id}::int`);
+      WHERE id = ${incident.id}::int RETURNING resolved_at`);
+    const resolvedAt = row ? new Date(row.resolved_at) : at;
     const text = summary ? `Resolved: ${summary}` : 'Resolved';
-    await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.resolved', actor, text }]);
-    Object.assign(incident, { status: 'resolved', resolvedAt: at, openGroupKey: null, escalationVersion: version });
+    await appendTimeline(tx, [{ incidentId: incident.id, at: resolvedAt, kind: 'status.resolved', actor, text }]);
+    Object.assign(incident, { status: 'resolved', resolvedAt, openGroupKey: null, escalationVersion: version });
     return this.effects.escalationChanged(tx, incident, 'resolved');
   }
 

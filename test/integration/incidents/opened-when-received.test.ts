@@ -41,4 +41,16 @@ describeEachDatabase('incidents open when their first alert is received', (db) =
     expect((await intake.receive(normalizeGeneric({ title: 'Queue backlog', fingerprint: 'q-1', starts_at: ahead }, now)))[0]!.outcome).toBe('created');
     expect(await opened()).toEqual({ openedAt: now, alertStartsAt: new Date(ahead), openedEntryAt: now });
   });
+  it('resolved by an end the sender recorded before the bot received the alert, the incident resolves when it opened, never before', async () => {
+    const startsAt = new Date(now.getTime() - 20 * 60_000).toISOString();
+    const endsAt = new Date(now.getTime() - 10 * 60_000).toISOString();
+    expect((await intake.receive(normalizeGeneric({ title: 'Queue backlog', fingerprint: 'q-1', starts_at: startsAt }, now)))[0]!.outcome).toBe('created');
+    expect((await intake.receive(normalizeGeneric({ title: 'Queue backlog', fingerprint: 'q-1', status: 'resolved', starts_at: startsAt, ends_at: endsAt }, now)))[0]!.outcome).toBe('resolved');
+    const incident = await db().database.prisma.incident.findFirstOrThrow({ select: { status: true, openedAt: true, resolvedAt: true } });
+    expect(incident).toEqual({ status: 'resolved', openedAt: now, resolvedAt: now });
+    const resolvedEntry = await db().database.prisma.timelineEvent.findFirstOrThrow({ where: { kind: 'status.resolved' }, select: { at: true } });
+    expect(resolvedEntry.at).toEqual(now);
+    // The alert keeps the end its sender recorded.
+    expect((await db().database.prisma.alert.findFirstOrThrow({ select: { endsAt: true } })).endsAt).toEqual(new Date(endsAt));
+  });
 });
