@@ -142,7 +142,8 @@ export async function startBot(config: Config, options: StartOptions = {}): Prom
     // The 14-day gap scan only warns (and reads the database for overrides): it runs once the
     // bot serves, so it never holds back readiness or the first alerts.
     void reportGaps(oncall(), database, log, clock.now()).catch((error: Error) => log.error({ err: error }, 'could not check the schedules for gaps'));
-    const banner = firstRunBanner(tokens, botAddress(port, config.PUBLIC_URL), config.DATA_DIR);
+    const cliSettings = { ...(port !== 3000 ? { PORT: String(port) } : {}), ...(config.DATA_DIR !== './data' ? { DATA_DIR: config.DATA_DIR } : {}) };
+    const banner = firstRunBanner(tokens, botAddress(port, config.PUBLIC_URL), config.DATA_DIR, cliSettings);
     if (banner && config.LOG_LEVEL !== 'silent') process.stdout.write(banner + '\n');
     return {
       url: `http://127.0.0.1:${port}`, port, database, http, log, incidents, intake, worker, webhookToken: tokens.WEBHOOK_TOKEN.token, apiTokens,

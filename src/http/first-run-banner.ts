@@ -14,7 +14,7 @@ function bearer(token: AccessToken): string {
  * The write token's value is not printed (terminal output often ends up in collected logs):
  * the CLI reads it from its file.
  */
-export function firstRunBanner(tokens: AccessTokens, baseUrl: string, dataDir: string): string | undefined {
+export function firstRunBanner(tokens: AccessTokens, baseUrl: string, dataDir: string, cliSettings: Record<string, string> = {}): string | undefined {
   const generated = Object.values(tokens).filter((token) => token.generated);
   if (generated.length === 0) return undefined;
   const label: Record<AccessToken['setting'], string> = { WEBHOOK_TOKEN: 'webhook token', API_TOKEN: 'read API token', API_WRITE_TOKEN: 'write API token' };
@@ -23,7 +23,7 @@ export function firstRunBanner(tokens: AccessTokens, baseUrl: string, dataDir: s
     '',
     `  First start: generated into ${dataDir} and kept there for the next starts (shown only this once; set ${generated.map((token) => token.setting).join(', ')} to use your own):`,
     '',
-    ...generated.map((token) => `    ${label[token.setting].padEnd(17)}${join(dataDir, TOKEN_FILES[token.setting]).padEnd(26)}${value(token)}`),
+    ...generated.map((token) => `    ${label[token.setting].padEnd(17)}${join(dataDir, TOKEN_FILES[token.setting]).padEnd(25)} ${value(token)}`),
     '',
     '  1. Send a test alert; it opens an incident:',
     '',
@@ -37,7 +37,13 @@ export function firstRunBanner(tokens: AccessTokens, baseUrl: string, dataDir: s
     '',
     '  3. Close it without chat (the number from step 2; also: ack, mitigate, note):',
     '',
-    '    npm run cli -- incident resolve 1 "it was the test alert"',
+    // The CLI finds the bot by PORT and its tokens in DATA_DIR: this start's, when not the defaults.
+    `    ${Object.entries(cliSettings).map(([name, setting]) => `${name}=${shellWord(setting)} `).join('')}npm run cli -- incident resolve 1 "it was the test alert"`,
     '',
   ].join('\n');
+}
+
+/** A value as one shell word: quoted when it holds anything but plain path characters. */
+function shellWord(value: string): string {
+  return /^[\w./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }

@@ -58,13 +58,13 @@ export interface NoisyAlert {
 }
 
 export const DEFINITIONS = [
-  'Opened at: the first alert`s start time, or the declare time.',
+  "Opened at: when the bot received the incident's first alert, or the declare time.",
   'MTTA: acknowledged at minus opened at (unacknowledged incidents have none).',
   'Time to mitigate: mitigated at minus opened at, where recorded.',
   'MTTR: resolved at minus opened at (open incidents have none).',
-  'A time recorded before the opening (a sender`s clock ahead of ours) counts as 0, never as negative.',
-  'Weeks start Monday 00:00 in the report`s time zone; p50/p90 are continuous percentiles.',
-  'At night: a page between 22:00 and 07:00 in the paged person`s own time zone.',
+  'A time recorded before the opening counts as 0, never as negative.',
+  "Weeks start Monday 00:00 in the report's time zone; p50/p90 are continuous percentiles.",
+  "At night: a page between 22:00 and 07:00 in the paged person's own time zone.",
   'Noisiest alerts: ranked by noise votes on their incidents, then by how often they fired; responder time is first page to acknowledgement plus acknowledgement to resolution, summed over their incidents.',
 ];
 

@@ -60,6 +60,8 @@ describe('the Quick start, read top to bottom, ends with an incident opened and 
     expect(printed).toContain(apiToken);
     // The write token stays in its file: terminal output often ends up in collected logs.
     expect(printed).not.toContain(writeToken);
+    // Not on port 3000: the CLI command it prints says which port, or it would knock on 3000.
+    expect(printed).toContain(`    PORT=${port} npm run cli -- incident resolve 1 "it was the test alert"`);
 
     // The curl the bot printed, run as printed.
     const lines = printed.split('\n');
