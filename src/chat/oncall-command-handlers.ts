@@ -60,6 +60,9 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
   const overridesAhead = (at: Date) => allOverridesBetween(deps.database.prisma, deps.oncall(), at, new Date(at.getTime() + ONCALL_HORIZON_MS));
   const nameOf = (key: string | undefined) => (key ? (deps.oncall().people[key]?.name ?? key) : 'nobody (a gap)');
   const when = (date: Date, ctx: CommandContext) => DateTime.fromJSDate(date, { zone: ctx.timeZone }).toFormat('ccc d MMM HH:mm');
+  /** For a message to someone else: in their own time zone (oncall.yaml), not the asker's. */
+  const zoneOf = (person: { handle: string | null } | null, ctx: CommandContext) => (person?.handle ? deps.oncall().people[person.handle]?.timeZone : undefined) ?? ctx.timeZone;
+  const span = (from: Date, to: Date, timeZone: string) => `${DateTime.fromJSDate(from, { zone: timeZone }).toFormat('ccc d MMM HH:mm')} to ${DateTime.fromJSDate(to, { zone: timeZone }).toFormat('ccc d MMM HH:mm')} (${timeZone})`;
 
   return {
     async 'oncall.who'(command, ctx) {
@@ -268,8 +271,9 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       if (channelId) await deps.delivery!.upsert(`cover:${request.id}`, { kind: 'channel', via: platform, channelId }, coverMessage(config, taken, people, ctx.timeZone));
       const schedule = config.schedules[request.scheduleKey]?.name ?? request.scheduleKey;
       const stretch = `${schedule} from ${when(request.startsAt, ctx)} to ${when(request.endsAt, ctx)} (${ctx.timeZone})`;
+      const theirStretch = `${schedule} from ${span(request.startsAt, request.endsAt, zoneOf(requester, ctx))}`;
       for (const [person, text] of [
-        [people.requester, `${taker.name} took cover #${request.id}: they are on call for ${stretch} instead of you.`],
+        [people.requester, `${taker.name} took cover #${request.id}: they are on call for ${theirStretch} instead of you.`],
         [people.taker, `You took cover #${request.id}: you are on call for ${stretch} (override #${result.overrideId}; \`/oncall unoverride ${result.overrideId}\` undoes it).`],
       ] as const) {
         if (person.chatId && deps.delivery) await deps.delivery.deliverOnce(`cover:${request.id}:taken:${person.chatId}`, { kind: 'person', via: platform, userId: person.chatId }, { summary: text, sections: [{ text }] }).catch(() => {});
@@ -305,7 +309,9 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
         VALUES (${found.schedule.key}, ${asker.id}::int, ${other.id}::int, ${found.mine!.start}::timestamptz, ${found.mine!.end}::timestamptz, ${found.theirs!.start}::timestamptz, ${found.theirs!.end}::timestamptz, ${ctx.platform})
         RETURNING id`);
       const id = Number(row!.id);
-      const offer = `${asker.name} offers a swap on **${found.schedule.name}**: you take their shift ${when(found.mine!.start, ctx)} → ${when(found.mine!.end, ctx)}, they take yours ${when(found.theirs!.start, ctx)} → ${when(found.theirs!.end, ctx)} (${ctx.timeZone}).`;
+      const otherZone = zoneOf(other, ctx);
+      const inOthers = (date: Date) => DateTime.fromJSDate(date, { zone: otherZone }).toFormat('ccc d MMM HH:mm');
+      const offer = `${asker.name} offers a swap on **${found.schedule.name}**: you take their shift ${inOthers(found.mine!.start)} → ${inOthers(found.mine!.end)}, they take yours ${inOthers(found.theirs!.start)} → ${inOthers(found.theirs!.end)} (${otherZone}).`;
       if (!deps.delivery) throw new AppError('unavailable', 'No chat platform to ask them on');
       await deps.delivery.deliverOnce(`swap:${id}:offer`, { kind: 'person', via: ctx.platform, userId: command.user.platformId }, {
         summary: `Swap #${id} offered by ${asker.name}`,
@@ -339,7 +345,9 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       const written = await acceptSwap(deps.database, swap.id, now);
       if (written === 'gone') throw new AppError('conflict', `Swap #${swap.id} was answered already, or a shift is over`);
       const schedule = deps.oncall().schedules[swap.scheduleKey]?.name ?? swap.scheduleKey;
-      await tell(`${answerer.name} accepted swap #${swap.id} on ${schedule}: they take ${when(swap.mineFrom, ctx)} → ${when(swap.mineTo, ctx)}, you take ${when(swap.theirsFrom, ctx)} → ${when(swap.theirsTo, ctx)} (${ctx.timeZone}).`);
+      const zone = zoneOf(requester, ctx);
+      const inTheirs = (date: Date) => DateTime.fromJSDate(date, { zone }).toFormat('ccc d MMM HH:mm');
+      await tell(`${answerer.name} accepted swap #${swap.id} on ${schedule}: they take ${inTheirs(swap.mineFrom)} → ${inTheirs(swap.mineTo)}, you take ${inTheirs(swap.theirsFrom)} → ${inTheirs(swap.theirsTo)} (${zone}).`);
       return {
         visibility: 'ephemeral',
         message: { summary: `Swap #${swap.id} accepted`, sections: [{ text: `Done: you are on call for ${schedule} ${when(swap.mineFrom, ctx)} → ${when(swap.mineTo, ctx)}, and ${requester?.name ?? 'they'} ${when(swap.theirsFrom, ctx)} → ${when(swap.theirsTo, ctx)} (${ctx.timeZone}). Overrides #${written[0]} and #${written[1]}.` }] },

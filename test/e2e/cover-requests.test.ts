@@ -29,8 +29,8 @@ describe('cover requests: ask the team, the first to take it gets the override',
       join(dir, 'oncall.yaml'),
       [
         'people:',
-        '  alice: { name: Alice Archer, slack: U0ALICE001 }',
-        '  bob: { name: Bob Baker, slack: U0BOB00001 }',
+        '  alice: { name: Alice Archer, slack: U0ALICE001, timezone: Europe/Berlin }',
+        '  bob: { name: Bob Baker, slack: U0BOB00001, timezone: America/New_York }',
         '  carol: { name: Carol Chen, slack: U0CAROL001 }',
         'teams:',
         '  db: { name: Databases, members: [alice, bob], schedules: [db-primary], channel: "#db-oncall", lead: bob }',
@@ -75,6 +75,9 @@ describe('cover requests: ask the team, the first to take it gets the override',
     expect(channel()[0]).toContain('taken by Bob Baker');
     expect(channel()[0]).not.toContain('cover.take');
     expect(dms('U0ALICE001').join()).toContain('Bob Baker took cover #1');
+    // Each is told in their own time zone.
+    expect(dms('U0ALICE001').find((m) => m.includes('took cover #1'))).toContain('(Europe/Berlin)');
+    expect(dms('U0BOB00001').find((m) => m.includes('You took cover #1'))).toContain('(America/New_York)');
     expect(dms('U0BOB00001').join()).toContain('You took cover #1');
     expect(await click('1', 'U0BOB00001')).toContain('Cover #1 has been taken already');
     expect(await bot.database.prisma.oncallOverride.count()).toBe(1);

@@ -15,8 +15,8 @@ const SECRET = 'test-signing-secret';
 const HOUR = 3_600_000;
 const YAML = [
   'people:',
-  '  alice: { name: Alice Archer, slack: U0ALICE001 }',
-  '  bob: { name: Bob Baker, slack: U0BOB00001 }',
+  '  alice: { name: Alice Archer, slack: U0ALICE001, timezone: Europe/Berlin }',
+  '  bob: { name: Bob Baker, slack: U0BOB00001, timezone: America/New_York }',
   '  carol: { name: Carol Chen, slack: U0CAROL001 }',
   'teams:',
   '  db: { name: Databases, members: [alice, bob], schedules: [db-primary] }',
@@ -60,6 +60,8 @@ describe('shift swaps: offered in chat, accepted or declined in a DM, both overr
     expect(offered).toContain('Swap #1 offered to Bob Baker');
     const [offer] = dms('U0BOB00001');
     expect(offer).toContain('Alice Archer offers a swap on *db-primary*');
+    // Told in Bob's own time zone, not the asker's.
+    expect(offer).toContain('(America/New_York)');
     expect(offer).toContain('"action_id":"swap.accept"');
     expect(await bot.database.prisma.oncallOverride.count()).toBe(0);
 
@@ -69,7 +71,8 @@ describe('shift swaps: offered in chat, accepted or declined in a DM, both overr
     const schedule = config.schedules['db-primary']!;
     expect(stretchAt(schedule, overrides, new Date(inside(aliceWeek.start)))?.personKey).toBe('bob');
     expect(stretchAt(schedule, overrides, new Date(inside(bobWeek.start)))?.personKey).toBe('alice');
-    await eventually('Alice told', async () => (dms('U0ALICE001').some((m) => m.includes('Bob Baker accepted swap #1')) ? true : undefined));
+    const told = await eventually('Alice told', async () => dms('U0ALICE001').find((m) => m.includes('Bob Baker accepted swap #1')));
+    expect(told).toContain('(Europe/Berlin)');
     expect(await click('swap.decline', '1', 'U0BOB00001')).toContain('Swap #1 was accepted already');
     expect(await bot.database.prisma.oncallOverride.count()).toBe(2);
   });
