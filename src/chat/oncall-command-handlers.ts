@@ -1,4 +1,4 @@
-import { chatIdOf, type ChatIdentities } from './chat-identity.js';
+import { PLATFORM_DISPLAY_NAME, chatIdOf, type ChatIdentities } from './chat-identity.js';
 import { DateTime } from 'luxon';
 import type { Database } from '../db/database.js';
 import { writePage } from '../delivery/page-request.js';
@@ -226,29 +226,48 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       const handle = asker.handle && config.people[asker.handle] ? asker.handle : undefined;
       if (!handle) throw new AppError('bad_request', `${asker.name} is not listed in oncall.yaml (under people:, with their chat id), so the bot cannot tell which shifts are theirs.`);
       const overrides = await allOverridesBetween(deps.database.prisma, config, from.at, to.at);
+      // Every schedule of the asker's teams that has them on call then: a dentist's appointment
+      // is covered on each, each asked in its own team's channel.
+      const seen = new Set<string>();
       const mine = Object.values(config.teams)
         .filter((team) => team.members.includes(handle))
-        .flatMap((team) => team.schedules.map((key) => ({ team, schedule: config.schedules[key] })))
-        .find(({ schedule }) => schedule && shiftsBetween(schedule, overrides, from.at, to.at).some((shift) => shift.personKey === handle));
-      if (!mine) throw new AppError('bad_request', `You are not on call in your teams' schedules between ${when(from.at, ctx)} and ${when(to.at, ctx)} (${ctx.timeZone}): there is nothing to cover.`);
-      const channel = coverChannel(config, mine.team.key, deps.incidentsChannel);
+        .flatMap((team) => team.schedules.map((key) => ({ team, schedule: config.schedules[key]! })))
+        .filter(({ schedule }) => schedule && !seen.has(schedule.key) && seen.add(schedule.key) && shiftsBetween(schedule, overrides, from.at, to.at).some((shift) => shift.personKey === handle));
+      if (mine.length === 0) throw new AppError('bad_request', `You are not on call in your teams' schedules between ${when(from.at, ctx)} and ${when(to.at, ctx)} (${ctx.timeZone}): there is nothing to cover.`);
       const port = deps.delivery?.ports.find((p) => p.platform === ctx.platform);
-      const channelId = channel && port ? await port.resolveChannel(channel.name) : undefined;
-      if (!channel || !channelId) throw new AppError('bad_request', `${mine.team.name} has no channel to ask in: set teams.${mine.team.key}.channel in oncall.yaml (or INCIDENTS_CHANNEL).`);
-      const timeout = deps.coverTimeoutMs ?? 2 * 3_600_000;
-      const id = await deps.database.transaction(async (tx) => {
-        const [row] = await tx.query<{ id: number }>(sql`
-          INSERT INTO cover_requests (team_key, schedule_key, requester_id, starts_at, ends_at, reason, platform)
-          VALUES (${mine.team.key}, ${mine.schedule!.key}, ${asker.id}::int, ${from.at}::timestamptz, ${to.at}::timestamptz, ${command.reason ?? null}, ${ctx.platform})
-          RETURNING id`);
-        const created = Number(row!.id);
-        await enqueueJobs(tx, [coverFollowUpJob(created, 'reminder', timeout), coverFollowUpJob(created, 'lead', 2 * timeout)]);
-        return created;
-      });
-      deps.onCommitted?.();
-      const request = (await findCoverRequest(deps.database, id))!;
-      await deps.delivery!.upsert(`cover:${id}`, { kind: 'channel', via: ctx.platform, channelId }, coverMessage(config, request, { requester: { name: asker.name, chatId: ctx.actor.platformId } }, ctx.timeZone));
-      return privately(`Cover #${id} asked in ${channel.name}`, [`The first member of ${mine.team.name} to take it is on call for ${mine.schedule!.name} from ${when(from.at, ctx)} to ${when(to.at, ctx)} (${ctx.timeZone}); you will be told.`]);
+      const asked: string[] = [];
+      const titles: string[] = [];
+      const notAsked: string[] = [];
+      for (const { team, schedule } of mine) {
+        const channel = coverChannel(config, team.key, deps.incidentsChannel);
+        const channelId = channel && port ? await port.resolveChannel(channel.name) : undefined;
+        if (!channel) {
+          notAsked.push(`${schedule.name} (${team.name}): the team has no channel to ask in; set teams.${team.key}.channel in oncall.yaml (or INCIDENTS_CHANNEL).`);
+          continue;
+        }
+        if (!channelId) {
+          notAsked.push(`${schedule.name} (${team.name}): the bot could not find ${channel.name} (${channel.setting}) in ${PLATFORM_DISPLAY_NAME[ctx.platform]}; invite it there, or name another channel.`);
+          continue;
+        }
+        const timeout = deps.coverTimeoutMs ?? 2 * 3_600_000;
+        const id = await deps.database.transaction(async (tx) => {
+          const [row] = await tx.query<{ id: number }>(sql`
+            INSERT INTO cover_requests (team_key, schedule_key, requester_id, starts_at, ends_at, reason, platform)
+            VALUES (${team.key}, ${schedule.key}, ${asker.id}::int, ${from.at}::timestamptz, ${to.at}::timestamptz, ${command.reason ?? null}, ${ctx.platform})
+            RETURNING id`);
+          const created = Number(row!.id);
+          await enqueueJobs(tx, [coverFollowUpJob(created, 'reminder', timeout), coverFollowUpJob(created, 'lead', 2 * timeout)]);
+          return created;
+        });
+        deps.onCommitted?.();
+        const request = (await findCoverRequest(deps.database, id))!;
+        await deps.delivery!.upsert(`cover:${id}`, { kind: 'channel', via: ctx.platform, channelId }, coverMessage(config, request, { requester: { name: asker.name, chatId: ctx.actor.platformId } }, ctx.timeZone));
+        titles.push(`Cover #${id} asked in ${channel.name}`);
+        asked.push(`Cover #${id} asked in ${channel.name}: the first member of ${team.name} to take it is on call for ${schedule.name} from ${when(from.at, ctx)} to ${when(to.at, ctx)} (${ctx.timeZone}).`);
+      }
+      if (asked.length === 0) throw new AppError('bad_request', `Nowhere to ask for cover. ${notAsked.join(' ')}`);
+      const lines = [...asked, ...(notAsked.length ? ['', 'Not asked, so you stay on call there:', ...notAsked] : []), '', 'You will be told when someone takes it.'];
+      return privately(titles.length === 1 ? titles[0]! : `Cover asked for ${titles.length} schedules`, lines);
     },
 
     async 'oncall.take'(command, ctx) {

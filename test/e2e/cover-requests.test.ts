@@ -35,8 +35,13 @@ describe('cover requests: ask the team, the first to take it gets the override',
         'teams:',
         '  db: { name: Databases, members: [alice, bob], schedules: [db-primary], channel: "#db-oncall", lead: bob }',
         '  web: { name: Web, members: [carol] }',
+        // Alice is on call for a second team too, whose channel the bot cannot find.
+        '  ops: { name: Operations, members: [alice], schedules: [ops-primary], channel: "#ops-oncall" }',
         'schedules:',
         '  db-primary:',
+        '    layers:',
+        '      - { participants: [alice], rotation: weekly, handoff: "09:00", handoff_day: monday, start: 2026-11-02 }',
+        '  ops-primary:',
         '    layers:',
         '      - { participants: [alice], rotation: weekly, handoff: "09:00", handoff_day: monday, start: 2026-11-02 }',
       ].join('\n'),
@@ -61,6 +66,9 @@ describe('cover requests: ask the team, the first to take it gets the override',
   it('posts the request with Take it; Carol (another team) may not; Bob takes it: override, message updated, both told; a second click is refused', async () => {
     const asked = await command(`cover ${day(6)}T08:00:00Z ${day(6)}T20:00:00Z dentist`, 'U0ALICE001');
     expect(asked).toContain('Cover #1 asked in #db-oncall');
+    // Her other schedule is named, with why it was not asked: she stays on call there.
+    expect(asked).toContain('Not asked, so you stay on call there:');
+    expect(asked).toContain('ops-primary (Operations): the bot could not find #ops-oncall (teams.ops.channel) in Slack');
     expect(channel()).toHaveLength(1);
     expect(channel()[0]).toContain('who can take Alice Archer');
     expect(channel()[0]).toContain('"action_id":"cover.take"');
