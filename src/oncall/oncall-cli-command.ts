@@ -26,7 +26,9 @@ const MAX_SPAN_DAYS = 366;
 
 function both(date: Date, zone: string): string {
   const local = DateTime.fromJSDate(date, { zone });
-  return `${local.toFormat("ccc yyyy-MM-dd HH:mm")} ${local.toFormat('ZZZZ')} (${DateTime.fromJSDate(date, { zone: 'UTC' }).toFormat("HH:mm 'UTC'")})`;
+  // The zone's name (ICU's short names are "GMT+1" for most of the world); UTC once.
+  if (local.offset === 0 && /^(UTC|Etc\/UTC|GMT|Etc\/GMT)$/i.test(zone)) return `${local.toFormat('ccc yyyy-MM-dd HH:mm')} UTC`;
+  return `${local.toFormat('ccc yyyy-MM-dd HH:mm')} ${zone} (${DateTime.fromJSDate(date, { zone: 'UTC' }).toFormat("HH:mm 'UTC'")})`;
 }
 
 /** Runs a command body, turning the bot's own errors (unknown team, bad time) into a message and exit 1. */

@@ -55,7 +55,7 @@ describe('incident-bot oncall (shipped oncall.yaml)', () => {
     expect(unverified.stdout).toContain('voice   skipped: not verified yet');
     const high = await runCli(['oncall', 'notify-preview', 'bruno', '--severity', '1', '--at', '2026-12-01T22:30:00Z', '--as-verified'], env);
     expect(high.code, high.stderr).toBe(0);
-    expect(high.stdout).toContain('A SEV1 page (high urgency) to Bruno Keller');
+    expect(high.stdout).toContain('A SEV1 page (high urgency) to Bruno Keller starting Tue 2026-12-01 23:30 Europe/Berlin (22:30 UTC)');
     expect(high.stdout).toContain('chat    Tue 1 Dec 23:30  +0s');
     expect(high.stdout).toContain('sms     Tue 1 Dec 23:32  +2m');
     expect(high.stdout).toContain('voice   Tue 1 Dec 23:35  +5m');
