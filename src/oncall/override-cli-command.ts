@@ -86,7 +86,7 @@ export function overrideCliCommands(clock: Clock = systemClock): CliCommand[] {
           path: '/api/overrides',
           body: { team: target, person, from: from.zoned.toISO(), to: to.zoned.toISO(), ...(reason.length ? { reason: reason.join(' ') } : {}) },
         });
-        return answer(io, result, values.json, (a) => [`Set ${describe(a.override as OverrideJson, zone())}`]);
+        return answer(io, result, values.json, (a) => [`Set ${describe(a.override as OverrideJson, zone())}`, ...(typeof a.warning === 'string' ? [`Note: ${a.warning}.`] : [])]);
       },
     },
   ];

@@ -62,9 +62,15 @@ export function overrideRoutes(deps: { prisma: PrismaClient; oncall: () => Oncal
         if (!parsed.success) throw new AppError('validation_failed', 'The override does not have the expected shape', { problems: parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })) });
         const body = parsed.data;
         const config = deps.oncall();
+        const now = deps.clock.now();
+        // Over already, it would change nothing and show nowhere (lists hold current and coming ones).
+        if (new Date(body.to) <= now) throw new AppError('validation_failed', 'The override is over already', { problems: [{ path: 'to', message: `is in the past (now is ${now.toISOString()}): an override that is over changes nothing` }] });
         const schedule = scheduleToOverride(config, (body.schedule ?? body.team)!);
         const id = await addOverride(deps.prisma, config, { scheduleKey: schedule.key, personHandle: body.person, startsAt: new Date(body.from), endsAt: new Date(body.to), reason: body.reason, createdById: null });
-        return reply.status(201).send({ override: overrideJson((await findOverride(deps.prisma, config, id, deps.clock.now()))!) });
+        const owners = Object.values(config.teams).filter((team) => team.schedules.includes(schedule.key));
+        const outsider = owners.length > 0 && !owners.some((team) => team.members.includes(body.person));
+        const warning = outsider ? `${config.people[body.person]?.name ?? body.person} is not a member of ${owners.map((team) => team.name).join(' or ')} in oncall.yaml, and is on call for it all the same` : undefined;
+        return reply.status(201).send({ override: overrideJson((await findOverride(deps.prisma, config, id, now))!), ...(warning ? { warning } : {}) });
       });
     });
 

@@ -23,6 +23,7 @@ describe('overrides you can see and undo: the API and the CLI', () => {
         '  alice: { name: Alice Archer, timezone: Europe/Berlin }',
         '  bob: { name: Bob Baker }',
         '  carol: { name: Carol Chen }',
+        '  dave: { name: Dave Doe }',
         'teams:',
         '  db: { name: Databases, members: [alice, bob, carol], schedules: [db-primary] }',
         'schedules:',
@@ -88,6 +89,13 @@ describe('overrides you can see and undo: the API and the CLI', () => {
     const range = `from=${encodeURIComponent(new Date(Date.now() - 2 * HOUR).toISOString())}&to=1m`;
     const past = (await readJson(api(`/overrides?${range}`, {}, bot.apiTokens.read))).overrides.find((o: { id: number }) => o.id === id);
     expect(past).toMatchObject({ person: 'carol', createdAt: expect.any(String) });
+    const over = await api('/overrides', { method: 'POST', body: JSON.stringify({ team: 'db', person: 'carol', from: new Date(Date.now() - 3 * HOUR).toISOString(), to: new Date(Date.now() - HOUR).toISOString() }) });
+    expect(over.status).toBe(422);
+    expect((await readJson(over)).problems).toEqual([{ path: 'to', message: expect.stringContaining('is in the past') }]);
+    // Someone outside the team: set, with a note that says so.
+    const outsider = await runCli(['oncall', 'override', 'add', 'db', 'dave', `${day(3)}T12:00:00Z`, `${day(3)}T18:00:00Z`, '--url', bot.url], env);
+    expect(outsider.code, outsider.stderr).toBe(0);
+    expect(outsider.stdout).toContain('Note: Dave Doe is not a member of Databases in oncall.yaml, and is on call for it all the same.');
     const half = await api('/overrides?from=2d', {}, bot.apiTokens.read);
     expect(half.status).toBe(422);
     expect((await readJson(half)).problems).toEqual([{ path: 'to', message: expect.stringContaining('give from and to together') }]);
