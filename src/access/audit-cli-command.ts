@@ -9,6 +9,7 @@ import { readSearchText, wholeNumber } from '../input-values.js';
 import { StartupError } from '../startup-error.js';
 import { readInstantOrAgo } from '../time/instant.js';
 import { findAuditEntries, type AuditEntryView } from './audit-log.js';
+import { callBotApi, refusal } from '../http/bot-api-client.js';
 import { systemClock, type Clock } from '../time/clock.js';
 
 export type OpenPrisma = (io: CliIo) => Promise<{ prisma: PrismaClient; close(): Promise<void> }>;
@@ -34,7 +35,38 @@ function readFromTheBotHint(io: CliIo): string {
   return `While the bot runs on embedded storage, read the trail from it: curl -H "Authorization: Bearer ${token}" '${botAddress(config.PORT)}/api/audit?since=7d'`;
 }
 
-/** `incident-bot audit`: who did what, newest first, from the database the bot uses. */
+type AuditQuery = { since: Date; actor?: string; action?: string; limit: number };
+
+/**
+ * The entries from the bot's database, or, while the running bot holds embedded storage, from
+ * its read API (`GET /api/audit`, which records that read in the trail, as any API read).
+ * Rethrows the lock when the bot cannot be asked either.
+ */
+async function readEntries(openPrisma: OpenPrisma, io: CliIo, query: AuditQuery): Promise<AuditEntryView[]> {
+  let storage: Awaited<ReturnType<OpenPrisma>>;
+  try {
+    storage = await openPrisma(io);
+  } catch (error) {
+    if (!(error instanceof StartupError && error.code === 'data_dir_locked') || query.limit > API_LIMIT) throw error;
+    const params = new URLSearchParams({ since: query.since.toISOString(), limit: String(query.limit), ...(query.actor ? { actor: query.actor } : {}), ...(query.action ? { action: query.action } : {}) });
+    const asked = await callBotApi(io, { scope: 'read', method: 'GET', path: `/api/audit?${params}` });
+    if (!asked?.ok) {
+      if (asked) io.err(refusal(asked));
+      throw error;
+    }
+    return (asked.answer.entries as (Omit<AuditEntryView, 'at'> & { at: string })[]).map((entry) => ({ ...entry, at: new Date(entry.at) }));
+  }
+  try {
+    return await findAuditEntries(storage.prisma, query);
+  } finally {
+    await storage.close();
+  }
+}
+
+/** GET /api/audit's most entries in one answer. */
+const API_LIMIT = 10_000;
+
+/** `incident-bot audit`: who did what, newest first, from the database the bot uses (or the running bot). */
 export function auditCliCommand(openPrisma: OpenPrisma, clock: Clock = systemClock): CliCommand {
   return {
     name: ['audit'],
@@ -50,9 +82,9 @@ export function auditCliCommand(openPrisma: OpenPrisma, clock: Clock = systemClo
       const limit = values.limit === undefined ? 200 : flagValue('--limit', values.limit, wholeNumber(1, 100_000));
       const actor = values.actor === undefined ? undefined : flagValue('--actor', values.actor, readSearchText);
       const action = values.action === undefined ? undefined : flagValue('--action', values.action, readSearchText);
-      let storage: Awaited<ReturnType<OpenPrisma>>;
+      let entries: AuditEntryView[];
       try {
-        storage = await openPrisma(io);
+        entries = await readEntries(openPrisma, io, { since, actor, action, limit });
       } catch (error) {
         if (error instanceof StartupError && error.code === 'data_dir_locked') {
           io.err(`${error.message}\n${readFromTheBotHint(io)}`);
@@ -60,22 +92,17 @@ export function auditCliCommand(openPrisma: OpenPrisma, clock: Clock = systemClo
         }
         throw error;
       }
-      try {
-        const entries = await findAuditEntries(storage.prisma, { since, actor, action, limit });
-        if (values.json) {
-          io.out(JSON.stringify({ since: since.toISOString(), entries: entries.map((e) => ({ ...e, at: e.at.toISOString() })) }, null, 2));
-          return 0;
-        }
-        if (entries.length === 0) {
-          io.out(`No audit entries since ${since.toISOString()}${actor ? ` by "${actor}"` : ''}${action ? ` for ${action}` : ''}.`);
-          return 0;
-        }
-        for (const entry of entries) io.out(line(entry));
-        if (entries.length === limit) io.out(`(showing the newest ${limit}; use --limit or --since for more)`);
+      if (values.json) {
+        io.out(JSON.stringify({ since: since.toISOString(), entries: entries.map((e) => ({ ...e, at: e.at.toISOString() })) }, null, 2));
         return 0;
-      } finally {
-        await storage.close();
       }
+      if (entries.length === 0) {
+        io.out(`No audit entries since ${since.toISOString()}${actor ? ` by "${actor}"` : ''}${action ? ` for ${action}` : ''}.`);
+        return 0;
+      }
+      for (const entry of entries) io.out(line(entry));
+      if (entries.length === limit) io.out(`(showing the newest ${limit}; use --limit or --since for more)`);
+      return 0;
     },
   };
 }

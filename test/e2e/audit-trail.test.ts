@@ -42,8 +42,14 @@ describe('the audit trail, end to end', () => {
     const badSince = await api('/api/audit?since=yesterday-ish');
     expect(badSince.status).toBe(422);
     expect(((await badSince.json()) as { problems: { path: string }[] }).problems[0]!.path).toBe('since');
+    // The CLI asks the running bot for the same trail...
+    const asked = await runCli(['audit', '--action', 'config.reload', '--json'], { DATA_DIR: bot.dataDir, ONCALL_FILE: oncallFile, PORT: String(bot.port), API_TOKEN });
+    expect(asked.code, asked.stderr).toBe(0);
+    expect((JSON.parse(asked.stdout) as typeof served).entries.filter((e) => e.args.reason === 'SIGHUP').map((e) => e.result)).toEqual(['ok', 'invalid']);
+    // ...and when it cannot reach it, says how to.
     const whileRunning = await runCli(['audit'], { DATA_DIR: bot.dataDir, ONCALL_FILE: oncallFile, PORT: '4123' });
     expect(whileRunning.code).toBe(1);
+    expect(whileRunning.stderr).toContain('No read token: set API_TOKEN');
     expect(whileRunning.stderr).toContain('is in use by another bot process');
     // The hint names the bot's own port and token file, not a default.
     expect(whileRunning.stderr).toContain(`$(cat ${join(bot.dataDir, 'api-token')})`);
@@ -65,6 +71,8 @@ describe('the audit trail, end to end', () => {
       'system playbooks.reload ok',
       'system config.reload ok',
       'system playbooks.reload ok',
+      'api api.audit.read ok',
+      // The CLI's read through the running bot is an API read too.
       'api api.audit.read ok',
     ]);
     const read = entries.find((e) => e.action === 'api.report.read')!;
