@@ -52,11 +52,15 @@ export async function incidentPageContent(database: Database, viewer: Viewer, id
         .join('')}</tbody></table>`
     : '<p>Declared by hand: no alerts.</p>';
 
+  // A run left unfinished stays "running" in storage (a re-opened incident carries on with it),
+  // but a resolved incident's playbook is not going on: it says where it stopped.
+  const stopped = run?.status === 'running' && incident.status === 'resolved';
   const playbook = run
-    ? `<p>${h(run.playbookName)}: ${h(run.status)}</p><ol>${run.definition.steps
+    ? `<p>${h(run.playbookName)}: ${stopped ? 'stopped when the incident was resolved' : h(run.status)}</p><ol>${run.definition.steps
         .map((step) => {
           const state = run.steps.find((s) => s.stepId === step.id);
-          const mark = state ? `${state.status}${state.choice ? ` → ${state.choice}` : ''}${state.actorName ? ` (${state.actorName})` : ''}` : step.id === run.currentStepId ? 'current step' : 'to do';
+          const reached = state?.status === 'active' || (!state && step.id === run.currentStepId);
+          const mark = stopped && reached ? 'not done (where it stopped)' : state ? `${state.status}${state.choice ? ` → ${state.choice}` : ''}${state.actorName ? ` (${state.actorName})` : ''}` : step.id === run.currentStepId ? 'current step' : stopped ? 'not done' : 'to do';
           return `<li${step.id === run.currentStepId ? ' aria-current="step"' : ''}>${h(step.title)} <span class="muted">${h(mark)}</span></li>`;
         })
         .join('')}</ol>`
