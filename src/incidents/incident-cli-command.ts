@@ -3,7 +3,7 @@ import { flagValue, parseFlags } from '../cli-flags.js';
 import { callBotApi, refusal } from '../http/bot-api-client.js';
 import { readIncidentNumber } from '../input-values.js';
 
-const USAGE = 'incident ack|mitigate|resolve|note <number> [summary or note text] [--as <handle|email>] [--url <bot address>] [--json]';
+const USAGE = 'incident ack|mitigate|resolve|reopen|severity|note <number> [summary, reason, 1-4 or note text] [--as <handle|email>] [--url <bot address>] [--json]';
 
 /** Each verb, the write route it calls and what its words after the number are. */
 const VERBS = {
@@ -11,6 +11,8 @@ const VERBS = {
   mitigate: { route: 'mitigate', words: 'none' },
   resolve: { route: 'resolve', words: 'summary' },
   note: { route: 'notes', words: 'text' },
+  reopen: { route: 'reopen', words: 'reason' },
+  severity: { route: 'severity', words: 'severity' },
 } as const;
 type Verb = keyof typeof VERBS;
 
@@ -24,7 +26,7 @@ type Verb = keyof typeof VERBS;
 export const incidentCliCommand: CliCommand = {
   name: ['incident'],
   usage: USAGE,
-  summary: 'acknowledge, mitigate, resolve or add a note to an incident through the running bot (the write API)',
+  summary: 'acknowledge, mitigate, resolve, re-open, change the severity of or add a note to an incident through the running bot (the write API)',
   async run(args, io) {
     const { values, positionals } = parseFlags({
       args,
@@ -33,7 +35,7 @@ export const incidentCliCommand: CliCommand = {
     });
     const [verbWord, numberText, ...words] = positionals;
     if (verbWord === undefined || !(verbWord in VERBS)) {
-      throw new UsageError(verbWord === undefined ? 'Say what to do: ack, mitigate, resolve or note' : `Unknown action "${verbWord}": use ack, mitigate, resolve or note`);
+      throw new UsageError(verbWord === undefined ? 'Say what to do: ack, mitigate, resolve, reopen, severity or note' : `Unknown action "${verbWord}": use ack, mitigate, resolve, reopen, severity or note`);
     }
     const verb = VERBS[verbWord as Verb];
     if (numberText === undefined) throw new UsageError(`Say which incident: incident ${verbWord} <number>`);
@@ -41,11 +43,14 @@ export const incidentCliCommand: CliCommand = {
     const text = words.join(' ').trim();
     if (verb.words === 'none' && text) throw new UsageError(`${verbWord} takes no text (got "${text.slice(0, 40)}"); add a note with: incident note ${number} <text>`);
     if (verb.words === 'text' && !text) throw new UsageError(`Say what to note: incident note ${number} <text>`);
+    if (verb.words === 'severity' && !text) throw new UsageError(`Say which severity: incident severity ${number} <1-4>`);
 
     const body = {
       ...(values.as !== undefined ? { as: values.as } : {}),
       ...(verb.words === 'summary' && text ? { summary: text } : {}),
       ...(verb.words === 'text' ? { text } : {}),
+      ...(verb.words === 'reason' && text ? { reason: text } : {}),
+      ...(verb.words === 'severity' ? { severity: text } : {}),
     };
     const result = await callBotApi(io, { url: values.url, scope: 'write', method: 'POST', path: `/api/incidents/${number}/${verb.route}`, body });
     if (!result) return 1;

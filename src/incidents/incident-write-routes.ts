@@ -15,7 +15,7 @@ import { listedPerson } from '../oncall/listed-person.js';
 import type { Actor } from './actor.js';
 import { parseIncidentNumber } from './incident-api-routes.js';
 import { getIncident } from './incident-queries.js';
-import { incidentLabel } from './incident-rules.js';
+import { incidentLabel, severityLabel } from './incident-rules.js';
 import { NOTE_TAGS, type IncidentService } from './incident-service.js';
 
 /** As long as a Slack slash command may be: nothing reaches the timeline through the API that chat could not send. */
@@ -31,15 +31,32 @@ const bodies = {
   mitigate: z.object({ as: asPerson }).strict(),
   resolve: z.object({ as: asPerson, summary: text().optional() }).strict(),
   notes: z.object({ as: asPerson, text: text().min(1, 'must not be empty'), tag: z.enum(NOTE_TAGS).optional() }).strict(),
+  reopen: z.object({ as: asPerson, reason: text().optional() }).strict(),
+  severity: z
+    .object({
+      as: asPerson,
+      // 1 to 4, or as chat takes it: sev2, SEV2.
+      severity: z.union([z.number(), z.string()]).transform((value, ctx) => {
+        const n = typeof value === 'number' ? value : Number(/^(?:sev)?([1-4])$/i.exec(value.trim())?.[1] ?? NaN);
+        if (!Number.isInteger(n) || n < 1 || n > 4) {
+          ctx.addIssue({ code: 'custom', message: 'must be 1 to 4 (or sev1 to sev4)' });
+          return z.NEVER;
+        }
+        return n;
+      }),
+    })
+    .strict(),
 };
 type WriteAction = keyof typeof bodies;
 type BodyOf<A extends WriteAction> = z.infer<(typeof bodies)[A]>;
 
-const COMMAND_KIND: Record<WriteAction, 'incident.ack' | 'incident.mitigate' | 'incident.resolve' | 'incident.note'> = {
+const COMMAND_KIND: Record<WriteAction, 'incident.ack' | 'incident.mitigate' | 'incident.resolve' | 'incident.note' | 'incident.reopen' | 'incident.sev'> = {
   ack: 'incident.ack',
   mitigate: 'incident.mitigate',
   resolve: 'incident.resolve',
   notes: 'incident.note',
+  reopen: 'incident.reopen',
+  severity: 'incident.sev',
 };
 
 export interface IncidentWriteDeps {
@@ -98,6 +115,16 @@ export function incidentWriteRoutes(deps: IncidentWriteDeps): RouteModule {
         const summary = (body as BodyOf<'resolve'>).summary || undefined;
         await deps.incidents.resolve(number, who.actor, summary);
         return { status: 200, reply: { message: `${label} resolved by ${who.name}${summary ? `: ${summary}` : '.'}`, incident: await getIncident(deps.prisma, number) } };
+      }
+      case 'reopen': {
+        const reason = (body as BodyOf<'reopen'>).reason || undefined;
+        await deps.incidents.reopen(number, who.actor, reason ?? `by ${who.name}`);
+        return { status: 200, reply: { message: `${label} re-opened by ${who.name}${reason ? `: ${reason}` : '.'} Escalation starts again.`, incident: await getIncident(deps.prisma, number) } };
+      }
+      case 'severity': {
+        const { severity } = body as BodyOf<'severity'>;
+        await deps.incidents.setSeverity(number, severity, who.actor);
+        return { status: 200, reply: { message: `${label} is now ${severityLabel(severity)} (set by ${who.name}).`, incident: await getIncident(deps.prisma, number) } };
       }
       case 'notes': {
         const note = body as BodyOf<'notes'>;

@@ -76,6 +76,24 @@ for (const kind of databaseKinds()) {
       for (const result of [again, unknown, nobody]) noStackTrace(result);
       expect((await incident(1)).status).toBe('resolved');
     });
+
+    it('re-opens a resolved incident and changes its severity, without chat', async () => {
+      const reopened = await runCli(['incident', 'reopen', '1', 'the', 'replica', 'lags', 'again', '--as', 'alice'], env);
+      expect([reopened.code, reopened.stdout.trim()]).toEqual([0, 'INC-1 re-opened by Alice Archer: the replica lags again Escalation starts again.']);
+      expect((await incident(1)).status).toBe('triggered');
+      const again = await runCli(['incident', 'reopen', '1'], env);
+      expect([again.code, again.stderr.trim()]).toEqual([1, 'The bot refused (409): INC-1 is not resolved']);
+
+      const sev = await runCli(['incident', 'severity', '1', 'sev2', '--as', 'alice'], env);
+      expect([sev.code, sev.stdout.trim()]).toEqual([0, 'INC-1 is now SEV2 (set by Alice Archer).']);
+      expect((await incident(1)).severity).toBe('SEV2');
+      const bad = await runCli(['incident', 'severity', '1', '9'], env);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('severity: must be 1 to 4 (or sev1 to sev4)');
+      const rows = await bot.database.prisma.auditEntry.findMany({ where: { platform: 'api', action: { in: ['incident.reopen', 'incident.sev'] } }, orderBy: { id: 'asc' } });
+      expect(rows.map((row) => `${row.action} ${row.result}`)).toEqual(['incident.reopen ok', 'incident.reopen failed', 'incident.sev ok', 'incident.sev invalid']);
+      await runCli(['incident', 'resolve', '1', '--as', 'alice'], env);
+    });
   });
 }
 
@@ -84,9 +102,9 @@ describe('incident-bot incident, before it reaches a bot', () => {
   afterAll(() => rmSync(empty, { recursive: true, force: true }));
 
   it('refuses a mistyped command with its usage (exit 2), and says what is missing to reach the bot (exit 1)', { timeout: 180_000 }, async () => {
-    const usage = 'Usage: incident-bot incident ack|mitigate|resolve|note <number> [summary or note text] [--as <handle|email>] [--url <bot address>] [--json]';
+    const usage = 'Usage: incident-bot incident ack|mitigate|resolve|reopen|severity|note <number> [summary, reason, 1-4 or note text] [--as <handle|email>] [--url <bot address>] [--json]';
     const cases: [string[], string][] = [
-      [['incident', 'close', '1'], 'Unknown action "close": use ack, mitigate, resolve or note'],
+      [['incident', 'close', '1'], 'Unknown action "close": use ack, mitigate, resolve, reopen, severity or note'],
       [['incident', 'ack'], 'Say which incident: incident ack <number>'],
       [['incident', 'ack', 'one'], '<number> must be an incident number such as 12 or INC-12 (1 to 2147483647) (got "one")'],
       [['incident', 'ack', '1', 'on', 'it'], 'ack takes no text (got "on it"); add a note with: incident note 1 <text>'],
