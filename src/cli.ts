@@ -17,6 +17,7 @@ import { oncallCliCommands } from './oncall/oncall-cli-command.js';
 import { storedHeartbeatsReader, storedOverridesReader, storedVerificationsReader } from './oncall/oncall-cli-stored-reads.js';
 import { heartbeatsCliCommand } from './heartbeats/heartbeats-cli-command.js';
 import { webLinkCliCommand } from './web/web-link-cli-command.js';
+import { reportCliCommand } from './reports/report-cli-command.js';
 import { contactCliCommands } from './paging/contact-cli-command.js';
 import { storedToken } from './http/access-tokens.js';
 import { noteIfBotUsesOtherStorage } from './storage/other-storage-note.js';
@@ -143,6 +144,7 @@ const commands: CliCommand[] = [
   heartbeatsCliCommand(loadOncall, storedHeartbeatsReader(openMigratedStorage)),
   maintenanceCliCommand(loadOncall),
   webLinkCliCommand,
+  reportCliCommand,
   ...contactCliCommands(),
   playbooksLintCommand,
   auditCliCommand(openMigratedStorage),
