@@ -43,12 +43,19 @@ function routingKeyIn(body: unknown): { parsed: false } | { parsed: true; key?: 
   return { parsed: true, key: typeof key === 'string' ? key : undefined };
 }
 
+/** A field left out or empty, in PagerDuty's words ("'payload.summary' is missing or blank"); any other problem as our validation says it. */
+function pagerDutyError(issue: ZodError['issues'][number]): string {
+  const path = formatPath(issue.path);
+  const missing = (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) || (issue.code === 'too_small' && (issue as { origin?: string }).origin === 'string');
+  return missing ? `'${path}' is missing or blank` : `${path}: ${issue.message}`;
+}
+
 function invalidEvent(reply: FastifyReply, error: ZodError) {
   const problems = error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
   return reply.status(400).send({
     status: 'invalid event',
     message: 'Event object is invalid',
-    errors: problems.map((p) => `${p.path}: ${p.message}`),
+    errors: error.issues.map(pagerDutyError),
     error: 'validation_failed',
     problems,
   });

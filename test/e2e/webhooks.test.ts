@@ -66,6 +66,10 @@ for (const kind of databaseKinds()) {
       const bad = await post('/v2/enqueue', { routing_key: 'x', event_action: 'trigger', payload: { summary: 'x', source: 'y', severity: 'loud' } });
       expect(bad.status).toBe(400);
       expect(await readJson(bad)).toMatchObject({ status: 'invalid event', errors: [expect.stringContaining('payload.severity')] });
+      // A field left out, in PagerDuty's own words.
+      const missing = await post('/v2/enqueue', { routing_key: bot.webhookToken, event_action: 'trigger', payload: { source: 'y', severity: 'critical' } });
+      expect(missing.status).toBe(400);
+      expect((await readJson(missing)).errors).toEqual(["'payload.summary' is missing or blank"]);
       const garbage = await post('/v2/enqueue', '{not json');
       expect(garbage.status).toBe(400);
       expect(await readJson(garbage)).toEqual({ status: 'Unrecognized object', message: 'Event object format is unrecognized', errors: ['JSON parse error'] });
