@@ -578,7 +578,7 @@ class BatchWriter {
         // Resolving now would re-open it, and page, on the next flap: it resolves once the alert stays clear.
         this.timeline.push({
           incidentId: incident.id,
-          at: endsAt,
+          at: this.ctx.now,
           kind: 'alerts.cleared',
           actor,
           text: `All alerts have cleared, but "${flapping}" is flapping: the incident resolves itself once it stays clear for ${formatDuration(this.ctx.flap!.windowMs)}.`,
@@ -586,11 +586,13 @@ class BatchWriter {
         this.jobs.push(flapSettleJob(incident.id, this.ctx.flap!.windowMs));
       } else if (decision === 'auto-resolve') {
         await this.flushTimeline();
-        this.jobs.push(...(await this.transitions.resolve(this.tx, incident, actor, endsAt, 'all alerts resolved before anyone acknowledged')));
+        // When the bot learned it, as it opened it when it learned of the alert: both on one clock,
+        // so MTTR is neither the sender's clock skew nor a delivery delay (the alert keeps its end).
+        this.jobs.push(...(await this.transitions.resolve(this.tx, incident, actor, this.ctx.now, 'all alerts resolved before anyone acknowledged')));
       } else if (decision === 'note-only') {
         this.timeline.push({
           incidentId: incident.id,
-          at: endsAt,
+          at: this.ctx.now,
           kind: 'alerts.cleared',
           actor,
           text: 'All alerts have cleared. The incident stays open until a responder resolves it.',

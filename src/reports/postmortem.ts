@@ -29,7 +29,7 @@ export interface PostmortemFacts {
   roles: { role: string; name: string }[];
   steps: { title: string; status: string; by: string | null; choice: string | null }[];
   playbook: string | null;
-  /** Change events of its service or team from `changeWindowMs` before it opened until it resolved. */
+  /** Change events of its service or team from `changeWindowMs` before it began (problemStart) until it resolved. */
   changes: ChangeNearIncident[];
   changeWindowMs: number;
 }
@@ -42,13 +42,26 @@ export interface PostmortemOptions {
   now?: Date;
 }
 
+/** The longest a maintenance window holds alerts (maintenance-command's MAX_WINDOW_MS). */
+const LONGEST_HOLD_MS = 7 * 24 * 3_600_000;
+
+/**
+ * Where "What changed" looks back from: the first alert's own start when it began before the
+ * incident opened (held by a maintenance window, or delivered late), else the opening. A start
+ * more than the longest hold before the opening is a sender's clock, not a hold, and is not used.
+ */
+export function problemStart(openedAt: Date, alertStarts: readonly Date[]): Date {
+  const earliest = Math.min(openedAt.getTime(), ...alertStarts.map((at) => at.getTime()).filter((at) => at >= openedAt.getTime() - LONGEST_HOLD_MS));
+  return new Date(earliest);
+}
+
 export async function loadPostmortemFacts(prisma: PrismaClient, id: number, options: PostmortemOptions = {}): Promise<PostmortemFacts | undefined> {
   const incident = await loadIncidentRecord(prisma, id);
   if (!incident) return undefined;
   const changeWindowMs = options.changeWindowMs ?? DEFAULT_CHANGE_WINDOW_MS;
   const changes = await changesNear(
     prisma,
-    { openedAt: incident.openedAt, resolvedAt: incident.resolvedAt, service: incident.service, teamKey: incident.team?.key ?? null },
+    { openedAt: problemStart(incident.openedAt, incident.alerts.map((alert) => alert.startsAt)), resolvedAt: incident.resolvedAt, service: incident.service, teamKey: incident.team?.key ?? null },
     changeWindowMs,
     options.now ?? systemClock.now(),
   );
@@ -124,7 +137,7 @@ export function renderPostmortem(facts: PostmortemFacts): string {
           const where = [c.service, c.source].filter(Boolean).map((text) => oneLine(text!)).join(', ');
           return `- ${utc(c.at)}: ${oneLine(c.summary)}${where ? ` (${where})` : ''}${links ? ` ${links}` : ''}`;
         })
-      : [`No change events of ${facts.service ? 'this service' : 'this team'} from ${formatDuration(facts.changeWindowMs)} before it opened${facts.resolvedAt ? ' until it resolved' : ''} (PagerDuty change events, CHANGE_EVENT_WINDOW).`]),
+      : [`No change events of ${facts.service ? 'this service' : 'this team'} from ${formatDuration(facts.changeWindowMs)} before it began${facts.resolvedAt ? ' until it resolved' : ''} (PagerDuty change events, CHANGE_EVENT_WINDOW; it began at its first alert's start, or when it opened if that was earlier).`]),
     '',
     '## Impact',
     '',

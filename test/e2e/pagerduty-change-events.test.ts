@@ -69,7 +69,7 @@ for (const kind of databaseKinds()) {
       expect(section).toContain('Roll back checkout to 1.4.0');
       expect(section).not.toContain('three hours ago');
       // Another service's incident hears of none of it.
-      expect(await postmortem(search)).toContain('No change events of this service from 2h before it opened');
+      expect(await postmortem(search)).toContain('No change events of this service from 2h before it began');
     });
 
     it('answers as PagerDuty does: 400 for an unknown routing key or an invalid event, and stores nothing', async () => {

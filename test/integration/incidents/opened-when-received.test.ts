@@ -14,10 +14,12 @@ import { describeEachDatabase } from '../../support/test-database.js';
  */
 describeEachDatabase('incidents open when their first alert is received', (db) => {
   const now = new Date('2026-12-06T03:40:00Z');
+  let clock = now;
   let intake: AlertIntake;
   beforeEach(async () => {
     await db().database.prisma.$executeRawUnsafe('TRUNCATE incidents, alerts, incident_alerts, timeline_events, jobs RESTART IDENTITY CASCADE');
-    intake = new AlertIntake({ database: db().database, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 0, storeRawAlerts: false, clock: { now: () => now } });
+    clock = now;
+    intake = new AlertIntake({ database: db().database, oncall: () => emptyOncallConfig(), effects: noEffects, reopenWindowMs: 0, storeRawAlerts: false, clock: { now: () => clock } });
   });
   const opened = async () => {
     const incident = await db().database.prisma.incident.findFirstOrThrow({ select: { id: true, openedAt: true } });
@@ -52,5 +54,21 @@ describeEachDatabase('incidents open when their first alert is received', (db) =
     expect(resolvedEntry.at).toEqual(now);
     // The alert keeps the end its sender recorded.
     expect((await db().database.prisma.alert.findFirstOrThrow({ select: { endsAt: true } })).endsAt).toEqual(new Date(endsAt));
+  });
+  it('a sender clock an hour ahead, an alert of ten minutes: opened and resolved on the bot\'s clock, ten minutes apart', async () => {
+    const ahead = (at: Date) => new Date(at.getTime() + 3600_000).toISOString();
+    const startsAt = ahead(now);
+    expect((await intake.receive(normalizeGeneric({ title: 'Queue backlog', fingerprint: 'q-1', starts_at: startsAt }, clock)))[0]!.outcome).toBe('created');
+    clock = new Date(now.getTime() + 10 * 60_000);
+    const resolved = normalizeGeneric({ title: 'Queue backlog', fingerprint: 'q-1', status: 'resolved', starts_at: startsAt, ends_at: ahead(clock) }, clock);
+    expect((await intake.receive(resolved))[0]!.outcome).toBe('resolved');
+    const incident = await db().database.prisma.incident.findFirstOrThrow({ select: { openedAt: true, resolvedAt: true } });
+    expect(incident).toEqual({ openedAt: now, resolvedAt: clock });
+    const kinds = await db().database.prisma.timelineEvent.findMany({ orderBy: [{ at: 'asc' }, { id: 'asc' }], select: { kind: true, at: true } });
+    // The alert's own start and end, as sent, stay its own; what the bot did is on its clock.
+    expect(kinds.filter((k) => k.kind === 'incident.opened' || k.kind === 'status.resolved').map((k) => [k.kind, k.at])).toEqual([
+      ['incident.opened', now],
+      ['status.resolved', clock],
+    ]);
   });
 });
