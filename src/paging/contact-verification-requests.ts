@@ -11,6 +11,7 @@ export const VERIFIABLE_VIAS: VerifiableVia[] = ['email', 'sms', 'voice', 'push'
 /** Each contact method oncall.yaml gives a person, and how far it is verified. */
 export interface ContactMethodState {
   via: VerifiableVia;
+  /** Masked (maskedAddress): this leaves the bot through the read API. */
   address: string;
   state: 'verified' | 'test sent' | 'not verified';
   /** No provider is configured for it (SMTP_URL, TWILIO_*, NTFY_URL): it can be neither tested nor used. */
@@ -23,8 +24,29 @@ export async function contactMethodStates(database: Database, person: { id: numb
     const address = addressOf(person.config, via);
     if (!address) return [];
     const row = stored.find((s) => s.via === via && s.address === address);
-    return [{ via, address, state: row?.verifiedAt ? 'verified' : row?.codePending ? 'test sent' : 'not verified', noProvider: !canSend(via) }];
+    return [{ via, address: maskedAddress(via, address), state: row?.verifiedAt ? 'verified' : row?.codePending ? 'test sent' : 'not verified', noProvider: !canSend(via) }];
   });
+}
+
+/**
+ * An address as shown outside chat's private answer to its owner: enough to tell which one it is,
+ * not enough to use it. A push topic or webhook URL is a secret (whoever holds it receives the
+ * pages and their acknowledge links), an email or phone number personal data.
+ */
+export function maskedAddress(via: VerifiableVia, address: string): string {
+  if (via === 'email') {
+    const at = address.lastIndexOf('@');
+    return at > 0 ? `${address[0]}***${address.slice(at)}` : '***';
+  }
+  if (via === 'sms' || via === 'voice') return `${'*'.repeat(Math.max(0, address.length - 3))}${address.slice(-3)}`;
+  if (via === 'webhook') {
+    try {
+      return `${new URL(address).origin}/***`;
+    } catch {
+      return '***';
+    }
+  }
+  return `${address.slice(0, 2)}***`;
 }
 
 /** What asking to verify a person's methods did: the tests sent, and the methods that could not be tested. */

@@ -56,8 +56,10 @@ describe('incident-bot oncall contact and verify: paging beyond chat on a team w
   it('sends the tests, confirms the SMS with its code, and the next page reaches the person by SMS; notify-preview agrees', { timeout: 90_000 }, async () => {
     const before = await runCli(['oncall', 'contact', 'bruno'], env);
     expect(before.code, before.stderr).toBe(0);
-    expect(before.stdout).toContain('sms: +15550100002 (not verified)');
-    expect(before.stdout).toContain('email: bruno@example.com (not verified)');
+    expect(before.stdout).toContain('sms: *********002 (not verified)');
+    expect(before.stdout).toContain('email: b***@example.com (not verified)');
+    // Masked: this answer goes to the read token, and a phone number or push topic is not its business.
+    expect(before.stdout).not.toContain('+15550100002');
     // While the bot holds embedded storage the preview asks it, rather than take every method as verified.
     const unverified = await runCli(['oncall', 'notify-preview', 'bruno'], env);
     expect(unverified.stderr).not.toContain('Every method is shown as verified');
@@ -65,8 +67,8 @@ describe('incident-bot oncall contact and verify: paging beyond chat on a team w
 
     const sent = await runCli(['oncall', 'verify', 'bruno'], env);
     expect(sent.code, sent.stderr).toBe(0);
-    expect(sent.stdout).toContain('sms: a test with a code is on its way to +15550100002');
-    expect(sent.stdout).toContain('email: a test with a code is on its way to bruno@example.com');
+    expect(sent.stdout).toContain('sms: a test with a code is on its way to *********002');
+    expect(sent.stdout).toContain('email: a test with a code is on its way to b***@example.com');
     const sms = await eventually('the test SMS', () => twilio.messages.find((m) => m.to === '+15550100002' && /verification code is \d{6}/.test(m.body)));
     const code = /verification code is (\d{6})/.exec(sms.body)![1]!;
     expect(sms.body).toContain(`incident-bot oncall verify <you> ${code}`);
@@ -77,8 +79,8 @@ describe('incident-bot oncall contact and verify: paging beyond chat on a team w
     expect(wrong.stderr).toContain('The bot refused (422): That code is not one the bot sent Bruno Keller');
     const confirmed = await runCli(['oncall', 'verify', 'bruno', code], env);
     expect(confirmed.code, confirmed.stderr).toBe(0);
-    expect(confirmed.stdout.trim()).toBe('Pages can now reach Bruno Keller by sms at +15550100002.');
-    expect((await runCli(['oncall', 'contact', 'bruno'], env)).stdout).toContain('sms: +15550100002 (verified)');
+    expect(confirmed.stdout.trim()).toBe('Pages can now reach Bruno Keller by sms at *********002.');
+    expect((await runCli(['oncall', 'contact', 'bruno'], env)).stdout).toContain('sms: *********002 (verified)');
     expect((await runCli(['oncall', 'notify-preview', 'bruno'], env)).stdout).not.toMatch(/sms .*not verified/);
 
     const n = await fireGenericAlert(bot, { title: 'Checkout down', severity: 'critical' });
@@ -93,6 +95,16 @@ describe('incident-bot oncall contact and verify: paging beyond chat on a team w
       ['ok', true],
     ]);
     expect(JSON.stringify(audit.map((a) => [a.args, a.detail]))).not.toContain(code);
+  });
+
+  it('sends tests at most three times in a row per person: each send texts them and replaces their codes', { timeout: 60_000 }, async () => {
+    const answers: number[] = [];
+    for (let i = 0; i < 2; i++) answers.push((await fetch(`${bot.url}/api/people/bruno/contact-methods/verify`, { method: 'POST', headers: { authorization: `Bearer ${bot.apiTokens.write}`, 'content-type': 'application/json' }, body: '{}' })).status);
+    // The first test above was one send: two more, then the limit.
+    expect(answers).toEqual([202, 202]);
+    const limited = await runCli(['oncall', 'verify', 'bruno'], env);
+    expect(limited.code).toBe(1);
+    expect(limited.stderr).toContain('The bot refused (429): Tests were sent to Bruno Keller a moment ago');
   });
 
   it('names a person oncall.yaml does not list, refuses the read token, and says what a code must be', { timeout: 60_000 }, async () => {
