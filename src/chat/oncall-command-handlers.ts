@@ -9,7 +9,7 @@ import { overridesFromDatabase } from '../oncall/level-target-resolver.js';
 import { shiftsBetween } from '../oncall/on-call-at.js';
 import { ONCALL_HORIZON_MS, onCallNow, policyFor, previewEscalation, schedulesFor } from '../oncall/oncall-queries.js';
 import { allOverridesBetween, plannedOverlapping } from '../oncall/stored-overrides.js';
-import { findOverride, listOverrides, removeOverride, type OverrideView } from '../oncall/override-store.js';
+import { findOverride, listOverrides, outsiderWarning, removeOverride, type OverrideView } from '../oncall/override-store.js';
 import { CALENDAR_DAYS, type FeedSubject } from '../calendar/calendar-feed.js';
 import { loadBetween, loadLines } from '../oncall/oncall-load.js';
 import { assertCanTake, coverChannel, coverFollowUpJob, coverMessage, findCoverRequest, takeCoverRequest } from '../oncall/cover-requests.js';
@@ -103,15 +103,17 @@ export function oncallCommandHandlers(deps: OncallCommandDeps): OncallHandlers {
       if (!from.ok) throw new AppError('bad_request', `From: ${from.message}`);
       if (!to.ok) throw new AppError('bad_request', `To: ${to.message}`);
       if (to.at <= from.at) throw new AppError('bad_request', 'The override must end after it starts');
+      if (to.at <= now) throw new AppError('bad_request', 'That override is over already: it would change nothing');
       const covering = await deps.people.personFor(ctx.platform, command.user.platformId, command.user.name);
       if (!covering.handle) throw new AppError('bad_request', `${covering.name} is not in oncall.yaml; add them under people first`);
+      const warning = outsiderWarning(config, schedule.key, covering.handle);
       const { person: asker } = await deps.people.actorFor(ctx.platform, ctx.actor.platformId, ctx.actor.name);
       await deps.database.prisma.oncallOverride.create({ data: { scheduleKey: schedule.key, personId: covering.id, startsAt: from.at, endsAt: to.at, createdById: asker.id } });
       return {
         visibility: 'in_channel',
         message: {
           summary: `${covering.name} covers ${schedule.name}`,
-          sections: [{ text: `${mention(command.user.platformId)} is on call for **${schedule.name}** from ${when(from.at, ctx)} to ${when(to.at, ctx)} (${ctx.timeZone}), set by ${mention(ctx.actor.platformId)}.` }],
+          sections: [{ text: `${mention(command.user.platformId)} is on call for **${schedule.name}** from ${when(from.at, ctx)} to ${when(to.at, ctx)} (${ctx.timeZone}), set by ${mention(ctx.actor.platformId)}.${warning ? ` Note: ${warning}.` : ''}` }],
           mentions: [command.user.platformId, ctx.actor.platformId],
         },
         // The instants the typed times resolved to, since "tomorrow 9:00" means nothing in a month.

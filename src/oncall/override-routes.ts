@@ -10,7 +10,7 @@ import type { Clock } from '../time/clock.js';
 import { requestValue } from '../http/request-value.js';
 import { readInstantOrAgo } from '../time/instant.js';
 import type { OncallConfig } from './oncall-config.js';
-import { addOverride, findOverride, listOverrides, removeOverride, scheduleToOverride, type OverrideView } from './override-store.js';
+import { addOverride, findOverride, listOverrides, outsiderWarning, removeOverride, scheduleToOverride, type OverrideView } from './override-store.js';
 
 const name = z.string().min(1).max(100);
 const newOverride = z
@@ -67,9 +67,7 @@ export function overrideRoutes(deps: { prisma: PrismaClient; oncall: () => Oncal
         if (new Date(body.to) <= now) throw new AppError('validation_failed', 'The override is over already', { problems: [{ path: 'to', message: `is in the past (now is ${now.toISOString()}): an override that is over changes nothing` }] });
         const schedule = scheduleToOverride(config, (body.schedule ?? body.team)!);
         const id = await addOverride(deps.prisma, config, { scheduleKey: schedule.key, personHandle: body.person, startsAt: new Date(body.from), endsAt: new Date(body.to), reason: body.reason, createdById: null });
-        const owners = Object.values(config.teams).filter((team) => team.schedules.includes(schedule.key));
-        const outsider = owners.length > 0 && !owners.some((team) => team.members.includes(body.person));
-        const warning = outsider ? `${config.people[body.person]?.name ?? body.person} is not a member of ${owners.map((team) => team.name).join(' or ')} in oncall.yaml, and is on call for it all the same` : undefined;
+        const warning = outsiderWarning(config, schedule.key, body.person);
         return reply.status(201).send({ override: overrideJson((await findOverride(deps.prisma, config, id, now))!), ...(warning ? { warning } : {}) });
       });
     });

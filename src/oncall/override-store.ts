@@ -39,7 +39,8 @@ export async function listOverrides(prisma: PrismaClient, config: OncallConfig, 
     where: { ...(range ? { endsAt: { gt: range.from }, startsAt: { lt: range.to } } : { endsAt: { gt: now } }), ...(scheduleKeys ? { scheduleKey: { in: scheduleKeys } } : {}) },
     include: { person: { select: { handle: true, name: true } }, createdBy: { select: { name: true } } },
     orderBy: [{ startsAt: 'asc' }, { id: 'asc' }],
-    take: 200,
+    // A list for people is kept short; a range (a CLI working out shifts) needs every one in it.
+    ...(range ? {} : { take: 200 }),
   });
   const stored: OverrideView[] = rows.map((row) => ({
     id: row.id,
@@ -84,6 +85,13 @@ export interface NewOverride {
 }
 
 /** Stores an override for a person oncall.yaml lists. */
+/** Why an override for someone outside every team that owns the schedule deserves a word, or undefined. */
+export function outsiderWarning(config: OncallConfig, scheduleKey: string, personHandle: string): string | undefined {
+  const owners = Object.values(config.teams).filter((team) => team.schedules.includes(scheduleKey));
+  if (owners.length === 0 || owners.some((team) => team.members.includes(personHandle))) return undefined;
+  return `${config.people[personHandle]?.name ?? personHandle} is not a member of ${owners.map((team) => team.name).join(' or ')} in oncall.yaml, and is on call for it all the same`;
+}
+
 export async function addOverride(prisma: PrismaClient, config: OncallConfig, override: NewOverride): Promise<number> {
   if (!config.people[override.personHandle]) throw new AppError('not_found', `No person "${override.personHandle.slice(0, 60)}" under people in oncall.yaml`);
   if (override.endsAt <= override.startsAt) throw new AppError('bad_request', 'The override must end after it starts');

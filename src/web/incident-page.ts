@@ -61,7 +61,7 @@ export async function incidentPageContent(database: Database, viewer: Viewer, id
           const state = run.steps.find((s) => s.stepId === step.id);
           const reached = state?.status === 'active' || (!state && step.id === run.currentStepId);
           const mark = stopped && reached ? 'not done (where it stopped)' : state ? `${state.status}${state.choice ? ` → ${state.choice}` : ''}${state.actorName ? ` (${state.actorName})` : ''}` : step.id === run.currentStepId ? 'current step' : stopped ? 'not done' : 'to do';
-          return `<li${step.id === run.currentStepId ? ' aria-current="step"' : ''}>${h(step.title)} <span class="muted">${h(mark)}</span></li>`;
+          return `<li${step.id === run.currentStepId && !stopped ? ' aria-current="step"' : ''}>${h(step.title)} <span class="muted">${h(mark)}</span></li>`;
         })
         .join('')}</ol>`
     : '<p>No playbook runs for this incident.</p>';

@@ -108,4 +108,15 @@ describe('overrides you can see and undo: the API and the CLI', () => {
     expect((await readJson(nobody)).message).toContain('No person "mallory"');
     expect((await api('/overrides', { method: 'POST', body: '{}' }, bot.apiTokens.read)).status).toBe(403);
   });
+  it('a range answers every override in it (the CLI works out shifts from them), the plain list the soonest 200', async () => {
+    const person = await bot.database.prisma.person.findFirstOrThrow({ where: { handle: 'bob' } });
+    const base = Date.now() + 10 * 24 * HOUR;
+    await bot.database.prisma.oncallOverride.createMany({
+      data: Array.from({ length: 205 }, (_, i) => ({ scheduleKey: 'db-primary', personId: person.id, startsAt: new Date(base + i * 2 * HOUR), endsAt: new Date(base + i * 2 * HOUR + HOUR) })),
+    });
+    const range = `from=${encodeURIComponent(new Date(base).toISOString())}&to=${encodeURIComponent(new Date(base + 500 * HOUR).toISOString())}`;
+    expect((await readJson(api(`/overrides?${range}`, {}, bot.apiTokens.read))).overrides.filter((o: { origin: string }) => o.origin !== 'oncall.yaml')).toHaveLength(205);
+    expect((await readJson(api('/overrides', {}, bot.apiTokens.read))).overrides.filter((o: { origin: string }) => o.origin !== 'oncall.yaml').length).toBeLessThanOrEqual(200);
+    await bot.database.prisma.oncallOverride.deleteMany({ where: { startsAt: { gte: new Date(base) } } });
+  });
 });

@@ -319,6 +319,9 @@ describe('/oncall over Slack', () => {
     expect(audit).toMatchObject({ actorName: 'Alice Archer', platform: 'slack', result: 'ok' });
     const refused = await ask('override db <@U0BOB00001|bob> +2h now');
     expect(JSON.stringify(refused.body)).toContain('The override must end after it starts');
+    // As through the API: one already over changes nothing and is refused.
+    const over = await ask('override db <@U0BOB00001|bob> 2026-01-05T10:00:00Z 2026-01-05T12:00:00Z');
+    expect(JSON.stringify(over.body)).toContain('That override is over already');
   });
 
   it('answers /incident report with the weekly figures, privately, to a manager; refuses others and says why', async () => {
