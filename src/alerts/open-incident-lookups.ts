@@ -44,6 +44,8 @@ export async function openIncidentLookup(io: CliIo): Promise<OpenIncidentLookup>
 
 /** Asks the running bot: GET /api/incidents?group=<key> and GET /api/alerts?source=&fingerprint=. */
 export function botApiLookup(base: string, token: string): OpenIncidentLookup {
+  // The bot's clock, as its last answer gave it: windows and REOPEN_WINDOW are judged by it.
+  let botNow: Date | undefined;
   const ask = async <T>(path: string): Promise<T> => {
     let response: Response;
     try {
@@ -69,9 +71,11 @@ export function botApiLookup(base: string, token: string): OpenIncidentLookup {
     async runningWindows() {
       const response = await fetch(`${base}/api/maintenance`, { headers: { authorization: `Bearer ${token}`, 'user-agent': 'incident-bot-cli' }, signal: AbortSignal.timeout(5_000) });
       if (!response.ok) return [];
-      const { windows } = (await response.json()) as { windows: { id: number; matcher: MaintenanceWindow['matcher']; team: string | null; startsAt: string; endsAt: string; reason: string; createdBy: string; origin: string }[] };
+      const { windows, asOf } = (await response.json()) as { asOf?: string; windows: { id: number; matcher: MaintenanceWindow['matcher']; team: string | null; startsAt: string; endsAt: string; reason: string; createdBy: string; origin: string }[] };
+      if (asOf && !Number.isNaN(Date.parse(asOf))) botNow = new Date(asOf);
       return windows.map((w) => ({ id: w.id, matcher: w.matcher, teamKey: w.team, startsAt: new Date(w.startsAt), endsAt: new Date(w.endsAt), endedAt: null, reason: w.reason, createdByName: w.createdBy, origin: w.origin }));
     },
+    now: () => botNow,
     close: async () => undefined,
   };
 }

@@ -27,6 +27,8 @@ export interface OpenIncidentLookup {
   storedAlert(key: { source: string; fingerprint: string; routingKeyHash?: string }): Promise<StoredAlertFacts | undefined>;
   /** The maintenance windows running now, which would hold a matching alert. */
   runningWindows?(): Promise<MaintenanceWindow[]>;
+  /** The running bot's time, once it answered: what the alert is judged against, not this machine's clock. */
+  now?(): Date | undefined;
   close(): Promise<void>;
 }
 
@@ -83,7 +85,7 @@ export function simulateCommand(deps: SimulateDeps): CliCommand {
       try {
         const report = [];
         const windows = lookup?.runningWindows ? await lookup.runningWindows().catch(() => []) : [];
-        const now = systemClock.now();
+        const now = lookup?.now?.() ?? systemClock.now();
         const keyProblem = routingKeyProblem(alerts, oncall, deps.webhookToken?.(io));
         const ownAlertsOnly = alerts.some((alert) => alert.routingKey !== undefined) && !keyProblem && !isWebhookToken(alerts[0]?.routingKey, deps.webhookToken?.(io));
         const payload = new PayloadSimulation();

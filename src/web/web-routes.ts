@@ -131,6 +131,7 @@ export function webConsoleRoutes(deps: WebConsoleDeps): RouteModule {
   return (app) => {
     app.get('/', async (_request, reply) => reply.status(303).header('location', '/ui/incidents').send());
     app.get('/ui', async (_request, reply) => reply.status(303).header('location', '/ui/incidents').send());
+    app.get('/ui/', async (_request, reply) => reply.status(303).header('location', '/ui/incidents').send());
 
     app.get<{ Querystring: { next?: string } }>('/ui/sign-in', async (request, reply) => {
       const next = safeReturnPath(request.query.next);

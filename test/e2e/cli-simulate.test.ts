@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/project-root.js';
+import { ManualClock } from '../../src/time/clock.js';
 import { runCli } from '../support/run-cli.js';
 import { startTestBot } from '../support/start-test-bot.js';
 
@@ -230,6 +231,22 @@ describe('incident-bot simulate', () => {
 
       const unknownKey = await runCli(['simulate', join(fixtures, 'pagerduty/trigger.json')], botEnv);
       expect(unknownKey.stdout).toContain('incident:    refused: its routing_key is neither under pagerduty_routing_keys in oncall.yaml nor the webhook token: the bot answers 400 Invalid routing key');
+    } finally {
+      await bot.destroy();
+    }
+  });
+  it("judges REOPEN_WINDOW by the running bot's clock, not this machine's", { timeout: 60_000 }, async () => {
+    // The bot's clock two hours behind this machine's: by this machine's, its incident resolved
+    // long past REOPEN_WINDOW (30m); by the bot's, a moment ago.
+    const bot = await startTestBot('pglite', {}, { clock: new ManualClock(new Date(Date.now() - 2 * 3600_000)) });
+    try {
+      const send = (body: unknown) => fetch(`${bot.url}/webhooks/generic`, { method: 'POST', headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await send({ title: 'Disk full on db-2', fingerprint: 'disk-db-2' })).status).toBe(200);
+      expect((await send({ title: 'Disk full on db-2', fingerprint: 'disk-db-2', status: 'resolved' })).status).toBe(200);
+      const file = join(dir, 'skewed.json');
+      writeFileSync(file, JSON.stringify({ title: 'Disk full on db-2', fingerprint: 'disk-db-2' }));
+      const result = await runCli(['simulate', file], { DATA_DIR: bot.dataDir, ONCALL_FILE: join(bot.dataDir, 'oncall.yaml'), PORT: new URL(bot.url).port });
+      expect(result.stdout).toMatch(/incident: +reopens INC-1 "Disk full on db-2"/);
     } finally {
       await bot.destroy();
     }

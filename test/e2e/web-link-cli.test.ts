@@ -30,6 +30,10 @@ describe('incident-bot web link: console sign-in without chat or an identity pro
   });
 
   it('prints a one-time link that signs the person in once, and the sign-in page says how to get one', { timeout: 60_000 }, async () => {
+    for (const path of ['/', '/ui', '/ui/']) {
+      const entry = await fetch(`${bot.url}${path}`, { redirect: 'manual' });
+      expect([path, entry.status, entry.headers.get('location')]).toEqual([path, 303, '/ui/incidents']);
+    }
     const signInPage = await (await fetch(`${bot.url}/ui/sign-in`)).text();
     expect(signInPage).toContain('incident-bot web link &lt;your handle&gt;');
 
