@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { CliIo } from '../cli-command.js';
+import { UsageError, type CliIo } from '../cli-command.js';
 import { loadConfig } from '../config.js';
 import { openStorage } from '../db/open-storage.js';
 import { storedToken } from '../http/access-tokens.js';
@@ -18,8 +18,15 @@ import { systemClock } from '../time/clock.js';
  * Where `simulate` finds the open incident an alert would join: the database itself, or, while
  * the running bot holds embedded storage, the bot's read API on this machine.
  */
-export async function openIncidentLookup(io: CliIo): Promise<OpenIncidentLookup> {
+export async function openIncidentLookup(io: CliIo, options: { url?: string } = {}): Promise<OpenIncidentLookup> {
   const config = loadConfig(io.env);
+  if (options.url !== undefined) {
+    // Asked of that bot, wherever it keeps its data (another machine, say).
+    if (!/^https?:\/\//.test(options.url)) throw new UsageError(`--url must be the bot's http(s) address, such as http://localhost:3000 (got ${JSON.stringify(options.url)})`);
+    const token = config.API_TOKEN ?? storedToken('API_TOKEN', config.DATA_DIR);
+    if (!token) throw new Error(`there is no read token to ask ${options.url} with: set API_TOKEN`);
+    return botApiLookup(options.url.replace(/\/+$/, ''), token);
+  }
   if (!config.DATABASE_URL && !existsSync(join(resolve(config.DATA_DIR), 'pglite'))) {
     await noteIfBotUsesOtherStorage(io, config);
     throw new Error(`no database in ${config.DATA_DIR} yet`);

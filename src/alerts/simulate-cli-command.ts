@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ZodError } from 'zod';
-import type { CliCommand, CliIo } from '../cli-command.js';
+import { UsageError, type CliCommand, type CliIo } from '../cli-command.js';
 import { flagValue, parseFlags } from '../cli-flags.js';
 import { formatPath } from '../errors.js';
 import { oneOf } from '../input-values.js';
@@ -38,22 +38,23 @@ export interface SimulateDeps {
   /** The webhook token, which a PagerDuty event may carry as its routing key (it then acts on every alert). */
   webhookToken?(io: CliIo): string | undefined;
   /** Opens the database read-only; throws with a reason when it cannot (the bot holds embedded storage). */
-  openLookup?(io: CliIo): Promise<OpenIncidentLookup>;
+  openLookup?(io: CliIo, options?: { url?: string }): Promise<OpenIncidentLookup>;
 }
 
 export function simulateCommand(deps: SimulateDeps): CliCommand {
   return {
     name: ['simulate'],
-    usage: `simulate <alert.json> [--source ${ALERT_SOURCES.join('|')}] [--json]`,
+    usage: `simulate <alert.json> [--source ${ALERT_SOURCES.join('|')}] [--url <bot address>] [--json]`,
     summary: 'show how an alert would be normalized and routed, writing nothing',
     async run(args, io) {
-      const { values, positionals } = parseFlags({ args, options: { source: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+      const { values, positionals } = parseFlags({ args, options: { source: { type: 'string' }, url: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
       const file = positionals[0];
       if (!file) {
         io.err(`Usage: incident-bot ${this.usage}`);
         return 2;
       }
       const chosenSource = values.source === undefined ? undefined : flagValue('--source', values.source, oneOf(ALERT_SOURCES));
+      if (values.url !== undefined && !/^https?:\/\//.test(values.url)) throw new UsageError(`--url must be the bot's http(s) address, such as http://localhost:3000 (got ${JSON.stringify(values.url)})`);
       let body: unknown;
       try {
         body = JSON.parse(readFileSync(file, 'utf8'));
@@ -76,7 +77,7 @@ export function simulateCommand(deps: SimulateDeps): CliCommand {
       let lookupProblem: string | undefined;
       if (deps.openLookup) {
         try {
-          lookup = await deps.openLookup(io);
+          lookup = await deps.openLookup(io, values.url === undefined ? {} : { url: values.url });
         } catch (error) {
           lookupProblem = (error as Error).message;
         }

@@ -247,6 +247,10 @@ describe('incident-bot simulate', () => {
       writeFileSync(file, JSON.stringify({ title: 'Disk full on db-2', fingerprint: 'disk-db-2' }));
       const result = await runCli(['simulate', file], { DATA_DIR: bot.dataDir, ONCALL_FILE: join(bot.dataDir, 'oncall.yaml'), PORT: new URL(bot.url).port });
       expect(result.stdout).toMatch(/incident: +reopens INC-1 "Disk full on db-2"/);
+      // --url asks that bot, from anywhere, with the read token.
+      const remote = await runCli(['simulate', file, '--url', bot.url], { DATA_DIR: join(dir, 'elsewhere'), ONCALL_FILE: join(bot.dataDir, 'oncall.yaml'), API_TOKEN: bot.apiTokens.read });
+      expect(remote.stdout).toMatch(/incident: +reopens INC-1 "Disk full on db-2"/);
+      expect((await runCli(['simulate', file, '--url', 'localhost:1'], {})).code).toBe(2);
     } finally {
       await bot.destroy();
     }
