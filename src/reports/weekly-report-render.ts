@@ -38,7 +38,7 @@ export function renderReportMarkdown(report: WeeklyReport): string {
   if (report.longest.length) lines.push('', '## Longest incidents', '', ...report.longest.map((i) => `- INC-${i.number} SEV${i.severity} ${i.private ? PRIVATE_INCIDENT : oneLine(i.title)}: ${dur(i.seconds)}`));
   if (report.missingPostmortem.length) lines.push('', '## Resolved without a postmortem', '', ...report.missingPostmortem.map((i) => `- INC-${i.number} ${i.private ? PRIVATE_INCIDENT : oneLine(i.title)}`));
   if (report.noisiest.length) lines.push('', '## Noisiest alerts', '', ...report.noisiest.map(noisyLine));
-  if (report.oncallLoad.length) lines.push('', '## On-call load', '', ...report.oncallLoad.map((p) => `- ${p.person}: ${p.pages} page(s), ${p.atNight} at night`));
+  if (report.oncallLoad.length) lines.push('', '## On-call load', '', ...report.oncallLoad.map((p) => `- ${p.person}: ${p.pages} page(s), ${p.atNight} at night${p.reached < p.pages ? `, ${p.reached} reached them` : ''}`));
   if (report.maintenance.length) lines.push('', '## Maintenance windows', '', ...report.maintenance.map((w) => `- #${w.id} ${w.what}, ${w.startsAt.slice(0, 16).replace('T', ' ')} to ${w.endsAt.slice(0, 16).replace('T', ' ')} UTC: ${oneLine(w.reason)}; held ${w.held} alert(s)${w.alerts.length ? `: ${w.alerts.map(oneLine).join(', ')}${w.held > w.alerts.length ? ', ...' : ''}` : ''}`));
   lines.push('', '## Definitions', '', ...DEFINITIONS.map((d) => `- ${d}`));
   return lines.join('\n') + '\n';

@@ -33,7 +33,8 @@ export interface WeeklyReport {
   missingPostmortem: { number: number; title: string; resolvedAt: string; private: boolean }[];
   /** Alerts ranked by noise votes, then by how often they fired, with what they cost responders and the route that opened them. */
   noisiest: NoisyAlert[];
-  oncallLoad: { person: string; pages: number; atNight: number }[];
+  /** Pages per person, at night, and how many reached them (the chat message or a notification went out). */
+  oncallLoad: { person: string; pages: number; atNight: number; reached: number }[];
   /** Maintenance windows of the window, with the alerts each held (stored, no incident, nobody paged). */
   maintenance: { id: number; what: string; startsAt: string; endsAt: string; reason: string; held: number; alerts: string[] }[];
 }
@@ -64,7 +65,7 @@ export const DEFINITIONS = [
   'MTTR: resolved at minus opened at (open incidents have none).',
   'A time recorded before the opening counts as 0, never as negative.',
   "Weeks start Monday 00:00 in the report's time zone; p50/p90 are continuous percentiles.",
-  "At night: a page between 22:00 and 07:00 in the paged person's own time zone.",
+  "At night: a page between 22:00 and 07:00 in the paged person's own time zone. Reached: its chat message, email, SMS, call or push went out.",
   'Noisiest alerts: ranked by noise votes on their incidents, then by how often they fired; responder time is first page to acknowledgement plus acknowledgement to resolution, summed over their incidents.',
 ];
 
@@ -166,10 +167,13 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
       GROUP BY f.id, f.source, f.fingerprint, f.title, f.firings
       HAVING ${team}::text IS NULL OR count(t.incident_id) > 0
       ORDER BY noise_votes DESC, f.firings DESC, f.fingerprint LIMIT 10`),
-    db.query<{ person: string; pages: number; at_night: number }>(sql`
+    db.query<{ person: string; pages: number; at_night: number; reached: number }>(sql`
       SELECT pe.name AS person, count(*)::int AS pages,
              count(*) FILTER (WHERE EXTRACT(HOUR FROM p.created_at AT TIME ZONE pe.time_zone) >= 22
-                                 OR EXTRACT(HOUR FROM p.created_at AT TIME ZONE pe.time_zone) < 7)::int AS at_night
+                                 OR EXTRACT(HOUR FROM p.created_at AT TIME ZONE pe.time_zone) < 7)::int AS at_night,
+             -- Reached: its chat message went out, or an email, SMS, call or push did (folded: carried by another).
+             count(*) FILTER (WHERE p.status IN ('sent', 'acknowledged')
+                                 OR EXISTS (SELECT 1 FROM notifications n WHERE n.page_id = p.id AND n.status IN ('sent', 'delivered', 'folded')))::int AS reached
       FROM pages p JOIN people pe ON pe.id = p.person_id
       WHERE p.created_at >= ${window.from}::timestamptz AND p.created_at < ${window.to}::timestamptz
       GROUP BY pe.name ORDER BY pages DESC, pe.name LIMIT 20`),
@@ -231,7 +235,7 @@ export async function buildWeeklyReport(db: Sql, options: { weeks: number; team?
       flapping: r.flapping === true,
       privateOnly: r.private_only === true,
     })),
-    oncallLoad: load.map((r) => ({ person: r.person, pages: Number(r.pages), atNight: Number(r.at_night) })),
+    oncallLoad: load.map((r) => ({ person: r.person, pages: Number(r.pages), atNight: Number(r.at_night), reached: Number(r.reached) })),
     maintenance: windows.map((w) => ({ id: Number(w.id), what: describeMatcher(w.matcher), startsAt: new Date(w.starts_at).toISOString(), endsAt: new Date(w.ends_at).toISOString(), reason: w.reason, held: Number(w.held), alerts: w.alerts ?? [] })),
   };
 }

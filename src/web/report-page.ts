@@ -45,7 +45,7 @@ export function reportPageContent(report: WeeklyReport, options: { weeks: number
         .join('')}</tbody></table></div>`
     : '<p>No alerts fired in these weeks.</p>';
   const load = report.oncallLoad.length
-    ? `<table><thead><tr><th scope="col">Person</th><th scope="col">Pages</th><th scope="col">At night</th></tr></thead><tbody>${report.oncallLoad.map((p) => `<tr><td>${h(p.person)}</td><td>${p.pages}</td><td>${p.atNight}</td></tr>`).join('')}</tbody></table>`
+    ? `<table><thead><tr><th scope="col">Person</th><th scope="col">Pages</th><th scope="col">At night</th><th scope="col">Reached</th></tr></thead><tbody>${report.oncallLoad.map((p) => `<tr><td>${h(p.person)}</td><td>${p.pages}</td><td>${p.atNight}</td><td>${p.reached}</td></tr>`).join('')}</tbody></table>`
     : '<p>Nobody was paged in these weeks.</p>';
   return `${form}
 <p class="muted">Weeks start Monday in ${h(report.timeZone)}${report.team ? `; team ${h(report.team)} only` : ''}.</p>

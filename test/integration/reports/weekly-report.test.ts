@@ -50,6 +50,22 @@ describeEachDatabase('weekly report', (db) => {
     expect(report.previous).toMatchObject({ week: '2026-03-16', count: 1 });
   });
 
+  it('on-call load counts the pages that reached the person apart from those that reached nobody', async () => {
+    const dana = await prisma().person.create({ data: { handle: 'dana-load', name: 'Dana Load', timeZone: 'Europe/Berlin' } });
+    const page = (status: string, createdAt: string) => prisma().page.create({ data: { personId: dana.id, message: 'x', status, createdAt: new Date(createdAt) } });
+    await page('sent', '2026-03-24T10:00:00Z');
+    // Chat failed, but the SMS went out: she was woken.
+    const bySms = await page('failed', '2026-03-24T23:30:00Z');
+    await prisma().notification.create({ data: { pageId: bySms.id, via: 'sms', address: '+15550100009', dueAt: new Date('2026-03-24T23:30:00Z'), status: 'sent' } });
+    // Chat failed and the SMS too: nobody was reached.
+    const nothing = await page('failed', '2026-03-25T02:00:00Z');
+    await prisma().notification.create({ data: { pageId: nothing.id, via: 'sms', address: '+15550100009', dueAt: new Date('2026-03-25T02:00:00Z'), status: 'failed' } });
+    const report = await buildWeeklyReport(db().database.sql, options);
+    expect(report.oncallLoad.find((p) => p.person === 'Dana Load')).toEqual({ person: 'Dana Load', pages: 3, atNight: 2, reached: 2 });
+    expect(renderReportMarkdown(report)).toContain('- Dana Load: 3 page(s), 2 at night, 2 reached them');
+    await prisma().page.deleteMany({ where: { personId: dana.id } });
+  });
+
   it('breaks weeks down by severity and by team, and filters by team', async () => {
     const report = await buildWeeklyReport(db().database.sql, options);
     const week1 = report.rows.filter((r) => r.week === '2026-03-23');
