@@ -20,6 +20,8 @@ export interface PostmortemFacts {
   service: string | null;
   summary: string | null;
   openedAt: Date;
+  /** When the problem began: its first alert's start if that came before the opening (problemStart). */
+  startedAt: Date;
   acknowledgedAt: Date | null;
   mitigatedAt: Date | null;
   resolvedAt: Date | null;
@@ -59,9 +61,10 @@ export async function loadPostmortemFacts(prisma: PrismaClient, id: number, opti
   const incident = await loadIncidentRecord(prisma, id);
   if (!incident) return undefined;
   const changeWindowMs = options.changeWindowMs ?? DEFAULT_CHANGE_WINDOW_MS;
+  const startedAt = problemStart(incident.openedAt, incident.alerts.map((alert) => alert.startsAt));
   const changes = await changesNear(
     prisma,
-    { openedAt: problemStart(incident.openedAt, incident.alerts.map((alert) => alert.startsAt)), resolvedAt: incident.resolvedAt, service: incident.service, teamKey: incident.team?.key ?? null },
+    { openedAt: startedAt, resolvedAt: incident.resolvedAt, service: incident.service, teamKey: incident.team?.key ?? null },
     changeWindowMs,
     options.now ?? systemClock.now(),
   );
@@ -77,6 +80,7 @@ export async function loadPostmortemFacts(prisma: PrismaClient, id: number, opti
     service: incident.service,
     summary: incident.summary,
     openedAt: incident.openedAt,
+    startedAt,
     acknowledgedAt: incident.acknowledgedAt,
     mitigatedAt: incident.mitigatedAt,
     resolvedAt: incident.resolvedAt,
@@ -118,7 +122,8 @@ export function renderPostmortem(facts: PostmortemFacts): string {
     `| Severity | ${severityLabel(facts.severity)} |`,
     `| Team | ${cell(facts.team ?? '—')} |`,
     `| Service | ${cell(facts.service ?? '—')} |`,
-    `| Impact window | ${utc(facts.openedAt)} to ${facts.resolvedAt ? utc(facts.resolvedAt) : 'ongoing'} |`,
+    // From its first alert's start when that came before the opening (held, or delivered late).
+    `| Impact window | ${utc(facts.startedAt)} to ${facts.resolvedAt ? utc(facts.resolvedAt) : 'ongoing'} |`,
     `| Time to acknowledge | ${after(facts.openedAt, facts.acknowledgedAt)} |`,
     `| Time to mitigate | ${after(facts.openedAt, facts.mitigatedAt)} |`,
     `| Time to resolve | ${after(facts.openedAt, facts.resolvedAt)} |`,

@@ -5,6 +5,7 @@ import { AlertIntake } from '../../../src/incidents/alert-intake.js';
 import { exportIncidentsOpened } from '../../../src/incidents/incident-export-queries.js';
 import { noEffects } from '../../../src/incidents/incident-effects.js';
 import { emptyOncallConfig } from '../../../src/oncall/oncall-config.js';
+import { draftPostmortem } from '../../../src/reports/postmortem.js';
 import { describeEachDatabase } from '../../support/test-database.js';
 
 /**
@@ -54,6 +55,10 @@ describeEachDatabase('incidents open when their first alert is received', (db) =
     expect(resolvedEntry.at).toEqual(now);
     // The alert keeps the end its sender recorded.
     expect((await db().database.prisma.alert.findFirstOrThrow({ select: { endsAt: true } })).endsAt).toEqual(new Date(endsAt));
+    // The postmortem's impact window starts when the alert did, before the bot heard of it.
+    const markdown = (await draftPostmortem(db().database.prisma, 1, { now }))!;
+    expect(markdown).toContain('| Impact window | 2026-12-06 03:20 UTC to 2026-12-06 03:40 UTC |');
+    expect(markdown).toContain('| Time to resolve | 0s |');
   });
   it('a sender clock an hour ahead, an alert of ten minutes: opened and resolved on the bot\'s clock, ten minutes apart', async () => {
     const ahead = (at: Date) => new Date(at.getTime() + 3600_000).toISOString();
