@@ -153,5 +153,5 @@ function isWebhookToken(key: string | undefined, webhookToken: string | undefine
 function routingKeyProblem(alerts: readonly NormalizedAlert[], oncall: OncallConfig, webhookToken: string | undefined): string | undefined {
   const key = alerts[0]?.routingKey;
   if (key === undefined || alerts[0]?.source !== 'pagerduty' || isWebhookToken(key, webhookToken) || oncall.routingKeys[key] !== undefined) return undefined;
-  return 'its routing_key is neither under pagerduty_routing_keys in oncall.yaml nor the webhook token: the bot answers 400 Invalid routing key and stores nothing';
+  return 'its routing_key is neither under pagerduty_routing_keys in oncall.yaml nor the webhook token: the bot answers 400 Invalid routing key and stores nothing (sent with the webhook token in an Authorization header instead, it is taken as if the key were not there)';
 }

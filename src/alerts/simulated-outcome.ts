@@ -40,6 +40,8 @@ export interface SimulatedOutcome {
 }
 
 const named = (incident: SimulatedIncident) => (incident.id === 0 ? `the incident "${incident.title}" an alert above opens` : `${incidentLabel(incident.id)} "${incident.title}"`);
+/** Joining an incident: "open INC-4 ..." for one the bot holds, or the one an earlier alert of the payload opens. */
+const joined = (incident: SimulatedIncident) => (incident.id === 0 ? named(incident) : `open ${named(incident)}`);
 
 /**
  * What the bot would do with this alert given what it holds now: the same decisions as
@@ -73,7 +75,7 @@ export function simulatedOutcome(facts: SimulationFacts): SimulatedOutcome {
   if (!stored) {
     if (alert.status === 'resolved') return { outcome: 'ignored', text: 'ignored: resolved before the bot saw it fire (stored, opens nothing)' };
     if (held) return held;
-    return groupOpen ? { outcome: 'created', text: `joins open ${named(groupOpen)}`, incident: groupOpen } : { outcome: 'created', text: 'opens a new incident' };
+    return groupOpen ? { outcome: 'created', text: `joins ${joined(groupOpen)}`, incident: groupOpen } : { outcome: 'created', text: 'opens a new incident' };
   }
   const where = incidentOf ? ` in ${named(incidentOf)}${incidentOf.status === 'resolved' ? ' (resolved)' : ''}` : stored.heldByWindow !== null ? `, held by maintenance #${stored.heldByWindow}` : '';
   const withIncident = incidentOf ? { incident: incidentOf } : {};
@@ -96,14 +98,14 @@ export function simulatedOutcome(facts: SimulationFacts): SimulatedOutcome {
     if (held) return held;
     if (incidentOf?.reopensUntil && now.getTime() <= incidentOf.reopensUntil.getTime()) {
       // Another incident of the group it was opened for opened since: it joins that one instead.
-      if (previousGroupOpen) return { outcome: 'refired', text: `fires again: joins open ${named(previousGroupOpen)}`, incident: previousGroupOpen };
+      if (previousGroupOpen) return { outcome: 'refired', text: `fires again: joins ${joined(previousGroupOpen)}`, incident: previousGroupOpen };
       return {
         outcome: 'reopened',
         text: `reopens ${named(incidentOf)} (resolved ${incidentOf.resolvedAt?.toISOString()}; it fired again within REOPEN_WINDOW, until ${incidentOf.reopensUntil.toISOString()})`,
         incident: incidentOf,
       };
     }
-    return groupOpen ? { outcome: 'refired', text: `fires again: joins open ${named(groupOpen)}`, incident: groupOpen } : { outcome: 'refired', text: 'fires again: opens a new incident' };
+    return groupOpen ? { outcome: 'refired', text: `fires again: joins ${joined(groupOpen)}`, incident: groupOpen } : { outcome: 'refired', text: 'fires again: opens a new incident' };
   }
   return { outcome: 'updated', text: `updates the alert${where} (new content; nobody is paged again)`, ...withIncident };
 }

@@ -66,7 +66,8 @@ export function pageDeliveryHandler(deps: { database: Database; delivery: Delive
     const port = ports.find((p) => chatIdOf(page.person, p.platform));
     if (!port) {
       const why = ports.length === 0 ? 'no chat platform is configured' : `${page.person.name} has no chat identity on ${ports.map((p) => p.platform).join(' or ')}`;
-      await record(pageId, incident.id, 'failed', `Could not page ${page.person.name}: ${why}`, { error: why });
+      // The chat message only: an email, SMS, call or push of the same page goes on by itself (page.notified).
+      await record(pageId, incident.id, 'failed', `Could not page ${page.person.name} in chat: ${why}`, { error: why });
       return;
     }
     const userId = chatIdOf(page.person, port.platform)!;

@@ -65,7 +65,7 @@ export function botRoutes(deps: {
     auditRoutes(database.prisma, apiTokens, audit, clock),
     backupRoutes({ database, tokens: apiTokens, audit, clock, log }),
     retentionRoutes({ database, settings: config, tokens: apiTokens, audit, clock }),
-    ackRoutes({ database, incidents, audit }),
+    ackRoutes({ database, incidents, audit, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL) }),
     overrideRoutes({ prisma: database.prisma, oncall, tokens: apiTokens, audit, clock }),
     calendarRoutes({ prisma: database.prisma, oncall, clock, publicUrl: () => botAddress(config.PORT, config.PUBLIC_URL) }),
     maintenanceRoutes({ database, oncall, tokens: apiTokens, audit, clock, onWindowsChanged: () => intake.forgetMaintenance() }),

@@ -161,7 +161,9 @@ export class IncidentTransitions {
     const version = incident.escalationVersion + 1;
     await tx.query(sql`
       UPDATE incidents SET status = 'triggered', resolved_at = NULL, open_group_key = ${incident.groupKey},
-        escalation_version = ${version}::int, reopen_count = reopen_count + 1, updated_at = ${at}::timestamptz
+        escalation_version = ${version}::int, reopen_count = reopen_count + 1, updated_at = ${at}::timestamptz,
+        -- The summary told how it was resolved; open again, that is over (the timeline keeps it).
+        summary = NULL
       WHERE id = ${incident.id}::int`);
     await appendTimeline(tx, [{ incidentId: incident.id, at, kind: 'status.reopened', actor, text: `Re-opened: ${reason}` }]);
     Object.assign(incident, { status: 'triggered', resolvedAt: null, openGroupKey: incident.groupKey, escalationVersion: version });

@@ -119,7 +119,7 @@ export function incidentWriteRoutes(deps: IncidentWriteDeps): RouteModule {
       case 'reopen': {
         const reason = (body as BodyOf<'reopen'>).reason || undefined;
         await deps.incidents.reopen(number, who.actor, reason ?? `by ${who.name}`);
-        return { status: 200, reply: { message: `${label} re-opened by ${who.name}${reason ? `: ${reason}` : '.'} Escalation starts again.`, incident: await getIncident(deps.prisma, number) } };
+        return { status: 200, reply: { message: `${label} re-opened by ${who.name}${reason ? `: ${reason.replace(/[.!?]?$/, '.')}` : '.'} Escalation starts again.`, incident: await getIncident(deps.prisma, number) } };
       }
       case 'severity': {
         const { severity } = body as BodyOf<'severity'>;

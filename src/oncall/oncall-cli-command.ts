@@ -185,7 +185,10 @@ export function oncallCliCommands(loadOncall: LoadOncall, readOverrides: ReadOve
         }
         io.out(`A SEV${severity} page (${plan.urgency} urgency) to ${person.name} starting ${both(at, person.timeZone)}, ${plan.rules === 'own' ? 'by their own rules' : 'by the default rules'}:`);
         for (const line of describePlan(plan, at, person.timeZone)) io.out(`  ${line}`);
-        if (plan.notifications.length === 0) io.out('  Nothing would reach them: give them a chat id, email or phone in oncall.yaml.');
+        if (plan.notifications.length === 0) {
+          const hasAddresses = Boolean(person.email || person.phone || person.ntfyTopic || person.webhookUrl);
+          io.out(hasAddresses ? `  Nothing would reach them: none of their methods is verified yet (incident-bot oncall verify ${person.key}), and they have no chat.` : '  Nothing would reach them: give them a chat id, email or phone in oncall.yaml.');
+        }
         return 0;
       }),
     },

@@ -23,7 +23,9 @@ function page(title: string, body: string, button?: string): string {
  * what it will do; the button (a POST) does it, because mail scanners and link previews open
  * every link in a message and must not acknowledge a page for the person.
  */
-export function ackRoutes(deps: { database: Database; incidents: IncidentService; audit: AuditLog }): RouteModule {
+export function ackRoutes(deps: { database: Database; incidents: IncidentService; audit: AuditLog; publicUrl?: () => string }): RouteModule {
+  // Where the incident goes on being told: its channel when there is chat, its console page always.
+  const consoleLink = (id: number) => (deps.publicUrl ? `${deps.publicUrl()}/ui/incidents/${id}` : 'in its channel and in the web console');
   const incidentOf = async (pageId: number | null) => {
     if (pageId === null) return undefined;
     const [row] = await deps.database.sql.query<{ id: number; title: string; severity: number; status: string }>(sql`
@@ -36,12 +38,12 @@ export function ackRoutes(deps: { database: Database; incidents: IncidentService
 
   /** Why a token cannot be used now, as a page: unknown, used, or expired; undefined when it can. */
   const refusal = async (record: Awaited<ReturnType<typeof readActionToken>>) => {
-    if (!record) return { status: 404, body: page('This link is not valid', 'It may have been copied incompletely. Acknowledge from chat or by replying to the page instead.') };
+    if (!record) return { status: 404, body: page('This link is not valid', 'It may have been copied incompletely. Acknowledge in chat, or with incident-bot incident ack <number> where the bot runs.') };
     if (record.usedAt) {
       const incident = await incidentOf(record.pageId);
       return { status: 410, body: page('This link was already used', incident ? `${incidentLabel(incident.id)} is ${incident.status}.` : 'Nothing more to do.') };
     }
-    if (record.expired) return { status: 410, body: page('This link has expired', 'Acknowledge from chat, or ask for a new page.') };
+    if (record.expired) return { status: 410, body: page('This link has expired', 'Acknowledge in chat, or with incident-bot incident ack <number> where the bot runs.') };
     return undefined;
   };
 
@@ -81,7 +83,7 @@ export function ackRoutes(deps: { database: Database; incidents: IncidentService
       try {
         await deps.incidents.acknowledge(incident.id, { kind: 'person', personId: used.personId, name }, used.pageId ?? undefined);
         await deps.audit.record({ actorId: used.personId, actorName: name, platform: 'http', action: 'incident.ack', args: { incident: incident.id, via: `${used.via ?? 'link'} link` }, result: 'ok' });
-        return html(reply, 200, page(`${incidentLabel(incident.id)} acknowledged`, `Thanks, ${name}. Escalation has stopped; the incident channel has the details.`));
+        return html(reply, 200, page(`${incidentLabel(incident.id)} acknowledged`, `Thanks, ${name}. Escalation has stopped. The incident, as it goes on: ${consoleLink(incident.id)}`));
       } catch (error) {
         if (!isAppError(error)) throw error;
         await deps.audit.record({ actorId: used.personId, actorName: name, platform: 'http', action: 'incident.ack', args: { incident: incident.id, via: `${used.via ?? 'link'} link` }, result: 'refused', detail: error.message });

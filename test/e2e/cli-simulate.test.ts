@@ -223,7 +223,7 @@ describe('incident-bot simulate', () => {
       const outcomes = (JSON.parse(grouped.stdout) as { alerts: { outcome: string; effect: string }[] }).alerts;
       expect(outcomes.map((a) => a.outcome)).toEqual(['created', 'created']);
       expect(outcomes[0]!.effect).toBe('opens a new incident');
-      expect(outcomes[1]!.effect).toMatch(/^joins open the incident ".*" an alert above opens$/);
+      expect(outcomes[1]!.effect).toMatch(/^joins the incident ".*" an alert above opens$/);
       // ...as the bot then does.
       const sent = await fetch(`${bot.url}/webhooks/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${bot.webhookToken}`, 'content-type': 'application/json' }, body: readFileSync(join(fixtures, 'alertmanager/firing.json')) });
       const answers = ((await sent.json()) as { alerts: { outcome: string; incident: string }[] }).alerts;

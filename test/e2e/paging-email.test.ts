@@ -90,7 +90,10 @@ describe('paging by email: a real SMTP server, the one-time link clicked over HT
 
     const pressed = await fetch(onBot(link), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '' });
     expect(pressed.status).toBe(200);
-    expect(await pressed.text()).toContain(`INC-${n} acknowledged`);
+    const thanks = await pressed.text();
+    expect(thanks).toContain(`INC-${n} acknowledged`);
+    // Where to follow it: its console page (there may be no chat channel).
+    expect(thanks).toContain(`/ui/incidents/${n}`);
     expect((await incident(n)).status).toBe('acknowledged');
     const ack = (await timeline(n)).find((e) => e.kind === 'status.acknowledged')!;
     expect(ack.actor.name).toBe('Bruno Keller');

@@ -95,7 +95,7 @@ describeEachDatabase('escalation', (db) => {
     expect(await exhausted()).toBe(1);
     // No chat platform here: each page is recorded as failed, with the reason, on the timeline.
     expect(await prisma().page.count({ where: { status: 'failed' } })).toBe(3);
-    expect((await prisma().timelineEvent.findFirstOrThrow({ where: { kind: 'page.failed' } })).text).toBe('Could not page Alice: no chat platform is configured');
+    expect((await prisma().timelineEvent.findFirstOrThrow({ where: { kind: 'page.failed' } })).text).toBe('Could not page Alice in chat: no chat platform is configured');
   });
 
   it('says the policy ran out only once the last level has had its time, and not at all if that person acknowledges', async () => {
@@ -254,7 +254,7 @@ describeEachDatabase('escalation', (db) => {
     expect(pages.map((page) => [page.status, page.error])).toEqual(pages.map(() => ['failed', 'no chat platform is configured']));
     for (const page of pages) {
       const failed = await prisma().timelineEvent.findMany({ where: { incidentId: page.incidentId!, kind: 'page.failed' } });
-      expect(failed.map((entry) => [entry.text, (entry.data as { pageId: number }).pageId])).toEqual([['Could not page Alice: no chat platform is configured', page.id]]);
+      expect(failed.map((entry) => [entry.text, (entry.data as { pageId: number }).pageId])).toEqual([['Could not page Alice in chat: no chat platform is configured', page.id]]);
     }
   });
 

@@ -96,7 +96,7 @@ describe('PayloadSimulation: the alerts of one payload in order', () => {
       return payload.next(facts({ alert: a, stored: earlier?.stored, groupOpen: payload.openOfGroup('g1') }), 'g1');
     };
     expect(step({ fingerprint: 'b1', title: 'B1' })).toMatchObject({ outcome: 'created', text: 'opens a new incident' });
-    expect(step({ fingerprint: 'b2' })).toMatchObject({ outcome: 'created', text: 'joins open the incident "B1" an alert above opens' });
+    expect(step({ fingerprint: 'b2' })).toMatchObject({ outcome: 'created', text: 'joins the incident "B1" an alert above opens' });
     expect(step({ fingerprint: 'b1', status: 'resolved', endsAt: now })).toMatchObject({ outcome: 'resolved', text: 'resolves the alert in the incident "B1" an alert above opens' });
   });
 });
