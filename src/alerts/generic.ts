@@ -69,9 +69,19 @@ export function normalizeGeneric(body: unknown, now: Date): AlertBatch {
   return { source: 'generic', alerts, raw: body, truncated: 0 };
 }
 
-/** Without a fingerprint, the same labels mean the same alert (the title when there are none). */
+/** Labels that say where an alert belongs, not which alert it is: alone, they leave that to the title. */
+const PLACEMENT_LABELS = new Set(['service', 'team']);
+
+/**
+ * Without a fingerprint, labels identify the alert, as Prometheus labels do: the same labels are
+ * the same alert, however its title is worded. Labels that only place it (service, team) do not:
+ * then the title does, with them. By service alone, every alert of a service merged into one,
+ * each overwriting the last. Alerts stored under that old default got this one by migration
+ * 20261206090000_generic_fingerprint_title.
+ */
 export function fingerprintOf(labels: Record<string, string>, title: string): string {
   const keys = Object.keys(labels).sort();
-  const identity = keys.length ? keys.map((k) => `${k}=${labels[k]}`).join('\n') : `title=${title}`;
+  const byLabels = keys.some((key) => !PLACEMENT_LABELS.has(key));
+  const identity = [...(byLabels ? [] : [`title=${title}`]), ...keys.map((k) => `${k}=${labels[k]}`)].join('\n');
   return createHash('sha256').update(identity).digest('hex').slice(0, 16);
 }

@@ -168,6 +168,17 @@ describe('generic JSON', () => {
     expect(fingerprintOf({}, 'x')).not.toBe(fingerprintOf({}, 'y'));
   });
 
+  it('labels that only place an alert (service, team) leave its identity to the title: two alerts of one service stay two', () => {
+    const errors = normalizeGeneric({ title: 'API 5xx above 5%', service: 'api', severity: 'critical' }, now).alerts[0]!;
+    const tls = normalizeGeneric({ title: 'API TLS certificate expires in 2 days', service: 'api', severity: 'warning' }, now).alerts[0]!;
+    expect(errors.fingerprint).not.toBe(tls.fingerprint);
+    expect(normalizeGeneric({ title: 'API 5xx above 5%', service: 'api' }, now).alerts[0]!.fingerprint).toBe(errors.fingerprint);
+    expect(normalizeGeneric({ title: 'API 5xx above 5%', service: 'web' }, now).alerts[0]!.fingerprint).not.toBe(errors.fingerprint);
+    // A label of its own identifies it again, whatever the title says.
+    const a = normalizeGeneric({ title: 'Disk 91% full', service: 'db', labels: { host: 'db-1' } }, now).alerts[0]!;
+    expect(normalizeGeneric({ title: 'Disk 95% full', service: 'db', labels: { host: 'db-1' } }, now).alerts[0]!.fingerprint).toBe(a.fingerprint);
+  });
+
   it('takes a list, numeric severities and link lists', () => {
     const batch = normalizeGeneric(
       { alerts: [{ title: 'one', severity: 2, links: [{ href: 'https://x', text: 'graph' }] }, { title: 'two', status: 'resolved' }] },
