@@ -59,3 +59,18 @@ export function refusal(result: { status: number; answer: ApiAnswer; raw: string
   const problems = (result.answer.problems ?? []).map((problem) => `  ${problem.path}: ${problem.message}`);
   return [`The bot refused (${result.status}): ${result.answer.message ?? result.raw.slice(0, 300)}`, ...problems].join('\n');
 }
+
+/**
+ * A CLI command's end: exit 1 after saying why the bot could not be asked or refused, else the
+ * raw answer (--json) or the lines made of it, exit 0.
+ */
+export function printAnswer(io: CliIo, result: Awaited<ReturnType<typeof callBotApi>>, json: boolean | undefined, lines: (answer: ApiAnswer) => string[]): number {
+  if (!result) return 1;
+  if (!result.ok) {
+    io.err(refusal(result));
+    return 1;
+  }
+  if (json) io.out(result.raw);
+  else for (const line of lines(result.answer)) io.out(line);
+  return 0;
+}

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { UsageError, type CliCommand, type CliIo } from '../cli-command.js';
 import { parseFlags } from '../cli-flags.js';
 import { resolveWhen } from '../chat/commands/resolve-when.js';
-import { callBotApi, refusal } from '../http/bot-api-client.js';
+import { callBotApi, printAnswer } from '../http/bot-api-client.js';
 import { systemClock, type Clock } from '../time/clock.js';
 
 interface OverrideJson {
@@ -25,17 +25,6 @@ function describe(o: OverrideJson, zone: string): string {
 
 const FLAGS = { url: { type: 'string' as const }, json: { type: 'boolean' as const } };
 
-async function answer(io: CliIo, result: Awaited<ReturnType<typeof callBotApi>>, json: boolean | undefined, lines: (answer: Record<string, unknown>) => string[]): Promise<number> {
-  if (!result) return 1;
-  if (!result.ok) {
-    io.err(refusal(result));
-    return 1;
-  }
-  if (json) io.out(result.raw);
-  else for (const line of lines(result.answer)) io.out(line);
-  return 0;
-}
-
 /**
  * `incident-bot oncall overrides [team]`, `oncall override add|remove`: the overrides through the
  * running bot's API (read token to list, write token to change, audited there). Times are read in
@@ -53,7 +42,7 @@ export function overrideCliCommands(clock: Clock = systemClock): CliCommand[] {
         if (positionals.length > 1) throw new UsageError('Give at most one team');
         const query = positionals[0] ? `?team=${encodeURIComponent(positionals[0])}` : '';
         const result = await callBotApi(io, { url: values.url, scope: 'read', method: 'GET', path: `/api/overrides${query}` });
-        return answer(io, result, values.json, (a) => {
+        return printAnswer(io, result, values.json, (a) => {
           const list = (a.overrides as OverrideJson[]).map((o) => describe(o, zone()));
           return list.length ? [`Times in ${zone()}:`, ...list] : ['No overrides now or coming.'];
         });
@@ -69,7 +58,7 @@ export function overrideCliCommands(clock: Clock = systemClock): CliCommand[] {
         if (action === 'remove') {
           if (rest.length !== 1 || !/^#?\d{1,9}$/.test(rest[0]!)) throw new UsageError('Give the id of the override to remove (as `oncall overrides` lists it)');
           const result = await callBotApi(io, { url: values.url, scope: 'write', method: 'POST', path: `/api/overrides/${rest[0]!.replace('#', '')}/remove` });
-          return answer(io, result, values.json, (a) => [`Removed ${describe(a.removed as OverrideJson, zone())}`]);
+          return printAnswer(io, result, values.json, (a) => [`Removed ${describe(a.removed as OverrideJson, zone())}`]);
         }
         if (action !== 'add') throw new UsageError('Say add or remove');
         const [target, person, fromText, toText, ...reason] = rest;
@@ -86,7 +75,7 @@ export function overrideCliCommands(clock: Clock = systemClock): CliCommand[] {
           path: '/api/overrides',
           body: { team: target, person, from: from.zoned.toISO(), to: to.zoned.toISO(), ...(reason.length ? { reason: reason.join(' ') } : {}) },
         });
-        return answer(io, result, values.json, (a) => [`Set ${describe(a.override as OverrideJson, zone())}`, ...(typeof a.warning === 'string' ? [`Note: ${a.warning}.`] : [])]);
+        return printAnswer(io, result, values.json, (a) => [`Set ${describe(a.override as OverrideJson, zone())}`, ...(typeof a.warning === 'string' ? [`Note: ${a.warning}.`] : [])]);
       },
     },
   ];

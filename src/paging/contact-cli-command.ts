@@ -1,6 +1,6 @@
 import { UsageError, type CliCommand } from '../cli-command.js';
 import { parseFlags } from '../cli-flags.js';
-import { callBotApi, refusal } from '../http/bot-api-client.js';
+import { callBotApi, printAnswer } from '../http/bot-api-client.js';
 import type { ContactMethodState, VerificationRequest } from './contact-verification-requests.js';
 
 const describeState = (method: ContactMethodState) =>
@@ -21,18 +21,10 @@ export function contactCliCommands(): CliCommand[] {
         const { values, positionals } = parseFlags({ args, allowPositionals: true, options: { url: { type: 'string' }, json: { type: 'boolean' } } });
         if (positionals.length !== 1) throw new UsageError(`give one person of oncall.yaml (handle or email): incident-bot ${this.usage}`);
         const result = await callBotApi(io, { url: values.url, scope: 'read', method: 'GET', path: `/api/people/${encodeURIComponent(positionals[0]!)}/contact-methods` });
-        if (!result) return 1;
-        if (!result.ok) {
-          io.err(refusal(result));
-          return 1;
-        }
-        if (values.json) {
-          io.out(result.raw);
-          return 0;
-        }
-        const methods = result.answer.methods as ContactMethodState[];
-        for (const line of methods.length ? methods.map(describeState) : ['No contact methods beyond chat in oncall.yaml (email, phone, ntfy_topic, webhook under people).']) io.out(line);
-        return 0;
+        return printAnswer(io, result, values.json, (answer) => {
+          const methods = answer.methods as ContactMethodState[];
+          return methods.length ? methods.map(describeState) : ['No contact methods beyond chat in oncall.yaml (email, phone, ntfy_topic, webhook under people).'];
+        });
       },
     },
     {
@@ -44,21 +36,15 @@ export function contactCliCommands(): CliCommand[] {
         if (positionals.length < 1 || positionals.length > 2) throw new UsageError(`give the person, and the code once the test arrived: incident-bot ${this.usage}`);
         const [person, code] = positionals as [string, string | undefined];
         const result = await callBotApi(io, { url: values.url, scope: 'write', method: 'POST', path: `/api/people/${encodeURIComponent(person)}/contact-methods/verify`, body: code === undefined ? {} : { code } });
-        if (!result) return 1;
-        if (!result.ok) {
-          io.err(refusal(result));
-          return 1;
-        }
-        if (code !== undefined) {
-          io.out(String(result.answer.message));
-          return 0;
-        }
-        const request = result.answer as unknown as VerificationRequest;
-        for (const sent of request.sent) io.out(`${sent.via}: a test with a code is on its way to ${sent.address}`);
-        for (const skipped of request.notTestable) io.out(`${skipped.via}: ${skipped.why}`);
-        if (request.sent.length) io.out(`Then: incident-bot oncall verify ${person} <code> (or open the link in the email or push).`);
-        else if (request.notTestable.length === 0) io.out('Nothing to verify: every contact method oncall.yaml gives them is verified.');
-        return 0;
+        return printAnswer(io, result, false, (answer) => {
+          if (code !== undefined) return [String(answer.message)];
+          const request = answer as unknown as VerificationRequest;
+          return [
+            ...request.sent.map((sent) => `${sent.via}: a test with a code is on its way to ${sent.address}`),
+            ...request.notTestable.map((skipped) => `${skipped.via}: ${skipped.why}`),
+            ...(request.sent.length ? [`Then: incident-bot oncall verify ${person} <code> (or open the link in the email or push).`] : request.notTestable.length === 0 ? ['Nothing to verify: every contact method oncall.yaml gives them is verified.'] : []),
+          ];
+        });
       },
     },
   ];
