@@ -8,7 +8,7 @@ import { verifiedAmong } from '../paging/page-notifications.js';
 import type { ContactMethodState } from '../paging/contact-verification-requests.js';
 import { readHeartbeats, type HeartbeatView } from '../heartbeats/heartbeat-list.js';
 import { heartbeatFromJson, type HeartbeatJson } from '../heartbeats/heartbeat-routes.js';
-import { callBotApi, refusal } from '../http/bot-api-client.js';
+import { callBotApi, refusal, type ApiAnswer } from '../http/bot-api-client.js';
 import type { OncallConfig } from './oncall-config.js';
 import { StartupError } from '../startup-error.js';
 import { noteIfBotUsesOtherStorage } from '../storage/other-storage-note.js';
@@ -33,30 +33,42 @@ export type ReadVerified = (io: CliIo, person: PersonConfig) => Promise<StoredRe
 
 type OpenPrisma = (io: CliIo) => Promise<{ prisma: PrismaClient; close(): Promise<void> }>;
 
+/** How to ask the running bot instead, when it holds embedded storage: its read API's path, and the value in its answer. */
+interface AskTheBot<T> {
+  path: string;
+  read(answer: ApiAnswer): T;
+}
+
 /**
  * Reads from the bot's database so that the CLI answers as chat does. No database yet means
  * nothing was ever stored (and none is created just to ask): `empty`. Embedded storage held by
- * the running bot cannot be opened a second time: the answer then says what it leaves out.
+ * the running bot cannot be opened a second time: the bot's read API answers instead, and when
+ * it cannot either, the answer says what it leaves out (`locked`).
  */
-async function readStored<T>(openPrisma: OpenPrisma, io: CliIo, empty: T, locked: T, what: { missing: string; inChat: string }, read: (prisma: PrismaClient) => Promise<T>): Promise<StoredRead<T>> {
+async function readStored<T, L>(
+  openPrisma: OpenPrisma,
+  io: CliIo,
+  values: { empty: T; locked: L },
+  what: { missing: string; inChat: string },
+  read: (prisma: PrismaClient) => Promise<T>,
+  ask: AskTheBot<T>,
+): Promise<StoredRead<T | L>> {
   const config = loadConfig(io.env);
   if (!config.DATABASE_URL && !existsSync(join(resolve(config.DATA_DIR), 'pglite'))) {
     await noteIfBotUsesOtherStorage(io, config);
-    return { value: empty };
+    return { value: values.empty };
   }
   let storage: Awaited<ReturnType<OpenPrisma>>;
   try {
     storage = await openPrisma(io);
   } catch (error) {
-    if (error instanceof StartupError && error.code === 'data_dir_locked') {
-      return {
-        value: locked,
-        notIncluded:
-          `${what.missing} not included: the running bot holds the embedded database in DATA_DIR ${resolve(config.DATA_DIR)}. ` +
-          `${what.inChat}; with PostgreSQL (DATABASE_URL) this command reads them while the bot runs.`,
-      };
-    }
-    throw error;
+    if (!(error instanceof StartupError && error.code === 'data_dir_locked')) throw error;
+    const asked = await callBotApi(io, { scope: 'read', method: 'GET', path: ask.path });
+    if (asked?.ok) return { value: ask.read(asked.answer) };
+    const notIncluded =
+      `${what.missing} not included: the running bot holds the embedded database in DATA_DIR ${resolve(config.DATA_DIR)}. ` +
+      `${what.inChat}; with PostgreSQL (DATABASE_URL) this command reads them while the bot runs.`;
+    return { value: values.locked, notIncluded: asked ? `${notIncluded} Asking the running bot failed too: ${refusal(asked)}` : notIncluded };
   }
   try {
     return { value: await read(storage.prisma) };
@@ -65,55 +77,53 @@ async function readStored<T>(openPrisma: OpenPrisma, io: CliIo, empty: T, locked
   }
 }
 
-/** The overrides set from chat. */
+type OverrideView = { origin: string; schedule: string; person: string; startsAt: string; endsAt: string; createdAt?: string };
+
+/** The overrides set from chat, the API or the CLI. */
 export function storedOverridesReader(openPrisma: OpenPrisma): ReadOverrides {
   return async (io, from, to) => {
-    const read = await readStored(openPrisma, io, [], undefined, { missing: 'Overrides set from chat, the API or this CLI are', inChat: '/oncall in chat includes them' }, (prisma) => overridesBetween(prisma, from, to));
-    if (read.value !== undefined) return { overrides: read.value };
-    // The running bot holds embedded storage: it answers from its own database instead.
-    const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
-    const asked = await callBotApi(io, { scope: 'read', method: 'GET', path: `/api/overrides?${query}` });
-    if (asked?.ok) {
-      const views = (asked.answer as unknown as { overrides: { origin: string; schedule: string; person: string; startsAt: string; endsAt: string; createdAt?: string }[] }).overrides;
+    const read = await readStored(openPrisma, io, { empty: [], locked: [] }, { missing: 'Overrides set from chat, the API or this CLI are', inChat: '/oncall in chat includes them' }, (prisma) => overridesBetween(prisma, from, to), {
+      path: `/api/overrides?${new URLSearchParams({ from: from.toISOString(), to: to.toISOString() })}`,
       // Planned leave comes from this CLI's own oncall.yaml, as when it reads the database.
-      const overrides = views
-        .filter((view) => view.origin !== 'oncall.yaml')
-        .map((view) => ({ scheduleKey: view.schedule, personKey: view.person, startsAt: new Date(view.startsAt), endsAt: new Date(view.endsAt), createdAt: new Date(view.createdAt ?? view.startsAt) }));
-      return { overrides };
-    }
-    return { overrides: [], notIncluded: asked ? `${read.notIncluded} Asking the running bot failed too: ${refusal(asked)}` : read.notIncluded };
+      read: (answer) =>
+        (answer.overrides as OverrideView[])
+          .filter((view) => view.origin !== 'oncall.yaml')
+          .map((view) => ({ scheduleKey: view.schedule, personKey: view.person, startsAt: new Date(view.startsAt), endsAt: new Date(view.endsAt), createdAt: new Date(view.createdAt ?? view.startsAt) })),
+    });
+    return { overrides: read.value, ...(read.notIncluded ? { notIncluded: read.notIncluded } : {}) };
   };
 }
 
 /** The contact methods a person verified (`/oncall verify`), for the addresses oncall.yaml gives them now. */
 export function storedVerificationsReader(openPrisma: OpenPrisma): ReadVerified {
-  return async (io, person) => {
-    const read = await readStored(openPrisma, io, new Set<ContactVia>(), undefined, { missing: 'Which contact methods are verified is', inChat: '/oncall contact in chat shows it' }, async (prisma) => {
-      const rows = await prisma.contactVerification.findMany({ where: { person: { handle: person.key }, verifiedAt: { not: null } }, select: { via: true, address: true } });
-      return verifiedAmong(rows, person);
-    });
-    if (read.value !== undefined) return read;
-    // The running bot holds embedded storage: it answers from its own database instead.
-    const asked = await callBotApi(io, { scope: 'read', method: 'GET', path: `/api/people/${encodeURIComponent(person.key)}/contact-methods` });
-    if (asked?.ok) {
-      const methods = (asked.answer as unknown as { methods: ContactMethodState[] }).methods;
-      return { value: new Set<ContactVia>(methods.filter((m) => m.state === 'verified').map((m) => m.via)) };
-    }
-    return { value: undefined, notIncluded: asked ? `${read.notIncluded} Asking the running bot failed too: ${refusal(asked)}` : read.notIncluded };
-  };
+  return (io, person) =>
+    readStored(
+      openPrisma,
+      io,
+      { empty: new Set<ContactVia>(), locked: undefined },
+      { missing: 'Which contact methods are verified is', inChat: '/oncall contact in chat shows it' },
+      async (prisma) => {
+        const rows = await prisma.contactVerification.findMany({ where: { person: { handle: person.key }, verifiedAt: { not: null } }, select: { via: true, address: true } });
+        return verifiedAmong(rows, person);
+      },
+      {
+        path: `/api/people/${encodeURIComponent(person.key)}/contact-methods`,
+        read: (answer) => new Set<ContactVia>((answer.methods as ContactMethodState[]).filter((m) => m.state === 'verified').map((m) => m.via)),
+      },
+    );
 }
 
 /** The heartbeats oncall.yaml declares, with their last beats; undefined when the running bot holds embedded storage. */
 export type ReadHeartbeats = (io: CliIo, config: OncallConfig) => Promise<StoredRead<HeartbeatView[] | undefined>>;
 
 export function storedHeartbeatsReader(openPrisma: OpenPrisma): ReadHeartbeats {
-  return async (io, config) => {
-    const never = Object.values(config.heartbeats).map((h) => ({ name: h.name, intervalMs: h.intervalMs, graceMs: h.graceMs, lastBeatAt: null, beats: 0, missedSince: null }));
-    const read = await readStored(openPrisma, io, never, undefined, { missing: 'Heartbeats are', inChat: '/oncall heartbeats in chat shows them' }, (prisma) => readHeartbeats(prisma, config));
-    if (read.value !== undefined) return read;
-    // The running bot holds embedded storage: it answers from its own database instead.
-    const asked = await callBotApi(io, { scope: 'read', method: 'GET', path: '/api/heartbeats' });
-    if (asked?.ok) return { value: (asked.answer as unknown as { heartbeats: HeartbeatJson[] }).heartbeats.map(heartbeatFromJson) };
-    return { value: undefined, notIncluded: asked ? `${read.notIncluded} Asking the running bot failed too: ${refusal(asked)}` : read.notIncluded };
-  };
+  return (io, config) =>
+    readStored(
+      openPrisma,
+      io,
+      { empty: Object.values(config.heartbeats).map((h) => ({ name: h.name, intervalMs: h.intervalMs, graceMs: h.graceMs, lastBeatAt: null, beats: 0, missedSince: null })), locked: undefined },
+      { missing: 'Heartbeats are', inChat: '/oncall heartbeats in chat shows them' },
+      (prisma) => readHeartbeats(prisma, config),
+      { path: '/api/heartbeats', read: (answer) => (answer.heartbeats as HeartbeatJson[]).map(heartbeatFromJson) },
+    );
 }
