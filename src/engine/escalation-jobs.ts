@@ -208,7 +208,8 @@ async function runSteps(tx: Sql, claimed: ClaimedJob[], deps: EscalationStepDeps
       jobsOut.push(...(await writeNotifications(tx, pageId, plan.contacts, now)));
       const later = [...(chatLater ? [{ via: 'chat', at: chatLater }] : []), ...plan.contacts].sort((a, b) => a.at.getTime() - b.at.getTime());
       const then = later.length ? `, then ${later.map((c) => `${c.via} +${formatDuration(c.at.getTime() - now.getTime())}`).join(', ')}` : '';
-      timeline.push({ incidentId, at: now, kind: 'page.created', actor: BOT, text: `Paging ${page.person.name} (${page.levelText})${then}`, data: { pageId, personId: page.person.id, level: page.level } });
+      const unverified = plan.unverified?.length ? `; not verified yet, so not used: ${plan.unverified.join(', ')}${page.person.handle ? ` (incident-bot oncall verify ${page.person.handle})` : ''}` : '';
+      timeline.push({ incidentId, at: now, kind: 'page.created', actor: BOT, text: `Paging ${page.person.name} (${page.levelText})${then}${unverified}`, data: { pageId, personId: page.person.id, level: page.level } });
     }
     jobsOut.push(...after);
   }

@@ -47,6 +47,8 @@ export interface PersonPagePlan {
   /** When the person's rules send the chat message (quiet hours applied); undefined: their rules have no chat step. */
   chatAt?: Date;
   contacts: PlannedContact[];
+  /** Methods the person's rules would use that are not verified yet, so this page does not (said on the timeline). */
+  unverified?: ContactVia[];
 }
 
 /**
@@ -64,7 +66,10 @@ export async function planPersonPage(tx: Sql, personId: number, person: PersonCo
         return address ? [{ via: n.via, address, at: n.at, ...(n.heldFrom ? { heldFrom: n.heldFrom } : {}) }] : [];
       })
     : [];
-  return { ...(chat ? { chatAt: chat.at } : {}), contacts };
+  const unverified = beyondChat
+    ? [...new Set(planNotifications(person, urgencyOf(severity), start, new Set(CONTACT_VIAS)).notifications.map((n) => n.via))].filter((via) => via !== 'chat' && !verified.has(via))
+    : [];
+  return { ...(chat ? { chatAt: chat.at } : {}), contacts, ...(unverified.length ? { unverified } : {}) };
 }
 
 /**

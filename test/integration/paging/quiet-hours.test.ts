@@ -67,4 +67,14 @@ describeEachDatabase('quiet hours through the engine, a real SMTP server receivi
     expect(mailsAbout(low!.id)).toHaveLength(1);
     expect((await prisma().notification.findFirstOrThrow({ where: { page: { incidentId: low!.id } } })).heldFrom).toEqual(new Date('2026-12-01T22:30:00Z'));
   });
+  it('a page says which of the person\'s methods it could not use because they are not verified, and how to verify them', async () => {
+    await prisma().$executeRawUnsafe('TRUNCATE incidents, alerts, incident_alerts, timeline_events, jobs, pages, people, teams, notifications, contact_verifications, sent_messages RESTART IDENTITY CASCADE');
+    await syncDirectory(prisma(), config);
+    engine = startPagingEngine(db().database, { config: () => config, contacts: [smtpEmailPort({ smtpUrl: inbox.url, from: 'pager@example.com' })], start: new Date('2026-12-01T12:00:00Z') });
+    await engine.fire('Payments down', 'critical');
+    await engine.runDue();
+    const [incident] = await prisma().incident.findMany();
+    expect((await prisma().timelineEvent.findFirstOrThrow({ where: { incidentId: incident!.id, kind: 'page.created' } })).text).toBe('Paging Noor Haddad (level 1); not verified yet, so not used: email (incident-bot oncall verify noor)');
+    expect(await prisma().notification.count()).toBe(0);
+  });
 });
